@@ -1,0 +1,37 @@
+# lz2ct — see README.md. Every target works on a fresh machine with Go.
+GO        ?= go
+BIN       ?= bin/lz2ct
+FUZZTIME  ?= 15s
+BENCHTIME ?= 1x
+
+.PHONY: build test demo bench fuzz vet clean
+
+build:
+	$(GO) build -o $(BIN) .
+
+# The README's test command: unit, golden, end-to-end (simulator, AWS CLI v2, tmux) tests.
+test:
+	$(GO) vet ./...
+	$(GO) test -timeout 14m ./...
+
+# The main job on the built-in simulated ALZ organization: no AWS account needed.
+demo:
+	$(GO) run . demo
+
+# Benchmarks report figures (never asserted in tests). BENCHTIME=3x for steadier numbers.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 60m ./...
+
+# Every fuzz target, briefly. FUZZTIME=5m for a longer soak.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+vet:
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

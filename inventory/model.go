@@ -1,0 +1,340 @@
+// Package inventory holds the organization model lz2ct works on: everything discovery reads from an
+// ALZ organization, saved as a versioned snapshot file. Checks, the planner and the engine read it;
+// only discovery and the generator write it.
+package inventory
+
+import (
+	"strings"
+	"time"
+)
+
+// SchemaVersion is the snapshot format this build reads and writes.
+const SchemaVersion = 1
+
+// Snapshot is one organization at one moment. Slices are kept in a canonical order (see Sort) so
+// that the same organization always serializes to the same bytes.
+type Snapshot struct {
+	SchemaVersion int       `json:"schemaVersion"`
+	CapturedAt    time.Time `json:"capturedAt"`
+	// Source says how the snapshot was made: "discover", "generator" or "hand-written".
+	Source string `json:"source"`
+	// Partition is the AWS partition ("aws", "aws-us-gov", "aws-cn").
+	Partition string `json:"partition"`
+	// Regions are the regions discovery looked at (enabled regions of the management account).
+	Regions []string `json:"regions"`
+
+	Organization    Organization             `json:"organization"`
+	Roots           []Root                   `json:"roots"`
+	OUs             []OU                     `json:"ous"`
+	Accounts        []Account                `json:"accounts"`
+	Policies        []Policy                 `json:"policies"`
+	TrustedServices []string                 `json:"trustedServices"`
+	DelegatedAdmins []DelegatedAdministrator `json:"delegatedAdmins"`
+	IdentityCenter  *IdentityCenter          `json:"identityCenter,omitempty"`
+	ControlTower    ControlTower             `json:"controlTower"`
+	ALZ             *ALZ                     `json:"alz,omitempty"`
+	// Problems are what discovery could not read; later stages treat their scope as unknown.
+	Problems []Problem `json:"problems"`
+}
+
+// Organization is what DescribeOrganization returns, plus the account quota when known.
+type Organization struct {
+	ID                     string `json:"id"`
+	Arn                    string `json:"arn"`
+	FeatureSet             string `json:"featureSet"` // ALL | CONSOLIDATED_BILLING
+	ManagementAccountID    string `json:"managementAccountId"`
+	ManagementAccountEmail string `json:"managementAccountEmail"`
+	// AccountQuota is the organization's maximum number of accounts (Service Quotas L-29A0C5DF); 0 = unknown.
+	AccountQuota int `json:"accountQuota,omitempty"`
+}
+
+// Root is an organization root. PolicyTypes lists the enabled policy types (SERVICE_CONTROL_POLICY, ...).
+type Root struct {
+	ID          string   `json:"id"`
+	Arn         string   `json:"arn"`
+	Name        string   `json:"name"`
+	PolicyTypes []string `json:"policyTypes"`
+}
+
+// OU is an organizational unit. ParentID is a root ID or another OU's ID.
+type OU struct {
+	ID       string `json:"id"`
+	Arn      string `json:"arn"`
+	Name     string `json:"name"`
+	ParentID string `json:"parentId"`
+}
+
+// Account statuses as Organizations reports them.
+const (
+	AccountActive         = "ACTIVE"
+	AccountSuspended      = "SUSPENDED"
+	AccountPendingClosure = "PENDING_CLOSURE"
+)
+
+// Account is a member (or the management) account and what lz2ct could read inside it.
+type Account struct {
+	ID           string    `json:"id"`
+	Arn          string    `json:"arn"`
+	Name         string    `json:"name"`
+	Email        string    `json:"email"`
+	Status       string    `json:"status"`       // ACTIVE | SUSPENDED | PENDING_CLOSURE
+	JoinedMethod string    `json:"joinedMethod"` // INVITED | CREATED
+	JoinedAt     time.Time `json:"joinedAt"`
+	ParentID     string    `json:"parentId"`
+	// AccessRole is the role lz2ct assumed to read inside the account; empty when none worked
+	// (the management account is read with the caller's own credentials: "caller").
+	AccessRole string `json:"accessRole,omitempty"`
+	// IAM is nil when the account could not be read.
+	IAM *AccountIAM `json:"iam,omitempty"`
+	// Regions holds per-region facts, one entry per region read.
+	Regions []AccountRegion `json:"regions,omitempty"`
+}
+
+// AccountIAM records the roles that matter for the migration.
+type AccountIAM struct {
+	ControlTowerExecutionRole     bool `json:"controlTowerExecutionRole"`     // AWSControlTowerExecution
+	StackSetExecutionRole         bool `json:"stackSetExecutionRole"`         // AWSCloudFormationStackSetExecutionRole (ALZ)
+	OrganizationAccountAccessRole bool `json:"organizationAccountAccessRole"` // OrganizationAccountAccessRole
+}
+
+// AccountRegion is what lz2ct read in one account and region.
+type AccountRegion struct {
+	Region string `json:"region"`
+	// STSDisabled is true when STS's regional endpoint answered that STS is not activated there.
+	STSDisabled       bool              `json:"stsDisabled,omitempty"`
+	ConfigRecorders   []ConfigRecorder  `json:"configRecorders,omitempty"`
+	DeliveryChannels  []DeliveryChannel `json:"deliveryChannels,omitempty"`
+	ConfigAggregators []string          `json:"configAggregators,omitempty"`
+	// ReservedNames are existing resources whose names Control Tower wants to create.
+	ReservedNames []NamedResource `json:"reservedNames,omitempty"`
+}
+
+// ConfigRecorder is an AWS Config configuration recorder.
+type ConfigRecorder struct {
+	Name      string `json:"name"`
+	RoleARN   string `json:"roleArn"`
+	Recording bool   `json:"recording"`
+	// ServiceLinked recorders (AWSConfigurationRecorderFor...) belong to AWS services; never delete them.
+	ServiceLinked bool `json:"serviceLinked"`
+}
+
+// DeliveryChannel is an AWS Config delivery channel.
+type DeliveryChannel struct {
+	Name         string `json:"name"`
+	S3BucketName string `json:"s3BucketName"`
+	SNSTopicARN  string `json:"snsTopicArn,omitempty"`
+}
+
+// NamedResource is a resource identified by type and name, e.g. {"AWS::SNS::Topic", "aws-controltower-SecurityNotifications"}.
+type NamedResource struct {
+	Type string `json:"type"`
+	Name string `json:"name"`
+}
+
+// Policy is a service control policy with its document and where it is attached.
+type Policy struct {
+	ID          string `json:"id"`
+	Arn         string `json:"arn"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	AWSManaged  bool   `json:"awsManaged"`
+	// Document is the policy JSON exactly as AWS returns it (its length is what the size limit counts).
+	Document string `json:"document"`
+	// Targets are root, OU and account IDs the policy is attached to.
+	Targets []string `json:"targets"`
+}
+
+// Size is the policy size as the SCP size limit counts it: characters of the document.
+func (p Policy) Size() int { return len([]rune(p.Document)) }
+
+// DelegatedAdministrator is one account registered as delegated administrator for a service.
+type DelegatedAdministrator struct {
+	AccountID        string `json:"accountId"`
+	ServicePrincipal string `json:"servicePrincipal"`
+}
+
+// IdentityCenter is the organization's IAM Identity Center instance.
+type IdentityCenter struct {
+	InstanceArn     string `json:"instanceArn"`
+	IdentityStoreID string `json:"identityStoreId"`
+	Region          string `json:"region"`
+}
+
+// ControlTower is Control Tower's state in the organization; LandingZone is nil when it is not deployed.
+type ControlTower struct {
+	LandingZone      *LandingZone      `json:"landingZone,omitempty"`
+	EnabledBaselines []EnabledBaseline `json:"enabledBaselines"`
+}
+
+// LandingZone is what GetLandingZone returns, with the manifest fields lz2ct uses.
+type LandingZone struct {
+	Arn                    string   `json:"arn"`
+	Version                string   `json:"version"`
+	LatestAvailableVersion string   `json:"latestAvailableVersion"`
+	Status                 string   `json:"status"`      // ACTIVE | PROCESSING | FAILED
+	DriftStatus            string   `json:"driftStatus"` // DRIFTED | IN_SYNC
+	HomeRegion             string   `json:"homeRegion"`
+	GovernedRegions        []string `json:"governedRegions"`
+	SecurityOUName         string   `json:"securityOuName"`
+	SandboxOUName          string   `json:"sandboxOuName,omitempty"`
+	LogArchiveAccountID    string   `json:"logArchiveAccountId"`
+	AuditAccountID         string   `json:"auditAccountId"`
+}
+
+// EnabledBaseline is one ListEnabledBaselines entry. An AWSControlTowerBaseline on an OU means the OU
+// is registered; on an account, that the account is enrolled.
+type EnabledBaseline struct {
+	Arn                string `json:"arn"`
+	BaselineIdentifier string `json:"baselineIdentifier"`
+	BaselineVersion    string `json:"baselineVersion"`
+	TargetIdentifier   string `json:"targetIdentifier"` // OU or account ARN
+	Status             string `json:"status"`           // SUCCEEDED | FAILED | UNDER_CHANGE
+}
+
+// TargetID is the OU or account ID at the end of the target ARN.
+func (b EnabledBaseline) TargetID() string {
+	return b.TargetIdentifier[strings.LastIndex(b.TargetIdentifier, "/")+1:]
+}
+
+// IsControlTowerBaseline reports whether this is the baseline that registers OUs and enrolls accounts.
+func (b EnabledBaseline) IsControlTowerBaseline() bool {
+	return strings.HasSuffix(b.BaselineIdentifier, "/AWSControlTowerBaseline") ||
+		strings.Contains(b.BaselineIdentifier, "AWSControlTowerBaseline")
+}
+
+// ALZ is everything the AWS Landing Zone solution left in the organization.
+type ALZ struct {
+	// Version is the solution version from the initiation stack ("1.0.3", "2.4.1"); empty when unknown.
+	Version         string   `json:"version"`
+	HomeRegion      string   `json:"homeRegion"`
+	ManifestRegions []string `json:"manifestRegions,omitempty"`
+	CoreOUID        string   `json:"coreOuId,omitempty"`
+	// The ALZ shared accounts, by ID; empty when not found.
+	SecurityAccountID       string `json:"securityAccountId,omitempty"`
+	LogArchiveAccountID     string `json:"logArchiveAccountId,omitempty"`
+	SharedServicesAccountID string `json:"sharedServicesAccountId,omitempty"`
+
+	Stacks              []Stack              `json:"stacks"`
+	StackSets           []StackSet           `json:"stackSets"`
+	Portfolios          []Portfolio          `json:"portfolios"`
+	Products            []Product            `json:"products"`
+	ProvisionedProducts []ProvisionedProduct `json:"provisionedProducts"`
+	Pipeline            *Pipeline            `json:"pipeline,omitempty"`
+	Buckets             []Bucket             `json:"buckets"`
+	SSMParameters       []SSMParameter       `json:"ssmParameters"`
+	KMSAliases          []KMSAlias           `json:"kmsAliases"`
+}
+
+// Stack is a CloudFormation stack in the management account (initiation SO0044, AVM SO0045, others).
+type Stack struct {
+	Name                  string `json:"name"`
+	ID                    string `json:"id"`
+	Region                string `json:"region"`
+	Description           string `json:"description"`
+	Status                string `json:"status"`
+	TerminationProtection bool   `json:"terminationProtection"`
+	// Outputs holds outputs lz2ct reads, such as LandingZoneSolutionVersion.
+	Outputs map[string]string `json:"outputs,omitempty"`
+}
+
+// IsInitiation reports whether this is ALZ's initiation stack (solution ID SO0044).
+func (s Stack) IsInitiation() bool { return strings.Contains(s.Description, "(SO0044)") }
+
+// IsAVM reports whether this is an Account Vending Machine stack (solution ID SO0045).
+func (s Stack) IsAVM() bool { return strings.Contains(s.Description, "(SO0045)") }
+
+// StackSet is a self-managed StackSet in the ALZ home region with its instances.
+type StackSet struct {
+	Name        string          `json:"name"`
+	ID          string          `json:"id"`
+	Description string          `json:"description"`
+	Status      string          `json:"status"` // ACTIVE | DELETED
+	Instances   []StackInstance `json:"instances"`
+}
+
+// StackInstance is one account/region instance of a StackSet.
+type StackInstance struct {
+	AccountID string `json:"accountId"`
+	Region    string `json:"region"`
+	Status    string `json:"status"` // CURRENT | OUTDATED | INOPERABLE
+}
+
+// Portfolio is a Service Catalog portfolio with what must be removed before deleting it.
+type Portfolio struct {
+	ID           string   `json:"id"`
+	Name         string   `json:"name"`
+	ProviderName string   `json:"providerName"`
+	ProductIDs   []string `json:"productIds"`
+	// PrincipalARNs are the IAM users, groups and roles granted access.
+	PrincipalARNs []string `json:"principalArns"`
+	ConstraintIDs []string `json:"constraintIds"`
+}
+
+// Product is a Service Catalog product.
+type Product struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Owner string `json:"owner"`
+}
+
+// ProvisionedProduct is a Service Catalog provisioned product (lz_core_*, lz_<ou>_<account>_*).
+type ProvisionedProduct struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	ProductID string `json:"productId"`
+	Status    string `json:"status"` // AVAILABLE | UNDER_CHANGE | TAINTED | ERROR | PLAN_IN_PROGRESS
+}
+
+// Pipeline is ALZ's CodePipeline and whether its Source->Build transition is still enabled.
+type Pipeline struct {
+	Name   string `json:"name"`
+	Region string `json:"region"`
+	// Stages in order; the first is the source stage.
+	Stages []string `json:"stages"`
+	// DisabledTransitions names the stages whose inbound transition is disabled.
+	DisabledTransitions []string `json:"disabledTransitions"`
+}
+
+// SourceTransitionEnabled reports whether a change in the source can still start a pipeline run past the source stage.
+func (p Pipeline) SourceTransitionEnabled() bool {
+	if len(p.Stages) < 2 {
+		return false
+	}
+	for _, s := range p.DisabledTransitions {
+		if s == p.Stages[1] {
+			return false
+		}
+	}
+	return true
+}
+
+// Bucket is an S3 bucket ALZ created (aws-landing-zone-*, landingzone-*).
+type Bucket struct {
+	Name      string `json:"name"`
+	AccountID string `json:"accountId"`
+	Region    string `json:"region"`
+}
+
+// SSMParameter is a landing zone parameter (/org/primary/..., /org/member/...).
+type SSMParameter struct {
+	Name   string `json:"name"`
+	Region string `json:"region"`
+}
+
+// KMSAlias is a KMS alias such as alias/AwsLandingZoneKMSKey.
+type KMSAlias struct {
+	Name        string `json:"name"`
+	TargetKeyID string `json:"targetKeyId"`
+	Region      string `json:"region"`
+}
+
+// Problem is something discovery could not read. Empty scope fields mean "all": a Problem with only
+// AccountID set covers the whole account.
+type Problem struct {
+	AccountID string `json:"accountId,omitempty"`
+	Region    string `json:"region,omitempty"`
+	Service   string `json:"service"`
+	Operation string `json:"operation"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+}

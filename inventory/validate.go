@@ -1,0 +1,214 @@
+package inventory
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Identifier patterns, from the Organizations API reference.
+var (
+	orgIDPattern     = regexp.MustCompile(`^o-[a-z0-9]{10,32}$`)
+	rootIDPattern    = regexp.MustCompile(`^r-[0-9a-z]{4,32}$`)
+	ouIDPattern      = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
+	accountIDPattern = regexp.MustCompile(`^\d{12}$`)
+	policyIDPattern  = regexp.MustCompile(`^p-[0-9a-zA-Z_]{8,128}$`)
+	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
+
+	// EmailPattern is the account e-mail pattern of Organizations (CreateAccount, Account.Email).
+	EmailPattern = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
+	// ControlTowerEmailPattern is the stricter pattern Control Tower's Account Factory enforces
+	// (AWS Control Tower user guide, common-eg-failures).
+	ControlTowerEmailPattern = regexp.MustCompile(`^[A-Z0-9a-z._%+-]+@[A-Za-z0-9.-]+[.]+[A-Za-z]+$`)
+)
+
+// IsAccountID reports whether s is a 12-digit AWS account ID.
+func IsAccountID(s string) bool { return accountIDPattern.MatchString(s) }
+
+// IsRegion reports whether s looks like an AWS region name (e.g. eu-west-1, us-gov-west-1).
+func IsRegion(s string) bool { return regionPattern.MatchString(s) }
+
+var accountStatuses = map[string]bool{AccountActive: true, AccountSuspended: true, AccountPendingClosure: true}
+
+// Validate checks the snapshot's internal consistency and returns the first problem as a *PathError.
+func Validate(s *Snapshot) error {
+	if s.SchemaVersion != SchemaVersion {
+		return &PathError{"$.schemaVersion", fmt.Sprintf("unsupported version %d (this lz2ct reads version %d)", s.SchemaVersion, SchemaVersion)}
+	}
+	for i, r := range s.Regions {
+		if !regionPattern.MatchString(r) {
+			return &PathError{fmt.Sprintf("$.regions[%d]", i), fmt.Sprintf("%q is not a region name", r)}
+		}
+	}
+	o := s.Organization
+	if !orgIDPattern.MatchString(o.ID) {
+		return &PathError{"$.organization.id", fmt.Sprintf("%q is not an organization ID (o-...)", o.ID)}
+	}
+	if o.FeatureSet != "ALL" && o.FeatureSet != "CONSOLIDATED_BILLING" {
+		return &PathError{"$.organization.featureSet", fmt.Sprintf("%q: want ALL or CONSOLIDATED_BILLING", o.FeatureSet)}
+	}
+	if !accountIDPattern.MatchString(o.ManagementAccountID) {
+		return &PathError{"$.organization.managementAccountId", fmt.Sprintf("%q is not a 12-digit account ID", o.ManagementAccountID)}
+	}
+	if o.AccountQuota < 0 {
+		return &PathError{"$.organization.accountQuota", "must not be negative"}
+	}
+	if len(s.Roots) == 0 {
+		return &PathError{"$.roots", "an organization has one root"}
+	}
+
+	parents := map[string]string{} // every root/OU ID -> its JSON path, for duplicate and parent checks
+	for i, r := range s.Roots {
+		p := fmt.Sprintf("$.roots[%d]", i)
+		if !rootIDPattern.MatchString(r.ID) {
+			return &PathError{p + ".id", fmt.Sprintf("%q is not a root ID (r-...)", r.ID)}
+		}
+		if prev, dup := parents[r.ID]; dup {
+			return &PathError{p + ".id", fmt.Sprintf("duplicate ID %s (also at %s)", r.ID, prev)}
+		}
+		parents[r.ID] = p
+	}
+	for i, ou := range s.OUs {
+		p := fmt.Sprintf("$.ous[%d]", i)
+		if !ouIDPattern.MatchString(ou.ID) {
+			return &PathError{p + ".id", fmt.Sprintf("%q is not an OU ID (ou-...)", ou.ID)}
+		}
+		if prev, dup := parents[ou.ID]; dup {
+			return &PathError{p + ".id", fmt.Sprintf("duplicate ID %s (also at %s)", ou.ID, prev)}
+		}
+		if strings.TrimSpace(ou.Name) == "" {
+			return &PathError{p + ".name", "an OU needs a name"}
+		}
+		parents[ou.ID] = p
+	}
+	ouParent := map[string]string{}
+	for i, ou := range s.OUs {
+		if _, ok := parents[ou.ParentID]; !ok {
+			return &PathError{fmt.Sprintf("$.ous[%d].parentId", i), fmt.Sprintf("unknown parent %q (no root or OU has that ID)", ou.ParentID)}
+		}
+		ouParent[ou.ID] = ou.ParentID
+	}
+	// Every OU must reach a root; with unique IDs and known parents, failing to means a cycle.
+	reaches := map[string]bool{}
+	for i, ou := range s.OUs {
+		seen := map[string]bool{}
+		for id := ou.ID; ; id = ouParent[id] {
+			if reaches[id] {
+				break
+			}
+			if _, isOU := ouParent[id]; !isOU { // a root
+				break
+			}
+			if seen[id] {
+				return &PathError{fmt.Sprintf("$.ous[%d].parentId", i), fmt.Sprintf("OU %s is its own ancestor (a cycle in the OU tree)", ou.ID)}
+			}
+			seen[id] = true
+		}
+		for id := range seen {
+			reaches[id] = true
+		}
+	}
+
+	accounts := map[string]string{}
+	mgmtFound := false
+	for i, a := range s.Accounts {
+		p := fmt.Sprintf("$.accounts[%d]", i)
+		if !accountIDPattern.MatchString(a.ID) {
+			return &PathError{p + ".id", fmt.Sprintf("%q is not a 12-digit account ID", a.ID)}
+		}
+		if prev, dup := accounts[a.ID]; dup {
+			return &PathError{p + ".id", fmt.Sprintf("duplicate account %s (also at %s)", a.ID, prev)}
+		}
+		accounts[a.ID] = p
+		if !EmailPattern.MatchString(a.Email) {
+			return &PathError{p + ".email", fmt.Sprintf("%q is not a valid e-mail address", a.Email)}
+		}
+		if !accountStatuses[a.Status] {
+			return &PathError{p + ".status", fmt.Sprintf("%q: want ACTIVE, SUSPENDED or PENDING_CLOSURE", a.Status)}
+		}
+		if _, ok := parents[a.ParentID]; !ok {
+			return &PathError{p + ".parentId", fmt.Sprintf("unknown parent %q (no root or OU has that ID)", a.ParentID)}
+		}
+		seenRegion := map[string]bool{}
+		for k, r := range a.Regions {
+			rp := fmt.Sprintf("%s.regions[%d].region", p, k)
+			if !regionPattern.MatchString(r.Region) {
+				return &PathError{rp, fmt.Sprintf("%q is not a region name", r.Region)}
+			}
+			if seenRegion[r.Region] {
+				return &PathError{rp, fmt.Sprintf("region %s listed twice", r.Region)}
+			}
+			seenRegion[r.Region] = true
+		}
+		if a.ID == o.ManagementAccountID {
+			mgmtFound = true
+		}
+	}
+	if !mgmtFound {
+		return &PathError{"$.organization.managementAccountId", fmt.Sprintf("account %s is not in $.accounts", o.ManagementAccountID)}
+	}
+
+	policies := map[string]string{}
+	for i, pol := range s.Policies {
+		p := fmt.Sprintf("$.policies[%d]", i)
+		if !policyIDPattern.MatchString(pol.ID) {
+			return &PathError{p + ".id", fmt.Sprintf("%q is not a policy ID (p-...)", pol.ID)}
+		}
+		if prev, dup := policies[pol.ID]; dup {
+			return &PathError{p + ".id", fmt.Sprintf("duplicate policy %s (also at %s)", pol.ID, prev)}
+		}
+		policies[pol.ID] = p
+		for k, t := range pol.Targets {
+			_, isParent := parents[t]
+			_, isAccount := accounts[t]
+			if !isParent && !isAccount {
+				return &PathError{fmt.Sprintf("%s.targets[%d]", p, k), fmt.Sprintf("unknown target %q (no root, OU or account has that ID)", t)}
+			}
+		}
+	}
+	for i, d := range s.DelegatedAdmins {
+		if _, ok := accounts[d.AccountID]; !ok {
+			return &PathError{fmt.Sprintf("$.delegatedAdmins[%d].accountId", i), fmt.Sprintf("unknown account %q", d.AccountID)}
+		}
+	}
+	if ic := s.IdentityCenter; ic != nil && !regionPattern.MatchString(ic.Region) {
+		return &PathError{"$.identityCenter.region", fmt.Sprintf("%q is not a region name", ic.Region)}
+	}
+	if lz := s.ControlTower.LandingZone; lz != nil {
+		if !regionPattern.MatchString(lz.HomeRegion) {
+			return &PathError{"$.controlTower.landingZone.homeRegion", fmt.Sprintf("%q is not a region name", lz.HomeRegion)}
+		}
+		for i, r := range lz.GovernedRegions {
+			if !regionPattern.MatchString(r) {
+				return &PathError{fmt.Sprintf("$.controlTower.landingZone.governedRegions[%d]", i), fmt.Sprintf("%q is not a region name", r)}
+			}
+		}
+	}
+	if z := s.ALZ; z != nil {
+		if z.HomeRegion != "" && !regionPattern.MatchString(z.HomeRegion) {
+			return &PathError{"$.alz.homeRegion", fmt.Sprintf("%q is not a region name", z.HomeRegion)}
+		}
+		if z.CoreOUID != "" {
+			if _, ok := ouParent[z.CoreOUID]; !ok {
+				return &PathError{"$.alz.coreOuId", fmt.Sprintf("unknown OU %q", z.CoreOUID)}
+			}
+		}
+		for field, id := range map[string]string{"securityAccountId": z.SecurityAccountID, "logArchiveAccountId": z.LogArchiveAccountID, "sharedServicesAccountId": z.SharedServicesAccountID} {
+			if _, ok := accounts[id]; id != "" && !ok {
+				return &PathError{"$.alz." + field, fmt.Sprintf("unknown account %q", id)}
+			}
+		}
+		for i, ss := range z.StackSets {
+			for k, in := range ss.Instances {
+				p := fmt.Sprintf("$.alz.stackSets[%d].instances[%d]", i, k)
+				if !accountIDPattern.MatchString(in.AccountID) {
+					return &PathError{p + ".accountId", fmt.Sprintf("%q is not a 12-digit account ID", in.AccountID)}
+				}
+				if !regionPattern.MatchString(in.Region) {
+					return &PathError{p + ".region", fmt.Sprintf("%q is not a region name", in.Region)}
+				}
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,69 @@
+// Package settings holds the migration decisions (home region, e-mails, how to deploy Control Tower
+// and remove AWS Config, limits, exclusions): the settings file, its defaults and its validation.
+// The wizard writes it, check and plan read it; flags override it field by field.
+package settings
+
+// Ways to deploy Control Tower.
+const (
+	CTDeployAPI    = "api"    // controltower:CreateLandingZone
+	CTDeployManual = "manual" // the operator sets it up in the console; lz2ct verifies
+)
+
+// Ways to remove ALZ's AWS Config recorder and delivery channel.
+const (
+	ConfigRemovalStackSet = "stackset" // delete AWS-Landing-Zone-Baseline-EnableConfig stack instances (recommended)
+	ConfigRemovalDirect   = "direct"   // stop and delete the recorder and delivery channel directly
+)
+
+// Settings are the migration decisions. Keys are camelCase; only HomeRegion and the two e-mails
+// have no default.
+type Settings struct {
+	HomeRegion      string   `json:"homeRegion" yaml:"homeRegion"`
+	GovernedRegions []string `json:"governedRegions,omitempty" yaml:"governedRegions,omitempty"`
+
+	LogArchiveEmail       string `json:"logArchiveEmail" yaml:"logArchiveEmail"`
+	AuditEmail            string `json:"auditEmail" yaml:"auditEmail"`
+	LogArchiveAccountName string `json:"logArchiveAccountName,omitempty" yaml:"logArchiveAccountName,omitempty"`
+	AuditAccountName      string `json:"auditAccountName,omitempty" yaml:"auditAccountName,omitempty"`
+
+	CTDeploy      string `json:"ctDeploy,omitempty" yaml:"ctDeploy,omitempty"`           // api | manual
+	ConfigRemoval string `json:"configRemoval,omitempty" yaml:"configRemoval,omitempty"` // stackset | direct
+
+	// OUAccountLimit is the most accounts one OU registration may cover (default 300).
+	OUAccountLimit int `json:"ouAccountLimit,omitempty" yaml:"ouAccountLimit,omitempty"`
+	// AccountConcurrency is how many account operations Control Tower may run at once (default 1).
+	AccountConcurrency int `json:"accountConcurrency,omitempty" yaml:"accountConcurrency,omitempty"`
+
+	Exclude Exclude `json:"exclude,omitempty" yaml:"exclude,omitempty"`
+
+	// EnrollSharedServices enrolls ALZ's Shared Services account (default true).
+	EnrollSharedServices *bool `json:"enrollSharedServices,omitempty" yaml:"enrollSharedServices,omitempty"`
+
+	Decommission Decommission `json:"decommission,omitempty" yaml:"decommission,omitempty"`
+}
+
+// Exclude lists OUs and accounts the migration leaves alone (IDs or, for OUs, name paths).
+type Exclude struct {
+	OUs      []string `json:"ous,omitempty" yaml:"ous,omitempty"`
+	Accounts []string `json:"accounts,omitempty" yaml:"accounts,omitempty"`
+}
+
+// Decommission chooses which ALZ decommission steps the plan includes.
+type Decommission struct {
+	// Steps names the decommission steps to include; empty means all but account closure.
+	Steps []string `json:"steps,omitempty" yaml:"steps,omitempty"`
+	// KeepStackSets names ALZ StackSets whose resources workloads still use (e.g. the baseline VPC).
+	KeepStackSets []string `json:"keepStackSets,omitempty" yaml:"keepStackSets,omitempty"`
+	// CopyLogs says the ALZ logs were (or will be) copied before the log buckets are deleted.
+	CopyLogs bool `json:"copyLogs,omitempty" yaml:"copyLogs,omitempty"`
+	// CloseOldAccounts closes ALZ's old Log Archive and Security accounts at the very end.
+	CloseOldAccounts bool `json:"closeOldAccounts,omitempty" yaml:"closeOldAccounts,omitempty"`
+}
+
+// Defaults used when a field is unset.
+const (
+	DefaultOUAccountLimit     = 300
+	MaxOUAccountLimit         = 1000
+	DefaultAccountConcurrency = 1
+	MaxAccountConcurrency     = 10
+)
