@@ -83,7 +83,6 @@ func syntaxMessage(data []byte, err error) string {
 	return "invalid JSON: " + err.Error()
 }
 
-
 func lineCol(data []byte, off int64) (int, int) {
 	if off > int64(len(data)) {
 		off = int64(len(data))
@@ -172,7 +171,6 @@ func checkShape(path string, v any, t reflect.Type) error {
 	}
 	return nil
 }
-
 
 func jsonKind(v any) string {
 	switch v.(type) {

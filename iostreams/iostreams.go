@@ -55,7 +55,9 @@ func (s *IOStreams) Interactive() bool { return s.stdinTTY && s.stdoutTTY }
 func (s *IOStreams) ColorEnabled() bool { return s.stdoutTTY && !s.colorDisabled }
 
 // SetTTY overrides terminal detection (tests).
-func (s *IOStreams) SetTTY(stdin, stdout, stderr bool) { s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdin, stdout, stderr }
+func (s *IOStreams) SetTTY(stdin, stdout, stderr bool) {
+	s.stdinTTY, s.stdoutTTY, s.stderrTTY = stdin, stdout, stderr
+}
 
 // SetColorDisabled overrides colour detection (tests, --no-color).
 func (s *IOStreams) SetColorDisabled(v bool) { s.colorDisabled = v }
