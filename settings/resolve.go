@@ -1,0 +1,196 @@
+package settings
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/lz2ct/lz2ct/inventory"
+)
+
+// Default account names Control Tower gives the two shared accounts it creates.
+const (
+	DefaultLogArchiveAccountName = "Log Archive"
+	DefaultAuditAccountName      = "Audit"
+)
+
+// Decommission step names, in the reference's order (docs/settings.md). The planner emits the
+// matching decommission/<name> steps for the names in Decommission.Steps.
+const (
+	DecomPipeline            = "pipeline-transition"
+	DecomProvisionedProducts = "provisioned-products"
+	DecomPortfolios          = "portfolios"
+	DecomProducts            = "products"
+	DecomAVMStacks           = "avm-stacks"
+	DecomStacks              = "stacks"
+	DecomStackSets           = "stacksets"
+	DecomLogBuckets          = "log-buckets"
+	DecomConfigBuckets       = "configuration-buckets"
+	DecomInitiationStack     = "initiation-stack"
+	DecomCoreOU              = "core-ou"
+	DecomSCPs                = "scps"
+	DecomSSMParameters       = "ssm-parameters"
+	DecomKMSAlias            = "kms-alias"
+	DecomCloseAccounts       = "close-accounts"
+)
+
+// DecommissionSteps lists every decommission step name in execution order.
+var DecommissionSteps = []string{
+	DecomPipeline, DecomProvisionedProducts, DecomPortfolios, DecomProducts, DecomAVMStacks,
+	DecomStacks, DecomStackSets, DecomLogBuckets, DecomConfigBuckets, DecomInitiationStack,
+	DecomCoreOU, DecomSCPs, DecomSSMParameters, DecomKMSAlias, DecomCloseAccounts,
+}
+
+// Resolve returns s with every unset field filled from the organization:
+//   - homeRegion: the landing zone's home region if Control Tower is already deployed, else the IAM
+//     Identity Center region (CT must be deployed there), else ALZ's home region;
+//   - governedRegions: the regions ALZ's manifest deployed to, plus the home region;
+//   - ctDeploy api, configRemoval stackset, ouAccountLimit 300, accountConcurrency 1;
+//   - account names "Log Archive" and "Audit"; enrollSharedServices true;
+//   - decommission.steps: every step but account closure (closure only with closeOldAccounts).
+//
+// The e-mails have no default: they must be addresses never used by any AWS account.
+func (s Settings) Resolve(snap *inventory.Snapshot) Settings {
+	r := s
+	r.GovernedRegions = append([]string(nil), s.GovernedRegions...)
+	if r.HomeRegion == "" && snap != nil {
+		switch {
+		case snap.ControlTower.LandingZone != nil && snap.ControlTower.LandingZone.HomeRegion != "":
+			r.HomeRegion = snap.ControlTower.LandingZone.HomeRegion
+		case snap.IdentityCenter != nil && snap.IdentityCenter.Region != "":
+			r.HomeRegion = snap.IdentityCenter.Region
+		case snap.ALZ != nil:
+			r.HomeRegion = snap.ALZ.HomeRegion
+		}
+	}
+	if len(r.GovernedRegions) == 0 && snap != nil {
+		if lz := snap.ControlTower.LandingZone; lz != nil {
+			r.GovernedRegions = append(r.GovernedRegions, lz.GovernedRegions...)
+		}
+		if snap.ALZ != nil {
+			r.GovernedRegions = append(r.GovernedRegions, snap.ALZ.ManifestRegions...)
+			if len(snap.ALZ.ManifestRegions) == 0 && snap.ALZ.HomeRegion != "" {
+				r.GovernedRegions = append(r.GovernedRegions, snap.ALZ.HomeRegion)
+			}
+		}
+		if r.HomeRegion != "" {
+			r.GovernedRegions = append(r.GovernedRegions, r.HomeRegion)
+		}
+	}
+	r.GovernedRegions = sortedUnique(r.GovernedRegions)
+	if r.LogArchiveAccountName == "" {
+		r.LogArchiveAccountName = DefaultLogArchiveAccountName
+	}
+	if r.AuditAccountName == "" {
+		r.AuditAccountName = DefaultAuditAccountName
+	}
+	if r.CTDeploy == "" {
+		r.CTDeploy = CTDeployAPI
+	}
+	if r.ConfigRemoval == "" {
+		r.ConfigRemoval = ConfigRemovalStackSet
+	}
+	if r.OUAccountLimit == 0 {
+		r.OUAccountLimit = DefaultOUAccountLimit
+	}
+	if r.AccountConcurrency == 0 {
+		r.AccountConcurrency = DefaultAccountConcurrency
+	}
+	if r.EnrollSharedServices == nil {
+		t := true
+		r.EnrollSharedServices = &t
+	}
+	r.Exclude.OUs = append([]string(nil), s.Exclude.OUs...)
+	r.Exclude.Accounts = append([]string(nil), s.Exclude.Accounts...)
+	steps := append([]string(nil), s.Decommission.Steps...)
+	if len(steps) == 0 {
+		steps = DecommissionSteps[:len(DecommissionSteps)-1]
+	}
+	if s.Decommission.CloseOldAccounts && !contains(steps, DecomCloseAccounts) {
+		steps = append(steps, DecomCloseAccounts)
+	}
+	r.Decommission.Steps = canonicalDecomOrder(steps)
+	r.Decommission.KeepStackSets = sortedUnique(append([]string(nil), s.Decommission.KeepStackSets...))
+	return r
+}
+
+// SharedServicesEnrolled reports the resolved enrollSharedServices decision (true when unset).
+func (s Settings) SharedServicesEnrolled() bool {
+	return s.EnrollSharedServices == nil || *s.EnrollSharedServices
+}
+
+// Decommissions reports whether the decommission step name is included.
+func (s Settings) Decommissions(name string) bool { return contains(s.Decommission.Steps, name) }
+
+// KeepsStackSet reports whether the user chose to keep the named StackSet (case-insensitive).
+func (s Settings) KeepsStackSet(name string) bool {
+	for _, k := range s.Decommission.KeepStackSets {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// ExcludedOU reports whether the OU is excluded, by its ID or its name path ("Workloads/Legacy"),
+// directly or through an excluded ancestor: an OU below an excluded one cannot be registered,
+// since Control Tower registers parents first.
+func (s Settings) ExcludedOU(ix *inventory.Index, ouID string) (excluded bool, by string) {
+	if len(s.Exclude.OUs) == 0 {
+		return false, ""
+	}
+	for id := ouID; ix.OU(id) != nil; id = ix.Parent(id) {
+		for _, e := range s.Exclude.OUs {
+			if e == id || strings.EqualFold(strings.Trim(e, "/"), ix.Path(id)) {
+				return true, e
+			}
+		}
+	}
+	return false, ""
+}
+
+// ExcludedAccount reports whether the account ID is listed in exclude.accounts.
+func (s Settings) ExcludedAccount(id string) bool { return contains(s.Exclude.Accounts, id) }
+
+func canonicalDecomOrder(steps []string) []string {
+	rank := map[string]int{}
+	for i, n := range DecommissionSteps {
+		rank[n] = i + 1
+	}
+	out := sortedUnique(steps)
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, rj := rank[out[i]], rank[out[j]]
+		if ri == 0 {
+			ri = len(DecommissionSteps) + 1 // unknown names last; Validate reports them
+		}
+		if rj == 0 {
+			rj = len(DecommissionSteps) + 1
+		}
+		return ri < rj
+	})
+	return out
+}
+
+func sortedUnique(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	in = append([]string(nil), in...) // never reorder the caller's slice
+	sort.Strings(in)
+	out := in[:0]
+	for i, v := range in {
+		if v == "" || (i > 0 && v == in[i-1]) {
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,168 @@
+package settings
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lz2ct/lz2ct/inventory"
+)
+
+// FieldError is one problem with one settings key.
+type FieldError struct {
+	Key string // the settings key, e.g. "auditEmail", "exclude.accounts[2]"
+	Msg string
+}
+
+func (e FieldError) Error() string { return e.Key + ": " + e.Msg }
+
+// ValidationError lists every problem found, so the user fixes the file in one pass.
+type ValidationError struct {
+	Problems []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	if len(e.Problems) == 1 {
+		return "invalid settings: " + e.Problems[0].Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "invalid settings (%d problems):", len(e.Problems))
+	for _, p := range e.Problems {
+		b.WriteString("\n  - " + p.Error())
+	}
+	return b.String()
+}
+
+// Validate checks resolved settings against the organization (call Resolve first: unset limits
+// are out of range). snap may be nil, which skips the checks that need the organization.
+// It returns a *ValidationError naming each bad key, or nil.
+func (s Settings) Validate(snap *inventory.Snapshot) error {
+	var v validator
+	enabled := map[string]bool{}
+	if snap != nil {
+		for _, r := range snap.Regions {
+			enabled[r] = true
+		}
+	}
+	region := func(key, r string) bool {
+		switch {
+		case r == "":
+			v.add(key, "is required (the region Control Tower runs in; it must be the IAM Identity Center region if you use Identity Center)")
+		case !inventory.IsRegion(r):
+			v.add(key, fmt.Sprintf("%q is not an AWS region name (e.g. eu-west-1)", r))
+		case len(enabled) > 0 && !enabled[r]:
+			v.add(key, fmt.Sprintf("unknown region %q: it is not among the organization's enabled regions (%s)", r, strings.Join(snap.Regions, ", ")))
+		default:
+			return true
+		}
+		return false
+	}
+	homeOK := region("homeRegion", s.HomeRegion)
+	governed := map[string]bool{}
+	for i, r := range s.GovernedRegions {
+		region(fmt.Sprintf("governedRegions[%d]", i), r)
+		governed[r] = true
+	}
+	if homeOK && len(s.GovernedRegions) > 0 && !governed[s.HomeRegion] {
+		v.add("governedRegions", fmt.Sprintf("must include the home region %s (Control Tower always governs its home region)", s.HomeRegion))
+	}
+	// Control Tower governs this many regions at most together with the accounts: accounts × regions ≤ 150,000
+	// (AWS Control Tower user guide, region-stackset-limitations).
+	if snap != nil && len(s.GovernedRegions) > 0 && len(snap.Accounts)*len(s.GovernedRegions) > 150000 {
+		v.add("governedRegions", fmt.Sprintf("%d accounts × %d governed regions exceeds Control Tower's bound of 150,000; govern fewer regions",
+			len(snap.Accounts), len(s.GovernedRegions)))
+	}
+
+	v.email("logArchiveEmail", s.LogArchiveEmail, snap)
+	v.email("auditEmail", s.AuditEmail, snap)
+	if s.LogArchiveEmail != "" && strings.EqualFold(s.LogArchiveEmail, s.AuditEmail) {
+		v.add("auditEmail", fmt.Sprintf("%q is also the logArchiveEmail; Control Tower needs two different addresses", s.AuditEmail))
+	}
+	if strings.TrimSpace(s.LogArchiveAccountName) == "" {
+		v.add("logArchiveAccountName", "must not be empty")
+	}
+	if strings.TrimSpace(s.AuditAccountName) == "" {
+		v.add("auditAccountName", "must not be empty")
+	}
+	if s.LogArchiveAccountName != "" && s.LogArchiveAccountName == s.AuditAccountName {
+		v.add("auditAccountName", "must differ from logArchiveAccountName")
+	}
+
+	if s.CTDeploy != CTDeployAPI && s.CTDeploy != CTDeployManual {
+		v.add("ctDeploy", fmt.Sprintf("%q is not one of %q, %q", s.CTDeploy, CTDeployAPI, CTDeployManual))
+	}
+	if s.ConfigRemoval != ConfigRemovalStackSet && s.ConfigRemoval != ConfigRemovalDirect {
+		v.add("configRemoval", fmt.Sprintf("%q is not one of %q, %q", s.ConfigRemoval, ConfigRemovalStackSet, ConfigRemovalDirect))
+	}
+	if s.OUAccountLimit < 1 || s.OUAccountLimit > MaxOUAccountLimit {
+		v.add("ouAccountLimit", fmt.Sprintf("%d is out of range 1..%d (AWS documents 300, and up to 1000 with fewer governed regions)", s.OUAccountLimit, MaxOUAccountLimit))
+	}
+	if s.AccountConcurrency < 1 || s.AccountConcurrency > MaxAccountConcurrency {
+		v.add("accountConcurrency", fmt.Sprintf("%d is out of range 1..%d (Control Tower runs up to 5 account operations at once by default, 10 with a quota increase)", s.AccountConcurrency, MaxAccountConcurrency))
+	}
+
+	if snap != nil {
+		ix := inventory.NewIndex(snap)
+		for i, id := range s.Exclude.Accounts {
+			if ix.Account(id) == nil {
+				v.add(fmt.Sprintf("exclude.accounts[%d]", i), fmt.Sprintf("account %q is not in the organization", id))
+			}
+		}
+		paths := map[string]bool{}
+		for _, ou := range snap.OUs {
+			paths[strings.ToLower(ix.Path(ou.ID))] = true
+		}
+		for i, e := range s.Exclude.OUs {
+			if ix.OU(e) == nil && !paths[strings.ToLower(strings.Trim(e, "/"))] {
+				v.add(fmt.Sprintf("exclude.ous[%d]", i), fmt.Sprintf("%q is neither an OU ID nor an OU name path (e.g. Workloads/Legacy) in the organization", e))
+			}
+		}
+	}
+	known := map[string]bool{}
+	for _, n := range DecommissionSteps {
+		known[n] = true
+	}
+	for i, n := range s.Decommission.Steps {
+		if !known[n] {
+			v.add(fmt.Sprintf("decommission.steps[%d]", i), fmt.Sprintf("unknown step %q (one of: %s)", n, strings.Join(DecommissionSteps, ", ")))
+		}
+	}
+	return v.err()
+}
+
+type validator struct{ problems []FieldError }
+
+func (v *validator) add(key, msg string) { v.problems = append(v.problems, FieldError{key, msg}) }
+
+func (v *validator) err() error {
+	if len(v.problems) == 0 {
+		return nil
+	}
+	return &ValidationError{Problems: v.problems}
+}
+
+// email checks one of the two new account e-mails: Account Factory's pattern (AWS Control Tower user
+// guide, common-eg-failures) and never used by an account (Organizations rejects a used address:
+// EMAIL_ALREADY_EXISTS).
+func (v *validator) email(key, addr string, snap *inventory.Snapshot) {
+	switch {
+	case addr == "":
+		v.add(key, "is required: an address never used by any AWS account")
+		return
+	case !inventory.ControlTowerEmailPattern.MatchString(addr):
+		v.add(key, fmt.Sprintf("%q is not an address Control Tower accepts (pattern %s)", addr, inventory.ControlTowerEmailPattern))
+		return
+	}
+	if snap == nil {
+		return
+	}
+	if strings.EqualFold(addr, snap.Organization.ManagementAccountEmail) {
+		v.add(key, fmt.Sprintf("%q is the management account's e-mail; use an address no AWS account has used", addr))
+		return
+	}
+	for _, a := range snap.Accounts {
+		if strings.EqualFold(addr, a.Email) {
+			v.add(key, fmt.Sprintf("%q is already used by account %s (%s); use an address no AWS account has used", addr, a.ID, a.Name))
+			return
+		}
+	}
+}
