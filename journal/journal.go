@@ -1,0 +1,363 @@
+// Package journal is the state folder's record of a migration run: an append-only JSON-lines file
+// (DIR/journal.jsonl), one event per line, each line fsync'd before the engine goes on. The engine
+// appends to it; the runbook, the wizard and a resumed run read it back as the status of every
+// step. The format is documented in docs/state.md.
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// File names inside a state folder.
+const (
+	FileName     = "journal.jsonl" // the journal itself
+	PlanFileName = "plan.json"     // the immutable plan the run executes
+)
+
+// Path returns the journal file of the state folder dir.
+func Path(dir string) string { return filepath.Join(dir, FileName) }
+
+// PlanPath returns the plan file of the state folder dir.
+func PlanPath(dir string) string { return filepath.Join(dir, PlanFileName) }
+
+// Kind is what happened to a step.
+type Kind string
+
+// Event kinds. A step's events come in the order started, [operation...], succeeded|failed; a retry
+// starts again with started.
+const (
+	EventStarted   Kind = "started"
+	EventSucceeded Kind = "succeeded"
+	EventFailed    Kind = "failed"
+	// Operation records an asynchronous AWS operation ID (a Control Tower operation, a StackSet
+	// operation, a Service Catalog record) before the engine waits on it, so a resumed run
+	// re-attaches to it instead of starting a second one.
+	EventOperation Kind = "operation"
+)
+
+func (k Kind) valid() bool {
+	switch k {
+	case EventStarted, EventSucceeded, EventFailed, EventOperation:
+		return true
+	}
+	return false
+}
+
+// Event is one line of the journal.
+type Event struct {
+	Time        time.Time `json:"time"`
+	Step        string    `json:"step"`
+	Event       Kind      `json:"event"`
+	OperationID string    `json:"operationId,omitempty"`
+	Error       string    `json:"error,omitempty"`
+}
+
+// Validate reports what is wrong with one event, naming the field.
+func (e Event) Validate() error {
+	switch {
+	case e.Time.IsZero():
+		return errors.New(`"time" is missing: every event needs an RFC 3339 time`)
+	case strings.TrimSpace(e.Step) == "":
+		return errors.New(`"step" is missing: every event names the plan step it belongs to`)
+	case !e.Event.valid():
+		return fmt.Errorf(`"event" is %q: want started, succeeded, failed or operation`, e.Event)
+	case e.Event == EventOperation && e.OperationID == "":
+		return errors.New(`"operationId" is missing: an operation event records the AWS operation ID`)
+	case e.Event == EventFailed && e.Error == "":
+		return errors.New(`"error" is missing: a failed event says what went wrong`)
+	}
+	return nil
+}
+
+// Status is where one step stands.
+type Status string
+
+// Step statuses, as the runbook shows them.
+const (
+	NotStarted Status = "not started"
+	Running    Status = "running"
+	Done       Status = "done"
+	Failed     Status = "failed"
+)
+
+// StepState is the summary of one step's events.
+type StepState struct {
+	Step   string
+	Status Status
+	// Attempts counts started events (0 when the step only has an operation event).
+	Attempts int
+	// OperationID is the last AWS operation recorded for the step.
+	OperationID string
+	// Error is the error of the last failed attempt; cleared when a later attempt succeeds.
+	Error string
+	// Started is the time of the first event; Updated the time of the last.
+	Started, Updated time.Time
+}
+
+// State is the journal summarized per step.
+type State struct {
+	Dir   string
+	Steps map[string]StepState
+	// Events is the number of events read.
+	Events int
+	// TornTail is true when the last line was cut short (a crash mid-write); it was ignored.
+	TornTail bool
+	// Last is the time of the newest event (zero for an empty journal).
+	Last time.Time
+}
+
+// Step returns the state of one step; steps without events are NotStarted.
+func (s *State) Step(id string) StepState {
+	if s != nil {
+		if st, ok := s.Steps[id]; ok {
+			return st
+		}
+	}
+	return StepState{Step: id, Status: NotStarted}
+}
+
+// Count returns how many steps of ids are in each status (ids without events count as NotStarted).
+func (s *State) Count(ids []string) map[Status]int {
+	out := map[Status]int{}
+	for _, id := range ids {
+		out[s.Step(id).Status]++
+	}
+	return out
+}
+
+// IDs returns the step IDs that have events, sorted.
+func (s *State) IDs() []string {
+	if s == nil {
+		return nil
+	}
+	ids := make([]string, 0, len(s.Steps))
+	for id := range s.Steps {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+// Read reads DIR/journal.jsonl. A state folder without a journal yet is a run that has not
+// started: every step is NotStarted. A missing folder is an error, since it is most likely a typo.
+func Read(dir string) (*State, error) {
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("state folder %s: %w (give the folder the run was started with, e.g. .lz2ct/<organization-id>)", dir, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("state folder %s is a file, not a folder: give the folder that holds %s", dir, FileName)
+	}
+	f, err := os.Open(Path(dir))
+	if errors.Is(err, os.ErrNotExist) {
+		return &State{Dir: dir, Steps: map[string]StepState{}}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	defer f.Close()
+	st, err := Decode(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", Path(dir), err)
+	}
+	st.Dir = dir
+	return st, nil
+}
+
+// Decode reads journal lines from r and summarizes them. A malformed line is an error naming its
+// line number, except a last line without its newline: that is a write cut short by a crash, and
+// since the engine only goes on after the fsync of a whole line, nothing depended on it.
+func Decode(r io.Reader) (*State, error) {
+	st := &State{Steps: map[string]StepState{}}
+	br := bufio.NewReaderSize(r, 64<<10)
+	for line := 1; ; line++ {
+		raw, err := br.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		complete := len(raw) > 0 && raw[len(raw)-1] == '\n'
+		text := bytes.TrimSpace(raw)
+		if len(text) > 0 {
+			ev, perr := parseLine(text)
+			switch {
+			case perr != nil && !complete:
+				st.TornTail = true
+			case perr != nil:
+				return nil, fmt.Errorf("line %d: %w", line, perr)
+			default:
+				st.apply(ev)
+			}
+		}
+		if err == io.EOF {
+			return st, nil
+		}
+	}
+}
+
+func parseLine(text []byte) (Event, error) {
+	var ev Event
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ev); err != nil {
+		return ev, fmt.Errorf("not a journal event: %w", err)
+	}
+	if dec.More() {
+		return ev, errors.New("not a journal event: more than one JSON value on the line")
+	}
+	if err := ev.Validate(); err != nil {
+		return ev, err
+	}
+	return ev, nil
+}
+
+// apply folds one event into the step's summary. The last event decides the status: a retry after
+// a failure is running again, a success after a failure is done.
+func (s *State) apply(ev Event) {
+	s.Events++
+	if ev.Time.After(s.Last) {
+		s.Last = ev.Time
+	}
+	cur, ok := s.Steps[ev.Step]
+	if !ok {
+		cur = StepState{Step: ev.Step, Status: NotStarted, Started: ev.Time}
+	}
+	cur.Updated = ev.Time
+	switch ev.Event {
+	case EventStarted:
+		cur.Attempts++
+		cur.Status = Running
+	case EventOperation:
+		cur.Status = Running
+		cur.OperationID = ev.OperationID
+	case EventSucceeded:
+		cur.Status = Done
+		cur.Error = ""
+	case EventFailed:
+		cur.Status = Failed
+		cur.Error = ev.Error
+	}
+	s.Steps[ev.Step] = cur
+}
+
+// Writer appends events to a journal; each Append is written as one line and fsync'd before it
+// returns. It is safe for concurrent use.
+type Writer struct {
+	mu sync.Mutex
+	f  *os.File
+}
+
+// Open opens (creating if needed) the journal of state folder dir for appending. A torn last line
+// left by a crash is cut off first, so the next event starts on a line of its own.
+func Open(dir string) (*Writer, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create state folder: %w", err)
+	}
+	f, err := os.OpenFile(Path(dir), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	if err := cutTornTail(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("repair journal %s: %w", Path(dir), err)
+	}
+	return &Writer{f: f}, nil
+}
+
+// cutTornTail truncates f after its last newline when the file does not end with one.
+func cutTornTail(f *os.File) error {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return err
+	}
+	size := fi.Size()
+	buf := make([]byte, 4096)
+	for end := size; end > 0; {
+		start := max(end-int64(len(buf)), 0)
+		n, err := f.ReadAt(buf[:end-start], start)
+		if err != nil && err != io.EOF {
+			return err
+		}
+		chunk := buf[:n]
+		if end == size && len(chunk) > 0 && chunk[len(chunk)-1] == '\n' {
+			return nil // not torn
+		}
+		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+			return truncateSync(f, start+int64(i)+1)
+		}
+		end = start
+	}
+	return truncateSync(f, 0)
+}
+
+func truncateSync(f *os.File, size int64) error {
+	if err := f.Truncate(size); err != nil {
+		return err
+	}
+	return f.Sync()
+}
+
+// Append writes one event and fsyncs it. A zero Time is set to now (UTC).
+func (w *Writer) Append(ev Event) error {
+	if ev.Time.IsZero() {
+		ev.Time = time.Now().UTC()
+	}
+	if err := ev.Validate(); err != nil {
+		return fmt.Errorf("journal event for step %q: %w", ev.Step, err)
+	}
+	line, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("encode journal event: %w", err)
+	}
+	line = append(line, '\n')
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f == nil {
+		return errors.New("journal is closed")
+	}
+	// One write call per line (O_APPEND): a crash leaves at most one torn line, which Read
+	// ignores and Open cuts off.
+	if _, err := w.f.Write(line); err != nil {
+		return fmt.Errorf("write journal: %w", err)
+	}
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("sync journal: %w", err)
+	}
+	return nil
+}
+
+// Close closes the journal file.
+func (w *Writer) Close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.f == nil {
+		return nil
+	}
+	err := w.f.Close()
+	w.f = nil
+	return err
+}
+
+// Append opens the journal of dir, appends one event with fsync, and closes it: for callers that
+// write rarely. The engine keeps a Writer open instead.
+func Append(dir string, ev Event) error {
+	w, err := Open(dir)
+	if err != nil {
+		return err
+	}
+	if err := w.Append(ev); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
