@@ -1,0 +1,162 @@
+// Package sim is lz2ct's local AWS-compatible endpoint: one HTTP server that serves an organization
+// snapshot through AWS's own wire protocols (JSON 1.1, query/XML, EC2 query, REST-JSON, REST-XML),
+// so the unmodified aws-sdk-go-v2 clients and the AWS CLI v2 run against it with a custom endpoint.
+// Discovery's tests, `make demo`, the end-to-end tests and the benchmarks all talk to it.
+//
+// Which snapshot field each operation serves is fixed by docs/discovery.md, the contract shared with
+// inventory/discover: a snapshot served here and discovered again comes back equal.
+//
+// Identity comes from the SigV4 Authorization header: the access key says who calls (credentials
+// handed out by AssumeRole encode the target account; any other key is the management account) and
+// the credential scope says which region and service. Signatures are not verified.
+//
+// Faults are injected deterministically from Options.Seed: latency, a share of throttled calls, a
+// token bucket per operation, AccessDenied scopes, and the snapshot's own problems replayed.
+package sim
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/lz2ct/lz2ct/inventory"
+)
+
+// Options are the simulator's fault-injection and logging settings. The zero value serves the
+// snapshot without faults.
+type Options struct {
+	// Latency is added to every call before it is answered.
+	Latency time.Duration
+	// ThrottleFraction is the share of calls answered with the service's throttling error. Which
+	// calls are throttled is a function of Seed, the request and how often it was sent before, so
+	// a run with the same seed and the same requests sees the same throttles.
+	ThrottleFraction float64
+	// APIRate is a token bucket per operation in calls per second (burst of the same size); calls
+	// over it get the throttling error. 0 turns it off.
+	APIRate float64
+	// Seed makes the throttling decisions and the handed-out credentials reproducible.
+	Seed int64
+	// Deny answers AccessDenied to every call made as these accounts (and AssumeRole into them when
+	// the scope has no region).
+	Deny []Scope
+	// AuditLog, when set, receives one JSON object per call (see Call).
+	AuditLog io.Writer
+}
+
+// Scope is an account, optionally limited to one region; an empty Region means every region.
+type Scope struct {
+	AccountID string `json:"accountId"`
+	Region    string `json:"region,omitempty"`
+}
+
+// Call is one request the simulator answered, as the audit log records it.
+type Call struct {
+	Service   string `json:"service"`   // the IAM action prefix: organizations, sts, config, sso, ...
+	Operation string `json:"operation"` // the API operation name, e.g. ListAccounts
+	Account   string `json:"account"`   // the account the call acted as
+	Region    string `json:"region"`    // the region of the SigV4 credential scope
+	Mutating  bool   `json:"mutating"`
+	Code      string `json:"code,omitempty"` // the error code answered, "" = success
+}
+
+// Server serves one snapshot. It is safe for concurrent use; create it with New.
+type Server struct {
+	opts Options
+
+	// mu guards st: read operations take the read lock; mutating operations (added by later
+	// issues) take the write lock and update the indexes they touch.
+	mu sync.RWMutex
+	st *state
+
+	faults *faults
+	audit  *auditLog
+	creds  *credentialIssuer
+
+	httpSrv  *http.Server
+	listener net.Listener
+	serveErr chan error
+}
+
+// New prepares a server for snap. The snapshot is copied, so later changes the simulator makes
+// (mutating operations) never reach the caller's value. It is indexed once here so that no
+// request scans the organization.
+func New(snap *inventory.Snapshot, opts Options) *Server {
+	s := &Server{opts: opts}
+	s.st = newState(copySnapshot(snap))
+	s.faults = newFaults(opts, s.st)
+	s.audit = newAuditLog(opts.AuditLog)
+	s.creds = newCredentialIssuer(opts.Seed)
+	return s
+}
+
+// copySnapshot deep-copies through JSON: the model is plain data, and this keeps the copy correct
+// when fields are added to it.
+func copySnapshot(snap *inventory.Snapshot) *inventory.Snapshot {
+	data, err := json.Marshal(snap)
+	if err != nil {
+		panic(fmt.Sprintf("sim: snapshot does not marshal: %v", err))
+	}
+	var c inventory.Snapshot
+	if err := json.Unmarshal(data, &c); err != nil {
+		panic(fmt.Sprintf("sim: snapshot does not unmarshal: %v", err))
+	}
+	return &c
+}
+
+// Handler returns the HTTP handler, for callers that run their own server (httptest).
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+// Start listens on addr ("127.0.0.1:0" picks a free port) and serves in the background. It returns
+// the endpoint URL to give clients as BaseEndpoint / --endpoint-url.
+func (s *Server) Start(addr string) (string, error) {
+	if s.httpSrv != nil {
+		return "", errors.New("sim: server already started")
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("sim: listen on %s: %w (pick another --addr, or port 0 for a free one)", addr, err)
+	}
+	s.listener = ln
+	s.httpSrv = &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 30 * time.Second,
+		// Thousands of concurrent SDK connections: keep idle ones around, they are cheap.
+		IdleTimeout: 2 * time.Minute,
+	}
+	s.serveErr = make(chan error, 1)
+	go func() { s.serveErr <- s.httpSrv.Serve(ln) }()
+	return "http://" + ln.Addr().String(), nil
+}
+
+// Close stops the server, waiting briefly for calls in flight, and flushes the audit log.
+func (s *Server) Close() error {
+	var err error
+	if s.httpSrv != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		err = s.httpSrv.Shutdown(ctx)
+		if serr := <-s.serveErr; serr != nil && !errors.Is(serr, http.ErrServerClosed) && err == nil {
+			err = serr
+		}
+	}
+	if aerr := s.audit.close(); aerr != nil && err == nil {
+		err = aerr
+	}
+	return err
+}
+
+// Calls returns every call answered so far, in the order they were answered.
+func (s *Server) Calls() []Call { return s.audit.calls() }
+
+// Organization is the served organization's ID (for messages such as "serving o-abc at ...").
+func (s *Server) Organization() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.snap.Organization.ID
+}
