@@ -1,0 +1,219 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/lz2ct/lz2ct/inventory"
+)
+
+const (
+	srcCommonFailures = "https://docs.aws.amazon.com/controltower/latest/userguide/common-eg-failures.html"
+	srcSTSRegions     = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html"
+)
+
+// reservedNames are resources Control Tower creates in every enrolled account; an existing one
+// with the same name makes enrollment fail (common-eg-failures.html: SNS topic name conflict).
+var reservedNames = map[string]bool{
+	"AWS::SNS::Topic/aws-controltower-SecurityNotifications":       true,
+	"AWS::SNS::Topic/aws-controltower-AllConfigNotifications":      true,
+	"AWS::Logs::LogGroup/aws-controltower/CloudTrailLogs":          true,
+	"AWS::CloudTrail::Trail/aws-controltower-BaselineCloudTrail":   true,
+	"AWS::Lambda::Function/aws-controltower-NotificationForwarder": true,
+	"AWS::IAM::Role/aws-controltower-ConfigRecorderRole":           true,
+}
+
+func init() {
+	register(Check{
+		ID: "account.suspended", Title: "No suspended account in the migration",
+		Severity: Blocker, Phase: PhaseEnrollment,
+		Reads:  "accounts[].status",
+		Why:    "Suspended (or closing) accounts cannot be enrolled, and an OU registration that includes one fails.",
+		Source: srcCommonFailures,
+		Run: func(in Input) []Finding {
+			sc, ix := in.scope(), in.index()
+			var out []Finding
+			for _, a := range sc.enroll {
+				if a.Status == inventory.AccountActive || a.Status == "" {
+					continue
+				}
+				where := "directly under the root"
+				if ix.OU(a.ParentID) != nil {
+					where = "in OU " + ix.Path(a.ParentID)
+				}
+				out = append(out, Finding{
+					Title:       "Account " + a.ID + " (" + a.Name + ") is " + a.Status,
+					Subjects:    []Subject{accountSubject(a), targetSubject(ix, a.ParentID)},
+					Evidence:    []string{fmt.Sprintf("status %s, %s", a.Status, where)},
+					Remediation: "Move it to an OU the migration leaves alone (e.g. a Suspended OU listed in exclude.ous) or add it to exclude.accounts.",
+				})
+			}
+			return out
+		},
+	})
+	register(Check{
+		ID: "account.execution-role", Title: "AWSControlTowerExecution role in accounts to enroll",
+		Severity: Blocker, Phase: PhaseEnrollment,
+		Reads:  "accounts[].iam, accounts[].accessRole, policies",
+		Why:    "Enrolling an existing account needs the AWSControlTowerExecution role trusting the management account. The plan creates it where it is missing, as the role lz2ct can assume; an SCP that denies creating it blocks that.",
+		Source: srcEnrollPrereq,
+		Run:    checkExecutionRole,
+	})
+	register(Check{
+		ID: "account.access", Title: "lz2ct could read every account to enroll",
+		Severity: Warning, Phase: PhaseEnrollment,
+		Reads:  "accounts[].accessRole, accounts[].iam, problems",
+		Why:    "An account lz2ct could not read is unknown: Config recorders, roles and name conflicts there are not checked, and the plan cannot prepare it.",
+		Source: srcEnrollPrereq,
+		Run:    checkAccess,
+	})
+	register(Check{
+		ID: "account.reserved-names", Title: "No resource named like the ones Control Tower creates",
+		Severity: Blocker, Phase: PhaseEnrollment,
+		Reads:  "accounts[].regions[].reservedNames",
+		Why:    "Control Tower creates an SNS topic aws-controltower-SecurityNotifications (and other aws-controltower-* resources) in each enrolled account; an existing one with that name makes enrollment fail.",
+		Source: srcCommonFailures,
+		Run:    checkReservedNames,
+	})
+	register(Check{
+		ID: "account.sts-disabled", Title: "STS active in every governed region",
+		Severity: Blocker, Phase: PhaseEnrollment,
+		Reads:  "accounts[].regions[].stsDisabled, settings governedRegions",
+		Why:    "Control Tower's StackSets assume roles through the regional STS endpoint of every governed region; enrollment fails in an account where STS is deactivated in one of them.",
+		Source: srcSTSRegions,
+		Run:    checkSTS,
+	})
+}
+
+func checkExecutionRole(in Input) []Finding {
+	sc := in.scope()
+	var missing []Subject
+	var ids []string
+	for _, a := range sc.enroll {
+		if a.Status != inventory.AccountActive || a.IAM == nil || a.IAM.ControlTowerExecutionRole {
+			continue
+		}
+		missing = append(missing, accountSubject(a))
+		ids = append(ids, a.ID)
+	}
+	var out []Finding
+	if len(missing) > 0 {
+		out = append(out, Finding{
+			Severity:    Info,
+			Title:       fmt.Sprintf("%d accounts lack the AWSControlTowerExecution role; the plan creates it", len(missing)),
+			Subjects:    missing,
+			Evidence:    []string{"accounts: " + listSome(ids, 20)},
+			Remediation: "Nothing to do: the plan creates the role (AdministratorAccess, trusting the management account) before enrolling each account.",
+			FixedByPlan: true,
+		})
+	}
+	for _, f := range evaluateProbes(in, []probe{roleCreationProbe}) {
+		f.FixedByPlan = false // the plan's role creation is exactly what the SCP blocks
+		if isALZName(f) {
+			f.FixedByPlan = true
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// isALZName reports whether a role-creation finding is about an ALZ SCP (which the plan detaches first).
+func isALZName(f Finding) bool {
+	for _, s := range f.Subjects {
+		if s.Kind == KindPolicy {
+			return isALZPolicy(&inventory.Policy{Name: s.Name})
+		}
+	}
+	return false
+}
+
+func checkAccess(in Input) []Finding {
+	sc := in.scope()
+	var out []Finding
+	for _, a := range sc.enroll {
+		if a.Status != inventory.AccountActive {
+			continue
+		}
+		probs := sc.problems[a.ID]
+		if a.AccessRole != "" && a.IAM != nil && len(probs) == 0 {
+			continue
+		}
+		var ev []string
+		if a.AccessRole == "" || a.IAM == nil {
+			ev = append(ev, fmt.Sprintf("none of %s, %s, %s could be assumed", RoleCTExecution, RoleStackSetExecution, RoleOrganizationAccess))
+		}
+		for _, p := range probs {
+			scope := "whole account"
+			if p.Region != "" {
+				scope = p.Region
+			}
+			ev = append(ev, fmt.Sprintf("%s: %s:%s failed (%s) %s", scope, p.Service, p.Operation, p.Code, p.Message))
+		}
+		title := "Account " + a.ID + " could not be read"
+		if a.AccessRole != "" && a.IAM != nil {
+			title = "Account " + a.ID + " could only be read in part"
+		}
+		out = append(out, Finding{
+			Title:       title,
+			Subjects:    []Subject{accountSubject(a)},
+			Evidence:    ev,
+			Remediation: "Its state is unknown in that scope. Make OrganizationAccountAccessRole (or AWSControlTowerExecution) assumable from the management account, then discover again.",
+		})
+	}
+	return out
+}
+
+func checkReservedNames(in Input) []Finding {
+	sc := in.scope()
+	var out []Finding
+	for _, a := range sc.enroll {
+		var ev []string
+		for i := range a.Regions {
+			r := &a.Regions[i]
+			for _, n := range r.ReservedNames {
+				if reservedNames[n.Type+"/"+n.Name] || strings.HasPrefix(n.Name, "aws-controltower-") {
+					ev = append(ev, fmt.Sprintf("%s: %s %s", r.Region, n.Type, n.Name))
+				}
+			}
+		}
+		if len(ev) == 0 {
+			continue
+		}
+		sort.Strings(ev)
+		out = append(out, Finding{
+			Title:       "Account " + a.ID + " has resources named like Control Tower's",
+			Subjects:    []Subject{accountSubject(a)},
+			Evidence:    ev,
+			Remediation: "Delete or rename them before enrollment (after checking nothing subscribes to them).",
+		})
+	}
+	return out
+}
+
+func checkSTS(in Input) []Finding {
+	sc := in.scope()
+	var out []Finding
+	for _, a := range sc.enroll {
+		var regions []string
+		for _, r := range sc.governedRegionsOf(a) {
+			if r.STSDisabled {
+				regions = append(regions, r.Region)
+			}
+		}
+		if len(regions) == 0 {
+			continue
+		}
+		subj := []Subject{accountSubject(a)}
+		for _, r := range regions {
+			subj = append(subj, Subject{Kind: KindRegion, ID: r})
+		}
+		out = append(out, Finding{
+			Title:       "STS is deactivated in account " + a.ID + " in " + strings.Join(regions, ", "),
+			Subjects:    subj,
+			Evidence:    []string{"regional STS endpoint answered RegionDisabledException in " + strings.Join(regions, ", ")},
+			Remediation: "Activate STS for these regions in the account (IAM console → Account settings → Security Token Service regions).",
+		})
+	}
+	return out
+}

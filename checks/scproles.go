@@ -1,0 +1,290 @@
+package checks
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/lz2ct/lz2ct/inventory"
+)
+
+const srcSCPEval = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html"
+
+// Role names the migration acts as inside member accounts.
+const (
+	RoleCTExecution        = "AWSControlTowerExecution"
+	RoleStackSetExecution  = "AWSCloudFormationStackSetExecutionRole"
+	RoleOrganizationAccess = "OrganizationAccountAccessRole"
+)
+
+// probe is a family of actions one role must be able to perform in an account for a phase to work.
+type probe struct {
+	group   string
+	purpose string // "Control Tower's execution role setting up the account", for titles
+	phase   Phase
+	role    func(a *inventory.Account) string
+	actions []string
+	// resource returns the ARN acted on, "" when not known in advance.
+	resource func(partition, account string) string
+	applies  func(in Input, a *inventory.Account) bool
+}
+
+func fixedRole(name string) func(*inventory.Account) string {
+	return func(*inventory.Account) string { return name }
+}
+
+// accessRole is the role lz2ct itself acts as in the account (the one discovery could assume),
+// AWSControlTowerExecution when unknown.
+func accessRole(a *inventory.Account) string {
+	if a.AccessRole != "" && a.AccessRole != "caller" {
+		return a.AccessRole
+	}
+	return RoleCTExecution
+}
+
+// ctProbes: what AWSControlTowerExecution does when Control Tower enrolls an account (it sets up
+// AWS Config, deploys its baseline stacks and roles, SNS topics and Lambda forwarders), and what
+// removing ALZ's Config needs. The action list is representative, not exhaustive: CT's role has
+// AdministratorAccess (enrollment-prerequisites.html), and these are the families SCPs usually
+// protect (scp-guide: "Prevent AWS Config tampering").
+func ctProbes(in Input) []probe {
+	hasALZConfig := func(in Input, a *inventory.Account) bool {
+		for _, r := range in.scope().governedRegionsOf(a) {
+			for _, rec := range r.ConfigRecorders {
+				if !rec.ServiceLinked {
+					return true
+				}
+			}
+			if len(r.DeliveryChannels) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	removal := []string{"config:StopConfigurationRecorder", "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel"}
+	ps := []probe{{
+		group: "ct-execution", purpose: "Control Tower's execution role (enrollment)", phase: PhaseEnrollment,
+		role: fixedRole(RoleCTExecution),
+		actions: []string{
+			"config:PutConfigurationRecorder", "config:PutDeliveryChannel", "config:StartConfigurationRecorder",
+			"cloudformation:CreateStack", "iam:CreateRole", "iam:AttachRolePolicy", "sns:CreateTopic", "lambda:CreateFunction",
+		},
+	}}
+	if in.Settings.ConfigRemoval == "direct" {
+		ps = append(ps, probe{
+			group: "config-removal-direct", purpose: "lz2ct removing AWS Config", phase: PhaseConfig,
+			role: accessRole, actions: removal, applies: hasALZConfig,
+		})
+	} else {
+		// Deleting the EnableConfig stack instances runs as the StackSet execution role in the account.
+		ps = append(ps, probe{
+			group: "config-removal-stackset", purpose: "removing AWS Config through ALZ's StackSet", phase: PhaseConfig,
+			role: fixedRole(RoleStackSetExecution), actions: append(removal, "cloudformation:DeleteStack"), applies: hasALZConfig,
+		})
+	}
+	return ps
+}
+
+// roleCreationProbe: creating AWSControlTowerExecution in accounts that lack it, as the role lz2ct
+// can assume there.
+var roleCreationProbe = probe{
+	group: "execution-role-creation", purpose: "lz2ct creating AWSControlTowerExecution", phase: PhaseEnrollment,
+	role:    accessRole,
+	actions: []string{"iam:CreateRole", "iam:AttachRolePolicy"},
+	resource: func(partition, account string) string {
+		return "arn:" + partition + ":iam::" + account + ":role/" + RoleCTExecution
+	},
+	applies: func(in Input, a *inventory.Account) bool {
+		return a.IAM != nil && !a.IAM.ControlTowerExecutionRole && a.AccessRole != ""
+	},
+}
+
+// scpHit gathers, for one (probe, policy or level), the accounts it blocks.
+type scpHit struct {
+	probe    *probe
+	policyID string // deny by this policy; "" for a not-allowed level
+	level    string // the level that does not allow (not-allowed hits)
+	certain  bool
+	sids     map[string]bool
+	notes    map[string]bool
+	attached map[string]bool
+	actions  map[string]bool
+	accounts []*inventory.Account
+	seen     map[string]bool
+}
+
+// evaluateProbes runs the probes for every account in scope and returns one finding per blocking
+// policy (or level that does not allow) and probe.
+func evaluateProbes(in Input, probes []probe) []Finding {
+	sc, ix := in.scope(), in.index()
+	ev := NewEvaluator(ix)
+	part := in.Snapshot.Partition
+	if part == "" {
+		part = "aws"
+	}
+	hits := map[string]*scpHit{}
+	var order []string
+	hit := func(key string, p *probe) *scpHit {
+		h := hits[key]
+		if h == nil {
+			h = &scpHit{probe: p, sids: map[string]bool{}, notes: map[string]bool{}, attached: map[string]bool{}, actions: map[string]bool{}, seen: map[string]bool{}}
+			hits[key] = h
+			order = append(order, key)
+		}
+		return h
+	}
+	add := func(h *scpHit, a *inventory.Account, action string) {
+		h.actions[action] = true
+		if !h.seen[a.ID] {
+			h.seen[a.ID] = true
+			h.accounts = append(h.accounts, a)
+		}
+	}
+	for _, a := range sc.enroll {
+		if a.Status != inventory.AccountActive {
+			continue
+		}
+		for pi := range probes {
+			p := &probes[pi]
+			if p.applies != nil && !p.applies(in, a) {
+				continue
+			}
+			principal := "arn:" + part + ":iam::" + a.ID + ":role/" + p.role(a)
+			res := ""
+			if p.resource != nil {
+				res = p.resource(part, a.ID)
+			}
+			for _, action := range p.actions {
+				d := ev.Evaluate(a.ID, Request{Action: action, Resource: res, PrincipalARN: principal, Account: a.ID, OrgID: in.Snapshot.Organization.ID})
+				for _, v := range d.Denies {
+					h := hit(p.group+"|deny|"+v.PolicyID, p)
+					h.policyID = v.PolicyID
+					h.certain = h.certain || v.Certain
+					h.sids[v.Sid] = true
+					h.attached[v.AttachedTo] = true
+					if v.Note != "" {
+						h.notes[v.Note] = true
+					}
+					add(h, a, action)
+				}
+				for _, id := range d.Unparsable {
+					h := hit(p.group+"|deny|"+id, p)
+					h.policyID = id
+					h.notes["the policy cannot be parsed: "+fmt.Sprint(ev.ParseError(id))] = true
+					add(h, a, action)
+				}
+				for _, lvl := range d.NotAllowedAt {
+					h := hit(p.group+"|notallowed|"+lvl, p)
+					h.level, h.certain = lvl, true
+					add(h, a, action)
+				}
+				for _, lvl := range d.MaybeAllowedAt {
+					h := hit(p.group+"|notallowed|"+lvl, p)
+					h.level = lvl
+					h.notes["only conditional or resource-scoped Allow statements cover it"] = true
+					add(h, a, action)
+				}
+			}
+		}
+	}
+	sort.Strings(order)
+	var out []Finding
+	for _, key := range order {
+		out = append(out, hits[key].finding(ix, part))
+	}
+	return out
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (h *scpHit) finding(ix *inventory.Index, partition string) Finding {
+	p := h.probe
+	sort.Slice(h.accounts, func(i, j int) bool { return h.accounts[i].ID < h.accounts[j].ID })
+	acctIDs := make([]string, len(h.accounts))
+	for i, a := range h.accounts {
+		acctIDs[i] = a.ID
+	}
+	roleDesc := "arn:" + partition + ":iam::<account>:role/" + p.role(h.accounts[0])
+	sev := Blocker
+	if !h.certain {
+		sev = Warning
+	}
+	f := Finding{Severity: sev, Phase: p.phase}
+	actions := strings.Join(keys(h.actions), ", ")
+	if h.policyID != "" {
+		pol := ix.Policy(h.policyID)
+		verb := "denies"
+		if !h.certain {
+			verb = "may deny"
+		}
+		f.Title = fmt.Sprintf("SCP %s %s %s (%d accounts)", pol.Name, verb, p.purpose, len(h.accounts))
+		f.Subjects = append(f.Subjects, policySubject(pol))
+		var where []string
+		for _, t := range keys(h.attached) {
+			f.Subjects = append(f.Subjects, targetSubject(ix, t))
+			where = append(where, t+" "+targetSubject(ix, t).Name)
+		}
+		f.Evidence = append(f.Evidence,
+			fmt.Sprintf("statement(s) %s %s %s to %s", quoteSids(keys(h.sids)), verb, actions, roleDesc))
+		if len(where) > 0 {
+			f.Evidence = append(f.Evidence, "attached to "+strings.Join(where, "; ")+" (inherited by everything below)")
+		}
+		if isALZPolicy(pol) {
+			f.FixedByPlan = true
+			f.Remediation = "This is ALZ's own SCP: the plan exports it, detaches it from each OU just before that OU's wave, and deletes it in decommission."
+		} else {
+			f.Remediation = fmt.Sprintf("Exempt the role in the Deny statement (\"Condition\": {\"ArnNotLike\": {\"aws:PrincipalARN\": \"arn:%s:iam::*:role/%s\"}}) "+
+				"or detach the SCP from these accounts' OUs before the migration.", partition, p.role(h.accounts[0]))
+		}
+	} else {
+		f.Title = fmt.Sprintf("No SCP on %s allows what %s needs (%d accounts)", targetSubject(ix, h.level).Name, p.purpose, len(h.accounts))
+		f.Subjects = append(f.Subjects, targetSubject(ix, h.level))
+		f.Evidence = append(f.Evidence, fmt.Sprintf("none of the SCPs attached to %s (%s) allows %s: SCPs must allow an action at every level from the root to the account",
+			h.level, strings.Join(ix.PoliciesOn(h.level), ", "), actions))
+		f.Remediation = "Attach FullAWSAccess to " + h.level + " or add these actions to its allow-list SCP."
+		if !h.certain {
+			f.Severity = Warning
+		}
+	}
+	for _, n := range keys(h.notes) {
+		f.Evidence = append(f.Evidence, "uncertain: "+n)
+	}
+	f.Evidence = append(f.Evidence, "accounts: "+listSome(acctIDs, 20))
+	for _, a := range h.accounts {
+		f.Subjects = append(f.Subjects, accountSubject(a))
+	}
+	return f
+}
+
+func quoteSids(sids []string) string {
+	out := make([]string, len(sids))
+	for i, s := range sids {
+		if s == "" {
+			s = "(no Sid)"
+		}
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return strings.Join(out, ", ")
+}
+
+func init() {
+	register(Check{
+		ID: "scp.deny-ct-roles", Title: "SCPs let Control Tower's roles and the Config removal work",
+		Severity: Blocker, Phase: PhaseEnrollment,
+		Reads: "policies (documents, targets), ous, accounts, settings configRemoval and governedRegions",
+		Why: "SCPs on the root, every OU above an account and the account itself apply to it: one Deny that covers what AWSControlTowerExecution does " +
+			"(or what removing ALZ's Config needs) makes enrollment fail, and so does an allow-list that leaves such an action out at any level. " +
+			"ALZ's own protect-cloudtrail-config and *-mandatory-preventive-guardrails SCPs deny exactly these Config changes.",
+		Source: srcSCPEval,
+		Run: func(in Input) []Finding {
+			return evaluateProbes(in, ctProbes(in))
+		},
+	})
+}
