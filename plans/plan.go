@@ -1,0 +1,320 @@
+// Package plans is the planner: from a snapshot, the migration settings and the pre-check report it
+// builds an ordered, reviewable migration plan (phases 0–6 of DESIGN.md, each a list of steps with
+// stable IDs). The engine executes the plan, the TUI shows it, the runbook renders it. A plan is
+// data only: it never calls AWS, and the same input always gives byte-identical JSON.
+package plans
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/lz2ct/lz2ct/checks"
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/settings"
+)
+
+// Version is the plan format this build reads and writes.
+const Version = 1
+
+// Plan is the whole migration, in execution order. Apply refuses a plan whose SnapshotHash does not
+// match the snapshot it is given (the Terraform "saved plan is stale" rule).
+type Plan struct {
+	Version int `json:"version"`
+	// SnapshotHash is SnapshotHash(snapshot file bytes) ("sha256:<hex>"); empty when the plan was
+	// built from a snapshot held only in memory.
+	SnapshotHash string `json:"snapshotHash"`
+	// Organization is the organization ID (o-...).
+	Organization string `json:"organization"`
+	// CreatedFrom says what the plan was made from, e.g. "snapshot testdata/orgs/alz2-typical.json
+	// (discover, captured 2026-11-27T07:00:00Z)". It never holds the planning time, so that
+	// re-planning the same input gives the same bytes.
+	CreatedFrom string `json:"createdFrom"`
+	// Settings are the resolved settings the plan was built with (defaults filled in).
+	Settings settings.Settings `json:"settings"`
+	// Phases are 0 (safeguard) to 6 (decommission), always all seven, in order.
+	Phases []Phase `json:"phases"`
+	// Findings is the whole pre-check report; blockers are also listed on the phase they block.
+	Findings []checks.Finding `json:"findings"`
+	// OUOrder lists every OU of the organization: registered ones with their Order (1, 2, ...),
+	// the others with Skipped and the Reason.
+	OUOrder []OUEntry `json:"ouOrder"`
+	// Accounts gives every account of the organization exactly one disposition.
+	Accounts []AccountDisposition `json:"accounts"`
+	Estimate Estimate             `json:"estimate"`
+}
+
+// Phase IDs, in order. Phase.Number is the index in this list.
+const (
+	PhaseSafeguard    = "safeguard"
+	PhaseDeploy       = "deploy"
+	PhaseSCP          = "scp"
+	PhaseConfig       = "config"
+	PhaseRegistration = "register"
+	PhaseShared       = "shared-accounts"
+	PhaseDecommission = "decommission"
+)
+
+// PhaseIDs lists the phase IDs in execution order.
+var PhaseIDs = []string{PhaseSafeguard, PhaseDeploy, PhaseSCP, PhaseConfig, PhaseRegistration, PhaseShared, PhaseDecommission}
+
+// Phase is one stage of the migration.
+type Phase struct {
+	Number  int    `json:"number"`
+	ID      string `json:"id"`
+	Name    string `json:"name"`
+	Summary string `json:"summary"`
+	Steps   []Step `json:"steps"`
+	// Blockers are the blocking pre-check findings that stop this phase until they are resolved.
+	Blockers []checks.Finding `json:"blockers,omitempty"`
+	// EstimateSeconds is the phase's expected wall-clock duration (see Estimate.Assumptions).
+	EstimateSeconds int64 `json:"estimateSeconds"`
+}
+
+// Estimate returns the phase's expected duration.
+func (p Phase) Estimate() time.Duration { return time.Duration(p.EstimateSeconds) * time.Second }
+
+// Step kinds. The engine has one implementation per kind (steps/<kind>.go).
+const (
+	KindExport            = "export"              // safeguard: save a definition into the state folder
+	KindDeployLandingZone = "landing-zone.deploy" // controltower:CreateLandingZone
+	KindVerifyLandingZone = "landing-zone.verify" // manual console deployment, then verified
+	KindSCPDetach         = "scp.detach"          // organizations:DetachPolicy
+	KindSCPMerge          = "scp.merge"           // reviewed merge of customer SCPs (manual)
+	KindConfigRemove      = "config.remove"       // stop + delete recorder and delivery channel in one account/region
+	KindConfigStackSet    = "config.stackset"     // delete EnableConfig stack instances for one wave
+	KindOUCreate          = "ou.create"           // remedy: create a child OU to split an oversized OU
+	KindAccountMove       = "account.move"        // remedy: move an account into a child OU
+	KindOURegister        = "ou.register"         // controltower:EnableBaseline on an OU
+	KindRoleCreate        = "role.create"         // create AWSControlTowerExecution in an account
+	KindEnroll            = "enroll"              // enroll one account
+	KindManual            = "manual"              // a task for the operator (move tooling, copy logs)
+	KindDecommission      = "decommission"        // remove an ALZ resource
+)
+
+// Step is one action. Its ID is derived from what it acts on, so re-planning the same organization
+// gives the same IDs and the journal of an interrupted run still matches.
+type Step struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"`
+	Title  string `json:"title"`
+	Why    string `json:"why"`
+	Target Target `json:"target"`
+	// Wave is the registration wave (the Order of the OU this step prepares or registers; for
+	// enrollment steps the position in the enrollment queue, counted after the OU waves); 0 = none.
+	Wave int `json:"wave,omitempty"`
+	// DependsOn lists step IDs that must have succeeded before this one starts.
+	DependsOn   []string `json:"dependsOn,omitempty"`
+	Destructive bool     `json:"destructive,omitempty"`
+	// Manual steps are done by the operator; the engine waits for a confirmation (and verifies when it can).
+	Manual bool `json:"manual,omitempty"`
+	// CLI are the AWS CLI v2 commands that do the same by hand, in order.
+	CLI []string `json:"cli,omitempty"`
+	// Guard is the condition checked just before the step runs; the step is refused when it fails.
+	Guard    string `json:"guard,omitempty"`
+	Expected string `json:"expected,omitempty"`
+	Rollback string `json:"rollback,omitempty"`
+	// Blocked names the blocking finding(s) that stop this step; empty when nothing blocks it.
+	Blocked string `json:"blocked,omitempty"`
+	// EstimateSeconds is the step's own expected duration (0 for quick API calls).
+	EstimateSeconds int64 `json:"estimateSeconds,omitempty"`
+}
+
+// Target is what a step acts on; unused fields are empty.
+type Target struct {
+	AccountID string `json:"accountId,omitempty"`
+	Region    string `json:"region,omitempty"`
+	OUID      string `json:"ouId,omitempty"`
+	// Resource names anything else: a policy ID, StackSet name, bucket, parameter path, ...
+	Resource string `json:"resource,omitempty"`
+}
+
+// OUEntry is one OU in the registration order.
+type OUEntry struct {
+	OUID     string `json:"ouId"`
+	Path     string `json:"path"`
+	ParentID string `json:"parentId"`
+	Depth    int    `json:"depth"`
+	// Accounts is the number of accounts directly in the OU now (nested OUs count on their own).
+	Accounts int `json:"accounts"`
+	// Enrolls is how many accounts the registration enrolls: Accounts, or the limit when the plan
+	// first moves the excess out (see Remedy); 0 for an OU the plan does not register.
+	Enrolls int `json:"enrolls"`
+	// Created marks a child OU the plan creates to split an oversized OU (OUID is then empty
+	// until it exists; its steps name it "<parent OU ID>/<name>").
+	Created bool `json:"created,omitempty"`
+	// Order is the OU's position in the registration sequence, 1-based; 0 = not registered by this plan.
+	Order   int    `json:"order"`
+	Skipped bool   `json:"skipped,omitempty"`
+	Reason  string `json:"reason,omitempty"`
+	// Remedy names what the plan does instead when the OU cannot be registered as it is.
+	Remedy string `json:"remedy,omitempty"`
+}
+
+// Account dispositions: every account ends in exactly one.
+const (
+	HowOURegistration = "ou-registration"  // enrolled by registering its OU
+	HowEnroll         = "enroll"           // enrolled on its own
+	HowExcluded       = "excluded"         // left alone, by the settings or because CT replaces it
+	HowBlocked        = "blocked"          // cannot be enrolled; Reason says why
+	HowEnrolled       = "already-enrolled" // Control Tower already governs it
+	HowManagement     = "management"       // the management account: CT runs there, never enrolled
+)
+
+// AccountDisposition is what the plan does with one account.
+type AccountDisposition struct {
+	AccountID string `json:"accountId"`
+	Name      string `json:"name"`
+	How       string `json:"how"`
+	Reason    string `json:"reason,omitempty"`
+	// By is the step that covers the account (ou.register/<ou> or enroll/<account>); empty otherwise.
+	By string `json:"by,omitempty"`
+}
+
+// Estimate is the expected duration of the migration, from AWS's published figures.
+type Estimate struct {
+	PerPhase     []PhaseEstimate `json:"perPhase"`
+	TotalSeconds int64           `json:"totalSeconds"`
+	Assumptions  []string        `json:"assumptions"`
+}
+
+// PhaseEstimate is one phase's share of the estimate.
+type PhaseEstimate struct {
+	Phase   int    `json:"phase"`
+	ID      string `json:"id"`
+	Seconds int64  `json:"seconds"`
+}
+
+// Total returns the whole migration's expected duration.
+func (e Estimate) Total() time.Duration { return time.Duration(e.TotalSeconds) * time.Second }
+
+// Step returns the step with id, or nil.
+func (p *Plan) Step(id string) *Step {
+	for i := range p.Phases {
+		for j := range p.Phases[i].Steps {
+			if p.Phases[i].Steps[j].ID == id {
+				return &p.Phases[i].Steps[j]
+			}
+		}
+	}
+	return nil
+}
+
+// StepCount is the number of steps in all phases.
+func (p *Plan) StepCount() int {
+	n := 0
+	for _, ph := range p.Phases {
+		n += len(ph.Steps)
+	}
+	return n
+}
+
+// Encode serializes the plan canonically: two-space indentation, no HTML escaping, final newline.
+func (p *Plan) Encode() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(p); err != nil {
+		return nil, fmt.Errorf("encode plan: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Save writes the plan atomically, so apply never reads a half-written plan.
+func Save(path string, p *Plan) error {
+	data, err := p.Encode()
+	if err != nil {
+		return err
+	}
+	return inventory.WriteFileAtomic(path, data, 0o644)
+}
+
+// Load reads a plan file. Unknown keys are rejected: a plan is machine-written, so an unknown key
+// means a newer lz2ct or a hand edit, and executing either silently would be unsafe.
+func Load(path string) (*Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	p, err := Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("plan %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// Decode parses plan JSON and checks its version.
+func Decode(data []byte) (*Plan, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p Plan
+	if err := dec.Decode(&p); err != nil {
+		return nil, fmt.Errorf("not a valid plan: %w (re-create it with lz2ct plan)", err)
+	}
+	if p.Version != Version {
+		return nil, fmt.Errorf("plan version %d is not supported (this lz2ct reads version %d); re-create it with lz2ct plan", p.Version, Version)
+	}
+	return &p, nil
+}
+
+// SnapshotHash is the identity of a snapshot file: "sha256:" and the hex SHA-256 of its bytes.
+func SnapshotHash(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// ExecutionOrder lists every step in the order a sequential run takes them: phases 0 and 1; then
+// phases 2–4 interleaved wave by wave (a wave's SCP detaches, then its Config removal, then its
+// registration or enrollment), so no account loses its Config recorder long before Control Tower
+// takes it over; then phases 5 and 6. Every step comes after the steps it depends on.
+func (p *Plan) ExecutionOrder() []*Step {
+	var out []*Step
+	type ws struct {
+		wave, phase, idx int
+		st               *Step
+	}
+	var mid []ws
+	for i := range p.Phases {
+		ph := &p.Phases[i]
+		for j := range ph.Steps {
+			st := &ph.Steps[j]
+			switch ph.ID {
+			case PhaseSCP, PhaseConfig, PhaseRegistration:
+				mid = append(mid, ws{st.Wave, i, j, st})
+			}
+		}
+	}
+	sort.SliceStable(mid, func(a, b int) bool {
+		if mid[a].wave != mid[b].wave {
+			return mid[a].wave < mid[b].wave
+		}
+		if mid[a].phase != mid[b].phase {
+			return mid[a].phase < mid[b].phase
+		}
+		return mid[a].idx < mid[b].idx
+	})
+	midDone := false
+	for i := range p.Phases {
+		ph := &p.Phases[i]
+		switch ph.ID {
+		case PhaseSCP, PhaseConfig, PhaseRegistration:
+			if !midDone {
+				for _, m := range mid {
+					out = append(out, m.st)
+				}
+				midDone = true
+			}
+		default:
+			for j := range ph.Steps {
+				out = append(out, &ph.Steps[j])
+			}
+		}
+	}
+	return out
+}
