@@ -113,6 +113,9 @@ var checkCases = []checkCase{
 	{"ct.reserved-ou-names", "Security taken", func(s *inventory.Snapshot, _ *settings.Settings) {
 		s.OUs = append(s.OUs, inventory.OU{ID: "ou-ab12-security", Name: "security", ParentID: fxRoot})
 	}, []string{"warning"}},
+	{"ct.reserved-ou-names", "Sandbox taken", func(s *inventory.Snapshot, _ *settings.Settings) {
+		s.OUs = append(s.OUs, inventory.OU{ID: "ou-ab12-sandbox1", Name: "Sandbox", ParentID: fxRoot})
+	}, []string{"info"}},
 
 	{"config.recorders", "none", withoutALZConfig, nil},
 	{"config.recorders", "ALZ only", noEdit, []string{"blocker/fixed"}},

@@ -94,7 +94,14 @@ func init() {
 					continue
 				}
 				n := ix.SubtreeAccountCount(ou.ID)
+				// A Sandbox OU is common in ALZ organizations and the manifest may simply leave
+				// Control Tower's sandbox out or name it differently: information only.
+				sev := Warning
+				if name == "Sandbox" {
+					sev = Info
+				}
 				out = append(out, Finding{
+					Severity: sev,
 					Title:    "An OU named " + ou.Name + " already exists under the root",
 					Subjects: []Subject{ouSubject(ix, ou.ID)},
 					Evidence: []string{fmt.Sprintf("OU %s %q has %d accounts in its subtree and %d child OUs", ou.ID, ou.Name, n, len(ix.ChildOUs(ou.ID)))},

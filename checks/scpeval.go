@@ -44,6 +44,7 @@ type Condition struct {
 	Operator string // as written, e.g. "ArnNotLike", "ForAnyValue:StringEquals", "StringLikeIfExists"
 	Key      string
 	Values   []string
+	keyLower string
 }
 
 type rawStatement struct {
@@ -129,7 +130,7 @@ func ParsePolicy(doc string) (*PolicyDoc, error) {
 				if err != nil {
 					return nil, fmt.Errorf("Statement[%d].Condition.%s.%s: %w", i, op, k, err)
 				}
-				st.Conditions = append(st.Conditions, Condition{Operator: op, Key: k, Values: vals})
+				st.Conditions = append(st.Conditions, Condition{Operator: op, Key: k, Values: vals, keyLower: strings.ToLower(k)})
 			}
 		}
 		p.Statements = append(p.Statements, st)
@@ -188,25 +189,28 @@ type Request struct {
 	Account      string
 	Region       string // "" for global actions or when any region
 	OrgID        string
+	// Key, when set, says that every request with the same Key is this request with only the
+	// account ID changed (in Account, PrincipalARN and Resource). The evaluator then reuses
+	// results for policies that do not depend on the account, which keeps a 10,000-account
+	// organization fast. Leave it empty when unsure.
+	Key string
 }
 
-// context returns the request's known condition keys, lower-cased. Keys not listed are unknown:
-// a condition on them makes the statement "may apply".
-func (r Request) context() map[string]string {
-	c := map[string]string{}
-	if r.PrincipalARN != "" {
-		c["aws:principalarn"] = r.PrincipalARN
+// lookup returns a known condition key (lower-case name) of the request. Keys not handled here
+// are unknown: a condition on them makes the statement "may apply".
+func (r *Request) lookup(key string) (string, bool) {
+	var v string
+	switch key {
+	case "aws:principalarn":
+		v = r.PrincipalARN
+	case "aws:principalaccount":
+		v = r.Account
+	case "aws:requestedregion":
+		v = r.Region
+	case "aws:principalorgid":
+		v = r.OrgID
 	}
-	if r.Account != "" {
-		c["aws:principalaccount"] = r.Account
-	}
-	if r.Region != "" {
-		c["aws:requestedregion"] = r.Region
-	}
-	if r.OrgID != "" {
-		c["aws:principalorgid"] = r.OrgID
-	}
-	return c
+	return v, v != ""
 }
 
 // tri is a three-valued truth: conditions on keys lz2ct cannot know make a statement "maybe".
@@ -231,7 +235,6 @@ type StatementMatch struct {
 // Match returns the statements with the given effect that apply to r.
 func (p *PolicyDoc) Match(effect string, r Request) []StatementMatch {
 	action := strings.ToLower(r.Action)
-	var ctx map[string]string
 	var out []StatementMatch
 	for i := range p.Statements {
 		st := &p.Statements[i]
@@ -245,10 +248,7 @@ func (p *PolicyDoc) Match(effect string, r Request) []StatementMatch {
 		if res == triFalse {
 			continue
 		}
-		if ctx == nil {
-			ctx = r.context()
-		}
-		cond, condNote := evalConditions(st.Conditions, ctx)
+		cond, condNote := evalConditions(st.Conditions, &r)
 		if cond == triFalse {
 			continue
 		}
@@ -304,11 +304,11 @@ func (st *Statement) matchesResource(res string) (tri, string) {
 }
 
 // evalConditions ANDs the condition block.
-func evalConditions(conds []Condition, ctx map[string]string) (tri, string) {
+func evalConditions(conds []Condition, r *Request) (tri, string) {
 	result := triTrue
 	var notes []string
 	for _, c := range conds {
-		t, note := evalCondition(c, ctx)
+		t, note := evalCondition(c, r)
 		switch t {
 		case triFalse:
 			return triFalse, ""
@@ -322,7 +322,7 @@ func evalConditions(conds []Condition, ctx map[string]string) (tri, string) {
 
 // evalCondition evaluates one operator on one key. Multiple values are OR-ed; for the negated
 // operators that means "matches none of them".
-func evalCondition(c Condition, ctx map[string]string) (tri, string) {
+func evalCondition(c Condition, r *Request) (tri, string) {
 	op := c.Operator
 	setOp := ""
 	if i := strings.Index(op, ":"); i > 0 {
@@ -332,10 +332,9 @@ func evalCondition(c Condition, ctx map[string]string) (tri, string) {
 	if strings.HasSuffix(op, "IfExists") {
 		ifExists, op = true, strings.TrimSuffix(op, "IfExists")
 	}
-	val, known := ctx[strings.ToLower(c.Key)]
-	desc := fmt.Sprintf("condition %s on %s", c.Operator, c.Key)
+	val, known := r.lookup(c.keyLower)
 	if !known {
-		return triMaybe, desc + " cannot be evaluated before the call (unknown key)"
+		return triMaybe, fmt.Sprintf("condition %s on %s cannot be evaluated before the call (unknown key)", c.Operator, c.Key)
 	}
 	if op == "Null" {
 		// The key is present in our request: Null "true" is false, "false" is true.
@@ -365,7 +364,7 @@ func evalCondition(c Condition, ctx map[string]string) (tri, string) {
 		match = func(p string) bool { return arnMatch(p, val) }
 		negate = op == "ArnNotEquals" || op == "ArnNotLike"
 	default:
-		return triMaybe, desc + " is not evaluated by lz2ct"
+		return triMaybe, fmt.Sprintf("condition %s on %s is not evaluated by lz2ct", c.Operator, c.Key)
 	}
 	hit := false
 	for _, p := range c.Values {
@@ -464,19 +463,38 @@ func (d Decision) Blocked() bool {
 	return len(d.Denies) > 0 || len(d.NotAllowedAt) > 0 || len(d.MaybeAllowedAt) > 0 || len(d.Unparsable) > 0
 }
 
-// Evaluator evaluates requests against the SCPs of one snapshot, parsing each policy once.
+// Evaluator evaluates requests against the SCPs of one snapshot, parsing each policy once and
+// remembering results that do not depend on the account (see Request.Key).
 type Evaluator struct {
 	ix      *inventory.Index
 	enabled bool
+	mgmt    string
 	parsed  map[string]*PolicyDoc
 	errs    map[string]error
+	// perAccount marks policies whose outcome may depend on the account ID.
+	perAccount map[string]bool
+	prefixes   map[prefixKey]prefixResult
+	matches    map[matchKey][]StatementMatch
+	// independentPath caches, per root or OU, whether no SCP from the root down to it depends on the account.
+	independentPath map[string]bool
 }
+
+type prefixKey struct{ level, key string }
+
+type prefixResult struct {
+	d        Decision
+	cachable bool
+}
+
+type matchKey struct{ policy, effect, key string }
 
 // NewEvaluator prepares an evaluator. SCPs count only when the root has the SERVICE_CONTROL_POLICY
 // type enabled (or lists no types but has policies attached: older snapshots).
 func NewEvaluator(ix *inventory.Index) *Evaluator {
-	e := &Evaluator{ix: ix, parsed: map[string]*PolicyDoc{}, errs: map[string]error{}, enabled: true}
 	s := ix.Snapshot()
+	e := &Evaluator{ix: ix, enabled: true, mgmt: s.Organization.ManagementAccountID,
+		parsed: map[string]*PolicyDoc{}, errs: map[string]error{}, perAccount: map[string]bool{},
+		prefixes: map[prefixKey]prefixResult{}, matches: map[matchKey][]StatementMatch{}, independentPath: map[string]bool{}}
 	for _, r := range s.Roots {
 		if len(r.PolicyTypes) > 0 && !contains(r.PolicyTypes, "SERVICE_CONTROL_POLICY") {
 			e.enabled = false
@@ -490,8 +508,72 @@ func NewEvaluator(ix *inventory.Index) *Evaluator {
 			continue
 		}
 		e.parsed[p.ID] = doc
+		e.perAccount[p.ID] = doc.dependsOnAccount()
 	}
 	return e
+}
+
+// dependsOnAccount is a conservative test: any condition on the principal's account, or any digit
+// in the account field of an ARN in a resource or condition value, may make the outcome differ
+// between accounts.
+func (p *PolicyDoc) dependsOnAccount() bool {
+	arnHasAccount := func(v string) bool {
+		parts := strings.SplitN(v, ":", 6)
+		return len(parts) >= 5 && strings.ContainsAny(parts[4], "0123456789")
+	}
+	for _, st := range p.Statements {
+		for _, r := range append(append([]string(nil), st.Resource...), st.NotResource...) {
+			if arnHasAccount(r) {
+				return true
+			}
+		}
+		for _, c := range st.Conditions {
+			if c.keyLower == "aws:principalaccount" {
+				return true
+			}
+			for _, v := range c.Values {
+				if arnHasAccount(v) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// GroupKey returns a key shared by every account whose SCP decisions equal this account's, apart
+// from its own ID: same parent, same SCPs of its own, and no SCP on the path that depends on the
+// account. shared is false when the account's decisions must be computed on their own.
+func (e *Evaluator) GroupKey(accountID string) (key string, shared bool) {
+	parent := e.ix.Parent(accountID)
+	if !e.pathIndependent(parent) {
+		return "", false
+	}
+	own := e.ix.PoliciesOn(accountID)
+	for _, id := range own {
+		if e.perAccount[id] {
+			return "", false
+		}
+	}
+	return parent + "|" + strings.Join(own, ","), true
+}
+
+func (e *Evaluator) pathIndependent(level string) bool {
+	if level == "" {
+		return true
+	}
+	if v, ok := e.independentPath[level]; ok {
+		return v
+	}
+	v := true
+	for _, id := range e.ix.PoliciesOn(level) {
+		if e.perAccount[id] {
+			v = false
+		}
+	}
+	v = v && e.pathIndependent(e.ix.Parent(level))
+	e.independentPath[level] = v
+	return v
 }
 
 // ParseError returns the parse error of a policy, if any.
@@ -511,51 +593,107 @@ func (e *Evaluator) Path(targetID string) []string {
 	return append(path, targetID)
 }
 
-// Evaluate decides r for an account or OU. SCPs never restrict the management account
-// (orgs_manage_policies_scps.html), so it always gets an empty decision.
+// Evaluate decides r for an account or OU: the Deny statements of every SCP on the path root →
+// OUs → target, and the levels where no SCP allows the action. SCPs never restrict the management
+// account (orgs_manage_policies_scps.html), so it always gets an empty decision.
 func (e *Evaluator) Evaluate(targetID string, r Request) Decision {
-	var d Decision
-	if !e.enabled || targetID == e.ix.Snapshot().Organization.ManagementAccountID {
-		return d
+	if !e.enabled || targetID == e.mgmt {
+		return Decision{}
 	}
-	for _, level := range e.Path(targetID) {
-		ids := e.ix.PoliciesOn(level)
-		if len(ids) == 0 {
-			// Every root, OU and account has at least one SCP while SCPs are enabled; none here
-			// means the snapshot did not record them, so do not invent an implicit deny.
+	r.Action = strings.ToLower(r.Action)
+	var d Decision
+	if parent := e.ix.Parent(targetID); parent != "" {
+		d = e.prefix(parent, r).d
+		d = Decision{Denies: clip(d.Denies), NotAllowedAt: clip(d.NotAllowedAt), MaybeAllowedAt: clip(d.MaybeAllowedAt), Unparsable: clip(d.Unparsable)}
+	}
+	e.addLevel(&d, targetID, r)
+	return d
+}
+
+func clip[T any](s []T) []T { return s[:len(s):len(s)] }
+
+// prefix is the decision of the path from the root down to level (a root or OU), cached per
+// Request.Key when no policy on it depends on the account.
+func (e *Evaluator) prefix(level string, r Request) prefixResult {
+	k := prefixKey{level, r.Key}
+	if r.Key != "" {
+		if res, ok := e.prefixes[k]; ok {
+			return res
+		}
+	}
+	var res prefixResult
+	res.cachable = true
+	if parent := e.ix.Parent(level); parent != "" {
+		p := e.prefix(parent, r)
+		res.cachable = p.cachable
+		res.d = Decision{Denies: clip(p.d.Denies), NotAllowedAt: clip(p.d.NotAllowedAt), MaybeAllowedAt: clip(p.d.MaybeAllowedAt), Unparsable: clip(p.d.Unparsable)}
+	}
+	if !e.addLevel(&res.d, level, r) {
+		res.cachable = false
+	}
+	if r.Key != "" && res.cachable {
+		e.prefixes[k] = res
+	}
+	return res
+}
+
+// addLevel adds one level's SCPs to d and reports whether none of them depends on the account.
+func (e *Evaluator) addLevel(d *Decision, level string, r Request) bool {
+	ids := e.ix.PoliciesOn(level)
+	if len(ids) == 0 {
+		// Every root, OU and account has at least one SCP while SCPs are enabled; none here
+		// means the snapshot did not record them, so do not invent an implicit deny.
+		return true
+	}
+	independent := true
+	allowed, maybe := false, false
+	for _, id := range ids {
+		if e.perAccount[id] {
+			independent = false
+		}
+		if e.parsed[id] == nil {
+			if !contains(d.Unparsable, id) {
+				d.Unparsable = append(d.Unparsable, id)
+			}
+			maybe = true
 			continue
 		}
-		allowed, maybe := false, false
-		for _, id := range ids {
-			doc := e.parsed[id]
-			if doc == nil {
-				if !contains(d.Unparsable, id) {
-					d.Unparsable = append(d.Unparsable, id)
+		var name string
+		for _, m := range e.match(id, "Deny", r) {
+			if name == "" {
+				name = e.ix.Policy(id).Name
+			}
+			d.Denies = append(d.Denies, Verdict{PolicyID: id, PolicyName: name, AttachedTo: level, Sid: m.Sid, Certain: m.Certain, Note: m.Note})
+		}
+		if !allowed {
+			for _, m := range e.match(id, "Allow", r) {
+				if m.Certain {
+					allowed = true
+					break
 				}
 				maybe = true
-				continue
 			}
-			pol := e.ix.Policy(id)
-			for _, m := range doc.Match("Deny", r) {
-				d.Denies = append(d.Denies, Verdict{PolicyID: id, PolicyName: pol.Name, AttachedTo: level, Sid: m.Sid, Certain: m.Certain, Note: m.Note})
-			}
-			if !allowed {
-				for _, m := range doc.Match("Allow", r) {
-					if m.Certain {
-						allowed = true
-						break
-					}
-					maybe = true
-				}
-			}
-		}
-		switch {
-		case allowed:
-		case maybe:
-			d.MaybeAllowedAt = append(d.MaybeAllowedAt, level)
-		default:
-			d.NotAllowedAt = append(d.NotAllowedAt, level)
 		}
 	}
-	return d
+	switch {
+	case allowed:
+	case maybe:
+		d.MaybeAllowedAt = append(d.MaybeAllowedAt, level)
+	default:
+		d.NotAllowedAt = append(d.NotAllowedAt, level)
+	}
+	return independent
+}
+
+func (e *Evaluator) match(id, effect string, r Request) []StatementMatch {
+	if r.Key == "" || e.perAccount[id] {
+		return e.parsed[id].Match(effect, r)
+	}
+	k := matchKey{id, effect, r.Key}
+	if m, ok := e.matches[k]; ok {
+		return m
+	}
+	m := e.parsed[id].Match(effect, r)
+	e.matches[k] = m
+	return m
 }

@@ -140,49 +140,91 @@ func evaluateProbes(in Input, probes []probe) []Finding {
 			h.accounts = append(h.accounts, a)
 		}
 	}
+	record := func(d Decision, p *probe, a *inventory.Account, action string) {
+		for _, v := range d.Denies {
+			h := hit(p.group+"|deny|"+v.PolicyID, p)
+			h.policyID = v.PolicyID
+			h.certain = h.certain || v.Certain
+			h.sids[v.Sid] = true
+			h.attached[v.AttachedTo] = true
+			if v.Note != "" {
+				h.notes[v.Note] = true
+			}
+			add(h, a, action)
+		}
+		for _, id := range d.Unparsable {
+			h := hit(p.group+"|deny|"+id, p)
+			h.policyID = id
+			h.notes["the policy cannot be parsed: "+fmt.Sprint(ev.ParseError(id))] = true
+			add(h, a, action)
+		}
+		for _, lvl := range d.NotAllowedAt {
+			h := hit(p.group+"|notallowed|"+lvl, p)
+			h.level, h.certain = lvl, true
+			add(h, a, action)
+		}
+		for _, lvl := range d.MaybeAllowedAt {
+			h := hit(p.group+"|notallowed|"+lvl, p)
+			h.level = lvl
+			h.notes["only conditional or resource-scoped Allow statements cover it"] = true
+			add(h, a, action)
+		}
+	}
+	// Accounts with the same parent and the same (account-independent) SCPs of their own get the
+	// same decision for the same request: evaluate once per such group.
+	type specKey struct {
+		probe, spec int
+		role        string
+	}
+	type decisionKey struct {
+		group string
+		specKey
+	}
+	type spec struct{ action, region string }
+	specs := make([][]spec, len(probes))
+	for pi, p := range probes {
+		for _, action := range p.actions {
+			for _, region := range requestRegions(action, sc.governed) {
+				specs[pi] = append(specs[pi], spec{action, region})
+			}
+		}
+	}
+	reqKeys := map[specKey]string{}
+	decisions := map[decisionKey]Decision{}
 	for _, a := range sc.enroll {
 		if a.Status != inventory.AccountActive {
 			continue
 		}
+		group, shared := ev.GroupKey(a.ID)
 		for pi := range probes {
 			p := &probes[pi]
 			if p.applies != nil && !p.applies(in, a) {
 				continue
 			}
-			principal := "arn:" + part + ":iam::" + a.ID + ":role/" + p.role(a)
-			res := ""
+			role := p.role(a)
+			principal := "arn:" + part + ":iam::" + a.ID + ":role/" + role
+			res := "" // the resource may vary only by account ID, for Request.Key to hold
 			if p.resource != nil {
 				res = p.resource(part, a.ID)
 			}
-			for _, action := range p.actions {
-				d := ev.Evaluate(a.ID, Request{Action: action, Resource: res, PrincipalARN: principal, Account: a.ID, OrgID: in.Snapshot.Organization.ID})
-				for _, v := range d.Denies {
-					h := hit(p.group+"|deny|"+v.PolicyID, p)
-					h.policyID = v.PolicyID
-					h.certain = h.certain || v.Certain
-					h.sids[v.Sid] = true
-					h.attached[v.AttachedTo] = true
-					if v.Note != "" {
-						h.notes[v.Note] = true
+			for si, sp := range specs[pi] {
+				sk := specKey{pi, si, role}
+				key, ok := reqKeys[sk]
+				if !ok {
+					key = p.group + "|" + role + "|" + sp.action + "|" + sp.region
+					reqKeys[sk] = key
+				}
+				dk := decisionKey{group, sk}
+				d, ok := decisions[dk]
+				if !ok || !shared {
+					d = ev.Evaluate(a.ID, Request{Action: sp.action, Resource: res, PrincipalARN: principal, Account: a.ID,
+						Region: sp.region, OrgID: in.Snapshot.Organization.ID, Key: key})
+					if shared {
+						decisions[dk] = d
 					}
-					add(h, a, action)
 				}
-				for _, id := range d.Unparsable {
-					h := hit(p.group+"|deny|"+id, p)
-					h.policyID = id
-					h.notes["the policy cannot be parsed: "+fmt.Sprint(ev.ParseError(id))] = true
-					add(h, a, action)
-				}
-				for _, lvl := range d.NotAllowedAt {
-					h := hit(p.group+"|notallowed|"+lvl, p)
-					h.level, h.certain = lvl, true
-					add(h, a, action)
-				}
-				for _, lvl := range d.MaybeAllowedAt {
-					h := hit(p.group+"|notallowed|"+lvl, p)
-					h.level = lvl
-					h.notes["only conditional or resource-scoped Allow statements cover it"] = true
-					add(h, a, action)
+				if d.Blocked() {
+					record(d, p, a, sp.action)
 				}
 			}
 		}
@@ -193,6 +235,19 @@ func evaluateProbes(in Input, probes []probe) []Finding {
 		out = append(out, hits[key].finding(ix, part))
 	}
 	return out
+}
+
+// requestRegions lists the regions an action is evaluated in: every governed region (Control Tower
+// works in each, and SCPs often deny by aws:RequestedRegion), and us-east-1 for IAM, whose requests
+// carry that region (reference_policies_condition-keys.html#condition-keys-requestedregion).
+func requestRegions(action string, governed []string) []string {
+	switch {
+	case strings.HasPrefix(strings.ToLower(action), "iam:"):
+		return []string{"us-east-1"}
+	case len(governed) == 0:
+		return []string{""} // unknown: region conditions then "may apply"
+	}
+	return governed
 }
 
 func keys(m map[string]bool) []string {
