@@ -54,7 +54,7 @@ The same flags always give a byte-identical file.`,
 	fl.Int64Var(&p.Seed, "seed", p.Seed, "random seed: the same seed and flags give the same file")
 	fl.StringVar(&p.ALZVersion, "alz-version", p.ALZVersion, "AWS Landing Zone solution version (1.0.x names the log account 'logging'; 2.3+ has the guardrail SCPs)")
 	fl.StringVar(&p.HomeRegion, "home-region", p.HomeRegion, "ALZ home region (and IAM Identity Center region for ALZ v2)")
-	fl.Float64Var(&p.ConfigShare, "config-share", p.ConfigShare, "share of member accounts with ALZ's AWS Config recorder (0..1)")
+	fl.Float64Var(&p.ConfigShare, "config-share", p.ConfigShare, "share of workload accounts with ALZ's AWS Config recorder (0..1; core accounts always have one)")
 	fl.Float64Var(&p.SCPDensity, "scp-density", p.SCPDensity, "chance that an OU carries a customer SCP (0..1)")
 	fl.StringVarP(&opts.Output, "output", "o", "", "snapshot file to write (- for standard output)")
 	return cmd

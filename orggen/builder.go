@@ -577,10 +577,13 @@ func (b *Builder) alzArtefacts(s *inventory.Snapshot, z *inventory.ALZ, manifest
 		{"AWS-Landing-Zone-SharedBucket", "Core: central logging bucket", false, only(b.logging)},
 		{"AWS-Landing-Zone-SharedServicesAccountVPC", "Core: shared services VPC", false, only(b.shared)},
 	}
+	// Instances in account-ID order are already canonical, so Sort has nothing to reorder.
+	byID := slices.Clone(b.accounts)
+	slices.SortFunc(byID, func(x, y *account) int { return strings.Compare(x.a.ID, y.a.ID) })
 	manifest := map[string]bool{}
 	for _, st := range sets {
 		ss := inventory.StackSet{Name: st.name, ID: st.name + ":" + b.uuid(), Description: st.desc, Status: "ACTIVE", Instances: []inventory.StackInstance{}}
-		for _, a := range b.accounts {
+		for _, a := range byID {
 			if !st.who(a) {
 				continue
 			}

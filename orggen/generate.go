@@ -22,7 +22,8 @@ type Params struct {
 	Seed       int64
 	ALZVersion string
 	HomeRegion string
-	// ConfigShare is the share (0..1) of baselined member accounts with ALZ's Config recorder.
+	// ConfigShare is the share (0..1) of workload accounts with ALZ's Config recorder (the core
+	// accounts always have one).
 	ConfigShare float64
 	// SCPDensity (0..1) is the chance that an OU carries a customer SCP (and the square of it, a
 	// second one); a tenth of it, that an account carries one directly.
