@@ -152,3 +152,5 @@ func roleExists(a *inventory.Account, role string) bool {
 	}
 	return false
 }
+
+func hexOf(s string) string { return hex.EncodeToString(sha256Bytes(s)) }

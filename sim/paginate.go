@@ -62,5 +62,4 @@ func page[T any](c *call, items []T, key func(T) string, token string, requested
 	return out, next, nil
 }
 
-func id[T any](f func(T) string) func(T) string { return f }
 func strKey(s string) string                    { return s }

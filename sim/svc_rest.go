@@ -1,0 +1,240 @@
+package sim
+
+import (
+	"encoding/xml"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lz2ct/lz2ct/inventory"
+)
+
+// Control Tower (REST-JSON: POST /<operation-path>) and S3 (REST-XML, path-style: the bucket is the
+// first path segment).
+func init() {
+	// https://docs.aws.amazon.com/controltower/latest/APIReference/Welcome.html
+	registerService(&service{
+		name: "controltower", protocol: protoRESTJSON,
+		throttle: apiError{Status: 429, Code: "ThrottlingException", Message: "Rate exceeded"},
+		denied:   apiError{Status: 403, Code: "AccessDeniedException"}, badToken: "ValidationException", validation: "ValidationException",
+		route: func(r *http.Request) string { return ctRoutes[r.Method+" "+strings.TrimSuffix(r.URL.Path, "/")] },
+		ops: map[string]handler{
+			"ListLandingZones":     ctListLandingZones,
+			"GetLandingZone":       ctGetLandingZone,
+			"ListEnabledBaselines": ctListEnabledBaselines,
+		},
+	})
+	// https://docs.aws.amazon.com/AmazonS3/latest/API/Welcome.html
+	registerService(&service{
+		name: "s3", protocol: protoRESTXML,
+		// SlowDown (503) is S3's throttling answer. https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
+		throttle: apiError{Status: 503, Code: "SlowDown", Message: "Please reduce your request rate."},
+		denied:   apiError{Status: 403, Code: "AccessDenied"}, badToken: "InvalidArgument", validation: "InvalidArgument",
+		route: s3Route,
+		ops:   map[string]handler{"ListBuckets": s3ListBuckets, "GetBucketLocation": s3GetBucketLocation},
+	})
+}
+
+// ctRoutes maps Control Tower's request paths to operations (the served ones and the ones a later
+// issue adds, so that the audit log names them).
+var ctRoutes = map[string]string{
+	"POST /list-landingzones":         "ListLandingZones",
+	"POST /get-landingzone":           "GetLandingZone",
+	"POST /list-enabled-baselines":    "ListEnabledBaselines",
+	"POST /enable-baseline":           "EnableBaseline",
+	"POST /disable-baseline":          "DisableBaseline",
+	"POST /reset-enabled-baseline":    "ResetEnabledBaseline",
+	"POST /get-enabled-baseline":      "GetEnabledBaseline",
+	"POST /list-baselines":            "ListBaselines",
+	"POST /create-landingzone":        "CreateLandingZone",
+	"POST /update-landingzone":        "UpdateLandingZone",
+	"POST /get-baseline-operation":    "GetBaselineOperation",
+	"POST /get-landingzone-operation": "GetLandingZoneOperation",
+}
+
+// landingZoneHere is the landing zone when the call is the management account in its home region.
+func (c *call) landingZoneHere() *inventory.LandingZone {
+	lz := c.st.snap.ControlTower.LandingZone
+	if lz == nil || !c.isManagement() || c.region != lz.HomeRegion {
+		return nil
+	}
+	return lz
+}
+
+func ctListLandingZones(c *call) (any, error) {
+	var in struct {
+		MaxResults int    `json:"maxResults"`
+		NextToken  string `json:"nextToken"`
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	out := []map[string]any{}
+	if lz := c.landingZoneHere(); lz != nil && in.NextToken == "" {
+		out = append(out, map[string]any{"arn": lz.Arn})
+	}
+	return map[string]any{"landingZones": out}, nil
+}
+
+// ctGetLandingZone answers the landing zone with the manifest fields lz2ct reads.
+// https://docs.aws.amazon.com/controltower/latest/userguide/lz-api-launch.html
+func ctGetLandingZone(c *call) (any, error) {
+	var in struct {
+		LandingZoneIdentifier string `json:"landingZoneIdentifier"`
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	if in.LandingZoneIdentifier == "" {
+		return nil, c.missing("landingZoneIdentifier")
+	}
+	lz := c.landingZoneHere()
+	if lz == nil || lz.Arn != in.LandingZoneIdentifier {
+		return nil, errorf(404, "ResourceNotFoundException", "Landing zone %s not found.", in.LandingZoneIdentifier)
+	}
+	structure := map[string]any{"security": map[string]any{"name": lz.SecurityOUName}}
+	if lz.SandboxOUName != "" {
+		structure["sandbox"] = map[string]any{"name": lz.SandboxOUName}
+	}
+	manifest := map[string]any{
+		"governedRegions":       lz.GovernedRegions,
+		"organizationStructure": structure,
+		"centralizedLogging":    map[string]any{"accountId": lz.LogArchiveAccountID, "enabled": true},
+		"securityRoles":         map[string]any{"accountId": lz.AuditAccountID},
+		"accessManagement":      map[string]any{"enabled": true},
+	}
+	return map[string]any{"landingZone": map[string]any{
+		"arn": lz.Arn, "version": lz.Version, "latestAvailableVersion": lz.LatestAvailableVersion, "status": lz.Status,
+		"driftStatus": map[string]any{"status": lz.DriftStatus}, "manifest": manifest,
+	}}, nil
+}
+
+// ListEnabledBaselines: maxResults 5-100, filter by target or baseline identifiers.
+// https://docs.aws.amazon.com/controltower/latest/APIReference/API_ListEnabledBaselines.html
+func ctListEnabledBaselines(c *call) (any, error) {
+	var in struct {
+		Filter struct {
+			TargetIdentifiers   []string `json:"targetIdentifiers"`
+			BaselineIdentifiers []string `json:"baselineIdentifiers"`
+		} `json:"filter"`
+		MaxResults int    `json:"maxResults"`
+		NextToken  string `json:"nextToken"`
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	if in.MaxResults != 0 && in.MaxResults < 5 {
+		return nil, errorf(400, "ValidationException", "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 5", in.MaxResults)
+	}
+	var all []inventory.EnabledBaseline
+	if c.landingZoneHere() != nil {
+		for _, b := range c.st.snap.ControlTower.EnabledBaselines {
+			if selected(in.Filter.TargetIdentifiers, b.TargetIdentifier) && selected(in.Filter.BaselineIdentifiers, b.BaselineIdentifier) {
+				all = append(all, b)
+			}
+		}
+	}
+	sortBy(all, func(b inventory.EnabledBaseline) string { return b.Arn })
+	bs, next, err := page(c, all, func(b inventory.EnabledBaseline) string { return b.Arn }, in.NextToken, in.MaxResults, 100, 100, "maxResults")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, len(bs))
+	for _, b := range bs {
+		out = append(out, map[string]any{"arn": b.Arn, "baselineIdentifier": b.BaselineIdentifier, "baselineVersion": b.BaselineVersion,
+			"targetIdentifier": b.TargetIdentifier, "statusSummary": map[string]any{"status": b.Status}})
+	}
+	return withToken(map[string]any{"enabledBaselines": out}, "nextToken", next), nil
+}
+
+// s3Route names the S3 operation of a path-style request.
+func s3Route(r *http.Request) string {
+	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	q := r.URL.Query()
+	switch {
+	case bucket == "" && r.Method == http.MethodGet:
+		return "ListBuckets"
+	case key != "":
+		return map[string]string{"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject"}[r.Method]
+	case r.Method == http.MethodGet && q.Has("location"):
+		return "GetBucketLocation"
+	case r.Method == http.MethodGet:
+		return "ListObjects"
+	case r.Method == http.MethodHead:
+		return "HeadBucket"
+	case r.Method == http.MethodPut:
+		return "CreateBucket"
+	case r.Method == http.MethodDelete:
+		return "DeleteBucket"
+	}
+	return ""
+}
+
+type s3BucketXML struct {
+	Name         string `xml:"Name"`
+	CreationDate string `xml:"CreationDate"`
+	BucketRegion string `xml:"BucketRegion"`
+}
+
+type s3ListBucketsResult struct {
+	XMLName           xml.Name      `xml:"ListAllMyBucketsResult"`
+	Xmlns             string        `xml:"xmlns,attr"`
+	OwnerID           string        `xml:"Owner>ID"`
+	Buckets           []s3BucketXML `xml:"Buckets>Bucket"`
+	ContinuationToken string        `xml:"ContinuationToken,omitempty"`
+	Prefix            string        `xml:"Prefix,omitempty"`
+}
+
+const s3NS = "http://s3.amazonaws.com/doc/2006-03-01/"
+
+// s3ListBuckets lists the caller's buckets; max-buckets (1-10000) and continuation-token page it.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
+func s3ListBuckets(c *call) (any, error) {
+	q := c.req.URL.Query()
+	prefix := q.Get("prefix")
+	var all []*inventory.Bucket
+	for _, b := range c.st.buckets[c.account] {
+		if strings.HasPrefix(b.Name, prefix) && (q.Get("bucket-region") == "" || q.Get("bucket-region") == b.Region) {
+			all = append(all, b)
+		}
+	}
+	max := 0
+	if v := q.Get("max-buckets"); v != "" {
+		max, _ = strconv.Atoi(v)
+	}
+	bs, next, err := page(c, all, func(b *inventory.Bucket) string { return b.Name }, q.Get("continuation-token"), max, 10000, 10000, "max-buckets")
+	if err != nil {
+		return nil, err
+	}
+	out := s3ListBucketsResult{Xmlns: s3NS, OwnerID: hexOf(c.account), ContinuationToken: next, Prefix: prefix}
+	for _, b := range bs {
+		out.Buckets = append(out.Buckets, s3BucketXML{b.Name, c.st.snap.CapturedAt.UTC().Add(-24 * time.Hour).Format("2006-01-02T15:04:05.000Z"), b.Region})
+	}
+	return out, nil
+}
+
+type s3Location struct {
+	XMLName xml.Name `xml:"LocationConstraint"`
+	Xmlns   string   `xml:"xmlns,attr"`
+	Region  string   `xml:",chardata"`
+}
+
+// s3GetBucketLocation answers an empty LocationConstraint for us-east-1, as S3 does.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html
+func s3GetBucketLocation(c *call) (any, error) {
+	name, _, _ := strings.Cut(strings.TrimPrefix(c.req.URL.Path, "/"), "/")
+	b := c.st.bucketBy[name]
+	if b == nil {
+		return nil, errorf(404, "NoSuchBucket", "The specified bucket does not exist")
+	}
+	if b.AccountID != c.account {
+		return nil, errorf(403, "AccessDenied", "Access Denied")
+	}
+	region := b.Region
+	if region == "us-east-1" {
+		region = ""
+	}
+	return s3Location{Xmlns: s3NS, Region: region}, nil
+}
+
