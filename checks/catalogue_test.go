@@ -60,7 +60,7 @@ var checkCases = []checkCase{
 	{"org.trusted-access", "none", noEdit, nil},
 	{"org.trusted-access", "config and cloudtrail", func(s *inventory.Snapshot, _ *settings.Settings) {
 		s.TrustedServices = append(s.TrustedServices, "config.amazonaws.com", "cloudtrail.amazonaws.com")
-	}, []string{"blocker", "blocker"}},
+	}, []string{"blocker/fixed", "blocker/fixed"}},
 
 	{"org.config-delegated-admin", "none", noEdit, nil},
 	{"org.config-delegated-admin", "config admin", func(s *inventory.Snapshot, _ *settings.Settings) {
@@ -214,10 +214,10 @@ var checkCases = []checkCase{
 			s.OUs = append(s.OUs, inventory.OU{ID: id, Name: id[9:], ParentID: parent})
 			parent = id
 		}
-	}, []string{"blocker"}},
+	}, []string{"blocker/fixed"}},
 
 	{"ou.account-limit", "small", noEdit, nil},
-	{"ou.account-limit", "limit 1", func(_ *inventory.Snapshot, st *settings.Settings) { st.OUAccountLimit = 2 }, []string{"blocker"}},
+	{"ou.account-limit", "limit 2", func(_ *inventory.Snapshot, st *settings.Settings) { st.OUAccountLimit = 2 }, []string{"blocker/fixed"}},
 	{"ou.account-limit", "too many regions", func(s *inventory.Snapshot, st *settings.Settings) {
 		for i := 0; i < 7500; i++ {
 			a := member(fmtID(700000000000+i), "bulk", fxDev)

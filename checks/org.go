@@ -100,8 +100,9 @@ func init() {
 					Title:    "Trusted access is enabled for " + svc,
 					Subjects: []Subject{{Kind: KindService, ID: svc}},
 					Evidence: []string{svc + " is in the organization's trusted services"},
-					Remediation: fmt.Sprintf("Disable it before deploying Control Tower: aws organizations disable-aws-service-access --service-principal %s "+
-						"(check first which tool relies on it: organization trails, Config aggregators).", svc),
+					Remediation: fmt.Sprintf("The plan's deploy phase disables it (step deploy/trusted-access/%s, confirmed by you): aws organizations disable-aws-service-access --service-principal %s. "+
+						"Check first which tool relies on it (organization trails, Config aggregators).", svc, svc),
+					FixedByPlan: true,
 				})
 			}
 			return out

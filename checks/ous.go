@@ -35,7 +35,8 @@ func init() {
 					Title:       fmt.Sprintf("OU %s is %d levels deep", ix.Path(id), d),
 					Subjects:    []Subject{ouSubject(ix, id)},
 					Evidence:    []string{fmt.Sprintf("depth %d (limit %d), %d accounts directly in it", d, maxOUDepth, len(ix.ChildAccounts(id)))},
-					Remediation: "Move the OU (or its accounts) up to level 5 or above, or exclude it (exclude.ous) and leave its accounts unmanaged.",
+					Remediation: "The plan enrolls its accounts into the nearest registrable ancestor OU; to keep the structure instead, move the OU up to level 5 or above, or exclude it (exclude.ous).",
+					FixedByPlan: true,
 				})
 			}
 			return out
@@ -92,7 +93,8 @@ func checkOUAccountLimit(in Input) []Finding {
 			Title:       fmt.Sprintf("OU %s has %d accounts, over the registration limit of %d", ix.Path(id), n, limit),
 			Subjects:    []Subject{ouSubject(ix, id)},
 			Evidence:    []string{fmt.Sprintf("%d accounts directly in the OU; ouAccountLimit %d", n, limit)},
-			Remediation: "Split the OU into child OUs of at most the limit each (they are registered one by one), or, if your region setup allows it, raise ouAccountLimit (max 1000).",
+			Remediation: "The plan splits the OU (or moves the excess accounts) so that each registration stays within the limit; if your region setup allows it, raising ouAccountLimit (max 1000) avoids that.",
+			FixedByPlan: true,
 		})
 	}
 	managed := len(sc.enroll)
