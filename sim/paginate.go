@@ -62,4 +62,4 @@ func page[T any](c *call, items []T, key func(T) string, token string, requested
 	return out, next, nil
 }
 
-func strKey(s string) string                    { return s }
+func strKey(s string) string { return s }

@@ -237,4 +237,3 @@ func s3GetBucketLocation(c *call) (any, error) {
 	}
 	return s3Location{Xmlns: s3NS, Region: region}, nil
 }
-
