@@ -109,8 +109,30 @@ func (s Settings) Resolve(snap *inventory.Snapshot) Settings {
 		steps = append(steps, DecomCloseAccounts)
 	}
 	r.Decommission.Steps = canonicalDecomOrder(steps)
-	r.Decommission.KeepStackSets = sortedUnique(append([]string(nil), s.Decommission.KeepStackSets...))
+	if s.Decommission.KeepStackSets == nil {
+		// Unset: keep the StackSets that build workload networks (the baseline VPCs), as the
+		// reference asks; an explicit list, even an empty one, is taken as given.
+		var keep []string
+		if snap != nil && snap.ALZ != nil {
+			for _, ss := range snap.ALZ.StackSets {
+				if DefaultKeptStackSet(ss.Name) {
+					keep = append(keep, ss.Name)
+				}
+			}
+		}
+		r.Decommission.KeepStackSets = sortedUnique(keep)
+	} else {
+		r.Decommission.KeepStackSets = append([]string{}, sortedUnique(s.Decommission.KeepStackSets)...)
+	}
 	return r
+}
+
+// DefaultKeptStackSet reports whether an ALZ StackSet is kept by default: those that deploy VPCs
+// (AWS-Landing-Zone-Baseline-PrimaryVPC, AWS-Landing-Zone-SharedServicesAccountVPC), since
+// workloads run in them (reference, step 6: "Do not remove ... the base line infrastructure ...
+// such as VPC").
+func DefaultKeptStackSet(name string) bool {
+	return strings.HasPrefix(name, "AWS-Landing-Zone-") && strings.HasSuffix(strings.ToUpper(name), "VPC")
 }
 
 // SharedServicesEnrolled reports the resolved enrollSharedServices decision (true when unset).

@@ -253,3 +253,17 @@ func FuzzDecode(f *testing.F) {
 		_ = back.Resolve(nil).Validate(nil) // must not panic
 	})
 }
+
+func TestResolveKeepsVPCStackSetsUnlessTold(t *testing.T) {
+	snap := org()
+	snap.ALZ.StackSets = []inventory.StackSet{{Name: "AWS-Landing-Zone-Baseline-PrimaryVPC"}, {Name: "AWS-Landing-Zone-Baseline-EnableConfig"}}
+	r := good().Resolve(snap)
+	if !r.KeepsStackSet("aws-landing-zone-baseline-primaryvpc") || r.KeepsStackSet("AWS-Landing-Zone-Baseline-EnableConfig") {
+		t.Errorf("default keep list %v", r.Decommission.KeepStackSets)
+	}
+	s := good()
+	s.Decommission.KeepStackSets = []string{}
+	if r := s.Resolve(snap); r.KeepsStackSet("AWS-Landing-Zone-Baseline-PrimaryVPC") {
+		t.Error("an explicit empty keepStackSets still keeps the VPC StackSet")
+	}
+}
