@@ -1,0 +1,373 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"github.com/lz2ct/lz2ct/checks"
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/iostreams"
+	"github.com/lz2ct/lz2ct/settings"
+	"github.com/spf13/cobra"
+)
+
+func init() {
+	register("", func(f *Factory) *cobra.Command { return NewCmdCheck(f, nil) })
+}
+
+// CheckOptions are the inputs of lz2ct check.
+type CheckOptions struct {
+	IO           *iostreams.IOStreams
+	SnapshotFile string
+	SettingsFile string
+	Format       string // table | json | markdown
+	Severity     string // the least serious severity shown
+
+	// Overrides are the settings given as flags; set names the flags the user gave, so only those
+	// replace the settings file's values.
+	Overrides                   settings.Settings
+	ExcludeOUs, ExcludeAccounts []string
+	set                         map[string]bool
+}
+
+// NewCmdCheck builds "lz2ct check". runF, when not nil, replaces the run function (tests).
+func NewCmdCheck(f *Factory, runF func(*CheckOptions) error) *cobra.Command {
+	opts := &CheckOptions{IO: f.IO}
+	o := &opts.Overrides
+	cmd := &cobra.Command{
+		Use:   "check --snapshot FILE [--settings FILE] [flags]",
+		Short: "Find everything that would make Control Tower setup, OU registration or enrollment fail (read-only)",
+		Long: `Run every pre-check of the catalogue (docs/checks.md) over a snapshot and the migration
+settings, and report the findings grouped by migration phase, blockers first. Each finding says
+what is wrong, where, what to do, and whether a step of the migration plan fixes it.
+
+Flags override the settings file key by key; without a home region, the IAM Identity Center
+region is used, else the landing zone's or ALZ's home region.
+
+Exit codes: 0 when no blocker remains that the plan cannot fix; 1 when there is such a blocker;
+2 on bad input (unreadable or invalid snapshot or settings, unknown flag values).
+--severity only filters what is shown; the exit code always counts every blocker.`,
+		Example: `  lz2ct check --snapshot testdata/orgs/alz2-typical.json --log-archive-email ct-logs@example.org --audit-email ct-audit@example.org
+  lz2ct check --snapshot org.json --settings settings.yaml --severity blocker
+  lz2ct check --snapshot org.json --settings settings.yaml --format json | jq '.findings[] | select(.fixedByPlan | not)'
+  lz2ct check --snapshot org.json --settings settings.yaml --format markdown > prechecks.md`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.set = map[string]bool{}
+			for _, name := range []string{"home-region", "governed-regions", "log-archive-email", "audit-email", "config-removal", "ou-account-limit"} {
+				opts.set[name] = cmd.Flags().Changed(name)
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return checkRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.SnapshotFile, "snapshot", "", "snapshot file (from lz2ct discover or lz2ct sim generate) (required)")
+	fl.StringVar(&opts.SettingsFile, "settings", "", "migration settings file, YAML or JSON (docs/settings.md)")
+	fl.StringVar(&opts.Format, "format", "table", "output: table, json or markdown")
+	fl.StringVar(&opts.Severity, "severity", "info", "show findings of this severity or worse: blocker, warning or info")
+	fl.StringVar(&o.HomeRegion, "home-region", "", "Control Tower home region (homeRegion)")
+	fl.StringSliceVar(&o.GovernedRegions, "governed-regions", nil, "governed regions, comma-separated (governedRegions)")
+	fl.StringVar(&o.LogArchiveEmail, "log-archive-email", "", "e-mail of the new Log Archive account (logArchiveEmail)")
+	fl.StringVar(&o.AuditEmail, "audit-email", "", "e-mail of the new Audit account (auditEmail)")
+	fl.StringVar(&o.ConfigRemoval, "config-removal", "", "how ALZ's AWS Config is removed: stackset or direct (configRemoval)")
+	fl.IntVar(&o.OUAccountLimit, "ou-account-limit", 0, "most accounts per OU registration, 1..1000 (ouAccountLimit)")
+	fl.StringSliceVar(&opts.ExcludeOUs, "exclude-ou", nil, "OU ID or name path to leave alone; repeatable (added to exclude.ous)")
+	fl.StringSliceVar(&opts.ExcludeAccounts, "exclude-account", nil, "account ID to leave alone; repeatable (added to exclude.accounts)")
+	return cmd
+}
+
+// checkSettings reads the settings file (if any) and applies the flags the user gave on top.
+func checkSettings(opts *CheckOptions) (settings.Settings, error) {
+	var s settings.Settings
+	if opts.SettingsFile != "" {
+		loaded, err := settings.Load(opts.SettingsFile)
+		if err != nil {
+			return s, err
+		}
+		s = *loaded
+	}
+	o, set := opts.Overrides, opts.set
+	if set["home-region"] {
+		s.HomeRegion = o.HomeRegion
+	}
+	if set["log-archive-email"] {
+		s.LogArchiveEmail = o.LogArchiveEmail
+	}
+	if set["audit-email"] {
+		s.AuditEmail = o.AuditEmail
+	}
+	if set["config-removal"] {
+		s.ConfigRemoval = o.ConfigRemoval
+	}
+	if set["governed-regions"] {
+		s.GovernedRegions = o.GovernedRegions
+	}
+	if set["ou-account-limit"] {
+		if o.OUAccountLimit == 0 {
+			return s, fmt.Errorf("--ou-account-limit 0 is out of range 1..%d", settings.MaxOUAccountLimit)
+		}
+		s.OUAccountLimit = o.OUAccountLimit
+	}
+	s.Exclude.OUs = append(s.Exclude.OUs, opts.ExcludeOUs...)
+	s.Exclude.Accounts = append(s.Exclude.Accounts, opts.ExcludeAccounts...)
+	return s, nil
+}
+
+// reportedByChecks tells the settings problems the checks themselves report as findings (so check shows them
+// with the rest instead of refusing to run): the e-mails and the accounts × regions bound.
+func reportedByChecks(fe settings.FieldError) bool {
+	return fe.Key == "logArchiveEmail" || fe.Key == "auditEmail" ||
+		(fe.Key == "governedRegions" && strings.Contains(fe.Msg, "150,000"))
+}
+
+func checkRun(opts *CheckOptions) error {
+	switch opts.Format {
+	case "table", "json", "markdown":
+	default:
+		return BadInput(fmt.Errorf("--format %q: use table, json or markdown", opts.Format))
+	}
+	minSev, err := checks.ParseSeverity(opts.Severity)
+	if err != nil {
+		return BadInput(fmt.Errorf("--severity: %w", err))
+	}
+	if opts.SnapshotFile == "" {
+		// TODO(live): check without --snapshot should run inventory/discover with the discovery
+		// flags once discover.Run lands; until then it needs a snapshot file.
+		return BadInput(errors.New("--snapshot is required: a snapshot file from lz2ct discover or lz2ct sim generate"))
+	}
+	data, err := os.ReadFile(opts.SnapshotFile)
+	if err != nil {
+		return BadInput(fmt.Errorf("read snapshot: %w", err))
+	}
+	snap, err := inventory.Decode(data)
+	if err != nil {
+		return BadInput(fmt.Errorf("snapshot %s: %w", opts.SnapshotFile, err))
+	}
+	s, err := checkSettings(opts)
+	if err != nil {
+		return BadInput(err)
+	}
+	s = s.Resolve(snap)
+	if err := s.Validate(snap); err != nil {
+		var ve *settings.ValidationError
+		if !errors.As(err, &ve) {
+			return BadInput(err)
+		}
+		var rest []settings.FieldError
+		for _, p := range ve.Problems {
+			if !reportedByChecks(p) {
+				rest = append(rest, p)
+			}
+		}
+		if len(rest) > 0 {
+			where := "settings"
+			if opts.SettingsFile != "" {
+				where = opts.SettingsFile
+			}
+			return BadInput(fmt.Errorf("%s: %w", where, &settings.ValidationError{Problems: rest}))
+		}
+	}
+
+	full := checks.Run(checks.Input{Snapshot: snap, Settings: s})
+	doc := NewCheckDocument(opts.SnapshotFile, snap, s, full, minSev)
+	switch opts.Format {
+	case "json":
+		err = writeCheckJSON(opts.IO.Out, doc)
+	case "markdown":
+		err = writeCheckMarkdown(opts.IO.Out, doc)
+	default:
+		err = writeCheckTable(opts.IO.Out, doc, opts.IO.ColorEnabled())
+	}
+	if err != nil {
+		return err
+	}
+	if doc.Summary.Unfixed > 0 {
+		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d blocker(s) the plan cannot fix", doc.Summary.Unfixed)}
+	}
+	return nil
+}
+
+// CheckDocument is the JSON output of lz2ct check (docs/checks.md, "JSON output"). Fields are only
+// ever added, never renamed, so CI gates keep working.
+type CheckDocument struct {
+	SchemaVersion int              `json:"schemaVersion"`
+	Snapshot      string           `json:"snapshot"`
+	Organization  string           `json:"organization"`
+	HomeRegion    string           `json:"homeRegion"`
+	Governed      []string         `json:"governedRegions"`
+	Severity      checks.Severity  `json:"severity"` // the least serious severity shown
+	Summary       CheckSummary     `json:"summary"`
+	Findings      []checks.Finding `json:"findings"`
+}
+
+// CheckSummary counts every finding (not only the ones shown).
+type CheckSummary struct {
+	Blockers int `json:"blockers"`
+	Warnings int `json:"warnings"`
+	Infos    int `json:"infos"`
+	// Unfixed are the blockers no plan step fixes; the exit code is 1 when it is not 0.
+	Unfixed int `json:"unfixedBlockers"`
+	// FixedByPlan are the blockers the plan fixes by itself.
+	FixedByPlan int `json:"fixedByPlan"`
+}
+
+// NewCheckDocument assembles the report of one check run, showing findings of severity minSev or
+// worse; the summary always counts every finding.
+func NewCheckDocument(file string, snap *inventory.Snapshot, s settings.Settings, full checks.Report, minSev checks.Severity) CheckDocument {
+	d := CheckDocument{
+		SchemaVersion: 1, Snapshot: file, Organization: snap.Organization.ID,
+		HomeRegion: s.HomeRegion, Governed: s.GovernedRegions, Severity: minSev,
+		Findings: full.AtLeast(minSev).Findings,
+		Summary:  CheckSummary{Blockers: full.Blockers, Warnings: full.Warnings, Infos: full.Infos, Unfixed: len(full.Unfixed())},
+	}
+	if d.Governed == nil {
+		d.Governed = []string{}
+	}
+	d.Summary.FixedByPlan = full.Blockers - d.Summary.Unfixed
+	return d
+}
+
+func writeCheckJSON(w io.Writer, d CheckDocument) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // evidence quotes ARNs like arn:aws:iam::<account>:role/...
+	enc.SetIndent("", "  ")
+	return enc.Encode(d)
+}
+
+// checkStyles are the table's colours; plain text when colour is off.
+type checkStyles struct {
+	blocker, warning, info, fixed, heading, dim, banner, ok func(string) string
+}
+
+func newCheckStyles(color bool) checkStyles {
+	plain := func(s string) string { return s }
+	if !color {
+		return checkStyles{plain, plain, plain, plain, plain, plain, plain, plain}
+	}
+	r := func(st lipgloss.Style) func(string) string { return func(s string) string { return st.Render(s) } }
+	red, yellow, blue, green := lipgloss.Color("#E0354B"), lipgloss.Color("#D79921"), lipgloss.Color("#458588"), lipgloss.Color("#98971A")
+	return checkStyles{
+		blocker: r(lipgloss.NewStyle().Foreground(red).Bold(true)),
+		warning: r(lipgloss.NewStyle().Foreground(yellow).Bold(true)),
+		info:    r(lipgloss.NewStyle().Foreground(blue)),
+		fixed:   r(lipgloss.NewStyle().Foreground(green)),
+		heading: r(lipgloss.NewStyle().Bold(true).Underline(true)),
+		dim:     r(lipgloss.NewStyle().Faint(true)),
+		banner:  r(lipgloss.NewStyle().Foreground(lipgloss.Color("#FFFFFF")).Background(red).Bold(true).Padding(0, 1)),
+		ok:      r(lipgloss.NewStyle().Foreground(green).Bold(true)),
+	}
+}
+
+// maxEvidence is how many evidence lines the table shows per finding (JSON has them all).
+const maxEvidence = 4
+
+func writeCheckTable(w io.Writer, d CheckDocument, color bool) error {
+	st := newCheckStyles(color)
+	var b strings.Builder
+	sum := d.Summary
+	fmt.Fprintf(&b, "Pre-checks for %s (home region %s, governed %s)\n", d.Organization, orDash(d.HomeRegion), orDash(strings.Join(d.Governed, ", ")))
+	fmt.Fprintf(&b, "%d blockers (%d fixed by the plan), %d warnings, %d info\n\n", sum.Blockers, sum.FixedByPlan, sum.Warnings, sum.Infos)
+	if sum.Unfixed > 0 {
+		b.WriteString(st.banner(fmt.Sprintf("✖ %d BLOCKER(S) THE PLAN CANNOT FIX — resolve them before migrating", sum.Unfixed)) + "\n")
+		for _, f := range d.Findings {
+			if f.Severity == checks.Blocker && !f.FixedByPlan {
+				fmt.Fprintf(&b, "  %s %s\n", st.blocker("✖"), f.Title)
+			}
+		}
+		b.WriteString("\n")
+	} else {
+		b.WriteString(st.ok("✔ No blocker the plan cannot fix.") + "\n\n")
+	}
+	for _, ph := range checks.Phases {
+		var fs []checks.Finding
+		for _, f := range d.Findings {
+			if f.Phase == ph {
+				fs = append(fs, f)
+			}
+		}
+		if len(fs) == 0 {
+			continue
+		}
+		b.WriteString(st.heading(strings.ToUpper(string(ph))) + "\n")
+		for _, f := range fs { // already sorted: blockers first
+			label := map[checks.Severity]func(string) string{checks.Blocker: st.blocker, checks.Warning: st.warning}[f.Severity]
+			if label == nil {
+				label = st.info
+			}
+			tag := ""
+			if f.FixedByPlan {
+				tag = " " + st.fixed("[fixed by plan]")
+			}
+			fmt.Fprintf(&b, "  %s %s%s\n", label(fmt.Sprintf("%-7s", strings.ToUpper(string(f.Severity)))), f.Title, tag)
+			fmt.Fprintf(&b, "          %s\n", st.dim(f.Check))
+			for i, e := range f.Evidence {
+				if i == maxEvidence {
+					fmt.Fprintf(&b, "          %s\n", st.dim(fmt.Sprintf("… %d more (see --format json)", len(f.Evidence)-maxEvidence)))
+					break
+				}
+				fmt.Fprintf(&b, "          · %s\n", e)
+			}
+			fmt.Fprintf(&b, "          → %s\n", f.Remediation)
+		}
+		b.WriteString("\n")
+	}
+	if len(d.Findings) == 0 {
+		b.WriteString("Nothing to report at this severity.\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeCheckMarkdown(w io.Writer, d CheckDocument) error {
+	var b strings.Builder
+	sum := d.Summary
+	fmt.Fprintf(&b, "# Pre-checks: %s\n\n", d.Organization)
+	fmt.Fprintf(&b, "Snapshot `%s`, home region `%s`, governed regions %s.\n\n", d.Snapshot, orDash(d.HomeRegion), orDash(strings.Join(d.Governed, ", ")))
+	fmt.Fprintf(&b, "**%d blockers** (%d fixed by the plan, **%d the plan cannot fix**), %d warnings, %d for information.\n\n",
+		sum.Blockers, sum.FixedByPlan, sum.Unfixed, sum.Warnings, sum.Infos)
+	for _, ph := range checks.Phases {
+		var fs []checks.Finding
+		for _, f := range d.Findings {
+			if f.Phase == ph {
+				fs = append(fs, f)
+			}
+		}
+		if len(fs) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "## Phase: %s\n\n", ph)
+		for _, f := range fs {
+			fixed := ""
+			if f.FixedByPlan {
+				fixed = " — *fixed by the plan*"
+			}
+			fmt.Fprintf(&b, "### %s: %s%s\n\n", strings.ToUpper(string(f.Severity)), mdEscape(f.Title), fixed)
+			fmt.Fprintf(&b, "Check `%s` · [AWS documentation](%s)\n\n", f.Check, f.Source)
+			for _, e := range f.Evidence {
+				fmt.Fprintf(&b, "- %s\n", mdEscape(e))
+			}
+			fmt.Fprintf(&b, "\n**Remediation:** %s\n\n", mdEscape(f.Remediation))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func mdEscape(s string) string {
+	return strings.NewReplacer("<", "&lt;", ">", "&gt;", "*", "\\*", "_", "\\_").Replace(s)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
