@@ -14,6 +14,9 @@ import (
 	"github.com/lz2ct/lz2ct/inventory"
 )
 
+// servers are the running test servers by URL (tests run sequentially: no t.Parallel here).
+var servers = map[string]*Server{}
+
 var testRegions = []string{"eu-west-1", "us-east-1", "us-west-2"}
 
 // serve starts a simulator for snap on a free port and stops it when the test ends.
@@ -24,7 +27,9 @@ func serve(t testing.TB, snap *inventory.Snapshot, opts Options) (*Server, strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	servers[url] = s
 	t.Cleanup(func() {
+		delete(servers, url)
 		if err := s.Close(); err != nil {
 			t.Errorf("close: %v", err)
 		}
