@@ -144,8 +144,8 @@ var operations = []Operation{
 		Idempotency: readSafe, UsedBy: []string{"discover"},
 		Doc: "https://docs.aws.amazon.com/config/latest/APIReference/API_DescribeConfigurationAggregators.html"},
 	{Service: "sns", Operation: "GetTopicAttributes", Protocol: "query", As: "both", IAMAction: "sns:GetTopicAttributes",
-		Resource: "arn:*:sns:*:*:aws-controltower-SecurityNotifications",
-		Errors:   []ErrorRule{{"NotFound", "the topic does not exist: no reserved name"}, {"AuthorizationError", problemOnly}},
+		Resource:    "arn:*:sns:*:*:aws-controltower-SecurityNotifications",
+		Errors:      []ErrorRule{{"NotFound", "the topic does not exist: no reserved name"}, {"AuthorizationError", problemOnly}},
 		Idempotency: readSafe, UsedBy: []string{"discover"},
 		Doc: "https://docs.aws.amazon.com/sns/latest/api/API_GetTopicAttributes.html"},
 
