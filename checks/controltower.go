@@ -105,8 +105,7 @@ func init() {
 					Title:    "An OU named " + ou.Name + " already exists under the root",
 					Subjects: []Subject{ouSubject(ix, ou.ID)},
 					Evidence: []string{fmt.Sprintf("OU %s %q has %d accounts in its subtree and %d child OUs", ou.ID, ou.Name, n, len(ix.ChildOUs(ou.ID)))},
-					Remediation: fmt.Sprintf("Give Control Tower's %s OU a different name in the landing zone manifest (organizationStructure), or rename the existing OU; "+
-						"nothing can be registered under Control Tower's Security OU.", strings.ToLower(name)),
+					Remediation: remediationFor(name),
 				})
 			}
 			return out
@@ -178,4 +177,12 @@ func checkLandingZone(in Input) []Finding {
 		Subjects: subj, Evidence: ev, Remediation: rem, Source: srcLZVersions,
 	})
 	return out
+}
+
+func remediationFor(ouName string) string {
+	if ouName == "Sandbox" {
+		return "Leave the sandbox out of the landing zone manifest or give Control Tower's Sandbox OU another name (organizationStructure.sandbox.name)."
+	}
+	return "Give Control Tower's Security OU another name in the landing zone manifest (organizationStructure.security.name), or rename the existing OU: " +
+		"Control Tower would take it over, and nothing can be registered under its Security OU."
 }
