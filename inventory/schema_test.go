@@ -138,15 +138,19 @@ func TestSchemaValidatesSnapshots(t *testing.T) {
 func TestSchemaRejects(t *testing.T) {
 	sch := compileSchema(t)
 	for name, f := range map[string]func(m map[string]any){
-		"unknown field":     func(m map[string]any) { m["organization"].(map[string]any)["colour"] = "blue" },
-		"wrong type":        func(m map[string]any) { item(m, "accounts", 4)["iam"].(map[string]any)["stackSetExecutionRole"] = "yes" },
-		"missing required":  func(m map[string]any) { delete(item(m, "ous", 0), "parentId") },
-		"bad account ID":    func(m map[string]any) { item(m, "accounts", 0)["id"] = "12345" },
-		"wrong version":     func(m map[string]any) { m["schemaVersion"] = 2 },
-		"bad status":        func(m map[string]any) { item(m, "accounts", 0)["status"] = "CLOSED" },
-		"bad capture time":  func(m map[string]any) { m["capturedAt"] = "yesterday" },
-		"object for array":  func(m map[string]any) { m["regions"] = map[string]any{} },
-		"bad region format": func(m map[string]any) { item(m, "accounts", 1)["regions"].([]any)[0].(map[string]any)["region"] = "Ireland" },
+		"unknown field": func(m map[string]any) { m["organization"].(map[string]any)["colour"] = "blue" },
+		"wrong type": func(m map[string]any) {
+			item(m, "accounts", 4)["iam"].(map[string]any)["stackSetExecutionRole"] = "yes"
+		},
+		"missing required": func(m map[string]any) { delete(item(m, "ous", 0), "parentId") },
+		"bad account ID":   func(m map[string]any) { item(m, "accounts", 0)["id"] = "12345" },
+		"wrong version":    func(m map[string]any) { m["schemaVersion"] = 2 },
+		"bad status":       func(m map[string]any) { item(m, "accounts", 0)["status"] = "CLOSED" },
+		"bad capture time": func(m map[string]any) { m["capturedAt"] = "yesterday" },
+		"object for array": func(m map[string]any) { m["regions"] = map[string]any{} },
+		"bad region format": func(m map[string]any) {
+			item(m, "accounts", 1)["regions"].([]any)[0].(map[string]any)["region"] = "Ireland"
+		},
 	} {
 		err := validateAgainst(t, sch, mutate(t, f))
 		if err == nil {
