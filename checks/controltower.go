@@ -101,10 +101,10 @@ func init() {
 					sev = Info
 				}
 				out = append(out, Finding{
-					Severity: sev,
-					Title:    "An OU named " + ou.Name + " already exists under the root",
-					Subjects: []Subject{ouSubject(ix, ou.ID)},
-					Evidence: []string{fmt.Sprintf("OU %s %q has %d accounts in its subtree and %d child OUs", ou.ID, ou.Name, n, len(ix.ChildOUs(ou.ID)))},
+					Severity:    sev,
+					Title:       "An OU named " + ou.Name + " already exists under the root",
+					Subjects:    []Subject{ouSubject(ix, ou.ID)},
+					Evidence:    []string{fmt.Sprintf("OU %s %q has %d accounts in its subtree and %d child OUs", ou.ID, ou.Name, n, len(ix.ChildOUs(ou.ID)))},
 					Remediation: remediationFor(name),
 				})
 			}
