@@ -106,8 +106,10 @@ func (*Server) callsOf(t *testing.T, url string) []Call {
 
 type noRateLimit struct{}
 
-func (noRateLimit) GetToken(context.Context, uint) (func() error, error) { return func() error { return nil }, nil }
-func (noRateLimit) AddTokens(uint) error                                  { return nil }
+func (noRateLimit) GetToken(context.Context, uint) (func() error, error) {
+	return func() error { return nil }, nil
+}
+func (noRateLimit) AddTokens(uint) error { return nil }
 
 func TestAPIRateLimitsEachOperation(t *testing.T) {
 	_, url := serve(t, fixture(0, testRegions), Options{APIRate: 1})
