@@ -93,6 +93,7 @@ type builder struct {
 	roleSteps   map[string]string
 	lastOUReg   string
 	regs        []string // OU registration step IDs in order
+	ecInstances map[string][]string
 	deployStep  string
 	blockedAcct map[string]string // account ID -> unfixed blocker summary
 	waveCount   int
@@ -605,15 +606,10 @@ func (b *builder) configRegions(a *inventory.Account) (direct, stackset []string
 		gov[r] = true
 	}
 	inst := map[string]bool{}
-	if b.s.ConfigRemoval == settings.ConfigRemovalStackSet && b.snap.ALZ != nil {
-		for _, ss := range b.snap.ALZ.StackSets {
-			if ss.Name != EnableConfigStackSet || ss.Status == "DELETED" {
-				continue
-			}
-			for _, in := range ss.Instances {
-				if in.AccountID == a.ID && gov[in.Region] {
-					inst[in.Region] = true
-				}
+	if b.s.ConfigRemoval == settings.ConfigRemovalStackSet {
+		for _, r := range b.enableConfigInstances()[a.ID] {
+			if gov[r] {
+				inst[r] = true
 			}
 		}
 	}
@@ -648,6 +644,25 @@ func (b *builder) configRegions(a *inventory.Account) (direct, stackset []string
 	sort.Strings(direct)
 	sort.Strings(stackset)
 	return direct, stackset
+}
+
+// enableConfigInstances indexes the EnableConfig StackSet's instances by account (regions), once.
+func (b *builder) enableConfigInstances() map[string][]string {
+	if b.ecInstances != nil {
+		return b.ecInstances
+	}
+	b.ecInstances = map[string][]string{}
+	if b.snap.ALZ != nil {
+		for _, ss := range b.snap.ALZ.StackSets {
+			if ss.Name != EnableConfigStackSet || ss.Status == "DELETED" {
+				continue
+			}
+			for _, in := range ss.Instances {
+				b.ecInstances[in.AccountID] = append(b.ecInstances[in.AccountID], in.Region)
+			}
+		}
+	}
+	return b.ecInstances
 }
 
 // removeConfig schedules the Config removal for a group of accounts (one wave): one StackSet
