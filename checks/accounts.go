@@ -53,6 +53,29 @@ func init() {
 		},
 	})
 	register(Check{
+		ID: "account.under-root", Title: "No account to enroll directly under the root",
+		Severity: Blocker, Phase: PhaseEnrollment,
+		Reads:  "accounts[].parentId",
+		Why:    "Control Tower enrolls accounts into registered OUs (the Account Factory needs a managed OU); an account at the organization root cannot be enrolled where it is.",
+		Source: "https://docs.aws.amazon.com/controltower/latest/userguide/enroll-account.html",
+		Run: func(in Input) []Finding {
+			sc, ix := in.scope(), in.index()
+			var out []Finding
+			for _, a := range sc.enroll {
+				if !ix.IsRoot(a.ParentID) {
+					continue
+				}
+				out = append(out, Finding{
+					Title:       "Account " + a.ID + " (" + a.Name + ") sits directly under the root",
+					Subjects:    []Subject{accountSubject(a)},
+					Evidence:    []string{"parent " + a.ParentID + " is the organization root"},
+					Remediation: "Move it into an OU that will be registered (aws organizations move-account), or add it to exclude.accounts, then discover again.",
+				})
+			}
+			return out
+		},
+	})
+	register(Check{
 		ID: "account.execution-role", Title: "AWSControlTowerExecution role in accounts to enroll",
 		Severity: Blocker, Phase: PhaseEnrollment,
 		Reads:  "accounts[].iam, accounts[].accessRole, policies",

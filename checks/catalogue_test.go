@@ -246,6 +246,13 @@ var checkCases = []checkCase{
 		st.Exclude.OUs = []string{"Workloads/Dev"}
 	}, nil},
 
+	{"account.under-root", "all in OUs", noEdit, nil},
+	{"account.under-root", "member at the root", func(s *inventory.Snapshot, _ *settings.Settings) { account(s, fxDev1).ParentID = fxRoot }, []string{"blocker"}},
+	{"account.under-root", "member at the root, excluded", func(s *inventory.Snapshot, st *settings.Settings) {
+		account(s, fxDev1).ParentID = fxRoot
+		st.Exclude.Accounts = []string{fxDev1}
+	}, nil},
+
 	{"account.execution-role", "roles present", func(s *inventory.Snapshot, _ *settings.Settings) {
 		for i := range s.Accounts {
 			if s.Accounts[i].IAM != nil {

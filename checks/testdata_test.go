@@ -26,9 +26,14 @@ func freshEmails() settings.Settings {
 // The typical organizations must give no blocker the plan cannot fix, and every warning must be
 // one the plan takes care of: anything else is a false positive.
 func TestTypicalTestdataOrgs(t *testing.T) {
-	for _, name := range []string{"alz2-typical.json", "alz1-legacy.json"} {
+	for _, name := range []string{"alz2-typical", "alz1-legacy"} {
 		t.Run(name, func(t *testing.T) {
-			r := Run(Input{Snapshot: loadOrg(t, name), Settings: freshEmails().Resolve(loadOrg(t, name))})
+			snap := loadOrg(t, name+".json")
+			st, err := settings.Load("../testdata/settings/" + name + ".yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := Run(Input{Snapshot: snap, Settings: st.Resolve(snap)})
 			for _, f := range r.Findings {
 				if f.Severity != Info && !f.FixedByPlan {
 					t.Errorf("false positive %s %s: %s %v", f.Severity, f.Check, f.Title, f.Evidence)
@@ -48,7 +53,13 @@ func TestTypicalTestdataOrgs(t *testing.T) {
 // these problems; the e-mails and home region are the ones its story uses.
 func TestBlockersTestdataOrg(t *testing.T) {
 	snap := loadOrg(t, "blockers.json")
-	st := settings.Settings{HomeRegion: "eu-west-1", LogArchiveEmail: "logarchive@example.com", AuditEmail: "audit@example.com"}
+	st, err := settings.Load("../testdata/settings/blockers.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.HomeRegion != "eu-west-1" || st.LogArchiveEmail != "logarchive@example.com" || st.AuditEmail != "audit@example.com" {
+		t.Fatalf("testdata/settings/blockers.yaml changed: %+v", st)
+	}
 	r := Run(Input{Snapshot: snap, Settings: st.Resolve(snap)})
 
 	got := map[string][]string{} // check -> subject names/IDs of unfixed blockers
