@@ -171,15 +171,7 @@ func evaluateProbes(in Input, probes []probe) []Finding {
 		}
 	}
 	// Accounts with the same parent and the same (account-independent) SCPs of their own get the
-	// same decision for the same request: evaluate once per such group.
-	type specKey struct {
-		probe, spec int
-		role        string
-	}
-	type decisionKey struct {
-		group string
-		specKey
-	}
+	// same decisions for the same requests: evaluate once per such group, probe and role.
 	type spec struct{ action, region string }
 	specs := make([][]spec, len(probes))
 	for pi, p := range probes {
@@ -189,8 +181,36 @@ func evaluateProbes(in Input, probes []probe) []Finding {
 			}
 		}
 	}
-	reqKeys := map[specKey]string{}
-	decisions := map[decisionKey]Decision{}
+	type probeRole struct {
+		probe int
+		role  string
+	}
+	type groupKey struct {
+		group string
+		probeRole
+	}
+	reqKeys := map[probeRole][]string{}
+	decisions := map[groupKey][]Decision{}
+	evaluate := func(pi int, p *probe, a *inventory.Account, role string) []Decision {
+		keys, ok := reqKeys[probeRole{pi, role}]
+		if !ok {
+			for _, sp := range specs[pi] {
+				keys = append(keys, p.group+"|"+role+"|"+sp.action+"|"+sp.region)
+			}
+			reqKeys[probeRole{pi, role}] = keys
+		}
+		principal := "arn:" + part + ":iam::" + a.ID + ":role/" + role
+		res := "" // the resource may vary only by account ID, for Request.Key to hold
+		if p.resource != nil {
+			res = p.resource(part, a.ID)
+		}
+		out := make([]Decision, len(specs[pi]))
+		for si, sp := range specs[pi] {
+			out[si] = ev.Evaluate(a.ID, Request{Action: sp.action, Resource: res, PrincipalARN: principal, Account: a.ID,
+				Region: sp.region, OrgID: in.Snapshot.Organization.ID, Key: keys[si]})
+		}
+		return out
+	}
 	for _, a := range sc.enroll {
 		if a.Status != inventory.AccountActive {
 			continue
@@ -202,29 +222,20 @@ func evaluateProbes(in Input, probes []probe) []Finding {
 				continue
 			}
 			role := p.role(a)
-			principal := "arn:" + part + ":iam::" + a.ID + ":role/" + role
-			res := "" // the resource may vary only by account ID, for Request.Key to hold
-			if p.resource != nil {
-				res = p.resource(part, a.ID)
+			var ds []Decision
+			if shared {
+				gk := groupKey{group, probeRole{pi, role}}
+				var ok bool
+				if ds, ok = decisions[gk]; !ok {
+					ds = evaluate(pi, p, a, role)
+					decisions[gk] = ds
+				}
+			} else {
+				ds = evaluate(pi, p, a, role)
 			}
-			for si, sp := range specs[pi] {
-				sk := specKey{pi, si, role}
-				key, ok := reqKeys[sk]
-				if !ok {
-					key = p.group + "|" + role + "|" + sp.action + "|" + sp.region
-					reqKeys[sk] = key
-				}
-				dk := decisionKey{group, sk}
-				d, ok := decisions[dk]
-				if !ok || !shared {
-					d = ev.Evaluate(a.ID, Request{Action: sp.action, Resource: res, PrincipalARN: principal, Account: a.ID,
-						Region: sp.region, OrgID: in.Snapshot.Organization.ID, Key: key})
-					if shared {
-						decisions[dk] = d
-					}
-				}
-				if d.Blocked() {
-					record(d, p, a, sp.action)
+			for si := range ds {
+				if ds[si].Blocked() {
+					record(ds[si], p, a, specs[pi][si].action)
 				}
 			}
 		}
