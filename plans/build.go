@@ -821,25 +821,9 @@ func (b *builder) waves() {
 					accts = p.accounts
 				}
 			}
-			create := "ou.create/" + key
-			deps = append(deps, create, registerStepID(parent))
-			b.add(4, Step{ID: create, Kind: KindOUCreate, Wave: wave, DependsOn: []string{registerStepID(parent)},
-				Title:    "Create child OU " + name + " under " + b.ix.Path(parent),
-				Why:      fmt.Sprintf("%s holds more accounts than one registration may cover (ouAccountLimit %d): the excess moves into child OUs registered after it", b.ix.Path(parent), b.s.OUAccountLimit),
-				Target:   Target{OUID: parent, Resource: name},
-				CLI:      []string{fmt.Sprintf("aws organizations create-organizational-unit --parent-id %s --name %q", parent, name)},
-				Guard:    "no OU named " + name + " exists under " + parent,
-				Expected: "the OU exists under " + parent,
-				Rollback: "aws organizations delete-organizational-unit --organizational-unit-id <new OU ID> (after moving the accounts back)"})
+			deps = append(deps, registerStepID(parent), "ou.create/"+key)
 			for _, a := range accts {
-				deps = append(deps, b.add(4, Step{ID: "account.move/" + a, Kind: KindAccountMove, Wave: wave, DependsOn: []string{create},
-					Title:    "Move account " + a + " into " + e.Path,
-					Why:      "splits the oversized OU " + b.ix.Path(parent) + " under the account limit",
-					Target:   Target{AccountID: a, OUID: parent, Resource: key},
-					CLI:      []string{"aws organizations move-account --account-id " + a + " --source-parent-id " + parent + " --destination-parent-id <new OU ID>"},
-					Guard:    "the account is still in " + parent,
-					Expected: "the account's parent is the new OU",
-					Rollback: "aws organizations move-account --account-id " + a + " --source-parent-id <new OU ID> --destination-parent-id " + parent}))
+				deps = append(deps, "account.move/"+a)
 			}
 		} else {
 			ouID, key = e.OUID, e.OUID
@@ -848,6 +832,8 @@ func (b *builder) waves() {
 			title = "Register OU " + e.Path
 			moved := map[string]bool{}
 			for _, p := range b.splits[ouID] {
+				// The excess leaves before this registration, which would otherwise enroll it too.
+				deps = append(deps, b.splitSteps(ouID, p, wave)...)
 				for _, a := range p.accounts {
 					moved[a] = true
 				}
@@ -946,6 +932,33 @@ func (b *builder) prepGate() []string {
 	return gate
 }
 
+// splitSteps creates one child OU of an oversized OU and moves its share of the accounts into it,
+// in the oversized OU's wave, before that OU's registration.
+func (b *builder) splitSteps(parent string, p split, wave int) []string {
+	key := childRef(parent, p.name)
+	path := b.ix.Path(parent) + "/" + p.name
+	create := b.add(4, Step{ID: "ou.create/" + key, Kind: KindOUCreate, Wave: wave,
+		Title:    "Create child OU " + p.name + " under " + b.ix.Path(parent),
+		Why:      fmt.Sprintf("%s holds more accounts than one registration may cover (ouAccountLimit %d): the excess moves into child OUs, registered after it", b.ix.Path(parent), b.s.OUAccountLimit),
+		Target:   Target{OUID: parent, Resource: p.name},
+		CLI:      []string{fmt.Sprintf("aws organizations create-organizational-unit --parent-id %s --name %q", parent, p.name)},
+		Guard:    "no OU named " + p.name + " exists under " + parent + " (else reuse it)",
+		Expected: "the OU exists under " + parent,
+		Rollback: "aws organizations delete-organizational-unit --organizational-unit-id <new OU ID> (after moving the accounts back)"})
+	out := []string{create}
+	for _, a := range p.accounts {
+		out = append(out, b.add(4, Step{ID: "account.move/" + a, Kind: KindAccountMove, Wave: wave, DependsOn: []string{create},
+			Title:    "Move account " + a + " into " + path,
+			Why:      "keeps " + b.ix.Path(parent) + " under the account limit for its registration",
+			Target:   Target{AccountID: a, OUID: parent, Resource: key},
+			CLI:      []string{"aws organizations move-account --account-id " + a + " --source-parent-id " + parent + " --destination-parent-id <ID of " + path + ">"},
+			Guard:    "the account is still in " + parent,
+			Expected: "the account's parent is " + path,
+			Rollback: "aws organizations move-account --account-id " + a + " --source-parent-id <ID of " + path + "> --destination-parent-id " + parent}))
+	}
+	return out
+}
+
 // detachDeps are the prerequisite steps (SCP detaches) Config removal waits for.
 func (b *builder) detachDeps(prep []string) []string {
 	var out []string
@@ -1038,7 +1051,7 @@ func (b *builder) enroll(phase, wave int, id string, gate []string) string {
 	return b.add(phase, Step{ID: sid, Kind: KindEnroll, Wave: wave, DependsOn: uniqueSorted(deps),
 		Title:  fmt.Sprintf("Enroll account %s (%s) into %s", id, a.Name, ouName),
 		Why:    b.accounts[id].Reason,
-		Target: Target{AccountID: id, OUID: strings.Trim(ouID, "<>")},
+		Target: enrollTarget(id, into, ouName),
 		CLI: []string{
 			fmt.Sprintf(`aws servicecatalog provision-product --product-name %q --provisioning-artifact-name %q --provisioned-product-name %s --provision-token %s --provisioning-parameters Key=AccountName,Value=%q Key=AccountEmail,Value=%s Key=SSOUserEmail,Value=%s Key=SSOUserFirstName,Value=Admin Key=SSOUserLastName,Value=User Key=ManagedOrganizationalUnit,Value=%q --region %s`,
 				AccountFactory, AccountFactory, name, token(sid), a.Name, a.Email, a.Email, ouName+" ("+ouID+")", b.home),
@@ -1047,6 +1060,15 @@ func (b *builder) enroll(phase, wave int, id string, gate []string) string {
 		Expected:        "record SUCCEEDED; the account is enrolled in " + ouName,
 		Rollback:        "aws servicecatalog terminate-provisioned-product --provisioned-product-name " + name + " (unmanages the account; it stays in the organization)",
 		EstimateSeconds: enrollSeconds})
+}
+
+// enrollTarget names the OU an account is enrolled into: its ID, or (for an OU Control Tower has
+// not created yet) "ct:<name>" in Resource.
+func enrollTarget(accountID, into, ouName string) Target {
+	if strings.HasPrefix(into, "ct:") {
+		return Target{AccountID: accountID, Resource: into}
+	}
+	return Target{AccountID: accountID, OUID: into}
 }
 
 // enrollSeconds is the assumed duration of one account enrollment: AWS only says "several

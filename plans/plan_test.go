@@ -111,6 +111,12 @@ func checkInvariants(t *testing.T, snap *inventory.Snapshot, s settings.Settings
 		}
 	}
 	for _, st := range steps {
+		// An account moved out of an OU leaves before that OU's registration.
+		if st.Kind == KindAccountMove && st.Target.OUID != "" {
+			if reg := steps["ou.register/"+st.Target.OUID]; reg != nil && (pos[st.ID] > pos[reg.ID] || !slices.Contains(reg.DependsOn, st.ID)) {
+				t.Fatalf("%s moves an account out of %s after (or independently of) its registration", st.ID, st.Target.OUID)
+			}
+		}
 		if st.Kind == KindOURegister && in[st.Target.Resource] > limit {
 			t.Fatalf("%s registers %d accounts, over the limit %d", st.ID, in[st.Target.Resource], limit)
 		}
