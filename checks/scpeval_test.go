@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -222,4 +223,52 @@ func FuzzParsePolicy(f *testing.F) {
 			p.Match(e, req("config:PutConfigurationRecorder", ctRole))
 		}
 	})
+}
+
+// TestCachedEvaluationMatchesUncached: the per-path and per-group caches (Request.Key, GroupKey)
+// must never change a decision, including with policies that name one account.
+func TestCachedEvaluationMatchesUncached(t *testing.T) {
+	s := loadOrg(t, "blockers.json")
+	victim := s.Accounts[len(s.Accounts)/2].ID
+	addPolicy(s, "p-oneaccount", "one-account", `{"Statement":{"Effect":"Deny","Action":"config:*","Resource":"*",
+		"Condition":{"StringEquals":{"aws:PrincipalAccount":"`+victim+`"}}}}`, s.Roots[0].ID)
+	ix := inventory.NewIndex(s)
+	cached, plain := NewEvaluator(ix), NewEvaluator(ix)
+	for _, a := range s.Accounts {
+		for _, action := range []string{"config:PutConfigurationRecorder", "config:DeleteDeliveryChannel", "iam:CreateRole", "ec2:RunInstances"} {
+			for _, region := range []string{"eu-west-1", "ap-south-1"} {
+				r := Request{Action: action, PrincipalARN: "arn:aws:iam::" + a.ID + ":role/AWSControlTowerExecution", Account: a.ID, Region: region, OrgID: s.Organization.ID}
+				want := plain.Evaluate(a.ID, r)
+				r.Key = action + "|" + region
+				got := cached.Evaluate(a.ID, r)
+				if fmt.Sprint(got) != fmt.Sprint(want) {
+					t.Fatalf("%s %s %s: cached %+v, uncached %+v", a.ID, action, region, got, want)
+				}
+				if a.ID == victim && strings.HasPrefix(action, "config:") && !got.Denied() {
+					t.Errorf("the account-specific deny was lost for %s", a.ID)
+				}
+			}
+		}
+	}
+}
+
+func TestDenyNamingOneAccountHitsOnlyIt(t *testing.T) {
+	s := typicalOrg()
+	policy(s, fxGuard).Targets = nil
+	addPolicy(s, "p-oneaccount", "one-account", `{"Statement":{"Effect":"Deny","Action":"config:Put*","Resource":"*",
+		"Condition":{"StringEquals":{"aws:PrincipalAccount":"`+fxDev1+`"}}}}`, fxRoot)
+	c, _ := Lookup("scp.deny-ct-roles")
+	fs := RunCheck(c, Input{Snapshot: s, Settings: typicalSettings().Resolve(s)})
+	if len(fs) != 1 {
+		t.Fatalf("%d findings, want 1: %+v", len(fs), fs)
+	}
+	var accts []string
+	for _, sub := range fs[0].Subjects {
+		if sub.Kind == KindAccount {
+			accts = append(accts, sub.ID)
+		}
+	}
+	if strings.Join(accts, ",") != fxDev1 {
+		t.Errorf("accounts %v, want only %s", accts, fxDev1)
+	}
 }
