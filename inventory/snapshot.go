@@ -350,7 +350,9 @@ func (s *Snapshot) Sort() {
 	}
 	sort.Slice(s.Problems, func(i, j int) bool {
 		a, b := s.Problems[i], s.Problems[j]
-		return strings.Join([]string{a.AccountID, a.Region, a.Service, a.Operation}, "\x00") <
-			strings.Join([]string{b.AccountID, b.Region, b.Service, b.Operation}, "\x00")
+		// Code and message break ties: sort.Slice is not stable, so two problems with the same
+		// scope would otherwise come out in whatever order discovery recorded them.
+		return strings.Join([]string{a.AccountID, a.Region, a.Service, a.Operation, a.Code, a.Message}, "\x00") <
+			strings.Join([]string{b.AccountID, b.Region, b.Service, b.Operation, b.Code, b.Message}, "\x00")
 	})
 }

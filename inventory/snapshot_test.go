@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -271,5 +272,43 @@ func TestSaveAtomic(t *testing.T) {
 	}
 	if err := inventory.Save(filepath.Join(dir, "no", "such", "dir.json"), s); err == nil {
 		t.Error("Save into a missing folder succeeded")
+	}
+}
+
+// Sort gives one order whatever order discovery recorded things in, ties included.
+func TestSortCanonical(t *testing.T) {
+	s, err := inventory.Decode(readOrg(t, "blockers.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Two problems with the same scope, differing only in code and message, in both orders.
+	extra := []inventory.Problem{
+		{AccountID: s.Accounts[5].ID, Region: "eu-west-1", Service: "config", Operation: "DescribeConfigurationRecorders", Code: "ThrottlingException", Message: "Rate exceeded"},
+		{AccountID: s.Accounts[5].ID, Region: "eu-west-1", Service: "config", Operation: "DescribeConfigurationRecorders", Code: "AccessDeniedException", Message: "denied"},
+	}
+	var outs [][]byte
+	for _, order := range [][]int{{0, 1}, {1, 0}} {
+		c, err := inventory.Decode(readOrg(t, "blockers.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, i := range order {
+			c.Problems = append(c.Problems, extra[i])
+		}
+		// Reverse every top-level list, as if AWS had paged in the opposite order.
+		slices.Reverse(c.Accounts)
+		slices.Reverse(c.OUs)
+		slices.Reverse(c.Policies)
+		slices.Reverse(c.Problems)
+		slices.Reverse(c.ALZ.StackSets)
+		c.Sort()
+		data, err := inventory.Encode(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs = append(outs, data)
+	}
+	if !bytes.Equal(outs[0], outs[1]) {
+		t.Error("the same snapshot sorted to different bytes depending on input order")
 	}
 }
