@@ -29,7 +29,7 @@ type SnapshotValidateOptions struct {
 func NewCmdSnapshotValidate(f *Factory, runF func(*SnapshotValidateOptions) error) *cobra.Command {
 	opts := &SnapshotValidateOptions{IO: f.IO}
 	cmd := &cobra.Command{
-		Use:   "validate FILE",
+		Use:   "validate FILE|-",
 		Short: "Check a snapshot file and summarize the organization in it",
 		Long: `Load and validate a snapshot file, then print a one-screen summary: the organization, counts of
 OUs, accounts, SCPs and regions, the deepest OU, ALZ's version and home region, Control Tower's
@@ -37,7 +37,8 @@ state, the IAM Identity Center region and what discovery could not read.
 
 Exits 2, naming the JSON path of the first problem, when the file is not a valid snapshot.`,
 		Example: `  lz2ct snapshot validate testdata/orgs/alz2-typical.json
-  lz2ct snapshot validate --json org.json | jq .accounts`,
+  lz2ct snapshot validate --json org.json | jq .accounts
+  lz2ct sim generate --accounts 100 -o - | lz2ct snapshot validate -`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return BadInput(fmt.Errorf("snapshot validate takes one snapshot file, got %d arguments", len(args)))
@@ -169,7 +170,19 @@ func SummarizeSnapshot(file string, s *inventory.Snapshot) SnapshotSummary {
 }
 
 func snapshotValidateRun(opts *SnapshotValidateOptions) error {
-	s, err := inventory.Load(opts.File)
+	var s *inventory.Snapshot
+	var err error
+	if opts.File == "-" {
+		// A snapshot piped in (e.g. from lz2ct sim generate -o -).
+		var data []byte
+		if data, err = io.ReadAll(opts.IO.In); err == nil {
+			if s, err = inventory.Decode(data); err != nil {
+				err = fmt.Errorf("snapshot on standard input: %w", err)
+			}
+		}
+	} else {
+		s, err = inventory.Load(opts.File)
+	}
 	if err != nil {
 		if opts.JSON {
 			bad := struct {

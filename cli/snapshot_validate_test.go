@@ -92,3 +92,27 @@ func TestSnapshotValidateBadInput(t *testing.T) {
 		t.Errorf("no argument: exit %d, want 2", code)
 	}
 }
+
+func TestSnapshotValidateStdin(t *testing.T) {
+	data, err := os.ReadFile("../testdata/orgs/alz2-typical.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ios, in, out, _ := iostreams.Test()
+	in.Write(data)
+	cmd := NewRootCmd(&Factory{IO: ios})
+	cmd.SetArgs([]string{"snapshot", "validate", "-"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "15 (15 active; 0 unreadable)") {
+		t.Errorf("summary of stdin:\n%s", out)
+	}
+	ios, in, _, _ = iostreams.Test()
+	in.WriteString(`{"schemaVersion": 1, "regions": "eu-west-1"}`)
+	cmd = NewRootCmd(&Factory{IO: ios})
+	cmd.SetArgs([]string{"snapshot", "validate", "-"})
+	if err := cmd.Execute(); ExitCode(err) != ExitBadInput || !strings.Contains(err.Error(), "$.regions") {
+		t.Errorf("bad stdin: %v", err)
+	}
+}
