@@ -55,6 +55,7 @@ func Build(snap *inventory.Snapshot, s settings.Settings, report checks.Report) 
 	b := newBuilder(snap, s.Resolve(snap), report)
 	b.classifyOUs()
 	b.classifyAccounts()
+	b.markRetained()
 	b.safeguard()
 	b.deploy()
 	b.waves()
@@ -94,6 +95,8 @@ type builder struct {
 	lastOUReg   string
 	regs        []string // OU registration step IDs in order
 	ecInstances map[string][]string
+	ecDeleted   map[string]bool // "account|region" EnableConfig instances deleted by a Config wave
+	retain      map[string]bool // accounts the migration leaves alone: their StackSet stacks are retained
 	deployStep  string
 	blockedAcct map[string]string // account ID -> unfixed blocker summary
 	waveCount   int
@@ -112,6 +115,7 @@ func newBuilder(snap *inventory.Snapshot, s settings.Settings, report checks.Rep
 		excess: map[string][]string{}, accounts: map[string]*AccountDisposition{},
 		enrollInto: map[string]string{}, detached: map[string]bool{},
 		configSteps: map[string][]string{}, roleSteps: map[string]string{}, blockedAcct: map[string]string{},
+		ecDeleted: map[string]bool{}, retain: map[string]bool{},
 	}
 	if b.part == "" {
 		b.part = "aws"
@@ -387,6 +391,18 @@ func (b *builder) classifyAccounts() {
 				reason = fmt.Sprintf("its OU %s is not registered: %s", e.Path, e.Reason)
 			}
 			d.How, d.Reason = HowBlocked, reason+"; move it into an OU that is registered and re-plan"
+		}
+	}
+}
+
+// markRetained records the accounts the migration leaves alone (excluded by the settings or
+// blocked): decommission detaches their ALZ StackSet instances but keeps the stacks.
+func (b *builder) markRetained() {
+	alz := b.snap.ALZ
+	for id, d := range b.accounts {
+		replaced := alz != nil && (id == alz.SecurityAccountID || id == alz.LogArchiveAccountID)
+		if d.How == HowBlocked || (d.How == HowExcluded && !replaced) {
+			b.retain[id] = true
 		}
 	}
 }
@@ -671,6 +687,7 @@ func (b *builder) removeConfig(wave int, key string, accounts []string, deps []s
 	var out []string
 	var ssAccts []string
 	ssRegions := map[string]bool{}
+	ssInst := map[string]map[string]bool{}
 	type dr struct{ acct, region string }
 	var directs []dr
 	for _, id := range accounts {
@@ -678,8 +695,10 @@ func (b *builder) removeConfig(wave int, key string, accounts []string, deps []s
 		direct, ss := b.configRegions(a)
 		if len(ss) > 0 {
 			ssAccts = append(ssAccts, id)
+			ssInst[id] = map[string]bool{}
 			for _, r := range ss {
 				ssRegions[r] = true
+				ssInst[id][r] = true
 			}
 		}
 		for _, r := range direct {
@@ -689,19 +708,29 @@ func (b *builder) removeConfig(wave int, key string, accounts []string, deps []s
 	if len(ssAccts) > 0 {
 		regions := keys(ssRegions)
 		id := "config.stackset/" + key
+		// One DeleteStackInstances per group of accounts with the same regions: a call deletes
+		// accounts × regions, and only existing instances should be named.
+		var cli []string
+		for _, g := range groupByRegions(ssInst) {
+			op := token(id + "/" + strings.Join(g.regions, ","))
+			cli = append(cli, fmt.Sprintf("aws cloudformation delete-stack-instances --stack-set-name %s --accounts %s --regions %s --no-retain-stacks --operation-id %s --region %s",
+				EnableConfigStackSet, strings.Join(g.accounts, " "), strings.Join(g.regions, " "), op, b.alzReg),
+				"aws cloudformation describe-stack-set-operation --stack-set-name "+EnableConfigStackSet+" --operation-id "+op+" --region "+b.alzReg)
+		}
 		b.add(3, Step{ID: id, Kind: KindConfigStackSet, Wave: wave, Destructive: true, DependsOn: deps,
-			Title:  fmt.Sprintf("Delete %s stack instances of %d accounts in %s", EnableConfigStackSet, len(ssAccts), strings.Join(regions, ", ")),
-			Why:    "Control Tower refuses accounts with a Config recorder or delivery channel in a governed region; removed just before this wave so the unrecorded window stays short (configRemoval: stackset)",
-			Target: Target{OUID: ouOrEmpty(key), Region: b.alzReg, Resource: EnableConfigStackSet},
-			CLI: []string{fmt.Sprintf("aws cloudformation delete-stack-instances --stack-set-name %s --accounts %s --regions %s --no-retain-stacks --operation-id %s --region %s",
-				EnableConfigStackSet, strings.Join(ssAccts, " "), strings.Join(regions, " "), token(id), b.alzReg),
-				"aws cloudformation describe-stack-set-operation --stack-set-name " + EnableConfigStackSet + " --operation-id " + token(id) + " --region " + b.alzReg},
+			Title:           fmt.Sprintf("Delete %s stack instances of %d accounts in %s", EnableConfigStackSet, len(ssAccts), strings.Join(regions, ", ")),
+			Why:             "Control Tower refuses accounts with a Config recorder or delivery channel in a governed region; removed just before this wave so the unrecorded window stays short (configRemoval: stackset)",
+			Target:          Target{OUID: ouOrEmpty(key), Region: b.alzReg, Resource: EnableConfigStackSet},
+			CLI:             cli,
 			Guard:           "no other operation runs on the StackSet (OperationInProgressException); the ALZ SCPs are detached from these accounts",
 			Expected:        "operation SUCCEEDED; aws configservice describe-configuration-recorders is empty in each account and region",
 			Rollback:        "re-create the instances: aws cloudformation create-stack-instances --stack-set-name " + EnableConfigStackSet + " (template exported in safeguard)",
 			EstimateSeconds: 5 * 60})
 		for _, a := range ssAccts {
 			b.configSteps[a] = append(b.configSteps[a], id)
+			for r := range ssInst[a] {
+				b.ecDeleted[a+"|"+r] = true
+			}
 		}
 		out = append(out, id)
 	}
@@ -1230,30 +1259,45 @@ func (b *builder) decommission() {
 				if b.s.KeepsStackSet(ss.Name) || ss.Status == "DELETED" {
 					continue
 				}
-				var accts, regions []string
-				seenA, seenR := map[string]bool{}, map[string]bool{}
-				for _, in := range ss.Instances {
-					if !seenA[in.AccountID] {
-						seenA[in.AccountID] = true
-						accts = append(accts, in.AccountID)
-					}
-					if !seenR[in.Region] {
-						seenR[in.Region] = true
-						regions = append(regions, in.Region)
-					}
-				}
-				sort.Strings(accts)
-				sort.Strings(regions)
 				id := "decommission/stackset/" + ss.Name
+				// Instances in accounts the migration leaves alone (excluded, blocked) are only
+				// detached from the StackSet (--retain-stacks): their resources stay. Instances the
+				// Config waves already deleted are not listed again.
+				del, keep := map[string]map[string]bool{}, map[string]map[string]bool{}
+				remaining := 0
+				for _, in := range ss.Instances {
+					if b.ecDeleted[in.AccountID+"|"+in.Region] && ss.Name == EnableConfigStackSet {
+						continue
+					}
+					remaining++
+					m := del
+					if b.retain[in.AccountID] {
+						m = keep
+					}
+					if m[in.AccountID] == nil {
+						m[in.AccountID] = map[string]bool{}
+					}
+					m[in.AccountID][in.Region] = true
+				}
 				var cli []string
-				if len(accts) > 0 {
-					cli = append(cli, fmt.Sprintf("aws cloudformation delete-stack-instances --stack-set-name %s --accounts %s --regions %s --no-retain-stacks --operation-id %s --region %s",
-						ss.Name, strings.Join(accts, " "), strings.Join(regions, " "), token(id), reg))
+				for _, g := range []struct {
+					m    map[string]map[string]bool
+					flag string
+				}{{del, "--no-retain-stacks"}, {keep, "--retain-stacks"}} {
+					for _, grp := range groupByRegions(g.m) {
+						op := token(id + "/" + g.flag + "/" + strings.Join(grp.regions, ","))
+						cli = append(cli, fmt.Sprintf("aws cloudformation delete-stack-instances --stack-set-name %s --accounts %s --regions %s %s --operation-id %s --region %s",
+							ss.Name, strings.Join(grp.accounts, " "), strings.Join(grp.regions, " "), g.flag, op, reg))
+					}
 				}
 				cli = append(cli, "aws cloudformation delete-stack-set --stack-set-name "+ss.Name+" --region "+reg)
+				why := "unused ALZ StackSet; StackSets whose resources workloads use (e.g. the baseline VPC) are kept via decommission.keepStackSets"
+				if len(keep) > 0 {
+					why += fmt.Sprintf("; the stacks of %d excluded or blocked accounts are retained (--retain-stacks)", len(keep))
+				}
 				chain(Step{ID: id, DependsOn: []string{"safeguard/stackset/" + ss.Name},
-					Title:    fmt.Sprintf("Delete StackSet %s (%d remaining instances)", ss.Name, len(ss.Instances)),
-					Why:      "unused ALZ StackSet; StackSets whose resources workloads use (e.g. the baseline VPC) are kept via decommission.keepStackSets",
+					Title:    fmt.Sprintf("Delete StackSet %s (%d remaining instances)", ss.Name, remaining),
+					Why:      why,
 					Target:   Target{Region: reg, Resource: ss.Name},
 					CLI:      cli,
 					Guard:    "its resources are not used by workloads; template exported",
@@ -1377,6 +1421,34 @@ func (b *builder) decommission() {
 			}
 		}
 	}
+}
+
+type regionGroup struct{ accounts, regions []string }
+
+// groupByRegions groups accounts that have instances in the same set of regions, so each
+// DeleteStackInstances call (accounts × regions) names only instances that exist.
+func groupByRegions(m map[string]map[string]bool) []regionGroup {
+	byKey := map[string]*regionGroup{}
+	var order []string
+	for acct, regs := range m {
+		rs := keys(regs)
+		k := strings.Join(rs, " ")
+		g := byKey[k]
+		if g == nil {
+			g = &regionGroup{regions: rs}
+			byKey[k] = g
+			order = append(order, k)
+		}
+		g.accounts = append(g.accounts, acct)
+	}
+	sort.Strings(order)
+	out := make([]regionGroup, 0, len(order))
+	for _, k := range order {
+		g := byKey[k]
+		sort.Strings(g.accounts)
+		out = append(out, *g)
+	}
+	return out
 }
 
 // ---- blockers, estimate ----

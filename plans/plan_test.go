@@ -204,7 +204,9 @@ func checkConfigFirst(t *testing.T, steps map[string]*Step, pos map[string]int, 
 		case KindConfigRemove:
 			covers = st.Target.AccountID == acct
 		case KindConfigStackSet:
-			covers = strings.Contains(st.CLI[0], " "+acct+" ") || strings.HasSuffix(id, "/"+acct)
+			covers = strings.HasSuffix(id, "/"+acct) || slices.ContainsFunc(st.CLI, func(c string) bool {
+				return strings.HasPrefix(c, "aws cloudformation delete-stack-instances") && strings.Contains(c, " "+acct+" ")
+			})
 		}
 		if !covers {
 			continue

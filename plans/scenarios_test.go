@@ -351,3 +351,26 @@ func TestPlanJSONRoundTrip(t *testing.T) {
 		t.Errorf("future version accepted: %v", err)
 	}
 }
+
+func TestDecommissionRetainsStacksOfAccountsLeftAlone(t *testing.T) {
+	o := newTiny()
+	a := o.ou("r-ab12", "A")
+	ids := o.accounts(a, 2)
+	kept := o.accounts(o.ou("r-ab12", "Legacy"), 1)
+	o.s.ALZ.StackSets = append(o.s.ALZ.StackSets, inventory.StackSet{Name: "AWS-Landing-Zone-Baseline-EnableCloudTrail", Status: "ACTIVE",
+		Instances: []inventory.StackInstance{{AccountID: ids[0], Region: "eu-west-1"}, {AccountID: kept[0], Region: "eu-west-1"}}})
+	p := o.plan(t, func(s *settings.Settings) { s.Exclude.OUs = []string{"Legacy"} })
+	ct := p.Step("decommission/stackset/AWS-Landing-Zone-Baseline-EnableCloudTrail")
+	if ct == nil || len(ct.CLI) != 3 {
+		t.Fatalf("CloudTrail StackSet deletion: %+v", ct)
+	}
+	if !strings.Contains(ct.CLI[0], ids[0]) || !strings.Contains(ct.CLI[0], "--no-retain-stacks") ||
+		!strings.Contains(ct.CLI[1], kept[0]) || !strings.Contains(ct.CLI[1], "--retain-stacks") {
+		t.Errorf("migrated instances must be deleted, excluded ones retained:\n%s", strings.Join(ct.CLI, "\n"))
+	}
+	// EnableConfig: the waves deleted the migrated accounts' instances; only the excluded one is left.
+	ec := p.Step("decommission/stackset/" + EnableConfigStackSet)
+	if ec == nil || len(ec.CLI) != 2 || strings.Contains(ec.CLI[0], ids[1]) || !strings.Contains(ec.CLI[0], kept[0]+" --regions eu-west-1 --retain-stacks") {
+		t.Errorf("EnableConfig deletion repeats the waves or deletes the excluded account's Config:\n%s", strings.Join(ec.CLI, "\n"))
+	}
+}
