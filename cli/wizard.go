@@ -1,0 +1,44 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/lz2ct/lz2ct/tui"
+	"github.com/spf13/cobra"
+)
+
+// `lz2ct` with no arguments: the wizard when a person is at a terminal, help otherwise (a script
+// that forgot its subcommand must not hang waiting for keys).
+func init() {
+	rootRun = func(f *Factory, cmd *cobra.Command, _ []string) error {
+		if !f.IO.Interactive() {
+			return cmd.Help()
+		}
+		return RunWizard(cmd.Context(), f, tui.Options{Backend: tui.NewLive(tui.LiveOptions{})})
+	}
+}
+
+// RunWizard runs the Bubble Tea wizard on the factory's streams until the user leaves, then prints
+// where the session's files are and the commands that continue from them (so they stay in the
+// terminal's scrollback after the alternate screen closes).
+func RunWizard(ctx context.Context, f *Factory, opts tui.Options) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
+	defer stop()
+	opts.Context = ctx
+	app := tui.New(opts)
+	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out)}
+	if _, err := tea.NewProgram(app, popts...).Run(); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("wizard: %w", err)
+	}
+	if s := app.Summary(); s != "" {
+		fmt.Fprint(f.IO.Out, s)
+	}
+	return nil
+}

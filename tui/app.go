@@ -1,0 +1,449 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/settings"
+)
+
+// ScreenID names a wizard screen. The order is the session's order; the apply dashboard and the
+// resume screen will slot in after ScreenPlan when the engine exists.
+type ScreenID int
+
+// The wizard's screens.
+const (
+	ScreenStart ScreenID = iota
+	ScreenDiscovery
+	ScreenChecks
+	ScreenDecisions
+	ScreenPlan
+	ScreenLeave
+	numScreens
+)
+
+var screenNames = [numScreens]string{"Connect", "Discover", "Pre-checks", "Decisions", "Plan", "Done"}
+
+// Options configure a wizard session.
+type Options struct {
+	Backend Backend
+	// StateDir is the folder for the session's files; "" means ./.lz2ct/<organization-id>/.
+	StateDir string
+	// Snapshot, when set, opens this snapshot file instead of discovering (skips connect/discover).
+	Snapshot string
+	// Context bounds every background call; nil means context.Background().
+	Context context.Context
+	// Now is the clock; nil means time.Now (tests fix it).
+	Now func() time.Time
+}
+
+// App is the root model: it owns the screens and the session (identity, snapshot, settings,
+// findings, plan, files written) and routes messages. Only App returns a tea.View.
+type App struct {
+	c       *Common
+	opts    Options
+	screens [numScreens]Screen
+	active  ScreenID
+	help    help.Model
+	full    bool // the `?` overlay
+	width   int
+	height  int
+
+	identity *Identity
+	snap     *inventory.Snapshot
+	snapData []byte
+	files    Files
+	settings *settings.Settings // resolved; nil until the decisions form is submitted
+	checks   *CheckResult
+	plan     *PlanResult
+	written  []written // files saved, in order, for the leave screen
+	status   string    // the last background error, shown above the footer
+	quitting bool
+}
+
+type written struct{ What, Path string }
+
+// New builds the wizard.
+func New(opts Options) *App {
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	c := &Common{Ctx: ctx, Styles: DefaultStyles(), Keys: DefaultKeyMap(), Backend: opts.Backend, Now: now}
+	a := &App{c: c, opts: opts, help: help.New()}
+	a.screens[ScreenStart] = newStartScreen(c)
+	a.screens[ScreenDiscovery] = newDiscoveryScreen(c)
+	a.screens[ScreenChecks] = newChecksScreen(c)
+	a.screens[ScreenDecisions] = newDecisionsScreen(c)
+	a.screens[ScreenPlan] = newPlanScreen(c)
+	a.screens[ScreenLeave] = newLeaveScreen(c)
+	return a
+}
+
+// Init starts the first screen (or opens the given snapshot).
+func (a *App) Init() tea.Cmd {
+	if a.opts.Snapshot != "" {
+		return openSnapshot(a.opts.Snapshot)
+	}
+	return a.screens[ScreenStart].Init()
+}
+
+// Active is the screen on display (tests).
+func (a *App) Active() ScreenID { return a.active }
+
+func (a *App) bodyHeight() int {
+	h := a.height - 3 // title, context line, footer
+	if a.status != "" {
+		h--
+	}
+	return max(h, 3)
+}
+
+func (a *App) resize() {
+	for _, s := range a.screens {
+		s.SetSize(max(a.width-2, 10), a.bodyHeight())
+	}
+	a.help.SetWidth(a.width - 2)
+}
+
+func (a *App) switchTo(id ScreenID) tea.Cmd {
+	a.active = id
+	a.full = false
+	a.resize()
+	return nil
+}
+
+// Update routes: window sizes to every screen, keys and results to the active one, session
+// messages to the root.
+func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		a.width, a.height = msg.Width, msg.Height
+		a.resize()
+		return a, nil
+	case tea.KeyPressMsg:
+		if key.Matches(msg, a.c.Keys.ForceQuit) {
+			return a, a.quit()
+		}
+		if !a.screens[a.active].Capturing() && key.Matches(msg, a.c.Keys.Help) {
+			a.full = !a.full
+			return a, nil
+		}
+		return a, a.screens[a.active].Update(msg)
+
+	case connectedMsg:
+		id := msg.Identity
+		a.identity = &id
+		a.switchTo(ScreenDiscovery)
+		return a, a.screens[ScreenDiscovery].Init()
+
+	case snapshotMsg:
+		return a, a.gotSnapshot(msg)
+
+	case checkedMsg:
+		if msg.Err == nil {
+			a.checks = msg.Result
+		}
+		return a, a.screens[ScreenChecks].Update(msg)
+
+	case settingsMsg:
+		s := msg.Settings
+		a.settings = &s
+		a.plan = nil
+		a.switchTo(ScreenPlan)
+		cmd := a.screens[ScreenPlan].Init()
+		return a, tea.Batch(cmd, a.save("settings", a.files.Settings(), func(p string) error { return settings.Save(p, s) }),
+			a.buildPlan(s))
+
+	case plannedMsg:
+		if msg.Err == nil {
+			a.plan = msg.Plan
+			p := msg.Plan
+			b := a.c.Backend
+			return a, tea.Batch(a.screens[ScreenPlan].Update(msg),
+				a.save("plan", a.files.Plan(), func(path string) error { return b.SavePlan(path, p) }))
+		}
+		return a, a.screens[ScreenPlan].Update(msg)
+
+	case exportMsg:
+		return a, a.export()
+
+	case exportedMsg:
+		if msg.Err == nil {
+			for i, p := range msg.Paths {
+				a.record([]string{"runbook (Markdown)", "runbook (HTML)"}[min(i, 1)], p)
+			}
+		}
+		return a, a.screens[ScreenPlan].Update(msg)
+
+	case savedMsg:
+		if msg.Err != nil {
+			a.status = fmt.Sprintf("could not save the %s: %v", msg.What, msg.Err)
+			a.resize()
+		} else {
+			a.record(msg.What, msg.Path)
+		}
+		return a, nil
+
+	case continueMsg:
+		return a, a.forward()
+
+	case backMsg:
+		return a, a.back()
+	}
+	return a, a.screens[a.active].Update(msg)
+}
+
+func (a *App) record(what, path string) {
+	for i, w := range a.written {
+		if w.What == what {
+			a.written[i].Path = path
+			return
+		}
+	}
+	a.written = append(a.written, written{what, path})
+}
+
+func (a *App) quit() tea.Cmd {
+	a.quitting = true
+	if d, ok := a.screens[ScreenDiscovery].(*discoveryScreen); ok {
+		d.cancel()
+	}
+	return tea.Quit
+}
+
+// forward moves to the next screen of the session.
+func (a *App) forward() tea.Cmd {
+	switch a.active {
+	case ScreenChecks:
+		if a.snap == nil {
+			return nil
+		}
+		s := settings.Settings{}
+		if a.settings != nil {
+			s = *a.settings
+		}
+		a.switchTo(ScreenDecisions)
+		d := a.screens[ScreenDecisions].(*decisionsScreen)
+		return d.Start(a.snap, s.Resolve(a.snap))
+	case ScreenPlan:
+		l := a.screens[ScreenLeave].(*leaveScreen)
+		l.set(a.Summary())
+		a.switchTo(ScreenLeave)
+	case ScreenLeave:
+		return a.quit()
+	}
+	return nil
+}
+
+// back returns to the previous screen; from the start screen it quits.
+func (a *App) back() tea.Cmd {
+	switch a.active {
+	case ScreenStart:
+		return a.quit()
+	case ScreenDiscovery:
+		a.screens[ScreenDiscovery].(*discoveryScreen).cancel()
+		a.switchTo(ScreenStart)
+	case ScreenChecks:
+		if a.opts.Snapshot != "" && a.identity == nil {
+			return a.quit() // opened from a file: there is nothing before this screen
+		}
+		a.switchTo(ScreenStart)
+	default:
+		a.switchTo(a.active - 1)
+	}
+	return nil
+}
+
+// gotSnapshot stores the organization, decides the state folder, saves a discovered snapshot and
+// runs the pre-checks with default settings.
+func (a *App) gotSnapshot(msg snapshotMsg) tea.Cmd {
+	a.snap, a.snapData = msg.Snap, msg.Data
+	a.settings, a.checks, a.plan = nil, nil, nil
+	dir := a.opts.StateDir
+	if dir == "" {
+		dir = DefaultStateDir(msg.Snap.Organization.ID)
+	}
+	a.files = Files{Dir: dir}
+	var cmds []tea.Cmd
+	if msg.Path != "" {
+		a.record("snapshot", msg.Path)
+	} else {
+		snap := msg.Snap
+		cmds = append(cmds, a.save("snapshot", a.files.Snapshot(), func(p string) error { return inventory.Save(p, snap) }))
+	}
+	a.switchTo(ScreenChecks)
+	cs := a.screens[ScreenChecks].(*checksScreen)
+	cmds = append(cmds, cs.Start(a.snap, settings.Settings{}.Resolve(a.snap)))
+	return tea.Batch(cmds...)
+}
+
+func (a *App) save(what, path string, write func(string) error) tea.Cmd {
+	return func() tea.Msg {
+		if err := os.MkdirAll(a.files.Dir, 0o755); err != nil {
+			return savedMsg{What: what, Path: path, Err: err}
+		}
+		return savedMsg{What: what, Path: path, Err: write(path)}
+	}
+}
+
+// buildPlan re-runs the pre-checks with the chosen settings (some findings depend on them) and
+// builds the plan from them.
+func (a *App) buildPlan(s settings.Settings) tea.Cmd {
+	b, snap, data := a.c.Backend, a.snap, a.snapData
+	return func() tea.Msg {
+		res, err := b.Check(snap, s)
+		if err != nil {
+			return plannedMsg{Err: fmt.Errorf("pre-checks: %w", err)}
+		}
+		p, err := b.Plan(data, snap, s, res)
+		if err != nil {
+			return plannedMsg{Err: err}
+		}
+		return plannedMsg{Plan: p}
+	}
+}
+
+func (a *App) export() tea.Cmd {
+	if a.plan == nil {
+		return nil
+	}
+	b, p, f := a.c.Backend, a.plan, a.files
+	return func() tea.Msg {
+		if err := os.MkdirAll(f.Dir, 0o755); err != nil {
+			return exportedMsg{Err: err}
+		}
+		for _, x := range []struct{ path, format string }{{f.RunbookMD(), "md"}, {f.RunbookHTML(), "html"}} {
+			if err := b.Runbook(x.path, x.format, p, f.Dir); err != nil {
+				return exportedMsg{Err: err}
+			}
+		}
+		return exportedMsg{Paths: []string{f.RunbookMD(), f.RunbookHTML()}}
+	}
+}
+
+// View draws the title and step bar, the active screen, and the key help.
+func (a *App) View() tea.View {
+	var v tea.View
+	v.AltScreen = true
+	v.WindowTitle = "lz2ct"
+	if a.quitting || a.width == 0 {
+		return v
+	}
+	st := a.c.Styles
+	var b strings.Builder
+	b.WriteString(a.titleBar())
+	b.WriteString("\n")
+	b.WriteString(st.Muted.Render(truncate(a.contextLine(), a.width-2)))
+	b.WriteString("\n")
+	body := a.screens[a.active].View()
+	if a.full {
+		keys := a.screens[a.active].Help()
+		overlay := st.Header.Render("Keys on this screen") + "\n\n" +
+			a.help.FullHelpView(columns(append(keys, a.c.Keys.Help, a.c.Keys.ForceQuit), 6))
+		body = overlay
+	}
+	b.WriteString(st.App.Render(fit(body, a.bodyHeight())))
+	b.WriteString("\n")
+	if a.status != "" {
+		b.WriteString(st.Error.Render(truncate(" ! "+a.status, a.width)) + "\n")
+	}
+	keys := a.screens[a.active].Help()
+	// Help and quit first: the line is cut at the terminal's width, and these two must survive.
+	b.WriteString(truncate(" "+a.help.ShortHelpView(append([]key.Binding{a.c.Keys.Help, a.c.Keys.ForceQuit}, keys...)), a.width))
+	v.SetContent(b.String())
+	return v
+}
+
+func columns(keys []key.Binding, per int) [][]key.Binding {
+	var out [][]key.Binding
+	for len(keys) > per {
+		out = append(out, keys[:per])
+		keys = keys[per:]
+	}
+	return append(out, keys)
+}
+
+func (a *App) titleBar() string {
+	st := a.c.Styles
+	parts := []string{st.Title.Render("lz2ct")}
+	for i := ScreenID(0); i < numScreens; i++ {
+		label := fmt.Sprintf("%d %s", i+1, screenNames[i])
+		switch {
+		case i == a.active:
+			parts = append(parts, st.TabActive.Render("["+label+"]"))
+		case i < a.active:
+			parts = append(parts, st.Tab.Render(label))
+		default:
+			parts = append(parts, st.Muted.Padding(0, 1).Render(label))
+		}
+	}
+	line := strings.Join(parts, "")
+	return truncate(line, a.width)
+}
+
+func (a *App) contextLine() string {
+	var parts []string
+	if a.snap != nil {
+		parts = append(parts, "organization "+a.snap.Organization.ID, plural(len(a.snap.Accounts), "account", "accounts"))
+	}
+	if a.identity != nil {
+		parts = append(parts, "as "+a.identity.Account)
+		if a.identity.EndpointURL != "" {
+			parts = append(parts, "simulator "+a.identity.EndpointURL)
+		}
+	}
+	if a.files.Dir != "" {
+		parts = append(parts, "files in "+a.files.Dir)
+	}
+	if len(parts) == 0 {
+		return "read-only: nothing changes in AWS until you apply a plan"
+	}
+	return strings.Join(parts, " · ")
+}
+
+// Summary is what the leave screen shows and the CLI prints after the wizard exits: where each
+// file was saved and the commands that continue from them.
+func (a *App) Summary() string {
+	if a.files.Dir == "" {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("Saved:\n")
+	// Saves finish in any order; list them in the session's order.
+	rank := map[string]int{"snapshot": 0, "settings": 1, "plan": 2, "runbook (Markdown)": 3, "runbook (HTML)": 4}
+	ws := append([]written(nil), a.written...)
+	sort.SliceStable(ws, func(i, j int) bool { return rank[ws[i].What] < rank[ws[j].What] })
+	for _, w := range ws {
+		fmt.Fprintf(&b, "  %-20s %s\n", w.What, w.Path)
+	}
+	if len(a.written) == 0 {
+		b.WriteString("  nothing yet\n")
+	}
+	b.WriteString("\nContinue from the command line:\n")
+	for _, c := range ContinueCommands(a.files, a.snapshotPath(), a.settings != nil, a.plan != nil) {
+		b.WriteString("  " + c + "\n")
+	}
+	return b.String()
+}
+
+func (a *App) snapshotPath() string {
+	for _, w := range a.written {
+		if w.What == "snapshot" {
+			return w.Path
+		}
+	}
+	return a.files.Snapshot()
+}

@@ -1,0 +1,194 @@
+package tui
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var sizes = []struct {
+	name string
+	w, h int
+}{{"80x24", 80, 24}, {"140x40", 140, 40}}
+
+func fixedClock() time.Time { return time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC) }
+
+// journey walks the whole session with the fake backend, checking each screen's key handling and
+// comparing each screen with its golden file (go test ./tui -update rewrites them).
+func TestJourneyGoldens(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			pkgDir, err := os.Getwd()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Chdir(t.TempDir())
+			fake := newFake(t)
+			fake.release = make(chan struct{})
+			app := New(Options{Backend: fake, Now: fixedClock})
+			d := newDriver(t, app, sz.w, sz.h)
+			shot := func(name string) {
+				t.Helper()
+				t.Run(name, func(t *testing.T) { d.golden(t, pkgDir) })
+			}
+
+			d.must("Where is the organization?", "demo", "member", "Open a saved snapshot file")
+			shot("start")
+
+			d.keys("down", "enter")
+			d.must("refused", "not the management account")
+			if app.Active() != ScreenStart {
+				t.Fatalf("a member account must not get past the start screen, on %v", app.Active())
+			}
+			shot("start-refused")
+
+			d.keys("up", "enter")
+			d.must("management account — press enter")
+			d.keys("enter")
+			if app.Active() != ScreenDiscovery {
+				t.Fatalf("after connecting: screen %v, want discovery", app.Active())
+			}
+			d.must("Discovering", "7 of 15")
+			shot("discovery")
+
+			close(fake.release)
+			d.settle()
+			if app.Active() != ScreenChecks {
+				t.Fatalf("after discovery: screen %v, want pre-checks", app.Active())
+			}
+			d.must("2 blockers", "1 BLOCKER the plan cannot fix", "CONFIG", "DEPLOY")
+			shot("prechecks")
+
+			// The cursor starts on the first finding (the deploy blocker): open it.
+			d.keys("enter")
+			d.must("Trusted access is enabled", "Remediation", "disable-aws-service-access", "Fixed by the plan", "No — you resolve it")
+			shot("prechecks-detail")
+			d.keys("esc")
+
+			d.keys("/", "pipeline", "enter")
+			d.must("search: pipeline", "ALZ's pipeline")
+			if strings.Contains(d.plain(), "Trusted access") {
+				t.Fatal("search did not filter out non-matching findings")
+			}
+			d.keys("esc") // clears the search
+			d.keys("s")   // blockers only
+			d.must("showing blockers only")
+			if strings.Contains(d.plain(), "ALZ's pipeline") {
+				t.Fatal("severity filter shows a warning")
+			}
+			d.keys("s", "s", "s") // back to all
+
+			d.keys("n")
+			if app.Active() != ScreenDecisions {
+				t.Fatalf("after n: screen %v, want decisions", app.Active())
+			}
+			d.must("Home region", "eu-west-1", "IAM Identity Center is in eu-west-1")
+			shot("decisions")
+
+			d.keys("enter", "enter") // home region, governed regions
+			d.must("Log Archive account e-mail")
+			d.keys("aws+payments-dev@acme-corp.example", "enter")
+			d.must("already used by account")
+			shot("decisions-invalid-email")
+			for range len("aws+payments-dev@acme-corp.example") {
+				d.keys("backspace")
+			}
+			d.keys("new-log-archive@acme-corp.example", "enter", "new-audit@acme-corp.example", "enter")
+			d.must("Deploy Control Tower")
+			d.keys("enter", "enter", "enter", "enter")
+			if app.Active() != ScreenPlan {
+				t.Fatalf("after the form: screen %v, want plan\n%s", app.Active(), d.plain())
+			}
+			d.must("Plan for o-f4yjsoufrn", "estimate 3h50m", "Deploy Control Tower")
+			shot("plan")
+			set, err := os.ReadFile(filepath.Join(".lz2ct", "o-f4yjsoufrn", "settings.yaml"))
+			if err != nil || !strings.Contains(string(set), "new-log-archive@acme-corp.example") {
+				t.Fatalf("settings not saved with the chosen e-mail: %v\n%s", err, set)
+			}
+
+			d.keys("x")
+			d.must("Disable trusted access for AWS Config [destructive]", "[BLOCKED]")
+			shot("plan-expanded")
+			d.keys("down", "down", "down", "enter")
+			d.must("Step deploy/trusted-access/config", "Guard", "AWS CLI equivalent", "Rollback")
+			shot("plan-step")
+			d.keys("esc", "tab")
+			d.must("1  Workloads (1 account)", "2    Prod (4 accounts)", "skipped: a Control Tower OU has this name")
+			shot("plan-ous")
+
+			d.keys("e")
+			d.must("runbook written")
+			for _, f := range []string{"runbook.md", "runbook.html", "plan.json", "snapshot.json"} {
+				if _, err := os.Stat(filepath.Join(".lz2ct", "o-f4yjsoufrn", f)); err != nil {
+					t.Errorf("%s not written: %v", f, err)
+				}
+			}
+
+			d.keys("q")
+			if app.Active() != ScreenLeave {
+				t.Fatalf("q on the plan: screen %v, want leave", app.Active())
+			}
+			d.must("Session saved", "lz2ct plan --snapshot .lz2ct/o-f4yjsoufrn/snapshot.json", "runbook (HTML)")
+			shot("leave")
+			d.keys("q")
+			if !d.quit {
+				t.Fatal("q on the leave screen did not quit")
+			}
+		})
+	}
+}
+
+func TestHelpOverlayAndCtrlC(t *testing.T) {
+	app := New(Options{Backend: newFake(t), Now: fixedClock})
+	d := newDriver(t, app, 80, 24)
+	d.keys("?")
+	d.must("Keys on this screen", "connect")
+	d.keys("?")
+	if strings.Contains(d.plain(), "Keys on this screen") {
+		t.Fatal("? did not close the key overlay")
+	}
+	d.keys("ctrl+c")
+	if !d.quit {
+		t.Fatal("ctrl+c did not quit")
+	}
+}
+
+func TestDiscoveryCancel(t *testing.T) {
+	fake := newFake(t)
+	fake.release = make(chan struct{}) // never released: only cancelling ends it
+	app := New(Options{Backend: fake, Now: fixedClock})
+	d := newDriver(t, app, 80, 24)
+	d.keys("enter", "enter")
+	if app.Active() != ScreenDiscovery {
+		t.Fatalf("screen %v, want discovery", app.Active())
+	}
+	d.keys("esc")
+	if app.Active() != ScreenStart {
+		t.Fatalf("esc during discovery: screen %v, want start", app.Active())
+	}
+}
+
+func TestOpenSnapshotFile(t *testing.T) {
+	app := New(Options{Backend: newFake(t), Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: t.TempDir(), Now: fixedClock})
+	d := newDriver(t, app, 100, 30)
+	if app.Active() != ScreenChecks {
+		t.Fatalf("opening a snapshot: screen %v, want pre-checks", app.Active())
+	}
+	d.must("organization o-f4yjsoufrn", "15 accounts")
+}
+
+func TestOpenBadSnapshotShowsError(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"schemaVersion": 1, "organization": 5}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app := New(Options{Backend: newFake(t), Now: fixedClock})
+	d := newDriver(t, app, 100, 30)
+	d.keys("down", "down", "enter", bad, "enter")
+	d.must("snapshot " + bad[:20])
+	if app.Active() != ScreenStart {
+		t.Fatalf("a bad snapshot left the start screen: %v", app.Active())
+	}
+}

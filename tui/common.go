@@ -1,0 +1,215 @@
+package tui
+
+import (
+	"context"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/settings"
+)
+
+// Common is what every screen shares: context, styles, keys and the backend. It holds no session
+// state; that travels in messages and lives in the root model.
+type Common struct {
+	Ctx     context.Context
+	Styles  *Styles
+	Keys    KeyMap
+	Backend Backend
+	// Now is the clock (tests fix it so that golden screens do not change with time).
+	Now func() time.Time
+}
+
+// Screen is one wizard screen. Screens return plain strings; only the root builds the tea.View.
+type Screen interface {
+	Init() tea.Cmd
+	Update(msg tea.Msg) tea.Cmd
+	View() string
+	// SetSize gives the screen the body area (the root draws the header and footer).
+	SetSize(width, height int)
+	// Help lists the screen's bindings for the footer and the `?` overlay.
+	Help() []key.Binding
+	// Capturing is true while the screen takes text (a search box, a form field): then q, ? and
+	// esc belong to the screen, and only ctrl+c stays global.
+	Capturing() bool
+}
+
+// Files says where the session's files are written: by default ./.lz2ct/<organization-id>/.
+type Files struct {
+	Dir string
+}
+
+// Paths of the session's files inside the state folder.
+func (f Files) Snapshot() string    { return filepath.Join(f.Dir, "snapshot.json") }
+func (f Files) Settings() string    { return filepath.Join(f.Dir, "settings.yaml") }
+func (f Files) Plan() string        { return filepath.Join(f.Dir, "plan.json") }
+func (f Files) RunbookMD() string   { return filepath.Join(f.Dir, "runbook.md") }
+func (f Files) RunbookHTML() string { return filepath.Join(f.Dir, "runbook.html") }
+
+// DefaultStateDir is the state folder for an organization when --state is not given.
+func DefaultStateDir(orgID string) string { return filepath.Join(".lz2ct", orgID) }
+
+// Messages between screens and the root. Screens never change each other; they emit these and the
+// root routes them.
+type (
+	// connectedMsg: the start screen connected to a management account; discovery may begin.
+	connectedMsg struct{ Identity Identity }
+	// snapshotMsg: an organization snapshot is available (discovered or opened from a file).
+	snapshotMsg struct {
+		Snap *inventory.Snapshot
+		Data []byte // the snapshot file's bytes (the plan records their hash)
+		Path string // where it was read from; "" when discovered (the root saves it)
+	}
+	// checkedMsg: pre-checks finished.
+	checkedMsg struct {
+		Result *CheckResult
+		Err    error
+	}
+	// continueMsg: the user asked to go on from the current screen.
+	continueMsg struct{}
+	// backMsg: the user asked to go back from the current screen.
+	backMsg struct{}
+	// settingsMsg: the decisions form was submitted with these (resolved, valid) settings.
+	settingsMsg struct{ Settings settings.Settings }
+	// plannedMsg: the plan was built and saved (or failed).
+	plannedMsg struct {
+		Plan *PlanResult
+		Err  error
+	}
+	// exportMsg: the plan screen asks for a runbook export.
+	exportMsg struct{}
+	// exportedMsg: runbooks were written.
+	exportedMsg struct {
+		Paths []string
+		Err   error
+	}
+	// savedMsg reports a file written in the background.
+	savedMsg struct {
+		What, Path string
+		Err        error
+	}
+)
+
+func send(msg tea.Msg) tea.Cmd { return func() tea.Msg { return msg } }
+
+// scroller keeps a cursor and the window of visible rows over n rows, so a screen renders only
+// what fits (a 5,000-account organization has as many rows).
+type scroller struct {
+	cursor, offset, n, height int
+}
+
+func (s *scroller) setLen(n int) {
+	s.n = n
+	s.clamp()
+}
+
+func (s *scroller) setHeight(h int) {
+	s.height = max(h, 1)
+	s.clamp()
+}
+
+func (s *scroller) move(d int) {
+	s.cursor += d
+	s.clamp()
+}
+
+func (s *scroller) to(i int) {
+	s.cursor = i
+	s.clamp()
+}
+
+func (s *scroller) clamp() {
+	if s.height < 1 {
+		s.height = 1
+	}
+	s.cursor = min(max(s.cursor, 0), max(s.n-1, 0))
+	if s.cursor < s.offset {
+		s.offset = s.cursor
+	}
+	if s.cursor >= s.offset+s.height {
+		s.offset = s.cursor - s.height + 1
+	}
+	s.offset = min(max(s.offset, 0), max(s.n-s.height, 0))
+}
+
+// window returns the half-open range of rows to render.
+func (s *scroller) window() (from, to int) {
+	return s.offset, min(s.offset+s.height, s.n)
+}
+
+// handleNav moves the cursor for the navigation keys; it reports whether msg was one.
+func (s *scroller) handleNav(k KeyMap, msg tea.KeyPressMsg) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		s.move(-1)
+	case key.Matches(msg, k.Down):
+		s.move(1)
+	case key.Matches(msg, k.PageUp):
+		s.move(-s.height)
+	case key.Matches(msg, k.PageDown):
+		s.move(s.height)
+	case key.Matches(msg, k.Top):
+		s.to(0)
+	case key.Matches(msg, k.Bottom):
+		s.to(s.n - 1)
+	default:
+		return false
+	}
+	return true
+}
+
+// scrollInfo is a "12-30 of 5000" indicator, empty when everything fits.
+func (s *scroller) scrollInfo() string {
+	from, to := s.window()
+	if s.n <= s.height {
+		return ""
+	}
+	return itoa(from+1) + "–" + itoa(to) + " of " + itoa(s.n)
+}
+
+// row renders one list row: a marker and reverse video for the cursor row, truncated to width.
+func row(st *Styles, text string, selected bool, width int) string {
+	prefix := "  "
+	if selected {
+		prefix = "▸ "
+	}
+	line := ansi.Truncate(prefix+text, max(width, 1), "…")
+	if selected {
+		return st.Selected.Render(ansi.Strip(line))
+	}
+	return line
+}
+
+// fit pads or cuts s to exactly h lines, so the footer stays in place.
+func fit(s string, h int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > h {
+		lines = lines[:max(h, 0)]
+	}
+	for len(lines) < h {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wrap word-wraps s to width.
+func wrap(s string, width int) string {
+	return lipgloss.NewStyle().Width(max(width, 10)).Render(s)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func truncate(s string, w int) string { return ansi.Truncate(s, max(w, 1), "…") }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return itoa(n) + " " + one
+	}
+	return itoa(n) + " " + many
+}

@@ -1,0 +1,235 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/huh/v2"
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/settings"
+)
+
+// decisionsScreen is the migration settings form (huh). Defaults come from Settings.Resolve; every
+// field is validated inline by settings.Validate itself, reporting only that field's problems,
+// so the form and `lz2ct plan --settings` can never disagree on what is valid.
+type decisionsScreen struct {
+	c    *Common
+	w, h int
+	snap *inventory.Snapshot
+	base settings.Settings // resolved settings the form started from (keeps fields it does not show)
+	form *huh.Form
+	err  error // whole-form validation after submit
+
+	homeRegion, logEmail, auditEmail string
+	governed                         []string
+	ctDeploy, configRemoval          string
+	ouLimit, concurrency             string
+}
+
+type formDoneMsg struct{}
+
+func newDecisionsScreen(c *Common) *decisionsScreen { return &decisionsScreen{c: c} }
+
+func (s *decisionsScreen) Init() tea.Cmd { return nil }
+
+// Start fills the form from resolved settings for snap.
+func (s *decisionsScreen) Start(snap *inventory.Snapshot, resolved settings.Settings) tea.Cmd {
+	s.snap, s.base, s.err = snap, resolved, nil
+	s.homeRegion, s.logEmail, s.auditEmail = resolved.HomeRegion, resolved.LogArchiveEmail, resolved.AuditEmail
+	s.governed = append([]string(nil), resolved.GovernedRegions...)
+	s.ctDeploy, s.configRemoval = resolved.CTDeploy, resolved.ConfigRemoval
+	s.ouLimit, s.concurrency = itoa(resolved.OUAccountLimit), itoa(resolved.AccountConcurrency)
+	s.form = s.build()
+	s.form.SubmitCmd = send(formDoneMsg{})
+	s.resizeForm()
+	return s.form.Init()
+}
+
+func (s *decisionsScreen) regions() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(rs ...string) {
+		for _, r := range rs {
+			if r != "" && !seen[r] {
+				seen[r] = true
+				out = append(out, r)
+			}
+		}
+	}
+	add(s.snap.Regions...)
+	add(s.base.HomeRegion)
+	add(s.base.GovernedRegions...)
+	sort.Strings(out)
+	return out
+}
+
+func (s *decisionsScreen) build() *huh.Form {
+	regions := s.regions()
+	idc := "no IAM Identity Center instance"
+	if ic := s.snap.IdentityCenter; ic != nil {
+		idc = "IAM Identity Center is in " + ic.Region + ": Control Tower must be deployed there"
+	}
+	home := huh.NewSelect[string]().Key("homeRegion").Title("Home region").
+		Description(idc).Options(huh.NewOptions(regions...)...).Value(&s.homeRegion).Height(6).
+		Validate(func(v string) error { return s.check("homeRegion", func(t *settings.Settings) { t.HomeRegion = v }) })
+	governed := huh.NewMultiSelect[string]().Key("governedRegions").Title("Governed regions").
+		Description("Control Tower deploys its controls and AWS Config here (space toggles)").
+		Options(huh.NewOptions(regions...)...).Value(&s.governed).Height(8).
+		Validate(func(v []string) error {
+			return s.check("governedRegions", func(t *settings.Settings) { t.GovernedRegions = v })
+		})
+	email := func(k, title string, v *string) *huh.Input {
+		return huh.NewInput().Key(k).Title(title).Value(v).Placeholder("name@example.com").
+			Description("an address no AWS account has ever used").
+			Validate(func(x string) error {
+				return s.check(k, func(t *settings.Settings) {
+					if k == "logArchiveEmail" {
+						t.LogArchiveEmail = x
+					} else {
+						t.AuditEmail = x
+					}
+				})
+			})
+	}
+	number := func(k, title, desc string, v *string, set func(*settings.Settings, int)) *huh.Input {
+		return huh.NewInput().Key(k).Title(title).Description(desc).Value(v).
+			Validate(func(x string) error {
+				n, err := strconv.Atoi(strings.TrimSpace(x))
+				if err != nil {
+					return fmt.Errorf("%q is not a whole number", x)
+				}
+				return s.check(k, func(t *settings.Settings) { set(t, n) })
+			})
+	}
+	return huh.NewForm(
+		huh.NewGroup(home, governed).Title("Regions"),
+		huh.NewGroup(
+			email("logArchiveEmail", "Log Archive account e-mail", &s.logEmail),
+			email("auditEmail", "Audit account e-mail", &s.auditEmail),
+		).Title("New shared accounts").Description("Control Tower creates two new accounts; it cannot reuse ALZ's."),
+		huh.NewGroup(
+			huh.NewSelect[string]().Key("ctDeploy").Title("Deploy Control Tower").Value(&s.ctDeploy).Options(
+				huh.NewOption("by API (controltower:CreateLandingZone)", settings.CTDeployAPI),
+				huh.NewOption("by hand in the console; lz2ct verifies", settings.CTDeployManual)),
+			huh.NewSelect[string]().Key("configRemoval").Title("Remove ALZ's AWS Config").Value(&s.configRemoval).Options(
+				huh.NewOption("delete EnableConfig StackSet instances (recommended)", settings.ConfigRemovalStackSet),
+				huh.NewOption("stop and delete recorder and channel directly", settings.ConfigRemovalDirect)),
+			number("ouAccountLimit", "Accounts per OU registration", fmt.Sprintf("at most %d; larger OUs are enrolled account by account", settings.MaxOUAccountLimit),
+				&s.ouLimit, func(t *settings.Settings, n int) { t.OUAccountLimit = n }),
+			number("accountConcurrency", "Concurrent account operations", fmt.Sprintf("1 to %d (Control Tower quota)", settings.MaxAccountConcurrency),
+				&s.concurrency, func(t *settings.Settings, n int) { t.AccountConcurrency = n }),
+		).Title("How"),
+	).WithShowHelp(false).WithShowErrors(false).WithTheme(huh.ThemeFunc(huh.ThemeCharm))
+}
+
+// current is the settings the form holds right now.
+func (s *decisionsScreen) current() settings.Settings {
+	t := s.base
+	t.HomeRegion, t.LogArchiveEmail, t.AuditEmail = s.homeRegion, strings.TrimSpace(s.logEmail), strings.TrimSpace(s.auditEmail)
+	t.GovernedRegions = append([]string(nil), s.governed...)
+	t.CTDeploy, t.ConfigRemoval = s.ctDeploy, s.configRemoval
+	if n, err := strconv.Atoi(strings.TrimSpace(s.ouLimit)); err == nil {
+		t.OUAccountLimit = n
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(s.concurrency)); err == nil {
+		t.AccountConcurrency = n
+	}
+	return t
+}
+
+// check validates the form's settings with one field changed and returns that field's problems.
+func (s *decisionsScreen) check(field string, change func(*settings.Settings)) error {
+	t := s.current()
+	change(&t)
+	if field == "logArchiveEmail" || field == "auditEmail" {
+		t.LogArchiveEmail, t.AuditEmail = strings.TrimSpace(t.LogArchiveEmail), strings.TrimSpace(t.AuditEmail)
+	}
+	err := t.Resolve(s.snap).Validate(s.snap)
+	var ve *settings.ValidationError
+	if !errors.As(err, &ve) {
+		return nil
+	}
+	var msgs []string
+	for _, p := range ve.Problems {
+		if p.Key == field || strings.HasPrefix(p.Key, field+"[") || strings.HasPrefix(p.Key, field+".") {
+			msgs = append(msgs, p.Msg)
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+func (s *decisionsScreen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.resizeForm()
+}
+
+func (s *decisionsScreen) resizeForm() {
+	if s.form != nil && s.w > 0 {
+		s.form = s.form.WithWidth(min(s.w, 100)).WithHeight(max(s.h-3, 6))
+	}
+}
+
+// Capturing: every key goes to the form (an e-mail may contain q).
+func (s *decisionsScreen) Capturing() bool { return true }
+
+func (s *decisionsScreen) Help() []key.Binding {
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / submit")),
+		key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("shift+tab", "previous field")),
+		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to pre-checks")),
+	}
+}
+
+func (s *decisionsScreen) Update(msg tea.Msg) tea.Cmd {
+	if s.form == nil {
+		return nil
+	}
+	switch msg := msg.(type) {
+	case tea.KeyPressMsg:
+		if msg.String() == "esc" {
+			return send(backMsg{})
+		}
+	case formDoneMsg:
+		r := s.current().Resolve(s.snap)
+		if err := r.Validate(s.snap); err != nil {
+			// A field the form does not show (e.g. exclusions from a settings file) is wrong.
+			s.err = err
+			s.form = s.build()
+			s.form.SubmitCmd = send(formDoneMsg{})
+			s.resizeForm()
+			return s.form.Init()
+		}
+		return send(settingsMsg{Settings: r})
+	}
+	m, cmd := s.form.Update(msg)
+	if f, ok := m.(*huh.Form); ok {
+		s.form = f
+	}
+	return cmd
+}
+
+func (s *decisionsScreen) View() string {
+	st := s.c.Styles
+	if s.form == nil {
+		return st.Header.Render("Decisions") + "\n\nWaiting for the pre-checks…"
+	}
+	var b strings.Builder
+	b.WriteString(st.Header.Render("Decisions") + st.Muted.Render(" — saved to settings.yaml; `lz2ct plan --settings` reads the same file") + "\n")
+	if s.err != nil {
+		b.WriteString(st.Error.Render(wrap("✖ "+s.err.Error(), s.w)) + "\n")
+	}
+	// The field errors in full, wrapped (huh's own error line is cut at the form's width).
+	for _, err := range s.form.Errors() {
+		b.WriteString(st.Error.Render(wrap("✖ "+err.Error(), s.w)) + "\n")
+	}
+	b.WriteString(s.form.View())
+	return b.String()
+}

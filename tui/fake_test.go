@@ -1,0 +1,301 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	_ "github.com/charmbracelet/x/exp/golden" // defines -update
+	"github.com/lz2ct/lz2ct/demodata"
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/settings"
+)
+
+// fakeBackend stands in for the packages below the UI, so screen tests check the UI alone and
+// their goldens do not change when a check's wording does. End-to-end tests use the real ones.
+type fakeBackend struct {
+	mu       sync.Mutex
+	snap     *inventory.Snapshot
+	checks   *CheckResult
+	plan     *PlanView
+	runbooks []string
+	// release, when set, holds discovery until closed.
+	release chan struct{}
+}
+
+func newFake(t testing.TB) *fakeBackend {
+	snap, err := demodata.Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &fakeBackend{snap: snap, checks: sampleChecks(), plan: samplePlan(snap.Organization.ID)}
+}
+
+func (f *fakeBackend) Targets() ([]Target, error) {
+	return []Target{
+		{Kind: TargetDemo, Name: "demo", Detail: "built-in simulated ALZ organization"},
+		{Kind: TargetProfile, Name: "member", Profile: "member", Detail: "eu-west-1 · access key"},
+	}, nil
+}
+
+func (f *fakeBackend) Connect(_ context.Context, t Target) (Identity, error) {
+	mgmt := f.snap.Organization.ManagementAccountID
+	if t.Kind == TargetDemo {
+		return Identity{Account: mgmt, Arn: "arn:aws:iam::" + mgmt + ":user/demo", OrganizationID: f.snap.Organization.ID,
+			ManagementAccount: mgmt, Management: true}, nil
+	}
+	return Identity{Account: "222222222222", Arn: "arn:aws:iam::222222222222:user/dev", OrganizationID: f.snap.Organization.ID,
+		ManagementAccount: mgmt}, nil
+}
+
+func (f *fakeBackend) Discover(ctx context.Context, progress func(Progress)) (*inventory.Snapshot, error) {
+	n := len(f.snap.Accounts)
+	progress(Progress{Stage: "accounts", AccountsDone: n / 2, AccountsTotal: n, Calls: 42, Problems: 1})
+	if f.release != nil {
+		select {
+		case <-f.release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	progress(Progress{Stage: "done", AccountsDone: n, AccountsTotal: n, Calls: 84, Problems: 1})
+	return f.snap, nil
+}
+
+func (f *fakeBackend) Check(*inventory.Snapshot, settings.Settings) (*CheckResult, error) {
+	return f.checks, nil
+}
+
+func (f *fakeBackend) Plan([]byte, *inventory.Snapshot, settings.Settings, *CheckResult) (*PlanResult, error) {
+	return &PlanResult{View: *f.plan}, nil
+}
+
+func (f *fakeBackend) SavePlan(path string, p *PlanResult) error {
+	return os.WriteFile(path, []byte(`{"fake":true}`), 0o644)
+}
+
+func (f *fakeBackend) Runbook(path, format string, p *PlanResult, stateDir string) error {
+	f.mu.Lock()
+	f.runbooks = append(f.runbooks, format)
+	f.mu.Unlock()
+	return os.WriteFile(path, []byte("runbook "+format), 0o644)
+}
+
+func sampleChecks() *CheckResult {
+	acct := func(id, name string) Subject { return Subject{"account", id, name} }
+	fs := []Finding{
+		{Check: "config.recorders", Title: "ALZ's AWS Config recorders and delivery channels must go before enrollment", Severity: SeverityBlocker,
+			Phase: "config", Subjects: []Subject{acct("111111111111", "payments-dev"), acct("222222222222", "retail-dev")},
+			Evidence:    []string{"111111111111 eu-west-1: recorder AWS-Landing-Zone-BaselineConfigRecorder", "222222222222 eu-west-1: recorder AWS-Landing-Zone-BaselineConfigRecorder"},
+			Remediation: "The plan deletes the AWS-Landing-Zone-Baseline-EnableConfig stack instances just before each wave.", FixedByPlan: true,
+			Source: "https://docs.aws.amazon.com/controltower/latest/userguide/enrollment-prerequisites.html"},
+		{Check: "org.trusted-access", Title: "Trusted access is enabled for config.amazonaws.com", Severity: SeverityBlocker, Phase: "deploy",
+			Subjects:    []Subject{{"service", "config.amazonaws.com", ""}},
+			Evidence:    []string{"organizations:ListAWSServiceAccessForOrganization lists config.amazonaws.com"},
+			Remediation: "aws organizations disable-aws-service-access --service-principal config.amazonaws.com",
+			Source:      "https://docs.aws.amazon.com/controltower/latest/userguide/getting-started-prereqs.html"},
+		{Check: "email.shared-accounts", Title: "No e-mail chosen yet for the Audit account", Severity: SeverityWarning, Phase: "deploy",
+			Subjects: []Subject{{"organization", "o-f4yjsoufrn", ""}}, Remediation: "Choose an address in the decisions."},
+		{Check: "alz.pipeline", Title: "ALZ's pipeline AWS-Landing-Zone-CodePipeline can still redeploy", Severity: SeverityWarning, Phase: "config", FixedByPlan: true},
+		{Check: "alz.version", Title: "AWS Landing Zone 2.4.1 found", Severity: SeverityInfo, Phase: "decommission"},
+	}
+	return &CheckResult{Findings: fs, Blockers: 2, Warnings: 2, Infos: 1, Unfixed: 1}
+}
+
+func samplePlan(org string) *PlanView {
+	return &PlanView{
+		Organization: org,
+		Phases: []PhaseView{
+			{Number: 0, ID: "safeguard", Name: "Safeguard", Estimate: 5 * time.Minute, Steps: []StepView{
+				{ID: "safeguard/scps", Kind: "export", Title: "Export SCP documents and targets", Guard: "none: read-only", CLI: []string{"aws organizations describe-policy --policy-id p-abc"}}}},
+			{Number: 1, ID: "deploy", Name: "Deploy Control Tower", Estimate: 45 * time.Minute, Steps: []StepView{
+				{ID: "deploy/trusted-access/config", Kind: "org.disable-trusted-access", Title: "Disable trusted access for AWS Config", Destructive: true,
+					Guard: "no delegated administrator for config.amazonaws.com", CLI: []string{"aws organizations disable-aws-service-access --service-principal config.amazonaws.com"},
+					Expected: "config.amazonaws.com no longer listed", Rollback: "aws organizations enable-aws-service-access --service-principal config.amazonaws.com"},
+				{ID: "deploy/landing-zone", Kind: "ct.create-landing-zone", Title: "Create the landing zone in eu-west-1", DependsOn: []string{"deploy/trusted-access/config"},
+					CLI: []string{"aws controltower create-landing-zone --landing-zone-version 3.3 --manifest file://manifest.json"}, Blocked: "blocker org.trusted-access is not fixed"}}},
+			{Number: 4, ID: "register", Name: "Register OUs, enroll accounts", Estimate: 3 * time.Hour, Steps: []StepView{
+				{ID: "ou.register/ou-1", Kind: "ct.enable-baseline", Title: "Register OU Workloads"},
+				{ID: "ou.register/ou-2", Kind: "ct.enable-baseline", Title: "Register OU Workloads/Prod"},
+				{ID: "enroll/333333333333", Kind: "sc.provision-product", Title: "Enroll account 333333333333 (tools)", Manual: false}}},
+		},
+		OUs: []OUView{
+			{OUID: "ou-2", Path: "Workloads/Prod", Depth: 2, Accounts: 4, Order: 2},
+			{OUID: "ou-1", Path: "Workloads", Depth: 1, Accounts: 1, Order: 1},
+			{OUID: "ou-3", Path: "Sandbox", Depth: 1, Accounts: 2, Skipped: true, Reason: "a Control Tower OU has this name"},
+		},
+		Accounts:    map[string]int{"ou-registration": 5, "enroll": 1, "management": 1},
+		Total:       3*time.Hour + 50*time.Minute,
+		Assumptions: []string{"OU registration: 10 minutes plus 2 per account"},
+	}
+}
+
+// driver runs the App without a terminal: it executes commands, feeds their messages back in, and
+// settles when nothing arrives for a moment. Timer-driven messages (cursor blinks, the discovery
+// clock) are dropped so that screens render the same every run.
+type driver struct {
+	t        testing.TB
+	app      *App
+	msgs     chan tea.Msg
+	inflight atomic.Int32
+	quit     bool
+}
+
+func newDriver(t testing.TB, app *App, w, h int) *driver {
+	d := &driver{t: t, app: app, msgs: make(chan tea.Msg, 64)}
+	d.handle(tea.WindowSizeMsg{Width: w, Height: h})
+	d.exec(app.Init())
+	d.settle()
+	return d
+}
+
+func (d *driver) exec(cmd tea.Cmd) {
+	if cmd == nil {
+		return
+	}
+	d.inflight.Add(1)
+	go func() {
+		m := cmd()
+		if m != nil {
+			d.msgs <- m
+		}
+		d.inflight.Add(-1)
+	}()
+}
+
+func (d *driver) handle(msg tea.Msg) {
+	switch m := msg.(type) {
+	case tea.BatchMsg:
+		for _, c := range m {
+			d.exec(c)
+		}
+		return
+	case tea.QuitMsg:
+		d.quit = true
+		return
+	case discoveryTickMsg:
+		return
+	}
+	if name := fmt.Sprintf("%T", msg); strings.HasPrefix(name, "cursor.") {
+		return
+	}
+	if v := reflect.ValueOf(msg); v.Kind() == reflect.Slice && v.Type().Elem() == reflect.TypeOf(tea.Cmd(nil)) {
+		for i := 0; i < v.Len(); i++ { // tea.Sequence: in order, each to completion
+			if c := v.Index(i).Interface().(tea.Cmd); c != nil {
+				if m := c(); m != nil {
+					d.handle(m)
+				}
+			}
+		}
+		return
+	}
+	_, cmd := d.app.Update(msg)
+	d.exec(cmd)
+}
+
+func (d *driver) settle() {
+	for {
+		if d.inflight.Load() == 0 && len(d.msgs) == 0 {
+			return
+		}
+		select {
+		case m := <-d.msgs:
+			d.handle(m)
+		case <-time.After(100 * time.Millisecond):
+			return
+		}
+	}
+}
+
+// keys sends key presses: named keys ("enter", "esc", "tab", "down") or literal text.
+func (d *driver) keys(keys ...string) {
+	for _, k := range keys {
+		for _, m := range keyMsgs(k) {
+			d.handle(m)
+		}
+		d.settle()
+	}
+}
+
+func keyMsgs(k string) []tea.Msg {
+	named := map[string]tea.KeyPressMsg{
+		"enter": {Code: tea.KeyEnter}, "esc": {Code: tea.KeyEscape}, "tab": {Code: tea.KeyTab},
+		"shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift}, "down": {Code: tea.KeyDown}, "up": {Code: tea.KeyUp},
+		"right": {Code: tea.KeyRight}, "left": {Code: tea.KeyLeft}, "backspace": {Code: tea.KeyBackspace},
+		"ctrl+c": {Code: 'c', Mod: tea.ModCtrl}, "space": {Code: tea.KeySpace, Text: " "},
+	}
+	if m, ok := named[k]; ok {
+		return []tea.Msg{m}
+	}
+	var out []tea.Msg
+	for _, r := range k {
+		out = append(out, tea.KeyPressMsg{Code: r, Text: string(r)})
+	}
+	return out
+}
+
+// screen renders the current frame with a fixed colour profile (ASCII: attributes, no colours).
+func (d *driver) screen() string {
+	var b strings.Builder
+	w := colorprofile.NewWriter(&b, nil)
+	w.Profile = colorprofile.ASCII
+	if _, err := w.Write([]byte(d.app.View().Content)); err != nil {
+		d.t.Fatal(err)
+	}
+	return b.String()
+}
+
+func (d *driver) plain() string {
+	var b strings.Builder
+	w := colorprofile.NewWriter(&b, nil)
+	w.Profile = colorprofile.NoTTY
+	_, _ = w.Write([]byte(d.app.View().Content))
+	return b.String()
+}
+
+// golden compares the current frame with testdata/<test name>.golden; -update rewrites it. The
+// path is fixed when the test starts, so tests may chdir into a temporary folder.
+func (d *driver) golden(t *testing.T, dir string) {
+	t.Helper()
+	got := d.screen()
+	path := filepath.Join(dir, "testdata", filepath.FromSlash(t.Name())+".golden")
+	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./tui -update to create it)", err)
+	}
+	if string(want) != got {
+		t.Fatalf("%s differs from the screen (go test ./tui -update rewrites it):\n--- want\n%s\n--- got\n%s", path, want, got)
+	}
+}
+
+func (d *driver) must(contains ...string) {
+	d.t.Helper()
+	s := d.plain()
+	for _, c := range contains {
+		if !strings.Contains(s, c) {
+			d.t.Fatalf("screen does not show %q:\n%s", c, s)
+		}
+	}
+}
+
+var errBoom = errors.New("boom")

@@ -1,0 +1,83 @@
+package tui
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+)
+
+// leaveScreen is the end of the session: where the files are and the commands that continue from
+// them. The CLI prints the same summary after the wizard exits, so it stays in the terminal.
+type leaveScreen struct {
+	c       *Common
+	w, h    int
+	summary string
+}
+
+func newLeaveScreen(c *Common) *leaveScreen { return &leaveScreen{c: c} }
+
+func (s *leaveScreen) Init() tea.Cmd      { return nil }
+func (s *leaveScreen) SetSize(w, h int)   { s.w, s.h = w, h }
+func (s *leaveScreen) Capturing() bool    { return false }
+func (s *leaveScreen) set(summary string) { s.summary = summary }
+
+func (s *leaveScreen) Help() []key.Binding {
+	return []key.Binding{
+		key.NewBinding(key.WithKeys("q", "enter"), key.WithHelp("q/enter", "quit")),
+		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back to plan")),
+	}
+}
+
+func (s *leaveScreen) Update(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch k.String() {
+		case "q", "enter":
+			return send(continueMsg{})
+		case "esc":
+			return send(backMsg{})
+		}
+	}
+	return nil
+}
+
+func (s *leaveScreen) View() string {
+	st := s.c.Styles
+	var b strings.Builder
+	b.WriteString(st.Header.Render("Session saved") + "\n\n")
+	// Wrapped, not cut: the commands must be complete (the CLI prints them again on exit).
+	for _, line := range strings.Split(strings.TrimRight(s.summary, "\n"), "\n") {
+		b.WriteString(lipgloss.NewStyle().Width(max(s.w, 20)).Render(line) + "\n")
+	}
+	b.WriteString("\n" + st.Muted.Render(wrap("Nothing has changed in AWS. The files above are all the CLI needs: start again from any of them.", s.w)))
+	return b.String()
+}
+
+// ContinueCommands are the CLI commands that pick up from the session's files.
+func ContinueCommands(f Files, snapshot string, haveSettings, havePlan bool) []string {
+	q := shellQuote
+	cmds := []string{}
+	set := ""
+	if haveSettings {
+		set = " --settings " + q(f.Settings())
+	}
+	cmds = append(cmds, "lz2ct check --snapshot "+q(snapshot)+set)
+	if haveSettings {
+		cmds = append(cmds, "lz2ct plan --snapshot "+q(snapshot)+set+" -o "+q(f.Plan()))
+	}
+	if havePlan {
+		cmds = append(cmds,
+			"lz2ct runbook --plan "+q(f.Plan())+" --state "+q(f.Dir)+" -o "+q(f.RunbookHTML()))
+	}
+	return cmds
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:@+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

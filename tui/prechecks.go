@@ -1,0 +1,423 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	"charm.land/bubbles/v2/viewport"
+	tea "charm.land/bubbletea/v2"
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/settings"
+)
+
+// PhaseOrder is the migration's phase order; findings are grouped in it.
+var PhaseOrder = []string{"deploy", "scp", "config", "registration", "enrollment", "shared-accounts", "decommission"}
+
+var severityRank = map[string]int{SeverityBlocker: 0, SeverityWarning: 1, SeverityInfo: 2}
+
+// checksScreen shows the pre-check findings grouped by phase and severity, with the counts and a
+// blocker banner at the top, a severity filter and a search box, and a detail view per finding.
+type checksScreen struct {
+	c    *Common
+	w, h int
+
+	loading bool
+	err     error
+	res     *CheckResult
+	sorted  []int // finding indexes in phase/severity/check order
+
+	sevFilter int // index into sevFilters
+	searching bool
+	search    textinput.Model
+	query     string
+
+	rows []checkRow
+	list scroller
+
+	detail   int // finding index shown in detail, -1 = list
+	viewport viewport.Model
+}
+
+var sevFilters = []string{"", SeverityBlocker, SeverityWarning, SeverityInfo}
+
+// checkRow is a phase header (finding < 0) or a finding.
+type checkRow struct {
+	phase   string
+	finding int
+	count   [3]int // per severity, for headers
+}
+
+func newChecksScreen(c *Common) *checksScreen {
+	ti := textinput.New()
+	ti.Prompt = "/ "
+	ti.Placeholder = "search titles, checks, accounts, OUs"
+	return &checksScreen{c: c, search: ti, detail: -1, viewport: viewport.New()}
+}
+
+func (s *checksScreen) Init() tea.Cmd { return nil }
+
+// Start runs the pre-checks for snap in the background.
+func (s *checksScreen) Start(snap *inventory.Snapshot, set settings.Settings) tea.Cmd {
+	s.loading, s.err, s.res, s.detail = true, nil, nil, -1
+	b := s.c.Backend
+	return func() tea.Msg {
+		r, err := b.Check(snap, set)
+		return checkedMsg{Result: r, Err: err}
+	}
+}
+
+// SetResult shows a finished report (tests and benchmarks use it directly).
+func (s *checksScreen) SetResult(r *CheckResult) {
+	s.loading, s.res = false, r
+	s.sorted = make([]int, len(r.Findings))
+	for i := range s.sorted {
+		s.sorted[i] = i
+	}
+	f := r.Findings
+	sort.SliceStable(s.sorted, func(a, b int) bool {
+		x, y := f[s.sorted[a]], f[s.sorted[b]]
+		if px, py := phaseRank(x.Phase), phaseRank(y.Phase); px != py {
+			return px < py
+		}
+		if sx, sy := severityRank[x.Severity], severityRank[y.Severity]; sx != sy {
+			return sx < sy
+		}
+		return x.Check < y.Check
+	})
+	s.rebuild()
+}
+
+func phaseRank(p string) int {
+	for i, x := range PhaseOrder {
+		if x == p {
+			return i
+		}
+	}
+	return len(PhaseOrder)
+}
+
+// rebuild applies the filter and search to the findings and lays out the rows.
+func (s *checksScreen) rebuild() {
+	s.rows = s.rows[:0]
+	if s.res == nil {
+		return
+	}
+	sev := sevFilters[s.sevFilter]
+	q := strings.ToLower(strings.TrimSpace(s.query))
+	header := -1
+	for _, i := range s.sorted {
+		f := s.res.Findings[i]
+		if sev != "" && f.Severity != sev {
+			continue
+		}
+		if q != "" && !matches(f, q) {
+			continue
+		}
+		if header < 0 || s.rows[header].phase != f.Phase {
+			s.rows = append(s.rows, checkRow{phase: f.Phase, finding: -1})
+			header = len(s.rows) - 1
+		}
+		s.rows[header].count[severityRank[f.Severity]]++
+		s.rows = append(s.rows, checkRow{phase: f.Phase, finding: i})
+	}
+	s.list.setLen(len(s.rows))
+	if len(s.rows) > 1 && s.rows[s.list.cursor].finding < 0 {
+		s.list.move(1) // land on a finding, not a header
+	}
+}
+
+func matches(f Finding, q string) bool {
+	if strings.Contains(strings.ToLower(f.Title+" "+f.Check+" "+f.Phase+" "+f.Severity), q) {
+		return true
+	}
+	for _, sub := range f.Subjects {
+		if strings.Contains(strings.ToLower(sub.ID+" "+sub.Name), q) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *checksScreen) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.list.setHeight(s.listHeight())
+	s.search.SetWidth(max(w-6, 10))
+	s.viewport.SetWidth(w)
+	s.viewport.SetHeight(max(h-2, 1))
+	if s.detail >= 0 {
+		s.viewport.SetContent(s.detailText(s.res.Findings[s.detail]))
+	}
+}
+
+func (s *checksScreen) listHeight() int {
+	h := s.h - 4 // counts, banner, blank, status line
+	if s.searching || s.query != "" {
+		h--
+	}
+	return max(h, 1)
+}
+
+func (s *checksScreen) Capturing() bool { return s.searching }
+
+func (s *checksScreen) Help() []key.Binding {
+	k := s.c.Keys
+	if s.searching {
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear"))}
+	}
+	if s.detail >= 0 {
+		return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("q/esc", "back to list"))}
+	}
+	return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")), k.Filter, k.Severity,
+		key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "decisions")), k.Back, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}
+
+func (s *checksScreen) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case checkedMsg:
+		if msg.Err != nil {
+			s.loading, s.err = false, msg.Err
+			return nil
+		}
+		s.SetResult(msg.Result)
+		return nil
+	case tea.KeyPressMsg:
+		return s.key(msg)
+	}
+	if s.searching {
+		var cmd tea.Cmd
+		s.search, cmd = s.search.Update(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
+	k := s.c.Keys
+	if s.searching {
+		switch msg.String() {
+		case "esc":
+			s.searching, s.query = false, ""
+			s.search.SetValue("")
+			s.search.Blur()
+		case "enter":
+			s.searching = false
+			s.search.Blur()
+		default:
+			var cmd tea.Cmd
+			s.search, cmd = s.search.Update(msg)
+			s.query = s.search.Value() // filter as you type
+			s.list.to(0)
+			s.rebuild()
+			s.list.setHeight(s.listHeight())
+			return cmd
+		}
+		s.list.setHeight(s.listHeight())
+		s.rebuild()
+		return nil
+	}
+	if s.detail >= 0 {
+		if key.Matches(msg, k.Back) {
+			s.detail = -1
+			return nil
+		}
+		var cmd tea.Cmd
+		s.viewport, cmd = s.viewport.Update(msg)
+		return cmd
+	}
+	if s.list.handleNav(k, msg) {
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Back):
+		if s.query != "" {
+			s.query = ""
+			s.search.SetValue("")
+			s.rebuild()
+			s.list.setHeight(s.listHeight())
+			return nil
+		}
+		return send(backMsg{})
+	case key.Matches(msg, k.Filter):
+		if s.res == nil {
+			return nil
+		}
+		s.searching = true
+		s.list.setHeight(s.listHeight())
+		return s.search.Focus()
+	case key.Matches(msg, k.Severity):
+		s.sevFilter = (s.sevFilter + 1) % len(sevFilters)
+		s.list.to(0)
+		s.rebuild()
+	case key.Matches(msg, k.Next):
+		if s.res != nil {
+			return send(continueMsg{})
+		}
+	case key.Matches(msg, k.Enter):
+		if len(s.rows) == 0 {
+			return nil
+		}
+		r := s.rows[s.list.cursor]
+		if r.finding < 0 {
+			s.list.move(1)
+			return nil
+		}
+		s.detail = r.finding
+		s.viewport.SetContent(s.detailText(s.res.Findings[r.finding]))
+		s.viewport.GotoTop()
+	}
+	return nil
+}
+
+func (s *checksScreen) View() string {
+	st := s.c.Styles
+	switch {
+	case s.loading:
+		return st.Header.Render("Pre-checks") + "\n\nRunning the pre-checks…"
+	case s.err != nil && errors.Is(s.err, ErrNotAvailable):
+		return st.Header.Render("Pre-checks") + "\n\n" + st.Warn.Render(wrap("The pre-checks are not available yet in this build. Press n to go on to the decisions.", s.w))
+	case s.err != nil:
+		return st.Header.Render("Pre-checks") + "\n\n" + st.Error.Render(wrap("✖ pre-checks failed: "+s.err.Error(), s.w))
+	case s.res == nil:
+		return st.Header.Render("Pre-checks") + "\n\nWaiting for the organization…"
+	}
+	if s.detail >= 0 {
+		f := s.res.Findings[s.detail]
+		return st.Severity(f.Severity) + " " + st.Header.Render(truncate(f.Title, s.w-9)) + "\n\n" + s.viewport.View()
+	}
+	r := s.res
+	var b strings.Builder
+	counts := fmt.Sprintf("Pre-checks: %s · %s · %s", st.Blocker.Render(plural(r.Blockers, "blocker", "blockers")),
+		st.Warning.Render(plural(r.Warnings, "warning", "warnings")), st.Info.Render(itoa(r.Infos)+" info"))
+	if f := sevFilters[s.sevFilter]; f != "" {
+		counts += st.Muted.Render("   showing " + f + "s only (s)")
+	}
+	b.WriteString(truncate(counts, s.w) + "\n")
+	switch {
+	case r.Unfixed > 0:
+		b.WriteString(truncate(st.BlockerBanner.Render(fmt.Sprintf("✖ %s the plan cannot fix — resolve them before applying",
+			plural(r.Unfixed, "BLOCKER", "BLOCKERS"))), s.w) + "\n")
+	case r.Blockers > 0:
+		b.WriteString(truncate(st.Warning.Render(fmt.Sprintf("! %s, all fixed by steps in the plan", plural(r.Blockers, "blocker", "blockers"))), s.w) + "\n")
+	default:
+		b.WriteString(st.OKBanner.Render("✔ no blockers") + "\n")
+	}
+	if s.searching {
+		b.WriteString(s.search.View() + "\n")
+	} else if s.query != "" {
+		b.WriteString(st.Muted.Render("search: "+s.query+"  (esc clears)") + "\n")
+	}
+	b.WriteString("\n")
+	from, to := s.list.window()
+	for i := from; i < to; i++ {
+		b.WriteString(s.renderRow(s.rows[i], i == s.list.cursor) + "\n")
+	}
+	if len(s.rows) == 0 {
+		b.WriteString(st.Muted.Render("  no findings match") + "\n")
+	}
+	info := s.list.scrollInfo()
+	b.WriteString(st.Muted.Render(strings.TrimSpace("enter opens a finding · n goes on to the decisions   " + info)))
+	return b.String()
+}
+
+func (s *checksScreen) renderRow(r checkRow, selected bool) string {
+	st := s.c.Styles
+	if r.finding < 0 {
+		var parts []string
+		for i, name := range []string{"blocker", "warning", "info"} {
+			if r.count[i] > 0 {
+				n := r.count[i]
+				if name != "info" {
+					parts = append(parts, plural(n, name, name+"s"))
+				} else {
+					parts = append(parts, itoa(n)+" info")
+				}
+			}
+		}
+		line := st.Header.Render(strings.ToUpper(r.phase)) + st.Muted.Render(" — "+strings.Join(parts, ", "))
+		if selected {
+			return row(st, line, true, s.w)
+		}
+		return truncate(line, s.w)
+	}
+	f := s.res.Findings[r.finding]
+	text := f.Title
+	if n := len(f.Subjects); n > 1 {
+		text += fmt.Sprintf(" (%d %s)", n, subjectKind(f.Subjects))
+	} else if n == 1 && f.Subjects[0].Kind != "organization" {
+		text += " (" + subjectLabel(f.Subjects[0]) + ")"
+	}
+	fix := "  "
+	if f.FixedByPlan {
+		fix = "✓ "
+	}
+	if selected {
+		return row(st, fmt.Sprintf("%-7s %s%s", strings.ToUpper(f.Severity), fix, text), true, s.w)
+	}
+	return row(st, st.Severity(f.Severity)+" "+fix+text, false, s.w)
+}
+
+func subjectKind(subs []Subject) string {
+	kind := subs[0].Kind
+	for _, x := range subs {
+		if x.Kind != kind {
+			return "subjects"
+		}
+	}
+	switch kind {
+	case "account":
+		return "accounts"
+	case "ou":
+		return "OUs"
+	case "policy":
+		return "policies"
+	}
+	return kind + "s"
+}
+
+func subjectLabel(s Subject) string {
+	switch {
+	case s.Name != "" && s.ID != "":
+		return s.Name + " " + s.ID
+	case s.Name != "":
+		return s.Name
+	}
+	return s.ID
+}
+
+func (s *checksScreen) detailText(f Finding) string {
+	st := s.c.Styles
+	w := s.w
+	var b strings.Builder
+	field := func(label, value string) {
+		if value != "" {
+			b.WriteString(st.Header.Render(label) + "\n" + wrap(value, w) + "\n\n")
+		}
+	}
+	fix := "No — you resolve it (see remediation); the plan marks dependent steps as blocked."
+	if f.FixedByPlan {
+		fix = "Yes — a step in the plan fixes it."
+	}
+	field("Check", f.Check+"   phase: "+f.Phase)
+	field("Fixed by the plan", fix)
+	field("Remediation", f.Remediation)
+	if len(f.Evidence) > 0 {
+		b.WriteString(st.Header.Render("Evidence") + "\n")
+		for _, e := range f.Evidence {
+			b.WriteString(wrap("• "+e, w) + "\n")
+		}
+		b.WriteString("\n")
+	}
+	if len(f.Subjects) > 0 {
+		b.WriteString(st.Header.Render(fmt.Sprintf("Concerns (%d)", len(f.Subjects))) + "\n")
+		for _, sub := range f.Subjects {
+			b.WriteString(fmt.Sprintf("  %-13s %s\n", sub.Kind, subjectLabel(sub)))
+		}
+		b.WriteString("\n")
+	}
+	field("Source", f.Source)
+	return b.String()
+}
