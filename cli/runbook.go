@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/iostreams"
+	"github.com/lz2ct/lz2ct/journal"
+	"github.com/lz2ct/lz2ct/plans"
+	"github.com/lz2ct/lz2ct/plans/runbook"
+	"github.com/spf13/cobra"
+)
+
+func init() {
+	register("", func(f *Factory) *cobra.Command { return NewCmdRunbook(f, nil) })
+}
+
+// RunbookOptions are the inputs of lz2ct runbook.
+type RunbookOptions struct {
+	IO       *iostreams.IOStreams
+	Plan     string
+	State    string
+	Format   string // markdown | html; empty = from Output's extension, else markdown
+	Output   string // file; empty or "-" = standard output
+	Operator string
+	// Now is the "prepared at" time; tests fix it.
+	Now func() time.Time
+}
+
+// NewCmdRunbook builds "lz2ct runbook". runF, when not nil, replaces the run function (tests).
+func NewCmdRunbook(f *Factory, runF func(*RunbookOptions) error) *cobra.Command {
+	opts := &RunbookOptions{IO: f.IO, Now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "runbook",
+		Short: "Print a migration plan as a runbook (Markdown or printable HTML)",
+		Long: `Render a plan (from lz2ct plan) as a runbook a change board can review and an operator can
+follow by hand: a cover with the organization, who prepared it and when, the settings, totals and
+the estimate; the pre-check results; then every phase with its steps in order, each with a
+checkbox, its step ID, what it does and why, the guard to check first, the exact AWS CLI commands,
+the expected result and how to roll it back, and sign-off lines at the end of each phase. Steps
+that repeat per account or region are printed as one table.
+
+With --state, the runbook also shows where a run stands, step by step: done, running, failed
+(with the error) or not started. Without --plan it uses the plan in the state folder.
+
+The HTML file is self-contained (no scripts, fonts or images to fetch) and made to be printed:
+a page break before each phase. Read-only: it changes nothing in AWS or in the state folder.`,
+		Example: `  lz2ct runbook --plan plan.json --format markdown -o runbook.md
+  lz2ct runbook --plan plan.json --format html -o runbook.html --operator "Jane Doe"
+  lz2ct runbook --state .lz2ct/o-abcd123456 -o status.html`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("operator") {
+				opts.Operator = os.Getenv("USER")
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runbookRun(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Plan, "plan", "", "plan file from lz2ct plan (default: plan.json in the --state folder)")
+	fl.StringVar(&opts.State, "state", "", "state folder of a run, to show each step's status")
+	fl.StringVar(&opts.Format, "format", "", "markdown or html (default: from the -o file's extension, else markdown)")
+	fl.StringVarP(&opts.Output, "output", "o", "", "write the runbook to this file instead of standard output")
+	fl.StringVar(&opts.Operator, "operator", "", "who prepares and follows the runbook, for the cover (default $USER)")
+	return cmd
+}
+
+func runbookFormat(format, output string) (string, error) {
+	switch f := strings.ToLower(format); f {
+	case "markdown", "md":
+		return "markdown", nil
+	case "html":
+		return "html", nil
+	case "":
+		switch strings.ToLower(filepath.Ext(output)) {
+		case ".html", ".htm":
+			return "html", nil
+		}
+		return "markdown", nil
+	default:
+		return "", fmt.Errorf("--format %q: use markdown or html", format)
+	}
+}
+
+func runbookRun(opts *RunbookOptions) error {
+	format, err := runbookFormat(opts.Format, opts.Output)
+	if err != nil {
+		return BadInput(err)
+	}
+	if opts.Plan == "" && opts.State == "" {
+		return BadInput(errors.New("give the plan to print with --plan plan.json (from lz2ct plan), or a run's state folder with --state DIR"))
+	}
+
+	var st *journal.State
+	if opts.State != "" {
+		st, err = journal.Read(opts.State)
+		if err != nil {
+			return BadInput(fmt.Errorf("--state: %w", err))
+		}
+	}
+	planPath := opts.Plan
+	if planPath == "" {
+		planPath = journal.PlanPath(opts.State)
+		if _, err := os.Stat(planPath); err != nil {
+			return BadInput(fmt.Errorf("--state %s has no %s (the run has not started): give the plan with --plan", opts.State, journal.PlanFileName))
+		}
+	}
+	p, err := plans.Load(planPath)
+	if err != nil {
+		return BadInput(fmt.Errorf("--plan: %w", err))
+	}
+	if opts.State != "" && opts.Plan != "" {
+		if err := samePlan(p, journal.PlanPath(opts.State)); err != nil {
+			return BadInput(err)
+		}
+	}
+
+	// Render in memory first: bad input must never leave a half-written runbook behind.
+	var buf bytes.Buffer
+	ro := []runbook.Option{runbook.WithOperator(opts.Operator), runbook.WithTime(opts.Now().UTC())}
+	if format == "html" {
+		err = runbook.HTML(&buf, p, st, ro...)
+	} else {
+		err = runbook.Markdown(&buf, p, st, ro...)
+	}
+	if err != nil {
+		return fmt.Errorf("render the runbook: %w", err)
+	}
+	if opts.Output == "" || opts.Output == "-" {
+		_, err := io.Copy(opts.IO.Out, &buf)
+		return err
+	}
+	if err := inventory.WriteFileAtomic(opts.Output, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write the runbook: %w", err)
+	}
+	steps := 0
+	for _, ph := range p.Phases {
+		steps += len(ph.Steps)
+	}
+	fmt.Fprintf(opts.IO.ErrOut, "Wrote %s (%s runbook, %d phases, %d steps, %d KB)\n",
+		opts.Output, format, len(p.Phases), steps, (buf.Len()+1023)/1024)
+	return nil
+}
+
+// samePlan refuses a --plan that differs from the plan the state folder's run executes: the
+// statuses would be attached to the wrong steps.
+func samePlan(p *plans.Plan, statePlan string) error {
+	if _, err := os.Stat(statePlan); err != nil {
+		return nil // the run has not written its plan yet
+	}
+	sp, err := plans.Load(statePlan)
+	if err != nil {
+		return fmt.Errorf("--state: %w", err)
+	}
+	a, err1 := p.Encode()
+	b, err2 := sp.Encode()
+	if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+		return fmt.Errorf("--plan is not the plan the run in --state executes (%s, snapshot %s): "+
+			"leave out --plan to print the run's own plan", statePlan, sp.SnapshotHash)
+	}
+	return nil
+}

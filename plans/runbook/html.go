@@ -1,0 +1,50 @@
+package runbook
+
+import (
+	"bufio"
+	_ "embed"
+	"html/template"
+	"io"
+	"strings"
+)
+
+// The HTML runbook is templated directly from the document model rather than converted from the
+// Markdown: printing needs structure Markdown cannot carry (a page break before each phase, step
+// blocks that do not split across pages, table headers repeated on every page). html/template
+// escapes every value, so nothing in a plan can inject markup. The file is self-contained: inline
+// CSS, system fonts, no scripts, images or links to fetch.
+
+//go:embed runbook.css
+var css string
+
+//go:embed runbook.html.tmpl
+var htmlSource string
+
+var htmlTmpl = template.Must(template.New("runbook").Funcs(template.FuncMap{
+	"css":   func() template.CSS { return template.CSS(css) },
+	"join":  strings.Join,
+	"stamp": stamp,
+	"blank": orBlank,
+	"plan":  func(d *document) string { return planLine(d, func(s string) string { return s }) },
+	"noun":  rowNoun,
+	"mark": func(s statusView) string {
+		switch s.Class() {
+		case "done":
+			return "✓"
+		case "failed":
+			return "✗"
+		case "running":
+			return "…"
+		}
+		return ""
+	},
+	"inc": func(i int) int { return i + 1 },
+}).Parse(htmlSource))
+
+func writeHTML(w io.Writer, d *document) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := htmlTmpl.Execute(bw, d); err != nil {
+		return err
+	}
+	return bw.Flush()
+}

@@ -1,0 +1,504 @@
+package runbook
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// writeMarkdown renders the document as GitHub-flavoured Markdown (tables, fenced code).
+func writeMarkdown(w io.Writer, d *document) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	m := &mdWriter{w: bw}
+	m.doc(d)
+	if m.err != nil {
+		return m.err
+	}
+	return bw.Flush()
+}
+
+type mdWriter struct {
+	w   *bufio.Writer
+	err error
+}
+
+func (m *mdWriter) p(parts ...string) {
+	if m.err != nil {
+		return
+	}
+	for _, s := range parts {
+		if _, err := m.w.WriteString(s); err != nil {
+			m.err = err
+			return
+		}
+	}
+}
+
+func (m *mdWriter) ln(parts ...string) { m.p(parts...); m.p("\n") }
+
+func (m *mdWriter) doc(d *document) {
+	m.ln("# ", mdText(d.Title))
+	m.ln()
+	m.ln("| | |")
+	m.ln("|---|---|")
+	m.row("Organization", mdCode(d.Organization))
+	if d.Management != "" {
+		m.row("Management account", mdCode(d.Management))
+	}
+	m.row("Plan", planLine(d, mdCode))
+	m.row("Prepared by", mdCell(orBlank(d.Operator)))
+	m.row("Prepared at", mdCell(stamp(d.Generated)))
+	if d.Run != nil {
+		m.row("Run status", mdCell(d.Run.Counts.String()+" (state folder "+d.Run.Dir+")"))
+	}
+	m.ln()
+	m.ln("This runbook is the migration plan as a document: every step in order, the exact AWS CLI ",
+		"command that does it by hand, the guard to check before it and what to expect. Tick each box ",
+		"as you go and sign each phase off. Step IDs are the ones `lz2ct apply` records in its journal.")
+	m.ln()
+
+	m.ln("## Settings")
+	m.ln()
+	m.kvTable(d.Settings)
+	m.ln("## Totals")
+	m.ln()
+	m.kvTable(d.Totals)
+	m.ln("## Estimate")
+	m.ln()
+	m.ln("| Phase | Duration |")
+	m.ln("|---|---|")
+	for _, r := range d.Estimate.Rows {
+		m.ln("| ", mdCell(r.Key), " | ", mdCell(r.Value), " |")
+	}
+	m.ln("| **Total** | **", mdCell(d.Estimate.Total), "** |")
+	m.ln()
+	if len(d.Estimate.Assumptions) > 0 {
+		m.ln("Assumptions:")
+		m.ln()
+		for _, a := range d.Estimate.Assumptions {
+			m.ln("- ", mdText(a))
+		}
+		m.ln()
+	}
+	if d.Run != nil {
+		m.run(d.Run)
+	}
+	m.findings(d.Findings)
+	for i := range d.Phases {
+		m.phase(&d.Phases[i])
+	}
+	m.appendices(d)
+}
+
+func (m *mdWriter) row(k, v string) { m.ln("| ", mdCell(k), " | ", v, " |") }
+
+func (m *mdWriter) kvTable(rows []kv) {
+	m.ln("| | |")
+	m.ln("|---|---|")
+	for _, r := range rows {
+		m.row(r.Key, mdCell(r.Value))
+	}
+	m.ln()
+}
+
+func (m *mdWriter) run(r *runView) {
+	m.ln("## Where the run stands")
+	m.ln()
+	m.ln("State folder ", mdCode(r.Dir), ": ", strconv.Itoa(r.Events), " journal events, the last at ", mdText(orBlank(r.Last)), ". ",
+		"Steps: ", r.Counts.String(), ".")
+	m.ln()
+	if r.TornTail {
+		m.ln("> The journal's last line was cut short (the run stopped mid-write); it was ignored. ",
+			"The next `lz2ct apply` repairs it.")
+		m.ln()
+	}
+	if len(r.Failures) > 0 {
+		m.ln("**Failed steps:**")
+		m.ln()
+		for _, f := range r.Failures {
+			m.ln("- ", f.Num, " ", mdCode(f.ID), " — ", mdText(f.Title), ": ", mdText(f.Note))
+		}
+		m.ln()
+	}
+	if len(r.Running) > 0 {
+		m.ln("**Running steps:**")
+		m.ln()
+		for _, f := range r.Running {
+			m.ln("- ", f.Num, " ", mdCode(f.ID), " — ", mdText(f.Title), " (", mdText(f.Note), ")")
+		}
+		m.ln()
+	}
+	if len(r.Unplanned) > 0 {
+		m.ln("> The journal has events for ", strconv.Itoa(len(r.Unplanned)), " steps this plan does not have (",
+			mdText(strings.Join(limit(r.Unplanned, 10), ", ")), "): was the run started from another plan?")
+		m.ln()
+	}
+}
+
+func (m *mdWriter) findings(f findingsView) {
+	m.ln("## Pre-check results")
+	m.ln()
+	m.ln(fmt.Sprintf("%d blockers, %d warnings, %d for information.", f.Blockers, f.Warnings, f.Infos),
+		" Blockers the plan fixes by itself are marked *fixed by plan*; the others stop the phase they are listed under.")
+	m.ln()
+	if len(f.Rows) == 0 {
+		m.ln("No findings.")
+		m.ln()
+		return
+	}
+	m.ln("| Severity | Check | Finding | Phase | About | Remediation |")
+	m.ln("|---|---|---|---|---|---|")
+	for _, r := range f.Rows {
+		sev := r.Severity
+		if r.FixedByPlan {
+			sev += " (fixed by plan)"
+		}
+		find := mdCell(r.Title)
+		for _, e := range r.Evidence {
+			find += "<br>– " + mdCell(e)
+		}
+		rem := mdCell(r.Remediation)
+		if r.Source != "" {
+			rem += "<br>Source: " + mdCell(r.Source)
+		}
+		m.ln("| ", mdCell(sev), " | ", mdCode(r.Check), " | ", find, " | ", mdCell(r.Phase), " | ", mdCell(r.Subjects), " | ", rem, " |")
+	}
+	m.ln()
+}
+
+func (m *mdWriter) phase(ph *phaseView) {
+	m.ln("## Phase ", strconv.Itoa(ph.Number), ": ", mdText(ph.Name))
+	m.ln()
+	if ph.Summary != "" {
+		m.ln(mdText(ph.Summary))
+		m.ln()
+	}
+	line := strconv.Itoa(ph.Steps) + " steps"
+	if ph.Estimate != "" {
+		line += ", estimated " + ph.Estimate
+	}
+	if ph.Counts != nil {
+		line += ". Run: " + ph.Counts.String()
+	}
+	m.ln("*", mdText(line), ".*")
+	m.ln()
+	if len(ph.Blockers) > 0 {
+		m.ln("> **Blocked.** These pre-check findings stop this phase until they are fixed:")
+		m.ln(">")
+		for _, f := range ph.Blockers {
+			m.ln("> - ", mdCode(f.Check), " ", mdText(f.Title), " — ", mdText(f.Remediation))
+		}
+		m.ln()
+	}
+	for _, it := range ph.Items {
+		switch {
+		case it.Wave != nil:
+			m.ln("### Wave ", strconv.Itoa(it.Wave.Number), ": ", mdText(it.Wave.Name))
+			m.ln()
+		case it.Step != nil:
+			m.step(it.Step)
+		default:
+			m.group(it.Group)
+		}
+	}
+	m.ln("**Sign-off, phase ", strconv.Itoa(ph.Number), " (", mdText(ph.Name), ")**")
+	m.ln()
+	m.ln("| Role | Name | Signature | Date and time (UTC) |")
+	m.ln("|---|---|---|---|")
+	m.ln("| Performed by | | | |")
+	m.ln("| Checked by | | | |")
+	m.ln()
+}
+
+func mdBox(s statusView) string {
+	switch s.Class() {
+	case "done":
+		return "☑"
+	case "running":
+		return "◐"
+	case "failed":
+		return "☒"
+	}
+	return "☐"
+}
+
+func flags(destructive, manual bool) string {
+	var f []string
+	if destructive {
+		f = append(f, "**DESTRUCTIVE**")
+	}
+	if manual {
+		f = append(f, "**MANUAL**")
+	}
+	if len(f) == 0 {
+		return ""
+	}
+	return " " + strings.Join(f, " ")
+}
+
+func (m *mdWriter) step(s *stepView) {
+	m.ln("#### ", mdBox(s.Status), " ", s.Num, " ", mdText(s.Title))
+	m.ln()
+	m.ln(mdCode(s.ID), flags(s.Destructive, s.Manual))
+	m.ln()
+	if s.Status.Known {
+		m.ln("**Status:** ", mdText(s.Status.Text))
+		if s.Status.Error != "" {
+			m.ln("— ", mdCode(s.Status.Error))
+		}
+		m.ln()
+	}
+	if s.Blocked != "" {
+		m.ln("> **Blocked:** ", mdText(s.Blocked))
+		m.ln()
+	}
+	m.field("Why", mdText(s.Why))
+	m.field("Target", mdText(s.Target))
+	m.field("After", codeList(s.DependsOn))
+	m.field("Guard", mdText(s.Guard))
+	m.commands(s.CLI, "")
+	m.field("Expected", mdText(s.Expected))
+	m.field("Rollback", mdText(s.Rollback))
+}
+
+func (m *mdWriter) field(name, val string) {
+	if val == "" {
+		return
+	}
+	m.ln("**", name, ":** ", val)
+	m.ln()
+}
+
+func (m *mdWriter) commands(cli []string, intro string) {
+	if len(cli) == 0 {
+		return
+	}
+	if intro == "" {
+		intro = "Commands:"
+	}
+	m.ln(intro)
+	m.ln()
+	body := strings.Join(cli, "\n")
+	fence := codeFence(body)
+	m.ln(fence, "sh")
+	m.ln(body)
+	m.ln(fence)
+	m.ln()
+}
+
+func (m *mdWriter) group(g *groupView) {
+	num := g.First + "–" + g.Last
+	m.ln("#### ", num, " ", mdText(g.Title), " (", strconv.Itoa(len(g.Rows)), " steps)")
+	m.ln()
+	m.ln(mdCode(g.Kind), flags(g.Destructive, g.Manual), " — one row per ", rowNoun(g.Cols), "; the table lists the steps in plan order.")
+	m.ln()
+	if g.Counts != nil {
+		m.ln("**Status:** ", g.Counts.String())
+		m.ln()
+	}
+	m.field("Why", mdText(g.Why))
+	m.field("After", codeList(g.DependsOn))
+	m.field("Guard", mdText(g.Guard))
+	intro := "Commands, for each row"
+	if len(g.Placeholder) > 0 {
+		ph := make([]string, len(g.Placeholder))
+		for i, p := range g.Placeholder {
+			ph[i] = mdCode(p)
+		}
+		intro += " with its " + strings.Join(ph, ", ")
+	}
+	m.commands(g.CLI, intro+":")
+	m.field("Expected", mdText(g.Expected))
+	m.field("Rollback", mdText(g.Rollback))
+
+	head := []string{"", "#", "Step ID"}
+	if g.Cols.What {
+		head = append(head, "Step")
+	}
+	if g.Cols.Account {
+		head = append(head, "Account")
+	}
+	if g.Cols.Region {
+		head = append(head, "Region")
+	}
+	if g.Cols.OU {
+		head = append(head, "OU")
+	}
+	if g.Cols.Resource {
+		head = append(head, "Resource")
+	}
+	if g.Cols.After {
+		head = append(head, "Also after")
+	}
+	if g.Cols.Blocked {
+		head = append(head, "Blocked")
+	}
+	status := g.Counts != nil
+	if status {
+		head = append(head, "Status")
+	}
+	m.ln("| ", strings.Join(head, " | "), " |")
+	m.ln(strings.Repeat("|---", len(head)), "|")
+	for i := range g.Rows {
+		r := &g.Rows[i]
+		m.p("| ", mdBox(r.Status), " | ", r.Num, " | ", mdCode(r.ID))
+		if g.Cols.What {
+			m.p(" | ", mdCell(r.What))
+		}
+		if g.Cols.Account {
+			a := r.Account
+			if r.AccountName != "" {
+				a += " " + r.AccountName
+			}
+			m.p(" | ", mdCell(a))
+		}
+		if g.Cols.Region {
+			m.p(" | ", mdCell(r.Region))
+		}
+		if g.Cols.OU {
+			m.p(" | ", mdCell(r.OU))
+		}
+		if g.Cols.Resource {
+			m.p(" | ", mdCell(r.Resource))
+		}
+		if g.Cols.After {
+			m.p(" | ", mdCell(r.After))
+		}
+		if g.Cols.Blocked {
+			m.p(" | ", mdCell(r.Blocked))
+		}
+		if status {
+			s := r.Status.Text
+			if r.Status.Error != "" {
+				s += ": " + r.Status.Error
+			}
+			m.p(" | ", mdCell(s))
+		}
+		m.ln(" |")
+	}
+	m.ln()
+}
+
+func rowNoun(c groupCols) string {
+	switch {
+	case c.Account && c.Region:
+		return "account and region"
+	case c.Account:
+		return "account"
+	case c.Region:
+		return "region"
+	case c.OU:
+		return "OU"
+	}
+	return "resource"
+}
+
+func (m *mdWriter) appendices(d *document) {
+	if len(d.OUs) > 0 {
+		m.ln("## Appendix A: OU registration order")
+		m.ln()
+		m.ln("Parent OUs first; Control Tower registers one OU at a time.")
+		m.ln()
+		m.ln("| Order | OU | Path | Depth | Accounts | Note |")
+		m.ln("|---|---|---|---|---|---|")
+		for _, o := range d.OUs {
+			m.ln("| ", o.Order, " | ", mdCode(o.ID), " | ", mdCell(o.Path), " | ", strconv.Itoa(o.Depth), " | ",
+				strconv.Itoa(o.Accounts), " | ", mdCell(o.Note), " |")
+		}
+		m.ln()
+	}
+	if len(d.Accounts) > 0 {
+		m.ln("## Appendix B: every account and how it is migrated")
+		m.ln()
+		m.ln("| Account | Name | How | By | Reason |")
+		m.ln("|---|---|---|---|---|")
+		for _, a := range d.Accounts {
+			m.ln("| ", mdCode(a.ID), " | ", mdCell(a.Name), " | ", mdCell(a.How), " | ", mdCell(a.By), " | ", mdCell(a.Reason), " |")
+		}
+		m.ln()
+	}
+}
+
+// mdEscaper escapes the characters that would start Markdown or HTML syntax in running text.
+var mdEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`,
+	`<`, `\<`, `>`, `\>`, `#`, `\#`, `|`, `\|`)
+
+// mdText is running text: escaped, on one line.
+func mdText(s string) string {
+	return mdEscaper.Replace(oneLine(s))
+}
+
+// mdCell is text inside a table cell.
+func mdCell(s string) string { return mdText(s) }
+
+// mdCode is an inline code span that survives backticks and table pipes in its content.
+func mdCode(s string) string {
+	s = oneLine(s)
+	if s == "" {
+		return ""
+	}
+	s = strings.ReplaceAll(s, "|", `\|`)
+	fence := "`"
+	for strings.Contains(s, fence) {
+		fence += "`"
+	}
+	if strings.HasPrefix(s, "`") || strings.HasSuffix(s, "`") {
+		s = " " + s + " "
+	}
+	return fence + s + fence
+}
+
+func codeList(ids []string) string {
+	if len(ids) == 0 {
+		return ""
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = mdCode(id)
+	}
+	return strings.Join(out, ", ")
+}
+
+// codeFence returns a backtick fence longer than any backtick run in body.
+func codeFence(body string) string {
+	fence := "```"
+	for strings.Contains(body, fence) {
+		fence += "`"
+	}
+	return fence
+}
+
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n\t") {
+		return s
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func orBlank(s string) string {
+	if s == "" {
+		return "________________"
+	}
+	return s
+}
+
+func limit(ss []string, n int) []string {
+	if len(ss) <= n {
+		return ss
+	}
+	out := append([]string{}, ss[:n]...)
+	return append(out, fmt.Sprintf("and %d more", len(ss)-n))
+}
+
+func planLine(d *document, code func(string) string) string {
+	s := "version " + strconv.Itoa(d.PlanVersion)
+	if d.CreatedFrom != "" {
+		s += ", made from " + code(d.CreatedFrom)
+	}
+	if d.SnapshotHash != "" {
+		s += ", snapshot " + code(d.SnapshotHash)
+	}
+	return s
+}

@@ -1,0 +1,540 @@
+package runbook
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lz2ct/lz2ct/journal"
+)
+
+// The renderers share one document model built from the plan and the journal (build.go), so the
+// Markdown and HTML runbooks always say the same thing and grouping is decided once.
+
+type document struct {
+	Title        string
+	Organization string
+	Management   string
+	SnapshotHash string
+	CreatedFrom  string
+	PlanVersion  int
+	Operator     string
+	Generated    time.Time
+
+	Settings []kv
+	Totals   []kv
+	Estimate estimateView
+	Findings findingsView
+	Run      *runView // nil without --state
+	Phases   []phaseView
+	OUs      []ouRow
+	Accounts []accountRow
+}
+
+type kv struct{ Key, Value string }
+
+type estimateView struct {
+	Rows        []kv // phase -> duration
+	Total       string
+	Assumptions []string
+}
+
+type findingsView struct {
+	Blockers, Warnings, Infos int
+	Rows                      []findingRow
+}
+
+type findingRow struct {
+	Severity    string
+	Check       string
+	Title       string
+	Phase       string
+	Subjects    string
+	Evidence    []string
+	Remediation string
+	FixedByPlan bool
+	Source      string
+}
+
+// runView summarizes a state folder for the cover.
+type runView struct {
+	Dir       string
+	Events    int
+	Last      string
+	TornTail  bool
+	Counts    statusCounts
+	Failures  []stepRef // failed steps, in plan order
+	Running   []stepRef
+	Unplanned []string // journal steps the plan does not have
+}
+
+type stepRef struct{ Num, ID, Title, Note string }
+
+type statusCounts struct{ Done, Running, Failed, NotStarted int }
+
+func (c *statusCounts) add(s journal.Status) {
+	switch s {
+	case journal.Done:
+		c.Done++
+	case journal.Running:
+		c.Running++
+	case journal.Failed:
+		c.Failed++
+	default:
+		c.NotStarted++
+	}
+}
+
+func (c statusCounts) Total() int { return c.Done + c.Running + c.Failed + c.NotStarted }
+
+func (c statusCounts) String() string {
+	return fmt.Sprintf("%d done, %d running, %d failed, %d not started", c.Done, c.Running, c.Failed, c.NotStarted)
+}
+
+type phaseView struct {
+	Number   int
+	ID       string
+	Name     string
+	Summary  string
+	Estimate string
+	Steps    int
+	Counts   *statusCounts // nil without state
+	Blockers []findingRow  // findings of this phase that block it
+	Items    []item
+}
+
+// item is one step shown in full, a group of like steps shown as one table, or the heading of a
+// registration wave.
+type item struct {
+	Step  *stepView
+	Group *groupView
+	Wave  *waveView
+}
+
+type waveView struct {
+	Number int
+	Name   string
+	Steps  int
+}
+
+// statusView is a step's standing in the run; Known is false without a state folder.
+type statusView struct {
+	Known  bool
+	Status journal.Status
+	Text   string // "done 08:03 UTC", "running since …", "failed: …"
+	Error  string
+}
+
+func (s statusView) Done() bool { return s.Known && s.Status == journal.Done }
+
+// Class is the CSS class for the status.
+func (s statusView) Class() string {
+	if !s.Known {
+		return "todo"
+	}
+	switch s.Status {
+	case journal.Done:
+		return "done"
+	case journal.Running:
+		return "running"
+	case journal.Failed:
+		return "failed"
+	}
+	return "todo"
+}
+
+type stepView struct {
+	Num         string
+	ID          string
+	Kind        string
+	Title       string
+	Why         string
+	Target      string
+	Guard       string
+	CLI         []string
+	Expected    string
+	Rollback    string
+	DependsOn   []string
+	Destructive bool
+	Manual      bool
+	Blocked     string
+	Status      statusView
+}
+
+type groupView struct {
+	First, Last string // step numbers
+	Kind        string
+	Title       string // with placeholders
+	Why         string
+	Guard       string
+	CLI         []string
+	Expected    string
+	Rollback    string
+	Placeholder []string // the placeholders used, e.g. <account-id>, <region>
+	DependsOn   []string // dependencies common to every row, with placeholders
+	Destructive bool
+	Manual      bool
+	Cols        groupCols
+	Rows        []groupRow
+	Counts      *statusCounts
+}
+
+// groupCols says which columns a group's table has: the target fields that vary between rows,
+// the rows' own titles when they differ, extra dependencies and blocked reasons when any row has one.
+type groupCols struct{ What, Account, Region, OU, Resource, After, Blocked bool }
+
+type groupRow struct {
+	Num         string
+	What        string // the step's own title, when the rows' titles differ
+	ID          string
+	Account     string
+	AccountName string
+	Region      string
+	OU          string
+	Resource    string
+	After       string // dependencies beyond the common ones
+	Blocked     string
+	Status      statusView
+}
+
+type ouRow struct {
+	Order    string
+	ID, Path string
+	Depth    int
+	Accounts int
+	Note     string
+}
+
+type accountRow struct {
+	ID, Name, How, Reason, By string
+}
+
+// stepIn is what the grouping reads from a plan step; build.go fills it, so this file does not
+// depend on the planner's types.
+type stepIn struct {
+	ID, Kind, Title, Why          string
+	Account, Region, OU, Resource string
+	AccountName                   string
+	DependsOn                     []string
+	Destructive, Manual           bool
+	CLI                           []string
+	Guard, Expected, Rollback     string
+	Blocked                       string
+}
+
+// Placeholders written into templated commands, spelled as AWS's own docs spell them.
+const (
+	phAccount     = "<account-id>"
+	phAccountName = "<account-name>"
+	phRegion      = "<region>"
+	phOU          = "<ou-id>"
+	phResource    = "<resource>"
+)
+
+// perTarget reports whether a step acts on one account or region: those are the steps that repeat
+// per account and are shown as table rows.
+func (s stepIn) perTarget() bool { return s.Account != "" || s.Region != "" }
+
+// subs lists the replacements that turn a step's texts into its group's template, longest first so
+// that an ID inside a longer resource name is not replaced half-way.
+func (s stepIn) subs() []sub { return s.subsFor(varyAll) }
+
+// vary says which target fields differ between the rows of a group: only those become placeholders
+// (a role name every row shares stays in the text).
+type vary struct{ Account, Region, OU, Resource bool }
+
+var varyAll = vary{true, true, true, true}
+
+func (s stepIn) subsFor(v vary) []sub {
+	var out []sub
+	add := func(on bool, val, ph string, minLen int) {
+		if on && len(val) >= minLen {
+			out = append(out, sub{val, ph})
+		}
+	}
+	add(v.Resource, s.Resource, phResource, 4)
+	add(v.OU, s.OU, phOU, 4)
+	add(v.Account, s.Account, phAccount, 4)
+	add(v.Account, s.AccountName, phAccountName, 3)
+	add(v.Region, s.Region, phRegion, 4)
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i].val) > len(out[j].val) })
+	return out
+}
+
+type sub struct{ val, ph string }
+
+// templ replaces every whole-word occurrence of the step's target values by placeholders.
+func templ(text string, subs []sub) string {
+	for _, s := range subs {
+		text = replaceWord(text, s.val, s.ph)
+	}
+	return text
+}
+
+// replaceWord replaces old by new where old is not part of a longer word (letters and digits), so
+// that an account named "prod" does not turn "production" into "<account-name>uction".
+func replaceWord(s, old, new string) string {
+	if old == "" || !strings.Contains(s, old) {
+		return s
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, old)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end := i + len(old)
+		if (i == 0 || !isWordByte(s[i-1])) && (end == len(s) || !isWordByte(s[end])) {
+			b.WriteString(s[:i])
+			b.WriteString(new)
+		} else {
+			b.WriteString(s[:end])
+		}
+		s = s[end:]
+	}
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// signature is what must be equal for two steps to share a group: everything shown once for the
+// whole table. Titles, dependencies and blocked reasons may differ per row (titles that still
+// differ once templated get a column of their own).
+func (s stepIn) signature() string {
+	subs := s.subs()
+	parts := []string{s.Kind, templ(s.Why, subs), templ(s.Guard, subs),
+		templ(s.Expected, subs), templ(s.Rollback, subs), fmt.Sprint(s.Destructive, s.Manual),
+		fmt.Sprint(s.Account != "", s.Region != "", s.OU != "", s.Resource != "")}
+	for _, c := range s.CLI {
+		parts = append(parts, templ(c, subs))
+	}
+	return strings.Join(parts, "\x00")
+}
+
+// minHeadlineRun is how many consecutive like steps without an account or region target are needed
+// before they are shown as a table (a few OU steps in a row read better as paragraphs).
+const minHeadlineRun = 3
+
+// group turns a phase's steps into items. Steps that act on one OU or on the organization
+// ("headline" steps such as detaching an SCP from an OU or registering it) stay in place and in
+// full; between two of them, the per-account and per-region steps are grouped by signature into
+// tables, in the order of each group's first step. Step numbers keep the plan's exact order
+// visible. Runs of at least minHeadlineRun like headline steps are grouped too.
+func group(steps []stepIn, nums []string, status func(id string) statusView) []item {
+	var items []item
+	for i := 0; i < len(steps); {
+		if !steps[i].perTarget() {
+			j := i + 1
+			sig := steps[i].signature()
+			for j < len(steps) && !steps[j].perTarget() && steps[j].signature() == sig {
+				j++
+			}
+			if j-i >= minHeadlineRun {
+				items = append(items, item{Group: makeGroup(steps[i:j], nums[i:j], status)})
+			} else {
+				for k := i; k < j; k++ {
+					items = append(items, item{Step: makeStep(steps[k], nums[k], status)})
+				}
+			}
+			i = j
+			continue
+		}
+		j := i
+		for j < len(steps) && steps[j].perTarget() {
+			j++
+		}
+		// steps[i:j] is a segment of per-target steps.
+		var order []string
+		members := map[string][]int{}
+		for k := i; k < j; k++ {
+			sig := steps[k].signature()
+			if _, ok := members[sig]; !ok {
+				order = append(order, sig)
+			}
+			members[sig] = append(members[sig], k)
+		}
+		for _, sig := range order {
+			idx := members[sig]
+			if len(idx) == 1 {
+				items = append(items, item{Step: makeStep(steps[idx[0]], nums[idx[0]], status)})
+				continue
+			}
+			ss := make([]stepIn, len(idx))
+			ns := make([]string, len(idx))
+			for n, k := range idx {
+				ss[n], ns[n] = steps[k], nums[k]
+			}
+			items = append(items, item{Group: makeGroup(ss, ns, status)})
+		}
+		i = j
+	}
+	return items
+}
+
+func makeStep(s stepIn, num string, status func(string) statusView) *stepView {
+	var target []string
+	if s.Account != "" {
+		a := s.Account
+		if s.AccountName != "" {
+			a += " (" + s.AccountName + ")"
+		}
+		target = append(target, "account "+a)
+	}
+	if s.Region != "" {
+		target = append(target, "region "+s.Region)
+	}
+	if s.OU != "" {
+		target = append(target, "OU "+s.OU)
+	}
+	if s.Resource != "" {
+		target = append(target, s.Resource)
+	}
+	return &stepView{
+		Num: num, ID: s.ID, Kind: s.Kind, Title: s.Title, Why: s.Why, Target: strings.Join(target, ", "),
+		Guard: s.Guard, CLI: s.CLI, Expected: s.Expected, Rollback: s.Rollback, DependsOn: s.DependsOn,
+		Destructive: s.Destructive, Manual: s.Manual, Blocked: s.Blocked, Status: status(s.ID),
+	}
+}
+
+func makeGroup(ss []stepIn, nums []string, status func(string) statusView) *groupView {
+	first := ss[0]
+	var v vary
+	for _, s := range ss[1:] {
+		v.Account = v.Account || s.Account != first.Account
+		v.Region = v.Region || s.Region != first.Region
+		v.OU = v.OU || s.OU != first.OU
+		v.Resource = v.Resource || s.Resource != first.Resource
+	}
+	subs := first.subsFor(v)
+	g := &groupView{
+		First: nums[0], Last: nums[len(nums)-1], Kind: first.Kind,
+		Title: templ(first.Title, subs), Why: templ(first.Why, subs), Guard: templ(first.Guard, subs),
+		Expected: templ(first.Expected, subs), Rollback: templ(first.Rollback, subs),
+		Destructive: first.Destructive, Manual: first.Manual,
+		Cols: groupCols{Account: v.Account, Region: v.Region, OU: v.OU, Resource: v.Resource},
+	}
+	for _, s := range ss[1:] {
+		if templ(s.Title, s.subsFor(v)) != g.Title {
+			g.Cols.What = true
+			g.Title = commonTitle(ss, v)
+			break
+		}
+	}
+	for _, c := range first.CLI {
+		g.CLI = append(g.CLI, templ(c, subs))
+	}
+	used := strings.Join(append([]string{g.Title, g.Why, g.Guard, g.Expected, g.Rollback}, g.CLI...), "\n")
+	for _, ph := range []string{phAccount, phAccountName, phRegion, phOU, phResource} {
+		if strings.Contains(used, ph) {
+			g.Placeholder = append(g.Placeholder, ph)
+		}
+	}
+	// Dependencies every row has once templated are said once; the rest go in the row.
+	common := map[string]int{}
+	for _, s := range ss {
+		seen := map[string]bool{}
+		for _, d := range s.DependsOn {
+			t := templ(d, s.subsFor(v))
+			if !seen[t] {
+				seen[t] = true
+				common[t]++
+			}
+		}
+	}
+	for _, d := range first.DependsOn {
+		if t := templ(d, subs); common[t] == len(ss) {
+			g.DependsOn = append(g.DependsOn, t)
+			common[t] = -1 // listed once
+		}
+	}
+	isCommon := map[string]bool{}
+	for _, d := range g.DependsOn {
+		isCommon[d] = true
+	}
+	g.Counts = nil
+	var counts statusCounts
+	known := false
+	for n, s := range ss {
+		r := groupRow{Num: nums[n], ID: s.ID, Account: s.Account, AccountName: s.AccountName, Region: s.Region,
+			OU: s.OU, Resource: s.Resource, Blocked: s.Blocked, Status: status(s.ID)}
+		if g.Cols.What {
+			r.What = s.Title
+		}
+		var after []string
+		for _, d := range s.DependsOn {
+			if !isCommon[templ(d, s.subsFor(v))] {
+				after = append(after, d)
+			}
+		}
+		r.After = strings.Join(after, ", ")
+		g.Cols.After = g.Cols.After || r.After != ""
+		g.Cols.Blocked = g.Cols.Blocked || r.Blocked != ""
+		if r.Status.Known {
+			known = true
+			counts.add(r.Status.Status)
+		}
+		g.Rows = append(g.Rows, r)
+	}
+	if known {
+		g.Counts = &counts
+	}
+	return g
+}
+
+// statusOf turns the journal's view of a step into what the runbook prints.
+func statusOf(st *journal.State) func(string) statusView {
+	if st == nil {
+		return func(string) statusView { return statusView{} }
+	}
+	return func(id string) statusView {
+		s := st.Step(id)
+		v := statusView{Known: true, Status: s.Status}
+		switch s.Status {
+		case journal.Done:
+			v.Text = "done " + stamp(s.Updated)
+		case journal.Running:
+			v.Text = "running since " + stamp(s.Started)
+			if s.OperationID != "" {
+				v.Text += ", operation " + s.OperationID
+			}
+			if s.Attempts > 1 {
+				v.Text += fmt.Sprintf(", attempt %d", s.Attempts)
+			}
+		case journal.Failed:
+			v.Text = "failed " + stamp(s.Updated)
+			v.Error = redact(s.Error)
+		default:
+			v.Text = "not started"
+		}
+		return v
+	}
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+// commonTitle is the words every row's templated title starts with, for a group whose titles
+// differ (e.g. "Export SCP" for exports of differently named SCPs); each row then shows its own.
+func commonTitle(ss []stepIn, v vary) string {
+	words := strings.Fields(templ(ss[0].Title, ss[0].subsFor(v)))
+	n := len(words)
+	for _, s := range ss[1:] {
+		w := strings.Fields(templ(s.Title, s.subsFor(v)))
+		i := 0
+		for i < n && i < len(w) && w[i] == words[i] {
+			i++
+		}
+		n = i
+	}
+	if n == 0 {
+		return ss[0].Kind + " steps"
+	}
+	return strings.Join(words[:n], " ") + " …"
+}

@@ -1,0 +1,45 @@
+package runbook
+
+import (
+	"regexp"
+	"strings"
+)
+
+// A runbook is printed, mailed and filed with a change board: it must never carry credentials,
+// even if one slipped into a plan or a journal error message (an SDK error can quote a request).
+// Every text that reaches the page goes through redact.
+var secretPatterns = []struct {
+	// hint is a cheap test that the pattern can match (lower-cased text contains it); running
+	// the regular expressions on every string of a 5,000-account plan would take seconds.
+	hint string
+	re   *regexp.Regexp
+	repl string
+}{
+	// Access key IDs: AKIA (long-term) and ASIA (temporary), 20 characters
+	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids).
+	{"akia", regexp.MustCompile(`\b(AKIA)[A-Z0-9]{16}\b`), "${1}…REDACTED"},
+	{"asia", regexp.MustCompile(`\b(ASIA)[A-Z0-9]{16}\b`), "${1}…REDACTED"},
+	// key=value and key: value forms of secrets and session tokens, in CLI flags, env vars and errors.
+	{"", regexp.MustCompile(`(?i)((?:aws_)?secret_?access_?key|secret[-_]?key|session[-_]?token|x-amz-security-token|aws_session_token|password)(["']?\s*[:=]\s*["']?)[^\s"',}]+`), "${1}${2}REDACTED"},
+	// --secret-access-key VALUE style flags.
+	{"--", regexp.MustCompile(`(?i)(--(?:secret-access-key|session-token|password)[= ])\S+`), "${1}REDACTED"},
+	// SigV4 signatures quoted in errors.
+	{"signature=", regexp.MustCompile(`(Signature=)[0-9a-f]{64}`), "${1}REDACTED"},
+}
+
+func redact(s string) string {
+	if s == "" {
+		return s
+	}
+	lower := strings.ToLower(s)
+	if !strings.Contains(lower, "akia") && !strings.Contains(lower, "asia") && !strings.Contains(lower, "secret") &&
+		!strings.Contains(lower, "token") && !strings.Contains(lower, "password") && !strings.Contains(lower, "signature=") {
+		return s
+	}
+	for _, p := range secretPatterns {
+		if p.hint == "" || strings.Contains(lower, p.hint) {
+			s = p.re.ReplaceAllString(s, p.repl)
+		}
+	}
+	return s
+}
