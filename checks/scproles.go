@@ -63,7 +63,7 @@ func ctProbes(in Input) []probe {
 	}
 	removal := []string{"config:StopConfigurationRecorder", "config:DeleteConfigurationRecorder", "config:DeleteDeliveryChannel"}
 	ps := []probe{{
-		group: "ct-execution", purpose: "Control Tower's execution role (enrollment)", phase: PhaseEnrollment,
+		group: "ct-execution", purpose: "what AWSControlTowerExecution does at enrollment", phase: PhaseEnrollment,
 		role: fixedRole(RoleCTExecution),
 		actions: []string{
 			"config:PutConfigurationRecorder", "config:PutDeliveryChannel", "config:StartConfigurationRecorder",
@@ -72,7 +72,7 @@ func ctProbes(in Input) []probe {
 	}}
 	if in.Settings.ConfigRemoval == "direct" {
 		ps = append(ps, probe{
-			group: "config-removal-direct", purpose: "lz2ct removing AWS Config", phase: PhaseConfig,
+			group: "config-removal-direct", purpose: "removing ALZ's AWS Config directly", phase: PhaseConfig,
 			role: accessRole, actions: removal, applies: hasALZConfig,
 		})
 	} else {
@@ -88,7 +88,7 @@ func ctProbes(in Input) []probe {
 // roleCreationProbe: creating AWSControlTowerExecution in accounts that lack it, as the role lz2ct
 // can assume there.
 var roleCreationProbe = probe{
-	group: "execution-role-creation", purpose: "lz2ct creating AWSControlTowerExecution", phase: PhaseEnrollment,
+	group: "execution-role-creation", purpose: "creating the AWSControlTowerExecution role", phase: PhaseEnrollment,
 	role:    accessRole,
 	actions: []string{"iam:CreateRole", "iam:AttachRolePolicy"},
 	resource: func(partition, account string) string {
@@ -108,7 +108,8 @@ type scpHit struct {
 	sids     map[string]bool
 	notes    map[string]bool
 	attached map[string]bool
-	actions  map[string]bool
+	actions  map[string]bool // certainly denied / not allowed
+	maybe    map[string]bool // possibly denied (uncertain statements only)
 	accounts []*inventory.Account
 	seen     map[string]bool
 }
@@ -127,14 +128,18 @@ func evaluateProbes(in Input, probes []probe) []Finding {
 	hit := func(key string, p *probe) *scpHit {
 		h := hits[key]
 		if h == nil {
-			h = &scpHit{probe: p, sids: map[string]bool{}, notes: map[string]bool{}, attached: map[string]bool{}, actions: map[string]bool{}, seen: map[string]bool{}}
+			h = &scpHit{probe: p, sids: map[string]bool{}, notes: map[string]bool{}, attached: map[string]bool{}, actions: map[string]bool{}, maybe: map[string]bool{}, seen: map[string]bool{}}
 			hits[key] = h
 			order = append(order, key)
 		}
 		return h
 	}
-	add := func(h *scpHit, a *inventory.Account, action string) {
-		h.actions[action] = true
+	add := func(h *scpHit, a *inventory.Account, action string, certain bool) {
+		if certain {
+			h.actions[action] = true
+		} else {
+			h.maybe[action] = true
+		}
 		if !h.seen[a.ID] {
 			h.seen[a.ID] = true
 			h.accounts = append(h.accounts, a)
@@ -150,24 +155,24 @@ func evaluateProbes(in Input, probes []probe) []Finding {
 			if v.Note != "" {
 				h.notes[v.Note] = true
 			}
-			add(h, a, action)
+			add(h, a, action, v.Certain)
 		}
 		for _, id := range d.Unparsable {
 			h := hit(p.group+"|deny|"+id, p)
 			h.policyID = id
 			h.notes["the policy cannot be parsed: "+fmt.Sprint(ev.ParseError(id))] = true
-			add(h, a, action)
+			add(h, a, action, false)
 		}
 		for _, lvl := range d.NotAllowedAt {
 			h := hit(p.group+"|notallowed|"+lvl, p)
 			h.level, h.certain = lvl, true
-			add(h, a, action)
+			add(h, a, action, true)
 		}
 		for _, lvl := range d.MaybeAllowedAt {
 			h := hit(p.group+"|notallowed|"+lvl, p)
 			h.level = lvl
 			h.notes["only conditional or resource-scoped Allow statements cover it"] = true
-			add(h, a, action)
+			add(h, a, action, false)
 		}
 	}
 	// Accounts with the same parent and the same (account-independent) SCPs of their own get the
@@ -283,7 +288,11 @@ func (h *scpHit) finding(ix *inventory.Index, partition string) Finding {
 		sev = Warning
 	}
 	f := Finding{Severity: sev, Phase: p.phase}
+	for a := range h.actions {
+		delete(h.maybe, a) // certain somewhere beats maybe elsewhere
+	}
 	actions := strings.Join(keys(h.actions), ", ")
+	maybe := strings.Join(keys(h.maybe), ", ")
 	if h.policyID != "" {
 		pol := ix.Policy(h.policyID)
 		verb := "denies"
@@ -297,8 +306,14 @@ func (h *scpHit) finding(ix *inventory.Index, partition string) Finding {
 			f.Subjects = append(f.Subjects, targetSubject(ix, t))
 			where = append(where, t+" "+targetSubject(ix, t).Name)
 		}
-		f.Evidence = append(f.Evidence,
-			fmt.Sprintf("statement(s) %s %s %s to %s", quoteSids(keys(h.sids)), verb, actions, roleDesc))
+		switch {
+		case actions != "" && maybe != "":
+			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s deny %s and may deny %s to %s", quoteSids(keys(h.sids)), actions, maybe, roleDesc))
+		case actions != "":
+			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s deny %s to %s", quoteSids(keys(h.sids)), actions, roleDesc))
+		default:
+			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s may deny %s to %s", quoteSids(keys(h.sids)), maybe, roleDesc))
+		}
 		if len(where) > 0 {
 			f.Evidence = append(f.Evidence, "attached to "+strings.Join(where, "; ")+" (inherited by everything below)")
 		}
@@ -313,7 +328,7 @@ func (h *scpHit) finding(ix *inventory.Index, partition string) Finding {
 		f.Title = fmt.Sprintf("No SCP on %s allows what %s needs (%d accounts)", targetSubject(ix, h.level).Name, p.purpose, len(h.accounts))
 		f.Subjects = append(f.Subjects, targetSubject(ix, h.level))
 		f.Evidence = append(f.Evidence, fmt.Sprintf("none of the SCPs attached to %s (%s) allows %s: SCPs must allow an action at every level from the root to the account",
-			h.level, strings.Join(ix.PoliciesOn(h.level), ", "), actions))
+			h.level, strings.Join(ix.PoliciesOn(h.level), ", "), strings.Trim(actions+", "+maybe, ", ")))
 		f.Remediation = "Attach FullAWSAccess to " + h.level + " or add these actions to its allow-list SCP."
 		if !h.certain {
 			f.Severity = Warning
