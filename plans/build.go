@@ -1158,35 +1158,53 @@ func (b *builder) decommission() {
 	if alz == nil {
 		return
 	}
-	prev := b.lastOUReg
-	if prev == "" {
-		prev = b.deployStep
+	// Decommission starts after every registration, enrollment and shared-account step.
+	prev := []string{b.deployStep, b.lastOUReg}
+	for _, ph := range []int{4, 5} {
+		for _, st := range b.phases[ph] {
+			if st.Kind == KindEnroll || st.Kind == KindManual {
+				prev = append(prev, st.ID)
+			}
+		}
 	}
-	// Every decommission step waits for the previous one: the reference's order matters (the
-	// pipeline must not redeploy what later steps delete; stacks before the StackSets they use).
+	prev = uniqueSorted(prev)
+	// The groups run in the reference's order (the pipeline must not redeploy what later steps
+	// delete; products before the stacks they made, stacks before StackSets, ...). Within a group
+	// the steps act on independent resources and may run side by side; a verify step closes a
+	// group of several, and the next group waits for it.
+	var group []string
 	chain := func(st Step) {
-		st.DependsOn = uniqueSorted(append(st.DependsOn, prev))
+		st.DependsOn = uniqueSorted(append(st.DependsOn, prev...))
 		if st.Kind == "" {
 			st.Kind = KindDecommission
 		}
 		st.Destructive = st.Destructive || st.Kind == KindDecommission
-		prev = b.add(6, st)
-	}
-	// Decommission must come after every enrollment and shared-account step.
-	var after []string
-	for _, ph := range []int{4, 5} {
-		for _, st := range b.phases[ph] {
-			if st.Kind == KindEnroll || st.Kind == KindManual {
-				after = append(after, st.ID)
-			}
-		}
+		group = append(group, b.add(6, st))
 	}
 	reg := b.alzReg
 	for _, name := range b.s.Decommission.Steps {
+		group = nil
+		b.decommissionGroup(name, alz, reg, chain)
+		switch len(group) {
+		case 0:
+		case 1:
+			prev = group
+		default:
+			prev = []string{b.add(6, Step{ID: "decommission/" + name, Kind: KindVerify, DependsOn: group,
+				Title:    fmt.Sprintf("Confirm the %d %s steps are done", len(group), name),
+				Why:      "the next decommission step starts only when this group is complete",
+				Expected: "every step of the group succeeded"})}
+		}
+	}
+}
+
+// decommissionGroup adds the steps of one decommission step name through chain.
+func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, reg string, chain func(Step)) {
+	{
 		switch name {
 		case settings.DecomPipeline:
 			if p := alz.Pipeline; p != nil && len(p.Stages) > 1 {
-				chain(Step{ID: "decommission/pipeline-transition", Kind: KindDecommission, DependsOn: after,
+				chain(Step{ID: "decommission/pipeline-transition", Kind: KindDecommission,
 					Title:    "Disable the transition into " + p.Stages[1] + " of pipeline " + p.Name,
 					Why:      "stops a change in the ALZ source from redeploying what the next steps remove (reference, step 6)",
 					Target:   Target{Region: p.Region, Resource: p.Name},

@@ -95,6 +95,7 @@ const (
 	KindEnroll            = "enroll"              // enroll one account
 	KindManual            = "manual"              // a task for the operator (move tooling, copy logs)
 	KindDecommission      = "decommission"        // remove an ALZ resource
+	KindVerify            = "verify"              // confirm a group of steps is complete before the next starts
 )
 
 // Step is one action. Its ID is derived from what it acts on, so re-planning the same organization

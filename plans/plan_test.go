@@ -182,6 +182,35 @@ func checkInvariants(t *testing.T, snap *inventory.Snapshot, s settings.Settings
 		}
 	}
 
+	// Decommission starts only after every enrollment and registration: a decommission step with
+	// no decommission dependency must depend on all of them directly.
+	var mustPrecede []string
+	for _, ph := range p.Phases[4:6] {
+		for _, st := range ph.Steps {
+			if st.Kind == KindEnroll {
+				mustPrecede = append(mustPrecede, st.ID)
+			}
+		}
+	}
+	if regs := p.Phases[4].Steps; len(regs) > 0 {
+		for i := len(regs) - 1; i >= 0; i-- {
+			if regs[i].Kind == KindOURegister {
+				mustPrecede = append(mustPrecede, regs[i].ID)
+				break
+			}
+		}
+	}
+	for _, st := range p.Phases[6].Steps {
+		if slices.ContainsFunc(st.DependsOn, func(d string) bool { return strings.HasPrefix(d, "decommission/") }) {
+			continue
+		}
+		for _, m := range mustPrecede {
+			if !slices.Contains(st.DependsOn, m) {
+				t.Fatalf("decommission step %s does not wait for %s", st.ID, m)
+			}
+		}
+	}
+
 	// Determinism: the same input gives the same bytes.
 	a, _ := p.Encode()
 	again, err := Build(snap, s, checks.Report{Findings: p.Findings})
@@ -283,9 +312,18 @@ func TestBuildALZ1UsesDirectConfigRemovalAndClosesAccounts(t *testing.T) {
 	if closes != 2 {
 		t.Errorf("closeOldAccounts: %d close steps, want 2 (old Log Archive and Security)", closes)
 	}
-	last := p.Phases[6].Steps[len(p.Phases[6].Steps)-1]
-	if !strings.HasPrefix(last.ID, "decommission/close-account/") {
-		t.Errorf("accounts must be closed last, last step is %s", last.ID)
+	// Accounts are closed last: after every other decommission step, which they depend on.
+	var others []string
+	for _, st := range p.Phases[6].Steps {
+		if !strings.HasPrefix(st.ID, "decommission/close-account") {
+			others = append(others, st.ID)
+		}
+	}
+	lastOther := others[len(others)-1]
+	for _, st := range p.Phases[6].Steps {
+		if strings.HasPrefix(st.ID, "decommission/close-account/") && !slices.Contains(st.DependsOn, lastOther) {
+			t.Errorf("%s does not wait for the last other decommission step %s (%v)", st.ID, lastOther, st.DependsOn)
+		}
 	}
 }
 
