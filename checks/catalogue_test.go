@@ -2,6 +2,7 @@ package checks
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -302,7 +303,7 @@ func activeLZ() *inventory.LandingZone {
 }
 
 func fmtID(n int) string {
-	s := strings.Repeat("0", 12) + itoa(n)
+	s := strings.Repeat("0", 12) + strconv.Itoa(n)
 	return s[len(s)-12:]
 }
 

@@ -200,9 +200,5 @@ func listSome(items []string, max int) string {
 	if len(items) <= max {
 		return strings.Join(items, ", ")
 	}
-	return strings.Join(items[:max], ", ") + ", … (" + itoa(len(items)-max) + " more)"
-}
-
-func itoa(n int) string {
-	return strconv.Itoa(n)
+	return strings.Join(items[:max], ", ") + ", … (" + strconv.Itoa(len(items)-max) + " more)"
 }
