@@ -57,7 +57,7 @@ func init() {
 		Severity: Blocker, Phase: PhaseEnrollment,
 		Reads:  "accounts[].parentId",
 		Why:    "Control Tower enrolls accounts into registered OUs (the Account Factory needs a managed OU); an account at the organization root cannot be enrolled where it is.",
-		Source: "https://docs.aws.amazon.com/controltower/latest/userguide/enroll-account.html",
+		Source: srcEnrollPrereq,
 		Run: func(in Input) []Finding {
 			sc, ix := in.scope(), in.index()
 			var out []Finding
