@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -65,8 +67,8 @@ type Options struct {
 	// MaxBackoff caps the wait between attempts; 0 = DefaultMaxBackoff. Tests against the simulator
 	// use a few milliseconds.
 	MaxBackoff time.Duration
-	// RatePerSecond limits each API per account and region on the client; 0 = DefaultRatePerSecond,
-	// negative = no limit.
+	// RatePerSecond limits each API per account and region on the client; 0 = the defaults
+	// (Operation.Rate, else DefaultRatePerSecond), negative = no limit.
 	RatePerSecond float64
 	// Static, when set, replaces the credential chain (tests, the demo).
 	Static *aws.Credentials
@@ -81,8 +83,9 @@ type Clients struct {
 	opts Options
 	// base is the caller's configuration without rate limiters; every account's configuration
 	// starts from it and gets limiters of its own.
-	base aws.Config
-	mgmt aws.Config
+	base  aws.Config
+	mgmt  aws.Config
+	conns *connTracker
 
 	identityOnce sync.Once
 	identity     Identity
@@ -115,9 +118,6 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = DefaultMaxBackoff
 	}
-	if opts.RatePerSecond == 0 {
-		opts.RatePerSecond = DefaultRatePerSecond
-	}
 	if len(opts.RoleNames) == 0 {
 		opts.RoleNames = DefaultRoleNames
 	}
@@ -125,7 +125,16 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 		opts.SessionName = SessionName
 	}
 	maxAttempts, maxBackoff := opts.MaxAttempts, opts.MaxBackoff
+	// The SDK keeps 10 idle connections per host; discovery runs dozens of calls at once against
+	// each service endpoint, so a larger idle pool avoids a new TCP/TLS connection per call.
+	conns := newConnTracker()
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+		tr.MaxIdleConns = 1024
+		tr.MaxIdleConnsPerHost = 256
+		tr.DialContext = conns.DialContext
+	})
 	lo := []func(*config.LoadOptions) error{
+		config.WithHTTPClient(httpClient),
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = maxAttempts
@@ -164,8 +173,13 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 	}
 	mgmt := cfg.Copy()
 	newLimiters(opts.RatePerSecond).install(&mgmt)
-	return &Clients{opts: opts, base: cfg, mgmt: mgmt, accounts: map[string]*accountConfig{}}, nil
+	return &Clients{opts: opts, base: cfg, mgmt: mgmt, conns: conns, accounts: map[string]*accountConfig{}}, nil
 }
+
+// Close drops the connections of the client set (idle keep-alive connections would otherwise keep
+// a local server such as the simulator waiting on shutdown). Call it when no call is in flight; the
+// clients stay usable and reconnect when needed.
+func (c *Clients) Close() { c.conns.closeAll() }
 
 // Options returns the options in force (defaults filled in).
 func (c *Clients) Options() Options { return c.opts }

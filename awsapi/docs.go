@@ -13,20 +13,25 @@ func OperationsMarkdown() string {
 	b.WriteString("Generated from `awsapi/operations.go` by `go test ./awsapi -update`; do not edit by hand.\n")
 	b.WriteString("`lz2ct iam-policy [--read-only]` prints the least-privilege IAM policy derived from the same table.\n\n")
 	b.WriteString("Every call goes through the SDK's standard retryer (default 10 attempts, backoff capped at 20 s, no\n")
-	b.WriteString("client-wide retry quota) and a client-side token bucket per API, account and region (default 25 calls/s).\n")
+	b.WriteString("client-wide retry quota) and a client-side token bucket per API, account and region (the rate column;\n")
+	b.WriteString("`--rate` sets one rate for every API).\n")
 	b.WriteString("Throttling and 5xx answers are retried; a call that still fails becomes a `problem` in the snapshot unless\n")
 	b.WriteString("the table says it is fatal. Member-account calls use the first role that can be assumed, in order:\n")
 	b.WriteString("`" + strings.Join(DefaultRoleNames, "`, `") + "`.\n\n")
-	b.WriteString("| service | operation | protocol | read/mutating | as | IAM action | used by |\n")
-	b.WriteString("|---|---|---|---|---|---|---|\n")
+	b.WriteString("| service | operation | protocol | read/mutating | as | IAM action | client rate/s | used by |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|\n")
 	ops := Operations()
 	for _, op := range ops {
 		kind := "read"
 		if op.Mutating {
 			kind = "**mutating**"
 		}
-		fmt.Fprintf(&b, "| %s | [%s](%s) | %s | %s | %s | `%s` | %s |\n", op.Service, op.Operation, op.Doc,
-			op.Protocol, kind, op.As, op.IAMAction, strings.Join(op.UsedBy, ", "))
+		rate := op.Rate
+		if rate == 0 {
+			rate = DefaultRatePerSecond
+		}
+		fmt.Fprintf(&b, "| %s | [%s](%s) | %s | %s | %s | `%s` | %g | %s |\n", op.Service, op.Operation, op.Doc,
+			op.Protocol, kind, op.As, op.IAMAction, rate, strings.Join(op.UsedBy, ", "))
 	}
 	b.WriteString("\n## Errors and idempotency, per operation\n")
 	for _, op := range ops {

@@ -31,6 +31,8 @@ type Operation struct {
 	UsedBy []string
 	// Doc is the AWS API reference page.
 	Doc string
+	// Rate is the default client-side limit in calls/s per account and region; 0 = DefaultRatePerSecond.
+	Rate float64
 }
 
 // ErrorRule is how lz2ct handles one error code of an operation.
@@ -66,7 +68,11 @@ var operations = []Operation{
 		},
 		Idempotency: "creates a session, changes nothing: safe to repeat; credentials are cached per account and refreshed before expiry",
 		UsedBy:      []string{"discover"},
-		Doc:         "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html"},
+		Doc:         "https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html",
+		// One or more calls per member account, all from the management account: a low limit here
+		// would bound the whole discovery. AWS's guidance is to back off and cache credentials
+		// (https://repost.aws/knowledge-center/iam-sts-throttling-error), which lz2ct does.
+		Rate: 100},
 	{Service: "ec2", Operation: "DescribeRegions", Protocol: "EC2 query", As: "management", IAMAction: "ec2:DescribeRegions",
 		Errors:      []ErrorRule{{"UnauthorizedOperation", "problem (organization-wide); discovery falls back to the --region region only"}},
 		Idempotency: readSafe, UsedBy: []string{"discover"},

@@ -1,0 +1,262 @@
+// Package discover reads an AWS organization into an inventory.Snapshot, read-only, through the
+// aws-sdk-go-v2 clients of awsapi. Which operation fills which field, and the invariants that make a
+// snapshot served by the simulator come back equal, are fixed by docs/discovery.md.
+//
+// Work runs in bounded pools (sourcegraph/conc): the organization walk fans out per parent, then the
+// organization-wide reads and one task per account share one pool of Options.Concurrency workers.
+// Inside an account, regions are read one after another, so Concurrency is also the number of AWS
+// calls in flight: wall time is about calls × latency / Concurrency.
+package discover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/sourcegraph/conc/pool"
+
+	"github.com/lz2ct/lz2ct/awsapi"
+	"github.com/lz2ct/lz2ct/inventory"
+)
+
+// ErrFatal marks errors that stop discovery: the caller's identity, the organization itself, or the
+// OU/account walk could not be read. Callers exit with code 2.
+var ErrFatal = errors.New("cannot read the organization")
+
+// DefaultConcurrency is the number of workers (and so of AWS calls in flight) when Options leaves it 0.
+const DefaultConcurrency = 32
+
+// Options tune a discovery.
+type Options struct {
+	// Regions overrides the enabled regions from ec2:DescribeRegions.
+	Regions []string
+	// Concurrency is the number of workers; 0 = DefaultConcurrency.
+	Concurrency int
+	// Progress, when set, is called (never concurrently) as discovery advances.
+	Progress func(Progress)
+}
+
+// Progress is a snapshot of how far discovery is.
+type Progress struct {
+	// Stage is "identity", "organization", "accounts" or "done".
+	Stage         string
+	AccountsDone  int
+	AccountsTotal int
+	// Calls counts API operations issued (pages included, retries not).
+	Calls    int
+	Problems int
+}
+
+// run is one discovery in progress.
+type run struct {
+	c    *awsapi.Clients
+	opts Options
+	id   awsapi.Identity
+	mgmt aws.Config
+	snap *inventory.Snapshot
+
+	calls atomic.Int64
+
+	mu       sync.Mutex // guards snap.Problems, problemKeys and the ALZ/org-wide fields written by tasks
+	problems map[string]bool
+
+	progressMu   sync.Mutex
+	stage        string
+	accountsDone int
+}
+
+// Run discovers the organization the credentials of c belong to.
+func Run(ctx context.Context, c *awsapi.Clients, opts Options) (*inventory.Snapshot, error) {
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	r := &run{c: c, opts: opts, problems: map[string]bool{}}
+	r.mgmt = r.counted(c.Management())
+	r.snap = &inventory.Snapshot{
+		SchemaVersion: inventory.SchemaVersion,
+		CapturedAt:    time.Now().UTC().Truncate(time.Second),
+		Source:        "discover",
+	}
+	r.report("identity")
+	id, err := c.CallerIdentity(ctx)
+	r.calls.Add(1)
+	if err != nil {
+		return nil, r.fatal("sts:GetCallerIdentity (who are these credentials?)", err)
+	}
+	r.id = id
+	r.snap.Partition = id.Partition
+
+	r.report("organization")
+	if err := r.organization(ctx); err != nil {
+		return nil, err
+	}
+	r.regions(ctx)
+	if err := r.walk(ctx); err != nil {
+		return nil, err
+	}
+
+	r.report("accounts")
+	p := pool.New().WithMaxGoroutines(opts.Concurrency)
+	orgTasks := []func(context.Context){r.accountQuota, r.policies, r.trustedServices, r.delegatedAdmins,
+		r.identityCenter, r.controlTower, r.alz}
+	for _, t := range orgTasks {
+		p.Go(func() { t(ctx) })
+	}
+	for i := range r.snap.Accounts {
+		a := &r.snap.Accounts[i]
+		p.Go(func() {
+			r.account(ctx, a)
+			r.accountDone()
+		})
+	}
+	p.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("discovery interrupted: %w", err)
+	}
+	r.finishALZ()
+	fillEmptySlices(reflect.ValueOf(r.snap).Elem())
+	r.snap.Sort()
+	r.report("done")
+	return r.snap, nil
+}
+
+// fatal wraps err as a fatal discovery error naming the call, the credentials and the endpoint.
+func (r *run) fatal(what string, err error) error {
+	who := "the default credential chain"
+	if p := r.c.Options().Profile; p != "" {
+		who = fmt.Sprintf("profile %q", p)
+	}
+	if r.id.Arn != "" {
+		who += " (" + r.id.Arn + ")"
+	}
+	hint := "check the credentials (aws sts get-caller-identity), the region and the endpoint"
+	code, _ := awsapi.ErrorCode(err)
+	switch {
+	case strings.Contains(code, "AccessDenied"):
+		hint = "run lz2ct with credentials of the organization's management account, allowed the actions of `lz2ct iam-policy --read-only`"
+	case code == "AWSOrganizationsNotInUseException":
+		hint = "these credentials belong to an account that is not in an organization: use the management account's"
+	case strings.Contains(code, "ExpiredToken"), strings.Contains(code, "InvalidClientTokenId"):
+		hint = "refresh the credentials (for SSO profiles: aws sso login)"
+	case code == "":
+		hint = "is the endpoint reachable? check --endpoint-url, the network and the credentials"
+	}
+	return fmt.Errorf("%w: %s failed with %s at %s: %v\n  what to do: %s", ErrFatal, what, who, r.c.Endpoint(), err, hint)
+}
+
+// problem records a failed call. The service and operation come from the SDK's OperationError;
+// scope is the account and region the call was about. One problem per scope and operation.
+func (r *run) problem(accountID, region string, err error) {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return
+	}
+	svc, op := "", ""
+	var oe *smithy.OperationError
+	if errors.As(err, &oe) {
+		svc, op = awsapi.ServiceName(oe.ServiceID), oe.OperationName
+	}
+	code, msg := awsapi.ErrorCode(err)
+	r.addProblem(inventory.Problem{AccountID: accountID, Region: region, Service: svc, Operation: op, Code: code, Message: msg})
+}
+
+func (r *run) addProblem(p inventory.Problem) {
+	key := strings.Join([]string{p.AccountID, p.Region, p.Service, p.Operation}, "\x00")
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.problems[key] {
+		return
+	}
+	r.problems[key] = true
+	r.snap.Problems = append(r.snap.Problems, p)
+}
+
+// counted returns cfg with a middleware that counts every operation issued (for progress).
+func (r *run) counted(cfg aws.Config) aws.Config {
+	c := cfg.Copy()
+	mw := middleware.InitializeMiddlewareFunc("lz2ct.CountCalls",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			r.calls.Add(1)
+			return next.HandleInitialize(ctx, in)
+		})
+	c.APIOptions = append(c.APIOptions[:len(c.APIOptions):len(c.APIOptions)], func(s *middleware.Stack) error {
+		return s.Initialize.Add(mw, middleware.Before)
+	})
+	return c
+}
+
+func (r *run) accountDone() {
+	r.progressMu.Lock()
+	r.accountsDone++
+	r.progressMu.Unlock()
+	r.report("")
+}
+
+// report calls the progress callback; stage "" keeps the current stage.
+func (r *run) report(stage string) {
+	if r.opts.Progress == nil {
+		return
+	}
+	r.mu.Lock()
+	problems := len(r.snap.Problems)
+	r.mu.Unlock()
+	r.progressMu.Lock()
+	defer r.progressMu.Unlock()
+	if stage != "" {
+		r.stage = stage
+	}
+	r.opts.Progress(Progress{Stage: r.stage, AccountsDone: r.accountsDone, AccountsTotal: len(r.snap.Accounts),
+		Calls: int(r.calls.Load()), Problems: problems})
+}
+
+// fillEmptySlices turns nil slices into empty ones in every field without omitempty, so that the
+// snapshot encodes "[]" as the generator and the simulator do, whatever AWS returned.
+func fillEmptySlices(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			fillEmptySlices(v.Elem())
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			fillEmptySlices(v.Index(i))
+		}
+	case reflect.Struct:
+		if v.Type() == reflect.TypeOf(time.Time{}) {
+			return
+		}
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := v.Field(i)
+			if !t.Field(i).IsExported() {
+				continue
+			}
+			if f.Kind() == reflect.Slice && f.IsNil() && !strings.Contains(t.Field(i).Tag.Get("json"), "omitempty") {
+				f.Set(reflect.MakeSlice(f.Type(), 0, 0))
+			}
+			fillEmptySlices(f)
+		}
+	}
+}
+
+// sortedUnique returns the sorted distinct values of s.
+func sortedUnique(s []string) []string {
+	seen := map[string]bool{}
+	out := []string{}
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
