@@ -155,4 +155,3 @@ func isCode(err error, code string) bool {
 	c, _ := awsapi.ErrorCode(err)
 	return c == code
 }
-
