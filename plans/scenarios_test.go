@@ -374,3 +374,53 @@ func TestDecommissionRetainsStacksOfAccountsLeftAlone(t *testing.T) {
 		t.Errorf("EnableConfig deletion repeats the waves or deletes the excluded account's Config:\n%s", strings.Join(ec.CLI, "\n"))
 	}
 }
+
+func TestOrganizationWithoutALZ(t *testing.T) {
+	o := newTiny()
+	a := o.ou("r-ab12", "A")
+	ids := o.accounts(a, 2)
+	o.s.ALZ = nil
+	p := o.plan(t, func(s *settings.Settings) { s.HomeRegion = "eu-west-1" })
+	if len(p.Phases[6].Steps) != 0 || len(p.Phases[5].Steps) != 0 {
+		t.Errorf("no ALZ, yet decommission/shared steps: %d/%d", len(p.Phases[6].Steps), len(p.Phases[5].Steps))
+	}
+	if d := disposition(p, ids[0]); d.How != HowOURegistration {
+		t.Errorf("account %+v", d)
+	}
+	// Without the StackSet, Config is removed directly even on the stackset route.
+	if p.Step("config.remove/"+ids[0]+"/eu-west-1") == nil {
+		t.Error("no direct Config removal without ALZ's StackSet")
+	}
+}
+
+func FuzzDecodePlan(f *testing.F) {
+	snap, s := loadOrg(f, "alz1-legacy")
+	p, err := Build(snap, s, checks.Report{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	seed, _ := p.Encode()
+	f.Add(seed)
+	f.Add([]byte(`{"version":1,"phases":[{"steps":[{"id":"x","dependsOn":["y"]}]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Decode(data)
+		if err != nil {
+			return
+		}
+		// Whatever decodes re-encodes to something that decodes to the same plan.
+		out, err := p.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		q, err := Decode(out)
+		if err != nil {
+			t.Fatalf("re-decode: %v", err)
+		}
+		again, _ := q.Encode()
+		if string(again) != string(out) {
+			t.Fatal("encode/decode is not stable")
+		}
+		_ = p.ExecutionOrder()
+		_ = p.Step("x")
+	})
+}
