@@ -3,6 +3,7 @@ package plans
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -542,12 +543,39 @@ func (b *builder) deploy() {
 		Title:  "Deploy the landing zone " + LandingZoneVersion + " in " + b.home,
 		Why:    "Control Tower must run before OUs can be registered; home region = the IAM Identity Center region when Identity Center exists",
 		Target: Target{Region: b.home},
-		CLI: []string{"aws controltower create-landing-zone --landing-zone-version " + LandingZoneVersion + " --manifest file://landing-zone-manifest.json --region " + b.home,
+		CLI: []string{"cat > landing-zone-manifest.json <<'EOF'\n" + b.manifest() + "\nEOF",
+			"aws controltower create-landing-zone --landing-zone-version " + LandingZoneVersion + " --manifest file://landing-zone-manifest.json --region " + b.home,
 			"aws controltower get-landing-zone-operation --operation-identifier <id> --region " + b.home},
 		Guard:           "no landing zone exists yet (aws controltower list-landing-zones is empty); Control Tower's pre-launch checks pass",
 		Expected:        fmt.Sprintf("operation SUCCEEDED; landing zone ACTIVE; %s; Security OU %q and Sandbox OU %q", manifest, b.securityOUName(), b.sandboxOUName()),
 		Rollback:        "aws controltower delete-landing-zone --landing-zone-identifier <arn> (decommissions Control Tower)",
 		EstimateSeconds: 30 * 60})
+}
+
+// manifest is the landing zone 3.x manifest (AWS Control Tower user guide, lz-api-launch): governed
+// regions, the Security and Sandbox OUs, centralized logging into the new Log Archive account,
+// security roles in the new Audit account, IAM Identity Center access management. The two
+// account IDs exist only after the deploy/account steps, hence the placeholders.
+func (b *builder) manifest() string {
+	m := map[string]any{
+		"governedRegions": b.s.GovernedRegions,
+		"organizationStructure": map[string]any{
+			"security": map[string]string{"name": b.securityOUName()},
+			"sandbox":  map[string]string{"name": b.sandboxOUName()},
+		},
+		"centralizedLogging": map[string]any{
+			"accountId": "<account ID from deploy/account/log-archive>",
+			"configurations": map[string]any{
+				"loggingBucket":       map[string]int{"retentionDays": 365},
+				"accessLoggingBucket": map[string]int{"retentionDays": 3650},
+			},
+			"enabled": true,
+		},
+		"securityRoles":    map[string]string{"accountId": "<account ID from deploy/account/audit>"},
+		"accessManagement": map[string]bool{"enabled": true},
+	}
+	out, _ := json.MarshalIndent(m, "", "  ") // maps marshal with sorted keys: deterministic
+	return string(out)
 }
 
 // ---- phases 2–4: waves ----
