@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -94,7 +95,7 @@ type ALZSummary struct {
 	Version             string   `json:"version"`
 	HomeRegion          string   `json:"homeRegion"`
 	ManifestRegions     []string `json:"manifestRegions,omitempty"`
-	CoreOU              string   `json:"coreOu,omitempty"`
+	CoreOUID            string   `json:"coreOuId,omitempty"`
 	StackSets           int      `json:"stackSets"`
 	StackInstances      int      `json:"stackInstances"`
 	ProvisionedProducts int      `json:"provisionedProducts"`
@@ -145,7 +146,7 @@ func SummarizeSnapshot(file string, s *inventory.Snapshot) SnapshotSummary {
 		a := &ALZSummary{Version: z.Version, HomeRegion: z.HomeRegion, ManifestRegions: z.ManifestRegions,
 			StackSets: len(z.StackSets), ProvisionedProducts: len(z.ProvisionedProducts)}
 		if z.CoreOUID != "" {
-			a.CoreOU = ix.Path(z.CoreOUID) + " (" + z.CoreOUID + ")"
+			a.CoreOUID = z.CoreOUID
 		}
 		for _, ss := range z.StackSets {
 			a.StackInstances += len(ss.Instances)
@@ -217,10 +218,13 @@ func writeSummaryJSON(w io.Writer, v any) error {
 func printSnapshotSummary(out io.Writer, s SnapshotSummary) error {
 	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	row := func(k, format string, a ...any) { fmt.Fprintf(w, "%s\t%s\n", k, fmt.Sprintf(format, a...)) }
-	row("Snapshot", "%s: valid (schema %d, %s, captured %s)", s.File, s.SchemaVersion, s.Source, s.CapturedAt.Format(time.RFC3339))
+	// Lines stay within 80 columns for the usual IDs and names: the summary fits one 80x24 screen.
+	row("Snapshot", "%s: valid", s.File)
+	row("", "schema %d, %s, captured %s", s.SchemaVersion, s.Source, s.CapturedAt.Format(time.RFC3339))
 	o := s.Organization
-	row("Organization", "%s, management account %s <%s>, feature set %s", o.ID, o.ManagementAccountID, o.ManagementAccountEmail, o.FeatureSet)
-	row("Regions", "%d: %s", len(s.Regions), strings.Join(s.Regions, ", "))
+	row("Organization", "%s (feature set %s)", o.ID, o.FeatureSet)
+	row("Management", "%s <%s>", o.ManagementAccountID, o.ManagementAccountEmail)
+	row("Regions", "%d: %s", len(s.Regions), shortRegionList(s.Regions))
 	row("OUs", "%d, deepest at level %d", s.OUs, s.MaxOUDepth)
 	var status []string
 	for _, st := range []string{inventory.AccountActive, inventory.AccountSuspended, inventory.AccountPendingClosure} {
@@ -235,8 +239,17 @@ func printSnapshotSummary(out io.Writer, s SnapshotSummary) error {
 		if v == "" {
 			v = "version unknown"
 		}
-		row("ALZ", "%s, home region %s, manifest regions %s", v, z.HomeRegion, strings.Join(z.ManifestRegions, ", "))
-		row("", "core OU %s; %d StackSets (%d instances), %d provisioned products", noneIfEmpty(z.CoreOU), z.StackSets, z.StackInstances, z.ProvisionedProducts)
+		core := "no core OU"
+		if z.CoreOUID != "" {
+			core = "core OU " + z.CoreOUID
+		}
+		row("ALZ", "%s, home region %s, %s", v, z.HomeRegion, core)
+		manifest := shortRegionList(z.ManifestRegions)
+		if slices.Equal(z.ManifestRegions, s.Regions) {
+			manifest = fmt.Sprintf("all %d snapshot regions", len(s.Regions))
+		}
+		row("", "manifest regions: %s", manifest)
+		row("", "%d StackSets (%d instances), %d provisioned products", z.StackSets, z.StackInstances, z.ProvisionedProducts)
 	} else {
 		row("ALZ", "not found")
 	}
@@ -262,6 +275,15 @@ func printSnapshotSummary(out io.Writer, s SnapshotSummary) error {
 		row("", "... and %d more (see $.problems)", s.Problems-len(s.FirstProblems))
 	}
 	return w.Flush()
+}
+
+// shortRegionList keeps a region list on one 80-column line; --json has the whole list.
+func shortRegionList(rs []string) string {
+	const show = 3
+	if len(rs) <= show+1 {
+		return strings.Join(rs, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(rs[:show], ", "), len(rs)-show)
 }
 
 func noneIfEmpty(s string) string {
