@@ -40,9 +40,14 @@ func TestSnapshotValidateSummary(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", want, out)
 		}
 	}
-	// One screen: at most 24 lines.
+	// One screen: at most 24 lines of at most 80 columns.
 	if n := strings.Count(out, "\n"); n > 24 {
 		t.Errorf("summary has %d lines, want at most 24", n)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if len([]rune(line)) > 80 {
+			t.Errorf("line wider than 80 columns: %q", line)
+		}
 	}
 }
 
