@@ -55,6 +55,7 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 	d.Totals = totals(p)
 
 	waveName := waveNames(p)
+	routes := waveRoutes(p, num)
 	var all statusCounts
 	for _, ph := range p.Phases {
 		pv := phaseView{Number: ph.Number, ID: ph.ID, Name: r(ph.Name), Summary: r(ph.Summary), Steps: len(ph.Steps)}
@@ -82,7 +83,7 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 				j++
 			}
 			if w := ph.Steps[i].Wave; w > 0 {
-				pv.Items = append(pv.Items, item{Wave: &waveView{Number: w, Name: r(waveName(w)), Steps: j - i}})
+				pv.Items = append(pv.Items, item{Wave: &waveView{Number: w, Name: r(waveName(w)), Steps: j - i, Route: routes[w]}})
 			}
 			in := make([]stepIn, 0, j-i)
 			ns := make([]string, 0, j-i)
@@ -133,6 +134,43 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 const interleaveNote = "Phases 2, 3 and 4 run interleaved, wave by wave: for each wave, its SCP detaches (phase 2), " +
 	"then its AWS Config removal (phase 3), then its OU registration or enrollment (phase 4), so no account " +
 	"is left unrecorded for long. The step numbers give that order."
+
+// waveRoutes says, per wave that spans several phases, which step numbers it runs in which phase.
+func waveRoutes(p *plans.Plan, num map[string]string) map[int]string {
+	type ref struct{ n, phase int }
+	byWave := map[int][]ref{}
+	for _, ph := range p.Phases {
+		for _, s := range ph.Steps {
+			if s.Wave > 0 {
+				n, _ := strconv.Atoi(num[s.ID])
+				byWave[s.Wave] = append(byWave[s.Wave], ref{n, ph.Number})
+			}
+		}
+	}
+	out := map[int]string{}
+	for w, refs := range byWave {
+		sort.Slice(refs, func(i, j int) bool { return refs[i].n < refs[j].n })
+		var parts []string
+		phases := map[int]bool{}
+		for i := 0; i < len(refs); {
+			j := i + 1
+			for j < len(refs) && refs[j].phase == refs[i].phase && refs[j].n == refs[j-1].n+1 {
+				j++
+			}
+			span := strconv.Itoa(refs[i].n)
+			if j-i > 1 {
+				span += "–" + strconv.Itoa(refs[j-1].n)
+			}
+			parts = append(parts, fmt.Sprintf("%s (phase %d)", span, refs[i].phase))
+			phases[refs[i].phase] = true
+			i = j
+		}
+		if len(phases) > 1 {
+			out[w] = strings.Join(parts, ", ")
+		}
+	}
+	return out
+}
 
 func stepInOf(s plans.Step, names map[string]string) stepIn {
 	r := redact

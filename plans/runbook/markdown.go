@@ -148,24 +148,35 @@ func (m *mdWriter) findings(f findingsView) {
 		m.ln()
 		return
 	}
-	m.ln("| Severity | Check | Finding | Phase | About | Remediation |")
-	m.ln("|---|---|---|---|---|---|")
+	m.ln("| Severity | Check | Finding | Phase |")
+	m.ln("|---|---|---|---|")
 	for _, r := range f.Rows {
 		sev := r.Severity
 		if r.FixedByPlan {
 			sev += " (fixed by plan)"
 		}
-		find := mdCell(r.Title)
-		for _, e := range r.Evidence {
-			find += "<br>– " + mdCell(e)
-		}
-		rem := mdCell(r.Remediation)
-		if r.Source != "" {
-			rem += "<br>Source: " + mdCell(r.Source)
-		}
-		m.ln("| ", mdCell(sev), " | ", mdCode(r.Check), " | ", find, " | ", mdCell(r.Phase), " | ", mdCell(r.Subjects), " | ", rem, " |")
+		m.ln("| ", mdCell(sev), " | ", mdCode(r.Check), " | ", mdCell(r.Title), " | ", mdCell(r.Phase), " |")
 	}
 	m.ln()
+	for _, r := range f.Rows {
+		m.ln("#### ", mdText(strings.ToUpper(r.Severity)), ": ", mdText(r.Title))
+		m.ln()
+		line := mdCode(r.Check) + ", phase " + mdText(r.Phase)
+		if r.FixedByPlan {
+			line += ", fixed by plan"
+		}
+		m.ln(line)
+		m.ln()
+		for _, e := range r.Evidence {
+			m.ln("- ", mdText(e))
+		}
+		if len(r.Evidence) > 0 {
+			m.ln()
+		}
+		m.field("About", mdText(r.Subjects))
+		m.field("Remedy", mdText(r.Remediation))
+		m.field("Source", mdLink(r.Source))
+	}
 }
 
 func (m *mdWriter) phase(ph *phaseView) {
@@ -197,6 +208,10 @@ func (m *mdWriter) phase(ph *phaseView) {
 		case it.Wave != nil:
 			m.ln("### Wave ", strconv.Itoa(it.Wave.Number), ": ", mdText(it.Wave.Name))
 			m.ln()
+			if it.Wave.Route != "" {
+				m.ln("*This wave's steps in order: ", mdText(it.Wave.Route), ".*")
+				m.ln()
+			}
 		case it.Step != nil:
 			m.step(it.Step)
 		default:
@@ -448,6 +463,14 @@ func mdCode(s string) string {
 		s = " " + s + " "
 	}
 	return fence + s + fence
+}
+
+// mdLink writes a URL as an autolink when it is a plain http(s) URL, else as text.
+func mdLink(u string) string {
+	if (strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")) && !strings.ContainsAny(u, " <>\t\n") {
+		return "<" + u + ">"
+	}
+	return mdText(u)
 }
 
 func codeList(ids []string) string {

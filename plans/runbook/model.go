@@ -116,6 +116,9 @@ type waveView struct {
 	Number int
 	Name   string
 	Steps  int
+	// Route lists the wave's steps across phases 2-4 in execution order, e.g.
+	// "27 (phase 2), 28 (phase 3), 29–30 (phase 4)", so an operator knows where to turn next.
+	Route string
 }
 
 // statusView is a step's standing in the run; Known is false without a state folder.
@@ -480,6 +483,27 @@ func makeGroup(ss []stepIn, nums []string, status func(string) statusView) *grou
 	}
 	if known {
 		g.Counts = &counts
+	}
+	// A column that only repeats what every row's step ID already says is left out.
+	inIDs := func(val func(groupRow) string) bool {
+		for _, r := range g.Rows {
+			if v := val(r); v != "" && !strings.Contains(r.ID, v) {
+				return false
+			}
+		}
+		return true
+	}
+	if g.Cols.Resource && inIDs(func(r groupRow) string { return r.Resource }) {
+		g.Cols.Resource = false
+	}
+	if g.Cols.OU && inIDs(func(r groupRow) string { return r.OU }) {
+		g.Cols.OU = false
+	}
+	if g.Cols.Region && inIDs(func(r groupRow) string { return r.Region }) {
+		g.Cols.Region = false
+	}
+	if g.Cols.Account && inIDs(func(r groupRow) string { return r.Account + r.AccountName }) {
+		g.Cols.Account = false
 	}
 	return g
 }
