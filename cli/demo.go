@@ -103,18 +103,10 @@ func walkDemo(ctx context.Context, w io.Writer, b tui.Backend, stateDir string, 
 			fmt.Fprintf(w, "    %s: %d/%d accounts, %d calls, %d problems\n", p.Stage, p.AccountsDone, p.AccountsTotal, p.Calls, p.Problems)
 		}
 	})
-	var data []byte
-	switch {
-	case errors.Is(err, tui.ErrNotAvailable):
-		// Discovery is not built into this lz2ct yet: use the organization the simulator serves.
-		fmt.Fprintf(w, "    %v; using the built-in snapshot the simulator serves\n", err)
-		snap, err = demodata.Snapshot()
-		if err != nil {
-			return err
-		}
-	case err != nil:
+	if err != nil {
 		return fmt.Errorf("demo: discovery: %w", err)
 	}
+	var data []byte
 	if data, err = inventory.Encode(snap); err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func TestJourneyGoldens(t *testing.T) {
 
 			// The cursor starts on the first finding (the deploy blocker): open it.
 			d.keys("enter")
-			d.must("Trusted access is enabled", "Remediation", "disable-aws-service-access", "Fixed by the plan", "No — you resolve it")
+			d.must("Trusted access is enabled", "Remediation", "disable-aws-service-access", "Fixed by the plan", "No — you resolve it", "Concerns", "service config.amazonaws.com")
 			shot("prechecks-detail")
 			d.keys("esc")
 

@@ -402,6 +402,15 @@ func (s *checksScreen) detailText(f Finding) string {
 		fix = "Yes — a step in the plan fixes it."
 	}
 	field("Check", f.Check+"   phase: "+f.Phase)
+	if n := len(f.Subjects); n > 0 {
+		line := plural(n, "subject", "subjects")
+		if n > 1 {
+			line = itoa(n) + " " + subjectKind(f.Subjects)
+		} else {
+			line = f.Subjects[0].Kind + " " + subjectLabel(f.Subjects[0])
+		}
+		field("Concerns", line+" (listed below the evidence)")
+	}
 	field("Fixed by the plan", fix)
 	field("Remediation", f.Remediation)
 	if len(f.Evidence) > 0 {
@@ -412,7 +421,7 @@ func (s *checksScreen) detailText(f Finding) string {
 		b.WriteString("\n")
 	}
 	if len(f.Subjects) > 0 {
-		b.WriteString(st.Header.Render(fmt.Sprintf("Concerns (%d)", len(f.Subjects))) + "\n")
+		b.WriteString(st.Header.Render(fmt.Sprintf("All %d concerned", len(f.Subjects))) + "\n")
 		for _, sub := range f.Subjects {
 			b.WriteString(fmt.Sprintf("  %-13s %s\n", sub.Kind, subjectLabel(sub)))
 		}

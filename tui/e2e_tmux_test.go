@@ -1,0 +1,144 @@
+package tui
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestWizardInTmux drives the real binary's `lz2ct demo` in a real terminal (tmux on a private
+// socket): start -> discovery against the in-process simulator -> a blocker drilled into -> the
+// decisions form (an e-mail already used in the organization rejected inline first) -> the plan
+// tree expanded -> runbooks exported -> leave; then it checks the files written. It polls the
+// screen for the text each stage shows; it never sleeps a fixed time.
+func TestWizardInTmux(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end: builds the binary")
+	}
+	tmux, err := exec.LookPath("tmux")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is not installed: CI must install it (.ci/run does) to run the wizard's end-to-end test")
+		}
+		t.Skip("tmux not installed")
+	}
+	tmp := t.TempDir()
+	bin := filepath.Join(tmp, "lz2ct")
+	build := exec.Command("go", "build", "-o", bin, "github.com/lz2ct/lz2ct")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	state := filepath.Join(tmp, "state")
+	socket := fmt.Sprintf("lz2ct-e2e-%d", os.Getpid())
+	tm := &tmuxSession{t: t, bin: tmux, socket: socket, target: "wiz"}
+	t.Cleanup(func() { _ = exec.Command(tmux, "-L", socket, "kill-server").Run() })
+	// remain-on-exit keeps the pane (and what lz2ct printed last) after the program ends.
+	tm.run("-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", "-s", "wiz",
+		"env", "NO_COLOR=1", "TERM=xterm-256color", bin, "demo", "--state", state)
+	tm.run("set-option", "-t", "wiz", "remain-on-exit", "on")
+
+	tm.waitFor("Where is the organization?", "demo")
+	tm.keys("Enter")
+	tm.waitFor("management account — press enter")
+	tm.keys("Enter")
+	tm.waitFor("Pre-checks:", "blockers")
+
+	// Blockers only, then open the first one.
+	tm.keys("s")
+	tm.waitFor("showing blockers only")
+	tm.keys("Enter")
+	tm.waitFor("BLOCKER", "Fixed by the plan", "Remediation", "Concerns")
+	tm.keys("Escape")
+	tm.waitFor("enter opens a finding")
+
+	tm.keys("n")
+	tm.waitFor("Home region", "IAM Identity Center is in eu-west-1")
+	tm.keys("Enter")
+	tm.waitFor("Governed regions")
+	tm.keys("Enter")
+	tm.waitFor("Log Archive account e-mail")
+	tm.literal("aws+payments-dev@acme-corp.example")
+	tm.keys("Enter")
+	tm.waitFor("already used by account")
+	tm.keys("C-u")
+	tm.literal("ct-log-archive@acme-corp.example")
+	tm.keys("Enter")
+	tm.literal("ct-audit@acme-corp.example")
+	tm.keys("Enter")
+	tm.waitFor("Deploy Control Tower", "Remove ALZ's AWS Config")
+	tm.keys("Enter")
+	tm.keys("Enter")
+	tm.waitFor("Accounts per OU registration")
+	tm.keys("Enter")
+	tm.keys("Enter")
+	tm.waitFor("Plan for o-f4yjsoufrn", "estimate")
+
+	tm.keys("x")
+	tm.waitFor("[-] 0 Safeguard", "    Export SCP")
+	tm.keys("e")
+	tm.waitFor("runbook written")
+	tm.keys("q")
+	tm.waitFor("Session saved", "Continue from the command line")
+	tm.keys("q")
+	tm.waitFor("lz2ct plan --snapshot") // printed to the terminal after the wizard closes
+
+	for _, f := range []string{"snapshot.json", "settings.yaml", "plan.json", "runbook.md", "runbook.html"} {
+		fi, err := os.Stat(filepath.Join(state, f))
+		if err != nil || fi.Size() == 0 {
+			t.Errorf("%s not written: %v", f, err)
+		}
+	}
+	set, _ := os.ReadFile(filepath.Join(state, "settings.yaml"))
+	if !strings.Contains(string(set), "ct-log-archive@acme-corp.example") || strings.Contains(string(set), "payments-dev") {
+		t.Errorf("settings.yaml does not hold the e-mails typed:\n%s", set)
+	}
+	md, _ := os.ReadFile(filepath.Join(state, "runbook.md"))
+	if !strings.Contains(string(md), "o-f4yjsoufrn") {
+		t.Errorf("runbook.md does not name the organization")
+	}
+}
+
+type tmuxSession struct {
+	t                   *testing.T
+	bin, socket, target string
+}
+
+func (s *tmuxSession) run(args ...string) string {
+	s.t.Helper()
+	out, err := exec.Command(s.bin, append([]string{"-L", s.socket}, args...)...).CombinedOutput()
+	if err != nil {
+		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+func (s *tmuxSession) keys(keys ...string) {
+	s.run(append([]string{"send-keys", "-t", s.target}, keys...)...)
+}
+
+func (s *tmuxSession) literal(text string) { s.run("send-keys", "-t", s.target, "-l", text) }
+
+func (s *tmuxSession) capture() string { return s.run("capture-pane", "-p", "-t", s.target) }
+
+// waitFor polls the screen until it shows every string, or fails after a generous deadline.
+func (s *tmuxSession) waitFor(want ...string) {
+	s.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var screen string
+	for time.Now().Before(deadline) {
+		screen = s.capture()
+		ok := true
+		for _, w := range want {
+			ok = ok && strings.Contains(screen, w)
+		}
+		if ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval, not a wait for the program
+	}
+	s.t.Fatalf("screen never showed %q; last screen:\n%s", want, screen)
+}
