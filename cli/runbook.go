@@ -55,7 +55,12 @@ a page break before each phase. Read-only: it changes nothing in AWS or in the s
 		Example: `  lz2ct runbook --plan plan.json --format markdown -o runbook.md
   lz2ct runbook --plan plan.json --format html -o runbook.html --operator "Jane Doe"
   lz2ct runbook --state .lz2ct/o-abcd123456 -o status.html`,
-		Args: cobra.NoArgs,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return BadInput(fmt.Errorf("runbook takes no arguments, got %q: give the plan with --plan FILE", args))
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("operator") {
 				opts.Operator = os.Getenv("USER")
