@@ -53,7 +53,7 @@ func TestDeterministic(t *testing.T) {
 func TestContractAcrossShapes(t *testing.T) {
 	for _, p := range []Params{
 		{Accounts: 4, OUs: 1, Depth: 1, Regions: 1},
-		{Accounts: 10, OUs: 2, Depth: 2, Regions: 17, HomeRegion: "eu-central-1"},
+		{Accounts: 10, OUs: 3, Depth: 2, Regions: 17, HomeRegion: "eu-central-1"},
 		{Accounts: 500, OUs: 60, Depth: 6, Regions: 3, ALZVersion: "1.0.4", ConfigShare: 0.5, SCPDensity: 1},
 		{Accounts: 200, OUs: 200, Depth: 6, Regions: 2, ALZVersion: "2.2.1", ConfigShare: 0, SCPDensity: 0},
 	} {
@@ -191,7 +191,7 @@ func TestParamsCheck(t *testing.T) {
 	for flag, mut := range map[string]func(*Params){
 		"--accounts":     func(p *Params) { p.Accounts = 3 },
 		"--depth":        func(p *Params) { p.Depth = 7 },
-		"--ous":          func(p *Params) { p.OUs, p.Depth = 2, 3 },
+		"--ous":          func(p *Params) { p.OUs, p.Depth = 3, 3 },
 		"--regions":      func(p *Params) { p.Regions = 0 },
 		"--config-share": func(p *Params) { p.ConfigShare = -0.1 },
 		"--scp-density":  func(p *Params) { p.SCPDensity = 2 },
@@ -212,6 +212,25 @@ func TestParamsCheck(t *testing.T) {
 	p.HomeRegion = "mars-north-1"
 	if _, err := Generate(p); err == nil || !strings.Contains(err.Error(), "home") {
 		t.Errorf("unknown home region: %v", err)
+	}
+}
+
+// The fewest OUs that --depth allows still reach that depth.
+func TestMinimalOUsReachDepth(t *testing.T) {
+	for depth := 1; depth <= MaxDepth; depth++ {
+		ous := depth + 1
+		if depth == 1 {
+			ous = 1
+		}
+		s := generate(t, Params{Accounts: 10, OUs: ous, Depth: depth, Regions: 1, Seed: 1})
+		ix := inventory.NewIndex(s)
+		deepest := 0
+		for _, ou := range s.OUs {
+			deepest = max(deepest, ix.Depth(ou.ID))
+		}
+		if deepest != depth || len(s.OUs) != ous {
+			t.Errorf("--depth %d --ous %d: deepest %d, %d OUs", depth, ous, deepest, len(s.OUs))
+		}
 	}
 }
 
