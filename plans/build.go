@@ -1195,7 +1195,13 @@ func (b *builder) decommission() {
 			}
 		}
 	}
-	prev = uniqueSorted(prev)
+	// One verify step gathers them, so the decommission steps depend on it alone (a 10,000-account
+	// plan would otherwise repeat every enrollment in every first-group step).
+	prev = []string{b.add(6, Step{ID: "decommission/ready", Kind: KindVerify, DependsOn: uniqueSorted(prev),
+		Title:    "Confirm the migration is complete before removing ALZ",
+		Why:      "decommission removes what ALZ-managed accounts may still rely on; every OU registration, enrollment and shared-account task must be done first (reference, step 6)",
+		Guard:    "every planned registration and enrollment succeeded; resources moved off ALZ's shared accounts",
+		Expected: "Control Tower shows every planned OU registered and account enrolled"})}
 	// The groups run in the reference's order (the pipeline must not redeploy what later steps
 	// delete; products before the stacks they made, stacks before StackSets, ...). Within a group
 	// the steps act on independent resources and may run side by side; a verify step closes a
