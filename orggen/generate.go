@@ -13,7 +13,8 @@ type Params struct {
 	// Accounts is the total number of accounts, the management account and ALZ's three core
 	// accounts included (at least 4).
 	Accounts int
-	// OUs is the total number of OUs, the core OU included (at least 1; at least Depth+1 when Depth > 1).
+	// OUs is the total number of OUs, the core OU included (at least 1, and at least Depth). With
+	// exactly Depth OUs the deep branch starts under the core OU, the only way to reach Depth.
 	OUs int
 	// Depth is the deepest OU nesting level (1..6); one branch always reaches it.
 	Depth int
@@ -51,9 +52,8 @@ func (p Params) Check() error {
 		return fmt.Errorf("--accounts %d: choose %d to %d (the management account and ALZ's three core accounts count)", p.Accounts, MinAccounts, MaxAccounts)
 	case p.Depth < 1 || p.Depth > MaxDepth:
 		return fmt.Errorf("--depth %d: choose 1 to %d", p.Depth, MaxDepth)
-	case p.OUs < 1 || (p.Depth > 1 && p.OUs < p.Depth+1):
-		// The core OU sits at level 1 on its own, so a branch --depth levels deep needs --depth more.
-		return fmt.Errorf("--ous %d: --depth %d needs at least %d OUs (the core OU plus one per level)", p.OUs, p.Depth, max(1, p.Depth+1))
+	case p.OUs < p.Depth || p.OUs < 1:
+		return fmt.Errorf("--ous %d: need at least --depth (%d) OUs, the core OU included", p.OUs, p.Depth)
 	case p.OUs > p.Accounts*10+10:
 		return fmt.Errorf("--ous %d: more than ten OUs per account is not an organization anyone runs", p.OUs)
 	case p.Regions < 1 || p.Regions > MaxRegions:
@@ -115,8 +115,11 @@ func Generate(p Params) (*inventory.Snapshot, error) {
 		}
 		return names[start]
 	}
-	parent := root
-	for d := 1; d <= p.Depth && len(all) < p.OUs-1; d++ {
+	parent, first := root, 1
+	if p.OUs-1 < p.Depth {
+		parent, first = b.CoreOUID(), 2
+	}
+	for d := first; d <= p.Depth && len(all) < p.OUs-1; d++ {
 		id := b.AddOU(parent, name(parent, d))
 		all = append(all, id)
 		if d < p.Depth {

@@ -53,6 +53,7 @@ func TestDeterministic(t *testing.T) {
 func TestContractAcrossShapes(t *testing.T) {
 	for _, p := range []Params{
 		{Accounts: 4, OUs: 1, Depth: 1, Regions: 1},
+		{Accounts: 10, OUs: 4, Depth: 4, Regions: 2}, // the deep branch starts under core
 		{Accounts: 10, OUs: 3, Depth: 2, Regions: 17, HomeRegion: "eu-central-1"},
 		{Accounts: 500, OUs: 60, Depth: 6, Regions: 3, ALZVersion: "1.0.4", ConfigShare: 0.5, SCPDensity: 1},
 		{Accounts: 200, OUs: 200, Depth: 6, Regions: 2, ALZVersion: "2.2.1", ConfigShare: 0, SCPDensity: 0},
@@ -191,7 +192,7 @@ func TestParamsCheck(t *testing.T) {
 	for flag, mut := range map[string]func(*Params){
 		"--accounts":     func(p *Params) { p.Accounts = 3 },
 		"--depth":        func(p *Params) { p.Depth = 7 },
-		"--ous":          func(p *Params) { p.OUs, p.Depth = 3, 3 },
+		"--ous":          func(p *Params) { p.OUs, p.Depth = 2, 3 },
 		"--regions":      func(p *Params) { p.Regions = 0 },
 		"--config-share": func(p *Params) { p.ConfigShare = -0.1 },
 		"--scp-density":  func(p *Params) { p.SCPDensity = 2 },
@@ -218,10 +219,7 @@ func TestParamsCheck(t *testing.T) {
 // The fewest OUs that --depth allows still reach that depth.
 func TestMinimalOUsReachDepth(t *testing.T) {
 	for depth := 1; depth <= MaxDepth; depth++ {
-		ous := depth + 1
-		if depth == 1 {
-			ous = 1
-		}
+		ous := depth
 		s := generate(t, Params{Accounts: 10, OUs: ous, Depth: depth, Regions: 1, Seed: 1})
 		ix := inventory.NewIndex(s)
 		deepest := 0
