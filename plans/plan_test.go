@@ -366,7 +366,7 @@ func TestBuildRandomOrganizations(t *testing.T) {
 		params.Seed = seed
 		params.Accounts = 8 + r.Intn(120)
 		params.Depth = 1 + r.Intn(orggen.MaxDepth)
-		params.OUs = params.Depth + r.Intn(25)
+		params.OUs = params.Depth + 1 + r.Intn(25) // the core OU plus one per level, at least
 		params.Regions = 1 + r.Intn(3)
 		params.ConfigShare = r.Float64()
 		params.SCPDensity = r.Float64()
