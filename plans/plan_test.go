@@ -446,3 +446,52 @@ func TestBuildDeterministicAcrossRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildBlockersOrgWithChecks runs the real pre-checks on testdata/orgs/blockers.json (with
+// fresh e-mails, since its settings file reuses used ones on purpose) and checks that every
+// unfixed blocker lands on the phase it blocks, and that the plan still satisfies the invariants.
+func TestBuildBlockersOrgWithChecks(t *testing.T) {
+	snap, s := loadOrg(t, "blockers")
+	s.LogArchiveEmail, s.AuditEmail = "fresh-log@example.org", "fresh-audit@example.org"
+	if err := s.Validate(snap); err != nil {
+		t.Fatalf("settings with fresh e-mails: %v", err)
+	}
+	rep := checks.Run(checks.Input{Snapshot: snap, Settings: s})
+	if len(rep.Unfixed()) == 0 {
+		t.Fatal("the blockers organization has no unfixed blocker")
+	}
+	p := mustBuild(t, snap, s, rep)
+	checkInvariants(t, snap, s, p)
+	shown := 0
+	for _, ph := range p.Phases {
+		for _, f := range ph.Blockers {
+			shown++
+			if phaseOfCheck[f.Phase] != ph.Number {
+				t.Errorf("blocker %s (%s) shown on phase %d", f.Check, f.Phase, ph.Number)
+			}
+		}
+	}
+	if shown == 0 {
+		t.Error("no blocker shown on any phase")
+	}
+	blockedSteps := 0
+	for _, ph := range p.Phases {
+		for _, st := range ph.Steps {
+			if st.Blocked != "" {
+				blockedSteps++
+			}
+		}
+	}
+	if blockedSteps == 0 {
+		t.Error("no step is marked blocked")
+	}
+	for _, a := range snap.Accounts {
+		if a.Status == inventory.AccountSuspended {
+			for _, d := range p.Accounts {
+				if d.AccountID == a.ID && d.How != HowBlocked {
+					t.Errorf("suspended account %s is %s", a.ID, d.How)
+				}
+			}
+		}
+	}
+}
