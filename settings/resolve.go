@@ -43,7 +43,8 @@ var DecommissionSteps = []string{
 // Resolve returns s with every unset field filled from the organization:
 //   - homeRegion: the landing zone's home region if Control Tower is already deployed, else the IAM
 //     Identity Center region (CT must be deployed there), else ALZ's home region;
-//   - governedRegions: the regions ALZ's manifest deployed to, plus the home region;
+//   - governedRegions: the existing landing zone's governed regions, else the regions ALZ's
+//     manifest deployed to; plus the home region;
 //   - ctDeploy api, configRemoval stackset, ouAccountLimit 300, accountConcurrency 1;
 //   - account names "Log Archive" and "Audit"; enrollSharedServices true;
 //   - decommission.steps: every step but account closure (closure only with closeOldAccounts).
@@ -63,10 +64,10 @@ func (s Settings) Resolve(snap *inventory.Snapshot) Settings {
 		}
 	}
 	if len(r.GovernedRegions) == 0 && snap != nil {
-		if lz := snap.ControlTower.LandingZone; lz != nil {
+		if lz := snap.ControlTower.LandingZone; lz != nil && len(lz.GovernedRegions) > 0 {
+			// Control Tower is already deployed: its landing zone decides what is governed.
 			r.GovernedRegions = append(r.GovernedRegions, lz.GovernedRegions...)
-		}
-		if snap.ALZ != nil {
+		} else if snap.ALZ != nil {
 			r.GovernedRegions = append(r.GovernedRegions, snap.ALZ.ManifestRegions...)
 			if len(snap.ALZ.ManifestRegions) == 0 && snap.ALZ.HomeRegion != "" {
 				r.GovernedRegions = append(r.GovernedRegions, snap.ALZ.HomeRegion)

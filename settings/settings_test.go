@@ -128,6 +128,13 @@ func TestResolveDefaults(t *testing.T) {
 	if r.HomeRegion != "us-east-1" || !reflect.DeepEqual(r.GovernedRegions, []string{"eu-central-1", "eu-west-1", "us-east-1"}) {
 		t.Errorf("with Identity Center: home %q governed %v", r.HomeRegion, r.GovernedRegions)
 	}
+	// An existing landing zone decides the home and governed regions.
+	snap.ControlTower.LandingZone = &inventory.LandingZone{HomeRegion: "eu-central-1", GovernedRegions: []string{"eu-central-1"}}
+	r = Settings{}.Resolve(snap)
+	if r.HomeRegion != "eu-central-1" || !reflect.DeepEqual(r.GovernedRegions, []string{"eu-central-1"}) {
+		t.Errorf("with a landing zone: home %q governed %v", r.HomeRegion, r.GovernedRegions)
+	}
+	snap.ControlTower.LandingZone = nil
 	// Resolve keeps what is set, and is idempotent.
 	s := good()
 	s.OUAccountLimit = 900
