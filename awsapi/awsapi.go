@@ -198,7 +198,11 @@ func (c *Clients) Endpoint() string {
 // CallerIdentity calls sts:GetCallerIdentity once and caches the answer.
 func (c *Clients) CallerIdentity(ctx context.Context) (Identity, error) {
 	c.identityOnce.Do(func() {
-		out, err := STS(c.mgmt).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+		// Few attempts: this first call fails fast when the endpoint or the credentials are wrong,
+		// instead of backing off for a minute before saying so.
+		out, err := STS(c.mgmt).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) {
+			o.RetryMaxAttempts = min(3, c.opts.MaxAttempts)
+		})
 		if err != nil {
 			c.identityErr = err
 			return

@@ -1,0 +1,273 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/cobra"
+
+	"github.com/lz2ct/lz2ct/awsapi"
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/inventory/discover"
+	"github.com/lz2ct/lz2ct/iostreams"
+)
+
+func init() { register("", func(f *Factory) *cobra.Command { return NewCmdDiscover(f, nil) }) }
+
+// DiscoverOptions are the inputs of `lz2ct discover`.
+type DiscoverOptions struct {
+	IO *iostreams.IOStreams
+
+	Profile     string
+	Region      string
+	EndpointURL string
+	Regions     []string
+	Concurrency int
+	RoleNames   []string
+	MaxAttempts int
+	Rate        float64
+	Output      string
+	JSON        bool
+
+	// Context cancels discovery (tests); the command also stops on SIGINT and SIGTERM.
+	Context context.Context
+	// Static replaces the credential chain (tests).
+	Static *aws.Credentials
+}
+
+// NewCmdDiscover builds `lz2ct discover`. runF replaces the run function in tests of flag parsing.
+func NewCmdDiscover(f *Factory, runF func(*DiscoverOptions) error) *cobra.Command {
+	opts := &DiscoverOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "discover -o FILE",
+		Short: "Read the organization (read-only) into a snapshot file",
+		Long: `Read the AWS organization the credentials belong to into a snapshot file: OUs, accounts,
+SCPs, trusted services, IAM Identity Center, Control Tower, everything the AWS Landing Zone
+solution left, and in every account and region the AWS Config recorders, delivery channels and
+aggregators. Only read-only AWS operations are called (see docs/aws-operations.md; the IAM policy
+it needs is printed by lz2ct iam-policy --read-only).
+
+Run it with credentials of the management account. Inside member accounts lz2ct assumes the first
+role of --role-name that works (default AWSControlTowerExecution, then
+AWSCloudFormationStackSetExecutionRole, then OrganizationAccountAccessRole). What cannot be read
+is recorded as a problem in the snapshot; a failure to read the organization itself exits with
+code 2.`,
+		Example: `  lz2ct discover -o org.json
+  lz2ct discover --profile mgmt-admin --region eu-west-1 -o org.json
+  lz2ct discover --regions eu-west-1,eu-central-1 --concurrency 64 -o org.json
+  lz2ct discover --endpoint-url http://127.0.0.1:4566 -o org.json   # against lz2ct sim serve`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.Context == nil {
+				opts.Context = cmd.Context()
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return runDiscover(opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Profile, "profile", "", "AWS profile (default: AWS_PROFILE or the default credential chain); SSO profiles work after aws sso login")
+	fl.StringVar(&opts.Region, "region", "", "region for global calls and the default region list (default: from the profile/environment, else us-east-1)")
+	fl.StringVar(&opts.EndpointURL, "endpoint-url", "", "send every AWS call to this endpoint (e.g. lz2ct sim serve)")
+	fl.StringSliceVar(&opts.Regions, "regions", nil, "regions to read in every account, comma-separated (default: the enabled regions)")
+	fl.IntVar(&opts.Concurrency, "concurrency", discover.DefaultConcurrency, "AWS calls in flight at most")
+	fl.StringArrayVar(&opts.RoleNames, "role-name", nil, "role to assume in member accounts, in order of preference (repeatable; default "+strings.Join(awsapi.DefaultRoleNames, ", ")+")")
+	fl.IntVar(&opts.MaxAttempts, "max-attempts", awsapi.DefaultMaxAttempts, "attempts per AWS call, retries included")
+	fl.Float64Var(&opts.Rate, "rate", 0, "client-side limit per API, account and region in calls/s (0 = the defaults in docs/aws-operations.md, -1 = none)")
+	fl.StringVarP(&opts.Output, "output", "o", "", "snapshot file to write (required)")
+	fl.BoolVar(&opts.JSON, "json", false, "print the summary as JSON on stdout")
+	return cmd
+}
+
+func (o *DiscoverOptions) validate() error {
+	if o.Output == "" {
+		return errors.New("-o FILE is required: where to write the snapshot")
+	}
+	if st, err := os.Stat(filepath.Dir(o.Output)); err != nil || !st.IsDir() {
+		return fmt.Errorf("-o %s: folder %s does not exist", o.Output, filepath.Dir(o.Output))
+	}
+	if o.Concurrency < 1 || o.Concurrency > 4096 {
+		return fmt.Errorf("--concurrency %d: choose 1 to 4096", o.Concurrency)
+	}
+	if o.MaxAttempts < 1 || o.MaxAttempts > 100 {
+		return fmt.Errorf("--max-attempts %d: choose 1 to 100", o.MaxAttempts)
+	}
+	for _, r := range o.Regions {
+		if !inventory.IsRegion(r) {
+			return fmt.Errorf("--regions: %q is not a region name (e.g. eu-west-1)", r)
+		}
+	}
+	if o.Region != "" && !inventory.IsRegion(o.Region) {
+		return fmt.Errorf("--region %q is not a region name (e.g. eu-west-1)", o.Region)
+	}
+	for _, r := range o.RoleNames {
+		if r == "" || strings.ContainsAny(r, " :/*") {
+			return fmt.Errorf("--role-name %q: want an IAM role name such as OrganizationAccountAccessRole", r)
+		}
+	}
+	if o.EndpointURL != "" && !strings.HasPrefix(o.EndpointURL, "http://") && !strings.HasPrefix(o.EndpointURL, "https://") {
+		return fmt.Errorf("--endpoint-url %q: want a URL such as http://127.0.0.1:4566", o.EndpointURL)
+	}
+	return nil
+}
+
+// discoverSummary is what discover reports at the end (--json prints it as is).
+type discoverSummary struct {
+	Organization string   `json:"organization"`
+	Output       string   `json:"output"`
+	Accounts     int      `json:"accounts"`
+	OUs          int      `json:"ous"`
+	Policies     int      `json:"policies"`
+	Regions      []string `json:"regions"`
+	ALZVersion   string   `json:"alzVersion,omitempty"`
+	Problems     int      `json:"problems"`
+	Calls        int      `json:"calls"`
+	Seconds      float64  `json:"seconds"`
+}
+
+func runDiscover(opts *DiscoverOptions) error {
+	if err := opts.validate(); err != nil {
+		return BadInput(err)
+	}
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	aopts := awsapi.Options{Profile: opts.Profile, Region: opts.Region, EndpointURL: opts.EndpointURL,
+		RoleNames: opts.RoleNames, MaxAttempts: opts.MaxAttempts, RatePerSecond: opts.Rate, Static: opts.Static}
+	clients, err := awsapi.Load(ctx, aopts)
+	if err != nil {
+		return BadInput(err)
+	}
+	defer clients.Close()
+
+	bar := newProgressBar(opts.IO.ErrOut, opts.IO.IsStderrTTY())
+	start := time.Now()
+	snap, err := discover.Run(ctx, clients, discover.Options{Regions: opts.Regions, Concurrency: opts.Concurrency, Progress: bar.update})
+	bar.finish()
+	if err != nil {
+		if errors.Is(err, discover.ErrFatal) {
+			return BadInput(err)
+		}
+		return err
+	}
+	if err := inventory.Validate(snap); err != nil {
+		// Not saved: later commands would refuse it anyway. This is a bug or an AWS surprise.
+		return fmt.Errorf("the discovered snapshot is not valid (%w); please report it with the AWS answer that caused it", err)
+	}
+	if err := inventory.Save(opts.Output, snap); err != nil {
+		return err
+	}
+	sum := discoverSummary{Organization: snap.Organization.ID, Output: opts.Output, Accounts: len(snap.Accounts), OUs: len(snap.OUs),
+		Policies: len(snap.Policies), Regions: snap.Regions, Problems: len(snap.Problems), Calls: bar.last.Calls,
+		Seconds: time.Since(start).Round(time.Millisecond).Seconds()}
+	if snap.ALZ != nil {
+		sum.ALZVersion = snap.ALZ.Version
+		if sum.ALZVersion == "" {
+			sum.ALZVersion = "unknown"
+		}
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sum)
+	}
+	alz := "no AWS Landing Zone found"
+	if sum.ALZVersion != "" {
+		alz = "AWS Landing Zone " + sum.ALZVersion
+	}
+	fmt.Fprintf(opts.IO.Out, "Discovered %s: %d accounts, %d OUs, %d SCPs, %d regions; %s.\n", sum.Organization, sum.Accounts, sum.OUs,
+		sum.Policies, len(sum.Regions), alz)
+	fmt.Fprintf(opts.IO.Out, "%d AWS calls in %.1fs. Snapshot written to %s.\n", sum.Calls, sum.Seconds, opts.Output)
+	if sum.Problems > 0 {
+		fmt.Fprintf(opts.IO.Out, "%d things could not be read (see \"problems\" in the snapshot); checks treat them as unknown.\n", sum.Problems)
+		for i, p := range snap.Problems {
+			if i == 5 {
+				fmt.Fprintf(opts.IO.Out, "  ... and %d more\n", len(snap.Problems)-5)
+				break
+			}
+			scope := "organization"
+			if p.AccountID != "" {
+				scope = "account " + p.AccountID
+			}
+			if p.Region != "" {
+				scope += " in " + p.Region
+			}
+			fmt.Fprintf(opts.IO.Out, "  %s: %s:%s %s %s\n", scope, p.Service, p.Operation, p.Code, p.Message)
+		}
+	}
+	return nil
+}
+
+// progressBar draws discovery progress on stderr: one line redrawn in place on a terminal, plain
+// lines (at each stage and every tenth of the accounts) otherwise, so logs stay readable.
+type progressBar struct {
+	w      io.Writer
+	tty    bool
+	mu     sync.Mutex
+	last   discover.Progress
+	drawn  time.Time
+	stage  string
+	tenths int
+}
+
+func newProgressBar(w io.Writer, tty bool) *progressBar { return &progressBar{w: w, tty: tty} }
+
+func (b *progressBar) update(p discover.Progress) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.last = p
+	if b.tty {
+		if p.Stage == b.stage && time.Since(b.drawn) < 100*time.Millisecond {
+			return
+		}
+		b.stage, b.drawn = p.Stage, time.Now()
+		fmt.Fprintf(b.w, "\r%s\x1b[K", b.line(p, 30))
+		return
+	}
+	tenths := 0
+	if p.AccountsTotal > 0 {
+		tenths = p.AccountsDone * 10 / p.AccountsTotal
+	}
+	if p.Stage != b.stage || tenths != b.tenths {
+		b.stage, b.tenths = p.Stage, tenths
+		fmt.Fprintln(b.w, b.line(p, 0))
+	}
+}
+
+// line renders one progress line; width > 0 adds a bar of that many cells.
+func (b *progressBar) line(p discover.Progress, width int) string {
+	if p.Stage != "accounts" && p.Stage != "done" {
+		return fmt.Sprintf("discover: reading the %s...", p.Stage)
+	}
+	bar := ""
+	if width > 0 && p.AccountsTotal > 0 {
+		full := p.AccountsDone * width / p.AccountsTotal
+		bar = "[" + strings.Repeat("#", full) + strings.Repeat(".", width-full) + "] "
+	}
+	return fmt.Sprintf("discover: %s%d/%d accounts, %d calls, %d problems", bar, p.AccountsDone, p.AccountsTotal, p.Calls, p.Problems)
+}
+
+func (b *progressBar) finish() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.tty && b.stage != "" {
+		fmt.Fprintf(b.w, "\r%s\x1b[K\n", b.line(b.last, 30))
+	}
+}

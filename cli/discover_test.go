@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/iostreams"
+	"github.com/lz2ct/lz2ct/sim"
+)
+
+func TestDiscoverFlags(t *testing.T) {
+	ios, _, _, _ := iostreams.Test()
+	var got *DiscoverOptions
+	cmd := NewCmdDiscover(&Factory{IO: ios}, func(o *DiscoverOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--profile", "mgmt", "--region", "eu-west-1", "--endpoint-url", "http://127.0.0.1:4566",
+		"--regions", "eu-west-1,us-east-1", "--concurrency", "8", "--role-name", "A", "--role-name", "B",
+		"--max-attempts", "4", "--rate", "5", "-o", "org.json", "--json"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.Profile != "mgmt" || got.Region != "eu-west-1" || got.EndpointURL != "http://127.0.0.1:4566" ||
+		strings.Join(got.Regions, ",") != "eu-west-1,us-east-1" || got.Concurrency != 8 || strings.Join(got.RoleNames, ",") != "A,B" ||
+		got.MaxAttempts != 4 || got.Rate != 5 || got.Output != "org.json" || !got.JSON {
+		t.Errorf("parsed %+v", got)
+	}
+}
+
+func TestDiscoverBadInput(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "org.json")
+	for _, args := range [][]string{
+		{},                                    // -o missing
+		{"-o", "/nonexistent/dir/org.json"},   // folder missing
+		{"-o", out, "--concurrency", "0"},     // out of range
+		{"-o", out, "--regions", "moon-1"},    // not a region
+		{"-o", out, "--max-attempts", "0"},    // out of range
+		{"-o", out, "--role-name", "a/b"},     // not a role name
+		{"-o", out, "--endpoint-url", "nope"}, // not a URL
+	} {
+		ios, _, _, _ := iostreams.Test()
+		root := NewRootCmd(&Factory{IO: ios})
+		root.SetArgs(append([]string{"discover"}, args...))
+		err := root.Execute()
+		if code := ExitCode(err); code != ExitBadInput {
+			t.Errorf("discover %v: exit %d (%v), want %d", args, code, err, ExitBadInput)
+		}
+	}
+	if _, err := os.Stat(out); !os.IsNotExist(err) {
+		t.Errorf("bad input left %s behind", out)
+	}
+}
+
+// simEnv points the default credential chain at static keys (the simulator's management account)
+// and away from the developer's own AWS configuration.
+func discoverSimEnv(t *testing.T) {
+	for _, k := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k)
+	}
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+}
+
+func discoverStartSim(t *testing.T, snap *inventory.Snapshot, opts sim.Options) string {
+	t.Helper()
+	srv := sim.New(snap, opts)
+	url, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return url
+}
+
+func discoverRoot(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	ios, _, out, errOut := iostreams.Test()
+	root := NewRootCmd(&Factory{IO: ios})
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), errOut.String(), err
+}
+
+func TestDiscoverAgainstTheSimulator(t *testing.T) {
+	discoverSimEnv(t)
+	served, err := inventory.Load("../testdata/orgs/alz1-legacy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := discoverStartSim(t, served, sim.Options{})
+	path := filepath.Join(t.TempDir(), "org.json")
+	stdout, stderr, err := discoverRoot(t, "discover", "--endpoint-url", url, "-o", path, "--json")
+	if err != nil {
+		t.Fatalf("discover: %v\n%s", err, stderr)
+	}
+	var sum discoverSummary
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("--json output %q: %v", stdout, err)
+	}
+	if sum.Organization != served.Organization.ID || sum.Accounts != len(served.Accounts) || sum.OUs != len(served.OUs) ||
+		sum.Policies != len(served.Policies) || sum.ALZVersion != served.ALZ.Version || sum.Problems != 0 || sum.Calls == 0 {
+		t.Errorf("summary %+v does not describe the served organization", sum)
+	}
+	got, err := inventory.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got.CapturedAt, got.Source = served.CapturedAt, served.Source
+	a, _ := inventory.Encode(served)
+	b, _ := inventory.Encode(got)
+	if string(a) != string(b) {
+		t.Error("the saved snapshot differs from the served one")
+	}
+	// Not a terminal: plain progress lines, no carriage returns.
+	if !strings.Contains(stderr, "accounts") || strings.Contains(stderr, "\r") {
+		t.Errorf("progress on stderr %q: want plain lines", stderr)
+	}
+}
+
+func TestDiscoverFatalErrorsExit2(t *testing.T) {
+	discoverSimEnv(t)
+	served, err := inventory.Load("../testdata/orgs/alz1-legacy.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	denied := discoverStartSim(t, served, sim.Options{Deny: []sim.Scope{{AccountID: served.Organization.ManagementAccountID}}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unreachable := "http://" + ln.Addr().String()
+	ln.Close()
+
+	for _, tc := range []struct {
+		name, url string
+		want      []string
+	}{
+		{"access denied on the organization", denied, []string{"AccessDenied", "management account", "iam-policy"}},
+		{"unreachable endpoint", unreachable, []string{unreachable, "endpoint"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "org.json")
+			_, _, err := discoverRoot(t, "discover", "--endpoint-url", tc.url, "-o", path, "--max-attempts", "2")
+			if code := ExitCode(err); code != ExitBadInput {
+				t.Fatalf("exit %d (%v), want %d", code, err, ExitBadInput)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message %q does not mention %q", err, w)
+				}
+			}
+			if _, err := os.Stat(path); !os.IsNotExist(err) {
+				t.Error("a failed discovery left a snapshot behind")
+			}
+		})
+	}
+}
