@@ -1,0 +1,82 @@
+package sim
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
+
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/orggen"
+)
+
+var (
+	bigOnce sync.Once
+	bigSnap *inventory.Snapshot
+)
+
+// bigOrg is the generated 5,000-account, 17-region organization the figures are measured on.
+func bigOrg(b *testing.B) *inventory.Snapshot {
+	bigOnce.Do(func() {
+		p := orggen.DefaultParams()
+		p.Accounts, p.OUs, p.Regions = 5000, 120, 17
+		s, err := orggen.Generate(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bigSnap = s
+	})
+	return bigSnap
+}
+
+// BenchmarkNew measures start-up: copying and indexing the 5,000 × 17 organization.
+func BenchmarkNew(b *testing.B) {
+	snap := bigOrg(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		New(snap, Options{})
+	}
+}
+
+// BenchmarkDescribeConfigurationRecorders measures requests per second through the real SDK: many
+// goroutines, each acting as a member account (assumed-role credentials) in one of 17 regions.
+// go test -run '^$' -bench DescribeConfigurationRecorders -benchtime 20000x ./sim/
+func BenchmarkDescribeConfigurationRecorders(b *testing.B) {
+	snap := bigOrg(b)
+	_, url := serve(b, snap, Options{})
+	httpClient := awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = 1024, 1024
+	})
+	// Member clients for a spread of accounts (each assumed once, outside the timing).
+	var clients []*configservice.Client
+	for i, a := range snap.Accounts {
+		if a.AccessRole == "" || a.AccessRole == "caller" || i%50 != 0 {
+			continue
+		}
+		for _, r := range snap.Regions {
+			cfg := memberConfig(b, url, r, a.ID, a.AccessRole)
+			cfg.HTTPClient = httpClient
+			clients = append(clients, configservice.NewFromConfig(cfg))
+		}
+	}
+	var next atomic.Int64
+	b.SetParallelism(64) // 64 × GOMAXPROCS concurrent requests
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for pb.Next() {
+			c := clients[int(next.Add(1))%len(clients)]
+			if _, err := c.DescribeConfigurationRecorders(ctx, &configservice.DescribeConfigurationRecordersInput{}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
