@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,8 +10,10 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
+	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/inventory/discover"
 	"github.com/lz2ct/lz2ct/iostreams"
 	"github.com/lz2ct/lz2ct/settings"
 	"github.com/spf13/cobra"
@@ -33,6 +36,11 @@ type CheckOptions struct {
 	Overrides                   settings.Settings
 	ExcludeOUs, ExcludeAccounts []string
 	set                         map[string]bool
+
+	// Live mode (no --snapshot): discover the organization first, read-only.
+	AWS         awsapi.Options
+	Regions     []string
+	Concurrency int
 }
 
 // NewCmdCheck builds "lz2ct check". runF, when not nil, replaces the run function (tests).
@@ -40,11 +48,14 @@ func NewCmdCheck(f *Factory, runF func(*CheckOptions) error) *cobra.Command {
 	opts := &CheckOptions{IO: f.IO}
 	o := &opts.Overrides
 	cmd := &cobra.Command{
-		Use:   "check --snapshot FILE [--settings FILE] [flags]",
+		Use:   "check (--snapshot FILE | [--profile P] [--region R] [--endpoint-url URL]) [--settings FILE] [flags]",
 		Short: "Find everything that would make Control Tower setup, OU registration or enrollment fail (read-only)",
 		Long: `Run every pre-check of the catalogue (docs/checks.md) over a snapshot and the migration
 settings, and report the findings grouped by migration phase, blockers first. Each finding says
 what is wrong, where, what to do, and whether a step of the migration plan fixes it.
+
+Without --snapshot, check discovers the organization live first (read-only, the same calls as
+lz2ct discover) with the default AWS credential chain, --profile, --region and --endpoint-url.
 
 Flags override the settings file key by key; without a home region, the IAM Identity Center
 region is used, else the landing zone's or ALZ's home region.
@@ -55,11 +66,13 @@ Exit codes: 0 when no blocker remains that the plan cannot fix; 1 when there is 
 		Example: `  lz2ct check --snapshot testdata/orgs/alz2-typical.json --log-archive-email ct-logs@example.org --audit-email ct-audit@example.org
   lz2ct check --snapshot org.json --settings settings.yaml --severity blocker
   lz2ct check --snapshot org.json --settings settings.yaml --format json | jq '.findings[] | select(.fixedByPlan | not)'
-  lz2ct check --snapshot org.json --settings settings.yaml --format markdown > prechecks.md`,
+  lz2ct check --snapshot org.json --settings settings.yaml --format markdown > prechecks.md
+  lz2ct check --profile mgmt --region eu-west-1 --settings settings.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.set = map[string]bool{}
-			for _, name := range []string{"home-region", "governed-regions", "log-archive-email", "audit-email", "config-removal", "ou-account-limit"} {
+			for _, name := range []string{"home-region", "governed-regions", "log-archive-email", "audit-email", "config-removal", "ou-account-limit",
+				"profile", "region", "endpoint-url", "regions", "concurrency"} {
 				opts.set[name] = cmd.Flags().Changed(name)
 			}
 			if runF != nil {
@@ -81,6 +94,11 @@ Exit codes: 0 when no blocker remains that the plan cannot fix; 1 when there is 
 	fl.IntVar(&o.OUAccountLimit, "ou-account-limit", 0, "most accounts per OU registration, 1..1000 (ouAccountLimit)")
 	fl.StringSliceVar(&opts.ExcludeOUs, "exclude-ou", nil, "OU ID or name path to leave alone; repeatable (added to exclude.ous)")
 	fl.StringSliceVar(&opts.ExcludeAccounts, "exclude-account", nil, "account ID to leave alone; repeatable (added to exclude.accounts)")
+	fl.StringVar(&opts.AWS.Profile, "profile", "", "live mode: AWS profile of the management account (default: AWS_PROFILE / the credential chain)")
+	fl.StringVar(&opts.AWS.Region, "region", "", "live mode: region for global calls (default: the profile's, else "+awsapi.DefaultRegion+")")
+	fl.StringVar(&opts.AWS.EndpointURL, "endpoint-url", "", "live mode: send every AWS call to this endpoint (e.g. lz2ct sim serve)")
+	fl.StringSliceVar(&opts.Regions, "regions", nil, "live mode: regions to read, comma-separated (default: the enabled regions)")
+	fl.IntVar(&opts.Concurrency, "concurrency", discover.DefaultConcurrency, "live mode: AWS calls in flight")
 	return cmd
 }
 
@@ -138,22 +156,29 @@ func checkRun(opts *CheckOptions) error {
 	if err != nil {
 		return BadInput(fmt.Errorf("--severity: %w", err))
 	}
-	if opts.SnapshotFile == "" {
-		// TODO(live): check without --snapshot should run inventory/discover with the discovery
-		// flags once discover.Run lands; until then it needs a snapshot file.
-		return BadInput(errors.New("--snapshot is required: a snapshot file from lz2ct discover or lz2ct sim generate"))
+	if opts.SnapshotFile != "" {
+		for _, f := range []string{"profile", "region", "endpoint-url", "regions", "concurrency"} {
+			if opts.set[f] {
+				return BadInput(fmt.Errorf("--%s is for live discovery and cannot be combined with --snapshot", f))
+			}
+		}
 	}
-	data, err := os.ReadFile(opts.SnapshotFile)
-	if err != nil {
-		return BadInput(fmt.Errorf("read snapshot: %w", err))
-	}
-	snap, err := inventory.Decode(data)
-	if err != nil {
-		return BadInput(fmt.Errorf("snapshot %s: %w", opts.SnapshotFile, err))
-	}
+	// Settings first: a bad settings file should not cost a whole discovery.
 	s, err := checkSettings(opts)
 	if err != nil {
 		return BadInput(err)
+	}
+	var snap *inventory.Snapshot
+	if opts.SnapshotFile != "" {
+		data, err := os.ReadFile(opts.SnapshotFile)
+		if err != nil {
+			return BadInput(fmt.Errorf("read snapshot: %w", err))
+		}
+		if snap, err = inventory.Decode(data); err != nil {
+			return BadInput(fmt.Errorf("snapshot %s: %w", opts.SnapshotFile, err))
+		}
+	} else if snap, err = checkDiscover(opts); err != nil {
+		return err
 	}
 	s = s.Resolve(snap)
 	if err := s.Validate(snap); err != nil {
@@ -177,7 +202,11 @@ func checkRun(opts *CheckOptions) error {
 	}
 
 	full := checks.Run(checks.Input{Snapshot: snap, Settings: s})
-	doc := NewCheckDocument(opts.SnapshotFile, snap, s, full, minSev)
+	source := opts.SnapshotFile
+	if source == "" {
+		source = "live discovery"
+	}
+	doc := NewCheckDocument(source, snap, s, full, minSev)
 	switch opts.Format {
 	case "json":
 		err = writeCheckJSON(opts.IO.Out, doc)
@@ -193,6 +222,33 @@ func checkRun(opts *CheckOptions) error {
 		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d blocker(s) the plan cannot fix", doc.Summary.Unfixed)}
 	}
 	return nil
+}
+
+// checkDiscover reads the organization live (read-only) for check without --snapshot. Progress goes
+// to stderr only when it is a terminal, so piped JSON stays clean.
+func checkDiscover(opts *CheckOptions) (*inventory.Snapshot, error) {
+	ctx := context.Background()
+	c, err := awsapi.Load(ctx, opts.AWS)
+	if err != nil {
+		return nil, BadInput(fmt.Errorf("AWS credentials: %w", err))
+	}
+	dopts := discover.Options{Regions: opts.Regions, Concurrency: opts.Concurrency}
+	if opts.IO.IsStderrTTY() {
+		dopts.Progress = func(p discover.Progress) {
+			fmt.Fprintf(opts.IO.ErrOut, "\rdiscovering: %s, %d/%d accounts, %d calls, %d problems   ", p.Stage, p.AccountsDone, p.AccountsTotal, p.Calls, p.Problems)
+			if p.Stage == "done" {
+				fmt.Fprintln(opts.IO.ErrOut)
+			}
+		}
+	}
+	snap, err := discover.Run(ctx, c, dopts)
+	if err != nil {
+		if errors.Is(err, discover.ErrFatal) {
+			return nil, BadInput(err)
+		}
+		return nil, err
+	}
+	return snap, nil
 }
 
 // CheckDocument is the JSON output of lz2ct check (docs/checks.md, "JSON output"). Fields are only
@@ -274,7 +330,7 @@ func writeCheckTable(w io.Writer, d CheckDocument, color bool) error {
 	var b strings.Builder
 	sum := d.Summary
 	fmt.Fprintf(&b, "Pre-checks for %s (home region %s, governed %s)\n", d.Organization, orDash(d.HomeRegion), orDash(strings.Join(d.Governed, ", ")))
-	fmt.Fprintf(&b, "%d blockers (%d fixed by the plan), %d warnings, %d info\n\n", sum.Blockers, sum.FixedByPlan, sum.Warnings, sum.Infos)
+	fmt.Fprintf(&b, "%s (%d fixed by the plan), %s, %d for information\n\n", plural(sum.Blockers, "blocker"), sum.FixedByPlan, plural(sum.Warnings, "warning"), sum.Infos)
 	if sum.Unfixed > 0 {
 		b.WriteString(st.banner(fmt.Sprintf("✖ %d BLOCKER(S) THE PLAN CANNOT FIX — resolve them before migrating", sum.Unfixed)) + "\n")
 		for _, f := range d.Findings {
@@ -370,4 +426,11 @@ func orDash(s string) string {
 		return "—"
 	}
 	return s
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -2,13 +2,16 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/lz2ct/lz2ct/checks"
+	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/iostreams"
+	"github.com/lz2ct/lz2ct/sim"
 )
 
 const (
@@ -198,7 +201,7 @@ func TestCheckBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no snapshot", nil, "--snapshot is required"},
+		{"snapshot and endpoint", []string{"--snapshot", typicalSnap, "--endpoint-url", "http://127.0.0.1:1"}, "cannot be combined with --snapshot"},
 		{"missing file", []string{"--snapshot", filepath.Join(dir, "none.json")}, "read snapshot"},
 		{"invalid snapshot", []string{"--snapshot", notSnap}, "$."},
 		{"unknown settings key", []string{"--snapshot", typicalSnap, "--settings", badSettings}, "homeRegoin"},
@@ -231,5 +234,50 @@ func TestCheckColourOnlyOnTerminal(t *testing.T) {
 	_ = cmd.Execute()
 	if !strings.Contains(out.String(), "\x1b[") {
 		t.Error("no colour on a colour terminal")
+	}
+}
+
+// TestCheckLiveAgainstSimulator: without --snapshot, check discovers the organization through the
+// real SDK clients against the simulator serving alz2-typical, and reports what the snapshot gives.
+func TestCheckLiveAgainstSimulator(t *testing.T) {
+	snap, err := inventory.Load(typicalSnap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := sim.New(snap, sim.Options{Seed: 1})
+	url, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLEEXAMPLE00")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "secret")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+
+	live, errOut, code := runCheck(t, "--endpoint-url", url, "--region", "eu-west-1", "--settings", typicalSettings, "--format", "json")
+	if code != 0 {
+		t.Fatalf("live check exit %d: %s", code, errOut)
+	}
+	offline, _, _ := runCheck(t, "--snapshot", typicalSnap, "--settings", typicalSettings, "--format", "json")
+	summary := func(out string) string {
+		var doc CheckDocument
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatalf("not JSON: %v", err)
+		}
+		var lines []string
+		for _, f := range doc.Findings {
+			lines = append(lines, fmt.Sprintf("%s %s %t %d", f.Check, f.Severity, f.FixedByPlan, len(f.Subjects)))
+		}
+		return strings.Join(lines, "\n")
+	}
+	if got, want := summary(live), summary(offline); got != want {
+		t.Errorf("live findings differ from the snapshot's:\nlive:\n%s\nsnapshot:\n%s", got, want)
+	}
+	for _, c := range srv.Calls() {
+		if c.Mutating {
+			t.Errorf("check made a mutating call: %s:%s", c.Service, c.Operation)
+		}
 	}
 }
