@@ -108,8 +108,8 @@ type Finding struct {
 	Source string `json:"source"`
 }
 
-// Input is what every check reads. Settings must be resolved (settings.Resolve) so that the home
-// region and governed regions are filled in.
+// Input is what every check reads. Settings are resolved by Run (settings.Resolve) so that the
+// home region and governed regions are filled in.
 type Input struct {
 	Snapshot *inventory.Snapshot
 	Index    *inventory.Index
@@ -174,9 +174,15 @@ type Report struct {
 	Infos    int       `json:"infos"`
 }
 
-// Prepare fills in the Index (when nil) and the shared scope; Run calls it. Tests that call one
-// check's Run directly may skip it: the scope is then computed on first use.
+// Prepare resolves the settings against the snapshot (settings.Resolve only fills what is unset,
+// so already-resolved settings are unchanged), builds the Index when nil and the shared scope.
+// Run and RunCheck call it: unresolved settings would leave the governed regions empty and the
+// per-region checks silently blind.
 func Prepare(in Input) Input {
+	if in.sc != nil {
+		return in
+	}
+	in.Settings = in.Settings.Resolve(in.Snapshot)
 	if in.Index == nil {
 		in.Index = inventory.NewIndex(in.Snapshot)
 	}

@@ -159,3 +159,58 @@ func BenchmarkRun10k(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(r.Findings)), "findings")
 }
+
+// TestGeneratedOrgsInvariants: on generated organizations of every shape, the report is complete,
+// sorted and counted right, and nothing panics.
+func TestGeneratedOrgsInvariants(t *testing.T) {
+	for seed := int64(1); seed <= 12; seed++ {
+		p := orggen.DefaultParams()
+		p.Seed = seed
+		p.Accounts = 20 + int(seed)*37
+		p.OUs = 5 + int(seed)*3
+		p.Depth = 1 + int(seed)%6
+		p.Regions = 1 + int(seed)%4
+		p.SCPDensity = float64(seed%5) / 4
+		p.ConfigShare = float64(seed%3) / 2
+		snap, err := orggen.Generate(p)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		r := Run(Input{Snapshot: snap, Settings: freshEmails()})
+		again := Run(Input{Snapshot: snap, Settings: freshEmails()})
+		if fmtReport(r) != fmtReport(again) {
+			t.Errorf("seed %d: two runs differ", seed)
+		}
+		b, w, i := 0, 0, 0
+		for k, f := range r.Findings {
+			if f.Check == "" || f.Title == "" || f.Remediation == "" || f.Source == "" || len(f.Subjects) == 0 || len(f.Evidence) == 0 {
+				t.Errorf("seed %d: incomplete finding %+v", seed, f)
+			}
+			if k > 0 && r.Findings[k-1].Severity.Rank() > f.Severity.Rank() {
+				t.Errorf("seed %d: findings not sorted by severity", seed)
+			}
+			switch f.Severity {
+			case Blocker:
+				b++
+			case Warning:
+				w++
+			default:
+				i++
+			}
+		}
+		if b != r.Blockers || w != r.Warnings || i != r.Infos {
+			t.Errorf("seed %d: counts %d/%d/%d, findings say %d/%d/%d", seed, r.Blockers, r.Warnings, r.Infos, b, w, i)
+		}
+		if p.Depth == 6 && len(r.ByCheck("ou.depth")) == 0 {
+			t.Errorf("seed %d: depth-6 organization without an ou.depth finding", seed)
+		}
+	}
+}
+
+func fmtReport(r Report) string {
+	var b strings.Builder
+	for _, f := range r.Findings {
+		b.WriteString(f.Check + f.Title + strings.Join(f.Evidence, "|") + "\n")
+	}
+	return b.String()
+}
