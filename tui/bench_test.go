@@ -112,3 +112,28 @@ func BenchmarkPrecheckScroll(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkPrecheckDetailFrame renders the detail of the finding with the most subjects (every
+// account of the organization, for the Config recorders check), scrolled to the middle.
+func BenchmarkPrecheckDetailFrame(b *testing.B) {
+	res, _, snap := bigOrg(b)
+	app := benchApp(b, 140, 40)
+	app.snap = snap
+	app.active = ScreenChecks
+	cs := app.screens[ScreenChecks].(*checksScreen)
+	cs.SetResult(res)
+	most := 0
+	for i, f := range res.Findings {
+		if len(f.Subjects) > len(res.Findings[most].Subjects) {
+			most = i
+		}
+	}
+	cs.detail = most
+	cs.viewport.SetContent(cs.detailText(res.Findings[most]))
+	cs.viewport.SetYOffset(len(res.Findings[most].Subjects) / 2)
+	b.Logf("finding %s with %d subjects", res.Findings[most].Check, len(res.Findings[most].Subjects))
+	b.ResetTimer()
+	for b.Loop() {
+		_ = app.View()
+	}
+}

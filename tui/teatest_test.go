@@ -1,0 +1,150 @@
+package tui
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/teatest/v2"
+	"github.com/lz2ct/lz2ct/settings"
+)
+
+// These tests run the wizard in a real tea.Program (teatest) and check each screen's key handling
+// from what it draws and from the final model.
+
+var ansiSeq = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07`)
+
+func newTea(t *testing.T, opts Options) *teatest.TestModel {
+	t.Helper()
+	if opts.Now == nil {
+		opts.Now = fixedClock
+	}
+	return teatest.NewTestModel(t, New(opts), teatest.WithInitialTermSize(100, 30),
+		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
+}
+
+// waitText waits until the drawn output (escape sequences removed) holds every word.
+func waitText(t *testing.T, tm *teatest.TestModel, words ...string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		plain := ansiSeq.ReplaceAll(b, nil)
+		for _, w := range words {
+			if !bytes.Contains(plain, []byte(w)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+}
+
+func press(tm *teatest.TestModel, keys ...string) {
+	for _, k := range keys {
+		for _, m := range keyMsgs(k) {
+			tm.Send(m)
+		}
+	}
+}
+
+func final(t *testing.T, tm *teatest.TestModel) *App {
+	t.Helper()
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	return tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*App)
+}
+
+func TestTeaStartRefusesMemberAccount(t *testing.T) {
+	tm := newTea(t, Options{Backend: newFake(t)})
+	waitText(t, tm, "Where")
+	press(tm, "down", "enter")
+	waitText(t, tm, "refused:")
+	app := final(t, tm)
+	if app.Active() != ScreenStart || app.identity != nil {
+		t.Fatalf("a member account got through: screen %v, identity %+v", app.Active(), app.identity)
+	}
+}
+
+func TestTeaDiscoveryThenChecksDrillIn(t *testing.T) {
+	tm := newTea(t, Options{Backend: newFake(t), StateDir: t.TempDir()})
+	waitText(t, tm, "demo")
+	press(tm, "enter")
+	waitText(t, tm, "management")
+	press(tm, "enter")
+	waitText(t, tm, "BLOCKER", "DEPLOY")
+	press(tm, "enter")
+	waitText(t, tm, "Remediation")
+	app := final(t, tm)
+	cs := app.screens[ScreenChecks].(*checksScreen)
+	if app.Active() != ScreenChecks || cs.detail < 0 {
+		t.Fatalf("enter on a finding did not open it: screen %v, detail %d", app.Active(), cs.detail)
+	}
+	if f := cs.res.Findings[cs.detail]; f.Severity != SeverityBlocker {
+		t.Fatalf("opened %s, want the first blocker", f.Check)
+	}
+}
+
+func TestTeaChecksSearchAndSeverityFilter(t *testing.T) {
+	tm := newTea(t, Options{Backend: newFake(t), Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: t.TempDir()})
+	waitText(t, tm, "Pre-checks:")
+	press(tm, "/", "pipeline", "enter")
+	waitText(t, tm, "search:")
+	press(tm, "s")
+	waitText(t, tm, "showing")
+	app := final(t, tm)
+	cs := app.screens[ScreenChecks].(*checksScreen)
+	if cs.query != "pipeline" || sevFilters[cs.sevFilter] != SeverityBlocker {
+		t.Fatalf("query %q, filter %q", cs.query, sevFilters[cs.sevFilter])
+	}
+	if len(cs.rows) != 0 { // the pipeline finding is a warning: nothing left with blockers only
+		t.Fatalf("rows left: %d", len(cs.rows))
+	}
+}
+
+func TestTeaDecisionsRejectUsedEmail(t *testing.T) {
+	tm := newTea(t, Options{Backend: newFake(t), Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: t.TempDir()})
+	waitText(t, tm, "Pre-checks:")
+	press(tm, "n")
+	waitText(t, tm, "Home")
+	press(tm, "enter", "enter")
+	waitText(t, tm, "Log Archive account")
+	press(tm, "aws+payments-dev@acme-corp.example", "enter")
+	waitText(t, tm, "already used by account")
+	app := final(t, tm)
+	if app.Active() != ScreenDecisions || app.settings != nil {
+		t.Fatalf("a used e-mail got through: screen %v, settings %+v", app.Active(), app.settings)
+	}
+}
+
+func TestTeaPlanExportAndLeave(t *testing.T) {
+	dir := t.TempDir()
+	fake := newFake(t)
+	tm := newTea(t, Options{Backend: fake, Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: dir})
+	waitText(t, tm, "Pre-checks:")
+	tm.Send(settingsMsg{Settings: settings.Settings{HomeRegion: "eu-west-1"}.Resolve(fake.snap)})
+	waitText(t, tm, "Plan", "estimate")
+	press(tm, "x")
+	waitText(t, tm, "destructive]")
+	press(tm, "e")
+	waitText(t, tm, "written")
+	press(tm, "q")
+	waitText(t, tm, "Session")
+	press(tm, "q") // leaves the program
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	app := tm.FinalModel(t).(*App)
+	if app.Active() != ScreenLeave {
+		t.Fatalf("screen %v, want leave", app.Active())
+	}
+	for _, f := range []string{"runbook.md", "runbook.html", "plan.json", "settings.yaml"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if len(fake.runbooks) != 2 {
+		t.Errorf("runbooks rendered: %v", fake.runbooks)
+	}
+}
