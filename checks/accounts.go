@@ -158,7 +158,13 @@ func checkAccess(in Input) []Finding {
 		if a.Status != inventory.AccountActive {
 			continue
 		}
-		probs := sc.problems[a.ID]
+		// Problems in regions Control Tower will not govern do not hide anything that matters.
+		var probs []inventory.Problem
+		for _, p := range sc.problems[a.ID] {
+			if p.Region == "" || sc.govSet[p.Region] {
+				probs = append(probs, p)
+			}
+		}
 		if a.AccessRole != "" && a.IAM != nil && len(probs) == 0 {
 			continue
 		}

@@ -273,6 +273,10 @@ var checkCases = []checkCase{
 		s.Problems = append(s.Problems, inventory.Problem{AccountID: fxProd1, Region: "us-east-1", Service: "config", Operation: "DescribeConfigurationRecorders", Code: "AccessDenied"})
 	}, []string{"warning", "warning"}},
 
+	{"account.access", "problem only in a region not governed", func(s *inventory.Snapshot, _ *settings.Settings) {
+		s.Problems = append(s.Problems, inventory.Problem{AccountID: fxProd1, Region: "ap-south-1", Service: "config", Operation: "DescribeConfigurationRecorders", Code: "AccessDenied"})
+	}, nil},
+
 	{"account.reserved-names", "none", noEdit, nil},
 	{"account.reserved-names", "SNS topic", func(s *inventory.Snapshot, _ *settings.Settings) {
 		account(s, fxProd1).Regions[1].ReservedNames = []inventory.NamedResource{{Type: "AWS::SNS::Topic", Name: "aws-controltower-SecurityNotifications"}}
