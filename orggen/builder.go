@@ -20,7 +20,8 @@ import (
 	"github.com/lz2ct/lz2ct/inventory"
 )
 
-// Names ALZ uses, from the ALZ implementation guide (solution SO0044) and its templates.
+// Names ALZ uses (reference/aws-facts.md, "ALZ artefacts"). ConfigRecorderRole and
+// SecurityTopicName are modelled on ALZ's templates: nothing in lz2ct keys on them.
 const (
 	RecorderName         = "AWS-Landing-Zone-BaselineConfigRecorder"
 	DeliveryChannelName  = "Landing-Zone-Delivery-Channel"
@@ -45,8 +46,8 @@ type Options struct {
 	ALZVersion string
 	// HomeRegion is where ALZ (and, for v2, IAM Identity Center) lives; default DefaultHomeRegion.
 	HomeRegion string
-	// Regions are the snapshot regions and ALZ's manifest regions; default [HomeRegion]. The home
-	// region must be one of them.
+	// Regions are the snapshot regions (the regions discovery looked at); default [HomeRegion].
+	// The home region must be one of them.
 	Regions []string
 	// ManifestRegions are the regions ALZ deployed its baseline to (its manifest's region list);
 	// default Regions. They must be among Regions and include the home region.
