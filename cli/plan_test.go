@@ -147,3 +147,23 @@ func TestPlanMarkdown(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanWithoutSettingsFile(t *testing.T) {
+	out, errOut, code := runPlan(t, "--snapshot", typicalSnap, "--log-archive-email", "new-log@example.org",
+		"--audit-email", "new-audit@example.org", "--enroll-shared-services=false", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	p, err := plans.Decode([]byte(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Settings.HomeRegion != "eu-west-1" { // the IAM Identity Center region of alz2-typical
+		t.Errorf("home region %q, want the Identity Center region", p.Settings.HomeRegion)
+	}
+	for _, a := range p.Accounts {
+		if a.Name == "shared-services" && a.How != plans.HowExcluded {
+			t.Errorf("--enroll-shared-services=false: shared services is %s", a.How)
+		}
+	}
+}
