@@ -88,7 +88,7 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 			in := make([]stepIn, 0, j-i)
 			ns := make([]string, 0, j-i)
 			for _, s := range ph.Steps[i:j] {
-				in = append(in, stepInOf(s, names))
+				in = append(in, stepInOf(s, names, num))
 				ns = append(ns, num[s.ID])
 			}
 			pv.Items = append(pv.Items, group(in, ns, status)...)
@@ -172,7 +172,7 @@ func waveRoutes(p *plans.Plan, num map[string]string) map[int]string {
 	return out
 }
 
-func stepInOf(s plans.Step, names map[string]string) stepIn {
+func stepInOf(s plans.Step, names map[string]string, num map[string]string) stepIn {
 	r := redact
 	in := stepIn{
 		ID: r(s.ID), Kind: r(s.Kind), Title: r(s.Title), Why: r(s.Why),
@@ -181,13 +181,77 @@ func stepInOf(s plans.Step, names map[string]string) stepIn {
 		Destructive: s.Destructive, Manual: s.Manual,
 		Guard: r(s.Guard), Expected: r(s.Expected), Rollback: r(s.Rollback), Blocked: r(s.Blocked),
 	}
-	for _, dep := range s.DependsOn {
+	for _, dep := range summarizeDeps(s.DependsOn, num) {
 		in.DependsOn = append(in.DependsOn, r(dep))
 	}
-	for _, c := range s.CLI {
-		in.CLI = append(in.CLI, r(c))
+	for i, c := range s.CLI {
+		in.CLI = append(in.CLI, r(printable(c, s.ID, i)))
 	}
 	return in
+}
+
+// maxDeps is the longest dependency list printed step by step; longer lists (an OU registration
+// waits for every account move of its split) are summarized per kind of step.
+const maxDeps = 10
+
+// summarizeDeps keeps short lists as they are; in a long one, kinds with several steps become
+// "N × kind/… (steps a–b)" so the reader still knows what to wait for and where to find it.
+func summarizeDeps(deps []string, num map[string]string) []string {
+	if len(deps) <= maxDeps {
+		return deps
+	}
+	var order []string
+	byKind := map[string][]string{}
+	for _, d := range deps {
+		k, _, _ := strings.Cut(d, "/")
+		if _, ok := byKind[k]; !ok {
+			order = append(order, k)
+		}
+		byKind[k] = append(byKind[k], d)
+	}
+	var out []string
+	for _, k := range order {
+		ids := byKind[k]
+		if len(ids) < 4 {
+			out = append(out, ids...)
+			continue
+		}
+		lo, hi := -1, -1
+		for _, id := range ids {
+			if n, err := strconv.Atoi(num[id]); err == nil {
+				if lo < 0 || n < lo {
+					lo = n
+				}
+				hi = max(hi, n)
+			}
+		}
+		text := fmt.Sprintf("%d × %s/…", len(ids), k)
+		if lo >= 0 {
+			text += fmt.Sprintf(" (steps %d–%d)", lo, hi)
+		}
+		out = append(out, text)
+	}
+	return out
+}
+
+// maxCLIChars is the longest command printed as it is. Some commands name every account of the
+// organization (deleting a StackSet's instances in decommission): tens of pages of account IDs
+// help nobody on paper, so such a command is replaced by the one-liner that extracts it, exactly,
+// from the plan. The replacement cannot be run by mistake as a truncated command.
+const maxCLIChars = 8000
+
+func printable(cmd, stepID string, i int) string {
+	if len(cmd) <= maxCLIChars {
+		return cmd
+	}
+	start := cmd[:200]
+	if j := strings.LastIndexByte(start, ' '); j > 0 {
+		start = start[:j]
+	}
+	start = strings.ReplaceAll(start, "\n", " ")
+	return fmt.Sprintf("# Command %d is too long to print (%d characters). Take it from the plan file:\n"+
+		"jq -r '.phases[].steps[] | select(.id==\"%s\") | .cli[%d]' plan.json\n"+
+		"# It begins: %s …", i+1, len(cmd), stepID, i, start)
 }
 
 // waveNames names each wave after the OU it registers; waves after the OU waves are positions in

@@ -192,3 +192,41 @@ func TestMarkdownEscaping(t *testing.T) {
 		t.Errorf("codeFence = %s", got)
 	}
 }
+
+func TestSummarizeDeps(t *testing.T) {
+	num := map[string]string{}
+	var deps []string
+	for i := range 12 {
+		id := fmt.Sprintf("account.move/1111111111%02d", i)
+		deps = append(deps, id)
+		num[id] = fmt.Sprint(100 + i)
+	}
+	deps = append(deps, "config.stackset/ou-1", "deploy/landing-zone")
+	got := summarizeDeps(deps, num)
+	want := []string{"12 × account.move/… (steps 100–111)", "config.stackset/ou-1", "deploy/landing-zone"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("summarizeDeps = %q, want %q", got, want)
+	}
+	short := deps[:maxDeps]
+	if got := summarizeDeps(short, num); !reflect.DeepEqual(got, short) {
+		t.Errorf("a short list was summarized: %q", got)
+	}
+}
+
+func TestPrintableShortensOnlyHugeCommands(t *testing.T) {
+	small := "aws organizations detach-policy --policy-id p-1 --target-id ou-1"
+	if printable(small, "s", 0) != small {
+		t.Error("a short command was changed")
+	}
+	huge := "aws cloudformation delete-stack-instances --stack-set-name X --accounts " + strings.Repeat("123456789012 ", 1000)
+	got := printable(huge, "decommission/stackset/X", 1)
+	if len(got) > 1000 || !strings.Contains(got, `select(.id=="decommission/stackset/X") | .cli[1]`) {
+		t.Errorf("huge command printed as %q", got)
+	}
+	// Every line that is not the jq one-liner is a shell comment: nothing truncated can run.
+	for _, line := range strings.Split(got, "\n") {
+		if !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "jq ") {
+			t.Errorf("runnable truncated line %q", line)
+		}
+	}
+}
