@@ -459,6 +459,9 @@ func (b *builder) attachBlockers() {
 		}
 		for i := range b.phases[ph] {
 			st := &b.phases[ph][i]
+			if st.Kind == KindExport || st.Kind == KindSCPDetach || st.Kind == KindVerify {
+				continue // exports, detaches and checkpoints are not what a finding makes fail
+			}
 			t := st.Target
 			if subj[t.AccountID] || subj[t.OUID] || (t.Resource != "" && subj[t.Resource]) || (t.Region != "" && subj[t.Region] && t.AccountID == "") {
 				msg := f.Check + ": " + f.Title
