@@ -330,3 +330,57 @@ type countWriter struct{ n int }
 func (c *countWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
 
 var _ io.Writer = (*countWriter)(nil)
+
+// TestMarkdownTablesAreWellFormed checks what escaping must guarantee: every row of a GFM table
+// has as many cells as its header (a stray "|" in plan text would shift every later column), and
+// code fences are closed.
+func TestMarkdownTablesAreWellFormed(t *testing.T) {
+	for _, name := range orgs {
+		p := planFor(t, name)
+		// Pipes and backticks in text that lands in table cells.
+		for i := range p.Findings {
+			p.Findings[i].Title += " a|b `c|d`"
+		}
+		for i := range p.Accounts {
+			p.Accounts[i].Name += "|x"
+		}
+		md := string(render(t, "markdown", p, nil))
+		cols, inFence := -1, false
+		for i, line := range strings.Split(md, "\n") {
+			if strings.HasPrefix(line, "```") {
+				inFence = !inFence
+				continue
+			}
+			if inFence {
+				continue
+			}
+			if !strings.HasPrefix(line, "|") {
+				cols = -1
+				continue
+			}
+			n := cells(line)
+			if cols < 0 {
+				cols = n
+			} else if n != cols {
+				t.Errorf("%s.md line %d has %d cells, its table %d: %s", name, i+1, n, cols, line)
+			}
+		}
+		if inFence {
+			t.Errorf("%s.md ends inside a code fence", name)
+		}
+	}
+}
+
+// cells counts the cells of a table row: pipes not escaped with a backslash, minus the outer two.
+func cells(line string) int {
+	n := 0
+	for i := 0; i < len(line); i++ {
+		switch line[i] {
+		case '\\':
+			i++
+		case '|':
+			n++
+		}
+	}
+	return n - 1
+}
