@@ -144,10 +144,7 @@ func SummarizeSnapshot(file string, s *inventory.Snapshot) SnapshotSummary {
 	}
 	if z := s.ALZ; z != nil {
 		a := &ALZSummary{Version: z.Version, HomeRegion: z.HomeRegion, ManifestRegions: z.ManifestRegions,
-			StackSets: len(z.StackSets), ProvisionedProducts: len(z.ProvisionedProducts)}
-		if z.CoreOUID != "" {
-			a.CoreOUID = z.CoreOUID
-		}
+			CoreOUID: z.CoreOUID, StackSets: len(z.StackSets), ProvisionedProducts: len(z.ProvisionedProducts)}
 		for _, ss := range z.StackSets {
 			a.StackInstances += len(ss.Instances)
 		}
@@ -254,7 +251,8 @@ func printSnapshotSummary(out io.Writer, s SnapshotSummary) error {
 		row("ALZ", "not found")
 	}
 	if ct := s.ControlTower; ct.Deployed {
-		row("Control Tower", "landing zone %s in %s (%s); %d OUs registered, %d accounts enrolled", ct.Version, ct.HomeRegion, ct.Status, ct.RegisteredOUs, ct.EnrolledAccounts)
+		row("Control Tower", "landing zone %s in %s (%s)", ct.Version, ct.HomeRegion, ct.Status)
+		row("", "%d OUs registered, %d accounts enrolled", ct.RegisteredOUs, ct.EnrolledAccounts)
 	} else {
 		row("Control Tower", "not deployed")
 	}

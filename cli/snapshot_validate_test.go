@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/iostreams"
 )
 
@@ -119,5 +120,37 @@ func TestSnapshotValidateStdin(t *testing.T) {
 	cmd.SetArgs([]string{"snapshot", "validate", "-"})
 	if err := cmd.Execute(); ExitCode(err) != ExitBadInput || !strings.Contains(err.Error(), "$.regions") {
 		t.Errorf("bad stdin: %v", err)
+	}
+}
+
+// A snapshot taken mid-migration: Control Tower deployed, one OU registered, one account enrolled.
+func TestSnapshotValidateControlTower(t *testing.T) {
+	s, err := inventory.Load("../testdata/orgs/alz2-typical.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ou, acct := s.OUs[0], s.Accounts[1]
+	base := "arn:aws:controltower:eu-west-1::baseline/AWSControlTowerBaseline"
+	s.ControlTower.LandingZone = &inventory.LandingZone{
+		Arn: "arn:aws:controltower:eu-west-1:" + s.Organization.ManagementAccountID + ":landingzone/1A2B3C", Version: "3.3",
+		LatestAvailableVersion: "3.3", Status: "ACTIVE", DriftStatus: "IN_SYNC", HomeRegion: "eu-west-1",
+		GovernedRegions: []string{"eu-west-1"}, SecurityOUName: "Security",
+	}
+	s.ControlTower.EnabledBaselines = []inventory.EnabledBaseline{
+		{Arn: "arn:aws:controltower:eu-west-1:1:enabledbaseline/A", BaselineIdentifier: base, BaselineVersion: "4.0", TargetIdentifier: ou.Arn, Status: "SUCCEEDED"},
+		{Arn: "arn:aws:controltower:eu-west-1:1:enabledbaseline/B", BaselineIdentifier: base, BaselineVersion: "4.0", TargetIdentifier: acct.Arn, Status: "SUCCEEDED"},
+	}
+	path := filepath.Join(t.TempDir(), "ct.json")
+	if err := inventory.Save(path, s); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runValidate(t, path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"Control Tower    landing zone 3.3 in eu-west-1 (ACTIVE)\n", "1 OUs registered, 1 accounts enrolled"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
 	}
 }
