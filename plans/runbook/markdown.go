@@ -256,7 +256,11 @@ func flags(destructive, manual bool) string {
 func (m *mdWriter) step(s *stepView) {
 	m.ln("#### ", mdBox(s.Status), " ", s.Num, " ", mdText(s.Title))
 	m.ln()
-	m.ln(mdCode(s.ID), flags(s.Destructive, s.Manual))
+	blocked := ""
+	if s.Blocked != "" {
+		blocked = " **BLOCKED**"
+	}
+	m.ln(mdCode(s.ID), flags(s.Destructive, s.Manual), blocked)
 	m.ln()
 	if s.Status.Known {
 		m.ln("**Status:** ", mdText(s.Status.Text))
