@@ -110,6 +110,7 @@ type scpHit struct {
 	attached map[string]bool
 	actions  map[string]bool // certainly denied / not allowed
 	maybe    map[string]bool // possibly denied (uncertain statements only)
+	regions  map[string]bool // regions of the requests it blocks ("" = unknown)
 	accounts []*inventory.Account
 	seen     map[string]bool
 }
@@ -128,13 +129,14 @@ func evaluateProbes(in Input, probes []probe) []Finding {
 	hit := func(key string, p *probe) *scpHit {
 		h := hits[key]
 		if h == nil {
-			h = &scpHit{probe: p, sids: map[string]bool{}, notes: map[string]bool{}, attached: map[string]bool{}, actions: map[string]bool{}, maybe: map[string]bool{}, seen: map[string]bool{}}
+			h = &scpHit{probe: p, sids: map[string]bool{}, notes: map[string]bool{}, attached: map[string]bool{}, actions: map[string]bool{}, maybe: map[string]bool{}, regions: map[string]bool{}, seen: map[string]bool{}}
 			hits[key] = h
 			order = append(order, key)
 		}
 		return h
 	}
-	add := func(h *scpHit, a *inventory.Account, action string, certain bool) {
+	add := func(h *scpHit, a *inventory.Account, action, region string, certain bool) {
+		h.regions[region] = true
 		if certain {
 			h.actions[action] = true
 		} else {
@@ -145,7 +147,7 @@ func evaluateProbes(in Input, probes []probe) []Finding {
 			h.accounts = append(h.accounts, a)
 		}
 	}
-	record := func(d Decision, p *probe, a *inventory.Account, action string) {
+	record := func(d Decision, p *probe, a *inventory.Account, action, region string) {
 		for _, v := range d.Denies {
 			h := hit(p.group+"|deny|"+v.PolicyID, p)
 			h.policyID = v.PolicyID
@@ -155,24 +157,24 @@ func evaluateProbes(in Input, probes []probe) []Finding {
 			if v.Note != "" {
 				h.notes[v.Note] = true
 			}
-			add(h, a, action, v.Certain)
+			add(h, a, action, region, v.Certain)
 		}
 		for _, id := range d.Unparsable {
 			h := hit(p.group+"|deny|"+id, p)
 			h.policyID = id
 			h.notes["the policy cannot be parsed: "+fmt.Sprint(ev.ParseError(id))] = true
-			add(h, a, action, false)
+			add(h, a, action, region, false)
 		}
 		for _, lvl := range d.NotAllowedAt {
 			h := hit(p.group+"|notallowed|"+lvl, p)
 			h.level, h.certain = lvl, true
-			add(h, a, action, true)
+			add(h, a, action, region, true)
 		}
 		for _, lvl := range d.MaybeAllowedAt {
 			h := hit(p.group+"|notallowed|"+lvl, p)
 			h.level = lvl
 			h.notes["only conditional or resource-scoped Allow statements cover it"] = true
-			add(h, a, action, false)
+			add(h, a, action, region, false)
 		}
 	}
 	// Accounts with the same parent and the same (account-independent) SCPs of their own get the
@@ -240,7 +242,7 @@ func evaluateProbes(in Input, probes []probe) []Finding {
 			}
 			for si := range ds {
 				if ds[si].Blocked() {
-					record(ds[si], p, a, specs[pi][si].action)
+					record(ds[si], p, a, specs[pi][si].action, specs[pi][si].region)
 				}
 			}
 		}
@@ -248,7 +250,7 @@ func evaluateProbes(in Input, probes []probe) []Finding {
 	sort.Strings(order)
 	var out []Finding
 	for _, key := range order {
-		out = append(out, hits[key].finding(ix, part))
+		out = append(out, hits[key].finding(ix, part, sc.governed))
 	}
 	return out
 }
@@ -275,7 +277,7 @@ func keys(m map[string]bool) []string {
 	return out
 }
 
-func (h *scpHit) finding(ix *inventory.Index, partition string) Finding {
+func (h *scpHit) finding(ix *inventory.Index, partition string, governed []string) Finding {
 	p := h.probe
 	sort.Slice(h.accounts, func(i, j int) bool { return h.accounts[i].ID < h.accounts[j].ID })
 	acctIDs := make([]string, len(h.accounts))
@@ -302,7 +304,10 @@ func (h *scpHit) finding(ix *inventory.Index, partition string) Finding {
 		f.Title = fmt.Sprintf("SCP %s %s %s (%d accounts)", pol.Name, verb, p.purpose, len(h.accounts))
 		f.Subjects = append(f.Subjects, policySubject(pol))
 		var where []string
-		for _, t := range keys(h.attached) {
+		targets := keys(h.attached)
+		// Root and OUs first: they say where the policy sits; accounts with their own copy after.
+		sort.SliceStable(targets, func(i, j int) bool { return !isAccountID(targets[i]) && isAccountID(targets[j]) })
+		for _, t := range targets {
 			f.Subjects = append(f.Subjects, targetSubject(ix, t))
 			where = append(where, t+" "+targetSubject(ix, t).Name)
 		}
@@ -315,7 +320,7 @@ func (h *scpHit) finding(ix *inventory.Index, partition string) Finding {
 			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s may deny %s to %s", quoteSids(keys(h.sids)), maybe, roleDesc))
 		}
 		if len(where) > 0 {
-			f.Evidence = append(f.Evidence, "attached to "+strings.Join(where, "; ")+" (inherited by everything below)")
+			f.Evidence = append(f.Evidence, "attached to "+listSome(where, 10)+" (inherited by everything below)")
 		}
 		if isALZPolicy(pol) {
 			f.FixedByPlan = true
@@ -332,6 +337,19 @@ func (h *scpHit) finding(ix *inventory.Index, partition string) Finding {
 		f.Remediation = "Attach FullAWSAccess to " + h.level + " or add these actions to its allow-list SCP."
 		if !h.certain {
 			f.Severity = Warning
+		}
+	}
+	if regions := keys(h.regions); len(regions) > 0 && regions[0] != "" {
+		if len(regions) < len(governed) && h.policyID != "" && !f.FixedByPlan {
+			f.Remediation += " It blocks only some governed regions: governing just the regions it allows (governedRegions) also works."
+		}
+		where := "in " + strings.Join(regions, ", ")
+		if strings.Contains(actions+maybe, "iam:") {
+			where += " (IAM requests count as us-east-1)"
+		}
+		f.Evidence = append(f.Evidence, where)
+		for _, r := range regions {
+			f.Subjects = append(f.Subjects, Subject{Kind: KindRegion, ID: r})
 		}
 	}
 	for _, n := range keys(h.notes) {
@@ -369,3 +387,5 @@ func init() {
 		},
 	})
 }
+
+func isAccountID(id string) bool { return len(id) == 12 && strings.Trim(id, "0123456789") == "" }
