@@ -272,3 +272,42 @@ func TestDenyNamingOneAccountHitsOnlyIt(t *testing.T) {
 		t.Errorf("accounts %v, want only %s", accts, fxDev1)
 	}
 }
+
+// A region-restriction SCP blocks Control Tower only in the governed regions it does not allow.
+func TestRegionRestrictionBlocksOnlyOtherRegions(t *testing.T) {
+	s := typicalOrg()
+	policy(s, fxGuard).Targets = nil
+	addPolicy(s, "p-regions0001", "region-restriction", `{"Statement":{"Sid":"DenyOutside","Effect":"Deny","NotAction":["iam:*","sts:*"],"Resource":"*",
+		"Condition":{"StringNotEquals":{"aws:RequestedRegion":["eu-west-1"]}}}}`, fxWorkloads)
+	c, _ := Lookup("scp.deny-ct-roles")
+	st := typicalSettings()
+	st.GovernedRegions = []string{"eu-west-1", "us-east-1"}
+	fs := RunCheck(c, Input{Snapshot: s, Settings: st})
+	// Two findings: what CT's role does at enrollment, and the StackSet removal of ALZ's Config
+	// (the Workloads accounts have recorders in us-east-1 too).
+	if len(fs) != 2 {
+		t.Fatalf("%d findings, want 2: %+v", len(fs), fs)
+	}
+	for _, f := range fs {
+		var regions, accts []string
+		for _, sub := range f.Subjects {
+			switch sub.Kind {
+			case KindRegion:
+				regions = append(regions, sub.ID)
+			case KindAccount:
+				accts = append(accts, sub.ID)
+			}
+		}
+		if f.Severity != Blocker || f.FixedByPlan || strings.Join(regions, ",") != "us-east-1" || strings.Join(accts, ",") != fxProd1+","+fxDev1 {
+			t.Errorf("%s: %s fixed=%t regions %v accounts %v", f.Title, f.Severity, f.FixedByPlan, regions, accts)
+		}
+		if !strings.Contains(f.Remediation, "governedRegions") {
+			t.Errorf("remediation should offer governing fewer regions: %s", f.Remediation)
+		}
+	}
+	// Governing only the allowed region clears it.
+	st.GovernedRegions = []string{"eu-west-1"}
+	if fs := RunCheck(c, Input{Snapshot: s, Settings: st}); len(fs) != 0 {
+		t.Errorf("findings with only allowed regions governed: %+v", fs)
+	}
+}
