@@ -38,7 +38,7 @@ var htmlTmpl = template.Must(template.New("runbook").Funcs(template.FuncMap{
 		}
 		return ""
 	},
-	"inc": func(i int) int { return i + 1 },
+	"n": func(n int, unit string) string { return plural(int64(n), unit) },
 }).Parse(htmlSource))
 
 func writeHTML(w io.Writer, d *document) error {

@@ -131,7 +131,7 @@ func (m *mdWriter) run(r *runView) {
 		m.ln()
 	}
 	if len(r.Unplanned) > 0 {
-		m.ln("> The journal has events for ", strconv.Itoa(len(r.Unplanned)), " steps this plan does not have (",
+		m.ln("> The journal has events for ", plural(int64(len(r.Unplanned)), "step"), " this plan does not have (",
 			mdText(strings.Join(limit(r.Unplanned, 10), ", ")), "): was the run started from another plan?")
 		m.ln()
 	}
@@ -140,7 +140,7 @@ func (m *mdWriter) run(r *runView) {
 func (m *mdWriter) findings(f findingsView) {
 	m.ln("## Pre-check results")
 	m.ln()
-	m.ln(fmt.Sprintf("%d blockers, %d warnings, %d for information.", f.Blockers, f.Warnings, f.Infos),
+	m.ln(plural(int64(f.Blockers), "blocker"), ", ", plural(int64(f.Warnings), "warning"), ", ", strconv.Itoa(f.Infos), " for information.",
 		" Blockers the plan fixes by itself are marked *fixed by plan*; the others stop the phase they are listed under.")
 	m.ln()
 	if len(f.Rows) == 0 {
@@ -186,7 +186,7 @@ func (m *mdWriter) phase(ph *phaseView) {
 		m.ln(mdText(ph.Summary))
 		m.ln()
 	}
-	line := strconv.Itoa(ph.Steps) + " steps"
+	line := plural(int64(ph.Steps), "step")
 	if ph.Estimate != "" {
 		line += ", estimated " + ph.Estimate
 	}
