@@ -87,3 +87,10 @@ func must[T any](t testing.TB, what string) func(T, error) T {
 		return v
 	}
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
+
+func staticCreds(out *sts.AssumeRoleOutput) aws.CredentialsProvider {
+	c := out.Credentials
+	return credentials.NewStaticCredentialsProvider(*c.AccessKeyId, *c.SecretAccessKey, *c.SessionToken)
+}
