@@ -31,7 +31,9 @@ func TestChecksOnTestdataEdits(t *testing.T) {
 	}{
 		{"org.all-features", "consolidated billing", func(s *inventory.Snapshot, _ *settings.Settings) { s.Organization.FeatureSet = "CONSOLIDATED_BILLING" }},
 		{"org.account-quota", "quota reached", func(s *inventory.Snapshot, _ *settings.Settings) { s.Organization.AccountQuota = len(s.Accounts) }},
-		{"email.shared-accounts", "e-mail in use", func(s *inventory.Snapshot, st *settings.Settings) { st.AuditEmail = strings.ToUpper(firstWorkload(s).Email) }},
+		{"email.shared-accounts", "e-mail in use", func(s *inventory.Snapshot, st *settings.Settings) {
+			st.AuditEmail = strings.ToUpper(firstWorkload(s).Email)
+		}},
 		{"ct.identity-center-region", "Identity Center elsewhere", func(s *inventory.Snapshot, st *settings.Settings) {
 			s.IdentityCenter = &inventory.IdentityCenter{InstanceArn: "arn:aws:sso:::instance/ssoins-x", Region: "ap-south-1"}
 			st.HomeRegion = s.ALZ.HomeRegion
