@@ -15,10 +15,11 @@ const (
 	srcNestedOUs  = "https://docs.aws.amazon.com/controltower/latest/userguide/nested-ous.html"
 )
 
-// Landing zone versions from which a feature lz2ct may use is available. They are deliberately
-// conservative: the baseline API's version table (lz-versions.html, "Compatibility of OU and
-// baseline versions") starts at landing zone 2.0; nested OUs arrived with landing zone 2.8 (Nov
-// 2021); INHERITANCE_DRIFT remediation (auto-enrollment of moved accounts) needs a 3.x manifest.
+// Landing zone versions from which a feature lz2ct may use is available, to our best knowledge:
+// the baseline API's compatibility table (lz-versions.html, "Compatibility of OU and baseline
+// versions") starts at landing zone 2.0; nested OUs (Nov 2021) and the 3.x manifest API and
+// INHERITANCE_DRIFT remediation are later. These thresholds were not re-verified against the
+// current lz-versions page; they feed only the informational ct.landing-zone finding, never a blocker.
 var ctFeatures = []struct {
 	name, min string
 }{
