@@ -26,7 +26,6 @@ var htmlTmpl = template.Must(template.New("runbook").Funcs(template.FuncMap{
 	"stamp": stamp,
 	"blank": orBlank,
 	"plan":  func(d *document) string { return planLine(d, func(s string) string { return s }) },
-	"noun":  rowNoun,
 	"mark": func(s statusView) string {
 		switch s.Class() {
 		case "done":

@@ -311,7 +311,7 @@ func (m *mdWriter) group(g *groupView) {
 	num := g.First + "–" + g.Last
 	m.ln("#### ", num, " ", mdText(g.Title), " (", strconv.Itoa(len(g.Rows)), " steps)")
 	m.ln()
-	m.ln(mdCode(g.Kind), flags(g.Destructive, g.Manual), " — one row per ", rowNoun(g.Cols), "; the table lists the steps in plan order.")
+	m.ln(mdCode(g.Kind), flags(g.Destructive, g.Manual), " — one row per ", g.Per, "; the table lists the steps in plan order.")
 	m.ln()
 	if g.Counts != nil {
 		m.ln("**Status:** ", g.Counts.String())
@@ -400,7 +400,7 @@ func (m *mdWriter) group(g *groupView) {
 	m.ln()
 }
 
-func rowNoun(c groupCols) string {
+func rowNoun(c vary) string {
 	switch {
 	case c.Account && c.Region:
 		return "account and region"

@@ -179,6 +179,7 @@ type groupView struct {
 	Destructive bool
 	Manual      bool
 	Cols        groupCols
+	Per         string // what one row is: "account and region", "account", "region", "OU", "resource"
 	Rows        []groupRow
 	Counts      *statusCounts
 }
@@ -418,6 +419,7 @@ func makeGroup(ss []stepIn, nums []string, status func(string) statusView) *grou
 		Expected: templ(first.Expected, subs), Rollback: templ(first.Rollback, subs),
 		Destructive: first.Destructive, Manual: first.Manual,
 		Cols: groupCols{Account: v.Account, Region: v.Region, OU: v.OU, Resource: v.Resource},
+		Per:  rowNoun(v),
 	}
 	for _, s := range ss[1:] {
 		if templ(s.Title, s.subsFor(v)) != g.Title {
