@@ -62,6 +62,7 @@ type App struct {
 	snapData []byte
 	files    Files
 	settings *settings.Settings // resolved; nil until the decisions form is submitted
+	previous *settings.Settings // read from the state folder's settings file, if there was one
 	checks   *CheckResult
 	plan     *PlanResult
 	written  []written // files saved, in order, for the leave screen
@@ -188,6 +189,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return a, a.screens[ScreenPlan].Update(msg)
 
+	case previousSettingsMsg:
+		if msg.Settings != nil && a.settings == nil {
+			a.previous = msg.Settings
+		}
+		return a, nil
+
 	case savedMsg:
 		if msg.Err != nil {
 			a.status = fmt.Sprintf("could not save the %s: %v", msg.What, msg.Err)
@@ -232,8 +239,11 @@ func (a *App) forward() tea.Cmd {
 			return nil
 		}
 		s := settings.Settings{}
-		if a.settings != nil {
+		switch {
+		case a.settings != nil:
 			s = *a.settings
+		case a.previous != nil:
+			s = *a.previous
 		}
 		a.switchTo(ScreenDecisions)
 		d := a.screens[ScreenDecisions].(*decisionsScreen)
@@ -271,7 +281,7 @@ func (a *App) back() tea.Cmd {
 // runs the pre-checks with default settings.
 func (a *App) gotSnapshot(msg snapshotMsg) tea.Cmd {
 	a.snap, a.snapData = msg.Snap, msg.Data
-	a.settings, a.checks, a.plan = nil, nil, nil
+	a.settings, a.previous, a.checks, a.plan = nil, nil, nil, nil
 	dir := a.opts.StateDir
 	if dir == "" {
 		dir = DefaultStateDir(msg.Snap.Organization.ID)
@@ -286,8 +296,23 @@ func (a *App) gotSnapshot(msg snapshotMsg) tea.Cmd {
 	}
 	a.switchTo(ScreenChecks)
 	cs := a.screens[ScreenChecks].(*checksScreen)
-	cmds = append(cmds, cs.Start(a.snap, settings.Settings{}.Resolve(a.snap)))
+	cmds = append(cmds, cs.Start(a.snap, settings.Settings{}.Resolve(a.snap)), loadSettings(a.files.Settings()))
 	return tea.Batch(cmds...)
+}
+
+// previousSettingsMsg carries the decisions a previous session saved in the state folder.
+type previousSettingsMsg struct{ Settings *settings.Settings }
+
+// loadSettings reads the state folder's settings file, if any, so that a second session starts
+// from the decisions of the first (or from a file written for `lz2ct plan`).
+func loadSettings(path string) tea.Cmd {
+	return func() tea.Msg {
+		s, err := settings.Load(path)
+		if err != nil {
+			return previousSettingsMsg{} // none yet, or unreadable: the form starts from defaults
+		}
+		return previousSettingsMsg{Settings: s}
+	}
 }
 
 func (a *App) save(what, path string, write func(string) error) tea.Cmd {

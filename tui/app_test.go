@@ -192,3 +192,19 @@ func TestOpenBadSnapshotShowsError(t *testing.T) {
 		t.Fatalf("a bad snapshot left the start screen: %v", app.Active())
 	}
 }
+
+// A second session on the same state folder starts from the decisions the first one saved.
+func TestDecisionsStartFromSavedSettings(t *testing.T) {
+	dir := t.TempDir()
+	saved := "homeRegion: eu-west-1\nlogArchiveEmail: kept-log@acme-corp.example\nauditEmail: kept-audit@acme-corp.example\nouAccountLimit: 250\n"
+	if err := os.WriteFile(filepath.Join(dir, "settings.yaml"), []byte(saved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	app := New(Options{Backend: newFake(t), Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: dir, Now: fixedClock})
+	d := newDriver(t, app, 100, 30)
+	d.keys("n")
+	ds := app.screens[ScreenDecisions].(*decisionsScreen)
+	if ds.logEmail != "kept-log@acme-corp.example" || ds.ouLimit != "250" {
+		t.Fatalf("form did not start from the saved settings: log %q, limit %q", ds.logEmail, ds.ouLimit)
+	}
+}

@@ -319,7 +319,7 @@ func (s *checksScreen) View() string {
 		b.WriteString(st.Muted.Render("  no findings match") + "\n")
 	}
 	info := s.list.scrollInfo()
-	b.WriteString(st.Muted.Render(strings.TrimSpace("enter opens a finding · n goes on to the decisions   " + info)))
+	b.WriteString(st.Muted.Render(strings.TrimSpace("✓ = the plan fixes it · enter opens a finding · n: decisions   " + info)))
 	return b.String()
 }
 
