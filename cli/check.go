@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -227,7 +228,9 @@ func checkRun(opts *CheckOptions) error {
 // checkDiscover reads the organization live (read-only) for check without --snapshot. Progress goes
 // to stderr only when it is a terminal, so piped JSON stays clean.
 func checkDiscover(opts *CheckOptions) (*inventory.Snapshot, error) {
-	ctx := context.Background()
+	// Ctrl-C stops discovery cleanly; nothing has been changed, so there is nothing to undo.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
 	c, err := awsapi.Load(ctx, opts.AWS)
 	if err != nil {
 		return nil, BadInput(fmt.Errorf("AWS credentials: %w", err))
