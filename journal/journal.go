@@ -180,27 +180,54 @@ func Read(dir string) (*State, error) {
 // since the engine only goes on after the fsync of a whole line, nothing depended on it.
 func Decode(r io.Reader) (*State, error) {
 	st := &State{Steps: map[string]StepState{}}
+	torn, err := scan(r, st.apply)
+	if err != nil {
+		return nil, err
+	}
+	st.TornTail = torn
+	return st, nil
+}
+
+// ReadEvents returns every event of DIR/journal.jsonl in the order written (a torn last line is
+// left out, as in Read): for a resumed run that needs more than each step's summary.
+func ReadEvents(dir string) ([]Event, error) {
+	f, err := os.Open(Path(dir))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	defer f.Close()
+	var evs []Event
+	if _, err := scan(f, func(e Event) { evs = append(evs, e) }); err != nil {
+		return nil, fmt.Errorf("%s: %w", Path(dir), err)
+	}
+	return evs, nil
+}
+
+// scan calls fn for each valid event and reports whether the last line was torn.
+func scan(r io.Reader, fn func(Event)) (torn bool, err error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	for line := 1; ; line++ {
-		raw, err := br.ReadBytes('\n')
-		if err != nil && err != io.EOF {
-			return nil, fmt.Errorf("line %d: %w", line, err)
+		raw, rerr := br.ReadBytes('\n')
+		if rerr != nil && rerr != io.EOF {
+			return false, fmt.Errorf("line %d: %w", line, rerr)
 		}
 		complete := len(raw) > 0 && raw[len(raw)-1] == '\n'
-		text := bytes.TrimSpace(raw)
-		if len(text) > 0 {
+		if text := bytes.TrimSpace(raw); len(text) > 0 {
 			ev, perr := parseLine(text)
 			switch {
 			case perr != nil && !complete:
-				st.TornTail = true
+				torn = true
 			case perr != nil:
-				return nil, fmt.Errorf("line %d: %w", line, perr)
+				return false, fmt.Errorf("line %d: %w", line, perr)
 			default:
-				st.apply(ev)
+				fn(ev)
 			}
 		}
-		if err == io.EOF {
-			return st, nil
+		if rerr == io.EOF {
+			return torn, nil
 		}
 	}
 }

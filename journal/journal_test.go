@@ -78,6 +78,35 @@ func TestStatusFromEvents(t *testing.T) {
 	}
 }
 
+func TestReadEventsInOrder(t *testing.T) {
+	dir := t.TempDir()
+	if evs, err := ReadEvents(dir); err != nil || len(evs) != 0 {
+		t.Fatalf("empty folder: %v %v", evs, err)
+	}
+	want := []Event{
+		{Time: at(0), Step: "b", Event: EventStarted},
+		{Time: at(1), Step: "b", Event: EventOperation, OperationID: "op-1"},
+		{Time: at(2), Step: "a", Event: EventStarted},
+	}
+	for _, e := range want {
+		if err := Append(dir, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := ReadEvents(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("got %d events", len(got))
+	}
+	for i := range want {
+		if !got[i].Time.Equal(want[i].Time) || got[i].Step != want[i].Step || got[i].Event != want[i].Event || got[i].OperationID != want[i].OperationID {
+			t.Errorf("event %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
 func TestReadEmptyFolderIsNotStarted(t *testing.T) {
 	st, err := Read(t.TempDir())
 	if err != nil {
