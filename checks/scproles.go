@@ -48,15 +48,18 @@ func accessRole(a *inventory.Account) string {
 // AdministratorAccess (enrollment-prerequisites.html), and these are the families SCPs usually
 // protect (scp-guide: "Prevent AWS Config tampering").
 func ctProbes(in Input) []probe {
+	// Only accounts where the plan removes something (ALZ's recorder or channel) are probed.
 	hasALZConfig := func(in Input, a *inventory.Account) bool {
 		for _, r := range in.scope().governedRegionsOf(a) {
 			for _, rec := range r.ConfigRecorders {
-				if !rec.ServiceLinked {
+				if !rec.ServiceLinked && isALZRecorder(rec.Name) {
 					return true
 				}
 			}
-			if len(r.DeliveryChannels) > 0 {
-				return true
+			for _, ch := range r.DeliveryChannels {
+				if isALZChannel(ch.Name) {
+					return true
+				}
 			}
 		}
 		return false
