@@ -298,6 +298,11 @@ func Open(dir string) (*Writer, error) {
 		f.Close()
 		return nil, fmt.Errorf("repair journal %s: %w", Path(dir), err)
 	}
+	// A new file's directory entry must be durable too, or a crash could lose the whole journal.
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync() // not every filesystem supports syncing a folder
+		d.Close()
+	}
 	return &Writer{f: f}, nil
 }
 
