@@ -424,3 +424,15 @@ func FuzzDecodePlan(f *testing.F) {
 		_ = p.Step("x")
 	})
 }
+
+func TestOrganizationWithoutOUs(t *testing.T) {
+	o := newTiny()
+	ids := o.accounts("r-ab12", 2)
+	p := o.plan(t, nil)
+	if p.Step("deploy/landing-zone") == nil || len(p.OUOrder) != 0 {
+		t.Fatalf("plan without OUs: %d OUs, deploy %v", len(p.OUOrder), p.Step("deploy/landing-zone"))
+	}
+	if d := disposition(p, ids[0]); d.How != HowBlocked || !strings.Contains(d.Reason, "root") {
+		t.Errorf("root account %+v", d)
+	}
+}
