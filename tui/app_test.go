@@ -208,3 +208,41 @@ func TestDecisionsStartFromSavedSettings(t *testing.T) {
 		t.Fatalf("form did not start from the saved settings: log %q, limit %q", ds.logEmail, ds.ouLimit)
 	}
 }
+
+// Choosing a home region other than IAM Identity Center's is rejected in the form itself.
+func TestDecisionsRejectHomeRegionOtherThanIdentityCenter(t *testing.T) {
+	app := New(Options{Backend: newFake(t), Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: t.TempDir(), Now: fixedClock})
+	d := newDriver(t, app, 100, 30)
+	d.keys("n")
+	d.must("Home region")
+	d.keys("up", "enter") // eu-central-1 is above eu-west-1
+	d.must("IAM Identity Center is in eu-west-1, not in eu-central-1")
+	if app.Active() != ScreenDecisions {
+		t.Fatalf("screen %v", app.Active())
+	}
+	ds := app.screens[ScreenDecisions].(*decisionsScreen)
+	if ds.homeRegion != "eu-central-1" {
+		t.Fatalf("home region %q: the key did not reach the select", ds.homeRegion)
+	}
+	d.keys("down", "enter")
+	if strings.Contains(d.plain(), "not in eu-central-1") {
+		t.Fatal("the error stayed after choosing the Identity Center region")
+	}
+}
+
+// Limits out of range are rejected inline with settings.Validate's message.
+func TestDecisionsRejectLimitOutOfRange(t *testing.T) {
+	app := New(Options{Backend: newFake(t), Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: t.TempDir(), Now: fixedClock})
+	d := newDriver(t, app, 100, 30)
+	d.keys("n", "enter", "enter", "fresh-log@acme-corp.example", "enter", "fresh-audit@acme-corp.example", "enter")
+	d.must("Accounts per OU registration")
+	d.keys("enter", "enter")
+	for range 3 {
+		d.keys("backspace")
+	}
+	d.keys("5000", "enter")
+	d.must("out of range 1..1000")
+	if app.Active() != ScreenDecisions {
+		t.Fatalf("an out-of-range limit got through: screen %v", app.Active())
+	}
+}

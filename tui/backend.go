@@ -34,6 +34,10 @@ type Backend interface {
 	Discover(ctx context.Context, progress func(Progress)) (*inventory.Snapshot, error)
 	// Check runs the pre-checks with resolved settings.
 	Check(snap *inventory.Snapshot, s settings.Settings) (*CheckResult, error)
+	// HomeRegionFindings runs only the pre-checks that judge the home region against the
+	// organization (IAM Identity Center's region, an existing landing zone's), fast enough to run
+	// as the user picks a region in the form.
+	HomeRegionFindings(snap *inventory.Snapshot, s settings.Settings) []Finding
 	// Plan builds the migration plan from the snapshot file's bytes (for its hash), the snapshot,
 	// resolved settings and the pre-check result.
 	Plan(snapData []byte, snap *inventory.Snapshot, s settings.Settings, checks *CheckResult) (*PlanResult, error)

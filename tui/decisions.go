@@ -149,15 +149,20 @@ func (s *decisionsScreen) check(field string, change func(*settings.Settings)) e
 	if field == "logArchiveEmail" || field == "auditEmail" {
 		t.LogArchiveEmail, t.AuditEmail = strings.TrimSpace(t.LogArchiveEmail), strings.TrimSpace(t.AuditEmail)
 	}
-	err := t.Resolve(s.snap).Validate(s.snap)
-	var ve *settings.ValidationError
-	if !errors.As(err, &ve) {
-		return nil
-	}
+	r := t.Resolve(s.snap)
 	var msgs []string
-	for _, p := range ve.Problems {
-		if p.Key == field || strings.HasPrefix(p.Key, field+"[") || strings.HasPrefix(p.Key, field+".") {
-			msgs = append(msgs, p.Msg)
+	var ve *settings.ValidationError
+	if errors.As(r.Validate(s.snap), &ve) {
+		for _, p := range ve.Problems {
+			if p.Key == field || strings.HasPrefix(p.Key, field+"[") || strings.HasPrefix(p.Key, field+".") {
+				msgs = append(msgs, p.Msg)
+			}
+		}
+	}
+	if field == "homeRegion" && len(msgs) == 0 {
+		// A valid setting; the pre-checks know whether Control Tower can run there.
+		for _, f := range s.c.Backend.HomeRegionFindings(s.snap, r) {
+			msgs = append(msgs, strings.TrimSuffix(f.Title, ".")+". "+f.Remediation)
 		}
 	}
 	if len(msgs) == 0 {

@@ -77,6 +77,15 @@ func (f *fakeBackend) Check(*inventory.Snapshot, settings.Settings) (*CheckResul
 	return f.checks, nil
 }
 
+// HomeRegionFindings mirrors the Identity Center region check, enough for the form's tests.
+func (f *fakeBackend) HomeRegionFindings(snap *inventory.Snapshot, s settings.Settings) []Finding {
+	if ic := snap.IdentityCenter; ic != nil && ic.Region != s.HomeRegion {
+		return []Finding{{Check: "ct.identity-center-region", Severity: SeverityBlocker,
+			Title: "IAM Identity Center is in " + ic.Region + ", not in " + s.HomeRegion, Remediation: "Use " + ic.Region + "."}}
+	}
+	return nil
+}
+
 func (f *fakeBackend) Plan([]byte, *inventory.Snapshot, settings.Settings, *CheckResult) (*PlanResult, error) {
 	return &PlanResult{View: *f.plan}, nil
 }

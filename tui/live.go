@@ -119,6 +119,28 @@ func (l *Live) Check(snap *inventory.Snapshot, s settings.Settings) (*CheckResul
 	return checkResult(r), nil
 }
 
+// homeRegionChecks are the catalogue entries that compare settings.homeRegion with the organization.
+var homeRegionChecks = []string{"ct.identity-center-region", "ct.home-region"}
+
+// HomeRegionFindings runs the home-region checks alone. It calls each check's Run directly: these
+// checks read only the snapshot and the settings, so the organization-wide scope that checks.Run
+// prepares (SCP evaluation for every account) is not needed.
+func (l *Live) HomeRegionFindings(snap *inventory.Snapshot, s settings.Settings) []Finding {
+	var fs []checks.Finding
+	for _, id := range homeRegionChecks {
+		if c, ok := checks.Lookup(id); ok {
+			for _, f := range c.Run(checks.Input{Snapshot: snap, Settings: s}) {
+				if f.Title == "" {
+					f.Title = c.Title
+				}
+				f.Check = c.ID
+				fs = append(fs, f)
+			}
+		}
+	}
+	return checkResult(checks.Report{Findings: fs}).Findings
+}
+
 func checkResult(r checks.Report) *CheckResult {
 	out := &CheckResult{Blockers: r.Blockers, Warnings: r.Warnings, Infos: r.Infos, Unfixed: len(r.Unfixed()), Report: r,
 		Findings: make([]Finding, len(r.Findings))}
