@@ -169,6 +169,11 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.buildPlan(s))
 
 	case plannedMsg:
+		if msg.Checks != nil {
+			// The pre-checks screen shows the findings for the decisions taken from now on.
+			a.checks = msg.Checks
+			a.screens[ScreenChecks].(*checksScreen).SetResult(msg.Checks)
+		}
 		if msg.Err == nil {
 			a.plan = msg.Plan
 			p := msg.Plan
@@ -335,9 +340,9 @@ func (a *App) buildPlan(s settings.Settings) tea.Cmd {
 		}
 		p, err := b.Plan(data, snap, s, res)
 		if err != nil {
-			return plannedMsg{Err: err}
+			return plannedMsg{Checks: res, Err: err}
 		}
-		return plannedMsg{Plan: p}
+		return plannedMsg{Plan: p, Checks: res}
 	}
 }
 

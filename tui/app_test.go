@@ -101,7 +101,7 @@ func TestJourneyGoldens(t *testing.T) {
 			if app.Active() != ScreenPlan {
 				t.Fatalf("after the form: screen %v, want plan\n%s", app.Active(), d.plain())
 			}
-			d.must("Plan for o-f4yjsoufrn", "estimate 3h50m", "Deploy Control Tower")
+			d.must("Plan for o-f4yjsoufrn", "estimate 3h50m", "Deploy Control Tower", "Export what later steps change or delete.")
 			shot("plan")
 			set, err := os.ReadFile(filepath.Join(".lz2ct", "o-f4yjsoufrn", "settings.yaml"))
 			if err != nil || !strings.Contains(string(set), "new-log-archive@acme-corp.example") {

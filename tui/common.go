@@ -79,8 +79,9 @@ type (
 	settingsMsg struct{ Settings settings.Settings }
 	// plannedMsg: the plan was built and saved (or failed).
 	plannedMsg struct {
-		Plan *PlanResult
-		Err  error
+		Plan   *PlanResult
+		Checks *CheckResult // the pre-checks re-run with the decisions
+		Err    error
 	}
 	// exportMsg: the plan screen asks for a runbook export.
 	exportMsg struct{}

@@ -126,7 +126,7 @@ func samplePlan(org string) *PlanView {
 	return &PlanView{
 		Organization: org,
 		Phases: []PhaseView{
-			{Number: 0, ID: "safeguard", Name: "Safeguard", Estimate: 5 * time.Minute, Steps: []StepView{
+			{Number: 0, ID: "safeguard", Name: "Safeguard", Summary: "Export what later steps change or delete.", Estimate: 5 * time.Minute, Steps: []StepView{
 				{ID: "safeguard/scps", Kind: "export", Title: "Export SCP documents and targets", Guard: "none: read-only", CLI: []string{"aws organizations describe-policy --policy-id p-abc"}}}},
 			{Number: 1, ID: "deploy", Name: "Deploy Control Tower", Estimate: 45 * time.Minute, Steps: []StepView{
 				{ID: "deploy/trusted-access/config", Kind: "org.disable-trusted-access", Title: "Disable trusted access for AWS Config", Destructive: true,

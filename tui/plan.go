@@ -99,7 +99,7 @@ func (s *planScreen) rebuild() {
 
 func (s *planScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
-	s.list.setHeight(max(h-5, 1))
+	s.list.setHeight(max(h-6, 1)) // header, accounts, tabs, phase summary, status
 	s.ouList.setHeight(max(h-5, 1))
 	s.viewport.SetWidth(w)
 	s.viewport.SetHeight(max(h-2, 1))
@@ -267,6 +267,11 @@ func (s *planScreen) View() string {
 		from, to := s.list.window()
 		for i := from; i < to; i++ {
 			b.WriteString(s.phaseRow(s.rows[i], i == s.list.cursor) + "\n")
+		}
+		if s.exportErr == nil && len(s.exported) == 0 && !s.exporting && len(s.rows) > 0 {
+			if r := s.rows[s.list.cursor]; r.step < 0 && p.Phases[r.phase].Summary != "" {
+				b.WriteString(st.Muted.Render(truncate(p.Phases[r.phase].Summary, s.w)) + "\n")
+			}
 		}
 		b.WriteString(s.statusLine(s.list.scrollInfo()))
 	} else {
