@@ -186,3 +186,41 @@ func TestRoundTripGenerated2000x17(t *testing.T) {
 	}
 	t.Logf("%d accounts x %d regions: %d calls", len(want.Accounts), len(want.Regions), len(srv.Calls()))
 }
+
+// AccessDenied for one account in one region: that region is missing from the account, with one
+// problem naming the account, the region and the first call refused there.
+func TestDeniedRegionIsOneProblem(t *testing.T) {
+	served := loadTestdata(t, "alz2-typical.json")
+	var victim *inventory.Account
+	for i := range served.Accounts {
+		a := &served.Accounts[i]
+		if a.ID != served.Organization.ManagementAccountID && a.IAM != nil && len(a.Regions) > 1 {
+			victim = a
+			break
+		}
+	}
+	if victim == nil {
+		t.Fatal("testdata has no readable member account with regions")
+	}
+	region := victim.Regions[0].Region
+	_, url := serve(t, served, sim.Options{Deny: []sim.Scope{{AccountID: victim.ID, Region: region}}})
+	got, err := discoverFrom(t, url, discover.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Problems) != 1 {
+		t.Fatalf("problems %+v, want exactly one", got.Problems)
+	}
+	p := got.Problems[0]
+	if p.AccountID != victim.ID || p.Region != region || p.Service != "sts" || p.Operation != "GetCallerIdentity" || p.Code != "AccessDenied" {
+		t.Fatalf("problem %+v, want {%s %s sts GetCallerIdentity AccessDenied}", p, victim.ID, region)
+	}
+	want := clone(t, served)
+	for i := range want.Accounts {
+		if want.Accounts[i].ID == victim.ID {
+			want.Accounts[i].Regions = want.Accounts[i].Regions[1:]
+		}
+	}
+	want.Problems = append(want.Problems, p)
+	assertSame(t, want, got)
+}
