@@ -2,12 +2,14 @@ package tui
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
@@ -213,4 +215,14 @@ func plural(n int, one, many string) string {
 		return itoa(n) + " " + one
 	}
 	return itoa(n) + " " + many
+}
+
+// scrolled renders a viewport with a last line saying whether there is more below, since a detail
+// view cut at the screen's bottom edge otherwise looks complete.
+func scrolled(st *Styles, vp viewport.Model) string {
+	more := "end"
+	if !vp.AtBottom() {
+		more = fmt.Sprintf("↓ more below (%d%%)", int(vp.ScrollPercent()*100))
+	}
+	return vp.View() + "\n" + st.Muted.Render(more)
 }

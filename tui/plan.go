@@ -102,7 +102,7 @@ func (s *planScreen) SetSize(w, h int) {
 	s.list.setHeight(max(h-6, 1)) // header, accounts, tabs, phase summary, status
 	s.ouList.setHeight(max(h-5, 1))
 	s.viewport.SetWidth(w)
-	s.viewport.SetHeight(max(h-2, 1))
+	s.viewport.SetHeight(max(h-3, 1)) // title, blank, "more below"
 	if s.detail != nil {
 		s.viewport.SetContent(s.detailText(*s.detail))
 	}
@@ -247,7 +247,7 @@ func (s *planScreen) View() string {
 		return ""
 	}
 	if s.detail != nil {
-		return st.Header.Render(truncate("Step "+s.detail.ID, s.w)) + "\n\n" + s.viewport.View()
+		return st.Header.Render(truncate("Step "+s.detail.ID, s.w)) + "\n\n" + scrolled(st, s.viewport)
 	}
 	p := s.plan
 	var b strings.Builder

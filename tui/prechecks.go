@@ -147,7 +147,7 @@ func (s *checksScreen) SetSize(w, h int) {
 	s.list.setHeight(s.listHeight())
 	s.search.SetWidth(max(w-6, 10))
 	s.viewport.SetWidth(w)
-	s.viewport.SetHeight(max(h-2, 1))
+	s.viewport.SetHeight(max(h-3, 1)) // title, blank, "more below"
 	if s.detail >= 0 {
 		s.viewport.SetContent(s.detailText(s.res.Findings[s.detail]))
 	}
@@ -286,7 +286,7 @@ func (s *checksScreen) View() string {
 	}
 	if s.detail >= 0 {
 		f := s.res.Findings[s.detail]
-		return st.Severity(f.Severity) + " " + st.Header.Render(truncate(f.Title, s.w-9)) + "\n\n" + s.viewport.View()
+		return st.Severity(f.Severity) + " " + st.Header.Render(truncate(f.Title, s.w-9)) + "\n\n" + scrolled(st, s.viewport)
 	}
 	r := s.res
 	var b strings.Builder
