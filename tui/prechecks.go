@@ -421,7 +421,7 @@ func (s *checksScreen) detailText(f Finding) string {
 		b.WriteString("\n")
 	}
 	if len(f.Subjects) > 0 {
-		b.WriteString(st.Header.Render(fmt.Sprintf("All %d concerned", len(f.Subjects))) + "\n")
+		b.WriteString(st.Header.Render(fmt.Sprintf("Concerned (%d)", len(f.Subjects))) + "\n")
 		for _, sub := range f.Subjects {
 			b.WriteString(fmt.Sprintf("  %-13s %s\n", sub.Kind, subjectLabel(sub)))
 		}
