@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
 )
@@ -83,7 +84,7 @@ func New(opts Options) *App {
 		now = time.Now
 	}
 	c := &Common{Ctx: ctx, Styles: DefaultStyles(), Keys: DefaultKeyMap(), Backend: opts.Backend, Now: now}
-	a := &App{c: c, opts: opts, help: help.New()}
+	a := &App{c: c, opts: opts, help: newHelp(c.Styles)}
 	a.screens[ScreenStart] = newStartScreen(c)
 	a.screens[ScreenDiscovery] = newDiscoveryScreen(c)
 	a.screens[ScreenChecks] = newChecksScreen(c)
@@ -395,6 +396,17 @@ func (a *App) View() tea.View {
 	b.WriteString(truncate(" "+a.help.ShortHelpView(append([]key.Binding{a.c.Keys.Help, a.c.Keys.ForceQuit}, keys...)), a.width))
 	v.SetContent(b.String())
 	return v
+}
+
+// newHelp styles the key help so it reads on dark and light backgrounds alike: keys bold in the
+// terminal's own colour, separators grey (the bubbles defaults are dark greys tuned for one background).
+func newHelp(st *Styles) help.Model {
+	h := help.New()
+	h.Styles = help.Styles{
+		Ellipsis: st.Muted, ShortKey: st.Key, ShortDesc: lipgloss.NewStyle(), ShortSeparator: st.Muted,
+		FullKey: st.Key, FullDesc: lipgloss.NewStyle(), FullSeparator: st.Muted,
+	}
+	return h
 }
 
 func columns(keys []key.Binding, per int) [][]key.Binding {
