@@ -82,6 +82,16 @@ func (m *mdWriter) doc(d *document) {
 		}
 		m.ln()
 	}
+	m.ln("## Contents")
+	m.ln()
+	for _, ph := range d.Phases {
+		line := "- Phase " + strconv.Itoa(ph.Number) + ": " + mdText(ph.Name) + " (" + plural(int64(ph.Steps), "step")
+		if ph.Counts != nil {
+			line += "; " + ph.Counts.String()
+		}
+		m.ln(line, ")")
+	}
+	m.ln()
 	if d.Run != nil {
 		m.run(d.Run)
 	}
