@@ -39,7 +39,7 @@ func TestJourneyGoldens(t *testing.T) {
 
 			d.keys("down", "enter")
 			d.must("refused", "not the management account")
-			if app.Active() != ScreenStart {
+			if !d.on(ScreenStart) {
 				t.Fatalf("a member account must not get past the start screen, on %v", app.Active())
 			}
 			shot("start-refused")
@@ -47,7 +47,7 @@ func TestJourneyGoldens(t *testing.T) {
 			d.keys("up", "enter")
 			d.must("management account — press enter")
 			d.keys("enter")
-			if app.Active() != ScreenDiscovery {
+			if !d.on(ScreenDiscovery) {
 				t.Fatalf("after connecting: screen %v, want discovery", app.Active())
 			}
 			d.must("Discovering", "7 of 15")
@@ -55,7 +55,7 @@ func TestJourneyGoldens(t *testing.T) {
 
 			close(fake.release)
 			d.settle()
-			if app.Active() != ScreenChecks {
+			if !d.on(ScreenChecks) {
 				t.Fatalf("after discovery: screen %v, want pre-checks", app.Active())
 			}
 			d.must("2 blockers", "1 BLOCKER the plan cannot fix", "CONFIG", "DEPLOY")
@@ -81,7 +81,7 @@ func TestJourneyGoldens(t *testing.T) {
 			d.keys("s", "s", "s") // back to all
 
 			d.keys("n")
-			if app.Active() != ScreenDecisions {
+			if !d.on(ScreenDecisions) {
 				t.Fatalf("after n: screen %v, want decisions", app.Active())
 			}
 			d.must("Home region", "eu-west-1", "IAM Identity Center is in eu-west-1")
@@ -98,14 +98,17 @@ func TestJourneyGoldens(t *testing.T) {
 			d.keys("new-log-archive@acme-corp.example", "enter", "new-audit@acme-corp.example", "enter")
 			d.must("Deploy Control Tower")
 			d.keys("enter", "enter", "enter", "enter")
-			if app.Active() != ScreenPlan {
+			if !d.on(ScreenPlan) {
 				t.Fatalf("after the form: screen %v, want plan\n%s", app.Active(), d.plain())
 			}
 			d.must("Plan for o-f4yjsoufrn", "estimate 3h50m", "Deploy Control Tower", "Export what later steps change or delete.")
 			shot("plan")
-			set, err := os.ReadFile(filepath.Join(".lz2ct", "o-f4yjsoufrn", "settings.yaml"))
-			if err != nil || !strings.Contains(string(set), "new-log-archive@acme-corp.example") {
-				t.Fatalf("settings not saved with the chosen e-mail: %v\n%s", err, set)
+			var set []byte
+			if !d.eventually(func() bool {
+				set, _ = os.ReadFile(filepath.Join(".lz2ct", "o-f4yjsoufrn", "settings.yaml"))
+				return strings.Contains(string(set), "new-log-archive@acme-corp.example")
+			}) {
+				t.Fatalf("settings not saved with the chosen e-mail:\n%s", set)
 			}
 
 			d.keys("x")
@@ -121,13 +124,13 @@ func TestJourneyGoldens(t *testing.T) {
 			d.keys("e")
 			d.must("runbook written")
 			for _, f := range []string{"runbook.md", "runbook.html", "plan.json", "snapshot.json"} {
-				if _, err := os.Stat(filepath.Join(".lz2ct", "o-f4yjsoufrn", f)); err != nil {
-					t.Errorf("%s not written: %v", f, err)
+				if !d.eventually(func() bool { _, err := os.Stat(filepath.Join(".lz2ct", "o-f4yjsoufrn", f)); return err == nil }) {
+					t.Errorf("%s not written", f)
 				}
 			}
 
 			d.keys("q")
-			if app.Active() != ScreenLeave {
+			if !d.on(ScreenLeave) {
 				t.Fatalf("q on the plan: screen %v, want leave", app.Active())
 			}
 			d.must("Session saved", "lz2ct plan --snapshot .lz2ct/o-f4yjsoufrn/snapshot.json", "runbook (HTML)")
@@ -161,11 +164,11 @@ func TestDiscoveryCancel(t *testing.T) {
 	app := New(Options{Backend: fake, Now: fixedClock})
 	d := newDriver(t, app, 80, 24)
 	d.keys("enter", "enter")
-	if app.Active() != ScreenDiscovery {
+	if !d.on(ScreenDiscovery) {
 		t.Fatalf("screen %v, want discovery", app.Active())
 	}
 	d.keys("esc")
-	if app.Active() != ScreenStart {
+	if !d.on(ScreenStart) {
 		t.Fatalf("esc during discovery: screen %v, want start", app.Active())
 	}
 }
@@ -173,7 +176,7 @@ func TestDiscoveryCancel(t *testing.T) {
 func TestOpenSnapshotFile(t *testing.T) {
 	app := New(Options{Backend: newFake(t), Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: t.TempDir(), Now: fixedClock})
 	d := newDriver(t, app, 100, 30)
-	if app.Active() != ScreenChecks {
+	if !d.on(ScreenChecks) {
 		t.Fatalf("opening a snapshot: screen %v, want pre-checks", app.Active())
 	}
 	d.must("organization o-f4yjsoufrn", "15 accounts")
@@ -188,7 +191,7 @@ func TestOpenBadSnapshotShowsError(t *testing.T) {
 	d := newDriver(t, app, 100, 30)
 	d.keys("down", "down", "enter", bad, "enter")
 	d.must("snapshot " + bad[:20])
-	if app.Active() != ScreenStart {
+	if !d.on(ScreenStart) {
 		t.Fatalf("a bad snapshot left the start screen: %v", app.Active())
 	}
 }
@@ -217,7 +220,7 @@ func TestDecisionsRejectHomeRegionOtherThanIdentityCenter(t *testing.T) {
 	d.must("Home region")
 	d.keys("up", "enter") // eu-central-1 is above eu-west-1
 	d.must("IAM Identity Center is in eu-west-1, not in eu-central-1")
-	if app.Active() != ScreenDecisions {
+	if !d.on(ScreenDecisions) {
 		t.Fatalf("screen %v", app.Active())
 	}
 	ds := app.screens[ScreenDecisions].(*decisionsScreen)
@@ -242,7 +245,7 @@ func TestDecisionsRejectLimitOutOfRange(t *testing.T) {
 	}
 	d.keys("5000", "enter")
 	d.must("out of range 1..1000")
-	if app.Active() != ScreenDecisions {
+	if !d.on(ScreenDecisions) {
 		t.Fatalf("an out-of-range limit got through: screen %v", app.Active())
 	}
 }

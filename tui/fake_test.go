@@ -297,14 +297,48 @@ func (d *driver) golden(t *testing.T, dir string) {
 	}
 }
 
+// must waits (processing messages, up to a generous deadline on a loaded machine) until the screen
+// shows every string.
 func (d *driver) must(contains ...string) {
 	d.t.Helper()
-	s := d.plain()
-	for _, c := range contains {
-		if !strings.Contains(s, c) {
-			d.t.Fatalf("screen does not show %q:\n%s", c, s)
+	var s string
+	ok := d.eventually(func() bool {
+		s = d.plain()
+		for _, c := range contains {
+			if !strings.Contains(s, c) {
+				return false
+			}
+		}
+		return true
+	})
+	if !ok {
+		for _, c := range contains {
+			if !strings.Contains(s, c) {
+				d.t.Fatalf("screen does not show %q:\n%s", c, s)
+			}
 		}
 	}
+}
+
+// on waits until the screen id is active and reports whether it is.
+func (d *driver) on(id ScreenID) bool {
+	return d.eventually(func() bool { return d.app.Active() == id })
+}
+
+// eventually processes messages until cond holds or 10 s pass.
+func (d *driver) eventually(cond func() bool) bool {
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case m := <-d.msgs:
+			d.handle(m)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return true
 }
 
 var errBoom = errors.New("boom")
