@@ -7,6 +7,7 @@ import (
 	"os/signal"
 
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
 	"github.com/lz2ct/lz2ct/tui"
 	"github.com/spf13/cobra"
 )
@@ -34,6 +35,11 @@ func RunWizard(ctx context.Context, f *Factory, opts tui.Options) error {
 	opts.Context = ctx
 	app := tui.New(opts)
 	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out)}
+	if !f.IO.ColorEnabled() {
+		// iostreams decides colour once (NO_COLOR, TERM=dumb); the wizard keeps bold and reverse
+		// video, which carry no colour, so focus stays visible.
+		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
+	}
 	if _, err := tea.NewProgram(app, popts...).Run(); err != nil && ctx.Err() == nil {
 		return fmt.Errorf("wizard: %w", err)
 	}
