@@ -139,6 +139,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		c.op = "Unknown"
 	}
 	defer s.audit.record(c)
+	defer s.advanceClock()
 
 	if s.opts.Latency > 0 {
 		t := time.NewTimer(s.opts.Latency)
@@ -239,4 +240,18 @@ func (c *call) partition() string {
 		return p
 	}
 	return "aws"
+}
+
+// advanceClock ticks the operation clock once per answered call and applies the asynchronous
+// operations that complete at this tick.
+func (s *Server) advanceClock() {
+	due := s.st.clock.tick()
+	if len(due) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, op := range due {
+		op.apply(s.st)
+	}
 }

@@ -3,10 +3,12 @@ package sim
 import (
 	"context"
 	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -37,12 +39,19 @@ func serve(t testing.TB, snap *inventory.Snapshot, opts Options) (*Server, strin
 	return s, url
 }
 
+var sharedHTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 256
+})
+
 // mgmtConfig is an SDK configuration with plain static credentials: the management account.
 func mgmtConfig(url, region string) aws.Config {
 	return aws.Config{
 		Region:       region,
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIAEXAMPLEEXAMPLE00", "secret", ""),
 		BaseEndpoint: aws.String(url),
+		// One transport for every client the tests make: a client per call would otherwise open
+		// (and leave idle) a connection per call.
+		HTTPClient: sharedHTTPClient,
 		// One attempt: tests see the simulator's answer, not the retryer's.
 		Retryer: func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 1) },
 	}

@@ -4,6 +4,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/lz2ct/lz2ct/inventory"
 )
@@ -218,11 +219,13 @@ func (st *state) alzHome() string {
 }
 
 // clock is the simulator's operation clock: it advances by one tick per answered call. Asynchronous
-// operations (a later issue's StackSet deletions, EnableBaseline, ProvisionProduct) are queued with
-// the tick at which they complete, so their progress is deterministic and independent of wall time.
+// operations (a later issue's StackSet deletions, EnableBaseline, ProvisionProduct) are scheduled
+// to complete a number of ticks later, so their progress is deterministic and independent of wall
+// time: a client polling the operation's status sees it finish after a fixed number of calls.
 type clock struct {
+	now     atomic.Int64
+	waiting atomic.Int64 // len(pending), read without the lock on every call
 	mu      sync.Mutex
-	now     int64
 	pending []asyncOp
 }
 
@@ -233,22 +236,36 @@ type asyncOp struct {
 	apply  func(*state)
 }
 
-// tick advances the clock and returns the operations now complete; the caller applies them under
-// the write lock.
-func (c *clock) tick() []asyncOp {
+// schedule queues apply to run after ticks more calls; it returns the tick it completes at.
+func (c *clock) schedule(id string, ticks int64, apply func(*state)) int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.now++
+	at := c.now.Load() + ticks
+	c.pending = append(c.pending, asyncOp{id: id, doneAt: at, apply: apply})
+	c.waiting.Store(int64(len(c.pending)))
+	return at
+}
+
+// tick advances the clock and returns the operations now complete, in the order scheduled; the
+// caller applies them under the state's write lock.
+func (c *clock) tick() []asyncOp {
+	now := c.now.Add(1)
+	if c.waiting.Load() == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	var due []asyncOp
 	keep := c.pending[:0]
 	for _, op := range c.pending {
-		if op.doneAt <= c.now {
+		if op.doneAt <= now {
 			due = append(due, op)
 		} else {
 			keep = append(keep, op)
 		}
 	}
 	c.pending = keep
+	c.waiting.Store(int64(len(keep)))
 	return due
 }
 
