@@ -386,7 +386,7 @@ func (a *App) View() tea.View {
 			a.help.FullHelpView(columns(append(keys, a.c.Keys.Help, a.c.Keys.ForceQuit), 6))
 		body = overlay
 	}
-	b.WriteString(st.App.Render(fit(body, a.bodyHeight())))
+	b.WriteString(st.App.Render(fit(body, max(a.width-2, 1), a.bodyHeight())))
 	b.WriteString("\n")
 	if a.status != "" {
 		b.WriteString(st.Error.Render(truncate(" ! "+a.status, a.width)) + "\n")

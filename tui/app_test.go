@@ -1,6 +1,7 @@
 package tui
 
 import (
+	tea "charm.land/bubbletea/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,7 +32,10 @@ func TestJourneyGoldens(t *testing.T) {
 			d := newDriver(t, app, sz.w, sz.h)
 			shot := func(name string) {
 				t.Helper()
-				t.Run(name, func(t *testing.T) { d.golden(t, pkgDir) })
+				t.Run(name, func(t *testing.T) {
+					d.fits(t, sz.w, sz.h)
+					d.golden(t, pkgDir)
+				})
 			}
 
 			d.must("Where is the organization?", "demo", "member", "Open a saved snapshot file")
@@ -248,4 +252,19 @@ func TestDecisionsRejectLimitOutOfRange(t *testing.T) {
 	if !d.on(ScreenDecisions) {
 		t.Fatalf("an out-of-range limit got through: screen %v", app.Active())
 	}
+}
+
+// The frame adapts when the terminal is resized, on every screen it reaches.
+func TestResize(t *testing.T) {
+	app := New(Options{Backend: newFake(t), Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: t.TempDir(), Now: fixedClock})
+	d := newDriver(t, app, 140, 40)
+	d.must("Pre-checks:")
+	for _, sz := range []struct{ w, h int }{{80, 24}, {60, 15}, {200, 60}} {
+		d.handle(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
+		d.fits(t, sz.w, sz.h)
+	}
+	d.keys("n")
+	d.must("Home region")
+	d.handle(tea.WindowSizeMsg{Width: 70, Height: 20})
+	d.fits(t, 70, 20)
 }

@@ -189,11 +189,17 @@ func row(st *Styles, text string, selected bool, width int) string {
 	return line
 }
 
-// fit pads or cuts s to exactly h lines, so the footer stays in place.
-func fit(s string, h int) string {
+// fit pads or cuts s to exactly h lines no wider than w, so the footer stays in place and nothing
+// wraps in the terminal (a wrapped line would push the whole frame down).
+func fit(s string, w, h int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > h {
 		lines = lines[:max(h, 0)]
+	}
+	for i, l := range lines {
+		if ansi.StringWidth(l) > w {
+			lines[i] = ansi.Truncate(l, max(w, 1), "…")
+		}
 	}
 	for len(lines) < h {
 		lines = append(lines, "")

@@ -227,7 +227,7 @@ func (s *decisionsScreen) View() string {
 		return st.Header.Render("Decisions") + "\n\nWaiting for the pre-checks…"
 	}
 	var b strings.Builder
-	b.WriteString(st.Header.Render("Decisions") + st.Muted.Render(" — saved to settings.yaml; `lz2ct plan --settings` reads the same file") + "\n")
+	b.WriteString(st.Header.Render("Decisions") + st.Muted.Render(" — saved to settings.yaml, which lz2ct plan --settings reads") + "\n")
 	if s.err != nil {
 		b.WriteString(st.Error.Render(wrap("✖ "+s.err.Error(), s.w)) + "\n")
 	}

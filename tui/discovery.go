@@ -169,7 +169,7 @@ func (s *discoveryScreen) View() string {
 	b.WriteString(fmt.Sprintf("%s %d\n", st.Label.Render("API calls"), p.Calls))
 	problems := fmt.Sprint(p.Problems)
 	if p.Problems > 0 {
-		problems = st.Warn.Render(problems + " (recorded in the snapshot; checks treat that scope as unknown)")
+		problems = st.Warn.Render(problems + " (recorded; checks treat that scope as unknown)")
 	}
 	b.WriteString(fmt.Sprintf("%s %s\n", st.Label.Render("Problems"), problems))
 	b.WriteString(fmt.Sprintf("%s %s\n", st.Label.Render("Elapsed"), s.now.Sub(s.start).Truncate(time.Second)))

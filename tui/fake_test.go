@@ -16,6 +16,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 	_ "github.com/charmbracelet/x/exp/golden" // defines -update
 	"github.com/lz2ct/lz2ct/demodata"
 	"github.com/lz2ct/lz2ct/inventory"
@@ -294,6 +295,20 @@ func (d *driver) golden(t *testing.T, dir string) {
 	}
 	if string(want) != got {
 		t.Fatalf("%s differs from the screen (go test ./tui -update rewrites it):\n--- want\n%s\n--- got\n%s", path, want, got)
+	}
+}
+
+// fits fails when the frame has more lines than the terminal or a line wider than it.
+func (d *driver) fits(t *testing.T, w, h int) {
+	t.Helper()
+	lines := strings.Split(d.plain(), "\n")
+	if len(lines) > h {
+		t.Errorf("%d lines in a %d-line terminal", len(lines), h)
+	}
+	for i, l := range lines {
+		if n := ansi.StringWidth(l); n > w {
+			t.Errorf("line %d is %d wide in a %d-column terminal: %q", i+1, n, w, l)
+		}
 	}
 }
 
