@@ -143,6 +143,10 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			a.full = !a.full
 			return a, nil
 		}
+		if a.full && key.Matches(msg, a.c.Keys.Back) {
+			a.full = false // esc/q closes the key overlay before it means "back"
+			return a, nil
+		}
 		return a, a.screens[a.active].Update(msg)
 
 	case connectedMsg:

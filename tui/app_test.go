@@ -156,6 +156,10 @@ func TestHelpOverlayAndCtrlC(t *testing.T) {
 	if strings.Contains(d.plain(), "Keys on this screen") {
 		t.Fatal("? did not close the key overlay")
 	}
+	d.keys("?", "esc")
+	if strings.Contains(d.plain(), "Keys on this screen") || d.quit {
+		t.Fatal("esc did not just close the key overlay")
+	}
 	d.keys("ctrl+c")
 	if !d.quit {
 		t.Fatal("ctrl+c did not quit")
