@@ -78,7 +78,7 @@ func TestWizardInTmux(t *testing.T) {
 	tm.waitFor("Plan for o-f4yjsoufrn", "estimate")
 
 	tm.keys("x")
-	tm.waitFor("[-] 0 Safeguard", "    Export SCP")
+	tm.waitFor("[-] 0 ", "[-] 1 ")
 	tm.keys("e")
 	tm.waitFor("runbook written")
 	tm.keys("q")
