@@ -124,6 +124,12 @@ func TestJourneyGoldens(t *testing.T) {
 			d.keys("esc", "tab")
 			d.must("1  Workloads (1 account)", "2    Prod (4 accounts)", "skipped: a Control Tower OU has this name")
 			shot("plan-ous")
+			d.keys("tab")
+			d.must("444444444444 closed-poc", "BLOCKED", "account is SUSPENDED", "by enroll/333333333333")
+			if i, j := strings.Index(d.plain(), "closed-poc"), strings.Index(d.plain(), "tools"); i > j {
+				t.Fatal("blocked accounts are not listed first")
+			}
+			shot("plan-accounts")
 
 			d.keys("e")
 			d.must("runbook written")

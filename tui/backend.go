@@ -126,6 +126,7 @@ type PlanView struct {
 	Phases       []PhaseView
 	OUs          []OUView
 	Accounts     map[string]int // disposition ("enroll", "ou-registration", ...) -> count
+	AccountList  []AccountView  // every account with its disposition
 	Total        time.Duration
 	Assumptions  []string
 }
@@ -156,4 +157,9 @@ type OUView struct {
 	Order           int
 	Skipped         bool
 	Reason          string
+}
+
+// AccountView is what the plan does with one account.
+type AccountView struct {
+	ID, Name, How, Reason, By string
 }

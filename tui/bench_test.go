@@ -137,3 +137,20 @@ func BenchmarkPrecheckDetailFrame(b *testing.B) {
 		_ = app.View()
 	}
 }
+
+// BenchmarkPlanAccountsFrame renders the plan's account list (every account and its disposition).
+func BenchmarkPlanAccountsFrame(b *testing.B) {
+	_, pv, snap := bigOrg(b)
+	app := benchApp(b, 140, 40)
+	app.snap = snap
+	app.active = ScreenPlan
+	ps := app.screens[ScreenPlan].(*planScreen)
+	ps.SetPlan(pv)
+	ps.tab = 2
+	ps.acctList.to(len(ps.accts) / 2)
+	b.Logf("%d accounts", len(ps.accts))
+	b.ResetTimer()
+	for b.Loop() {
+		_ = app.View()
+	}
+}

@@ -145,7 +145,12 @@ func samplePlan(org string) *PlanView {
 			{OUID: "ou-1", Path: "Workloads", Depth: 1, Accounts: 1, Order: 1},
 			{OUID: "ou-3", Path: "Sandbox", Depth: 1, Accounts: 2, Skipped: true, Reason: "a Control Tower OU has this name"},
 		},
-		Accounts:    map[string]int{"ou-registration": 5, "enroll": 1, "management": 1},
+		Accounts: map[string]int{"ou-registration": 5, "enroll": 1, "management": 1, "blocked": 1},
+		AccountList: []AccountView{
+			{ID: "111111111111", Name: "payments-dev", How: "ou-registration", By: "ou.register/ou-2"},
+			{ID: "444444444444", Name: "closed-poc", How: "blocked", Reason: "account is SUSPENDED"},
+			{ID: "333333333333", Name: "tools", How: "enroll", By: "enroll/333333333333"},
+		},
 		Total:       3*time.Hour + 50*time.Minute,
 		Assumptions: []string{"OU registration: 10 minutes plus 2 per account"},
 	}

@@ -193,6 +193,7 @@ func planView(p *plans.Plan) PlanView {
 	}
 	for _, a := range p.Accounts {
 		v.Accounts[a.How]++
+		v.AccountList = append(v.AccountList, AccountView{ID: a.AccountID, Name: a.Name, How: a.How, Reason: a.Reason, By: a.By})
 	}
 	return v
 }

@@ -30,6 +30,8 @@ type planScreen struct {
 	list     scroller
 	ous      []int // OU indexes in tree order
 	ouList   scroller
+	accts    []int // account indexes, blocked and excluded first
+	acctList scroller
 
 	detail   *StepView
 	viewport viewport.Model
@@ -78,6 +80,20 @@ func (s *planScreen) SetPlan(p *PlanView) {
 		return len(x) < len(y)
 	})
 	s.ouList.setLen(len(s.ous))
+	// Accounts: what needs attention first (blocked, excluded), then by how, then by ID.
+	rank := map[string]int{"blocked": 0, "excluded": 1, "enroll": 2, "ou-registration": 3, "already-enrolled": 4, "management": 5}
+	s.accts = make([]int, len(p.AccountList))
+	for i := range s.accts {
+		s.accts[i] = i
+	}
+	sort.SliceStable(s.accts, func(a, b int) bool {
+		x, y := p.AccountList[s.accts[a]], p.AccountList[s.accts[b]]
+		if rx, ry := rank[x.How], rank[y.How]; rx != ry {
+			return rx < ry
+		}
+		return x.ID < y.ID
+	})
+	s.acctList.setLen(len(s.accts))
 	s.rebuild()
 }
 
@@ -101,6 +117,7 @@ func (s *planScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
 	s.list.setHeight(max(h-6, 1)) // header, accounts, tabs, phase summary, status
 	s.ouList.setHeight(max(h-5, 1))
+	s.acctList.setHeight(max(h-5, 1))
 	s.viewport.SetWidth(w)
 	s.viewport.SetHeight(max(h-3, 1)) // title, blank, "more below"
 	if s.detail != nil {
@@ -160,11 +177,15 @@ func (s *planScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if key.Matches(msg, k.Tab) {
-		s.tab = 1 - s.tab
+		s.tab = (s.tab + 1) % len(planTabs)
 		return nil
 	}
-	if s.tab == 1 {
-		s.ouList.handleNav(k, msg)
+	if s.tab > 0 {
+		if s.tab == 1 {
+			s.ouList.handleNav(k, msg)
+		} else {
+			s.acctList.handleNav(k, msg)
+		}
 		if key.Matches(msg, k.Export) {
 			return s.export()
 		}
@@ -254,8 +275,7 @@ func (s *planScreen) View() string {
 	b.WriteString(truncate(fmt.Sprintf("%s %s · %s · %s · estimate %s", st.Header.Render("Plan for "+p.Organization),
 		plural(len(p.Phases), "phase", "phases"), plural(s.steps, "step", "steps"), plural(len(p.OUs), "OU", "OUs"), Duration(p.Total)), s.w) + "\n")
 	b.WriteString(truncate(st.Muted.Render(accountsLine(p.Accounts)), s.w) + "\n")
-	tabs := []string{"Phases", "OU registration order"}
-	for i, t := range tabs {
+	for i, t := range planTabs {
 		if i == s.tab {
 			b.WriteString(st.TabActive.Render(t))
 		} else {
@@ -274,7 +294,7 @@ func (s *planScreen) View() string {
 			}
 		}
 		b.WriteString(s.statusLine(s.list.scrollInfo()))
-	} else {
+	} else if s.tab == 1 {
 		from, to := s.ouList.window()
 		for i := from; i < to; i++ {
 			b.WriteString(s.ouRow(p.OUs[s.ous[i]], i == s.ouList.cursor) + "\n")
@@ -283,6 +303,15 @@ func (s *planScreen) View() string {
 			b.WriteString(st.Muted.Render("  no OUs to register") + "\n")
 		}
 		b.WriteString(s.statusLine(s.ouList.scrollInfo()))
+	} else {
+		from, to := s.acctList.window()
+		for i := from; i < to; i++ {
+			b.WriteString(s.accountRow(p.AccountList[s.accts[i]], i == s.acctList.cursor) + "\n")
+		}
+		if len(s.accts) == 0 {
+			b.WriteString(st.Muted.Render("  no accounts") + "\n")
+		}
+		b.WriteString(s.statusLine(s.acctList.scrollInfo()))
 	}
 	return b.String()
 }
@@ -376,6 +405,22 @@ func (s *planScreen) phaseRow(r planRow, selected bool) string {
 	text := "    " + x.Title + tag
 	if !selected && x.Blocked != "" {
 		text = "    " + x.Title + st.Blocker.Render(tag)
+	}
+	return row(st, text, selected, s.w)
+}
+
+var planTabs = []string{"Phases", "OU registration order", "Accounts"}
+
+func (s *planScreen) accountRow(a AccountView, selected bool) string {
+	st := s.c.Styles
+	how := strings.ToUpper(a.How)
+	detail := a.Reason
+	if detail == "" && a.By != "" {
+		detail = "by " + a.By
+	}
+	text := fmt.Sprintf("%-12s %-20s %-16s %s", a.ID, truncate(a.Name, 20), how, detail)
+	if !selected && a.How == "blocked" {
+		text = fmt.Sprintf("%-12s %-20s %s %s", a.ID, truncate(a.Name, 20), st.Blocker.Render(fmt.Sprintf("%-16s", how)), detail)
 	}
 	return row(st, text, selected, s.w)
 }
