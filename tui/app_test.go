@@ -21,10 +21,6 @@ func fixedClock() time.Time { return time.Date(2026, 11, 27, 9, 0, 0, 0, time.UT
 func TestJourneyGoldens(t *testing.T) {
 	for _, sz := range sizes {
 		t.Run(sz.name, func(t *testing.T) {
-			pkgDir, err := os.Getwd()
-			if err != nil {
-				t.Fatal(err)
-			}
 			t.Chdir(t.TempDir())
 			fake := newFake(t)
 			fake.release = make(chan struct{})

@@ -17,15 +17,29 @@ import (
 // These tests run the wizard in a real tea.Program (teatest) and check each screen's key handling
 // from what it draws and from the final model.
 
+// pkgDir is the package folder (tests chdir into temporary folders; goldens stay here).
+var pkgDir, _ = os.Getwd()
+
 var ansiSeq = regexp.MustCompile(`\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07`)
 
 func newTea(t *testing.T, opts Options) *teatest.TestModel {
+	return newTeaSized(t, opts, 100, 30)
+}
+
+func newTeaSized(t *testing.T, opts Options, w, h int) *teatest.TestModel {
 	t.Helper()
 	if opts.Now == nil {
 		opts.Now = fixedClock
 	}
-	return teatest.NewTestModel(t, New(opts), teatest.WithInitialTermSize(100, 30),
+	return teatest.NewTestModel(t, New(opts), teatest.WithInitialTermSize(w, h),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
+}
+
+// teaGolden compares the final model's frame (ASCII profile) with testdata/<test>.golden.
+func teaGolden(t *testing.T, app *App) {
+	t.Helper()
+	d := &driver{t: t, app: app}
+	d.golden(t, pkgDir)
 }
 
 // waitText waits until the drawn output (escape sequences removed) holds every word.
@@ -59,18 +73,30 @@ func final(t *testing.T, tm *teatest.TestModel) *App {
 }
 
 func TestTeaStartRefusesMemberAccount(t *testing.T) {
-	tm := newTea(t, Options{Backend: newFake(t)})
-	waitText(t, tm, "Where")
-	press(tm, "down", "enter")
-	waitText(t, tm, "refused:")
-	app := final(t, tm)
-	if app.Active() != ScreenStart || app.identity != nil {
-		t.Fatalf("a member account got through: screen %v, identity %+v", app.Active(), app.identity)
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			tm := newTeaSized(t, Options{Backend: newFake(t)}, sz.w, sz.h)
+			waitText(t, tm, "Where")
+			press(tm, "down", "enter")
+			waitText(t, tm, "refused:")
+			app := final(t, tm)
+			if app.Active() != ScreenStart || app.identity != nil {
+				t.Fatalf("a member account got through: screen %v, identity %+v", app.Active(), app.identity)
+			}
+			teaGolden(t, app)
+		})
 	}
 }
 
 func TestTeaDiscoveryThenChecksDrillIn(t *testing.T) {
-	tm := newTea(t, Options{Backend: newFake(t), StateDir: t.TempDir()})
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) { teaDrillIn(t, sz.w, sz.h) })
+	}
+}
+
+func teaDrillIn(t *testing.T, w, h int) {
+	t.Chdir(t.TempDir()) // the frame names the state folder: keep it the same every run
+	tm := newTeaSized(t, Options{Backend: newFake(t), StateDir: "state"}, w, h)
 	waitText(t, tm, "demo")
 	press(tm, "enter")
 	waitText(t, tm, "management")
@@ -86,6 +112,7 @@ func TestTeaDiscoveryThenChecksDrillIn(t *testing.T) {
 	if f := cs.res.Findings[cs.detail]; f.Severity != SeverityBlocker {
 		t.Fatalf("opened %s, want the first blocker", f.Check)
 	}
+	teaGolden(t, app)
 }
 
 func TestTeaChecksSearchAndSeverityFilter(t *testing.T) {
@@ -146,5 +173,32 @@ func TestTeaPlanExportAndLeave(t *testing.T) {
 	}
 	if len(fake.runbooks) != 2 {
 		t.Errorf("runbooks rendered: %v", fake.runbooks)
+	}
+}
+
+func TestTeaPlanTreeAndStep(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			fake := newFake(t)
+			snap, err := filepath.Abs(filepath.Join(pkgDir, "..", "testdata", "orgs", "alz2-typical.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tm := newTeaSized(t, Options{Backend: fake, Snapshot: snap, StateDir: "state"}, sz.w, sz.h)
+			waitText(t, tm, "Pre-checks:")
+			tm.Send(settingsMsg{Settings: settings.Settings{HomeRegion: "eu-west-1"}.Resolve(fake.snap)})
+			waitText(t, tm, "estimate")
+			press(tm, "x")
+			waitText(t, tm, "destructive]")
+			press(tm, "down", "down", "down", "enter")
+			waitText(t, tm, "Rollback")
+			app := final(t, tm)
+			ps := app.screens[ScreenPlan].(*planScreen)
+			if ps.detail == nil || ps.detail.ID != "deploy/trusted-access/config" {
+				t.Fatalf("step open: %+v", ps.detail)
+			}
+			teaGolden(t, app)
+		})
 	}
 }
