@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/inventory/discover"
 	"github.com/lz2ct/lz2ct/iostreams"
 	"github.com/lz2ct/lz2ct/sim"
 )
@@ -161,5 +162,28 @@ func TestDiscoverFatalErrorsExit2(t *testing.T) {
 				t.Error("a failed discovery left a snapshot behind")
 			}
 		})
+	}
+}
+
+func TestDiscoverProgressBar(t *testing.T) {
+	var tty strings.Builder
+	b := newProgressBar(&tty, true)
+	b.update(discover.Progress{Stage: "organization"})
+	b.update(discover.Progress{Stage: "accounts", AccountsDone: 5, AccountsTotal: 10, Calls: 42})
+	b.finish()
+	out := tty.String()
+	if !strings.Contains(out, "\r") || !strings.Contains(out, "[###############...............] 5/10 accounts, 42 calls") || !strings.HasSuffix(out, "\n") {
+		t.Errorf("terminal progress %q: want a bar redrawn in place and a final newline", out)
+	}
+
+	var plain strings.Builder
+	b = newProgressBar(&plain, false)
+	for i := 0; i <= 100; i++ {
+		b.update(discover.Progress{Stage: "accounts", AccountsDone: i, AccountsTotal: 100})
+	}
+	b.finish()
+	lines := strings.Split(strings.TrimSpace(plain.String()), "\n")
+	if strings.Contains(plain.String(), "\r") || len(lines) != 11 {
+		t.Errorf("plain progress: %d lines %q, want 11 lines (every tenth) without carriage returns", len(lines), plain.String())
 	}
 }
