@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -144,6 +145,9 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 				// before AWS has throttled anything (aws-sdk-go-v2 retries-timeouts guide). Our own
 				// rate limiter paces calls instead.
 				o.RateLimiter = ratelimit.None
+				// A service endpoint that does not exist in a region (IAM Identity Center or Control
+				// Tower where they are not offered) will not appear by retrying: fail at once.
+				o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(unknownHost)}, o.Retryables...)
 			})
 		}),
 	}
@@ -299,4 +303,13 @@ func ErrorCode(err error) (code, message string) {
 		return "", ""
 	}
 	return "", err.Error()
+}
+
+// unknownHost says "do not retry" for a DNS answer that the host does not exist.
+func unknownHost(err error) aws.Ternary {
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
 }

@@ -3,6 +3,7 @@ package awsapi
 import (
 	"context"
 	"errors"
+	"net"
 	"os"
 	"testing"
 	"time"
@@ -176,5 +177,17 @@ func TestLoadBadProfile(t *testing.T) {
 	_, err := Load(context.Background(), Options{Profile: "no-such-profile-lz2ct"})
 	if err == nil {
 		t.Fatal("want an error for a profile that does not exist")
+	}
+}
+
+func TestUnknownHostIsNotRetried(t *testing.T) {
+	if got := unknownHost(&net.DNSError{Err: "no such host", Name: "sso.xx-moon-1.amazonaws.com", IsNotFound: true}); got != aws.FalseTernary {
+		t.Errorf("unknown host: %v, want no retry", got)
+	}
+	if got := unknownHost(&net.DNSError{Err: "timeout", IsTimeout: true}); got != aws.UnknownTernary {
+		t.Errorf("DNS timeout: %v, want the SDK's default decision", got)
+	}
+	if got := unknownHost(errors.New("connection refused")); got != aws.UnknownTernary {
+		t.Errorf("other error: %v, want the SDK's default decision", got)
 	}
 }

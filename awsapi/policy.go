@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // PolicyDocument is an IAM policy document (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html).
@@ -85,6 +86,11 @@ func Policy(readOnly bool, roleNames []string) PolicyDocument {
 		sid := sids[g.resources[0]]
 		if sid == "" {
 			sid = fmt.Sprintf("Lz2ctScoped%d", i)
+			if len(g.actions) == 1 {
+				// Named after the action it allows: Lz2ctSnsGetTopicAttributes.
+				svc, act, _ := strings.Cut(g.actions[0], ":")
+				sid = "Lz2ct" + strings.ToUpper(svc[:1]) + svc[1:] + act
+			}
 			if len(g.actions) == 1 && g.actions[0] == "sts:AssumeRole" {
 				sid = "Lz2ctAssumeMemberRoles"
 			}
