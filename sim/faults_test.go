@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -205,5 +206,56 @@ func TestIsMutating(t *testing.T) {
 		if got := isMutating(op); got != want {
 			t.Errorf("isMutating(%s) = %v, want %v", op, got, want)
 		}
+	}
+}
+
+// TestConcurrentCalls runs many clients at once (run it with -race): AssumeRole writes the session
+// table, throttling counts attempts, the audit log appends, the clock ticks.
+func TestConcurrentCalls(t *testing.T) {
+	snap := fixture(40, testRegions)
+	s, url := serve(t, snap, Options{ThrottleFraction: 0.2, APIRate: 100000, Seed: 5})
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			ctx := context.Background()
+			cfg := mgmtConfig(url, testRegions[g%len(testRegions)])
+			cfg.Retryer = func() aws.Retryer {
+				return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts, o.MaxBackoff, o.RateLimiter = 40, 1, noRateLimit{} })
+			}
+			for i := 0; i < 10; i++ {
+				acct := fmt.Sprintf("9%011d", (g*10+i)%40)
+				out, err := sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + acct + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String(fmt.Sprint("g", g))})
+				if err != nil {
+					errs <- err
+					return
+				}
+				member := cfg
+				member.Credentials = staticCreds(out)
+				recs, err := configservice.NewFromConfig(member).DescribeConfigurationRecorders(ctx, nil)
+				if err != nil {
+					errs <- fmt.Errorf("recorders of %s: %w", acct, err)
+					return
+				}
+				if len(recs.ConfigurationRecorders) == 0 {
+					errs <- fmt.Errorf("no recorders in %s", acct)
+					return
+				}
+				if _, err := organizations.NewFromConfig(cfg).ListAccounts(ctx, &organizations.ListAccountsInput{MaxResults: aws.Int32(int32(1 + i))}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if n := len(s.Calls()); n < 16*10*3 {
+		t.Errorf("audit log holds %d calls, want at least %d", n, 16*10*3)
 	}
 }
