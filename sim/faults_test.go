@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -257,5 +258,19 @@ func TestConcurrentCalls(t *testing.T) {
 	}
 	if n := len(s.Calls()); n < 16*10*3 {
 		t.Errorf("audit log holds %d calls, want at least %d", n, 16*10*3)
+	}
+}
+
+func TestLatencyDelaysEveryCall(t *testing.T) {
+	const latency = 40 * time.Millisecond
+	_, url := serve(t, fixture(0, testRegions), Options{Latency: latency})
+	org := organizations.NewFromConfig(mgmtConfig(url, "us-east-1"))
+	// A lower bound only: the call cannot be answered before the latency has passed.
+	start := time.Now()
+	if _, err := org.DescribeOrganization(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < latency {
+		t.Errorf("answered after %v, before the %v latency", took, latency)
 	}
 }
