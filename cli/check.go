@@ -28,26 +28,21 @@ func init() {
 type CheckOptions struct {
 	IO           *iostreams.IOStreams
 	SnapshotFile string
-	SettingsFile string
 	Format       string // table | json | markdown
 	Severity     string // the least serious severity shown
 
-	// Overrides are the settings given as flags; set names the flags the user gave, so only those
-	// replace the settings file's values.
-	Overrides                   settings.Settings
-	ExcludeOUs, ExcludeAccounts []string
-	set                         map[string]bool
+	SettingsFlags // --settings and the flags that override it
 
 	// Live mode (no --snapshot): discover the organization first, read-only.
 	AWS         awsapi.Options
 	Regions     []string
 	Concurrency int
+	live        map[string]bool // the live-mode flags the user gave
 }
 
 // NewCmdCheck builds "lz2ct check". runF, when not nil, replaces the run function (tests).
 func NewCmdCheck(f *Factory, runF func(*CheckOptions) error) *cobra.Command {
 	opts := &CheckOptions{IO: f.IO}
-	o := &opts.Overrides
 	cmd := &cobra.Command{
 		Use:   "check (--snapshot FILE | [--profile P] [--region R] [--endpoint-url URL]) [--settings FILE] [flags]",
 		Short: "Find everything that would make Control Tower setup, OU registration or enrollment fail (read-only)",
@@ -71,10 +66,10 @@ Exit codes: 0 when no blocker remains that the plan cannot fix; 1 when there is 
   lz2ct check --profile mgmt --region eu-west-1 --settings settings.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.set = map[string]bool{}
-			for _, name := range []string{"home-region", "governed-regions", "log-archive-email", "audit-email", "config-removal", "ou-account-limit",
-				"profile", "region", "endpoint-url", "regions", "concurrency"} {
-				opts.set[name] = cmd.Flags().Changed(name)
+			opts.record(cmd.Flags())
+			opts.live = map[string]bool{}
+			for _, name := range []string{"profile", "region", "endpoint-url", "regions", "concurrency"} {
+				opts.live[name] = cmd.Flags().Changed(name)
 			}
 			if runF != nil {
 				return runF(opts)
@@ -84,60 +79,15 @@ Exit codes: 0 when no blocker remains that the plan cannot fix; 1 when there is 
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.SnapshotFile, "snapshot", "", "snapshot file (from lz2ct discover or lz2ct sim generate) (required)")
-	fl.StringVar(&opts.SettingsFile, "settings", "", "migration settings file, YAML or JSON (docs/settings.md)")
 	fl.StringVar(&opts.Format, "format", "table", "output: table, json or markdown")
 	fl.StringVar(&opts.Severity, "severity", "info", "show findings of this severity or worse: blocker, warning or info")
-	fl.StringVar(&o.HomeRegion, "home-region", "", "Control Tower home region (homeRegion)")
-	fl.StringSliceVar(&o.GovernedRegions, "governed-regions", nil, "governed regions, comma-separated (governedRegions)")
-	fl.StringVar(&o.LogArchiveEmail, "log-archive-email", "", "e-mail of the new Log Archive account (logArchiveEmail)")
-	fl.StringVar(&o.AuditEmail, "audit-email", "", "e-mail of the new Audit account (auditEmail)")
-	fl.StringVar(&o.ConfigRemoval, "config-removal", "", "how ALZ's AWS Config is removed: stackset or direct (configRemoval)")
-	fl.IntVar(&o.OUAccountLimit, "ou-account-limit", 0, "most accounts per OU registration, 1..1000 (ouAccountLimit)")
-	fl.StringSliceVar(&opts.ExcludeOUs, "exclude-ou", nil, "OU ID or name path to leave alone; repeatable (added to exclude.ous)")
-	fl.StringSliceVar(&opts.ExcludeAccounts, "exclude-account", nil, "account ID to leave alone; repeatable (added to exclude.accounts)")
+	opts.SettingsFlags.register(fl)
 	fl.StringVar(&opts.AWS.Profile, "profile", "", "live mode: AWS profile of the management account (default: AWS_PROFILE / the credential chain)")
 	fl.StringVar(&opts.AWS.Region, "region", "", "live mode: region for global calls (default: the profile's, else "+awsapi.DefaultRegion+")")
 	fl.StringVar(&opts.AWS.EndpointURL, "endpoint-url", "", "live mode: send every AWS call to this endpoint (e.g. lz2ct sim serve)")
 	fl.StringSliceVar(&opts.Regions, "regions", nil, "live mode: regions to read, comma-separated (default: the enabled regions)")
 	fl.IntVar(&opts.Concurrency, "concurrency", discover.DefaultConcurrency, "live mode: AWS calls in flight")
 	return cmd
-}
-
-// checkSettings reads the settings file (if any) and applies the flags the user gave on top.
-func checkSettings(opts *CheckOptions) (settings.Settings, error) {
-	var s settings.Settings
-	if opts.SettingsFile != "" {
-		loaded, err := settings.Load(opts.SettingsFile)
-		if err != nil {
-			return s, err
-		}
-		s = *loaded
-	}
-	o, set := opts.Overrides, opts.set
-	if set["home-region"] {
-		s.HomeRegion = o.HomeRegion
-	}
-	if set["log-archive-email"] {
-		s.LogArchiveEmail = o.LogArchiveEmail
-	}
-	if set["audit-email"] {
-		s.AuditEmail = o.AuditEmail
-	}
-	if set["config-removal"] {
-		s.ConfigRemoval = o.ConfigRemoval
-	}
-	if set["governed-regions"] {
-		s.GovernedRegions = o.GovernedRegions
-	}
-	if set["ou-account-limit"] {
-		if o.OUAccountLimit == 0 {
-			return s, fmt.Errorf("--ou-account-limit 0 is out of range 1..%d", settings.MaxOUAccountLimit)
-		}
-		s.OUAccountLimit = o.OUAccountLimit
-	}
-	s.Exclude.OUs = append(s.Exclude.OUs, opts.ExcludeOUs...)
-	s.Exclude.Accounts = append(s.Exclude.Accounts, opts.ExcludeAccounts...)
-	return s, nil
 }
 
 // reportedByChecks tells the settings problems the checks themselves report as findings (so check shows them
@@ -159,13 +109,13 @@ func checkRun(opts *CheckOptions) error {
 	}
 	if opts.SnapshotFile != "" {
 		for _, f := range []string{"profile", "region", "endpoint-url", "regions", "concurrency"} {
-			if opts.set[f] {
+			if opts.live[f] {
 				return BadInput(fmt.Errorf("--%s is for live discovery and cannot be combined with --snapshot", f))
 			}
 		}
 	}
 	// Settings first: a bad settings file should not cost a whole discovery.
-	s, err := checkSettings(opts)
+	s, err := opts.load()
 	if err != nil {
 		return BadInput(err)
 	}

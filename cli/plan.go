@@ -11,7 +11,6 @@ import (
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/iostreams"
 	"github.com/lz2ct/lz2ct/plans"
-	"github.com/lz2ct/lz2ct/settings"
 	"github.com/spf13/cobra"
 )
 
@@ -23,22 +22,15 @@ func init() {
 type PlanOptions struct {
 	IO           *iostreams.IOStreams
 	SnapshotFile string
-	SettingsFile string
 	Output       string // -o: where the JSON plan goes
 	Format       string // text | json | markdown, for stdout
 
-	// Overrides holds the settings given as flags; set names the flags the user gave, so only
-	// those replace the file's values.
-	Overrides                   settings.Settings
-	ExcludeOUs, ExcludeAccounts []string
-	EnrollSharedServices        bool
-	set                         map[string]bool
+	SettingsFlags // --settings and the flags that override it
 }
 
 // NewCmdPlan builds "lz2ct plan". runF, when not nil, replaces the run function (tests).
 func NewCmdPlan(f *Factory, runF func(*PlanOptions) error) *cobra.Command {
 	opts := &PlanOptions{IO: f.IO}
-	o := &opts.Overrides
 	cmd := &cobra.Command{
 		Use:   "plan --snapshot FILE [--settings FILE] [-o plan.json]",
 		Short: "Build the migration plan from a snapshot and the migration settings (read-only)",
@@ -57,11 +49,7 @@ Exits 2 when the snapshot or the settings are invalid (the message names the key
       --audit-email audit@example.org --format json | jq '.phases[4].steps | length'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.set = map[string]bool{}
-			for _, name := range []string{"home-region", "governed-regions", "log-archive-email", "audit-email", "log-archive-name",
-				"audit-name", "ct-deploy", "config-removal", "ou-account-limit", "account-concurrency", "enroll-shared-services"} {
-				opts.set[name] = cmd.Flags().Changed(name)
-			}
+			opts.record(cmd.Flags())
 			if runF != nil {
 				return runF(opts)
 			}
@@ -70,71 +58,10 @@ Exits 2 when the snapshot or the settings are invalid (the message names the key
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.SnapshotFile, "snapshot", "", "snapshot file (from lz2ct discover or lz2ct sim generate) (required)")
-	fl.StringVar(&opts.SettingsFile, "settings", "", "migration settings file, YAML or JSON (docs/settings.md)")
 	fl.StringVarP(&opts.Output, "output", "o", "", "write the JSON plan to this file (atomically)")
 	fl.StringVar(&opts.Format, "format", "text", "what to print: text, json or markdown")
-	fl.StringVar(&o.HomeRegion, "home-region", "", "Control Tower home region (homeRegion)")
-	fl.StringSliceVar(&o.GovernedRegions, "governed-regions", nil, "governed regions, comma-separated (governedRegions)")
-	fl.StringVar(&o.LogArchiveEmail, "log-archive-email", "", "e-mail of the new Log Archive account (logArchiveEmail)")
-	fl.StringVar(&o.AuditEmail, "audit-email", "", "e-mail of the new Audit account (auditEmail)")
-	fl.StringVar(&o.LogArchiveAccountName, "log-archive-name", "", "name of the new Log Archive account (logArchiveAccountName)")
-	fl.StringVar(&o.AuditAccountName, "audit-name", "", "name of the new Audit account (auditAccountName)")
-	fl.StringVar(&o.CTDeploy, "ct-deploy", "", "how to deploy Control Tower: api or manual (ctDeploy)")
-	fl.StringVar(&o.ConfigRemoval, "config-removal", "", "how to remove ALZ's AWS Config: stackset or direct (configRemoval)")
-	fl.IntVar(&o.OUAccountLimit, "ou-account-limit", 0, "most accounts per OU registration, 1..1000 (ouAccountLimit)")
-	fl.IntVar(&o.AccountConcurrency, "account-concurrency", 0, "account operations Control Tower runs at once, 1..10 (accountConcurrency)")
-	fl.StringSliceVar(&opts.ExcludeOUs, "exclude-ou", nil, "OU ID or name path to leave alone; repeatable (exclude.ous, added to the file's)")
-	fl.StringSliceVar(&opts.ExcludeAccounts, "exclude-account", nil, "account ID to leave alone; repeatable (exclude.accounts, added to the file's)")
-	fl.BoolVar(&opts.EnrollSharedServices, "enroll-shared-services", true, "enroll ALZ's Shared Services account (enrollSharedServices)")
+	opts.SettingsFlags.register(fl)
 	return cmd
-}
-
-// planSettings reads the settings file (if any) and applies the flags the user gave on top.
-func planSettings(opts *PlanOptions) (settings.Settings, error) {
-	var s settings.Settings
-	if opts.SettingsFile != "" {
-		loaded, err := settings.Load(opts.SettingsFile)
-		if err != nil {
-			return s, err
-		}
-		s = *loaded
-	}
-	o := opts.Overrides
-	set := opts.set
-	str := func(flag string, dst *string, v string) {
-		if set[flag] {
-			*dst = v
-		}
-	}
-	str("home-region", &s.HomeRegion, o.HomeRegion)
-	str("log-archive-email", &s.LogArchiveEmail, o.LogArchiveEmail)
-	str("audit-email", &s.AuditEmail, o.AuditEmail)
-	str("log-archive-name", &s.LogArchiveAccountName, o.LogArchiveAccountName)
-	str("audit-name", &s.AuditAccountName, o.AuditAccountName)
-	str("ct-deploy", &s.CTDeploy, o.CTDeploy)
-	str("config-removal", &s.ConfigRemoval, o.ConfigRemoval)
-	if set["governed-regions"] {
-		s.GovernedRegions = o.GovernedRegions
-	}
-	if set["ou-account-limit"] {
-		s.OUAccountLimit = o.OUAccountLimit
-		if s.OUAccountLimit == 0 {
-			return s, fmt.Errorf("--ou-account-limit 0 is out of range 1..%d", settings.MaxOUAccountLimit)
-		}
-	}
-	if set["account-concurrency"] {
-		s.AccountConcurrency = o.AccountConcurrency
-		if s.AccountConcurrency == 0 {
-			return s, fmt.Errorf("--account-concurrency 0 is out of range 1..%d", settings.MaxAccountConcurrency)
-		}
-	}
-	if set["enroll-shared-services"] {
-		v := opts.EnrollSharedServices
-		s.EnrollSharedServices = &v
-	}
-	s.Exclude.OUs = append(s.Exclude.OUs, opts.ExcludeOUs...)
-	s.Exclude.Accounts = append(s.Exclude.Accounts, opts.ExcludeAccounts...)
-	return s, nil
 }
 
 func planRun(opts *PlanOptions) error {
@@ -157,7 +84,7 @@ func planRun(opts *PlanOptions) error {
 	if err != nil {
 		return BadInput(fmt.Errorf("snapshot %s: %w", opts.SnapshotFile, err))
 	}
-	s, err := planSettings(opts)
+	s, err := opts.load()
 	if err != nil {
 		return BadInput(err)
 	}
