@@ -33,11 +33,8 @@ type CheckOptions struct {
 
 	SettingsFlags // --settings and the flags that override it
 
-	// Live mode (no --snapshot): discover the organization first, read-only.
-	AWS         awsapi.Options
-	Regions     []string
-	Concurrency int
-	live        map[string]bool // the live-mode flags the user gave
+	// AWS is for live mode (no --snapshot): discover the organization first, read-only.
+	AWS AWSFlags
 }
 
 // NewCmdCheck builds "lz2ct check". runF, when not nil, replaces the run function (tests).
@@ -51,7 +48,8 @@ settings, and report the findings grouped by migration phase, blockers first. Ea
 what is wrong, where, what to do, and whether a step of the migration plan fixes it.
 
 Without --snapshot, check discovers the organization live first (read-only, the same calls as
-lz2ct discover) with the default AWS credential chain, --profile, --region and --endpoint-url.
+lz2ct discover) with the default AWS credential chain and the connection flags of lz2ct discover
+(--profile, --region, --endpoint-url, --regions, --concurrency, --role-name, --max-attempts, --rate).
 
 Flags override the settings file key by key; without a home region, the IAM Identity Center
 region is used, else the landing zone's or ALZ's home region.
@@ -67,10 +65,7 @@ Exit codes: 0 when no blocker remains that the plan cannot fix; 1 when there is 
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.record(cmd.Flags())
-			opts.live = map[string]bool{}
-			for _, name := range []string{"profile", "region", "endpoint-url", "regions", "concurrency"} {
-				opts.live[name] = cmd.Flags().Changed(name)
-			}
+			opts.AWS.record(cmd.Flags())
 			if runF != nil {
 				return runF(opts)
 			}
@@ -82,11 +77,7 @@ Exit codes: 0 when no blocker remains that the plan cannot fix; 1 when there is 
 	fl.StringVar(&opts.Format, "format", "table", "output: table, json or markdown")
 	fl.StringVar(&opts.Severity, "severity", "info", "show findings of this severity or worse: blocker, warning or info")
 	opts.SettingsFlags.register(fl)
-	fl.StringVar(&opts.AWS.Profile, "profile", "", "live mode: AWS profile of the management account (default: AWS_PROFILE / the credential chain)")
-	fl.StringVar(&opts.AWS.Region, "region", "", "live mode: region for global calls (default: the profile's, else "+awsapi.DefaultRegion+")")
-	fl.StringVar(&opts.AWS.EndpointURL, "endpoint-url", "", "live mode: send every AWS call to this endpoint (e.g. lz2ct sim serve)")
-	fl.StringSliceVar(&opts.Regions, "regions", nil, "live mode: regions to read, comma-separated (default: the enabled regions)")
-	fl.IntVar(&opts.Concurrency, "concurrency", discover.DefaultConcurrency, "live mode: AWS calls in flight")
+	opts.AWS.register(fl, "live mode: ")
 	return cmd
 }
 
@@ -108,11 +99,11 @@ func checkRun(opts *CheckOptions) error {
 		return BadInput(fmt.Errorf("--severity: %w", err))
 	}
 	if opts.SnapshotFile != "" {
-		for _, f := range []string{"profile", "region", "endpoint-url", "regions", "concurrency"} {
-			if opts.live[f] {
-				return BadInput(fmt.Errorf("--%s is for live discovery and cannot be combined with --snapshot", f))
-			}
+		if len(opts.AWS.given) > 0 {
+			return BadInput(fmt.Errorf("--%s is for live discovery and cannot be combined with --snapshot", opts.AWS.given[0]))
 		}
+	} else if err := opts.AWS.validate(); err != nil {
+		return BadInput(err)
 	}
 	// Settings first: a bad settings file should not cost a whole discovery.
 	s, err := opts.load()
@@ -181,11 +172,12 @@ func checkDiscover(opts *CheckOptions) (*inventory.Snapshot, error) {
 	// Ctrl-C stops discovery cleanly; nothing has been changed, so there is nothing to undo.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c, err := awsapi.Load(ctx, opts.AWS)
+	aopts, dopts := opts.AWS.options()
+	c, err := awsapi.Load(ctx, aopts)
 	if err != nil {
 		return nil, BadInput(fmt.Errorf("AWS credentials: %w", err))
 	}
-	dopts := discover.Options{Regions: opts.Regions, Concurrency: opts.Concurrency}
+	defer c.Close()
 	if opts.IO.IsStderrTTY() {
 		dopts.Progress = func(p discover.Progress) {
 			fmt.Fprintf(opts.IO.ErrOut, "\rdiscovering: %s, %d/%d accounts, %d calls, %d problems   ", p.Stage, p.AccountsDone, p.AccountsTotal, p.Calls, p.Problems)

@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/spf13/cobra"
 
 	"github.com/lz2ct/lz2ct/awsapi"
@@ -29,21 +28,13 @@ func init() { register("", func(f *Factory) *cobra.Command { return NewCmdDiscov
 type DiscoverOptions struct {
 	IO *iostreams.IOStreams
 
-	Profile     string
-	Region      string
-	EndpointURL string
-	Regions     []string
-	Concurrency int
-	RoleNames   []string
-	MaxAttempts int
-	Rate        float64
-	Output      string
-	JSON        bool
+	AWSFlags // how to reach AWS and how hard to read it
+
+	Output string
+	JSON   bool
 
 	// Context cancels discovery (tests); the command also stops on SIGINT and SIGTERM.
 	Context context.Context
-	// Static replaces the credential chain (tests).
-	Static *aws.Credentials
 }
 
 // NewCmdDiscover builds `lz2ct discover`. runF replaces the run function in tests of flag parsing.
@@ -79,14 +70,7 @@ code 2.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.Profile, "profile", "", "AWS profile (default: AWS_PROFILE or the default credential chain); SSO profiles work after aws sso login")
-	fl.StringVar(&opts.Region, "region", "", "region for global calls and the default region list (default: from the profile/environment, else us-east-1)")
-	fl.StringVar(&opts.EndpointURL, "endpoint-url", "", "send every AWS call to this endpoint (e.g. lz2ct sim serve)")
-	fl.StringSliceVar(&opts.Regions, "regions", nil, "regions to read in every account, comma-separated (default: the enabled regions)")
-	fl.IntVar(&opts.Concurrency, "concurrency", discover.DefaultConcurrency, "AWS calls in flight at most")
-	fl.StringArrayVar(&opts.RoleNames, "role-name", nil, "role to assume in member accounts, in order of preference (repeatable; default "+strings.Join(awsapi.DefaultRoleNames, ", ")+")")
-	fl.IntVar(&opts.MaxAttempts, "max-attempts", awsapi.DefaultMaxAttempts, "attempts per AWS call, retries included")
-	fl.Float64Var(&opts.Rate, "rate", 0, "client-side limit per API, account and region in calls/s (0 = the defaults in docs/aws-operations.md, -1 = none)")
+	opts.AWSFlags.register(fl, "")
 	fl.StringVarP(&opts.Output, "output", "o", "", "snapshot file to write (required)")
 	fl.BoolVar(&opts.JSON, "json", false, "print the summary as JSON on stdout")
 	return cmd
@@ -99,29 +83,7 @@ func (o *DiscoverOptions) validate() error {
 	if st, err := os.Stat(filepath.Dir(o.Output)); err != nil || !st.IsDir() {
 		return fmt.Errorf("-o %s: folder %s does not exist", o.Output, filepath.Dir(o.Output))
 	}
-	if o.Concurrency < 1 || o.Concurrency > 4096 {
-		return fmt.Errorf("--concurrency %d: choose 1 to 4096", o.Concurrency)
-	}
-	if o.MaxAttempts < 1 || o.MaxAttempts > 100 {
-		return fmt.Errorf("--max-attempts %d: choose 1 to 100", o.MaxAttempts)
-	}
-	for _, r := range o.Regions {
-		if !inventory.IsRegion(r) {
-			return fmt.Errorf("--regions: %q is not a region name (e.g. eu-west-1)", r)
-		}
-	}
-	if o.Region != "" && !inventory.IsRegion(o.Region) {
-		return fmt.Errorf("--region %q is not a region name (e.g. eu-west-1)", o.Region)
-	}
-	for _, r := range o.RoleNames {
-		if r == "" || strings.ContainsAny(r, " :/*") {
-			return fmt.Errorf("--role-name %q: want an IAM role name such as OrganizationAccountAccessRole", r)
-		}
-	}
-	if o.EndpointURL != "" && !strings.HasPrefix(o.EndpointURL, "http://") && !strings.HasPrefix(o.EndpointURL, "https://") {
-		return fmt.Errorf("--endpoint-url %q: want a URL such as http://127.0.0.1:4566", o.EndpointURL)
-	}
-	return nil
+	return o.AWSFlags.validate()
 }
 
 // discoverSummary is what discover reports at the end (--json prints it as is).
@@ -149,8 +111,7 @@ func runDiscover(opts *DiscoverOptions) error {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	aopts := awsapi.Options{Profile: opts.Profile, Region: opts.Region, EndpointURL: opts.EndpointURL,
-		RoleNames: opts.RoleNames, MaxAttempts: opts.MaxAttempts, RatePerSecond: opts.Rate, Static: opts.Static}
+	aopts, dopts := opts.options()
 	clients, err := awsapi.Load(ctx, aopts)
 	if err != nil {
 		return BadInput(err)
@@ -159,7 +120,8 @@ func runDiscover(opts *DiscoverOptions) error {
 
 	bar := newProgressBar(opts.IO.ErrOut, opts.IO.IsStderrTTY())
 	start := time.Now()
-	snap, err := discover.Run(ctx, clients, discover.Options{Regions: opts.Regions, Concurrency: opts.Concurrency, Progress: bar.update})
+	dopts.Progress = bar.update
+	snap, err := discover.Run(ctx, clients, dopts)
 	bar.finish()
 	if err != nil {
 		if errors.Is(err, discover.ErrFatal) {

@@ -1,0 +1,90 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/spf13/pflag"
+
+	"github.com/lz2ct/lz2ct/awsapi"
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/inventory/discover"
+)
+
+// AWSFlags are the flags that say how to reach AWS and how hard to read it, shared by discover and
+// check's live mode so both connect the same way.
+type AWSFlags struct {
+	Profile     string
+	Region      string
+	EndpointURL string
+	Regions     []string
+	Concurrency int
+	RoleNames   []string
+	MaxAttempts int
+	Rate        float64
+
+	// Static replaces the credential chain (tests).
+	Static *aws.Credentials
+
+	given []string // the AWS flags the user gave, in awsFlagNames order
+}
+
+var awsFlagNames = []string{"profile", "region", "endpoint-url", "regions", "concurrency", "role-name", "max-attempts", "rate"}
+
+// register defines the AWS flags on fl; usagePrefix starts every help text (e.g. "live mode: ").
+func (af *AWSFlags) register(fl *pflag.FlagSet, usagePrefix string) {
+	p := usagePrefix
+	fl.StringVar(&af.Profile, "profile", "", p+"AWS profile (default: AWS_PROFILE or the default credential chain); SSO profiles work after aws sso login")
+	fl.StringVar(&af.Region, "region", "", p+"region for global calls and the default region list (default: from the profile/environment, else "+awsapi.DefaultRegion+")")
+	fl.StringVar(&af.EndpointURL, "endpoint-url", "", p+"send every AWS call to this endpoint (e.g. lz2ct sim serve)")
+	fl.StringSliceVar(&af.Regions, "regions", nil, p+"regions to read in every account, comma-separated (default: the enabled regions)")
+	fl.IntVar(&af.Concurrency, "concurrency", discover.DefaultConcurrency, p+"AWS calls in flight at most")
+	fl.StringArrayVar(&af.RoleNames, "role-name", nil, p+"role to assume in member accounts, in order of preference (repeatable; default "+strings.Join(awsapi.DefaultRoleNames, ", ")+")")
+	fl.IntVar(&af.MaxAttempts, "max-attempts", awsapi.DefaultMaxAttempts, p+"attempts per AWS call, retries included")
+	fl.Float64Var(&af.Rate, "rate", 0, p+"client-side limit per API, account and region in calls/s (0 = the defaults in docs/aws-operations.md, -1 = none)")
+}
+
+// record notes which AWS flags the user gave; call it once the flags are parsed.
+func (af *AWSFlags) record(fl *pflag.FlagSet) {
+	af.given = nil
+	for _, name := range awsFlagNames {
+		if fl.Changed(name) {
+			af.given = append(af.given, name)
+		}
+	}
+}
+
+// validate reports the first flag value that cannot work; an error is bad input.
+func (af *AWSFlags) validate() error {
+	if af.Concurrency < 1 || af.Concurrency > 4096 {
+		return fmt.Errorf("--concurrency %d: choose 1 to 4096", af.Concurrency)
+	}
+	if af.MaxAttempts < 1 || af.MaxAttempts > 100 {
+		return fmt.Errorf("--max-attempts %d: choose 1 to 100", af.MaxAttempts)
+	}
+	for _, r := range af.Regions {
+		if !inventory.IsRegion(r) {
+			return fmt.Errorf("--regions: %q is not a region name (e.g. eu-west-1)", r)
+		}
+	}
+	if af.Region != "" && !inventory.IsRegion(af.Region) {
+		return fmt.Errorf("--region %q is not a region name (e.g. eu-west-1)", af.Region)
+	}
+	for _, r := range af.RoleNames {
+		if r == "" || strings.ContainsAny(r, " :/*") {
+			return fmt.Errorf("--role-name %q: want an IAM role name such as OrganizationAccountAccessRole", r)
+		}
+	}
+	if af.EndpointURL != "" && !strings.HasPrefix(af.EndpointURL, "http://") && !strings.HasPrefix(af.EndpointURL, "https://") {
+		return fmt.Errorf("--endpoint-url %q: want a URL such as http://127.0.0.1:4566", af.EndpointURL)
+	}
+	return nil
+}
+
+// options are the client and discovery options the flags ask for; the caller adds progress.
+func (af *AWSFlags) options() (awsapi.Options, discover.Options) {
+	return awsapi.Options{Profile: af.Profile, Region: af.Region, EndpointURL: af.EndpointURL,
+			RoleNames: af.RoleNames, MaxAttempts: af.MaxAttempts, RatePerSecond: af.Rate, Static: af.Static},
+		discover.Options{Regions: af.Regions, Concurrency: af.Concurrency}
+}
