@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -93,7 +94,7 @@ func init() {
 			}
 			var out []Finding
 			for _, svc := range []string{"config.amazonaws.com", "cloudtrail.amazonaws.com"} {
-				if !containsFold(in.Snapshot.TrustedServices, svc) {
+				if !slices.ContainsFunc(in.Snapshot.TrustedServices, func(t string) bool { return strings.EqualFold(t, svc) }) {
 					continue
 				}
 				out = append(out, Finding{

@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -58,7 +59,7 @@ func newScope(in Input) *scope {
 		registerSet: map[string]bool{},
 		problems:    map[string][]inventory.Problem{},
 	}
-	if sc.home != "" && !contains(sc.governed, sc.home) {
+	if sc.home != "" && !slices.Contains(sc.governed, sc.home) {
 		sc.governed = append(sc.governed, sc.home)
 	}
 	sort.Strings(sc.governed)
@@ -147,24 +148,6 @@ func (sc *scope) governedRegionsOf(a *inventory.Account) []*inventory.AccountReg
 		}
 	}
 	return out
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func containsFold(list []string, v string) bool {
-	for _, x := range list {
-		if strings.EqualFold(x, v) {
-			return true
-		}
-	}
-	return false
 }
 
 // accountSubject names an account for a finding.

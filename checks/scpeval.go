@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -282,7 +283,7 @@ func (st *Statement) matchesResource(res string) (tri, string) {
 		return triTrue, "" // SCPs may omit Resource; it then means every resource
 	}
 	if res == "" {
-		if !st.hasNotResource && contains(st.Resource, "*") {
+		if !st.hasNotResource && slices.Contains(st.Resource, "*") {
 			return triTrue, ""
 		}
 		return triMaybe, "applies only to some resources (" + strings.Join(append(st.Resource, st.NotResource...), ", ") + ")"
@@ -496,7 +497,7 @@ func NewEvaluator(ix *inventory.Index) *Evaluator {
 		parsed: map[string]*PolicyDoc{}, errs: map[string]error{}, perAccount: map[string]bool{},
 		prefixes: map[prefixKey]prefixResult{}, matches: map[matchKey][]StatementMatch{}, independentPath: map[string]bool{}}
 	for _, r := range s.Roots {
-		if len(r.PolicyTypes) > 0 && !contains(r.PolicyTypes, "SERVICE_CONTROL_POLICY") {
+		if len(r.PolicyTypes) > 0 && !slices.Contains(r.PolicyTypes, "SERVICE_CONTROL_POLICY") {
 			e.enabled = false
 		}
 	}
@@ -652,7 +653,7 @@ func (e *Evaluator) addLevel(d *Decision, level string, r Request) bool {
 			independent = false
 		}
 		if e.parsed[id] == nil {
-			if !contains(d.Unparsable, id) {
+			if !slices.Contains(d.Unparsable, id) {
 				d.Unparsable = append(d.Unparsable, id)
 			}
 			maybe = true

@@ -2,6 +2,8 @@ package checks
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -271,15 +273,6 @@ func requestRegions(action string, governed []string) []string {
 	return governed
 }
 
-func keys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 func (h *scpHit) finding(ix *inventory.Index, partition string, governed []string) Finding {
 	p := h.probe
 	sort.Slice(h.accounts, func(i, j int) bool { return h.accounts[i].ID < h.accounts[j].ID })
@@ -296,8 +289,8 @@ func (h *scpHit) finding(ix *inventory.Index, partition string, governed []strin
 	for a := range h.actions {
 		delete(h.maybe, a) // certain somewhere beats maybe elsewhere
 	}
-	actions := strings.Join(keys(h.actions), ", ")
-	maybe := strings.Join(keys(h.maybe), ", ")
+	actions := strings.Join(slices.Sorted(maps.Keys(h.actions)), ", ")
+	maybe := strings.Join(slices.Sorted(maps.Keys(h.maybe)), ", ")
 	if h.policyID != "" {
 		pol := ix.Policy(h.policyID)
 		verb := "denies"
@@ -307,7 +300,7 @@ func (h *scpHit) finding(ix *inventory.Index, partition string, governed []strin
 		f.Title = fmt.Sprintf("SCP %s %s %s (%d accounts)", pol.Name, verb, p.purpose, len(h.accounts))
 		f.Subjects = append(f.Subjects, policySubject(pol))
 		var where []string
-		targets := keys(h.attached)
+		targets := slices.Sorted(maps.Keys(h.attached))
 		// Root and OUs first: they say where the policy sits; accounts with their own copy after.
 		sort.SliceStable(targets, func(i, j int) bool { return !isAccountID(targets[i]) && isAccountID(targets[j]) })
 		for _, t := range targets {
@@ -316,11 +309,11 @@ func (h *scpHit) finding(ix *inventory.Index, partition string, governed []strin
 		}
 		switch {
 		case actions != "" && maybe != "":
-			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s deny %s and may deny %s to %s", quoteSids(keys(h.sids)), actions, maybe, roleDesc))
+			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s deny %s and may deny %s to %s", quoteSids(slices.Sorted(maps.Keys(h.sids))), actions, maybe, roleDesc))
 		case actions != "":
-			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s deny %s to %s", quoteSids(keys(h.sids)), actions, roleDesc))
+			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s deny %s to %s", quoteSids(slices.Sorted(maps.Keys(h.sids))), actions, roleDesc))
 		default:
-			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s may deny %s to %s", quoteSids(keys(h.sids)), maybe, roleDesc))
+			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s may deny %s to %s", quoteSids(slices.Sorted(maps.Keys(h.sids))), maybe, roleDesc))
 		}
 		if len(where) > 0 {
 			f.Evidence = append(f.Evidence, "attached to "+listSome(where, 10)+" (inherited by everything below)")
@@ -342,7 +335,7 @@ func (h *scpHit) finding(ix *inventory.Index, partition string, governed []strin
 			f.Severity = Warning
 		}
 	}
-	if regions := keys(h.regions); len(regions) > 0 && regions[0] != "" {
+	if regions := slices.Sorted(maps.Keys(h.regions)); len(regions) > 0 && regions[0] != "" {
 		if len(regions) < len(governed) && h.policyID != "" && !f.FixedByPlan {
 			f.Remediation += " It blocks only some governed regions: governing just the regions it allows (governedRegions) also works."
 		}
@@ -355,7 +348,7 @@ func (h *scpHit) finding(ix *inventory.Index, partition string, governed []strin
 			f.Subjects = append(f.Subjects, Subject{Kind: KindRegion, ID: r})
 		}
 	}
-	for _, n := range keys(h.notes) {
+	for _, n := range slices.Sorted(maps.Keys(h.notes)) {
 		f.Evidence = append(f.Evidence, "uncertain: "+n)
 	}
 	f.Evidence = append(f.Evidence, "accounts: "+listSome(acctIDs, 20))

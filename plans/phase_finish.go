@@ -2,6 +2,8 @@ package plans
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -294,7 +296,7 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, reg string,
 				byRegion[p.Region] = append(byRegion[p.Region], p.Name)
 			}
 			var cli []string
-			for _, r := range keysOf(byRegion) {
+			for _, r := range slices.Sorted(maps.Keys(byRegion)) {
 				names := byRegion[r]
 				sort.Strings(names)
 				for i := 0; i < len(names); i += 10 { // DeleteParameters takes at most 10 names
@@ -345,7 +347,7 @@ func groupByRegions(m map[string]map[string]bool) []regionGroup {
 	byKey := map[string]*regionGroup{}
 	var order []string
 	for acct, regs := range m {
-		rs := keys(regs)
+		rs := slices.Sorted(maps.Keys(regs))
 		k := strings.Join(rs, " ")
 		g := byKey[k]
 		if g == nil {

@@ -3,6 +3,7 @@ package plans
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/lz2ct/lz2ct/inventory"
@@ -77,7 +78,7 @@ func (b *builder) safeguard() {
 func (b *builder) deploy() {
 	var deps []string
 	for _, svc := range []string{"config.amazonaws.com", "cloudtrail.amazonaws.com"} {
-		if !containsStr(b.snap.TrustedServices, svc) || b.snap.ControlTower.LandingZone != nil {
+		if !slices.Contains(b.snap.TrustedServices, svc) || b.snap.ControlTower.LandingZone != nil {
 			continue
 		}
 		deps = append(deps, b.add(1, Step{ID: "deploy/trusted-access/" + svc, Kind: KindManual,

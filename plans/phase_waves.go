@@ -2,6 +2,8 @@ package plans
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -167,7 +169,7 @@ func (b *builder) removeConfig(wave int, key string, accounts []string, deps []s
 		}
 	}
 	if len(ssAccts) > 0 {
-		regions := keys(ssRegions)
+		regions := slices.Sorted(maps.Keys(ssRegions))
 		id := "config.stackset/" + key
 		// One DeleteStackInstances per group of accounts with the same regions: a call deletes
 		// accounts × regions, and only existing instances should be named.

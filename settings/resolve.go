@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -106,7 +107,7 @@ func (s Settings) Resolve(snap *inventory.Snapshot) Settings {
 	if len(steps) == 0 {
 		steps = DecommissionSteps[:len(DecommissionSteps)-1]
 	}
-	if s.Decommission.CloseOldAccounts && !contains(steps, DecomCloseAccounts) {
+	if s.Decommission.CloseOldAccounts && !slices.Contains(steps, DecomCloseAccounts) {
 		steps = append(steps, DecomCloseAccounts)
 	}
 	r.Decommission.Steps = canonicalDecomOrder(steps)
@@ -142,7 +143,7 @@ func (s Settings) SharedServicesEnrolled() bool {
 }
 
 // Decommissions reports whether the decommission step name is included.
-func (s Settings) Decommissions(name string) bool { return contains(s.Decommission.Steps, name) }
+func (s Settings) Decommissions(name string) bool { return slices.Contains(s.Decommission.Steps, name) }
 
 // KeepsStackSet reports whether the user chose to keep the named StackSet (case-insensitive).
 func (s Settings) KeepsStackSet(name string) bool {
@@ -172,7 +173,7 @@ func (s Settings) ExcludedOU(ix *inventory.Index, ouID string) (excluded bool, b
 }
 
 // ExcludedAccount reports whether the account ID is listed in exclude.accounts.
-func (s Settings) ExcludedAccount(id string) bool { return contains(s.Exclude.Accounts, id) }
+func (s Settings) ExcludedAccount(id string) bool { return slices.Contains(s.Exclude.Accounts, id) }
 
 func canonicalDecomOrder(steps []string) []string {
 	rank := map[string]int{}
@@ -207,13 +208,4 @@ func sortedUnique(in []string) []string {
 		out = append(out, v)
 	}
 	return out
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
