@@ -7,8 +7,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -35,13 +35,21 @@ func serve(t testing.TB, snap *inventory.Snapshot, opts Options) (*Server, strin
 		if err := s.Close(); err != nil {
 			t.Errorf("close: %v", err)
 		}
+		sharedTransport.CloseIdleConnections()
 	})
 	return s, url
 }
 
-var sharedHTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(t *http.Transport) {
+// sharedTransport pools connections for every client the tests make. Its idle connections are
+// dropped whenever a test server closes: a later server may be given the same port, and a pooled
+// connection to the closed one would then fail with "use of closed network connection".
+var sharedTransport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 256
-})
+	return t
+}()
+
+var sharedHTTPClient = &http.Client{Transport: sharedTransport}
 
 // mgmtConfig is an SDK configuration with plain static credentials: the management account.
 func mgmtConfig(url, region string) aws.Config {
@@ -52,8 +60,16 @@ func mgmtConfig(url, region string) aws.Config {
 		// One transport for every client the tests make: a client per call would otherwise open
 		// (and leave idle) a connection per call.
 		HTTPClient: sharedHTTPClient,
-		// One attempt: tests see the simulator's answer, not the retryer's.
-		Retryer: func() aws.Retryer { return retry.AddWithMaxAttempts(retry.NewStandard(), 1) },
+		// Tests see the simulator's answer, not the retryer's: only a broken connection is tried
+		// again (the SDK retries those too; on a loaded machine the race detector makes them rare
+		// but real), never an AWS error.
+		Retryer: func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = 3
+				o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+				o.RateLimiter = ratelimit.None
+			})
+		},
 	}
 }
 
