@@ -131,24 +131,9 @@ func checkExecutionRole(in Input) []Finding {
 			FixedByPlan: true,
 		})
 	}
-	for _, f := range evaluateProbes(in, []probe{roleCreationProbe}) {
-		f.FixedByPlan = false // the plan's role creation is exactly what the SCP blocks
-		if isALZName(f) {
-			f.FixedByPlan = true
-		}
-		out = append(out, f)
-	}
-	return out
-}
-
-// isALZName reports whether a role-creation finding is about an ALZ SCP (which the plan detaches first).
-func isALZName(f Finding) bool {
-	for _, s := range f.Subjects {
-		if s.Kind == KindPolicy {
-			return isALZPolicy(&inventory.Policy{Name: s.Name})
-		}
-	}
-	return false
+	// The plan's role creation is exactly what such an SCP blocks: evaluateProbes marks a finding
+	// fixed only when the SCP is ALZ's own, which the plan detaches first.
+	return append(out, evaluateProbes(in, []probe{roleCreationProbe})...)
 }
 
 func checkAccess(in Input) []Finding {
