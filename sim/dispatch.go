@@ -62,10 +62,10 @@ func registerService(s *service) {
 }
 
 // normalize makes service names comparable: "SSO Admin", "sso-admin" and "ssoadmin" are one name.
-func normalize(s string) string {
-	s = strings.ToLower(s)
-	return strings.NewReplacer(" ", "", "-", "", "_", "").Replace(s)
-}
+func normalize(s string) string { return nameSeparators.Replace(strings.ToLower(s)) }
+
+// nameSeparators is built once: normalize runs on every call that a snapshot problem may cover.
+var nameSeparators = strings.NewReplacer(" ", "", "-", "", "_", "")
 
 // call is one request being answered.
 type call struct {
@@ -183,9 +183,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 func (c *call) unknownOperation() *apiError {
 	msg := fmt.Sprintf("lz2ct sim does not serve %s:%s", c.svc.name, c.op)
 	switch c.svc.protocol {
-	case protoQuery:
-		return errorf(400, "InvalidAction", "%s", msg)
-	case protoEC2:
+	case protoQuery, protoEC2:
 		return errorf(400, "InvalidAction", "%s", msg)
 	case protoRESTXML:
 		return errorf(501, "NotImplemented", "%s", msg)

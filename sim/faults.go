@@ -26,7 +26,7 @@ type faults struct {
 	deny     map[string][]string // account -> regions ("" = all)
 }
 
-func newFaults(opts Options, _ *state) *faults {
+func newFaults(opts Options) *faults {
 	f := &faults{opts: opts, deny: map[string][]string{}}
 	for _, d := range opts.Deny {
 		f.deny[d.AccountID] = append(f.deny[d.AccountID], d.Region)

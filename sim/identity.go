@@ -139,18 +139,8 @@ func sha256Bytes(s string) []byte {
 // roleExists reports whether the snapshot says role exists in account a (docs/discovery.md: the
 // iam flags; no flags = nothing could be read, so no role is known to work).
 func roleExists(a *inventory.Account, role string) bool {
-	if a.IAM == nil {
-		return false
-	}
-	switch role {
-	case "AWSControlTowerExecution":
-		return a.IAM.ControlTowerExecutionRole
-	case "AWSCloudFormationStackSetExecutionRole":
-		return a.IAM.StackSetExecutionRole
-	case "OrganizationAccountAccessRole":
-		return a.IAM.OrganizationAccountAccessRole
-	}
-	return false
+	has, tracked := trackedRoles[role]
+	return a.IAM != nil && tracked && has(a.IAM)
 }
 
 func hexOf(s string) string { return hex.EncodeToString(sha256Bytes(s)) }

@@ -89,7 +89,7 @@ type Server struct {
 func New(snap *inventory.Snapshot, opts Options) *Server {
 	s := &Server{opts: opts}
 	s.st = newState(copySnapshot(snap))
-	s.faults = newFaults(opts, s.st)
+	s.faults = newFaults(opts)
 	s.audit = newAuditLog(opts.AuditLog)
 	s.creds = newCredentialIssuer(opts.Seed)
 	return s

@@ -78,8 +78,7 @@ func iamGetRole(c *call) (any, error) {
 		return nil, c.missing("roleName")
 	}
 	a := c.st.account(c.account)
-	has, tracked := trackedRoles[name]
-	if a == nil || a.IAM == nil || !tracked || !has(a.IAM) {
+	if a == nil || !roleExists(a, name) {
 		return nil, errorf(404, "NoSuchEntity", "The role with name %s cannot be found.", name)
 	}
 	var out iamRole
