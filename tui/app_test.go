@@ -274,3 +274,20 @@ func TestResize(t *testing.T) {
 	d.handle(tea.WindowSizeMsg{Width: 70, Height: 20})
 	d.fits(t, 70, 20)
 }
+
+func TestDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0:                               "—",
+		20 * time.Second:                "0m",
+		45 * time.Minute:                "45m",
+		59*time.Minute + 40*time.Second: "1h",
+		3*time.Hour + 20*time.Minute:    "3h20m",
+		3*time.Hour + 59*time.Minute + 40*time.Second: "4h",
+		52 * time.Hour: "2d 4h",
+		23*time.Hour + 59*time.Minute + 50*time.Second: "1d 0h",
+	} {
+		if got := Duration(d); got != want {
+			t.Errorf("Duration(%s) = %q, want %q", d, got, want)
+		}
+	}
+}

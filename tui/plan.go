@@ -491,14 +491,16 @@ func (s *planScreen) detailText(x StepView) string {
 
 // Duration renders an estimate the way people plan: "45m", "3h20m", "2d 4h".
 func Duration(d time.Duration) string {
-	switch {
-	case d <= 0:
+	if d <= 0 {
 		return "—"
+	}
+	d = d.Round(time.Minute) // 3h59m40s is "4h", not "3h60m"
+	switch {
 	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Round(time.Minute).Minutes()))
+		return fmt.Sprintf("%dm", int(d.Minutes()))
 	case d < 24*time.Hour:
 		h := int(d.Hours())
-		m := int((d - time.Duration(h)*time.Hour).Round(time.Minute).Minutes())
+		m := int((d - time.Duration(h)*time.Hour).Minutes())
 		if m == 0 {
 			return fmt.Sprintf("%dh", h)
 		}
