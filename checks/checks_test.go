@@ -3,6 +3,8 @@ package checks
 import (
 	"strings"
 	"testing"
+
+	"github.com/lz2ct/lz2ct/inventory"
 )
 
 func TestTypicalOrgHasNoUnfixedBlocker(t *testing.T) {
@@ -67,5 +69,24 @@ func TestReportSortingAndCounts(t *testing.T) {
 	}
 	if w := r.AtLeast(Warning); len(w.Findings) != 3 || w.Infos != 0 {
 		t.Errorf("AtLeast(warning) = %+v", w)
+	}
+}
+
+// IsALZPolicy decides what the plan detaches and deletes and which findings count as fixed by
+// it: only ALZ's own names may match, never a customer SCP that merely looks alike.
+func TestIsALZPolicy(t *testing.T) {
+	for name, want := range map[string]bool{
+		"protect-cloudtrail-config":                                 true,
+		"Protect-CloudTrail-Config":                                 true,
+		"aws-landing-zone-core-mandatory-preventive-guardrails":     true,
+		"aws-landing-zone-non-core-mandatory-preventive-guardrails": true,
+		"aws-landing-zone-custom-scp":                               false,
+		"team-mandatory-preventive-guardrails":                      false,
+		"protect-cloudtrail-config-v2":                              false,
+		"FullAWSAccess":                                             false,
+	} {
+		if got := IsALZPolicy(&inventory.Policy{Name: name}); got != want {
+			t.Errorf("IsALZPolicy(%q) = %v, want %v", name, got, want)
+		}
 	}
 }

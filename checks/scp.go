@@ -16,14 +16,15 @@ const (
 	maxSCPSize = 5120
 )
 
-// isALZPolicy reports whether an SCP is one the AWS Landing Zone solution created:
+// IsALZPolicy reports whether an SCP is one the AWS Landing Zone solution created:
 // protect-cloudtrail-config (up to v2.2) and aws-landing-zone-{core,non-core}-mandatory-preventive-guardrails
-// (v2.3+). The plan exports them, detaches them from each OU just before its wave and deletes them
-// in decommission.
-func isALZPolicy(p *inventory.Policy) bool {
+// (v2.3+). Both deny the Config changes the migration makes: the plan exports them, detaches them
+// from each OU just before its wave and deletes them in decommission, so a finding about one is
+// fixed by the plan. The planner uses this same test, so the two never disagree.
+func IsALZPolicy(p *inventory.Policy) bool {
 	n := strings.ToLower(p.Name)
-	return n == "protect-cloudtrail-config" || strings.HasPrefix(n, "aws-landing-zone") ||
-		strings.Contains(n, "mandatory-preventive-guardrails")
+	return n == "protect-cloudtrail-config" ||
+		(strings.HasPrefix(n, "aws-landing-zone-") && strings.HasSuffix(n, "mandatory-preventive-guardrails"))
 }
 
 func init() {
@@ -66,7 +67,7 @@ func checkSCPCount(in Input) []Finding {
 		for _, id := range ids {
 			p := ix.Policy(id)
 			names = append(names, p.Name+" ("+id+")")
-			if isALZPolicy(p) {
+			if IsALZPolicy(p) {
 				alz++
 			}
 		}
@@ -98,7 +99,7 @@ func checkSCPSize(in Input) []Finding {
 			Subjects:    []Subject{policySubject(p)},
 			Evidence:    []string{fmt.Sprintf("%d characters, limit %d", p.Size(), maxSCPSize)},
 			Remediation: "Shorten it (remove Sids and whitespace, use wildcards for actions with a common prefix) or split it.",
-			FixedByPlan: isALZPolicy(p),
+			FixedByPlan: IsALZPolicy(p),
 		})
 	}
 	return out

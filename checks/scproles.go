@@ -318,7 +318,7 @@ func (h *scpHit) finding(ix *inventory.Index, partition string, governed []strin
 		if len(where) > 0 {
 			f.Evidence = append(f.Evidence, "attached to "+listSome(where, 10)+" (inherited by everything below)")
 		}
-		if isALZPolicy(pol) {
+		if IsALZPolicy(pol) {
 			f.FixedByPlan = true
 			f.Remediation = "This is ALZ's own SCP: the plan exports it, detaches it from each OU just before that OU's wave, and deletes it in decommission."
 		} else {

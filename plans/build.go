@@ -32,15 +32,6 @@ const (
 	DefaultSandboxOU  = "Sandbox"
 )
 
-// IsALZPolicy reports whether an SCP is one of ALZ's own: protect-cloudtrail-config (≤ v2.2) or
-// aws-landing-zone-{core,non-core}-mandatory-preventive-guardrails (v2.3+). Both deny the Config
-// changes the migration makes, so the plan detaches them per wave and deletes them at the end.
-func IsALZPolicy(p inventory.Policy) bool {
-	n := strings.ToLower(p.Name)
-	return n == "protect-cloudtrail-config" ||
-		(strings.HasPrefix(n, "aws-landing-zone-") && strings.HasSuffix(n, "mandatory-preventive-guardrails"))
-}
-
 // Build turns a snapshot, the settings and the pre-check report into a plan. Settings are resolved
 // against the snapshot first (Resolve only fills unset fields, so resolved settings pass through).
 // Build never fails because of findings: blockers are shown on the phase and steps they stop, so
@@ -125,7 +116,7 @@ func newBuilder(snap *inventory.Snapshot, s settings.Settings, report checks.Rep
 		b.alzReg = snap.ALZ.HomeRegion
 	}
 	for _, p := range snap.Policies {
-		if IsALZPolicy(p) {
+		if checks.IsALZPolicy(&p) {
 			b.alzPolicies = append(b.alzPolicies, p.ID)
 		}
 	}

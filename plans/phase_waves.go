@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
 )
@@ -22,7 +23,7 @@ func (b *builder) detachALZ(wave int, targets []string, gate []string) []string 
 	for _, t := range targets {
 		for _, pid := range b.ix.PoliciesOn(t) {
 			p := b.ix.Policy(pid)
-			if p == nil || !IsALZPolicy(*p) || b.detached[pid+"|"+t] {
+			if p == nil || !checks.IsALZPolicy(p) || b.detached[pid+"|"+t] {
 				continue
 			}
 			b.detached[pid+"|"+t] = true
@@ -353,7 +354,7 @@ func (b *builder) waves() {
 			// detached) fails registration (Organizations quotas: 5 SCPs per target).
 			n := 0
 			for _, pid := range b.ix.PoliciesOn(ouID) {
-				if p := b.ix.Policy(pid); p != nil && !IsALZPolicy(*p) {
+				if p := b.ix.Policy(pid); p != nil && !checks.IsALZPolicy(p) {
 					n++
 				}
 			}
