@@ -122,20 +122,14 @@ func (l *Live) Check(snap *inventory.Snapshot, s settings.Settings) (*CheckResul
 // homeRegionChecks are the catalogue entries that compare settings.homeRegion with the organization.
 var homeRegionChecks = []string{"ct.identity-center-region", "ct.home-region"}
 
-// HomeRegionFindings runs the home-region checks alone. It calls each check's Run directly: these
-// checks read only the snapshot and the settings, so the organization-wide scope that checks.Run
-// prepares (SCP evaluation for every account) is not needed.
+// HomeRegionFindings runs the home-region checks alone, through checks.RunCheck so that their
+// findings carry the same severity, phase and source as in the full report.
 func (l *Live) HomeRegionFindings(snap *inventory.Snapshot, s settings.Settings) []Finding {
+	in := checks.Prepare(checks.Input{Snapshot: snap, Settings: s})
 	var fs []checks.Finding
 	for _, id := range homeRegionChecks {
 		if c, ok := checks.Lookup(id); ok {
-			for _, f := range c.Run(checks.Input{Snapshot: snap, Settings: s}) {
-				if f.Title == "" {
-					f.Title = c.Title
-				}
-				f.Check = c.ID
-				fs = append(fs, f)
-			}
+			fs = append(fs, checks.RunCheck(c, in)...)
 		}
 	}
 	return checkResult(checks.Report{Findings: fs}).Findings

@@ -19,7 +19,8 @@ func TestLiveHomeRegionFindings(t *testing.T) {
 	l := NewLive(LiveOptions{})
 	bad := settings.Settings{HomeRegion: "eu-central-1"}.Resolve(snap)
 	fs := l.HomeRegionFindings(snap, bad)
-	if len(fs) != 1 || fs[0].Check != "ct.identity-center-region" || fs[0].Title == "" {
+	if len(fs) != 1 || fs[0].Check != "ct.identity-center-region" || fs[0].Title == "" ||
+		fs[0].Severity != SeverityBlocker || fs[0].Phase != "deploy" || fs[0].Source == "" {
 		t.Fatalf("home region eu-central-1 with Identity Center in eu-west-1: %+v", fs)
 	}
 	if fs := l.HomeRegionFindings(snap, settings.Settings{HomeRegion: "eu-west-1"}.Resolve(snap)); len(fs) != 0 {
