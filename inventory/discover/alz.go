@@ -122,10 +122,6 @@ func (r *run) deriveCore(z *inventory.ALZ) {
 	}
 }
 
-// finishALZ runs after every task: nothing to merge today, kept as the one place for derived fields
-// that need the whole snapshot.
-func (r *run) finishALZ() {}
-
 func isALZStack(name, description string) bool {
 	return strings.Contains(description, "(SO0044)") || strings.Contains(description, "(SO0045)") ||
 		strings.HasPrefix(name, alzPrefix)

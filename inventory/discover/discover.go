@@ -122,7 +122,6 @@ func Run(ctx context.Context, c *awsapi.Clients, opts Options) (*inventory.Snaps
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("discovery interrupted: %w", err)
 	}
-	r.finishALZ()
 	fillEmptySlices(reflect.ValueOf(r.snap).Elem())
 	r.snap.Sort()
 	r.report("done")
