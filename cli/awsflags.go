@@ -71,10 +71,8 @@ func (af *AWSFlags) validate() error {
 	if af.Region != "" && !inventory.IsRegion(af.Region) {
 		return fmt.Errorf("--region %q is not a region name (e.g. eu-west-1)", af.Region)
 	}
-	for _, r := range af.RoleNames {
-		if r == "" || strings.ContainsAny(r, " :/*") {
-			return fmt.Errorf("--role-name %q: want an IAM role name such as OrganizationAccountAccessRole", r)
-		}
+	if err := checkRoleNames(af.RoleNames); err != nil {
+		return err
 	}
 	if af.EndpointURL != "" && !strings.HasPrefix(af.EndpointURL, "http://") && !strings.HasPrefix(af.EndpointURL, "https://") {
 		return fmt.Errorf("--endpoint-url %q: want a URL such as http://127.0.0.1:4566", af.EndpointURL)
@@ -87,4 +85,15 @@ func (af *AWSFlags) options() (awsapi.Options, discover.Options) {
 	return awsapi.Options{Profile: af.Profile, Region: af.Region, EndpointURL: af.EndpointURL,
 			RoleNames: af.RoleNames, MaxAttempts: af.MaxAttempts, RatePerSecond: af.Rate, Static: af.Static},
 		discover.Options{Regions: af.Regions, Concurrency: af.Concurrency}
+}
+
+// checkRoleNames rejects --role-name values that cannot be an IAM role name (discover, check and
+// iam-policy take the same flag).
+func checkRoleNames(names []string) error {
+	for _, r := range names {
+		if r == "" || strings.ContainsAny(r, " :/*") {
+			return fmt.Errorf("--role-name %q: want an IAM role name such as OrganizationAccountAccessRole", r)
+		}
+	}
+	return nil
 }

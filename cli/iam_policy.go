@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -47,10 +46,8 @@ already allow the reads it makes inside member accounts.`,
 }
 
 func runIAMPolicy(opts *IAMPolicyOptions) error {
-	for _, r := range opts.RoleNames {
-		if r == "" || strings.ContainsAny(r, " :/*") {
-			return BadInput(fmt.Errorf("--role-name %q: want an IAM role name such as OrganizationAccountAccessRole", r))
-		}
+	if err := checkRoleNames(opts.RoleNames); err != nil {
+		return BadInput(err)
 	}
 	b, err := awsapi.Policy(opts.ReadOnly, opts.RoleNames).JSON()
 	if err != nil {
