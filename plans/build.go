@@ -417,29 +417,8 @@ var phaseOfCheck = map[checks.Phase]int{
 	checks.PhaseEnrollment: 4, checks.PhaseSharedAccounts: 5, checks.PhaseDecommission: 6,
 }
 
-// remediedChecks are blocker checks whose problem the plan itself works around with explicit
-// steps, so they do not block a phase: an OU deeper than five levels (its accounts are enrolled
-// into the nearest registered ancestor) and an OU over the account limit (split or excess moved).
-var remediedChecks = map[string]bool{"ou.depth": true, "ou.account-limit": true}
-
-// unfixed lists the blockers that stop the plan: the report's unfixed blockers, less those the
-// plan remedies (remediedChecks, and trusted access the deploy phase disables).
-func (b *builder) unfixed() []checks.Finding {
-	var out []checks.Finding
-	for _, f := range b.report.Unfixed() {
-		if remediedChecks[f.Check] {
-			continue
-		}
-		if f.Check == "org.trusted-access" && len(f.Subjects) > 0 && b.has("deploy/trusted-access/"+f.Subjects[0].ID) {
-			continue
-		}
-		out = append(out, f)
-	}
-	return out
-}
-
 func (b *builder) attachBlockers() {
-	for _, f := range b.unfixed() {
+	for _, f := range b.report.Unfixed() {
 		ph, ok := phaseOfCheck[f.Phase]
 		if !ok {
 			ph = 1
@@ -492,7 +471,9 @@ func (b *builder) finish() *Plan {
 	if p.OUOrder == nil {
 		p.OUOrder = []OUEntry{}
 	}
-	unfixed := b.unfixed()
+	// The checks mark what the plan fixes itself (ALZ's SCPs and Config, OUs too deep or over the
+	// limit, trusted access): what remains blocks a phase.
+	unfixed := b.report.Unfixed()
 	for i, id := range PhaseIDs {
 		ph := Phase{Number: i, ID: id, Name: phaseInfo[i][0], Summary: phaseInfo[i][1], Steps: b.phases[i]}
 		if ph.Steps == nil {

@@ -471,8 +471,8 @@ func TestBuildBlockersOrgWithChecks(t *testing.T) {
 			}
 		}
 	}
-	if shown == 0 {
-		t.Error("no blocker shown on any phase")
+	if shown != len(rep.Unfixed()) {
+		t.Errorf("%d blockers shown on the phases, want every unfixed one (%d)", shown, len(rep.Unfixed()))
 	}
 	blockedSteps := 0
 	for _, ph := range p.Phases {
@@ -493,5 +493,20 @@ func TestBuildBlockersOrgWithChecks(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestBuildShowsEveryUnfixedBlocker: a blocker the checks do not mark fixedByPlan is shown on its
+// phase even when its check also reports findings the plan fixes (ou.account-limit: the per-OU
+// limit is remedied by splitting, the organization-wide accounts × regions bound is not).
+func TestBuildShowsEveryUnfixedBlocker(t *testing.T) {
+	snap, s := loadOrg(t, "alz2-typical")
+	rep := checks.NewReport([]checks.Finding{{
+		Check: "ou.account-limit", Title: "accounts × governed regions over 150,000", Severity: checks.Blocker,
+		Phase: checks.PhaseRegistration, Subjects: []checks.Subject{{Kind: checks.KindOrganization, ID: snap.Organization.ID}},
+	}})
+	p := mustBuild(t, snap, s, rep)
+	if got := p.Phases[4].Blockers; len(got) != 1 || got[0].Check != "ou.account-limit" {
+		t.Errorf("phase 4 blockers = %+v, want the ou.account-limit finding", got)
 	}
 }
