@@ -301,8 +301,8 @@ func (a *App) gotSnapshot(msg snapshotMsg) tea.Cmd {
 	if msg.Path != "" {
 		a.record("snapshot", msg.Path)
 	} else {
-		snap := msg.Snap
-		cmds = append(cmds, a.save("snapshot", a.files.Snapshot(), func(p string) error { return inventory.Save(p, snap) }))
+		data := msg.Data // the bytes the plan's snapshot hash is taken from
+		cmds = append(cmds, a.save("snapshot", a.files.Snapshot(), func(p string) error { return inventory.WriteFileAtomic(p, data, 0o644) }))
 	}
 	a.switchTo(ScreenChecks)
 	cs := a.screens[ScreenChecks].(*checksScreen)
@@ -326,8 +326,9 @@ func loadSettings(path string) tea.Cmd {
 }
 
 func (a *App) save(what, path string, write func(string) error) tea.Cmd {
+	dir := a.files.Dir // read now: the command runs on another goroutine
 	return func() tea.Msg {
-		if err := os.MkdirAll(a.files.Dir, 0o755); err != nil {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return savedMsg{What: what, Path: path, Err: err}
 		}
 		return savedMsg{What: what, Path: path, Err: write(path)}

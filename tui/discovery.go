@@ -40,6 +40,7 @@ type (
 	discoveryResultMsg struct {
 		Run  *discoveryRun
 		Snap *inventory.Snapshot
+		Data []byte // the snapshot file's bytes
 		Err  error
 	}
 	discoveryTickMsg struct {
@@ -70,7 +71,12 @@ func (s *discoveryScreen) Init() tea.Cmd {
 			}
 			run.updates <- p
 		})
-		run.result <- discoveryResultMsg{Run: run, Snap: snap, Err: err}
+		var data []byte
+		if err == nil {
+			// Encoded here, not in Update: a large organization's file takes a while.
+			data, err = inventory.Encode(snap)
+		}
+		run.result <- discoveryResultMsg{Run: run, Snap: snap, Data: data, Err: err}
 	}()
 	return tea.Batch(s.wait(run), tick(run))
 }
@@ -131,12 +137,7 @@ func (s *discoveryScreen) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		s.done = true
-		data, err := inventory.Encode(msg.Snap)
-		if err != nil {
-			s.err = err
-			return nil
-		}
-		return send(snapshotMsg{Snap: msg.Snap, Data: data})
+		return send(snapshotMsg{Snap: msg.Snap, Data: msg.Data})
 	case tea.KeyPressMsg:
 		switch {
 		case key.Matches(msg, s.c.Keys.Back):
