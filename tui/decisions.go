@@ -44,6 +44,11 @@ func (s *decisionsScreen) Start(snap *inventory.Snapshot, resolved settings.Sett
 	s.governed = append([]string(nil), resolved.GovernedRegions...)
 	s.ctDeploy, s.configRemoval = resolved.CTDeploy, resolved.ConfigRemoval
 	s.ouLimit, s.concurrency = itoa(resolved.OUAccountLimit), itoa(resolved.AccountConcurrency)
+	return s.newForm()
+}
+
+// newForm builds the form from the screen's field values and starts it.
+func (s *decisionsScreen) newForm() tea.Cmd {
 	s.form = s.build()
 	s.form.SubmitCmd = send(formDoneMsg{})
 	s.resizeForm()
@@ -207,10 +212,7 @@ func (s *decisionsScreen) Update(msg tea.Msg) tea.Cmd {
 		if err := r.Validate(s.snap); err != nil {
 			// A field the form does not show (e.g. exclusions from a settings file) is wrong.
 			s.err = err
-			s.form = s.build()
-			s.form.SubmitCmd = send(formDoneMsg{})
-			s.resizeForm()
-			return s.form.Init()
+			return s.newForm()
 		}
 		return send(settingsMsg{Settings: r})
 	}

@@ -403,11 +403,9 @@ func (s *checksScreen) detailText(f Finding) string {
 	}
 	field("Check", f.Check+"   phase: "+f.Phase)
 	if n := len(f.Subjects); n > 0 {
-		line := plural(n, "subject", "subjects")
+		line := f.Subjects[0].Kind + " " + subjectLabel(f.Subjects[0])
 		if n > 1 {
 			line = itoa(n) + " " + subjectKind(f.Subjects)
-		} else {
-			line = f.Subjects[0].Kind + " " + subjectLabel(f.Subjects[0])
 		}
 		field("Concerns", line+" (listed below the evidence)")
 	}
