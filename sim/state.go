@@ -99,6 +99,7 @@ func newState(snap *inventory.Snapshot) *state {
 		st.acctRegion[a.ID] = m
 	}
 	sort.Strings(st.accountIDs)
+	sort.Strings(snap.TrustedServices) // ListAWSServiceAccessForOrganization pages them in order
 	for i := range snap.Policies {
 		p := &snap.Policies[i]
 		sort.Strings(p.Targets)

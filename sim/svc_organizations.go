@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"sort"
 	"strings"
 
 	"github.com/lz2ct/lz2ct/inventory"
@@ -145,7 +144,7 @@ func orgListOUsForParent(c *call) (any, error) {
 	return withToken(map[string]any{"OrganizationalUnits": out}, "NextToken", next), nil
 }
 
-// accountState maps the legacy Status to the newer State field Organizations also returns.
+// accountJSON is an Account as Organizations answers it; State (the newer field) mirrors Status.
 // https://docs.aws.amazon.com/organizations/latest/APIReference/API_Account.html
 func accountJSON(a *inventory.Account) map[string]any {
 	return map[string]any{
@@ -337,9 +336,7 @@ func orgListServiceAccess(c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	all := append([]string(nil), c.st.snap.TrustedServices...)
-	sort.Strings(all)
-	ps, next, err := page(c, all, strKey, in.NextToken, in.MaxResults, orgMaxResults, orgMaxResults, "maxResults")
+	ps, next, err := page(c, c.st.snap.TrustedServices, strKey, in.NextToken, in.MaxResults, orgMaxResults, orgMaxResults, "maxResults")
 	if err != nil {
 		return nil, err
 	}
