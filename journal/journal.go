@@ -176,8 +176,9 @@ func Read(dir string) (*State, error) {
 }
 
 // Decode reads journal lines from r and summarizes them. A malformed line is an error naming its
-// line number, except a last line without its newline: that is a write cut short by a crash, and
-// since the engine only goes on after the fsync of a whole line, nothing depended on it.
+// line number. A last line without its newline is a write cut short by a crash and is ignored
+// (TornTail), parsable or not: the engine only goes on after the fsync of a whole line, so
+// nothing depended on it, and the next Open cuts it off.
 func Decode(r io.Reader) (*State, error) {
 	st := &State{Steps: map[string]StepState{}}
 	torn, err := scan(r, st.apply)
@@ -216,13 +217,14 @@ func scan(r io.Reader, fn func(Event)) (torn bool, err error) {
 		}
 		complete := len(raw) > 0 && raw[len(raw)-1] == '\n'
 		if text := bytes.TrimSpace(raw); len(text) > 0 {
-			ev, perr := parseLine(text)
-			switch {
-			case perr != nil && !complete:
+			// A last line without its newline is torn even when it parses: the write was cut
+			// short, the engine never went on, and Open cuts it off, so reading it would show a
+			// status the journal is about to lose.
+			if !complete {
 				torn = true
-			case perr != nil:
+			} else if ev, perr := parseLine(text); perr != nil {
 				return false, fmt.Errorf("line %d: %w", line, perr)
-			default:
+			} else {
 				fn(ev)
 			}
 		}

@@ -182,6 +182,36 @@ func TestTornTailIsIgnoredAndCutOnOpen(t *testing.T) {
 	}
 }
 
+// A last line that parses but lacks its newline is still torn: Open cuts it off, so Read must not
+// report the status it carries.
+func TestParsableLineWithoutNewlineIsTorn(t *testing.T) {
+	dir := t.TempDir()
+	good := `{"time":"2026-11-27T08:00:00Z","step":"a","event":"started"}` + "\n"
+	cut := `{"time":"2026-11-27T08:01:00Z","step":"a","event":"succeeded"}`
+	if err := os.WriteFile(Path(dir), []byte(good+cut), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.TornTail || st.Step("a").Status != Running || st.Events != 1 {
+		t.Fatalf("journal with an unterminated last line read as %+v", st)
+	}
+	evs, err := ReadEvents(dir)
+	if err != nil || len(evs) != 1 {
+		t.Fatalf("ReadEvents = %v, %v; want only the whole line", evs, err)
+	}
+	w, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	if data, _ := os.ReadFile(Path(dir)); string(data) != good {
+		t.Fatalf("Open left %q, want only the whole line", data)
+	}
+}
+
 func TestOpenCutsAWholeTornFile(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(Path(dir), []byte(`{"time":"20`), 0o644); err != nil {
