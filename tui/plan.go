@@ -23,6 +23,7 @@ type planScreen struct {
 	err     error
 	plan    *PlanView
 	steps   int
+	counts  []phaseCounts // per phase, counted once (phase rows are drawn every frame)
 
 	tab      int // 0 phases, 1 OU order
 	expanded map[int]bool
@@ -40,6 +41,9 @@ type planScreen struct {
 	exported  []string
 	exportErr error
 }
+
+// phaseCounts are a phase's destructive, manual and blocked steps.
+type phaseCounts struct{ destructive, manual, blocked int }
 
 // planRow is a phase header (step < 0) or one of its steps.
 type planRow struct{ phase, step int }
@@ -59,8 +63,21 @@ func (s *planScreen) Init() tea.Cmd {
 func (s *planScreen) SetPlan(p *PlanView) {
 	s.loading, s.plan = false, p
 	s.steps = 0
-	for _, ph := range p.Phases {
+	s.counts = make([]phaseCounts, len(p.Phases))
+	for i, ph := range p.Phases {
 		s.steps += len(ph.Steps)
+		c := &s.counts[i]
+		for _, x := range ph.Steps {
+			if x.Destructive {
+				c.destructive++
+			}
+			if x.Manual {
+				c.manual++
+			}
+			if x.Blocked != "" {
+				c.blocked++
+			}
+		}
 	}
 	s.expanded = map[int]bool{}
 	s.ous = make([]int, len(p.OUs))
@@ -362,27 +379,16 @@ func (s *planScreen) phaseRow(r planRow, selected bool) string {
 		if s.expanded[r.phase] {
 			arrow = "[-]"
 		}
-		var destructive, manual, blocked int
-		for _, x := range ph.Steps {
-			if x.Destructive {
-				destructive++
-			}
-			if x.Manual {
-				manual++
-			}
-			if x.Blocked != "" {
-				blocked++
-			}
-		}
+		c := s.counts[r.phase]
 		extra := ""
-		if destructive > 0 {
-			extra += fmt.Sprintf(" · %d destructive", destructive)
+		if c.destructive > 0 {
+			extra += fmt.Sprintf(" · %d destructive", c.destructive)
 		}
-		if manual > 0 {
-			extra += fmt.Sprintf(" · %d manual", manual)
+		if c.manual > 0 {
+			extra += fmt.Sprintf(" · %d manual", c.manual)
 		}
-		if blocked > 0 {
-			extra += fmt.Sprintf(" · %d BLOCKED", blocked)
+		if c.blocked > 0 {
+			extra += fmt.Sprintf(" · %d BLOCKED", c.blocked)
 		}
 		text := fmt.Sprintf("%s %d %s — %s · ~%s%s", arrow, ph.Number, ph.Name, plural(len(ph.Steps), "step", "steps"), Duration(ph.Estimate), extra)
 		return row(st, text, selected, s.w)
