@@ -186,9 +186,7 @@ func Prepare(in Input) Input {
 	if in.Index == nil {
 		in.Index = inventory.NewIndex(in.Snapshot)
 	}
-	if in.sc == nil {
-		in.sc = newScope(in)
-	}
+	in.sc = newScope(in)
 	return in
 }
 

@@ -30,12 +30,11 @@ type scope struct {
 	problems map[string][]inventory.Problem
 }
 
+// scope returns the scope Prepare computed; a check called without Prepare gets one built the same
+// way (settings resolved), never one from unresolved settings with no governed regions.
 func (in Input) scope() *scope {
 	if in.sc == nil {
-		if in.Index == nil {
-			in.Index = inventory.NewIndex(in.Snapshot)
-		}
-		return newScope(in)
+		return Prepare(in).sc
 	}
 	return in.sc
 }
