@@ -85,8 +85,11 @@ func walkDemo(ctx context.Context, w io.Writer, b tui.Backend, stateDir string, 
 	start := time.Now()
 
 	targets, err := b.Targets()
-	if err != nil || len(targets) == 0 {
-		return fmt.Errorf("demo: no demo target: %v", err)
+	if err != nil {
+		return fmt.Errorf("demo: targets: %w", err)
+	}
+	if len(targets) == 0 {
+		return errors.New("demo: no demo target")
 	}
 	step("Connecting to the simulated organization (%s)", strings.TrimPrefix(targets[0].Detail, "built-in simulated ALZ organization at "))
 	id, err := b.Connect(ctx, targets[0])
@@ -177,16 +180,18 @@ func walkDemo(ctx context.Context, w io.Writer, b tui.Backend, stateDir string, 
 		written = append(written, x.path)
 	}
 
-	mutating := 0
+	var calls []sim.Call
 	if srv != nil {
-		for _, c := range srv.Calls() {
-			if c.Mutating {
-				mutating++
-			}
+		calls = srv.Calls()
+	}
+	mutating := 0
+	for _, c := range calls {
+		if c.Mutating {
+			mutating++
 		}
 	}
 	fmt.Fprintf(w, "\nDemo finished in %s: %d AWS calls to the simulator, %d of them mutating.\n", time.Since(start).Round(time.Millisecond),
-		callCount(srv), mutating)
+		len(calls), mutating)
 	fmt.Fprintln(w, "Saved:")
 	for _, p := range written {
 		fmt.Fprintf(w, "  %s\n", p)
@@ -197,11 +202,4 @@ func walkDemo(ctx context.Context, w io.Writer, b tui.Backend, stateDir string, 
 	}
 	fmt.Fprintf(w, "Or open the wizard on it: lz2ct demo --state %s (in a terminal)\n", filepath.Clean(stateDir))
 	return nil
-}
-
-func callCount(srv *sim.Server) int {
-	if srv == nil {
-		return 0
-	}
-	return len(srv.Calls())
 }
