@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/lz2ct/lz2ct/inventory"
@@ -408,10 +409,7 @@ func sqGetServiceQuota(c *call) (any, error) {
 	}}, nil
 }
 
+// sortBy sorts items by key, keeping the order of equal keys.
 func sortBy[T any](items []T, key func(T) string) {
-	for i := 1; i < len(items); i++ { // insertion sort: these lists are a handful long
-		for j := i; j > 0 && key(items[j]) < key(items[j-1]); j-- {
-			items[j], items[j-1] = items[j-1], items[j]
-		}
-	}
+	slices.SortStableFunc(items, func(a, b T) int { return strings.Compare(key(a), key(b)) })
 }
