@@ -127,11 +127,17 @@ func SummarizeSnapshot(file string, s *inventory.Snapshot) SnapshotSummary {
 	}
 	for _, ou := range s.OUs {
 		sum.MaxOUDepth = max(sum.MaxOUDepth, ix.Depth(ou.ID))
+		if ix.IsRegistered(ou.ID) {
+			sum.ControlTower.RegisteredOUs++
+		}
 	}
 	for _, a := range s.Accounts {
 		sum.AccountsByStatus[a.Status]++
 		if a.IAM == nil {
 			sum.UnreadableAccounts++
+		}
+		if ix.IsEnrolled(a.ID) {
+			sum.ControlTower.EnrolledAccounts++
 		}
 	}
 	for _, p := range s.Policies {
@@ -151,17 +157,8 @@ func SummarizeSnapshot(file string, s *inventory.Snapshot) SnapshotSummary {
 		sum.ALZ = a
 	}
 	if lz := s.ControlTower.LandingZone; lz != nil {
-		sum.ControlTower = ControlTowerSummary{Deployed: true, Version: lz.Version, HomeRegion: lz.HomeRegion, Status: lz.Status}
-	}
-	for _, ou := range s.OUs {
-		if ix.IsRegistered(ou.ID) {
-			sum.ControlTower.RegisteredOUs++
-		}
-	}
-	for _, a := range s.Accounts {
-		if ix.IsEnrolled(a.ID) {
-			sum.ControlTower.EnrolledAccounts++
-		}
+		ct := &sum.ControlTower
+		ct.Deployed, ct.Version, ct.HomeRegion, ct.Status = true, lz.Version, lz.HomeRegion, lz.Status
 	}
 	sum.FirstProblems = s.Problems[:min(len(s.Problems), summaryMaxProblems)]
 	return sum
