@@ -213,6 +213,10 @@ func TestDecodeRejects(t *testing.T) {
 		{"management account missing", mutate(t, func(m map[string]any) {
 			m["organization"].(map[string]any)["managementAccountId"] = "000000000000"
 		}), "$.organization.managementAccountId", "not in $.accounts"},
+		{"unknown ALZ accounts: the first field is named", mutate(t, func(m map[string]any) {
+			alz := m["alz"].(map[string]any)
+			alz["securityAccountId"], alz["logArchiveAccountId"], alz["sharedServicesAccountId"] = "000000000001", "000000000002", "000000000003"
+		}), "$.alz.securityAccountId", "unknown account"},
 		{"trailing data", append(append([]byte{}, good...), []byte("{}")...), "$", "after the snapshot"},
 	}
 	for _, c := range cases {

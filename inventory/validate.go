@@ -193,9 +193,10 @@ func Validate(s *Snapshot) error {
 				return &PathError{"$.alz.coreOuId", fmt.Sprintf("unknown OU %q", z.CoreOUID)}
 			}
 		}
-		for field, id := range map[string]string{"securityAccountId": z.SecurityAccountID, "logArchiveAccountId": z.LogArchiveAccountID, "sharedServicesAccountId": z.SharedServicesAccountID} {
-			if _, ok := accounts[id]; id != "" && !ok {
-				return &PathError{"$.alz." + field, fmt.Sprintf("unknown account %q", id)}
+		// In field order (not a map's random order), so the first problem reported is always the same.
+		for _, f := range [][2]string{{"securityAccountId", z.SecurityAccountID}, {"logArchiveAccountId", z.LogArchiveAccountID}, {"sharedServicesAccountId", z.SharedServicesAccountID}} {
+			if _, ok := accounts[f[1]]; f[1] != "" && !ok {
+				return &PathError{"$.alz." + f[0], fmt.Sprintf("unknown account %q", f[1])}
 			}
 		}
 		for i, ss := range z.StackSets {
