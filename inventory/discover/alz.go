@@ -345,9 +345,9 @@ func (r *run) alzBuckets(ctx context.Context, z *inventory.ALZ) {
 		// (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html).
 		s3c := awsapi.S3(awsapi.InRegion(r.counted(cfg), "us-east-1"))
 		var names []string
-		in := &s3.ListBucketsInput{}
-		for {
-			out, err := s3c.ListBuckets(ctx, in)
+		pg := s3.NewListBucketsPaginator(s3c, &s3.ListBucketsInput{})
+		for pg.HasMorePages() {
+			out, err := pg.NextPage(ctx)
 			if err != nil {
 				r.problem(acc, "", err)
 				break
@@ -357,10 +357,6 @@ func (r *run) alzBuckets(ctx context.Context, z *inventory.ALZ) {
 					names = append(names, aws.ToString(b.Name))
 				}
 			}
-			if aws.ToString(out.ContinuationToken) == "" {
-				break
-			}
-			in = &s3.ListBucketsInput{ContinuationToken: out.ContinuationToken}
 		}
 		for _, name := range names {
 			loc, err := s3c.GetBucketLocation(ctx, &s3.GetBucketLocationInput{Bucket: aws.String(name)})
