@@ -36,21 +36,17 @@ func Load(path string) (*Snapshot, error) {
 
 // Decode parses and validates snapshot JSON. Errors are *PathError naming where the problem is.
 func Decode(data []byte) (*Snapshot, error) {
-	// Fast path: a well-formed file decodes strictly in one pass. Only when that fails do we pay
-	// for the slower generic walk that names the path of the problem (7x slower on big files).
-	var head struct {
-		SchemaVersion json.RawMessage `json:"schemaVersion"`
-	}
-	if json.Unmarshal(data, &head) == nil && string(head.SchemaVersion) == fmt.Sprint(SchemaVersion) {
-		var s Snapshot
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if dec.Decode(&s) == nil && !dec.More() {
-			if err := Validate(&s); err != nil {
-				return nil, err
-			}
-			return &s, nil
+	// Fast path: a well-formed file of this version decodes strictly in one pass. Only when that
+	// fails (or the version is missing or another) do we pay for the slower generic walk that
+	// names the path of the problem (7x slower on big files).
+	var s Snapshot
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if dec.Decode(&s) == nil && !dec.More() && s.SchemaVersion == SchemaVersion {
+		if err := Validate(&s); err != nil {
+			return nil, err
 		}
+		return &s, nil
 	}
 	return decodeSlow(data)
 }
@@ -168,8 +164,13 @@ func checkShape(path string, v any, t reflect.Type) error {
 		if !ok {
 			return &PathError{Path: path, Msg: "expected an object, got " + jsonKind(v)}
 		}
-		for k, e := range obj {
-			if err := checkShape(path+"."+k, e, t.Elem()); err != nil {
+		keys := make([]string, 0, len(obj))
+		for k := range obj {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // the first problem reported does not depend on map order
+		for _, k := range keys {
+			if err := checkShape(path+"."+k, obj[k], t.Elem()); err != nil {
 				return err
 			}
 		}
@@ -209,6 +210,8 @@ func jsonKind(v any) string {
 	return "null"
 }
 
+// fieldCache holds the JSON fields of every struct type in a Snapshot; init fills it, and after
+// that it is only read (so concurrent Decode calls are safe).
 var fieldCache = map[reflect.Type]map[string]reflect.Type{}
 
 func jsonFields(t reflect.Type) map[string]reflect.Type {
@@ -243,7 +246,9 @@ func init() {
 		if _, done := fieldCache[t]; done {
 			return
 		}
-		for _, ft := range jsonFields(t) {
+		fields := jsonFields(t)
+		fieldCache[t] = fields
+		for _, ft := range fields {
 			walk(ft)
 		}
 	}
