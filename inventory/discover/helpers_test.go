@@ -97,12 +97,12 @@ func assertSame(t testing.TB, want, got *inventory.Snapshot) {
 	t.Fatalf("discovered snapshot differs from the served one:\n%s", lineDiff(string(w), string(g), 8))
 }
 
-// lineDiff shows up to max differing regions: each with a few lines of context, - served, + discovered.
-func lineDiff(a, b string, max int) string {
+// lineDiff shows up to limit differing regions: each with a few lines of context, - served, + discovered.
+func lineDiff(a, b string, limit int) string {
 	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
 	var out strings.Builder
 	i, j, shown := 0, 0, 0
-	for i < len(al) && j < len(bl) && shown < max {
+	for i < len(al) && j < len(bl) && shown < limit {
 		if al[i] == bl[j] {
 			i++
 			j++
@@ -110,7 +110,7 @@ func lineDiff(a, b string, max int) string {
 		}
 		shown++
 		fmt.Fprintf(&out, "@@ served line %d, discovered line %d\n", i+1, j+1)
-		for k := max2(0, i-3); k < i; k++ {
+		for k := max(0, i-3); k < i; k++ {
 			fmt.Fprintf(&out, "  %s\n", al[k])
 		}
 		// Resynchronise: find the next line of a that appears soon in b.
@@ -136,11 +136,4 @@ func lineDiff(a, b string, max int) string {
 		fmt.Fprintf(&out, "(lengths differ: served %d lines, discovered %d)\n", len(al), len(bl))
 	}
 	return out.String()
-}
-
-func max2(a, b int) int {
-	if a > b {
-		return a
-	}
-	return b
 }
