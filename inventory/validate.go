@@ -109,36 +109,37 @@ func Validate(s *Snapshot) error {
 		}
 	}
 
-	accounts := map[string]string{}
+	accounts := map[string]int{} // account ID -> index in $.accounts
 	mgmtFound := false
+	// JSON paths are formatted only for a problem: one per account and region on every load was
+	// most of Validate's time on large organizations.
 	for i, a := range s.Accounts {
-		p := fmt.Sprintf("$.accounts[%d]", i)
+		p := func(field string) string { return fmt.Sprintf("$.accounts[%d]%s", i, field) }
 		if !accountIDPattern.MatchString(a.ID) {
-			return &PathError{p + ".id", fmt.Sprintf("%q is not a 12-digit account ID", a.ID)}
+			return &PathError{p(".id"), fmt.Sprintf("%q is not a 12-digit account ID", a.ID)}
 		}
 		if prev, dup := accounts[a.ID]; dup {
-			return &PathError{p + ".id", fmt.Sprintf("duplicate account %s (also at %s)", a.ID, prev)}
+			return &PathError{p(".id"), fmt.Sprintf("duplicate account %s (also at $.accounts[%d])", a.ID, prev)}
 		}
-		accounts[a.ID] = p
+		accounts[a.ID] = i
 		if !EmailPattern.MatchString(a.Email) {
-			return &PathError{p + ".email", fmt.Sprintf("%q is not a valid e-mail address", a.Email)}
+			return &PathError{p(".email"), fmt.Sprintf("%q is not a valid e-mail address", a.Email)}
 		}
 		if !accountStatuses[a.Status] {
-			return &PathError{p + ".status", fmt.Sprintf("%q: want ACTIVE, SUSPENDED or PENDING_CLOSURE", a.Status)}
+			return &PathError{p(".status"), fmt.Sprintf("%q: want ACTIVE, SUSPENDED or PENDING_CLOSURE", a.Status)}
 		}
 		if _, ok := parents[a.ParentID]; !ok {
-			return &PathError{p + ".parentId", fmt.Sprintf("unknown parent %q (no root or OU has that ID)", a.ParentID)}
+			return &PathError{p(".parentId"), fmt.Sprintf("unknown parent %q (no root or OU has that ID)", a.ParentID)}
 		}
-		seenRegion := map[string]bool{}
 		for k, r := range a.Regions {
-			rp := fmt.Sprintf("%s.regions[%d].region", p, k)
 			if !regionPattern.MatchString(r.Region) {
-				return &PathError{rp, fmt.Sprintf("%q is not a region name", r.Region)}
+				return &PathError{p(fmt.Sprintf(".regions[%d].region", k)), fmt.Sprintf("%q is not a region name", r.Region)}
 			}
-			if seenRegion[r.Region] {
-				return &PathError{rp, fmt.Sprintf("region %s listed twice", r.Region)}
+			for _, prev := range a.Regions[:k] { // a handful of regions: no map needed
+				if prev.Region == r.Region {
+					return &PathError{p(fmt.Sprintf(".regions[%d].region", k)), fmt.Sprintf("region %s listed twice", r.Region)}
+				}
 			}
-			seenRegion[r.Region] = true
 		}
 		if a.ID == o.ManagementAccountID {
 			mgmtFound = true
@@ -201,12 +202,11 @@ func Validate(s *Snapshot) error {
 		}
 		for i, ss := range z.StackSets {
 			for k, in := range ss.Instances {
-				p := fmt.Sprintf("$.alz.stackSets[%d].instances[%d]", i, k)
 				if !accountIDPattern.MatchString(in.AccountID) {
-					return &PathError{p + ".accountId", fmt.Sprintf("%q is not a 12-digit account ID", in.AccountID)}
+					return &PathError{fmt.Sprintf("$.alz.stackSets[%d].instances[%d].accountId", i, k), fmt.Sprintf("%q is not a 12-digit account ID", in.AccountID)}
 				}
 				if !regionPattern.MatchString(in.Region) {
-					return &PathError{p + ".region", fmt.Sprintf("%q is not a region name", in.Region)}
+					return &PathError{fmt.Sprintf("$.alz.stackSets[%d].instances[%d].region", i, k), fmt.Sprintf("%q is not a region name", in.Region)}
 				}
 			}
 		}
