@@ -172,14 +172,10 @@ func Generate(p Params) (*inventory.Snapshot, error) {
 		}
 		return all[lo]
 	}
-	ouName := map[string]string{}
-	for _, ou := range b.ous {
-		ouName[ou.ID] = ou.Name
-	}
 	for i := MinAccounts; i < p.Accounts; i++ {
 		parent := pick()
 		spec := AccountSpec{
-			Name:             slug(ouName[parent]) + "-" + appWords[r.IntN(len(appWords))],
+			Name:             slug(b.ouName[parent]) + "-" + appWords[r.IntN(len(appWords))],
 			Invited:          r.Float64() < 0.12,
 			ControlTowerRole: r.Float64() < 0.1,
 			NoConfig:         r.Float64() >= p.ConfigShare,
