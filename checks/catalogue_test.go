@@ -282,6 +282,14 @@ var checkCases = []checkCase{
 		account(s, fxProd1).Regions[1].ReservedNames = []inventory.NamedResource{{Type: "AWS::SNS::Topic", Name: "aws-controltower-SecurityNotifications"}}
 	}, []string{"blocker"}},
 
+	// ALZ's Security and Log Archive accounts are replaced by Control Tower's, never enrolled:
+	// nothing in them blocks enrollment.
+	{"account.reserved-names", "in ALZ's Security and Log Archive accounts", func(s *inventory.Snapshot, _ *settings.Settings) {
+		for _, id := range []string{fxSecurity, fxLogs} {
+			account(s, id).Regions[1].ReservedNames = []inventory.NamedResource{{Type: "AWS::SNS::Topic", Name: "aws-controltower-SecurityNotifications"}}
+		}
+	}, nil},
+
 	{"account.sts-disabled", "active", noEdit, nil},
 	{"account.sts-disabled", "disabled in a governed region", func(s *inventory.Snapshot, _ *settings.Settings) { account(s, fxProd1).Regions[1].STSDisabled = true }, []string{"blocker"}},
 

@@ -122,10 +122,22 @@ func checkConfigRecorders(in Input) []Finding {
 	return out
 }
 
+// checkConfigAggregators looks at the accounts to enroll and at ALZ's Security and Log Archive
+// accounts: those are not enrolled, but ALZ's organization aggregator usually lives in the
+// Security account and stops receiving data once the recorders are removed.
 func checkConfigAggregators(in Input) []Finding {
 	sc := in.scope()
+	accts := sc.enroll
+	if alz := in.Snapshot.ALZ; alz != nil {
+		ix := in.index()
+		for _, id := range []string{alz.SecurityAccountID, alz.LogArchiveAccountID} {
+			if a := ix.Account(id); a != nil && !sc.enrollSet[id] && id != sc.mgmtID {
+				accts = append(accts[:len(accts):len(accts)], a)
+			}
+		}
+	}
 	var out []Finding
-	for _, a := range sc.enroll {
+	for _, a := range accts {
 		var ev []string
 		for i := range a.Regions {
 			r := &a.Regions[i]

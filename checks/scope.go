@@ -99,8 +99,9 @@ func newScope(in Input) *scope {
 }
 
 // willEnroll: every member account except the management account, accounts Control Tower already
-// governs (enrolled, its own shared accounts, anything under its Security OU), excluded ones, and
-// the Shared Services account when the settings keep it out. Suspended accounts stay in scope:
+// governs (enrolled, its own shared accounts, anything under its Security OU), excluded ones, ALZ's
+// Security and Log Archive accounts (replaced by Control Tower's), and the Shared Services account
+// when the settings keep it out. Suspended accounts stay in scope:
 // the suspended-account check reports them, the others skip what they cannot read.
 func (sc *scope) willEnroll(in Input, ix *inventory.Index, a *inventory.Account) bool {
 	if a.ID == sc.mgmtID || ix.IsEnrolled(a.ID) || in.Settings.ExcludedAccount(a.ID) {
@@ -117,8 +118,15 @@ func (sc *scope) willEnroll(in Input, ix *inventory.Index, a *inventory.Account)
 			return false
 		}
 	}
-	if alz := in.Snapshot.ALZ; alz != nil && a.ID == alz.SharedServicesAccountID && !in.Settings.SharedServicesEnrolled() {
-		return false
+	if alz := in.Snapshot.ALZ; alz != nil {
+		// ALZ's Security and Log Archive accounts are replaced by Control Tower's Audit and Log
+		// Archive accounts, never enrolled (the planner excludes them the same way).
+		if a.ID == alz.SecurityAccountID || a.ID == alz.LogArchiveAccountID {
+			return false
+		}
+		if a.ID == alz.SharedServicesAccountID && !in.Settings.SharedServicesEnrolled() {
+			return false
+		}
 	}
 	return true
 }
