@@ -26,8 +26,8 @@ var ErrNotAvailable = errors.New("not available yet in this build")
 type Backend interface {
 	// Targets lists what the start screen offers: the demo organization and/or AWS profiles.
 	Targets() ([]Target, error)
-	// Connect resolves credentials for target and says who they belong to. It returns an error
-	// when the caller is not the organization's management account (the wizard refuses it).
+	// Connect resolves credentials for target and says who they belong to; Identity.Management
+	// is false for any account but the organization's management account (the wizard refuses it).
 	Connect(ctx context.Context, target Target) (Identity, error)
 	// Discover reads the organization (read-only) through the connection made by Connect,
 	// reporting progress as it goes. Cancelling ctx stops it.

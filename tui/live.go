@@ -79,7 +79,11 @@ func (l *Live) Connect(ctx context.Context, t Target) (Identity, error) {
 	who, err := c.CallerIdentity(ctx)
 	if err != nil {
 		code, msg := awsapi.ErrorCode(err)
-		return Identity{}, fmt.Errorf("sts:GetCallerIdentity: %s %s (are the credentials valid? for SSO profiles run `aws sso login --profile %s`)", code, msg, t.Profile)
+		login := "aws sso login"
+		if t.Profile != "" {
+			login += " --profile " + t.Profile
+		}
+		return Identity{}, fmt.Errorf("sts:GetCallerIdentity: %s %s (are the credentials valid? for SSO profiles run `%s`)", code, msg, login)
 	}
 	id := Identity{Account: who.Account, Arn: who.Arn, EndpointURL: o.EndpointURL}
 	// DescribeOrganization names the management account; members can call it too, so the answer
