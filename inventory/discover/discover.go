@@ -4,8 +4,9 @@
 //
 // Work runs in bounded pools (sourcegraph/conc): the organization walk fans out per parent, then the
 // organization-wide reads and one task per account share one pool of Options.Concurrency workers.
-// Inside an account, regions are read one after another, so Concurrency is also the number of AWS
-// calls in flight: wall time is about calls × latency / Concurrency.
+// Inside an account, regions are read one after another, so Concurrency is about the number of AWS
+// calls in flight (the SCP and ALZ tasks each add a pool of up to 8 of their own): wall time is
+// about calls × latency / Concurrency.
 package discover
 
 import (
