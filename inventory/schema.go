@@ -25,7 +25,7 @@ const SchemaID = "https://github.com/lz2ct/lz2ct/docs/snapshot.schema.json"
 
 // fieldNotes describes fields (keyed "Type.jsonName") beyond or instead of their Go comments.
 var fieldNotes = map[string]string{
-	"Snapshot.schemaVersion":   "Version of this file format; this lz2ct reads and writes 1.",
+	"Snapshot.schemaVersion":   fmt.Sprintf("Version of this file format; this lz2ct reads and writes %d.", SchemaVersion),
 	"Snapshot.capturedAt":      "When discovery read the organization (RFC 3339, UTC). Generated files derive it from the seed.",
 	"Snapshot.organization":    "The organization itself (organizations:DescribeOrganization).",
 	"Snapshot.roots":           "The organization roots (organizations:ListRoots); an organization has exactly one.",
