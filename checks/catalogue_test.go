@@ -156,6 +156,11 @@ var checkCases = []checkCase{
 			addPolicy(s, id, id, fullAccessDoc, fxDev)
 		}
 	}, []string{"blocker"}},
+	{"scp.count", "five customer SCPs on ALZ's core OU (never registered)", func(s *inventory.Snapshot, _ *settings.Settings) {
+		for _, id := range []string{"p-custom0001", "p-custom0002", "p-custom0003", "p-custom0004", "p-custom0005"} {
+			addPolicy(s, id, id, fullAccessDoc, fxCore)
+		}
+	}, nil},
 	{"scp.count", "five incl. ALZ's", func(s *inventory.Snapshot, _ *settings.Settings) {
 		for _, id := range []string{"p-custom0001", "p-custom0002", "p-custom0003"} {
 			addPolicy(s, id, id, fullAccessDoc, fxWorkloads)
@@ -218,7 +223,12 @@ var checkCases = []checkCase{
 	}, []string{"blocker/fixed"}},
 
 	{"ou.account-limit", "small", noEdit, nil},
-	{"ou.account-limit", "limit 2", func(_ *inventory.Snapshot, st *settings.Settings) { st.OUAccountLimit = 2 }, []string{"blocker/fixed"}},
+	{"ou.account-limit", "limit 2", func(s *inventory.Snapshot, st *settings.Settings) {
+		st.OUAccountLimit = 2
+		s.Accounts = append(s.Accounts, member(fmtID(600000000001), "dev2", fxDev), member(fmtID(600000000002), "dev3", fxDev))
+	}, []string{"blocker/fixed"}},
+	// ALZ's core OU holds three accounts but is never registered.
+	{"ou.account-limit", "limit 2, only the core OU over it", func(_ *inventory.Snapshot, st *settings.Settings) { st.OUAccountLimit = 2 }, nil},
 	{"ou.account-limit", "too many regions", func(s *inventory.Snapshot, st *settings.Settings) {
 		for i := 0; i < 7500; i++ {
 			a := member(fmtID(700000000000+i), "bulk", fxDev)

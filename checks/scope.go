@@ -76,7 +76,7 @@ func newScope(in Input) *scope {
 	}
 	for i := range s.OUs {
 		ou := &s.OUs[i]
-		if ix.IsRegistered(ou.ID) || sc.underCTSecurity(ix, ou.ID) {
+		if ix.IsRegistered(ou.ID) || sc.underCTSecurity(ix, ou.ID) || underALZCore(s, ix, ou.ID) {
 			continue
 		}
 		if ex, _ := in.Settings.ExcludedOU(ix, ou.ID); ex {
@@ -129,6 +129,16 @@ func (sc *scope) willEnroll(in Input, ix *inventory.Index, a *inventory.Account)
 		}
 	}
 	return true
+}
+
+// underALZCore reports whether an OU is ALZ's core OU or below it: the planner never registers
+// them (the core OU's Security and Log Archive accounts are replaced, the OU is deleted in
+// decommission), so nothing there blocks a registration.
+func underALZCore(s *inventory.Snapshot, ix *inventory.Index, id string) bool {
+	if s.ALZ == nil || s.ALZ.CoreOUID == "" {
+		return false
+	}
+	return id == s.ALZ.CoreOUID || slices.Contains(ix.Ancestors(id), s.ALZ.CoreOUID)
 }
 
 func (sc *scope) underCTSecurity(ix *inventory.Index, id string) bool {
