@@ -7,6 +7,7 @@ import (
 
 // Index answers the tree questions checks and the planner ask (parents, depth, subtrees, attached
 // policies) in constant time. Build it once per snapshot with NewIndex; it does not follow later edits.
+// It is not safe for concurrent use: Depth and SubtreeAccountCount fill memo maps as they go.
 type Index struct {
 	snap        *Snapshot
 	ous         map[string]*OU
