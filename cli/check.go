@@ -287,16 +287,8 @@ func writeCheckTable(w io.Writer, d CheckDocument, color bool) error {
 	} else {
 		b.WriteString(st.ok("✔ No blocker the plan cannot fix.") + "\n\n")
 	}
-	for _, ph := range checks.Phases {
-		var fs []checks.Finding
-		for _, f := range d.Findings {
-			if f.Phase == ph {
-				fs = append(fs, f)
-			}
-		}
-		if len(fs) == 0 {
-			continue
-		}
+	for _, g := range byPhase(d.Findings) {
+		ph, fs := g.phase, g.findings
 		b.WriteString(st.heading(strings.ToUpper(string(ph))) + "\n")
 		for _, f := range fs { // already sorted: blockers first
 			label := map[checks.Severity]func(string) string{checks.Blocker: st.blocker, checks.Warning: st.warning}[f.Severity]
@@ -327,6 +319,29 @@ func writeCheckTable(w io.Writer, d CheckDocument, color bool) error {
 	return err
 }
 
+type phaseFindings struct {
+	phase    checks.Phase
+	findings []checks.Finding
+}
+
+// byPhase groups findings by the phase they block, in migration order, keeping each group's order
+// (blockers first); phases without findings are left out (every check's phase is in checks.Phases).
+func byPhase(fs []checks.Finding) []phaseFindings {
+	var out []phaseFindings
+	for _, ph := range checks.Phases {
+		g := phaseFindings{phase: ph}
+		for _, f := range fs {
+			if f.Phase == ph {
+				g.findings = append(g.findings, f)
+			}
+		}
+		if len(g.findings) > 0 {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 func writeCheckMarkdown(w io.Writer, d CheckDocument) error {
 	var b strings.Builder
 	sum := d.Summary
@@ -334,16 +349,8 @@ func writeCheckMarkdown(w io.Writer, d CheckDocument) error {
 	fmt.Fprintf(&b, "Snapshot `%s`, home region `%s`, governed regions %s.\n\n", d.Snapshot, orDash(d.HomeRegion), orDash(strings.Join(d.Governed, ", ")))
 	fmt.Fprintf(&b, "**%d blockers** (%d fixed by the plan, **%d the plan cannot fix**), %d warnings, %d for information.\n\n",
 		sum.Blockers, sum.FixedByPlan, sum.Unfixed, sum.Warnings, sum.Infos)
-	for _, ph := range checks.Phases {
-		var fs []checks.Finding
-		for _, f := range d.Findings {
-			if f.Phase == ph {
-				fs = append(fs, f)
-			}
-		}
-		if len(fs) == 0 {
-			continue
-		}
+	for _, g := range byPhase(d.Findings) {
+		ph, fs := g.phase, g.findings
 		fmt.Fprintf(&b, "## Phase: %s\n\n", ph)
 		for _, f := range fs {
 			fixed := ""
