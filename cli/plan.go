@@ -73,7 +73,7 @@ func planRun(opts *PlanOptions) error {
 	if opts.SnapshotFile == "" {
 		return BadInput(errors.New("--snapshot is required: a snapshot file from lz2ct discover or lz2ct sim generate"))
 	}
-	if opts.SettingsFile == "" && !(opts.set["home-region"] || opts.set["log-archive-email"]) {
+	if opts.SettingsFile == "" && !(opts.set["log-archive-email"] && opts.set["audit-email"]) {
 		return BadInput(errors.New("give --settings FILE (docs/settings.md) or at least --log-archive-email and --audit-email"))
 	}
 	data, err := os.ReadFile(opts.SnapshotFile)

@@ -103,6 +103,8 @@ func TestPlanBadInputExits2(t *testing.T) {
 		{"invalid e-mail", []string{"--snapshot", typicalSnap, "--settings", typicalSettings, "--audit-email", "not-an-address"}, "auditEmail: \"not-an-address\" is not an address"},
 		{"unknown region", []string{"--snapshot", typicalSnap, "--settings", typicalSettings, "--home-region", "ap-mars-1"}, "homeRegion: unknown region \"ap-mars-1\""},
 		{"bad format", []string{"--snapshot", typicalSnap, "--settings", typicalSettings, "--format", "xml"}, "--format \"xml\""},
+		{"no settings, only a home region", []string{"--snapshot", typicalSnap, "--home-region", "eu-west-1"}, "give --settings FILE"},
+		{"no settings, one e-mail", []string{"--snapshot", typicalSnap, "--log-archive-email", "fresh-logs@new.example.org"}, "give --settings FILE"},
 		{"no snapshot", []string{"--settings", typicalSettings}, "--snapshot is required"},
 		{"missing snapshot file", []string{"--snapshot", "nope.json", "--settings", typicalSettings}, "read snapshot"},
 	}
