@@ -169,12 +169,7 @@ func walkDemo(ctx context.Context, w io.Writer, b tui.Backend, stateDir string, 
 	step("Runbook")
 	written := []string{files.Snapshot(), files.Settings(), files.Plan()}
 	for _, x := range []struct{ path, format string }{{files.RunbookMD(), "md"}, {files.RunbookHTML(), "html"}} {
-		err := b.Runbook(x.path, x.format, p, stateDir)
-		if errors.Is(err, tui.ErrNotAvailable) {
-			fmt.Fprintf(w, "    %v\n", err)
-			break
-		}
-		if err != nil {
+		if err := b.Runbook(x.path, x.format, p, stateDir); err != nil {
 			return fmt.Errorf("demo: runbook: %w", err)
 		}
 		written = append(written, x.path)

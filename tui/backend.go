@@ -10,16 +10,11 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
 )
-
-// ErrNotAvailable marks a stage whose package has not been built into this lz2ct yet; screens
-// show it as "not available yet" rather than as a failure.
-var ErrNotAvailable = errors.New("not available yet in this build")
 
 // Backend is what the wizard asks of the packages below the UI. Every method may block on I/O;
 // the wizard only calls them from tea.Cmds.

@@ -176,8 +176,6 @@ func (s *discoveryScreen) View() string {
 	b.WriteString(fmt.Sprintf("%s %s\n", st.Label.Render("Elapsed"), s.now.Sub(s.start).Truncate(time.Second)))
 	b.WriteString("\n")
 	switch {
-	case s.err != nil && errors.Is(s.err, ErrNotAvailable):
-		b.WriteString(st.Warn.Render(wrap("Discovery is not available yet in this build. Open a saved snapshot from the start screen instead (esc).", s.w)))
 	case s.err != nil:
 		b.WriteString(st.Error.Render(wrap("✖ discovery failed: "+s.err.Error(), s.w)) + "\n")
 		b.WriteString(st.Muted.Render("r retries; esc goes back to the start screen"))

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -277,8 +276,6 @@ func (s *planScreen) View() string {
 	switch {
 	case s.loading:
 		return st.Header.Render("Plan") + "\n\nRe-running the pre-checks with your decisions and building the plan…"
-	case s.err != nil && errors.Is(s.err, ErrNotAvailable):
-		return st.Header.Render("Plan") + "\n\n" + st.Warn.Render(wrap("The planner is not available yet in this build. Your settings are saved; press q to see where.", s.w))
 	case s.err != nil:
 		return st.Header.Render("Plan") + "\n\n" + st.Error.Render(wrap("✖ could not build the plan: "+s.err.Error(), s.w))
 	case s.plan == nil:

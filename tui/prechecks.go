@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -277,8 +276,6 @@ func (s *checksScreen) View() string {
 	switch {
 	case s.loading:
 		return st.Header.Render("Pre-checks") + "\n\nRunning the pre-checks…"
-	case s.err != nil && errors.Is(s.err, ErrNotAvailable):
-		return st.Header.Render("Pre-checks") + "\n\n" + st.Warn.Render(wrap("The pre-checks are not available yet in this build. Press n to go on to the decisions.", s.w))
 	case s.err != nil:
 		return st.Header.Render("Pre-checks") + "\n\n" + st.Error.Render(wrap("✖ pre-checks failed: "+s.err.Error(), s.w))
 	case s.res == nil:
