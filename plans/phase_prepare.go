@@ -78,7 +78,9 @@ func (b *builder) safeguard() {
 func (b *builder) deploy() {
 	var deps []string
 	for _, svc := range []string{"config.amazonaws.com", "cloudtrail.amazonaws.com"} {
-		if !slices.Contains(b.snap.TrustedServices, svc) || b.snap.ControlTower.LandingZone != nil {
+		// Matched as org.trusted-access matches it (case-insensitively), which marks its finding
+		// fixed by this step.
+		if !slices.ContainsFunc(b.snap.TrustedServices, func(t string) bool { return strings.EqualFold(t, svc) }) || b.snap.ControlTower.LandingZone != nil {
 			continue
 		}
 		deps = append(deps, b.add(1, Step{ID: "deploy/trusted-access/" + svc, Kind: KindManual,

@@ -437,3 +437,17 @@ func TestOrganizationWithoutOUs(t *testing.T) {
 		t.Errorf("root account %+v", d)
 	}
 }
+
+// org.trusted-access matches service principals case-insensitively and says the deploy phase
+// disables them: the planner must match them the same way.
+func TestTrustedAccessDisabledWhateverTheCase(t *testing.T) {
+	o := newTiny()
+	o.accounts(o.ou("r-ab12", "A"), 1)
+	o.s.TrustedServices = []string{"Config.amazonaws.com", "cloudtrail.amazonaws.com"}
+	p := o.plan(t, nil)
+	for _, svc := range []string{"config.amazonaws.com", "cloudtrail.amazonaws.com"} {
+		if p.Step("deploy/trusted-access/"+svc) == nil {
+			t.Errorf("no step disables trusted access for %s", svc)
+		}
+	}
+}
