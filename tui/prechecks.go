@@ -9,12 +9,10 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
 )
-
-// PhaseOrder is the migration's phase order; findings are grouped in it.
-var PhaseOrder = []string{"deploy", "scp", "config", "registration", "enrollment", "shared-accounts", "decommission"}
 
 var severityRank = map[string]int{SeverityBlocker: 0, SeverityWarning: 1, SeverityInfo: 2}
 
@@ -79,7 +77,8 @@ func (s *checksScreen) SetResult(r *CheckResult) {
 	f := r.Findings
 	sort.SliceStable(s.sorted, func(a, b int) bool {
 		x, y := f[s.sorted[a]], f[s.sorted[b]]
-		if px, py := phaseRank(x.Phase), phaseRank(y.Phase); px != py {
+		// Grouped in migration order, as the checks package ranks its phases.
+		if px, py := checks.Phase(x.Phase).Rank(), checks.Phase(y.Phase).Rank(); px != py {
 			return px < py
 		}
 		if sx, sy := severityRank[x.Severity], severityRank[y.Severity]; sx != sy {
@@ -88,15 +87,6 @@ func (s *checksScreen) SetResult(r *CheckResult) {
 		return x.Check < y.Check
 	})
 	s.rebuild()
-}
-
-func phaseRank(p string) int {
-	for i, x := range PhaseOrder {
-		if x == p {
-			return i
-		}
-	}
-	return len(PhaseOrder)
 }
 
 // rebuild applies the filter and search to the findings and lays out the rows.
