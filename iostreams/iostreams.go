@@ -20,10 +20,10 @@ type IOStreams struct {
 	colorDisabled                  bool
 }
 
-// System returns streams on the process's stdin/stdout/stderr. NO_COLOR (any value) turns colour off,
-// as does TERM=dumb (https://no-color.org).
+// System returns streams on the process's stdin/stdout/stderr. NO_COLOR set to any non-empty
+// value turns colour off (https://no-color.org: an empty NO_COLOR does not), as does TERM=dumb.
 func System() *IOStreams {
-	_, noColor := os.LookupEnv("NO_COLOR")
+	noColor := os.Getenv("NO_COLOR") != ""
 	return &IOStreams{
 		In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr,
 		stdinTTY:      term.IsTerminal(int(os.Stdin.Fd())),
