@@ -7,7 +7,8 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/lz2ct/lz2ct/iostreams"
@@ -104,12 +105,7 @@ discover, check, plan and runbook are read-only.`,
 	})
 
 	cmds := map[string]*cobra.Command{"": root}
-	names := make([]string, 0, len(groups))
-	for name := range groups {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(groups)) {
 		g := &cobra.Command{Use: name, Short: groups[name], Args: cobra.NoArgs,
 			RunE: func(c *cobra.Command, _ []string) error { return c.Help() }}
 		root.AddCommand(g)
