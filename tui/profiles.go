@@ -58,6 +58,10 @@ func AWSProfiles() ([]Target, error) {
 	return out, firstErr
 }
 
+// profileKeys are the settings the profile list shows; nothing else is kept (secret keys in the
+// credentials file are not kept).
+var profileKeys = map[string]bool{"region": true, "sso_session": true, "sso_start_url": true, "role_arn": true, "aws_access_key_id": true}
+
 func readProfiles(path string, config bool, into map[string]map[string]string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -92,7 +96,7 @@ func readProfiles(path string, config bool, into map[string]map[string]string) e
 		}
 		if k, v, ok := strings.Cut(line, "="); ok {
 			k = strings.TrimSpace(k)
-			if _, seen := cur[k]; !seen {
+			if _, seen := cur[k]; !seen && profileKeys[k] {
 				cur[k] = strings.TrimSpace(v)
 			}
 		}
