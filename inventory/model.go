@@ -64,11 +64,14 @@ type OU struct {
 	ParentID string `json:"parentId"`
 }
 
-// Account statuses as Organizations reports them.
+// Account states as Organizations reports them (Account.State; the older Status field was retired
+// on 2026-09-09).
 const (
-	AccountActive         = "ACTIVE"
-	AccountSuspended      = "SUSPENDED"
-	AccountPendingClosure = "PENDING_CLOSURE"
+	AccountPendingActivation = "PENDING_ACTIVATION"
+	AccountActive            = "ACTIVE"
+	AccountSuspended         = "SUSPENDED"
+	AccountPendingClosure    = "PENDING_CLOSURE"
+	AccountClosed            = "CLOSED"
 )
 
 // Account is a member (or the management) account and what lz2ct could read inside it.
@@ -77,7 +80,7 @@ type Account struct {
 	Arn          string    `json:"arn"`
 	Name         string    `json:"name"`
 	Email        string    `json:"email"`
-	Status       string    `json:"status"`       // ACTIVE | SUSPENDED | PENDING_CLOSURE
+	Status       string    `json:"status"`       // Organizations Account.State: PENDING_ACTIVATION | ACTIVE | SUSPENDED | PENDING_CLOSURE | CLOSED
 	JoinedMethod string    `json:"joinedMethod"` // INVITED | CREATED
 	JoinedAt     time.Time `json:"joinedAt"`
 	ParentID     string    `json:"parentId"`

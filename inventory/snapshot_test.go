@@ -206,7 +206,7 @@ func TestDecodeRejects(t *testing.T) {
 		}), "$.organization.accountQuota", "integer"},
 		{"bad time", mutate(t, func(m map[string]any) { m["capturedAt"] = "yesterday" }), "$.capturedAt", "RFC 3339"},
 		{"bad region", mutate(t, func(m map[string]any) { m["regions"] = []any{"eu-west-1", "Ireland"} }), "$.regions[1]", "not a region"},
-		{"bad status", mutate(t, func(m map[string]any) { item(m, "accounts", 0)["status"] = "CLOSED" }), "$.accounts[0].status", "ACTIVE"},
+		{"bad status", mutate(t, func(m map[string]any) { item(m, "accounts", 0)["status"] = "RETIRED" }), "$.accounts[0].status", "ACTIVE"},
 		{"unknown policy target", mutate(t, func(m map[string]any) {
 			item(m, "policies", 0)["targets"] = []any{"ou-zzzz-nothere1"}
 		}), "$.policies[0].targets[0]", "unknown target"},

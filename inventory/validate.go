@@ -28,7 +28,7 @@ func IsAccountID(s string) bool { return accountIDPattern.MatchString(s) }
 // IsRegion reports whether s looks like an AWS region name (e.g. eu-west-1, us-gov-west-1).
 func IsRegion(s string) bool { return regionPattern.MatchString(s) }
 
-var accountStatuses = map[string]bool{AccountActive: true, AccountSuspended: true, AccountPendingClosure: true}
+var accountStatuses = map[string]bool{AccountPendingActivation: true, AccountActive: true, AccountSuspended: true, AccountPendingClosure: true, AccountClosed: true}
 
 // Validate checks the snapshot's internal consistency and returns the first problem as a *PathError.
 func Validate(s *Snapshot) error {
@@ -126,7 +126,7 @@ func Validate(s *Snapshot) error {
 			return &PathError{p(".email"), fmt.Sprintf("%q is not a valid e-mail address", a.Email)}
 		}
 		if !accountStatuses[a.Status] {
-			return &PathError{p(".status"), fmt.Sprintf("%q: want ACTIVE, SUSPENDED or PENDING_CLOSURE", a.Status)}
+			return &PathError{p(".status"), fmt.Sprintf("%q: want PENDING_ACTIVATION, ACTIVE, SUSPENDED, PENDING_CLOSURE or CLOSED", a.Status)}
 		}
 		if _, ok := parents[a.ParentID]; !ok {
 			return &PathError{p(".parentId"), fmt.Sprintf("unknown parent %q (no root or OU has that ID)", a.ParentID)}

@@ -134,7 +134,7 @@ func TestAWSCLIAgreesWithTheSimulator(t *testing.T) {
 	}
 	for _, a := range accounts {
 		w := byID[a["Id"].(string)]
-		if a["Name"] != w.Name || a["Email"] != w.Email || a["Status"] != w.Status || a["Arn"] != w.Arn {
+		if a["Name"] != w.Name || a["Email"] != w.Email || a["Arn"] != w.Arn || !stateAgrees(a, w.Status) {
 			t.Errorf("list-accounts entry %v, want %+v", a, w)
 		}
 	}
@@ -210,4 +210,12 @@ func TestAWSCLIAgreesWithTheSimulator(t *testing.T) {
 			t.Errorf("list-stack-instances %s:\n got %v\nwant %v", ss.Name, got, want)
 		}
 	}
+}
+
+// stateAgrees compares the account's State as the CLI prints it. Organizations answers State only
+// (Status was retired on 2026-09-09); an AWS CLI built before State existed drops the member it
+// does not know, so there is nothing to compare then.
+func stateAgrees(a map[string]any, want string) bool {
+	st, ok := a["State"]
+	return !ok || st == want
 }

@@ -63,7 +63,7 @@ func TestOrganizationsServesTheSnapshot(t *testing.T) {
 			t.Errorf("account %s not listed", want.ID)
 			continue
 		}
-		if *got.Name != want.Name || *got.Email != want.Email || string(got.Status) != want.Status || string(got.JoinedMethod) != want.JoinedMethod ||
+		if *got.Name != want.Name || *got.Email != want.Email || string(got.State) != want.Status || string(got.JoinedMethod) != want.JoinedMethod ||
 			!got.JoinedTimestamp.Equal(want.JoinedAt) || *got.Arn != want.Arn {
 			t.Errorf("account %s = %+v, want %+v", want.ID, got, want)
 		}

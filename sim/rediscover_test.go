@@ -93,7 +93,7 @@ func rediscover(t *testing.T, url string) *inventory.Snapshot {
 		ap := organizations.NewListAccountsForParentPaginator(org, &organizations.ListAccountsForParentInput{ParentId: &parent})
 		for ap.HasMorePages() {
 			for _, a := range must[*organizations.ListAccountsForParentOutput](t, "ListAccountsForParent")(ap.NextPage(ctx)).Accounts {
-				s.Accounts = append(s.Accounts, inventory.Account{ID: *a.Id, Arn: *a.Arn, Name: *a.Name, Email: *a.Email, Status: string(a.Status),
+				s.Accounts = append(s.Accounts, inventory.Account{ID: *a.Id, Arn: *a.Arn, Name: *a.Name, Email: *a.Email, Status: string(a.State),
 					JoinedMethod: string(a.JoinedMethod), JoinedAt: a.JoinedTimestamp.UTC(), ParentID: parent})
 			}
 		}

@@ -144,11 +144,11 @@ func orgListOUsForParent(c *call) (any, error) {
 	return withToken(map[string]any{"OrganizationalUnits": out}, "NextToken", next), nil
 }
 
-// accountJSON is an Account as Organizations answers it; State (the newer field) mirrors Status.
+// accountJSON is an Account as Organizations answers it since Status was retired (2026-09-09): State only.
 // https://docs.aws.amazon.com/organizations/latest/APIReference/API_Account.html
 func accountJSON(a *inventory.Account) map[string]any {
 	return map[string]any{
-		"Id": a.ID, "Arn": a.Arn, "Email": a.Email, "Name": a.Name, "Status": a.Status, "State": a.Status,
+		"Id": a.ID, "Arn": a.Arn, "Email": a.Email, "Name": a.Name, "State": a.Status,
 		"JoinedMethod": a.JoinedMethod, "JoinedTimestamp": epoch(a.JoinedAt),
 	}
 }

@@ -130,7 +130,7 @@ func (r *run) children(ctx context.Context, org *organizations.Client, parent st
 		for _, a := range page.Accounts {
 			accounts = append(accounts, inventory.Account{
 				ID: aws.ToString(a.Id), Arn: aws.ToString(a.Arn), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email),
-				Status: string(a.Status), JoinedMethod: string(a.JoinedMethod),
+				Status: accountState(a), JoinedMethod: string(a.JoinedMethod),
 				JoinedAt: aws.ToTime(a.JoinedTimestamp).UTC().Truncate(1e9), ParentID: parent,
 			})
 		}
@@ -261,4 +261,14 @@ func (r *run) delegatedAdmins(ctx context.Context) {
 	r.mu.Lock()
 	r.snap.DelegatedAdmins = out
 	r.mu.Unlock()
+}
+
+// accountState reads the account's lifecycle state. Organizations retired Account.Status on
+// 2026-09-09 in favour of State (orgs_manage_accounts_account_state.html); Status is only a
+// fallback for endpoints that still send nothing else.
+func accountState(a orgtypes.Account) string {
+	if a.State != "" {
+		return string(a.State)
+	}
+	return string(a.Status)
 }
