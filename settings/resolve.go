@@ -105,7 +105,14 @@ func (s Settings) Resolve(snap *inventory.Snapshot) Settings {
 	r.Exclude.Accounts = append([]string(nil), s.Exclude.Accounts...)
 	steps := append([]string(nil), s.Decommission.Steps...)
 	if len(steps) == 0 {
-		steps = DecommissionSteps[:len(DecommissionSteps)-1]
+		for _, st := range DecommissionSteps[:len(DecommissionSteps)-1] {
+			// Deleting ALZ's log buckets loses audit history: by default only once the logs are
+			// copied (copyLogs); listing log-buckets in decommission.steps is the explicit "don't keep them".
+			if st == DecomLogBuckets && !s.Decommission.CopyLogs {
+				continue
+			}
+			steps = append(steps, st)
+		}
 	}
 	if s.Decommission.CloseOldAccounts && !slices.Contains(steps, DecomCloseAccounts) {
 		steps = append(steps, DecomCloseAccounts)

@@ -115,8 +115,16 @@ func TestResolveDefaults(t *testing.T) {
 		r.LogArchiveAccountName != "Log Archive" || r.AuditAccountName != "Audit" || !r.SharedServicesEnrolled() {
 		t.Errorf("defaults not filled: %+v", r)
 	}
-	if r.Decommissions(DecomCloseAccounts) || !r.Decommissions(DecomSSMParameters) || len(r.Decommission.Steps) != len(DecommissionSteps)-1 {
-		t.Errorf("decommission steps %v", r.Decommission.Steps)
+	if r.Decommissions(DecomCloseAccounts) || r.Decommissions(DecomLogBuckets) || !r.Decommissions(DecomSSMParameters) || len(r.Decommission.Steps) != len(DecommissionSteps)-2 {
+		t.Errorf("decommission steps %v: want all but close-accounts and, without copyLogs, log-buckets", r.Decommission.Steps)
+	}
+	withCopy := Settings{LogArchiveEmail: "a@b.example", AuditEmail: "c@d.example", Decommission: Decommission{CopyLogs: true}}.Resolve(snap)
+	if !withCopy.Decommissions(DecomLogBuckets) {
+		t.Errorf("copyLogs: true must include log-buckets by default, got %v", withCopy.Decommission.Steps)
+	}
+	explicit := Settings{LogArchiveEmail: "a@b.example", AuditEmail: "c@d.example", Decommission: Decommission{Steps: []string{DecomLogBuckets}}}.Resolve(snap)
+	if !explicit.Decommissions(DecomLogBuckets) {
+		t.Errorf("an explicit log-buckets step must be kept, got %v", explicit.Decommission.Steps)
 	}
 	if DecommissionSteps[0] != DecomPipeline {
 		t.Fatal("Resolve reordered the package's DecommissionSteps")
