@@ -117,8 +117,12 @@ func checkALZPipeline(in Input) []Finding {
 	}
 	p := alz.Pipeline
 	fixed := in.Settings.Decommissions(settings.DecomPipeline) || len(in.Settings.Decommission.Steps) == 0
-	rem := "The plan disables the " + p.Stages[0] + "→" + p.Stages[1] + " transition first; to do it by hand: aws codepipeline disable-stage-transition --pipeline-name " +
-		p.Name + " --stage-name " + p.Stages[1] + " --transition-type Inbound --reason 'Migrating to Control Tower' --region " + p.Region
+	// The plan's step sits at the start of decommission (the reference's order), after the Config
+	// waves: say so, so nobody relies on it to protect the migration itself.
+	rem := "The plan disables the " + p.Stages[0] + "→" + p.Stages[1] + " transition at the start of decommission (step decommission/pipeline-transition). " +
+		"Until then a change pushed to the ALZ source can redeploy AWS Config into accounts being migrated: freeze the ALZ source, or disable the transition by hand before the first wave: " +
+		"aws codepipeline disable-stage-transition --pipeline-name " + p.Name + " --stage-name " + p.Stages[1] +
+		" --transition-type Inbound --reason 'Migrating to Control Tower' --region " + p.Region
 	return []Finding{{
 		Title:       "ALZ's pipeline " + p.Name + " can still redeploy",
 		Subjects:    []Subject{{Kind: KindService, ID: "codepipeline", Name: p.Name}, {Kind: KindRegion, ID: p.Region}},
