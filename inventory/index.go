@@ -64,8 +64,14 @@ func NewIndex(s *Snapshot) *Index {
 			sort.Strings(m[k])
 		}
 	}
+	// AWS names enabled baselines by opaque ARNs; only the ListBaselines catalogue says which one
+	// is AWSControlTowerBaseline (AWS Control Tower API reference, ListEnabledBaselines).
+	names := make(map[string]string, len(s.ControlTower.Baselines))
+	for _, b := range s.ControlTower.Baselines {
+		names[b.Arn] = b.Name
+	}
 	for _, b := range s.ControlTower.EnabledBaselines {
-		if !b.IsControlTowerBaseline() || b.Status == "FAILED" {
+		if names[b.BaselineIdentifier] != BaselineControlTower || b.Status == "FAILED" {
 			continue
 		}
 		id := b.TargetID()

@@ -47,9 +47,10 @@ func smallOrg(t *testing.T) (*inventory.Snapshot, map[string]string) {
 		// Another baseline on B does not register it: only AWSControlTowerBaseline does.
 		{Arn: "arn:aws:controltower:us-east-1:1:enabledbaseline/4", BaselineIdentifier: "arn:aws:controltower:us-east-1::baseline/AuditBaseline", TargetIdentifier: arn(id["B"]), Status: "SUCCEEDED"},
 	}
-	// The AWSControlTowerBaseline ARN ends in an opaque ID; name it the way ListBaselines does.
-	for i := range s.ControlTower.EnabledBaselines[:3] {
-		s.ControlTower.EnabledBaselines[i].BaselineIdentifier = "arn:aws:controltower:us-east-1::baseline/AWSControlTowerBaseline"
+	// The AWSControlTowerBaseline ARN ends in an opaque ID: only the ListBaselines catalogue names it.
+	s.ControlTower.Baselines = []inventory.Baseline{
+		{Arn: base, Name: inventory.BaselineControlTower},
+		{Arn: "arn:aws:controltower:us-east-1::baseline/AuditBaseline", Name: "AuditBaseline"},
 	}
 	if err := inventory.Validate(s); err != nil {
 		t.Fatal(err)

@@ -165,8 +165,37 @@ type IdentityCenter struct {
 
 // ControlTower is Control Tower's state in the organization; LandingZone is nil when it is not deployed.
 type ControlTower struct {
-	LandingZone      *LandingZone      `json:"landingZone,omitempty"`
+	LandingZone *LandingZone `json:"landingZone,omitempty"`
+	// Baselines is the baseline catalogue ListBaselines returns in the home region. AWS names a
+	// baseline in ListEnabledBaselines only by an opaque ARN
+	// (arn:aws:controltower:<region>::baseline/<ID>); this list maps it to its name.
+	Baselines        []Baseline        `json:"baselines,omitempty"`
 	EnabledBaselines []EnabledBaseline `json:"enabledBaselines"`
+}
+
+// Baseline is one ListBaselines entry.
+type Baseline struct {
+	Arn  string `json:"arn"`
+	Name string `json:"name"` // AWSControlTowerBaseline, IdentityCenterBaseline, BackupBaseline, ...
+}
+
+// Baseline names lz2ct relies on (AWS Control Tower API reference, types-of-baselines).
+const (
+	// BaselineControlTower registers an OU (enabled on the OU) and enrolls an account (on the account).
+	BaselineControlTower = "AWSControlTowerBaseline"
+	// BaselineIdentityCenter is enabled once per landing zone when access management is on; its
+	// enabled-baseline ARN is a parameter of every AWSControlTowerBaseline enablement.
+	BaselineIdentityCenter = "IdentityCenterBaseline"
+)
+
+// BaselineName returns the name of the baseline with this ARN, from the catalogue; "" when unknown.
+func (c ControlTower) BaselineName(arn string) string {
+	for _, b := range c.Baselines {
+		if b.Arn == arn {
+			return b.Name
+		}
+	}
+	return ""
 }
 
 // LandingZone is what GetLandingZone returns, with the manifest fields lz2ct uses.
@@ -197,12 +226,6 @@ type EnabledBaseline struct {
 // TargetID is the OU or account ID at the end of the target ARN.
 func (b EnabledBaseline) TargetID() string {
 	return b.TargetIdentifier[strings.LastIndex(b.TargetIdentifier, "/")+1:]
-}
-
-// IsControlTowerBaseline reports whether this is the baseline that registers OUs and enrolls accounts.
-func (b EnabledBaseline) IsControlTowerBaseline() bool {
-	return strings.HasSuffix(b.BaselineIdentifier, "/AWSControlTowerBaseline") ||
-		strings.Contains(b.BaselineIdentifier, "AWSControlTowerBaseline")
 }
 
 // ALZ is everything the AWS Landing Zone solution left in the organization.

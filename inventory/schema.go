@@ -97,6 +97,9 @@ var fieldNotes = map[string]string{
 	"IdentityCenter.region":          "Region the instance lives in; it must equal Control Tower's home region.",
 
 	"ControlTower.landingZone":      "The landing zone; absent when Control Tower is not deployed.",
+	"ControlTower.baselines":        "The baseline catalogue (controltower:ListBaselines in the home region): maps the opaque baseline ARNs of enabledBaselines to names.",
+	"Baseline.arn":                  "Baseline ARN (arn:aws:controltower:<region>::baseline/<ID>).",
+	"Baseline.name":                 "Baseline name: AWSControlTowerBaseline, IdentityCenterBaseline, BackupBaseline, ...",
 	"ControlTower.enabledBaselines": "Enabled baselines (controltower:ListEnabledBaselines): an AWSControlTowerBaseline on an OU registers it, on an account enrolls it.",
 
 	"LandingZone.arn":                    "Landing zone ARN; its region is the home region.",
@@ -112,7 +115,7 @@ var fieldNotes = map[string]string{
 	"LandingZone.auditAccountId":         "Control Tower's Audit account.",
 
 	"EnabledBaseline.arn":                "Enabled baseline ARN.",
-	"EnabledBaseline.baselineIdentifier": "ARN of the baseline (AWSControlTowerBaseline, IdentityCenterBaseline, ...).",
+	"EnabledBaseline.baselineIdentifier": "ARN of the baseline; its name is in controlTower.baselines.",
 	"EnabledBaseline.targetIdentifier":   "ARN of the OU or account the baseline is enabled on.",
 	"EnabledBaseline.status":             "SUCCEEDED, FAILED or UNDER_CHANGE (statusSummary.status).",
 	"EnabledBaseline.baselineVersion":    "Baseline version, e.g. 4.0.",

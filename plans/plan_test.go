@@ -406,10 +406,11 @@ func TestBuildRandomOrganizations(t *testing.T) {
 // mutate adds what the generator does not: registered OUs, enrolled and suspended accounts,
 // accounts at the root.
 func mutate(r *rand.Rand, snap *inventory.Snapshot) {
+	snap.ControlTower.Baselines = ctBaselines
 	for i := range snap.OUs {
 		if r.Intn(10) == 0 {
 			snap.ControlTower.EnabledBaselines = append(snap.ControlTower.EnabledBaselines, inventory.EnabledBaseline{
-				BaselineIdentifier: "arn:aws:controltower:eu-west-1::baseline/AWSControlTowerBaseline",
+				BaselineIdentifier: ctBaselineArn,
 				TargetIdentifier:   "arn:aws:organizations::1:ou/o-x/" + snap.OUs[i].ID, Status: "SUCCEEDED"})
 		}
 	}
@@ -423,7 +424,7 @@ func mutate(r *rand.Rand, snap *inventory.Snapshot) {
 			a.Status = inventory.AccountSuspended
 		case 1:
 			snap.ControlTower.EnabledBaselines = append(snap.ControlTower.EnabledBaselines, inventory.EnabledBaseline{
-				BaselineIdentifier: "AWSControlTowerBaseline", TargetIdentifier: "arn:aws:organizations::1:account/o-x/" + a.ID, Status: "SUCCEEDED"})
+				BaselineIdentifier: ctBaselineArn, TargetIdentifier: "arn:aws:organizations::1:account/o-x/" + a.ID, Status: "SUCCEEDED"})
 		case 2:
 			a.ParentID = snap.Roots[0].ID
 		}

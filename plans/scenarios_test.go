@@ -185,7 +185,8 @@ func TestSkippedOUsAndTheirAccounts(t *testing.T) {
 	rootAcct := o.accounts("r-ab12", 1)
 	o.s.ALZ.CoreOUID = core
 	o.s.ALZ.SecurityAccountID, o.s.ALZ.LogArchiveAccountID, o.s.ALZ.SharedServicesAccountID = coreAccts[0], coreAccts[1], coreAccts[2]
-	o.s.ControlTower.EnabledBaselines = []inventory.EnabledBaseline{{BaselineIdentifier: "arn:aws:controltower:eu-west-1::baseline/AWSControlTowerBaseline",
+	o.s.ControlTower.Baselines = ctBaselines
+	o.s.ControlTower.EnabledBaselines = []inventory.EnabledBaseline{{BaselineIdentifier: ctBaselineArn,
 		TargetIdentifier: "arn:aws:organizations::100000000000:ou/o-abcdefghij/" + reg, Status: "SUCCEEDED"}}
 	p := o.plan(t, func(s *settings.Settings) { s.Exclude.OUs = []string{"Legacy"} })
 
@@ -297,7 +298,8 @@ func TestEnrollmentQueueLookahead(t *testing.T) {
 	o := newTiny()
 	reg := o.ou("r-ab12", "Done")
 	ids := o.accounts(reg, 6)
-	o.s.ControlTower.EnabledBaselines = []inventory.EnabledBaseline{{BaselineIdentifier: "AWSControlTowerBaseline",
+	o.s.ControlTower.Baselines = ctBaselines
+	o.s.ControlTower.EnabledBaselines = []inventory.EnabledBaseline{{BaselineIdentifier: ctBaselineArn,
 		TargetIdentifier: "arn:aws:organizations::100000000000:ou/o-abcdefghij/" + reg, Status: "SUCCEEDED"}}
 	p := o.plan(t, func(s *settings.Settings) { s.AccountConcurrency = 1 })
 	// With concurrency 1, account i's Config removal waits for enrollment i-2: never all at once.
@@ -451,3 +453,9 @@ func TestTrustedAccessDisabledWhateverTheCase(t *testing.T) {
 		}
 	}
 }
+
+// ctBaselineArn is how AWS names AWSControlTowerBaseline: an opaque ID that only ListBaselines maps
+// to the name (the catalogue below).
+const ctBaselineArn = "arn:aws:controltower:eu-west-1::baseline/17BSJV3IGJ2QSGA2"
+
+var ctBaselines = []inventory.Baseline{{Arn: ctBaselineArn, Name: inventory.BaselineControlTower}}

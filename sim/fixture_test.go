@@ -107,6 +107,10 @@ func fixture(n int, regions []string) *inventory.Snapshot {
 		LandingZone: &inventory.LandingZone{Arn: "arn:aws:controltower:" + home + ":" + mgmtID + ":landingzone/1A2B3C4D5E6F", Version: "3.3", LatestAvailableVersion: "3.3",
 			Status: "ACTIVE", DriftStatus: "IN_SYNC", HomeRegion: home, GovernedRegions: regions, SecurityOUName: "Security", SandboxOUName: "Sandbox",
 			LogArchiveAccountID: logID, AuditAccountID: securityID},
+		Baselines: []inventory.Baseline{
+			{Arn: "arn:aws:controltower:" + home + "::baseline/17BSJV3IGJ2QSGA2", Name: inventory.BaselineControlTower},
+			{Arn: "arn:aws:controltower:" + home + "::baseline/LN25R72TTG6IGPTQ", Name: inventory.BaselineIdentityCenter},
+		},
 	}
 	for i := 0; i < 7; i++ {
 		s.ControlTower.EnabledBaselines = append(s.ControlTower.EnabledBaselines, inventory.EnabledBaseline{

@@ -23,6 +23,7 @@ func init() {
 			"ListLandingZones":     ctListLandingZones,
 			"GetLandingZone":       ctGetLandingZone,
 			"ListEnabledBaselines": ctListEnabledBaselines,
+			"ListBaselines":        ctListBaselines,
 		},
 	})
 	// https://docs.aws.amazon.com/AmazonS3/latest/API/Welcome.html
@@ -118,8 +119,9 @@ func ctListEnabledBaselines(c *call) (any, error) {
 			TargetIdentifiers   []string `json:"targetIdentifiers"`
 			BaselineIdentifiers []string `json:"baselineIdentifiers"`
 		} `json:"filter"`
-		MaxResults int    `json:"maxResults"`
-		NextToken  string `json:"nextToken"`
+		IncludeChildren bool   `json:"includeChildren"`
+		MaxResults      int    `json:"maxResults"`
+		NextToken       string `json:"nextToken"`
 	}
 	if err := c.decode(&in); err != nil {
 		return nil, err
@@ -130,6 +132,12 @@ func ctListEnabledBaselines(c *call) (any, error) {
 	var all []inventory.EnabledBaseline
 	if c.landingZoneHere() != nil {
 		for _, b := range c.st.snap.ControlTower.EnabledBaselines {
+			// Account-level enabled baselines are children of their OU's: listed only with
+			// includeChildren or when the filter names the account.
+			child := strings.Contains(b.TargetIdentifier, ":account/")
+			if child && !in.IncludeChildren && len(in.Filter.TargetIdentifiers) == 0 {
+				continue
+			}
 			if selected(in.Filter.TargetIdentifiers, b.TargetIdentifier) && selected(in.Filter.BaselineIdentifiers, b.BaselineIdentifier) {
 				all = append(all, b)
 			}
@@ -146,6 +154,32 @@ func ctListEnabledBaselines(c *call) (any, error) {
 			"targetIdentifier": b.TargetIdentifier, "statusSummary": map[string]any{"status": b.Status}})
 	}
 	return withToken(map[string]any{"enabledBaselines": out}, "nextToken", next), nil
+}
+
+// ListBaselines: the baseline catalogue of the home region, maxResults 1-100.
+// https://docs.aws.amazon.com/controltower/latest/APIReference/API_ListBaselines.html
+func ctListBaselines(c *call) (any, error) {
+	var in struct {
+		MaxResults int    `json:"maxResults"`
+		NextToken  string `json:"nextToken"`
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	var all []inventory.Baseline
+	if c.landingZoneHere() != nil {
+		all = append(all, c.st.snap.ControlTower.Baselines...)
+	}
+	sortBy(all, func(b inventory.Baseline) string { return b.Arn })
+	bs, next, err := page(c, all, func(b inventory.Baseline) string { return b.Arn }, in.NextToken, in.MaxResults, 100, 100, "maxResults")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, len(bs))
+	for _, b := range bs {
+		out = append(out, map[string]any{"arn": b.Arn, "name": b.Name})
+	}
+	return withToken(map[string]any{"baselines": out}, "nextToken", next), nil
 }
 
 // s3Route names the S3 operation of a path-style request.

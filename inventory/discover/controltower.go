@@ -97,8 +97,24 @@ func (r *run) controlTower(ctx context.Context) {
 			lz.AuditAccountID = m.SecurityRoles.AccountID
 		}
 	}
+	// ListEnabledBaselines names baselines by opaque ARNs; ListBaselines maps them to names
+	// (https://docs.aws.amazon.com/controltower/latest/APIReference/API_ListBaselines.html).
+	var catalogue []inventory.Baseline
+	bp := controltower.NewListBaselinesPaginator(ct, &controltower.ListBaselinesInput{})
+	for bp.HasMorePages() {
+		page, err := bp.NextPage(ctx)
+		if err != nil {
+			r.problem(r.id.Account, home, err)
+			break
+		}
+		for _, b := range page.Baselines {
+			catalogue = append(catalogue, inventory.Baseline{Arn: aws.ToString(b.Arn), Name: aws.ToString(b.Name)})
+		}
+	}
+	// includeChildren adds the account-level enabled baselines (enrolled accounts) to the OU-level
+	// ones (https://docs.aws.amazon.com/controltower/latest/APIReference/API_ListEnabledBaselines.html).
 	var baselines []inventory.EnabledBaseline
-	pg := controltower.NewListEnabledBaselinesPaginator(ct, &controltower.ListEnabledBaselinesInput{})
+	pg := controltower.NewListEnabledBaselinesPaginator(ct, &controltower.ListEnabledBaselinesInput{IncludeChildren: true})
 	for pg.HasMorePages() {
 		page, err := pg.NextPage(ctx)
 		if err != nil {
@@ -116,6 +132,7 @@ func (r *run) controlTower(ctx context.Context) {
 	}
 	r.mu.Lock()
 	r.snap.ControlTower.LandingZone = lz
+	r.snap.ControlTower.Baselines = catalogue
 	r.snap.ControlTower.EnabledBaselines = baselines
 	r.mu.Unlock()
 }
