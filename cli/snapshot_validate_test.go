@@ -130,7 +130,8 @@ func TestSnapshotValidateControlTower(t *testing.T) {
 		t.Fatal(err)
 	}
 	ou, acct := s.OUs[0], s.Accounts[1]
-	base := "arn:aws:controltower:eu-west-1::baseline/AWSControlTowerBaseline"
+	base := "arn:aws:controltower:eu-west-1::baseline/17BSJV3IGJ2QSGA2" // opaque, as AWS names it
+	s.ControlTower.Baselines = []inventory.Baseline{{Arn: base, Name: inventory.BaselineControlTower}}
 	s.ControlTower.LandingZone = &inventory.LandingZone{
 		Arn: "arn:aws:controltower:eu-west-1:" + s.Organization.ManagementAccountID + ":landingzone/1A2B3C", Version: "3.3",
 		LatestAvailableVersion: "3.3", Status: "ACTIVE", DriftStatus: "IN_SYNC", HomeRegion: "eu-west-1",
