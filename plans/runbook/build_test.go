@@ -34,7 +34,7 @@ func tinyPlan() *plans.Plan {
 func TestWaveRoutesFollowTheExecutionOrder(t *testing.T) {
 	p := tinyPlan()
 	num := map[string]string{}
-	for i, s := range p.ExecutionOrder() {
+	for i, s := range p.OrderedSteps() {
 		num[s.ID] = strconv.Itoa(i + 1)
 	}
 	got := waveRoutes(p, num)
