@@ -172,14 +172,21 @@ var catalogue = map[string]*Impl{}
 // Register adds a kind's implementation; kind files call it from init(). It panics on a kind the
 // plan format does not know, a second registration, or a Def without Observe or Verify.
 func Register[P plans.Params](d Def[P]) {
+	im := Build(d)
+	if _, ok := plans.LookupKind(im.kind); !ok {
+		panic("steps: kind " + im.kind + " is not a plans kind")
+	}
+	if _, dup := catalogue[im.kind]; dup {
+		panic("steps: kind registered twice: " + im.kind)
+	}
+	catalogue[im.kind] = im
+}
+
+// Build turns a Def into an Impl without registering it: for the engine's scheduler tests, whose
+// test-only kinds live in _test files.
+func Build[P plans.Params](d Def[P]) *Impl {
 	var zero P
 	kind := zero.Kind()
-	if _, ok := plans.LookupKind(kind); !ok {
-		panic("steps: kind " + kind + " is not a plans kind")
-	}
-	if _, dup := catalogue[kind]; dup {
-		panic("steps: kind registered twice: " + kind)
-	}
 	if d.Observe == nil || d.Verify == nil {
 		panic("steps: kind " + kind + " needs Observe and Verify")
 	}
@@ -246,7 +253,7 @@ func Register[P plans.Params](d Def[P]) {
 		}
 		return d.Verify(ctx, x, p)
 	}
-	catalogue[kind] = im
+	return im
 }
 
 // Lookup returns the implementation of a kind.
