@@ -28,6 +28,8 @@ const (
 	ExitOK       = 0
 	ExitFindings = 1 // the command worked and found something that blocks (check), or failed at run time
 	ExitBadInput = 2 // bad flags, unreadable or invalid input files, no access to the organization
+	ExitStopped  = 3 // apply/resume stopped by the user (or a signal): lz2ct resume continues
+	ExitWaiting  = 4 // apply/resume ended waiting on a manual step: lz2ct confirm, then lz2ct resume
 )
 
 // ExitError carries an exit code through cobra to main.

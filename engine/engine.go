@@ -112,6 +112,7 @@ type node struct {
 
 	status  status
 	reason  string // not started / waiting: why
+	cause   string // not started: one of the Cause* constants
 	waiting int    // dependencies not done yet
 	err     string
 	advice  string

@@ -691,7 +691,8 @@ func TestSelectionLeavesOtherStepsAlone(t *testing.T) {
 	if got := strings.Join(ids(sum.Done), " "); got != "c" {
 		t.Errorf("done %q", got)
 	}
-	if len(sum.NotStarted) != 2 || !strings.Contains(sum.NotStarted[1].Reason, "not part of this run") {
+	if len(sum.NotStarted) != 2 || !strings.Contains(sum.NotStarted[1].Reason, "not part of this run") ||
+		sum.NotStarted[0].Cause != CauseNotSelected || sum.NotStarted[1].Cause != CauseBlocked {
 		t.Errorf("not started %+v", sum.NotStarted)
 	}
 }

@@ -94,11 +94,11 @@ func (e *Engine) prepare() {
 		case s.Status == journal.Done:
 			n.status = previously
 		case !e.selected(n):
-			n.status, n.reason = notStarted, "not part of this run (--only-phase / --step)"
+			n.status, n.cause, n.reason = notStarted, CauseNotSelected, "not part of this run (--only-phase / --step)"
 		case n.st.Params == nil:
-			n.status, n.reason = notStarted, fmt.Sprintf("the step has no params (a plan of an older format): re-create the plan with this lz2ct's lz2ct plan")
+			n.status, n.cause, n.reason = notStarted, CauseUnsupported, "the step has no params (a plan of an older format): re-create the plan with this lz2ct's lz2ct plan"
 		case n.impl == nil:
-			n.status, n.reason = notStarted, fmt.Sprintf("lz2ct cannot carry out %s steps yet", n.st.Kind)
+			n.status, n.cause, n.reason = notStarted, CauseUnsupported, fmt.Sprintf("lz2ct cannot carry out %s steps yet", n.st.Kind)
 		default:
 			n.status = pending
 		}
@@ -118,20 +118,20 @@ func (e *Engine) prepare() {
 	}
 }
 
-// block marks every step that depends on n (transitively) as not started.
+// block marks every pending step that depends on n (transitively) as not started.
 func (e *Engine) block(n *node) {
-	why := "needs " + n.st.ID
+	why, cause := "needs "+n.st.ID, CauseBlocked
 	switch n.status {
 	case failed:
 		why += ", which failed"
 	case notStarted:
 		why += ", which is not started (" + n.reason + ")"
 	case stopped:
-		why += ", which was interrupted"
+		why, cause = why+", which was interrupted", CauseStopped
 	}
 	for _, u := range n.users {
 		if u.status == pending {
-			u.status, u.reason = notStarted, why
+			u.status, u.reason, u.cause = notStarted, why, cause
 			e.block(u)
 		}
 	}

@@ -13,11 +13,27 @@ type Outcome struct {
 	// Error and Advice: failed steps (the AWS error, and what to do).
 	Error  string `json:"error,omitempty"`
 	Advice string `json:"advice,omitempty"`
-	// Reason: why a step did not start, or a manual step's instructions.
+	// Reason: why a step did not start, or a manual step's instructions; Cause sorts the reasons
+	// of steps not started (the Cause* constants).
 	Reason string `json:"reason,omitempty"`
+	Cause  string `json:"cause,omitempty"`
 	// OperationID: an AWS operation a stopped step leaves running (resume re-attaches).
 	OperationID string `json:"operationId,omitempty"`
 }
+
+// Why a step did not start.
+const (
+	// CauseNotSelected: outside --only-phase / --step.
+	CauseNotSelected = "not-selected"
+	// CauseUnsupported: this lz2ct cannot carry the step's kind out (or the plan is too old).
+	CauseUnsupported = "unsupported"
+	// CauseBlocked: it needs a step that failed, cannot run, or is not part of this run.
+	CauseBlocked = "blocked"
+	// CauseWaiting: it needs a manual step the operator has not confirmed.
+	CauseWaiting = "waiting"
+	// CauseStopped: the run stopped before it (or before a step it needs).
+	CauseStopped = "stopped"
+)
 
 // Summary is what a run did.
 type Summary struct {
@@ -60,30 +76,29 @@ func (e *Engine) summary(start time.Time, stoppedByUser bool) *Summary {
 			o.OperationID, o.Error = n.opID, n.err
 			s.Interrupted = append(s.Interrupted, o)
 		case pending:
-			o.Reason = "the run stopped before it"
-			if n.waiting > 0 {
-				o.Reason = "waits for " + e.firstOpenDependency(n)
+			o.Reason, o.Cause = "the run stopped before it", CauseStopped
+			if d := e.firstOpenDependency(n); d != nil && d.status == waiting {
+				o.Reason, o.Cause = "waits for "+d.st.ID+" (a manual step: lz2ct confirm "+d.st.ID+")", CauseWaiting
+			} else if d != nil && !stoppedBy(d) {
+				o.Reason = "waits for " + d.st.ID
 			}
 			s.NotStarted = append(s.NotStarted, o)
 		case notStarted:
-			o.Reason = n.reason
+			o.Reason, o.Cause = n.reason, n.cause
 			s.NotStarted = append(s.NotStarted, o)
 		}
 	}
 	return s
 }
 
-// firstOpenDependency names the first dependency of n that is not done.
-func (e *Engine) firstOpenDependency(n *node) string {
+// firstOpenDependency returns the first dependency of n that is not done (nil when none).
+func (e *Engine) firstOpenDependency(n *node) *node {
 	for _, d := range n.deps {
 		if d.status != succeeded && d.status != previously {
-			switch d.status {
-			case waiting:
-				return d.st.ID + " (a manual step: lz2ct confirm " + d.st.ID + ")"
-			default:
-				return d.st.ID
-			}
+			return d
 		}
 	}
-	return "its dependencies"
+	return nil
 }
+
+func stoppedBy(d *node) bool { return d.status == pending || d.status == stopped || d.status == running }

@@ -119,15 +119,15 @@ func (r *Run) Holder() statefolder.Holder { return r.lock.Holder() }
 
 // pin makes the folder's plan.json the plan of the run: written when absent, compared when present.
 func pin(f statefolder.Folder, given *plans.Plan, st *journal.State) (*plans.Plan, string, error) {
+	pinned, err := check(f, given, st)
+	if err != nil {
+		return nil, "", err
+	}
 	path := f.Path(statefolder.Plan)
-	stored, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		if given == nil {
-			return nil, "", badInput("state folder %s has no %s: start a run with lz2ct apply --plan FILE", f.Dir, statefolder.Plan)
-		}
-		if st.Events > 0 {
-			return nil, "", fmt.Errorf("state folder %s has a journal but no %s: the folder is damaged; restore plan.json from a backup (never another plan)", f.Dir, statefolder.Plan)
-		}
+	switch {
+	case given == nil:
+		return pinned, "", nil
+	case pinned == nil:
 		data, err := given.Encode()
 		if err != nil {
 			return nil, "", err
@@ -137,20 +137,7 @@ func pin(f statefolder.Folder, given *plans.Plan, st *journal.State) (*plans.Pla
 		}
 		return given, fmt.Sprintf("plan pinned in %s", path), nil
 	}
-	if err != nil {
-		return nil, "", fmt.Errorf("read %s: %w", path, err)
-	}
-	pinned, err := plans.Decode(stored)
-	if err != nil {
-		return nil, "", fmt.Errorf("%s: %w", path, err)
-	}
-	if given == nil {
-		return pinned, "", nil
-	}
-	a, err := pinned.Encode()
-	if err != nil {
-		return nil, "", err
-	}
+	a, _ := pinned.Encode()
 	b, err := given.Encode()
 	if err != nil {
 		return nil, "", err
@@ -158,21 +145,64 @@ func pin(f statefolder.Folder, given *plans.Plan, st *journal.State) (*plans.Pla
 	if bytes.Equal(a, b) {
 		return pinned, "", nil
 	}
-	switch {
-	case pinned.Organization != given.Organization:
-		return nil, "", badInput("the plan is for organization %s, but state folder %s runs a plan for %s: give the state folder of %s with --state",
-			given.Organization, f.Dir, pinned.Organization, given.Organization)
-	case st.Events > 0 && pinned.SnapshotHash != given.SnapshotHash:
-		return nil, "", badInput("the plan was made from another snapshot (%s) than the plan this state folder is running (%s); a plan cannot change once its run started: finish it with lz2ct resume, or start the new plan in a new state folder (--state)",
-			orNone(given.SnapshotHash), orNone(pinned.SnapshotHash))
-	case st.Events > 0:
-		return nil, "", badInput("the plan differs from the plan state folder %s is running (same snapshot, other content); a plan cannot change once its run started: finish it with lz2ct resume, or start the new plan in a new state folder (--state)", f.Dir)
-	}
-	// Nothing ran yet: the new plan replaces the pinned one.
+	// Nothing ran yet (check refused otherwise): the new plan replaces the pinned one.
 	if err := f.WriteFile(statefolder.Plan, b); err != nil {
 		return nil, "", err
 	}
 	return given, fmt.Sprintf("nothing had run yet: the new plan replaces the one pinned in %s", path), nil
+}
+
+// Compatible reports whether a plan may run in a state folder, changing nothing (lz2ct apply
+// --dry-run checks it before it observes).
+func Compatible(dir string, given *plans.Plan, st *journal.State) error {
+	_, err := check(statefolder.Folder{Dir: dir}, given, st)
+	return err
+}
+
+// check reads the folder's pinned plan (nil when there is none) and refuses a given plan that may
+// not replace it: one for another organization, or any other plan once a run started.
+func check(f statefolder.Folder, given *plans.Plan, st *journal.State) (*plans.Plan, error) {
+	path := f.Path(statefolder.Plan)
+	stored, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		if given == nil {
+			return nil, badInput("state folder %s has no %s: start a run with lz2ct apply --plan FILE", f.Dir, statefolder.Plan)
+		}
+		if st.Events > 0 {
+			return nil, fmt.Errorf("state folder %s has a journal but no %s: the folder is damaged; restore plan.json from a backup (never another plan)", f.Dir, statefolder.Plan)
+		}
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	pinned, err := plans.Decode(stored)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if given == nil {
+		return pinned, nil
+	}
+	a, err := pinned.Encode()
+	if err != nil {
+		return nil, err
+	}
+	b, err := given.Encode()
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case bytes.Equal(a, b):
+	case pinned.Organization != given.Organization:
+		return nil, badInput("the plan is for organization %s, but state folder %s runs a plan for %s: give the state folder of %s with --state",
+			given.Organization, f.Dir, pinned.Organization, given.Organization)
+	case st.Events > 0 && pinned.SnapshotHash != given.SnapshotHash:
+		return nil, badInput("the plan was made from another snapshot (%s) than the plan this state folder is running (%s); a plan cannot change once its run started: finish it with lz2ct resume, or start the new plan in a new state folder (--state)",
+			orNone(given.SnapshotHash), orNone(pinned.SnapshotHash))
+	case st.Events > 0:
+		return nil, badInput("the plan differs from the plan state folder %s is running (same snapshot, other content); a plan cannot change once its run started: finish it with lz2ct resume, or start the new plan in a new state folder (--state)", f.Dir)
+	}
+	return pinned, nil
 }
 
 func orNone(s string) string {

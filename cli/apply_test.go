@@ -1,0 +1,216 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lz2ct/lz2ct/engine/enginetest"
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/journal"
+	"github.com/lz2ct/lz2ct/plans"
+	"github.com/lz2ct/lz2ct/sim"
+	"github.com/lz2ct/lz2ct/statefolder"
+	"github.com/lz2ct/lz2ct/steps"
+)
+
+// applyFixture serves alz2-typical and writes a hand-made plan (exports, a manual step) for it.
+func applyFixture(t *testing.T, o enginetest.Options) (srv *sim.Server, url, planFile, state string, snap *inventory.Snapshot) {
+	t.Helper()
+	discoverSimEnv(t)
+	snap, err := inventory.Load("../testdata/orgs/alz2-typical.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv = sim.New(snap, sim.Options{})
+	url, err = srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	dir := t.TempDir()
+	planFile = filepath.Join(dir, "plan.json")
+	if err := plans.Save(planFile, enginetest.SCPPlan(snap, o)); err != nil {
+		t.Fatal(err)
+	}
+	return srv, url, planFile, filepath.Join(dir, "state"), snap
+}
+
+func exitCode(err error) int { return ExitCode(err) }
+
+func mutations(srv *sim.Server) []sim.Call {
+	var out []sim.Call
+	for _, c := range srv.Calls() {
+		if c.Mutating {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func TestApplyDryRunChangesNothing(t *testing.T) {
+	srv, url, planFile, state, _ := applyFixture(t, enginetest.Options{Manual: true})
+	out, errOut, err := discoverRoot(t, "apply", "--plan", planFile, "--state", state, "--endpoint-url", url, "--dry-run")
+	if err != nil {
+		t.Fatalf("dry run: %v\n%s", err, errOut)
+	}
+	for _, want := range []string{"would     export.scp/p-bby1ht1b: save SCP p-bby1ht1b's document and targets to exports/scp/p-bby1ht1b.json",
+		"manual    manual/check-workloads", "Nothing was changed."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dry run output lacks %q:\n%s", want, out)
+		}
+	}
+	if m := mutations(srv); len(m) > 0 {
+		t.Errorf("the dry run made mutating calls: %+v", m)
+	}
+	if _, err := os.Stat(state); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the dry run created the state folder (%v)", err)
+	}
+	out, _, err = discoverRoot(t, "apply", "--plan", planFile, "--state", state, "--endpoint-url", url, "--dry-run", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pv []struct{ Step, State string }
+	if err := json.Unmarshal([]byte(out), &pv); err != nil || len(pv) == 0 {
+		t.Fatalf("--format json: %v\n%s", err, out)
+	}
+}
+
+func TestApplyConfirmResumeStatus(t *testing.T) {
+	srv, url, planFile, state, snap := applyFixture(t, enginetest.Options{Manual: true})
+	_, errOut, err := discoverRoot(t, "apply", "--plan", planFile, "--state", state, "--endpoint-url", url)
+	if exitCode(err) != ExitBadInput || !strings.Contains(err.Error(), "--yes") {
+		t.Fatalf("apply without a terminal and without --yes: %v", err)
+	}
+	out, errOut, err := discoverRoot(t, "apply", "--plan", planFile, "--state", state, "--endpoint-url", url, "--yes")
+	if exitCode(err) != ExitWaiting {
+		t.Fatalf("apply = %v (exit %d), want exit %d waiting on the manual step\n%s\n%s", err, exitCode(err), ExitWaiting, out, errOut)
+	}
+	if !strings.Contains(out, "lz2ct confirm manual/check-workloads --state "+state) {
+		t.Errorf("summary does not say how to confirm:\n%s", out)
+	}
+	if !strings.Contains(errOut, "done     export.scp/p-bby1ht1b") {
+		t.Errorf("progress lines:\n%s", errOut)
+	}
+	// The exports hold the documents, private to the owner.
+	for _, pol := range snap.Policies {
+		if !enginetest.IsALZPolicy(pol.Name) {
+			continue
+		}
+		path := filepath.Join(state, "exports", "scp", pol.ID+".json")
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e steps.SCPExport
+		if err := json.Unmarshal(data, &e); err != nil || e.Content != pol.Document || len(e.Targets) != len(pol.Targets) || e.Name != pol.Name {
+			t.Errorf("%s: %+v (%v)", path, e, err)
+		}
+		if fi, _ := os.Stat(path); fi.Mode().Perm() != statefolder.FilePerm {
+			t.Errorf("%s: mode %o", path, fi.Mode().Perm())
+		}
+	}
+	if m := mutations(srv); len(m) > 0 {
+		t.Errorf("exports made mutating calls: %+v", m)
+	}
+
+	out, _, err = discoverRoot(t, "status", "--state", state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Not running. Last run: finished:", "waiting for you", "lz2ct confirm manual/check-workloads"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	if _, _, err := discoverRoot(t, "confirm", "export.scp/p-bby1ht1b", "--state", state); exitCode(err) != ExitBadInput {
+		t.Errorf("confirming a step lz2ct carries out: %v", err)
+	}
+	out, _, err = discoverRoot(t, "confirm", "manual/check-workloads", "--state", state, "--note", "CHG-1234: all fine", "--by", "carol")
+	if err != nil || !strings.Contains(out, "confirmed by carol") {
+		t.Fatalf("confirm: %v\n%s", err, out)
+	}
+	out, errOut, err = discoverRoot(t, "resume", "--state", state, "--endpoint-url", url)
+	if err != nil {
+		t.Fatalf("resume: %v\n%s\n%s", err, out, errOut)
+	}
+	st, err := journal.Read(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := st.Step("manual/check-workloads"); s.Status != journal.Done || !strings.Contains(s.Note, "carol") || !strings.Contains(s.Note, "CHG-1234") {
+		t.Errorf("manual step: %+v", s)
+	}
+	if s := st.Step("verify/done"); s.Status != journal.Done {
+		t.Errorf("last checkpoint: %+v", s)
+	}
+	out, _, err = discoverRoot(t, "status", "--state", state, "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Counts struct{ Done, NotStarted, Failed int }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || rep.Counts.Done == 0 || rep.Counts.NotStarted+rep.Counts.Failed != 0 {
+		t.Errorf("status json: %v %+v", err, rep)
+	}
+	// A second apply of the same plan finds everything done; another plan is refused.
+	if _, _, err := discoverRoot(t, "apply", "--plan", planFile, "--state", state, "--endpoint-url", url, "--yes"); err != nil {
+		t.Errorf("apply of a finished plan: %v", err)
+	}
+	other := enginetest.SCPPlan(snap, enginetest.Options{})
+	other.SnapshotHash = "sha256:other"
+	otherFile := filepath.Join(t.TempDir(), "other.json")
+	plans.Save(otherFile, other)
+	if _, _, err := discoverRoot(t, "apply", "--plan", otherFile, "--state", state, "--endpoint-url", url, "--yes"); exitCode(err) != ExitBadInput ||
+		!strings.Contains(err.Error(), "another snapshot") {
+		t.Errorf("apply of another plan on a started folder: %v", err)
+	}
+}
+
+func TestApplyIsRefusedWhileTheFolderIsLocked(t *testing.T) {
+	_, url, planFile, state, _ := applyFixture(t, enginetest.Options{})
+	held, _, err := statefolder.Folder{Dir: state}.Lock(statefolder.LockOptions{Command: "lz2ct apply"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Release()
+	_, _, err = discoverRoot(t, "apply", "--plan", planFile, "--state", state, "--endpoint-url", url, "--yes")
+	if exitCode(err) != ExitBadInput || !strings.Contains(err.Error(), "in use by lz2ct apply (pid") {
+		t.Errorf("apply on a locked folder: %v", err)
+	}
+	if _, _, err := discoverRoot(t, "resume", "--state", state, "--endpoint-url", url); exitCode(err) != ExitBadInput {
+		t.Errorf("resume on a locked folder: %v", err)
+	}
+}
+
+func TestApplyFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"apply"}, "--plan FILE is required"},
+		{[]string{"apply", "--plan", "p.json", "--only-phase", "2", "--step", "x"}, "exclude each other"},
+		{[]string{"apply", "--plan", "p.json", "--only-phase", "7"}, "choose 0 to 6"},
+		{[]string{"apply", "--plan", "p.json", "--format", "json"}, "goes with --dry-run"},
+		{[]string{"status", "--state", "x", "--format", "yaml"}, "use text or json"},
+		{[]string{"confirm"}, "accepts 1 arg"},
+	} {
+		_, _, err := discoverRoot(t, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+	var got *ApplyOptions
+	cmd := NewCmdApply(&Factory{IO: nil}, func(o *ApplyOptions) error { got = o; return nil })
+	cmd.SetArgs([]string{"--plan", "p.json", "--step", "a", "--step", "b", "--yes", "--state", "s", "--force-unlock"})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got.PlanFile != "p.json" || len(got.Steps) != 2 || !got.Yes || got.State != "s" || !got.ForceUnlock || got.OnlyPhase != -1 {
+		t.Errorf("parsed %+v", got)
+	}
+}
