@@ -101,4 +101,6 @@ func (e *Engine) firstOpenDependency(n *node) *node {
 	return nil
 }
 
-func stoppedBy(d *node) bool { return d.status == pending || d.status == stopped || d.status == running }
+func stoppedBy(d *node) bool {
+	return d.status == pending || d.status == stopped || d.status == running
+}
