@@ -210,6 +210,9 @@ func (b *progressBar) line(p discover.Progress, width int) string {
 // stage the accounts are not counted yet, so only the calls are.
 func progressLine(p discover.Progress) string {
 	if p.AccountsTotal == 0 && p.Stage != "accounts" && p.Stage != "done" {
+		if p.Calls == 0 {
+			return fmt.Sprintf("reading the %s", p.Stage)
+		}
 		return fmt.Sprintf("reading the %s (%s so far)", p.Stage, plural(p.Calls, "AWS call"))
 	}
 	line := fmt.Sprintf("%d/%d accounts, %s, %s", p.AccountsDone, p.AccountsTotal, plural(p.Calls, "call"), plural(p.Problems, "problem"))
