@@ -130,4 +130,3 @@ func runbookRun(opts *RunbookOptions) error {
 		opts.Output, format, len(p.Phases), steps, (buf.Len()+1023)/1024)
 	return nil
 }
-
