@@ -51,7 +51,8 @@ Run it with credentials of the management account. Inside member accounts lz2ct 
 role of --role-name that works (default AWSControlTowerExecution, then
 AWSCloudFormationStackSetExecutionRole, then OrganizationAccountAccessRole). What cannot be read
 is recorded as a problem in the snapshot; a failure to read the organization itself exits with
-code 2.`,
+code 2, a stop (Ctrl-C, SIGTERM) with code 3. The snapshot file is written atomically and readable
+by you alone (0600): it holds the organization's structure and e-mail addresses.`,
 		Example: `  lz2ct discover -o org.json
   lz2ct discover --profile mgmt-admin --region eu-west-1 -o org.json
   lz2ct discover --regions eu-west-1,eu-central-1 --concurrency 64 -o org.json
