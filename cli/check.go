@@ -55,7 +55,8 @@ Flags override the settings file key by key; without a home region, the IAM Iden
 region is used, else the landing zone's or ALZ's home region.
 
 Exit codes: 0 when no blocker remains that the plan cannot fix; 1 when there is such a blocker;
-2 on bad input (unreadable or invalid snapshot or settings, unknown flag values).
+2 on bad input (unreadable or invalid snapshot or settings, unknown flag values); 3 when stopped
+(Ctrl-C or SIGTERM during live discovery).
 --severity only filters what is shown; the exit code always counts every blocker.`,
 		Example: `  lz2ct check --snapshot testdata/orgs/alz2-typical.json --log-archive-email ct-logs@example.org --audit-email ct-audit@example.org
   lz2ct check --snapshot org.json --settings settings.yaml --severity blocker

@@ -49,5 +49,6 @@ func RunWizard(ctx context.Context, f *Factory, opts tui.Options) error {
 	if s := app.Summary(); s != "" {
 		fmt.Fprint(f.IO.Out, s)
 	}
-	return nil
+	// Ended by a signal (SIGTERM from outside; Ctrl-C is a key here): exit 3, after the summary.
+	return ctx.Err()
 }
