@@ -41,8 +41,12 @@ func FuzzTextCannotBreakTheDocument(f *testing.F) {
 		}, text)
 		_, want := render(t, harmless)
 		if got, want := tagPattern.FindAllString(page, -1), tagPattern.FindAllString(want, -1); !equal(got, want) {
-			t.Fatalf("the text %q changed the HTML's elements:\n got %d: %s\nwant %d: %s", text, len(got), strings.Join(got, " "),
-				len(want), strings.Join(want, " "))
+			i := 0
+			for i < len(got) && i < len(want) && got[i] == want[i] {
+				i++
+			}
+			t.Fatalf("the text %q changed the HTML's elements (%d, want %d): from element %d, got %s, want %s", text,
+				len(got), len(want), i, strings.Join(got[i:min(i+8, len(got))], " "), strings.Join(want[i:min(i+8, len(want))], " "))
 		}
 		// The account name is printed whole: once unescaped, the page's text holds it (when
 		// redaction, which replaces secrets, left it alone, and it is printable on one line).
