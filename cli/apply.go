@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -27,6 +25,7 @@ import (
 	"github.com/lz2ct/lz2ct/journal"
 	"github.com/lz2ct/lz2ct/plans"
 	"github.com/lz2ct/lz2ct/statefolder"
+	"github.com/lz2ct/lz2ct/tui"
 )
 
 func init() { register("", func(f *Factory) *cobra.Command { return NewCmdApply(f, nil) }) }
@@ -40,9 +39,22 @@ type RunFlags struct {
 	// time (lz2ct sim serve --time-scale); hidden, 1 = real time.
 	TimeScale float64
 
-	// Context and Stop replace the signal-driven contexts (tests): Stop ends the run at a safe
-	// point, Context at once.
+	// Stop ends the run at a safe point (the first signal), Context at once (the second): from
+	// the Factory, or the tests.
 	Context, Stop context.Context
+	// Command is how the user runs lz2ct, for the commands printed to run next.
+	Command string
+}
+
+// contexts fills in the run's contexts and command name from the Factory.
+func (rf *RunFlags) contexts(f *Factory) {
+	if rf.Stop == nil {
+		rf.Stop = f.StopContext()
+	}
+	if rf.Context == nil {
+		rf.Context = f.HardContext()
+	}
+	rf.Command = f.command()
 }
 
 func (rf *RunFlags) register(fl *pflag.FlagSet) {
@@ -102,9 +114,7 @@ Exit codes: 0 done, 1 a step failed (the summary says why and what to do), 2 bad
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.AWSFlags.record(cmd.Flags())
-			if opts.Context == nil {
-				opts.Context = cmd.Context()
-			}
+			opts.contexts(f)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -298,8 +308,7 @@ func who() string {
 // preflight, when set, runs once the engine is ready and before any step (resume's drift report).
 func execute(rf *RunFlags, ios *iostreams.IOStreams, run *runstate.Run, sel func(*plans.Step) bool, verb string,
 	preflight func(ctx context.Context, e *engine.Engine) error) error {
-	stop, hard, cleanup := runContexts(rf.Context, rf.Stop, ios.ErrOut)
-	defer cleanup()
+	stop, hard := rf.Stop, rf.Context
 	aopts, dopts := rf.options()
 	clients, err := awsapi.Load(hard, aopts)
 	if err != nil {
@@ -333,7 +342,7 @@ func execute(rf *RunFlags, ios *iostreams.IOStreams, run *runstate.Run, sel func
 		note = "stopped: " + runErr.Error()
 	}
 	_ = e.RunEvent(who(), note) // best effort: the journal may be what failed
-	printSummary(ios.Out, sum, run.Folder.Dir)
+	printSummary(ios.Out, sum, rf.Command, run.Folder.Dir)
 	if runErr != nil {
 		return fmt.Errorf("the run stopped because an event could not be recorded: %w (fix the state folder's disk, then lz2ct resume)", runErr)
 	}
@@ -395,7 +404,7 @@ func exitFor(sum *engine.Summary) error {
 
 // printSummary writes the end-of-run summary: done, failed (error and what to do), waiting,
 // interrupted, not started.
-func printSummary(w io.Writer, sum *engine.Summary, dir string) {
+func printSummary(w io.Writer, sum *engine.Summary, lz2ct, dir string) {
 	fmt.Fprintf(w, "\n%s in %s: %d done", map[bool]string{true: "Stopped", false: "Finished"}[sum.Stopped],
 		sum.Ended.Sub(sum.Started).Round(time.Second), len(sum.Done))
 	if sum.Previously > 0 {
@@ -406,7 +415,7 @@ func printSummary(w io.Writer, sum *engine.Summary, dir string) {
 		fmt.Fprintf(w, "  FAILED  %s: %s\n          what to do: %s\n", o.Step, o.Error, o.Advice)
 	}
 	for _, o := range sum.Waiting {
-		fmt.Fprintf(w, "  MANUAL  %s: %s\n          when done: lz2ct confirm %s --state %s\n", o.Step, o.Title, o.Step, dir)
+		fmt.Fprintf(w, "  MANUAL  %s: %s\n          when done: %s confirm %s --state %s\n", o.Step, o.Title, lz2ct, o.Step, tui.ShellQuote(dir))
 	}
 	for _, o := range sum.Interrupted {
 		op := ""
@@ -428,7 +437,7 @@ func printSummary(w io.Writer, sum *engine.Summary, dir string) {
 		fmt.Fprintf(w, "  not started (%d): %s: %s\n", len(reasons[k]), k, describeIDs(reasons[k], 3))
 	}
 	if !sum.Complete() {
-		fmt.Fprintf(w, "Continue with: lz2ct resume --state %s\n", dir)
+		fmt.Fprintf(w, "Continue with: %s resume --state %s\n", lz2ct, tui.ShellQuote(dir))
 	}
 }
 
@@ -444,12 +453,7 @@ func dryRun(opts *ApplyOptions, p *plans.Plan, dir string, sel func(*plans.Step)
 			return BadInput(err)
 		}
 	}
-	ctx := opts.Context
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ctx := opts.Stop // observing is read-only: the first signal ends it
 	aopts, dopts := opts.options()
 	clients, err := awsapi.Load(ctx, aopts)
 	if err != nil {
@@ -517,43 +521,6 @@ func printPreview(w io.Writer, p *plans.Plan, previews []engine.Preview) {
 	fmt.Fprintf(w, "\nDry run: %d would change, %d already in place, %d done, %d manual, %d later, %d refused, %d not supported, %d errors. Nothing was changed.\n",
 		counts[engine.PreviewChange], counts[engine.PreviewInPlace], counts[engine.PreviewDone], counts[engine.PreviewWaiting],
 		counts[engine.PreviewLater], counts[engine.PreviewUnsafe], counts[engine.PreviewUnsupported], counts[engine.PreviewError])
-}
-
-// runContexts returns the contexts of a run: the first SIGINT/SIGTERM ends stop (a safe point), the
-// second ends hard. Tests pass their own. The session layer is to move this into Factory.
-func runContexts(parent, testStop context.Context, errOut io.Writer) (stop, hard context.Context, cleanup func()) {
-	if parent == nil {
-		parent = context.Background()
-	}
-	hard, cancelHard := context.WithCancel(parent)
-	if testStop != nil {
-		return testStop, hard, cancelHard
-	}
-	stop, cancelStop := context.WithCancel(hard)
-	sig := make(chan os.Signal, 2)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-sig:
-			fmt.Fprintln(errOut, "\nlz2ct: stopping at a safe point: calls in flight finish and are recorded (ctrl+c again stops at once)")
-			cancelStop()
-		case <-done:
-			return
-		}
-		select {
-		case <-sig:
-			fmt.Fprintln(errOut, "\nlz2ct: stopping now; lz2ct resume observes what the interrupted calls did")
-			cancelHard()
-		case <-done:
-		}
-	}()
-	return stop, hard, func() {
-		signal.Stop(sig)
-		close(done)
-		cancelStop()
-		cancelHard()
-	}
 }
 
 // stateDir finds the state folder when --state is not given: the only one under .lz2ct/.

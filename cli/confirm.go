@@ -10,6 +10,7 @@ import (
 	"github.com/lz2ct/lz2ct/iostreams"
 	"github.com/lz2ct/lz2ct/journal"
 	"github.com/lz2ct/lz2ct/plans"
+	"github.com/lz2ct/lz2ct/tui"
 )
 
 func init() { register("", func(f *Factory) *cobra.Command { return NewCmdConfirm(f, nil) }) }
@@ -21,11 +22,13 @@ type ConfirmOptions struct {
 	State string
 	Note  string
 	By    string
+	// Command is how the user runs lz2ct, for the commands printed to run next.
+	Command string
 }
 
 // NewCmdConfirm builds lz2ct confirm.
 func NewCmdConfirm(f *Factory, runF func(*ConfirmOptions) error) *cobra.Command {
-	opts := &ConfirmOptions{IO: f.IO}
+	opts := &ConfirmOptions{IO: f.IO, Command: f.command()}
 	cmd := &cobra.Command{
 		Use:   "confirm STEP [--note TEXT] [--state DIR]",
 		Short: "Record that you did a manual step of the plan",
@@ -81,6 +84,6 @@ func runConfirm(opts *ConfirmOptions) error {
 	if err := run.Journal.Append(journal.Event{Step: st.ID, Event: journal.EventConfirmed, By: by, Note: opts.Note}); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.Out, "Recorded: %s confirmed by %s.\nlz2ct resume --state %s checks it where an API can tell and goes on.\n", st.ID, by, dir)
+	fmt.Fprintf(opts.IO.Out, "Recorded: %s confirmed by %s.\n%s resume --state %s checks it where an API can tell and goes on.\n", st.ID, by, opts.Command, tui.ShellQuote(dir))
 	return nil
 }

@@ -39,9 +39,7 @@ Without --state, the only state folder under .lz2ct/ is used. Exit codes as lz2c
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opts.AWSFlags.record(cmd.Flags())
-			if opts.Context == nil {
-				opts.Context = cmd.Context()
-			}
+			opts.contexts(f)
 			if runF != nil {
 				return runF(opts)
 			}

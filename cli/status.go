@@ -12,6 +12,7 @@ import (
 	"github.com/lz2ct/lz2ct/engine/runstate"
 	"github.com/lz2ct/lz2ct/iostreams"
 	"github.com/lz2ct/lz2ct/journal"
+	"github.com/lz2ct/lz2ct/tui"
 )
 
 func init() { register("", func(f *Factory) *cobra.Command { return NewCmdStatus(f, nil) }) }
@@ -23,11 +24,13 @@ type StatusOptions struct {
 	Format string
 	// Now is the clock (tests).
 	Now func() time.Time
+	// Command is how the user runs lz2ct, for the commands printed to run next.
+	Command string
 }
 
 // NewCmdStatus builds lz2ct status.
 func NewCmdStatus(f *Factory, runF func(*StatusOptions) error) *cobra.Command {
-	opts := &StatusOptions{IO: f.IO, Now: time.Now}
+	opts := &StatusOptions{IO: f.IO, Now: time.Now, Command: f.command()}
 	cmd := &cobra.Command{
 		Use:   "status [--state DIR] [--format text|json]",
 		Short: "Show where a migration run stands (read-only)",
@@ -71,11 +74,11 @@ func runStatus(opts *StatusOptions) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
-	printStatus(opts.IO.Out, r)
+	printStatus(opts.IO.Out, r, opts.Command)
 	return nil
 }
 
-func printStatus(w io.Writer, r *runstate.Report) {
+func printStatus(w io.Writer, r *runstate.Report, lz2ct string) {
 	fmt.Fprintf(w, "Migration of %s (state folder %s)\n", r.Organization, r.Dir)
 	switch {
 	case r.Active && r.Holder != nil:
@@ -140,14 +143,14 @@ func printStatus(w io.Writer, r *runstate.Report) {
 		fmt.Fprintln(w, "\nWaiting for you:")
 		for _, s := range waiting {
 			if s.ConfirmedBy != "" {
-				fmt.Fprintf(w, "  %s: %s (confirmed by %s; lz2ct resume checks it and goes on)\n", s.ID, s.Title, s.ConfirmedBy)
+				fmt.Fprintf(w, "  %s: %s (confirmed by %s; %s resume checks it and goes on)\n", s.ID, s.Title, s.ConfirmedBy, lz2ct)
 				continue
 			}
-			fmt.Fprintf(w, "  %s: %s\n    when done: lz2ct confirm %s --state %s\n", s.ID, s.Title, s.ID, r.Dir)
+			fmt.Fprintf(w, "  %s: %s\n    when done: %s confirm %s --state %s\n", s.ID, s.Title, lz2ct, s.ID, tui.ShellQuote(r.Dir))
 		}
 	}
 	if len(running) > 0 {
-		state := "interrupted (lz2ct resume continues it)"
+		state := "interrupted (" + lz2ct + " resume continues it)"
 		if r.Active {
 			state = "running"
 		}
