@@ -158,7 +158,7 @@ type VPC struct {
 // NetworkInterface is one elastic network interface in a VPC.
 type NetworkInterface struct {
 	ID string `json:"id"`
-	// Type is the InterfaceType: interface, nat_gateway, lambda, vpc_endpoint, network_load_balancer, ...
+	// Type is the InterfaceType: interface, natGateway, lambda, vpc_endpoint, network_load_balancer, ...
 	Type        string `json:"type"`
 	Status      string `json:"status"` // available | in-use | attaching | detaching | associated
 	Description string `json:"description,omitempty"`

@@ -80,7 +80,7 @@ var fieldNotes = map[string]string{
 	"VPC.networkInterfaces": "Network interfaces in the VPC; an empty list means nothing runs in it.",
 
 	"NetworkInterface.id":             "Network interface ID (eni-...).",
-	"NetworkInterface.type":           "InterfaceType: interface, nat_gateway, lambda, vpc_endpoint, network_load_balancer, ...",
+	"NetworkInterface.type":           "InterfaceType: interface, natGateway, lambda, vpc_endpoint, network_load_balancer, ...",
 	"NetworkInterface.status":         "available, in-use, attaching, detaching or associated.",
 	"NetworkInterface.description":    "The interface's description (AWS services say there what created it).",
 	"AccountRegion.configRecorders":   "AWS Config configuration recorders in this account and region (at most one customer recorder, plus service-linked ones).",

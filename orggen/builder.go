@@ -798,7 +798,7 @@ func (b *Builder) networkAndRegions(s *inventory.Snapshot) {
 				default:
 					v.NetworkInterfaces = []inventory.NetworkInterface{
 						{ID: "eni-" + h(id, "i")[:17], Type: "interface", Status: "in-use", Description: "Primary network interface"},
-						{ID: "eni-" + h(id, "nat")[:17], Type: "nat_gateway", Status: "in-use", Description: "Interface for NAT Gateway nat-" + h(id, "ngw")[:17]},
+						{ID: "eni-" + h(id, "nat")[:17], Type: "natGateway", Status: "in-use", Description: "Interface for NAT Gateway nat-" + h(id, "ngw")[:17]},
 					}
 				}
 				r.VPCs = append(r.VPCs, v)
