@@ -343,3 +343,55 @@ func statusFor(code string) int {
 	}
 	return http.StatusBadRequest
 }
+
+// ParseFault reads a fault in the form `lz2ct sim serve --fault` takes:
+//
+//	SERVICE:OPERATION[@TARGET]=ACTION[:CODE[:MESSAGE]][,p=PROBABILITY][,times=N]
+//
+// e.g. controltower:EnableBaseline=hang, organizations:DetachPolicy@p-1234abcd/ou-ab12-cdef5678=fail:ConcurrentModificationException,
+// servicecatalog:ProvisionProduct=fail-async:ProvisioningFailed,p=0.3, sts:AssumeRole=throttle,times=5.
+// SERVICE or OPERATION may be * (any); a TARGET ending in * is a prefix.
+func ParseFault(s string) (Fault, error) {
+	var f Fault
+	spec, opts, _ := strings.Cut(s, ",")
+	what, action, ok := strings.Cut(spec, "=")
+	if !ok {
+		return f, fmt.Errorf("fault %q: want SERVICE:OPERATION[@TARGET]=ACTION[:CODE], e.g. controltower:EnableBaseline=hang", s)
+	}
+	what, f.Target, _ = strings.Cut(what, "@")
+	svc, op, ok := strings.Cut(what, ":")
+	if !ok {
+		return f, fmt.Errorf("fault %q: name the operation as SERVICE:OPERATION (e.g. organizations:DetachPolicy)", s)
+	}
+	f.Service, f.Operation = strings.TrimSuffix(svc, "*"), strings.TrimSuffix(op, "*")
+	parts := strings.SplitN(action, ":", 3)
+	f.Action = parts[0]
+	if len(parts) > 1 {
+		f.Code = parts[1]
+	}
+	if len(parts) > 2 {
+		f.Message = parts[2]
+	}
+	if opts != "" {
+		for _, o := range strings.Split(opts, ",") {
+			k, v, _ := strings.Cut(o, "=")
+			switch k {
+			case "p":
+				p, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					return f, fmt.Errorf("fault %q: p=%q is not a number", s, v)
+				}
+				f.Probability = p
+			case "times":
+				n, err := strconv.Atoi(v)
+				if err != nil || n < 1 {
+					return f, fmt.Errorf("fault %q: times=%q is not a positive count", s, v)
+				}
+				f.Times = n
+			default:
+				return f, fmt.Errorf("fault %q: unknown option %q (want p=PROBABILITY or times=N)", s, o)
+			}
+		}
+	}
+	return f, f.validate()
+}
