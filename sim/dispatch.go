@@ -28,6 +28,9 @@ type service struct {
 	targetPrefixes []string
 	// xmlns is the query protocol's response namespace.
 	xmlns string
+	// version is the query protocols' API version (the Version parameter): it names the service of
+	// a request that carries no credential scope.
+	version string
 	// ops are the read operations served, by name; they run under the state's read lock.
 	ops map[string]handler
 	// route names the operation of a REST request (method + path); "" = unknown.
@@ -44,9 +47,10 @@ type service struct {
 }
 
 var (
-	servicesByName   = map[string]*service{}
-	servicesByTarget = map[string]*service{}
-	servicesByAlias  = map[string]*service{}
+	servicesByName    = map[string]*service{}
+	servicesByTarget  = map[string]*service{}
+	servicesByAlias   = map[string]*service{}
+	servicesByVersion = map[string]*service{}
 	// mutations are the mutating operations served, by service and operation name; they run under
 	// the write lock and follow the rules of mutate.go.
 	mutations = map[string]map[string]handler{}
@@ -64,6 +68,9 @@ func registerService(s *service) {
 	}
 	for _, p := range s.targetPrefixes {
 		servicesByTarget[p] = s
+	}
+	if s.version != "" {
+		servicesByVersion[s.version] = s
 	}
 }
 
@@ -189,11 +196,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		c.hang()
 		return
 	}
+	unlock()
 	if herr == nil && c.mutating && !c.replay && s.opts.AfterMutation != nil {
 		// The mutation is applied; the client has not heard back yet. Crash tests kill the client here.
 		s.opts.AfterMutation(c.record())
 	}
-	unlock()
 	if herr != nil {
 		e, ok := herr.(*apiError)
 		if !ok {
@@ -222,6 +229,14 @@ func (c *call) identifyService(auth authInfo) {
 	}
 	if c.svc == nil && !hasTarget {
 		c.svc = servicesByName[auth.service]
+	}
+	if c.svc == nil && !hasTarget && !auth.signed {
+		// An unsigned query request still says its API version.
+		v := r.URL.Query().Get("Version")
+		if f, err := url.ParseQuery(string(c.body)); err == nil && v == "" {
+			v = f.Get("Version")
+		}
+		c.svc = servicesByVersion[v]
 	}
 	if c.svc == nil {
 		c.svc = &service{name: auth.service, protocol: guessProtocol(r, hasTarget), xmlns: "https://sim.lz2ct.invalid/"}

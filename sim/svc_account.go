@@ -15,7 +15,7 @@ import (
 func init() {
 	// IAM: query protocol, global. https://docs.aws.amazon.com/IAM/latest/APIReference/welcome.html
 	registerService(&service{
-		name: "iam", protocol: protoQuery, xmlns: "https://iam.amazonaws.com/doc/2010-05-08/",
+		name: "iam", version: "2010-05-08", protocol: protoQuery, xmlns: "https://iam.amazonaws.com/doc/2010-05-08/",
 		throttle: apiError{Status: 400, Code: "Throttling", Message: "Rate exceeded"},
 		denied:   apiError{Status: 403, Code: "AccessDenied"}, badToken: "ValidationError", validation: "ValidationError",
 		ops: map[string]handler{"GetRole": iamGetRole, "ListRoles": iamListRoles},
@@ -34,7 +34,7 @@ func init() {
 	})
 	// SNS: query protocol. https://docs.aws.amazon.com/sns/latest/api/welcome.html
 	registerService(&service{
-		name: "sns", protocol: protoQuery, xmlns: "http://sns.amazonaws.com/doc/2010-03-31/",
+		name: "sns", version: "2010-03-31", protocol: protoQuery, xmlns: "http://sns.amazonaws.com/doc/2010-03-31/",
 		throttle: apiError{Status: 400, Code: "Throttling", Message: "Rate exceeded"},
 		// SNS answers AuthorizationError where other query services say AccessDenied.
 		// https://docs.aws.amazon.com/sns/latest/api/API_GetTopicAttributes.html#API_GetTopicAttributes_Errors

@@ -15,7 +15,7 @@ import (
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/Welcome.html
 func init() {
 	registerService(&service{
-		name: "cloudformation", protocol: protoQuery, xmlns: "http://cloudformation.amazonaws.com/doc/2010-05-15/",
+		name: "cloudformation", version: "2010-05-15", protocol: protoQuery, xmlns: "http://cloudformation.amazonaws.com/doc/2010-05-15/",
 		throttle: apiError{Status: 400, Code: "Throttling", Message: "Rate exceeded"},
 		denied:   apiError{Status: 403, Code: "AccessDenied"}, badToken: "ValidationError", validation: "ValidationError",
 		ops: map[string]handler{

@@ -17,7 +17,7 @@ import (
 func init() {
 	// EC2: its own query flavour. https://docs.aws.amazon.com/AWSEC2/latest/APIReference/query-requests.html
 	registerService(&service{
-		name: "ec2", protocol: protoEC2,
+		name: "ec2", version: "2016-11-15", protocol: protoEC2,
 		// RequestLimitExceeded is EC2's throttling code; UnauthorizedOperation its AccessDenied.
 		// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
 		throttle: apiError{Status: 503, Code: "RequestLimitExceeded", Message: "Request limit exceeded."},

@@ -14,6 +14,7 @@ import (
 func init() {
 	registerService(&service{
 		name:     "sts",
+		version:  "2011-06-15",
 		protocol: protoQuery,
 		xmlns:    "https://sts.amazonaws.com/doc/2011-06-15/",
 		// Throttling is the query services' throttling code.
