@@ -154,18 +154,12 @@ func walkDemo(ctx context.Context, w io.Writer, command, url, stateDir string, s
 		fmt.Fprintf(w, "    wrote %s\n", path)
 	}
 
-	var calls []sim.Call
+	calls, mutating := 0, 0
 	if srv != nil {
-		calls = srv.Calls()
-	}
-	mutating := 0
-	for _, c := range calls {
-		if c.Mutating {
-			mutating++
-		}
+		calls, mutating = srv.CallCount()
 	}
 	fmt.Fprintf(w, "\nDemo finished in %s: %s to the simulator, %d of them mutating.\n", time.Since(start).Round(time.Millisecond),
-		plural(len(calls), "AWS call"), mutating)
+		plural(calls, "AWS call"), mutating)
 	fmt.Fprintln(w, "Saved:")
 	for _, name := range []string{statefolder.Snapshot, statefolder.Settings, statefolder.Plan} {
 		fmt.Fprintf(w, "  %s\n", folder.Path(name))
