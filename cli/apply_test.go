@@ -17,6 +17,80 @@ import (
 	"github.com/lz2ct/lz2ct/steps"
 )
 
+// detachTargets maps each exported SCP to the targets the plan detaches it from.
+func detachTargets(p *plans.Plan) map[string]bool {
+	out := map[string]bool{}
+	for _, ph := range p.Phases {
+		for _, s := range ph.Steps {
+			if d, ok := s.Params.(plans.SCPDetach); ok {
+				out[d.PolicyID+"/"+d.TargetID] = true
+			}
+		}
+	}
+	return out
+}
+
+// checkEndState compares the simulator's organization with the served one: the planned detaches
+// done, every other attachment as it was.
+func checkEndState(t *testing.T, served, now *inventory.Snapshot, planned map[string]bool) {
+	t.Helper()
+	before := map[string]bool{}
+	for _, pol := range served.Policies {
+		for _, tg := range pol.Targets {
+			before[pol.ID+"/"+tg] = true
+		}
+	}
+	after := map[string]bool{}
+	for _, pol := range now.Policies {
+		for _, tg := range pol.Targets {
+			after[pol.ID+"/"+tg] = true
+		}
+	}
+	for k := range before {
+		if planned[k] && after[k] {
+			t.Errorf("%s is still attached", k)
+		}
+		if !planned[k] && !after[k] {
+			t.Errorf("%s was detached, but the plan does not detach it", k)
+		}
+	}
+	for k := range after {
+		if !before[k] {
+			t.Errorf("%s was attached by the run", k)
+		}
+	}
+}
+
+// mutationTargets counts the successful mutating calls per operation and target.
+func mutationTargets(calls []sim.Call) map[string]int {
+	out := map[string]int{}
+	for _, c := range calls {
+		if c.Mutating && c.Code == "" && !c.Replay {
+			out[c.Operation+" "+c.Target]++
+		}
+	}
+	return out
+}
+
+// checkKindOperations fails when the run called an operation no kind of the plan declares.
+func checkKindOperations(t *testing.T, p *plans.Plan, calls []sim.Call) {
+	t.Helper()
+	declared := map[string]bool{"sts:GetCallerIdentity": true, "sts:AssumeRole": true}
+	for _, ph := range p.Phases {
+		for _, s := range ph.Steps {
+			spec, _ := plans.LookupKind(s.Kind)
+			for _, op := range spec.Operations {
+				declared[op] = true
+			}
+		}
+	}
+	for _, c := range calls {
+		if !declared[c.Service+":"+c.Operation] {
+			t.Errorf("the run called %s:%s, which no kind of the plan declares (plans/kinds_*.go)", c.Service, c.Operation)
+		}
+	}
+}
+
 // applyFixture serves alz2-typical and writes a hand-made plan (exports, a manual step) for it.
 func applyFixture(t *testing.T, o enginetest.Options) (srv *sim.Server, url, planFile, state string, snap *inventory.Snapshot) {
 	t.Helper()
@@ -100,17 +174,24 @@ func TestApplyConfirmResumeStatus(t *testing.T) {
 		if !enginetest.IsALZPolicy(pol.Name) {
 			continue
 		}
-		path := filepath.Join(state, "exports", "scp", pol.ID+".json")
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		doc, targets := steps.SCPExportNames(pol.ID)
 		var e steps.SCPExport
-		if err := json.Unmarshal(data, &e); err != nil || e.Content != pol.Document || len(e.Targets) != len(pol.Targets) || e.Name != pol.Name {
-			t.Errorf("%s: %+v (%v)", path, e, err)
+		var tg steps.SCPTargetsExport
+		for name, v := range map[string]any{doc: &e, targets: &tg} {
+			path := filepath.Join(state, "exports", name)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(data, v); err != nil {
+				t.Fatal(err)
+			}
+			if fi, _ := os.Stat(path); fi.Mode().Perm() != statefolder.FilePerm {
+				t.Errorf("%s: mode %o", path, fi.Mode().Perm())
+			}
 		}
-		if fi, _ := os.Stat(path); fi.Mode().Perm() != statefolder.FilePerm {
-			t.Errorf("%s: mode %o", path, fi.Mode().Perm())
+		if e.Content != pol.Document || e.Name != pol.Name || len(tg.Targets) != len(pol.Targets) {
+			t.Errorf("export of %s: %+v %+v", pol.ID, e, tg)
 		}
 	}
 	if m := mutations(srv); len(m) > 0 {
@@ -168,6 +249,85 @@ func TestApplyConfirmResumeStatus(t *testing.T) {
 	if _, _, err := discoverRoot(t, "apply", "--plan", otherFile, "--state", state, "--endpoint-url", url, "--yes"); exitCode(err) != ExitBadInput ||
 		!strings.Contains(err.Error(), "another snapshot") {
 		t.Errorf("apply of another plan on a started folder: %v", err)
+	}
+}
+
+func TestApplyDetachesALZSCPs(t *testing.T) {
+	srv, url, planFile, state, served := applyFixture(t, enginetest.Options{Detach: true})
+	p, err := plans.Load(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planned := detachTargets(p)
+	if len(planned) < 3 {
+		t.Fatalf("the fixture plan detaches only %d attachments", len(planned))
+	}
+	out, errOut, err := discoverRoot(t, "apply", "--plan", planFile, "--state", state, "--endpoint-url", url, "--yes")
+	if err != nil {
+		t.Fatalf("apply: %v\n%s\n%s", err, out, errOut)
+	}
+	checkEndState(t, served, srv.Snapshot(), planned)
+	calls := srv.Calls()
+	for k, n := range mutationTargets(calls) {
+		if n != 1 || !strings.HasPrefix(k, "DetachPolicy ") || !planned[strings.TrimPrefix(k, "DetachPolicy ")] {
+			t.Errorf("mutation %s applied %d times", k, n)
+		}
+	}
+	if n := len(mutationTargets(calls)); n != len(planned) {
+		t.Errorf("%d detaches applied, want %d", n, len(planned))
+	}
+	checkKindOperations(t, p, calls)
+	// Applying again changes nothing: every step observes its effect in place.
+	if _, _, err := discoverRoot(t, "apply", "--plan", planFile, "--state", state, "--endpoint-url", url, "--yes"); err != nil {
+		t.Fatal(err)
+	}
+	if m := mutations(srv); len(m) != len(planned) {
+		t.Errorf("a second apply made %d more mutating calls", len(m)-len(planned))
+	}
+}
+
+// One detach fails (an injected AccessDenied): the others go on, what depends on it waits, the
+// summary says what to do; once the fault is cleared, resume finishes without repeating anything.
+func TestApplyFailureThenResume(t *testing.T) {
+	srv, url, planFile, state, served := applyFixture(t, enginetest.Options{Detach: true})
+	p, _ := plans.Load(planFile)
+	planned := detachTargets(p)
+	var victim string
+	for k := range planned {
+		if victim == "" || k < victim {
+			victim = k
+		}
+	}
+	if err := srv.SetFaults([]sim.Fault{{Service: "organizations", Operation: "DetachPolicy", Target: victim, Action: "fail",
+		Code: "AccessDeniedException", Message: "denied by the test"}}); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := discoverRoot(t, "apply", "--plan", planFile, "--state", state, "--endpoint-url", url, "--yes")
+	if exitCode(err) != ExitFailure {
+		t.Fatalf("apply = %v, want exit 1", err)
+	}
+	for _, want := range []string{"FAILED  scp.detach/" + victim, "AccessDeniedException", "what to do: the credentials lack a permission",
+		"not started (1): needs scp.detach/" + victim + ", which failed: verify/detached"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if got := mutationTargets(srv.Calls()); len(got) != len(planned)-1 {
+		t.Errorf("%d detaches applied, want all but the failed one", len(got))
+	}
+	srv.SetFaults(nil)
+	out, errOut, err := discoverRoot(t, "resume", "--state", state, "--endpoint-url", url)
+	if err != nil {
+		t.Fatalf("resume: %v\n%s\n%s", err, out, errOut)
+	}
+	checkEndState(t, served, srv.Snapshot(), planned)
+	for k, n := range mutationTargets(srv.Calls()) {
+		if n != 1 {
+			t.Errorf("mutation %s applied %d times", k, n)
+		}
+	}
+	if !strings.Contains(errOut, "start    scp.detach/"+victim+": Detach") || !strings.Contains(errOut, "(attempt 2)") {
+		t.Errorf("resume did not retry the failed step:\n%s", errOut)
 	}
 }
 

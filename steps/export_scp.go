@@ -15,17 +15,24 @@ import (
 	"github.com/lz2ct/lz2ct/plans"
 )
 
-// SCPExport is the file export.scp writes (exports/scp/<policy ID>.json): everything needed to
-// re-create the SCP and attach it again.
+// SCPExport is the file export.scp writes (exports/scp/<policy ID>.json): the SCP as DescribePolicy
+// returned it, enough to create it again.
 type SCPExport struct {
-	PolicyID    string      `json:"policyId"`
-	Arn         string      `json:"arn"`
-	Name        string      `json:"name"`
-	Description string      `json:"description"`
-	AWSManaged  bool        `json:"awsManaged"`
-	Content     string      `json:"content"`
-	Targets     []SCPTarget `json:"targets"`
-	ExportedAt  time.Time   `json:"exportedAt"`
+	PolicyID    string    `json:"policyId"`
+	Arn         string    `json:"arn"`
+	Name        string    `json:"name"`
+	Description string    `json:"description"`
+	AWSManaged  bool      `json:"awsManaged"`
+	Content     string    `json:"content"`
+	ExportedAt  time.Time `json:"exportedAt"`
+}
+
+// SCPTargetsExport is the file next to it (exports/scp/<policy ID>.targets.json): where the SCP was
+// attached when exported (ListTargetsForPolicy), to attach it again.
+type SCPTargetsExport struct {
+	PolicyID   string      `json:"policyId"`
+	Targets    []SCPTarget `json:"targets"`
+	ExportedAt time.Time   `json:"exportedAt"`
 }
 
 // SCPTarget is a root, OU or account the SCP was attached to when exported.
@@ -36,22 +43,25 @@ type SCPTarget struct {
 	Type     string `json:"type"`
 }
 
-// SCPExportName is the export file of an SCP.
-func SCPExportName(policyID string) string { return "scp/" + policyID + ".json" }
+// SCPExportNames are the export files of an SCP, relative to exports/.
+func SCPExportNames(policyID string) (doc, targets string) {
+	return "scp/" + policyID + ".json", "scp/" + policyID + ".targets.json"
+}
 
 // export.scp: save an SCP's document and targets before anything detaches or deletes it.
 func init() {
 	Register(Def[plans.ExportSCP]{
 		Observe: func(_ context.Context, x *Exec, p plans.ExportSCP) (Observation, error) {
-			e, err := readSCPExport(x, p.PolicyID)
+			docName, _ := SCPExportNames(p.PolicyID)
+			e, t, err := readSCPExport(x, p.PolicyID)
 			if errors.Is(err, fs.ErrNotExist) {
-				return Observation{State: NotDone, Change: fmt.Sprintf("save SCP %s's document and targets to exports/%s", p.PolicyID, SCPExportName(p.PolicyID))}, nil
+				return Observation{State: NotDone, Change: fmt.Sprintf("save SCP %s's document and targets to exports/%s", p.PolicyID, docName)}, nil
 			}
 			if err != nil {
 				// A damaged export is written again: the SCP is still there to read.
-				return Observation{State: NotDone, Change: fmt.Sprintf("save SCP %s again to exports/%s (%v)", p.PolicyID, SCPExportName(p.PolicyID), err)}, nil
+				return Observation{State: NotDone, Change: fmt.Sprintf("save SCP %s again to exports/%s (%v)", p.PolicyID, docName, err)}, nil
 			}
-			return Observation{State: Done, Note: fmt.Sprintf("exported at %s (%d targets)", e.ExportedAt.Format(time.RFC3339), len(e.Targets))}, nil
+			return Observation{State: Done, Note: fmt.Sprintf("%s exported at %s with %d targets", e.Name, e.ExportedAt.Format(time.RFC3339), len(t.Targets))}, nil
 		},
 		Start: func(ctx context.Context, x *Exec, p plans.ExportSCP) (string, error) {
 			org := awsapi.Organizations(x.Management(""))
@@ -59,34 +69,35 @@ func init() {
 			if err != nil {
 				return "", err
 			}
-			e := SCPExport{PolicyID: p.PolicyID, ExportedAt: time.Now().UTC().Truncate(time.Second)}
+			now := time.Now().UTC().Truncate(time.Second)
+			e := SCPExport{PolicyID: p.PolicyID, ExportedAt: now}
 			if pol := out.Policy; pol != nil {
 				e.Content = aws.ToString(pol.Content)
 				if s := pol.PolicySummary; s != nil {
 					e.Arn, e.Name, e.Description, e.AWSManaged = aws.ToString(s.Arn), aws.ToString(s.Name), aws.ToString(s.Description), s.AwsManaged
 				}
 			}
+			t := SCPTargetsExport{PolicyID: p.PolicyID, Targets: []SCPTarget{}, ExportedAt: now}
 			pages := organizations.NewListTargetsForPolicyPaginator(org, &organizations.ListTargetsForPolicyInput{PolicyId: aws.String(p.PolicyID)})
 			for pages.HasMorePages() {
 				page, err := pages.NextPage(ctx)
 				if err != nil {
 					return "", err
 				}
-				for _, t := range page.Targets {
-					e.Targets = append(e.Targets, SCPTarget{TargetID: aws.ToString(t.TargetId), Arn: aws.ToString(t.Arn), Name: aws.ToString(t.Name), Type: string(t.Type)})
+				for _, tg := range page.Targets {
+					t.Targets = append(t.Targets, SCPTarget{TargetID: aws.ToString(tg.TargetId), Arn: aws.ToString(tg.Arn), Name: aws.ToString(tg.Name), Type: string(tg.Type)})
 				}
 			}
-			data, err := json.MarshalIndent(e, "", "  ")
-			if err != nil {
+			docName, targetsName := SCPExportNames(p.PolicyID)
+			// Targets first: the document is what Observe looks for, so it is written last.
+			if err := writeJSON(x, targetsName, t); err != nil {
 				return "", err
 			}
-			return "", x.WriteExport(SCPExportName(p.PolicyID), append(data, '\n'))
+			return "", writeJSON(x, docName, e)
 		},
 		Verify: func(_ context.Context, x *Exec, p plans.ExportSCP) (Outputs, error) {
-			if _, err := readSCPExport(x, p.PolicyID); err != nil {
-				return nil, err
-			}
-			return nil, nil
+			_, _, err := readSCPExport(x, p.PolicyID)
+			return nil, err
 		},
 		Classify: func(err error) Class {
 			if HasCode(err, "PolicyNotFoundException") {
@@ -97,17 +108,32 @@ func init() {
 	})
 }
 
-func readSCPExport(x *Exec, policyID string) (*SCPExport, error) {
-	data, err := x.ReadExport(SCPExportName(policyID))
+func writeJSON(x *Exec, name string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return nil, err
+		return err
 	}
+	return x.WriteExport(name, append(data, '\n'))
+}
+
+func readSCPExport(x *Exec, policyID string) (*SCPExport, *SCPTargetsExport, error) {
+	docName, targetsName := SCPExportNames(policyID)
 	var e SCPExport
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("exports/%s is damaged: %w", SCPExportName(policyID), err)
+	var t SCPTargetsExport
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{docName, &e}, {targetsName, &t}} {
+		data, err := x.ReadExport(f.name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := json.Unmarshal(data, f.v); err != nil {
+			return nil, nil, fmt.Errorf("exports/%s is damaged: %w", f.name, err)
+		}
 	}
-	if e.PolicyID != policyID || e.Content == "" {
-		return nil, fmt.Errorf("exports/%s does not hold SCP %s's document", SCPExportName(policyID), policyID)
+	if e.PolicyID != policyID || e.Content == "" || t.PolicyID != policyID {
+		return nil, nil, fmt.Errorf("exports/%s does not hold SCP %s's document", docName, policyID)
 	}
-	return &e, nil
+	return &e, &t, nil
 }
