@@ -325,7 +325,8 @@ func execute(rf *RunFlags, ios *iostreams.IOStreams, run *runstate.Run, sel func
 		return BadInput(err)
 	}
 	if preflight != nil {
-		if err := preflight(hard, e); err != nil {
+		// Observing is read-only: the first signal ends it.
+		if err := preflight(stop, e); err != nil {
 			return err
 		}
 		if stop.Err() != nil {

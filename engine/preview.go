@@ -40,6 +40,8 @@ type Preview struct {
 // mutating AWS call, no journal event, no export written. Steps whose parameters come from earlier
 // steps that have not run cannot be observed and say so.
 func (e *Engine) Preview(ctx context.Context) []Preview {
+	// Capacity for every step: the goroutines below write through pointers into out, so it must
+	// never be reallocated.
 	out := make([]Preview, 0, len(e.nodes))
 	p := pool.New().WithMaxGoroutines(e.opts.Workers)
 	for _, n := range e.nodes {

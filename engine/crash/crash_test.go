@@ -185,12 +185,13 @@ func (e *episode) run(killAt int, after time.Duration, args ...string) result {
 	return result{}
 }
 
-// args is apply for the first run of an episode and resume afterwards.
+// args is apply for the first run of an episode and resume afterwards. The client-side rate limit
+// is off: the simulator answers at once, and the harness wants many runs, not paced ones.
 func (e *episode) args(first bool) []string {
 	if first {
-		return []string{"apply", "--plan", e.plan, "--state", e.state, "--endpoint-url", e.url, "--yes"}
+		return []string{"apply", "--plan", e.plan, "--state", e.state, "--endpoint-url", e.url, "--yes", "--rate", "-1"}
 	}
-	return []string{"resume", "--state", e.state, "--endpoint-url", e.url}
+	return []string{"resume", "--state", e.state, "--endpoint-url", e.url, "--rate", "-1"}
 }
 
 // check verifies the episode's end: every planned detach done once, nothing else touched, the
