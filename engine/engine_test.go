@@ -57,14 +57,17 @@ type world struct {
 	violations []string
 	// generalDuringOU counts general steps that started while an OU operation held Control Tower.
 	generalDuringOU int
-	// holdCh, when set, blocks Start/Poll of steps named in it until closed.
+	// block, when set for a step, holds its Start/Poll until closed.
 	block map[string]chan struct{}
+	// ctBusy is how long Control Tower operations held Control Tower (enter to exit).
+	ctBusy    time.Duration
+	ctEntered map[string]time.Time
 }
 
 func newWorld() *world {
 	return &world{done: map[string]bool{}, ops: map[string]int{}, opOwner: map[string]string{}, starts: map[string]int{},
 		tokens: map[string][]string{}, conflicts: map[string]int{}, resolved: map[string]string{}, stackSets: map[string]int{},
-		block: map[string]chan struct{}{}}
+		block: map[string]chan struct{}{}, ctEntered: map[string]time.Time{}}
 }
 
 func apiError(code string) error {
@@ -80,12 +83,14 @@ func (w *world) enter(id string, p work) {
 			w.violations = append(w.violations, id+": OU operation while Control Tower was busy")
 		}
 		w.ctOU++
+		w.ctEntered[id] = time.Now()
 	case p.Claim == "account":
 		if w.ctOU > 0 {
 			w.violations = append(w.violations, id+": account operation during an OU operation")
 		}
 		w.ctAcct++
 		w.maxAcct = max(w.maxAcct, w.ctAcct)
+		w.ctEntered[id] = time.Now()
 	case strings.HasPrefix(p.Claim, "stackset:"):
 		if w.stackSets[p.Claim] > 0 {
 			w.violations = append(w.violations, id+": second operation on "+p.Claim)
@@ -108,6 +113,9 @@ func (w *world) exit(id string, p work) {
 		w.ctAcct--
 	case strings.HasPrefix(p.Claim, "stackset:"):
 		w.stackSets[p.Claim]--
+	}
+	if t, ok := w.ctEntered[id]; ok {
+		w.ctBusy += time.Since(t)
 	}
 	w.done[id] = true
 	w.order = append(w.order, id)
