@@ -59,6 +59,15 @@ func (e *Engine) Preview(ctx context.Context) []Preview {
 			pv.State, pv.Note = PreviewUnsupported, fmt.Sprintf("lz2ct cannot carry out %s steps yet", n.st.Kind)
 			continue
 		}
+		if n.st.Kind == plans.KindVerify {
+			// A checkpoint has nothing to observe: it is reached when its dependencies are done.
+			if d := e.openDependency(n); d != "" {
+				pv.State, pv.Note = PreviewLater, "a checkpoint, reached once "+d+" and the other steps it depends on are done"
+			} else {
+				pv.State, pv.Change = PreviewChange, "record the checkpoint"
+			}
+			continue
+		}
 		if ref, ok := e.unresolved(n.st); ok {
 			pv.State, pv.Note = PreviewLater, fmt.Sprintf("uses the %s that step %s makes", ref.Output, ref.FromStep)
 			continue
@@ -94,6 +103,16 @@ func (e *Engine) Preview(ctx context.Context) []Preview {
 	}
 	p.Wait()
 	return out
+}
+
+// openDependency names the first dependency the journal does not hold as done ("" = none).
+func (e *Engine) openDependency(n *node) string {
+	for _, d := range n.deps {
+		if e.stepState(d.st.ID).Status != journal.Done {
+			return d.st.ID
+		}
+	}
+	return ""
 }
 
 // unresolved returns the first reference of the step's params whose output is not known yet.
