@@ -1,15 +1,18 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/lz2ct/lz2ct/engine/enginetest"
 	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/iostreams"
 	"github.com/lz2ct/lz2ct/journal"
 	"github.com/lz2ct/lz2ct/plans"
 	"github.com/lz2ct/lz2ct/sim"
@@ -93,13 +96,17 @@ func checkKindOperations(t *testing.T, p *plans.Plan, calls []sim.Call) {
 
 // applyFixture serves alz2-typical and writes a hand-made plan (exports, a manual step) for it.
 func applyFixture(t *testing.T, o enginetest.Options) (srv *sim.Server, url, planFile, state string, snap *inventory.Snapshot) {
+	return applyFixtureWith(t, o, sim.Options{})
+}
+
+func applyFixtureWith(t *testing.T, o enginetest.Options, so sim.Options) (srv *sim.Server, url, planFile, state string, snap *inventory.Snapshot) {
 	t.Helper()
 	discoverSimEnv(t)
 	snap, err := inventory.Load("../testdata/orgs/alz2-typical.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv = sim.New(snap, sim.Options{})
+	srv = sim.New(snap, so)
 	url, err = srv.Start("127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -328,6 +335,45 @@ func TestApplyFailureThenResume(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "start    scp.detach/"+victim+": Detach") || !strings.Contains(errOut, "(attempt 2)") {
 		t.Errorf("resume did not retry the failed step:\n%s", errOut)
+	}
+}
+
+// The first signal (the Factory's Stop context) arrives right after the first detach took effect:
+// apply starts nothing new, records what was in flight, says how to resume and exits 3; resume
+// finishes without repeating anything.
+func TestApplyStopsGracefullyAndResumes(t *testing.T) {
+	stop, stopNow := context.WithCancel(context.Background())
+	defer stopNow()
+	var once sync.Once
+	srv, url, planFile, state, served := applyFixtureWith(t, enginetest.Options{Detach: true},
+		sim.Options{AfterMutation: func(sim.Call) { once.Do(stopNow) }})
+	ios, _, out, errOut := iostreams.Test()
+	root := NewRootCmd(&Factory{IO: ios, Stop: stop, Context: context.Background()})
+	root.SetArgs([]string{"apply", "--plan", planFile, "--state", state, "--endpoint-url", url, "--yes", "--concurrency", "1"})
+	err := root.Execute()
+	if exitCode(err) != ExitStopped {
+		t.Fatalf("apply = %v (exit %d), want exit 3\n%s\n%s", err, exitCode(err), out, errOut)
+	}
+	if !strings.Contains(out.String(), "Stopped in") || !strings.Contains(out.String(), "Continue with: lz2ct resume --state") {
+		t.Errorf("summary:\n%s", out)
+	}
+	p, _ := plans.Load(planFile)
+	planned := detachTargets(p)
+	if n := len(mutationTargets(srv.Calls())); n == 0 || n == len(planned) {
+		t.Fatalf("%d of %d detaches before the stop: the test stopped nothing", n, len(planned))
+	}
+	st, _ := journal.Read(state)
+	if len(st.Runs) != 2 || !strings.HasPrefix(st.Runs[1].Note, "stopped by the user") {
+		t.Errorf("run events %+v", st.Runs)
+	}
+	if _, _, err := discoverRoot(t, "resume", "--state", state, "--endpoint-url", url); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	checkEndState(t, served, srv.Snapshot(), planned)
+	for k, n := range mutationTargets(srv.Calls()) {
+		if n != 1 {
+			t.Errorf("mutation %s applied %d times", k, n)
+		}
 	}
 }
 

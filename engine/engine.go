@@ -270,7 +270,7 @@ func (e *Engine) Confirm(stepID, by, note string) error {
 	}
 	select {
 	case e.confirmed <- stepID:
-	default: // the run re-reads confirmations of every waiting step anyway
+	default: // the run re-reads the confirmations of every waiting step on any signal
 	}
 	return nil
 }

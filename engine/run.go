@@ -61,10 +61,13 @@ func (e *Engine) Run(ctx, stop context.Context) (*Summary, error) {
 		case r := <-results:
 			inFlight--
 			ready = e.settle(r, ready)
-		case id := <-e.confirmed:
-			if n := e.byID[id]; n != nil && n.status == waiting {
-				n.status = pending
-				ready = insertReady(ready, n)
+		case <-e.confirmed:
+			// Every waiting step with a confirmation goes again (a full channel dropped some IDs).
+			for _, n := range e.nodes {
+				if n.status == waiting && e.stepState(n.st.ID).Confirmed.By != "" {
+					n.status = pending
+					ready = insertReady(ready, n)
+				}
 			}
 		case <-stop.Done():
 			stopping = true
