@@ -100,7 +100,7 @@ func (b *builder) decommission() {
 func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, reg string, chain func(Step)) {
 	{
 		switch name {
-		case settings.DecomPipeline:
+		case "pipeline-transition":
 			if p := alz.Pipeline; p != nil && len(p.Stages) > 1 {
 				chain(Step{ID: "decommission/pipeline-transition", Kind: KindDecommission,
 					Title:    "Disable the transition into " + p.Stages[1] + " of pipeline " + p.Name,
