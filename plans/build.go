@@ -281,7 +281,7 @@ func token(stepID string) string {
 	return "lz2ct-" + hex.EncodeToString(sum[:12])
 }
 
-func registerStepID(key string) string { return KindBaselineEnable + "/" + key }
+func registerStepID(key string) string   { return KindBaselineEnable + "/" + key }
 func enrollStepID(account string) string { return KindAccountEnroll + "/" + account }
 
 // ---- blockers, estimate ----

@@ -28,7 +28,7 @@ type ExportStackSet struct {
 
 // ExportSSMParameters saves every parameter under a path, with its value.
 type ExportSSMParameters struct {
-	Region string `json:"region" desc:"the region of the parameters"`
+	Region        string `json:"region" desc:"the region of the parameters"`
 	ParameterPath string `json:"parameterPath" desc:"the parameter path exported recursively, e.g. /org/"`
 	Path          string `json:"path" desc:"the file written, relative to the state folder: exports/ssm-parameters-<region>.json (names, types, decrypted values)"`
 }

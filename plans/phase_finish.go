@@ -249,12 +249,12 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 					Guard:  "definition exported", Expected: "the product is no longer in the portfolio"}))
 			}
 			g.add(Step{ID: KindSCPortfolioDelete + "/" + pf.ID, Kind: KindSCPortfolioDelete, DependsOn: append(inner, KindExportPortfolios+"/"+reg),
-				Params: SCPortfolioDelete{Region: reg, PortfolioID: pf.ID},
-				Title:  "Delete portfolio " + pf.Name,
-				Why:    "ALZ's portfolios are replaced by Control Tower's Account Factory; constraints, principals and products go first (reference, step 6)",
-				Target: Target{Region: reg, Resource: pf.ID},
-				CLI:    []string{"aws servicecatalog delete-portfolio --id " + pf.ID + r},
-				Guard:  "empty; it is not Control Tower's Account Factory portfolio; definition exported",
+				Params:   SCPortfolioDelete{Region: reg, PortfolioID: pf.ID},
+				Title:    "Delete portfolio " + pf.Name,
+				Why:      "ALZ's portfolios are replaced by Control Tower's Account Factory; constraints, principals and products go first (reference, step 6)",
+				Target:   Target{Region: reg, Resource: pf.ID},
+				CLI:      []string{"aws servicecatalog delete-portfolio --id " + pf.ID + r},
+				Guard:    "empty; it is not Control Tower's Account Factory portfolio; definition exported",
 				Expected: "the portfolio is gone", Rollback: "re-create it from exports/portfolios/" + pf.ID + ".json"})
 		}
 	case settings.DecomProducts:
@@ -264,12 +264,12 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 				continue
 			}
 			g.add(Step{ID: KindSCProductDelete + "/" + pd.ID, Kind: KindSCProductDelete,
-				Params: SCProductDelete{Region: reg, ProductID: pd.ID},
-				Title:  "Delete product " + pd.Name,
-				Why:    "ALZ's products (the Account Vending Machine) are replaced by Account Factory",
-				Target: Target{Region: reg, Resource: pd.ID},
-				CLI:    []string{"aws servicecatalog delete-product --id " + pd.ID + r},
-				Guard:  "no provisioned product of it is left; not a Control Tower product",
+				Params:   SCProductDelete{Region: reg, ProductID: pd.ID},
+				Title:    "Delete product " + pd.Name,
+				Why:      "ALZ's products (the Account Vending Machine) are replaced by Account Factory",
+				Target:   Target{Region: reg, Resource: pd.ID},
+				CLI:      []string{"aws servicecatalog delete-product --id " + pd.ID + r},
+				Guard:    "no provisioned product of it is left; not a Control Tower product",
 				Expected: "the product is gone"})
 		}
 	case settings.DecomAVMStacks, settings.DecomStacks:
@@ -293,9 +293,9 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 			g.add(Step{ID: KindStackDelete + "/" + st.Region + "/" + st.Name, Kind: KindStackDelete,
 				Params: StackDelete{AccountID: b.mgmt, Region: st.Region, StackName: st.Name, DisableTerminationProtection: st.TerminationProtection},
 				Title:  "Delete stack " + st.Name, Why: why,
-				Target: Target{Region: st.Region, Resource: st.Name},
-				CLI:    stackDeleteCLI(st),
-				Guard:  "its resources are not baseline infrastructure used by workloads",
+				Target:   Target{Region: st.Region, Resource: st.Name},
+				CLI:      stackDeleteCLI(st),
+				Guard:    "its resources are not baseline infrastructure used by workloads",
 				Expected: "DELETE_COMPLETE"})
 		}
 	case settings.DecomStackSets:
@@ -325,12 +325,12 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 				deps = append(deps, KindExportBucket+"/"+bk.Name)
 			}
 			g.add(Step{ID: KindBucketDelete + "/" + bk.Name, Kind: KindBucketDelete, DependsOn: deps,
-				Params: BucketDelete{AccountID: bk.AccountID, Region: bk.Region, Bucket: bk.Name},
-				Title:  "Delete bucket " + bk.Name,
-				Why:    "ALZ bucket no longer used (reference, step 6)",
-				Target: Target{AccountID: bk.AccountID, Region: bk.Region, Resource: bk.Name},
-				CLI:    b.inAccount(bk.AccountID, emptyBucketCLI(bk.Name, bk.Region)...),
-				Guard:  guard + "; every object version and delete marker is deleted first",
+				Params:   BucketDelete{AccountID: bk.AccountID, Region: bk.Region, Bucket: bk.Name},
+				Title:    "Delete bucket " + bk.Name,
+				Why:      "ALZ bucket no longer used (reference, step 6)",
+				Target:   Target{AccountID: bk.AccountID, Region: bk.Region, Resource: bk.Name},
+				CLI:      b.inAccount(bk.AccountID, emptyBucketCLI(bk.Name, bk.Region)...),
+				Guard:    guard + "; every object version and delete marker is deleted first",
 				Expected: "the bucket is gone"})
 		}
 	case settings.DecomInitiationStack:
@@ -339,12 +339,12 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 				continue
 			}
 			g.add(Step{ID: KindStackDelete + "/" + st.Region + "/" + st.Name, Kind: KindStackDelete,
-				Params: StackDelete{AccountID: b.mgmt, Region: st.Region, StackName: st.Name, DisableTerminationProtection: true},
-				Title:  "Delete the ALZ initiation stack " + st.Name,
-				Why:    "the last ALZ stack; it keeps the AWSCloudFormationStackSetExecutionRole if any ALZ StackSet is kept",
-				Target: Target{Region: st.Region, Resource: st.Name},
-				CLI:    stackDeleteCLI(inventory.Stack{Name: st.Name, Region: st.Region, TerminationProtection: true}),
-				Guard:  "every other ALZ stack and StackSet chosen for deletion is gone",
+				Params:   StackDelete{AccountID: b.mgmt, Region: st.Region, StackName: st.Name, DisableTerminationProtection: true},
+				Title:    "Delete the ALZ initiation stack " + st.Name,
+				Why:      "the last ALZ stack; it keeps the AWSCloudFormationStackSetExecutionRole if any ALZ StackSet is kept",
+				Target:   Target{Region: st.Region, Resource: st.Name},
+				CLI:      stackDeleteCLI(inventory.Stack{Name: st.Name, Region: st.Region, TerminationProtection: true}),
+				Guard:    "every other ALZ stack and StackSet chosen for deletion is gone",
 				Expected: "DELETE_COMPLETE (retry after deleting resources that block it by hand)"})
 		}
 	case settings.DecomCoreOU:
@@ -367,12 +367,12 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 					Rollback: "aws organizations attach-policy --policy-id " + pid + " --target-id " + t}))
 			}
 			g.add(Step{ID: KindSCPDelete + "/" + pid, Kind: KindSCPDelete, DependsOn: append(deps, exportSCPStepID(pid)),
-				Params: SCPDelete{PolicyID: pid},
-				Title:  "Delete ALZ SCP " + p.Name,
-				Why:    "detached wave by wave already; deleted only now so a rollback could re-attach it",
-				Target: Target{Resource: pid},
-				CLI:    []string{"aws organizations delete-policy --policy-id " + pid},
-				Guard:  "exported in safeguard; attached nowhere",
+				Params:   SCPDelete{PolicyID: pid},
+				Title:    "Delete ALZ SCP " + p.Name,
+				Why:      "detached wave by wave already; deleted only now so a rollback could re-attach it",
+				Target:   Target{Resource: pid},
+				CLI:      []string{"aws organizations delete-policy --policy-id " + pid},
+				Guard:    "exported in safeguard; attached nowhere",
 				Expected: "the policy is gone", Rollback: "aws organizations create-policy from exports/scp/" + pid + ".json"})
 		}
 	case settings.DecomSSMParameters:
@@ -388,23 +388,23 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 				cli = append(cli, "aws ssm delete-parameters --names "+strings.Join(names[i:min(i+10, len(names))], " ")+" --region "+rg)
 			}
 			g.add(Step{ID: KindSSMParametersDelete + "/" + rg, Kind: KindSSMParametersDelete, DependsOn: []string{KindExportSSMParameters + "/" + rg},
-				Params: SSMParametersDelete{Region: rg, Names: names},
-				Title:  fmt.Sprintf("Delete %d landing zone SSM parameters in %s", len(names), rg),
-				Why:    "ALZ's /org/ parameters are not used by Control Tower (reference, step 6)",
-				Target: Target{Region: rg, Resource: "/org/"},
-				CLI:    cli,
-				Guard:  "exported in safeguard; no tool still reads them",
+				Params:   SSMParametersDelete{Region: rg, Names: names},
+				Title:    fmt.Sprintf("Delete %d landing zone SSM parameters in %s", len(names), rg),
+				Why:      "ALZ's /org/ parameters are not used by Control Tower (reference, step 6)",
+				Target:   Target{Region: rg, Resource: "/org/"},
+				CLI:      cli,
+				Guard:    "exported in safeguard; no tool still reads them",
 				Expected: "aws ssm get-parameters-by-path --path /org/ --recursive returns nothing"})
 		}
 	case settings.DecomKMSAlias:
 		for _, k := range alz.KMSAliases {
 			g.add(Step{ID: KindKMSAliasDelete + "/" + k.Region + "/" + strings.TrimPrefix(k.Name, "alias/"), Kind: KindKMSAliasDelete,
-				Params: KMSAliasDelete{Region: k.Region, AliasName: k.Name, TargetKeyID: k.TargetKeyID},
-				Title:  "Delete KMS alias " + k.Name + " in " + k.Region,
-				Why:    "the landing zone KMS key should be gone; the alias may remain (reference, step 6)",
-				Target: Target{Region: k.Region, Resource: k.Name},
-				CLI:    []string{"aws kms delete-alias --alias-name " + k.Name + " --region " + k.Region},
-				Guard:  "nothing encrypts with the key any more",
+				Params:   KMSAliasDelete{Region: k.Region, AliasName: k.Name, TargetKeyID: k.TargetKeyID},
+				Title:    "Delete KMS alias " + k.Name + " in " + k.Region,
+				Why:      "the landing zone KMS key should be gone; the alias may remain (reference, step 6)",
+				Target:   Target{Region: k.Region, Resource: k.Name},
+				CLI:      []string{"aws kms delete-alias --alias-name " + k.Name + " --region " + k.Region},
+				Guard:    "nothing encrypts with the key any more",
 				Expected: "the alias is gone"})
 		}
 	case settings.DecomCloseAccounts:
@@ -414,12 +414,12 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 				continue
 			}
 			g.add(Step{ID: KindAccountClose + "/" + id, Kind: KindAccountClose, Manual: true,
-				Params: AccountClose{AccountID: id},
-				Title:  "Close ALZ's old account " + id + " (" + a.Name + ")",
-				Why:    "closed last, only because decommission.closeOldAccounts was chosen; logs and tooling moved in phase 5",
-				Target: Target{AccountID: id},
-				CLI:    []string{"aws organizations close-account --account-id " + id},
-				Guard:  "phase 5 done; the organization ID typed to confirm; Organizations closes at most 10% of member accounts per 30 days",
+				Params:   AccountClose{AccountID: id},
+				Title:    "Close ALZ's old account " + id + " (" + a.Name + ")",
+				Why:      "closed last, only because decommission.closeOldAccounts was chosen; logs and tooling moved in phase 5",
+				Target:   Target{AccountID: id},
+				CLI:      []string{"aws organizations close-account --account-id " + id},
+				Guard:    "phase 5 done; the organization ID typed to confirm; Organizations closes at most 10% of member accounts per 30 days",
 				Expected: "state PENDING_CLOSURE, then SUSPENDED", Rollback: "reopen within 90 days through AWS Support"})
 		}
 	}
@@ -503,12 +503,12 @@ func (b *builder) deleteStackSet(ss inventory.StackSet, g *group) {
 		}
 	}
 	g.add(Step{ID: KindStackSetDelete + "/" + ss.Name, Kind: KindStackSetDelete, DependsOn: append(deps, exportStackSetStepID(ss.Name)),
-		Params: StackSetDelete{Region: reg, StackSetName: ss.Name},
-		Title:  "Delete StackSet " + ss.Name,
-		Why:    "unused ALZ StackSet; StackSets whose resources workloads use (e.g. the baseline VPC) are kept via decommission.keepStackSets",
-		Target: Target{Region: reg, Resource: ss.Name},
-		CLI:    []string{"aws cloudformation delete-stack-set --stack-set-name " + ss.Name + " --region " + reg},
-		Guard:  "no instances left; template exported",
+		Params:   StackSetDelete{Region: reg, StackSetName: ss.Name},
+		Title:    "Delete StackSet " + ss.Name,
+		Why:      "unused ALZ StackSet; StackSets whose resources workloads use (e.g. the baseline VPC) are kept via decommission.keepStackSets",
+		Target:   Target{Region: reg, Resource: ss.Name},
+		CLI:      []string{"aws cloudformation delete-stack-set --stack-set-name " + ss.Name + " --region " + reg},
+		Guard:    "no instances left; template exported",
 		Expected: "the StackSet is gone", Rollback: "re-create it from exports/stacksets/" + ss.Name + ".json"})
 }
 
@@ -558,12 +558,12 @@ func (b *builder) deleteCoreOU(alz *inventory.ALZ, g *group) {
 			Rollback: "aws organizations move-account --account-id " + id + " --source-parent-id " + dest + " --destination-parent-id " + core}))
 	}
 	g.add(Step{ID: KindOUDelete + "/" + core, Kind: KindOUDelete, DependsOn: deps,
-		Params: OUDelete{OUID: core},
-		Title:  "Delete ALZ's core OU " + b.ix.Path(core),
-		Why:    "ALZ's core OU is not used by Control Tower (reference, step 6); never delete an OU Control Tower created",
-		Target: Target{OUID: core},
-		CLI:    []string{"aws organizations delete-organizational-unit --organizational-unit-id " + core},
-		Guard:  "the OU is empty: no accounts, no child OUs",
+		Params:   OUDelete{OUID: core},
+		Title:    "Delete ALZ's core OU " + b.ix.Path(core),
+		Why:      "ALZ's core OU is not used by Control Tower (reference, step 6); never delete an OU Control Tower created",
+		Target:   Target{OUID: core},
+		CLI:      []string{"aws organizations delete-organizational-unit --organizational-unit-id " + core},
+		Guard:    "the OU is empty: no accounts, no child OUs",
 		Expected: "the OU is gone", Rollback: "aws organizations create-organizational-unit (SCP attachments from the safeguard export)"})
 }
 

@@ -16,7 +16,7 @@ import (
 
 // ---- phase 0: safeguard ----
 
-func exportSCPStepID(policy string) string { return KindExportSCP + "/" + policy }
+func exportSCPStepID(policy string) string    { return KindExportSCP + "/" + policy }
 func exportStackSetStepID(name string) string { return KindExportStackSet + "/" + name }
 
 func (b *builder) safeguard() {
@@ -191,12 +191,12 @@ func (b *builder) deploy() {
 	}
 	if lz != nil {
 		b.deployStep = b.add(1, Step{ID: KindLandingZoneVerify, Kind: KindLandingZoneVerify,
-			Params: LandingZoneVerify{Region: lz.HomeRegion, MinVersion: "3.0"},
-			Title:  "Verify the existing landing zone (version " + lz.Version + ", home region " + lz.HomeRegion + ")",
-			Why:    "Control Tower is already deployed; the plan builds on it and reads its shared accounts and IdentityCenterBaseline",
-			Target: Target{Region: lz.HomeRegion, Resource: lz.Arn},
-			CLI:    b.lzOutputsCLI(KindLandingZoneVerify, lz.HomeRegion),
-			Guard:  "status ACTIVE",
+			Params:   LandingZoneVerify{Region: lz.HomeRegion, MinVersion: "3.0"},
+			Title:    "Verify the existing landing zone (version " + lz.Version + ", home region " + lz.HomeRegion + ")",
+			Why:      "Control Tower is already deployed; the plan builds on it and reads its shared accounts and IdentityCenterBaseline",
+			Target:   Target{Region: lz.HomeRegion, Resource: lz.Arn},
+			CLI:      b.lzOutputsCLI(KindLandingZoneVerify, lz.HomeRegion),
+			Guard:    "status ACTIVE",
 			Expected: "status ACTIVE, drift status IN_SYNC"})
 		return
 	}
@@ -372,7 +372,9 @@ func (b *builder) controlTowerRoles() []string {
 	return out
 }
 
-func iamRoleStepID(account, role string) string { return KindIAMRoleCreate + "/" + account + "/" + role }
+func iamRoleStepID(account, role string) string {
+	return KindIAMRoleCreate + "/" + account + "/" + role
+}
 
 // roleCLI creates a role with its policies (in whatever account the credentials are for).
 func roleCLI(p IAMRoleCreate) []string {

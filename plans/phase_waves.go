@@ -42,7 +42,9 @@ func (b *builder) detachALZ(wave int, targets []string, gate []string) []string 
 	return out
 }
 
-func scpDetachStepID(policy, target string) string { return KindSCPDetach + "/" + policy + "/" + target }
+func scpDetachStepID(policy, target string) string {
+	return KindSCPDetach + "/" + policy + "/" + target
+}
 
 func (b *builder) targetOf(id, resource string) Target {
 	switch {
@@ -221,12 +223,12 @@ func (b *builder) removeConfigDirect(wave int, acct string, d directConfig, deps
 		guard = "discovery could not read this account here: delete only ALZ's recorder and channel if they exist, report anything else; " + guard
 	}
 	b.add(3, Step{ID: id, Kind: KindConfigRecorderDelete, Wave: wave, Destructive: true, DependsOn: deps,
-		Params: ConfigRecorderDelete{AccountID: acct, Region: d.region, RecorderName: d.recorder, DeliveryChannelName: d.channel},
-		Title:  "Stop and delete the AWS Config recorder and delivery channel in " + acct + " / " + d.region,
-		Why:    "Control Tower refuses accounts with a Config recorder or delivery channel in a governed region; done just before this wave",
-		Target: Target{AccountID: acct, Region: d.region},
-		CLI:    b.inAccount(acct, cmds...),
-		Guard:  guard,
+		Params:   ConfigRecorderDelete{AccountID: acct, Region: d.region, RecorderName: d.recorder, DeliveryChannelName: d.channel},
+		Title:    "Stop and delete the AWS Config recorder and delivery channel in " + acct + " / " + d.region,
+		Why:      "Control Tower refuses accounts with a Config recorder or delivery channel in a governed region; done just before this wave",
+		Target:   Target{AccountID: acct, Region: d.region},
+		CLI:      b.inAccount(acct, cmds...),
+		Guard:    guard,
 		Expected: "describe-configuration-recorders and describe-delivery-channels return nothing (NoSuch… means already gone)",
 		Rollback: "recorded history is kept; re-create with aws configservice put-configuration-recorder / put-delivery-channel / start-configuration-recorder"})
 	b.configSteps[acct] = append(b.configSteps[acct], id)

@@ -808,7 +808,9 @@ func TestExportsWriteIntoStateFolder(t *testing.T) {
 		case ExportBucket:
 			path = prm.Path
 		}
-		if !strings.HasPrefix(path, "exports/") || !slices.ContainsFunc(st.CLI, func(c string) bool { return strings.Contains(c, " "+path) || strings.Contains(c, ">"+path) || strings.Contains(c, "> exports/") }) {
+		if !strings.HasPrefix(path, "exports/") || !slices.ContainsFunc(st.CLI, func(c string) bool {
+			return strings.Contains(c, " "+path) || strings.Contains(c, ">"+path) || strings.Contains(c, "> exports/")
+		}) {
 			t.Errorf("%s writes %q, commands %v", st.ID, path, st.CLI)
 		}
 	}
