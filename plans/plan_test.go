@@ -430,7 +430,7 @@ func firstDiff(a, b []byte) string {
 	return "lengths differ"
 }
 
-var testdataOrgs = []string{"alz2-typical", "alz1-legacy", "blockers"}
+var testdataOrgs = []string{"alz2-typical", "alz1-legacy", "blockers", "alz2-midway", "alz2-ct-ready"}
 
 func TestBuildTestdataOrgs(t *testing.T) {
 	for _, name := range testdataOrgs {

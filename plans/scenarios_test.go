@@ -896,3 +896,78 @@ func TestFreezeFirst(t *testing.T) {
 		t.Errorf("alz.pipeline finding does not say the plan freezes first: %+v", fs)
 	}
 }
+
+// Re-planning halfway through the migration, with the same settings file, plans only the rest:
+// the landing zone is verified (not created), registered OUs and enrolled accounts are left alone,
+// and the ALZ freeze already done is not repeated.
+func TestMidwayPlansOnlyTheRest(t *testing.T) {
+	snap, s := loadOrg(t, "alz2-midway")
+	if err := s.Validate(snap); err != nil {
+		t.Fatalf("the settings file that started the migration is refused halfway: %v", err)
+	}
+	rep := checks.Run(checks.Input{Snapshot: snap, Settings: s})
+	if u := rep.Unfixed(); len(u) != 0 {
+		t.Fatalf("unfixed blockers halfway: %+v", u)
+	}
+	p := mustBuild(t, snap, s, rep)
+	checkInvariants(t, snap, s, p)
+	full, fs := loadOrg(t, "alz2-typical")
+	whole := mustBuild(t, full, fs, checks.Run(checks.Input{Snapshot: full, Settings: fs}))
+
+	ix := inventory.NewIndex(snap)
+	done := map[string]bool{}
+	for _, ou := range snap.OUs {
+		if ix.IsRegistered(ou.ID) {
+			done[ou.ID] = true
+		}
+	}
+	for _, a := range snap.Accounts {
+		if ix.IsEnrolled(a.ID) {
+			done[a.ID] = true
+		}
+	}
+	if len(done) < 2+4 {
+		t.Fatalf("the midway organization has %d registered OUs and enrolled accounts", len(done))
+	}
+	if p.Step(KindLandingZoneVerify) == nil || p.Step(KindLandingZoneCreate) != nil || len(stepsOfKind(p, KindAccountCreate)) != 0 {
+		t.Error("the landing zone is planned again")
+	}
+	if len(stepsOfKind(p, KindPipelineTransitionDisable)) != 0 {
+		t.Error("the ALZ freeze is planned again")
+	}
+	regs := 0
+	for _, st := range p.OrderedSteps() {
+		targets := []string{st.Target.AccountID, st.Target.OUID}
+		if st.Kind == KindAccountEnroll {
+			targets = targets[:1] // enrolling into a registered OU is the point
+		}
+		for _, v := range targets {
+			if done[v] && st.Kind != KindStackSetInstancesDelete {
+				t.Errorf("%s acts on %s, which Control Tower already governs", st.ID, v)
+			}
+		}
+		if prm, ok := st.Params.(SCPDetach); ok && done[prm.TargetID] {
+			t.Errorf("%s detaches from an OU already registered", st.ID)
+		}
+		if st.Kind == KindBaselineEnable {
+			regs++
+		}
+		if st.Kind == KindBaselineEnable || st.Kind == KindAccountEnroll {
+			if whole.Step(st.ID) == nil {
+				t.Errorf("%s is not a step of the whole migration's plan", st.ID)
+			}
+		}
+	}
+	if wholeRegs := len(stepsOfKind(whole, KindBaselineEnable)); regs != wholeRegs-2 {
+		t.Errorf("%d registrations left, want %d (the whole plan's %d minus the 2 done)", regs, wholeRegs-2, wholeRegs)
+	}
+	// The Shared Services account goes into Infrastructure, now already registered.
+	ss := p.Step("account.enroll/" + snap.ALZ.SharedServicesAccountID)
+	if ss == nil || slices.ContainsFunc(ss.DependsOn, func(d string) bool { return strings.HasPrefix(d, KindBaselineEnable+"/") }) {
+		t.Errorf("Shared Services enrollment %+v", ss)
+	}
+	// Registrations use the existing landing zone's IdentityCenterBaseline.
+	if prm := p.Step("baseline.enable/ou-wkmz-24zd7qqm").Params.(BaselineEnable); prm.IdentityCenterEnabledBaselineARN != Out(KindLandingZoneVerify, OutputIdentityCenterEnabledBaselineARN) {
+		t.Errorf("registration params %+v", prm)
+	}
+}
