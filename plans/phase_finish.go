@@ -213,7 +213,8 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 				Title:  "Terminate provisioned product " + pp.Name,
 				Why:    "ALZ's core and account-vending provisioned products are replaced by Control Tower; terminating removes their stacks, never the accounts (reference, step 6)",
 				Target: Target{Region: reg, Resource: pp.ID},
-				CLI: []string{"RECORD_ID=$(aws servicecatalog terminate-provisioned-product --provisioned-product-id " + pp.ID + " --terminate-token " + tok + r + " --query RecordDetail.RecordId --output text)",
+				// By hand the CLI makes its own terminate token; the engine uses the step's.
+				CLI: []string{"RECORD_ID=$(aws servicecatalog terminate-provisioned-product --provisioned-product-id " + pp.ID + r + " --query RecordDetail.RecordId --output text)",
 					waitWhile(`aws servicecatalog describe-record --id "$RECORD_ID"`+r+" --query RecordDetail.Status --output text", 30, "CREATED", "IN_PROGRESS", "IN_PROGRESS_IN_ERROR")},
 				Guard:    "not used by workloads; status AVAILABLE, TAINTED or ERROR (not under change)",
 				Expected: "record SUCCEEDED; the provisioned product and its stack are gone"})

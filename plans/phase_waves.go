@@ -327,7 +327,7 @@ func (b *builder) executionRoles(wave int, key string, accounts []string) []stri
 	p := StackSetInstancesCreate{Region: b.alzReg, StackSetName: b.execSet.name, Accounts: viaSet, Regions: []string{b.alzReg}, OperationID: op,
 		Preferences: StackSetPreferences{MaxConcurrentCount: min(len(viaSet), 25), FailureToleranceCount: 0, RegionConcurrencyType: "PARALLEL"}}
 	b.add(4, Step{ID: id, Kind: KindStackSetInstancesCreate, Wave: wave, DependsOn: []string{b.execSet.step}, Params: p,
-		Title:  fmt.Sprintf("Create %s in %d accounts with one StackSet operation", ExecutionRole, len(viaSet)),
+		Title:  fmt.Sprintf("Create %s in %s with one StackSet operation", ExecutionRole, plural(len(viaSet), "account", "accounts")),
 		Why:    "Control Tower enrolls an existing account only through this role; one StackSet operation per wave creates it everywhere at once, through ALZ's own StackSet roles",
 		Target: Target{OUID: ouOrEmpty(key), Region: b.alzReg, Resource: b.execSet.name},
 		CLI: []string{
