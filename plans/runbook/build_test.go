@@ -84,7 +84,9 @@ func TestInputsFromEarlierSteps(t *testing.T) {
 	if got := inputs(build(p, nil, nil)); len(got) != 1 || got[0] != "$LOG_ARCHIVE_ACCOUNT_ID (the accountId of step 2, account.create/log-archive)" {
 		t.Errorf("inputs without a journal: %q", got)
 	}
-	known := WithOutputs(func(step, out string) (string, bool) { return "123456789012", step == "account.create/log-archive" && out == "accountId" })
+	known := WithOutputs(func(step, out string) (string, bool) {
+		return "123456789012", step == "account.create/log-archive" && out == "accountId"
+	})
 	if got := inputs(build(p, nil, []Option{known})); len(got) != 1 || !strings.Contains(got[0], "= 123456789012") {
 		t.Errorf("inputs with the output known: %q", got)
 	}
