@@ -246,10 +246,12 @@ func ouOrEmpty(key string) string {
 
 // execStackSet is the StackSet that creates AWSControlTowerExecution in many accounts at once.
 // It is self-managed, with ALZ's own AWSCloudFormationStackSetAdministrationRole and the
-// AWSCloudFormationStackSetExecutionRole ALZ put in every account it vended: nothing new is trusted
-// organization-wide (a service-managed StackSet needs trusted access for StackSets enabled in the
-// organization and targets OUs, https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html#stacksets-concepts-stackset-permission-models).
-// Accounts without ALZ's execution role get the role one by one (iam-role.create).
+// AWSCloudFormationStackSetExecutionRole ALZ put in every account it vended — the roles
+// self-managed StackSets need (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-prereqs-self-managed.html)
+// — so nothing new is trusted organization-wide: a service-managed StackSet needs trusted access
+// between StackSets and Organizations activated first
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html).
+// Accounts ALZ's execution role does not reach get the role one by one (iam-role.create).
 type execStackSet struct {
 	step string
 	name string
@@ -515,7 +517,7 @@ func (b *builder) waves() {
 			title = "Register the new OU " + o.Path
 		}
 		b.add(4, Step{ID: regID, Kind: KindBaselineEnable, Wave: wave, DependsOn: deps, Params: p, Blocked: blocked,
-			Title:  fmt.Sprintf("%s (%d accounts)", title, len(accts)),
+			Title:  fmt.Sprintf("%s (%s)", title, plural(len(accts), "account", "accounts")),
 			Why:    "registering an OU enrolls all its accounts in one Control Tower operation; parents are registered first",
 			Target: Target{OUID: o.ID, Resource: o.Key},
 			CLI:    b.registerCLI(regID, p),
