@@ -116,7 +116,7 @@ type Input struct {
 	Index    *inventory.Index
 	Settings settings.Settings
 
-	sc *scopeView // computed once per Run; see scope.go
+	sc *scopeView // computed once per Run; see scopeview.go
 }
 
 // Check is one catalogue entry.
