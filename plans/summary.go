@@ -47,11 +47,14 @@ func WriteText(w io.Writer, p *Plan, maxRows int) error {
 		fmt.Fprintf(tw, "%d %s\t%d\t%d\t%d\t%d\t%s\n", ph.Number, ph.Name, len(ph.Steps), d, m, b, Human(ph.Estimate()))
 	}
 	if p.Estimate.OverlapSeconds > 0 {
-		fmt.Fprintf(tw, "  overlap: phases 2–3 run while Control Tower registers the previous wave\t\t\t\t\t−%s\n", Human(time.Duration(p.Estimate.OverlapSeconds)*time.Second))
+		fmt.Fprintf(tw, "  overlap of phases 2–3 with 4\t\t\t\t\t−%s\n", Human(time.Duration(p.Estimate.OverlapSeconds)*time.Second))
 	}
 	fmt.Fprintf(tw, "  total\t%d\t\t\t\t%s\n", p.StepCount(), Human(p.Estimate.Total()))
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if p.Estimate.OverlapSeconds > 0 {
+		ew.printf("(a wave's SCP detaches and Config removal run while Control Tower registers the previous wave: only the first wave's add to the total)\n")
 	}
 
 	var blockers int
