@@ -79,6 +79,8 @@ type builder struct {
 	orgWide     []string
 	// dead: OU keys whose registration cannot run, itself blocked or waiting for a blocked parent.
 	dead map[string]bool
+	// blockedIn lists, per OU key, the blocked accounts its registration would enroll.
+	blockedIn map[string][]string
 
 	alzPolicies []string        // IDs of ALZ's SCPs, sorted
 	detached    map[string]bool // "policy|target" already scheduled for detaching
@@ -169,9 +171,15 @@ func (b *builder) applyFindings() {
 			b.orgWide = appendOnce(b.orgWide, msg)
 		}
 	}
-	for id, msg := range b.blockedAcct {
-		d := b.accounts[id]
-		d.How, d.Reason = HowBlocked, "unresolved pre-check blocker "+msg
+	b.blockedIn = map[string][]string{}
+	for _, a := range b.sc.Accounts { // by ID: the lists come out sorted
+		if msg := b.blockedAcct[a.ID]; msg != "" {
+			d := b.accounts[a.ID]
+			d.How, d.Reason = HowBlocked, "unresolved pre-check blocker "+msg
+			if a.Registration != "" {
+				b.blockedIn[a.Registration] = append(b.blockedIn[a.Registration], a.ID+" ("+msg+")")
+			}
+		}
 	}
 	// The scope's own reasons: accounts in an OU to register that the registration cannot enroll.
 	for _, o := range b.sc.Registered() {
@@ -214,13 +222,7 @@ func listSome(items []string, max int) string {
 func (b *builder) regBlocked(key string) string {
 	var reasons []string
 	reasons = append(reasons, b.blockedOU[key]...)
-	var accts []string
-	for _, a := range b.sc.Accounts {
-		if a.Registration == key && b.blockedAcct[a.ID] != "" {
-			accts = append(accts, a.ID+" ("+b.blockedAcct[a.ID]+")")
-		}
-	}
-	if len(accts) > 0 {
+	if accts := b.blockedIn[key]; len(accts) > 0 {
 		reasons = append(reasons, "accounts its registration enrolls are blocked: "+listSome(accts, 5))
 	}
 	return strings.Join(reasons, "; ")

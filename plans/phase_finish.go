@@ -414,7 +414,7 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 			if id == "" || a == nil || a.Status != inventory.AccountActive {
 				continue
 			}
-			g.add(Step{ID: KindAccountClose + "/" + id, Kind: KindAccountClose, Manual: true,
+			g.add(Step{ID: KindAccountClose + "/" + id, Kind: KindAccountClose,
 				Params:   AccountClose{AccountID: id},
 				Title:    "Close ALZ's old account " + id + " (" + a.Name + ")",
 				Why:      "closed last, only because decommission.closeOldAccounts was chosen; logs and tooling moved in phase 5",

@@ -645,3 +645,76 @@ func TestBuildDeterministicAcrossRuns(t *testing.T) {
 const ctBaselineArn = "arn:aws:controltower:eu-west-1::baseline/17BSJV3IGJ2QSGA2"
 
 var ctBaselines = []inventory.Baseline{{Arn: ctBaselineArn, Name: inventory.BaselineControlTower}}
+
+func TestBuildALZ1UsesDirectConfigRemovalAndClosesAccounts(t *testing.T) {
+	snap, s := loadOrg(t, "alz1-legacy")
+	p := mustBuild(t, snap, s, checks.Report{})
+	direct, stackset := len(stepsOfKind(p, KindConfigRecorderDelete)), len(stepsOfKind(p, KindConfigStackSetInstancesDelete))
+	if direct == 0 || stackset != 0 {
+		t.Errorf("configRemoval direct: %d direct, %d stackset steps", direct, stackset)
+	}
+	closes := stepsOfKind(p, KindAccountClose)
+	if len(closes) != 2 {
+		t.Fatalf("closeOldAccounts: %d close steps, want 2 (old Log Archive and Security)", len(closes))
+	}
+	// Accounts are closed last: after every other decommission step.
+	order := pos(p)
+	for _, st := range p.Phases[6].Steps {
+		if st.Kind == KindAccountClose {
+			if !st.Destructive {
+				t.Errorf("%s must be destructive", st.ID)
+			}
+			continue
+		}
+		if st.ID == KindVerify+"/decommission/close-accounts" {
+			continue // the checkpoint that closes the group
+		}
+		for _, c := range closes {
+			if order[st.ID] > order[c.ID] {
+				t.Errorf("%s runs after %s", st.ID, c.ID)
+			}
+		}
+	}
+}
+
+func TestBuildALZ2KeepsVPCStackSetAndUsesStackSetRoute(t *testing.T) {
+	snap, s := loadOrg(t, "alz2-typical")
+	p := mustBuild(t, snap, s, checks.Report{})
+	if p.Step("stackset.delete/AWS-Landing-Zone-Baseline-PrimaryVPC") != nil || !strings.Contains(fmt.Sprint(p.Kept), "AWS-Landing-Zone-Baseline-PrimaryVPC") {
+		t.Error("the kept StackSet is deleted, or not listed as kept")
+	}
+	if p.Step("stackset.delete/AWS-Landing-Zone-Baseline-EnableConfig") == nil {
+		t.Error("EnableConfig StackSet is not deleted in decommission")
+	}
+	if len(stepsOfKind(p, KindConfigStackSetInstancesDelete)) == 0 {
+		t.Error("no StackSet Config removal with configRemoval: stackset")
+	}
+	for _, id := range []string{"ssm-parameters.delete/eu-west-1", "pipeline-transition.disable/AWS-Landing-Zone-CodePipeline", KindLandingZoneCreate} {
+		if p.Step(id) == nil {
+			t.Errorf("missing step %s", id)
+		}
+	}
+}
+
+// A blocker that names only the organization (the accounts × governed regions bound) stops the
+// landing zone, and so everything that needs Control Tower, and is listed on its phase.
+func TestOrganizationWideBlockerStopsTheLandingZone(t *testing.T) {
+	snap, s := loadOrg(t, "alz2-typical")
+	rep := checks.NewReport([]checks.Finding{{
+		Check: "ou.account-limit", Title: "accounts × governed regions over 150,000", Severity: checks.Blocker,
+		Phase: checks.PhaseRegistration, Subjects: []checks.Subject{{Kind: checks.KindOrganization, ID: snap.Organization.ID}},
+	}})
+	p := mustBuild(t, snap, s, rep)
+	if got := p.Phases[4].Blockers; len(got) != 1 || got[0].Check != "ou.account-limit" {
+		t.Errorf("phase 4 blockers = %+v, want the ou.account-limit finding", got)
+	}
+	if st := p.Step(KindLandingZoneCreate); st == nil || !strings.Contains(st.Blocked, "ou.account-limit") {
+		t.Errorf("the landing zone is not blocked: %+v", st)
+	}
+	blocked := p.Blocked()
+	for _, st := range stepsOfKind(p, KindBaselineEnable) {
+		if _, ok := blocked[st.ID]; !ok {
+			t.Errorf("%s can run without the landing zone", st.ID)
+		}
+	}
+}

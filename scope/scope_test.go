@@ -267,3 +267,33 @@ func dump(sc *Scope) []string {
 	}
 	return out
 }
+
+// The canonical copy shares no memory with the snapshot it was made from.
+func TestCanonicalIsADeepCopy(t *testing.T) {
+	p := orggen.DefaultParams()
+	p.Accounts, p.OUs, p.Seed = 20, 5, 4
+	snap, err := orggen.Generate(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := canonical(snap)
+	if !reflect.DeepEqual(c, snap) {
+		t.Fatal("the canonical copy of a sorted snapshot differs from it")
+	}
+	k := 0
+	for k < len(c.Accounts) && (len(c.Accounts[k].Regions) == 0 || c.Accounts[k].IAM == nil) {
+		k++
+	}
+	c.Accounts[k].Regions[0].Region = "changed"
+	c.Accounts[k].IAM.ControlTowerExecutionRole = !snap.Accounts[k].IAM.ControlTowerExecutionRole
+	c.ALZ.StackSets[0].Instances[0].AccountID = "changed"
+	q := 0
+	for len(c.Policies[q].Targets) == 0 {
+		q++
+	}
+	c.Policies[q].Targets[0] = "changed"
+	if snap.Accounts[k].Regions[0].Region == "changed" || snap.Accounts[k].IAM.ControlTowerExecutionRole == c.Accounts[k].IAM.ControlTowerExecutionRole ||
+		snap.ALZ.StackSets[0].Instances[0].AccountID == "changed" || snap.Policies[q].Targets[0] == "changed" {
+		t.Error("the copy shares memory with the snapshot")
+	}
+}
