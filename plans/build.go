@@ -136,13 +136,18 @@ func newBuilder(sc *scope.Scope, report checks.Report) *builder {
 	return b
 }
 
-// applyFindings marks what the unfixed blockers stop: the accounts a finding names (their
-// registration or enrollment), else the OUs to register it names, else — a finding about the
-// organization, the landing zone or a service — the landing zone itself. lz2ct check exits 1
-// exactly when there is such a finding, and then some step of the plan is blocked.
+// applyFindings marks what the unfixed blockers stop: a finding of the deploy phase, or one about
+// the organization, the landing zone or a service, stops the landing zone itself (and so
+// everything that needs Control Tower); any other stops the accounts it names (their registration
+// or enrollment), else the OUs to register it names. lz2ct check exits 1 exactly when there is
+// such a finding, and then some step of the plan is blocked.
 func (b *builder) applyFindings() {
 	for _, f := range b.report.Unfixed() {
 		msg := f.Check + ": " + f.Title
+		if f.Phase == checks.PhaseDeploy {
+			b.orgWide = appendOnce(b.orgWide, msg)
+			continue
+		}
 		named, hit := false, false
 		for _, sub := range f.Subjects {
 			if sub.Kind != checks.KindAccount {

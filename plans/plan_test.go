@@ -508,6 +508,9 @@ func randomOrg(t testing.TB, seed int64) (*inventory.Snapshot, settings.Settings
 	if r.Intn(3) == 0 {
 		s.Decommission.CopyLogs = true
 	}
+	if r.Intn(6) == 0 { // an e-mail an account already uses: email.shared-accounts stops the landing zone
+		s.AuditEmail = snap.Accounts[r.Intn(len(snap.Accounts))].Email
+	}
 	ix := inventory.NewIndex(snap)
 	for _, ou := range snap.OUs {
 		if r.Intn(12) == 0 {

@@ -440,6 +440,19 @@ func TestBlockersAppearOnTheirPhase(t *testing.T) {
 	}
 }
 
+// A deploy-phase blocker stops the landing zone, even when it names an account a step enrolls
+// (the account whose e-mail the settings reuse): that account is not what fails.
+func TestDeployBlockerStopsTheLandingZoneOnly(t *testing.T) {
+	o := newTiny()
+	a := o.ou("r-ab12", "A")
+	ids := o.accounts(a, 1)
+	p := o.plan(t, nil, checks.Finding{Check: "email.shared-accounts", Title: "used", Severity: checks.Blocker, Phase: checks.PhaseDeploy,
+		Subjects: []checks.Subject{{Kind: checks.KindOrganization, ID: "o-abcdefghij"}, {Kind: checks.KindAccount, ID: ids[0]}}})
+	if p.Step(KindLandingZoneCreate).Blocked == "" || p.Step("baseline.enable/"+a).Blocked != "" || disposition(p, ids[0]).How != HowOURegistration {
+		t.Errorf("landing zone %q, registration %q, account %+v", p.Step(KindLandingZoneCreate).Blocked, p.Step("baseline.enable/"+a).Blocked, disposition(p, ids[0]))
+	}
+}
+
 func TestDeployVariants(t *testing.T) {
 	o := newTiny()
 	o.accounts(o.ou("r-ab12", "A"), 1)
