@@ -482,45 +482,38 @@ func dryRun(opts *ApplyOptions, p *plans.Plan, dir string, sel func(*plans.Step)
 	return nil
 }
 
-// printPreview writes a dry run: per phase, what each step would change.
+// printPreview writes a dry run in execution order, one line per step with its phase (phases 2–4
+// interleave wave by wave), then the counts.
 func printPreview(w io.Writer, p *plans.Plan, previews []engine.Preview) {
 	counts := map[string]int{}
-	phase := -1
+	fmt.Fprintln(w, "phase  step")
 	for _, pv := range previews {
 		counts[pv.State]++
-		if pv.Phase != phase {
-			phase = pv.Phase
-			name := ""
-			for _, ph := range p.Phases {
-				if ph.Number == phase {
-					name = ph.Name
-				}
-			}
-			fmt.Fprintf(w, "\nPhase %d: %s\n", phase, name)
-		}
+		var what, text string
 		switch pv.State {
 		case engine.PreviewChange:
-			fmt.Fprintf(w, "  would     %s: %s\n", pv.Step, pv.Change)
+			what, text = "would", pv.Change
 		case engine.PreviewDone:
-			fmt.Fprintf(w, "  done      %s\n", pv.Step)
+			what, text = "done", "done before"
 		case engine.PreviewInPlace:
-			fmt.Fprintf(w, "  in place  %s (%s)\n", pv.Step, pv.Note)
+			what, text = "in place", pv.Note
 		case engine.PreviewRunning:
-			fmt.Fprintf(w, "  running   %s: AWS operation %s in progress\n", pv.Step, pv.OperationID)
+			what, text = "running", "AWS operation "+pv.OperationID+" in progress"
 		case engine.PreviewWaiting:
-			fmt.Fprintf(w, "  manual    %s: %s\n", pv.Step, pv.Title)
+			what, text = "manual", pv.Title
 		case engine.PreviewUnsafe:
-			fmt.Fprintf(w, "  REFUSED   %s: %s\n", pv.Step, pv.Note)
+			what, text = "REFUSED", pv.Note
 		case engine.PreviewLater:
-			fmt.Fprintf(w, "  later     %s: %s (%s)\n", pv.Step, pv.Title, pv.Note)
+			what, text = "later", pv.Title+" ("+pv.Note+")"
 		case engine.PreviewUnsupported:
-			fmt.Fprintf(w, "  n/a       %s: %s\n", pv.Step, pv.Note)
+			what, text = "n/a", pv.Note
 		case engine.PreviewError:
-			fmt.Fprintf(w, "  ERROR     %s: %s\n", pv.Step, pv.Note)
+			what, text = "ERROR", pv.Note
 		}
+		fmt.Fprintf(w, "  %d    %-9s %s: %s\n", pv.Phase, what, pv.Step, text)
 	}
-	fmt.Fprintf(w, "\nDry run: %d would change, %d already in place, %d done, %d manual, %d later, %d refused, %d not supported, %d errors. Nothing was changed.\n",
-		counts[engine.PreviewChange], counts[engine.PreviewInPlace], counts[engine.PreviewDone], counts[engine.PreviewWaiting],
+	fmt.Fprintf(w, "\nDry run of %s: %d would change, %d already in place, %d done, %d manual, %d later, %d refused, %d not supported, %d errors. Nothing was changed.\n",
+		p.Organization, counts[engine.PreviewChange], counts[engine.PreviewInPlace], counts[engine.PreviewDone], counts[engine.PreviewWaiting],
 		counts[engine.PreviewLater], counts[engine.PreviewUnsafe], counts[engine.PreviewUnsupported], counts[engine.PreviewError])
 }
 

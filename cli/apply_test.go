@@ -138,8 +138,8 @@ func TestApplyDryRunChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatalf("dry run: %v\n%s", err, errOut)
 	}
-	for _, want := range []string{"would     export.scp/p-bby1ht1b: save SCP p-bby1ht1b's document and targets to exports/scp/p-bby1ht1b.json",
-		"manual    manual/check-workloads", "Nothing was changed."} {
+	for _, want := range []string{"  0    would     export.scp/p-bby1ht1b: save SCP p-bby1ht1b's document and targets to exports/scp/p-bby1ht1b.json",
+		"  4    manual    manual/check-workloads: Check the workloads", "Nothing was changed."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run output lacks %q:\n%s", want, out)
 		}
@@ -181,11 +181,11 @@ func TestApplyConfirmResumeStatus(t *testing.T) {
 		if !enginetest.IsALZPolicy(pol.Name) {
 			continue
 		}
-		doc, targets := steps.SCPExportNames(pol.ID)
+		doc, targets := steps.SCPExportPaths(plans.ExportSCP{PolicyID: pol.ID, Path: "exports/scp/" + pol.ID + ".json"})
 		var e steps.SCPExport
 		var tg steps.SCPTargetsExport
 		for name, v := range map[string]any{doc: &e, targets: &tg} {
-			path := filepath.Join(state, "exports", name)
+			path := filepath.Join(state, name)
 			data, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
@@ -197,7 +197,7 @@ func TestApplyConfirmResumeStatus(t *testing.T) {
 				t.Errorf("%s: mode %o", path, fi.Mode().Perm())
 			}
 		}
-		if e.Content != pol.Document || e.Name != pol.Name || len(tg.Targets) != len(pol.Targets) {
+		if e.Policy.Content != pol.Document || e.Policy.PolicySummary.Name != pol.Name || len(tg.Targets) != len(pol.Targets) {
 			t.Errorf("export of %s: %+v %+v", pol.ID, e, tg)
 		}
 	}

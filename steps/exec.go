@@ -70,18 +70,20 @@ func (x *Exec) Account(ctx context.Context, accountID, region string) (aws.Confi
 	return cfg, nil
 }
 
-// ExportPath is where an export named name (a relative path such as "scp/p-abc.json") lives.
-func (x *Exec) ExportPath(name string) (string, error) {
-	clean := filepath.Clean(filepath.FromSlash(name))
-	if name == "" || filepath.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, ".."+string(filepath.Separator)) {
-		return "", fmt.Errorf("export name %q must be a relative path inside exports/", name)
+// ExportPath resolves a path the plan gives relative to the state folder ("exports/scp/p-1.json");
+// it must lie inside exports/.
+func (x *Exec) ExportPath(rel string) (string, error) {
+	clean := filepath.Clean(filepath.FromSlash(rel))
+	prefix := statefolder.Exports + string(filepath.Separator)
+	if rel == "" || filepath.IsAbs(clean) || !strings.HasPrefix(clean, prefix) {
+		return "", fmt.Errorf("export path %q must be a relative path inside %s/ (the plan is damaged: re-create it with lz2ct plan)", rel, statefolder.Exports)
 	}
-	return filepath.Join(x.Folder.Path(statefolder.Exports), clean), nil
+	return filepath.Join(x.Folder.Dir, clean), nil
 }
 
 // ReadExport returns an export's bytes; os.ErrNotExist when it is not there.
-func (x *Exec) ReadExport(name string) ([]byte, error) {
-	p, err := x.ExportPath(name)
+func (x *Exec) ReadExport(rel string) ([]byte, error) {
+	p, err := x.ExportPath(rel)
 	if err != nil {
 		return nil, err
 	}
@@ -90,11 +92,11 @@ func (x *Exec) ReadExport(name string) ([]byte, error) {
 
 // WriteExport writes an export atomically, private to the owner (the state folder's rule). It
 // refuses in a dry run.
-func (x *Exec) WriteExport(name string, data []byte) error {
+func (x *Exec) WriteExport(rel string, data []byte) error {
 	if x.DryRun {
 		return errors.New("a dry run writes nothing: this is a bug in lz2ct")
 	}
-	p, err := x.ExportPath(name)
+	p, err := x.ExportPath(rel)
 	if err != nil {
 		return err
 	}
@@ -102,7 +104,7 @@ func (x *Exec) WriteExport(name string, data []byte) error {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Dir(p), statefolder.DirPerm); err != nil {
-		return fmt.Errorf("export %s: %w", name, err)
+		return fmt.Errorf("export %s: %w", rel, err)
 	}
 	return inventory.WriteFileAtomic(p, data, statefolder.FilePerm)
 }

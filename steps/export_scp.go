@@ -6,7 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"time"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
@@ -15,53 +15,64 @@ import (
 	"github.com/lz2ct/lz2ct/plans"
 )
 
-// SCPExport is the file export.scp writes (exports/scp/<policy ID>.json): the SCP as DescribePolicy
-// returned it, enough to create it again.
+// SCPExport is the file export.scp writes at the plan's path (exports/scp/<policy ID>.json): the
+// SCP as DescribePolicy returns it, in AWS's own JSON shape — the same file as the runbook's
+// `aws organizations describe-policy --output json` — enough to create it again.
 type SCPExport struct {
-	PolicyID    string    `json:"policyId"`
-	Arn         string    `json:"arn"`
-	Name        string    `json:"name"`
-	Description string    `json:"description"`
-	AWSManaged  bool      `json:"awsManaged"`
-	Content     string    `json:"content"`
-	ExportedAt  time.Time `json:"exportedAt"`
+	Policy struct {
+		PolicySummary SCPSummary `json:"PolicySummary"`
+		Content       string     `json:"Content"`
+	} `json:"Policy"`
 }
 
-// SCPTargetsExport is the file next to it (exports/scp/<policy ID>.targets.json): where the SCP was
-// attached when exported (ListTargetsForPolicy), to attach it again.
+// SCPSummary is DescribePolicy's PolicySummary.
+type SCPSummary struct {
+	Id          string `json:"Id"`
+	Arn         string `json:"Arn"`
+	Name        string `json:"Name"`
+	Description string `json:"Description"`
+	Type        string `json:"Type"`
+	AwsManaged  bool   `json:"AwsManaged"`
+}
+
+// SCPTargetsExport is the file next to it (<policy ID>.targets.json): where the SCP was attached
+// when exported, as ListTargetsForPolicy returns it, to attach it again.
 type SCPTargetsExport struct {
-	PolicyID   string      `json:"policyId"`
-	Targets    []SCPTarget `json:"targets"`
-	ExportedAt time.Time   `json:"exportedAt"`
+	Targets []SCPTarget `json:"Targets"`
 }
 
 // SCPTarget is a root, OU or account the SCP was attached to when exported.
 type SCPTarget struct {
-	TargetID string `json:"targetId"`
-	Arn      string `json:"arn"`
-	Name     string `json:"name"`
-	Type     string `json:"type"`
+	TargetId string `json:"TargetId"`
+	Arn      string `json:"Arn"`
+	Name     string `json:"Name"`
+	Type     string `json:"Type"`
 }
 
-// SCPExportNames are the export files of an SCP, relative to exports/.
-func SCPExportNames(policyID string) (doc, targets string) {
-	return "scp/" + policyID + ".json", "scp/" + policyID + ".targets.json"
+// SCPExportPaths are the export files of an export.scp step, relative to the state folder: the
+// plan's path, and the targets file next to it.
+func SCPExportPaths(p plans.ExportSCP) (doc, targets string) {
+	doc = p.Path
+	if doc == "" {
+		doc = "exports/scp/" + p.PolicyID + ".json"
+	}
+	return doc, strings.TrimSuffix(doc, ".json") + ".targets.json"
 }
 
 // export.scp: save an SCP's document and targets before anything detaches or deletes it.
 func init() {
 	Register(Def[plans.ExportSCP]{
 		Observe: func(_ context.Context, x *Exec, p plans.ExportSCP) (Observation, error) {
-			docName, _ := SCPExportNames(p.PolicyID)
-			e, t, err := readSCPExport(x, p.PolicyID)
+			docPath, _ := SCPExportPaths(p)
+			e, t, err := readSCPExport(x, p)
 			if errors.Is(err, fs.ErrNotExist) {
-				return Observation{State: NotDone, Change: fmt.Sprintf("save SCP %s's document and targets to exports/%s", p.PolicyID, docName)}, nil
+				return Observation{State: NotDone, Change: fmt.Sprintf("save SCP %s's document and targets to %s", p.PolicyID, docPath)}, nil
 			}
 			if err != nil {
 				// A damaged export is written again: the SCP is still there to read.
-				return Observation{State: NotDone, Change: fmt.Sprintf("save SCP %s again to exports/%s (%v)", p.PolicyID, docName, err)}, nil
+				return Observation{State: NotDone, Change: fmt.Sprintf("save SCP %s again to %s (%v)", p.PolicyID, docPath, err)}, nil
 			}
-			return Observation{State: Done, Note: fmt.Sprintf("%s exported at %s with %d targets", e.Name, e.ExportedAt.Format(time.RFC3339), len(t.Targets))}, nil
+			return Observation{State: Done, Note: fmt.Sprintf("%s exported with %d targets", e.Policy.PolicySummary.Name, len(t.Targets))}, nil
 		},
 		Start: func(ctx context.Context, x *Exec, p plans.ExportSCP) (string, error) {
 			org := awsapi.Organizations(x.Management(""))
@@ -69,15 +80,15 @@ func init() {
 			if err != nil {
 				return "", err
 			}
-			now := time.Now().UTC().Truncate(time.Second)
-			e := SCPExport{PolicyID: p.PolicyID, ExportedAt: now}
+			var e SCPExport
 			if pol := out.Policy; pol != nil {
-				e.Content = aws.ToString(pol.Content)
+				e.Policy.Content = aws.ToString(pol.Content)
 				if s := pol.PolicySummary; s != nil {
-					e.Arn, e.Name, e.Description, e.AWSManaged = aws.ToString(s.Arn), aws.ToString(s.Name), aws.ToString(s.Description), s.AwsManaged
+					e.Policy.PolicySummary = SCPSummary{Id: aws.ToString(s.Id), Arn: aws.ToString(s.Arn), Name: aws.ToString(s.Name),
+						Description: aws.ToString(s.Description), Type: string(s.Type), AwsManaged: s.AwsManaged}
 				}
 			}
-			t := SCPTargetsExport{PolicyID: p.PolicyID, Targets: []SCPTarget{}, ExportedAt: now}
+			t := SCPTargetsExport{Targets: []SCPTarget{}}
 			pages := organizations.NewListTargetsForPolicyPaginator(org, &organizations.ListTargetsForPolicyInput{PolicyId: aws.String(p.PolicyID)})
 			for pages.HasMorePages() {
 				page, err := pages.NextPage(ctx)
@@ -85,18 +96,18 @@ func init() {
 					return "", err
 				}
 				for _, tg := range page.Targets {
-					t.Targets = append(t.Targets, SCPTarget{TargetID: aws.ToString(tg.TargetId), Arn: aws.ToString(tg.Arn), Name: aws.ToString(tg.Name), Type: string(tg.Type)})
+					t.Targets = append(t.Targets, SCPTarget{TargetId: aws.ToString(tg.TargetId), Arn: aws.ToString(tg.Arn), Name: aws.ToString(tg.Name), Type: string(tg.Type)})
 				}
 			}
-			docName, targetsName := SCPExportNames(p.PolicyID)
+			docPath, targetsPath := SCPExportPaths(p)
 			// Targets first: the document is what Observe looks for, so it is written last.
-			if err := writeJSON(x, targetsName, t); err != nil {
+			if err := writeJSON(x, targetsPath, t); err != nil {
 				return "", err
 			}
-			return "", writeJSON(x, docName, e)
+			return "", writeJSON(x, docPath, e)
 		},
 		Verify: func(_ context.Context, x *Exec, p plans.ExportSCP) (Outputs, error) {
-			_, _, err := readSCPExport(x, p.PolicyID)
+			_, _, err := readSCPExport(x, p)
 			return nil, err
 		},
 		Classify: func(err error) Class {
@@ -116,24 +127,24 @@ func writeJSON(x *Exec, name string, v any) error {
 	return x.WriteExport(name, append(data, '\n'))
 }
 
-func readSCPExport(x *Exec, policyID string) (*SCPExport, *SCPTargetsExport, error) {
-	docName, targetsName := SCPExportNames(policyID)
+func readSCPExport(x *Exec, p plans.ExportSCP) (*SCPExport, *SCPTargetsExport, error) {
+	docPath, targetsPath := SCPExportPaths(p)
 	var e SCPExport
 	var t SCPTargetsExport
 	for _, f := range []struct {
-		name string
+		path string
 		v    any
-	}{{docName, &e}, {targetsName, &t}} {
-		data, err := x.ReadExport(f.name)
+	}{{docPath, &e}, {targetsPath, &t}} {
+		data, err := x.ReadExport(f.path)
 		if err != nil {
 			return nil, nil, err
 		}
 		if err := json.Unmarshal(data, f.v); err != nil {
-			return nil, nil, fmt.Errorf("exports/%s is damaged: %w", f.name, err)
+			return nil, nil, fmt.Errorf("%s is damaged: %w", f.path, err)
 		}
 	}
-	if e.PolicyID != policyID || e.Content == "" || t.PolicyID != policyID {
-		return nil, nil, fmt.Errorf("exports/%s does not hold SCP %s's document", docName, policyID)
+	if e.Policy.PolicySummary.Id != p.PolicyID || e.Policy.Content == "" || t.Targets == nil {
+		return nil, nil, fmt.Errorf("%s does not hold SCP %s's document and targets", docPath, p.PolicyID)
 	}
 	return &e, &t, nil
 }

@@ -253,9 +253,9 @@ func (e *episode) check() {
 		if pol.Name == "FullAWSAccess" {
 			continue
 		}
-		doc, targets := steps.SCPExportNames(pol.ID)
+		doc, targets := steps.SCPExportPaths(plans.ExportSCP{PolicyID: pol.ID, Path: "exports/scp/" + pol.ID + ".json"})
 		for _, name := range []string{doc, targets} {
-			if _, err := os.Stat(filepath.Join(e.state, "exports", name)); err != nil {
+			if _, err := os.Stat(filepath.Join(e.state, name)); err != nil {
 				t.Errorf("export %s: %v", name, err)
 			}
 		}

@@ -51,7 +51,7 @@ func SCPPlan(snap *inventory.Snapshot, o Options) *plans.Plan {
 	for _, pol := range pols {
 		exp := plans.Step{ID: "export.scp/" + pol.ID, Kind: plans.KindExportSCP, Title: "Export SCP " + pol.Name,
 			Why: "keep the document before anything detaches it", Target: plans.Target{Resource: pol.ID},
-			Params: plans.ExportSCP{PolicyID: pol.ID}}
+			Params: plans.ExportSCP{PolicyID: pol.ID, Path: "exports/scp/" + pol.ID + ".json"}}
 		p.Phases[0].Steps = append(p.Phases[0].Steps, exp)
 		if !o.Detach {
 			continue
