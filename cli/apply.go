@@ -318,8 +318,16 @@ func execute(rf *RunFlags, ios *iostreams.IOStreams, run *runstate.Run, sel func
 	if err := checkCaller(hard, clients, run.Plan); err != nil {
 		return err
 	}
+	seen := len(run.Messages)
+	w, err := run.Writer()
+	if err != nil {
+		return err
+	}
+	for _, m := range run.Messages[seen:] {
+		fmt.Fprintln(ios.ErrOut, "lz2ct:", m)
+	}
 	e, err := engine.New(engine.Options{Plan: run.Plan, Selected: sel, State: run.State, AWS: clients, Folder: run.Folder,
-		Hook:               hooks.Multi{hooks.Journal(run.Journal), hooks.Lines(ios.ErrOut)},
+		Hook:               hooks.Multi{hooks.Journal(w), hooks.Lines(ios.ErrOut)},
 		AccountConcurrency: run.Plan.Settings.AccountConcurrency, Workers: dopts.Concurrency, TimeScale: rf.TimeScale})
 	if err != nil {
 		return BadInput(err)

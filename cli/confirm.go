@@ -81,7 +81,11 @@ func runConfirm(opts *ConfirmOptions) error {
 	if by == "" {
 		return BadInput(errors.New("--by: say who confirms"))
 	}
-	if err := run.Journal.Append(journal.Event{Step: st.ID, Event: journal.EventConfirmed, By: by, Note: opts.Note}); err != nil {
+	w, err := run.Writer()
+	if err != nil {
+		return err
+	}
+	if err := w.Append(journal.Event{Step: st.ID, Event: journal.EventConfirmed, By: by, Note: opts.Note}); err != nil {
 		return err
 	}
 	fmt.Fprintf(opts.IO.Out, "Recorded: %s confirmed by %s.\n%s resume --state %s checks it where an API can tell and goes on.\n", st.ID, by, opts.Command, tui.ShellQuote(dir))

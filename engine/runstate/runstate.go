@@ -41,15 +41,16 @@ type Options struct {
 	ForceUnlock bool
 }
 
-// Run is an open state folder: locked, its plan pinned, its journal read and open for appending.
+// Run is an open state folder: locked, its plan pinned, its journal read (Writer opens it for
+// appending).
 type Run struct {
 	Folder  statefolder.Folder
 	Plan    *plans.Plan
 	State   *journal.State
-	Journal *journal.Writer
+	journal *journal.Writer
 	lock    *statefolder.Held
-	// Messages say what Open did that the user should know (a lock taken over, a torn journal
-	// line cut off, the plan pinned).
+	// Messages say what Open and Writer did that the user should know (a lock taken over, the plan
+	// pinned, a torn journal line cut off).
 	Messages []string
 }
 
@@ -91,22 +92,32 @@ func Open(opts Options) (*Run, error) {
 	if pinMsg != "" {
 		r.Messages = append(r.Messages, pinMsg)
 	}
-	w, err := journal.Open(f.Dir)
-	if err != nil {
-		return fail(err)
+	return r, nil
+}
+
+// Writer opens the journal for appending, once: only when the run is about to record something,
+// so that a run the user cancels at the prompt leaves no journal (a journal marks a started run).
+// A torn last line left by a crash is cut off here, with a message.
+func (r *Run) Writer() (*journal.Writer, error) {
+	if r.journal != nil {
+		return r.journal, nil
 	}
-	if st.TornTail {
+	w, err := journal.Open(r.Folder.Dir)
+	if err != nil {
+		return nil, err
+	}
+	if r.State.TornTail {
 		r.Messages = append(r.Messages, "the journal's last line was cut short by a crash; it was removed (nothing depended on it)")
 	}
-	r.Journal = w
-	return r, nil
+	r.journal = w
+	return w, nil
 }
 
 // Close closes the journal and releases the lock.
 func (r *Run) Close() error {
 	var err error
-	if r.Journal != nil {
-		err = r.Journal.Close()
+	if r.journal != nil {
+		err = r.journal.Close()
 	}
 	if lerr := r.lock.Release(); err == nil {
 		err = lerr

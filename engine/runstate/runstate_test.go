@@ -39,6 +39,9 @@ func TestThePlanIsPinnedOnceARunStarted(t *testing.T) {
 	if len(r.Messages) != 1 || !strings.Contains(r.Messages[0], "plan pinned") {
 		t.Errorf("messages %q", r.Messages)
 	}
+	if _, err := os.Stat(filepath.Join(dir, journal.FileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Open created the journal before anything was recorded (%v)", err)
+	}
 	for path, want := range map[string]os.FileMode{dir: 0o700, filepath.Join(dir, "plan.json"): 0o600} {
 		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != want {
 			t.Errorf("%s: %v %v, want %o", path, fi.Mode().Perm(), err, want)
@@ -56,7 +59,11 @@ func TestThePlanIsPinnedOnceARunStarted(t *testing.T) {
 	if err != nil || !strings.Contains(strings.Join(r.Messages, " "), "replaces") {
 		t.Fatalf("re-plan before any event: %v %q", err, r.Messages)
 	}
-	if err := r.Journal.Append(journal.Event{Step: "a", Event: journal.EventStarted}); err != nil {
+	w, err := r.Writer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Append(journal.Event{Step: "a", Event: journal.EventStarted}); err != nil {
 		t.Fatal(err)
 	}
 	r.Close()
@@ -130,6 +137,12 @@ func TestATornTailIsCutWithAMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
+	if !r.State.TornTail {
+		t.Error("the torn tail was not seen")
+	}
+	if _, err := r.Writer(); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(strings.Join(r.Messages, " "), "cut short") {
 		t.Errorf("messages %q", r.Messages)
 	}
