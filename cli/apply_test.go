@@ -377,6 +377,39 @@ func TestApplyStopsGracefullyAndResumes(t *testing.T) {
 	}
 }
 
+// In a terminal, apply shows what it will do and runs only on the literal word yes.
+func TestApplyAsksFirst(t *testing.T) {
+	srv, url, planFile, state, _ := applyFixture(t, enginetest.Options{Detach: true})
+	for _, answer := range []string{"no\n", "y\n", ""} {
+		ios, in, out, _ := iostreams.Test()
+		ios.SetTTY(true, true, true)
+		in.WriteString(answer)
+		root := NewRootCmd(&Factory{IO: ios})
+		root.SetArgs([]string{"apply", "--plan", planFile, "--state", state, "--endpoint-url", url})
+		err := root.Execute()
+		if exitCode(err) != ExitStopped || !strings.Contains(out.String(), "Type yes to apply: ") || !strings.Contains(out.String(), "Apply cancelled") {
+			t.Fatalf("answer %q: %v\n%s", answer, err, out)
+		}
+		if !strings.Contains(out.String(), "deletes or detaches: scp.detach/") {
+			t.Errorf("apply did not say what it will delete or detach:\n%s", out)
+		}
+	}
+	if m := mutations(srv); len(m) > 0 {
+		t.Errorf("a cancelled apply made mutating calls: %+v", m)
+	}
+	if _, err := os.Stat(filepath.Join(state, journal.FileName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a cancelled apply left a journal (%v): the folder would count as a started run", err)
+	}
+	ios, in, out, _ := iostreams.Test()
+	ios.SetTTY(true, true, true)
+	in.WriteString("yes\n")
+	root := NewRootCmd(&Factory{IO: ios})
+	root.SetArgs([]string{"apply", "--plan", planFile, "--state", state, "--endpoint-url", url})
+	if err := root.Execute(); err != nil {
+		t.Fatalf("yes: %v\n%s", err, out)
+	}
+}
+
 func TestApplyIsRefusedWhileTheFolderIsLocked(t *testing.T) {
 	_, url, planFile, state, _ := applyFixture(t, enginetest.Options{})
 	held, _, err := statefolder.Folder{Dir: state}.Lock(statefolder.LockOptions{Command: "lz2ct apply"})
