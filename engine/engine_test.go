@@ -626,6 +626,38 @@ func TestResumeAfterAnOpenIntent(t *testing.T) {
 	}
 }
 
+// An operation recorded by an earlier run that AWS no longer knows: the step observes instead of
+// failing for ever.
+func TestReattachToAnUnknownOperationObserves(t *testing.T) {
+	for _, applied := range []bool{true, false} {
+		t.Run(fmt.Sprintf("applied=%v", applied), func(t *testing.T) {
+			h := newHarness(t)
+			p := testPlan(step("s", work{Async: true}))
+			for _, ev := range []journal.Event{
+				{Step: "s", Event: journal.EventStarted},
+				{Step: "s", Event: journal.EventIntent, Action: "do s", Token: "tok"},
+				{Step: "s", Event: journal.EventOperation, OperationID: "op-gone"},
+			} {
+				if err := journal.Append(h.dir, ev); err != nil {
+					t.Fatal(err)
+				}
+			}
+			h.w.done["s"] = applied
+			sum, _ := h.run(p, nil)
+			if !sum.Complete() {
+				t.Fatalf("%+v", sum)
+			}
+			if len(h.w.polledOps) == 0 || h.w.polledOps[0] != "op-gone" {
+				t.Errorf("polled %v: the recorded operation was not tried first", h.w.polledOps)
+			}
+			want := map[bool]int{true: 0, false: 1}[applied]
+			if h.w.starts["s"] != want {
+				t.Errorf("Start called %d times, want %d", h.w.starts["s"], want)
+			}
+		})
+	}
+}
+
 // An operation that failed spends its token: the next attempt sends a fresh one.
 func TestFailedOperationSpendsTheToken(t *testing.T) {
 	h := newHarness(t)

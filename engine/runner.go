@@ -50,7 +50,11 @@ func (e *Engine) runStep(ctx, stop context.Context, n *node) result {
 			return r.journalFailed(err)
 		}
 		e.log(n.st, "re-attaching to operation %s recorded at %s", r.prev.OperationID, r.prev.Updated.UTC().Format(time.RFC3339))
-		return r.await(ctx, stop, r.prev.OperationID)
+		res, unreadable := r.await(ctx, stop, r.prev.OperationID, true)
+		if !unreadable {
+			return res
+		}
+		// AWS no longer knows the operation (or will not say): what is in place decides.
 	}
 	if r.prev.IntentOpen {
 		e.log(n.st, "a call announced at %s may have reached AWS before the run stopped: observing before calling again", r.prev.Updated.UTC().Format(time.RFC3339))
@@ -95,7 +99,8 @@ func (e *Engine) runStep(ctx, stop context.Context, n *node) result {
 				}
 			}
 			e.log(n.st, "operation %s is already in progress: waiting on it", obs.OperationID)
-			return r.await(ctx, stop, obs.OperationID)
+			res, _ := r.await(ctx, stop, obs.OperationID, false)
+			return res
 		case steps.NotDone:
 		default:
 			return r.fail(fmt.Errorf("kind %s observed state %v: this is a bug in lz2ct", n.st.Kind, obs.State), "", "")
@@ -137,39 +142,45 @@ func (e *Engine) runStep(ctx, stop context.Context, n *node) result {
 		if err := r.emit(hooks.Event{Type: hooks.Operation, OperationID: opID}); err != nil {
 			return r.journalFailed(err)
 		}
-		return r.await(ctx, stop, opID)
+		res, _ := r.await(ctx, stop, opID, false)
+		return res
 	}
 }
 
-// await polls an operation until it ends, with the kind's capped backoff scaled to the run.
-func (r *stepRun) await(ctx, stop context.Context, opID string) result {
+// await polls an operation until it ends, with the kind's capped backoff scaled to the run. When
+// re-attaching to an operation a previous run recorded, a first poll AWS refuses (the operation
+// is unknown to it) reports unreadable instead of failing: the caller observes instead.
+func (r *stepRun) await(ctx, stop context.Context, opID string, reattach bool) (res result, unreadable bool) {
 	every := r.n.impl.PollEvery()
 	wait := r.e.scaled(every.First)
-	for {
+	for polls := 1; ; polls++ {
 		st, err := r.n.impl.Poll(ctx, r.x, opID)
 		switch {
 		case err != nil && ctx.Err() != nil:
-			return r.stopped(opID)
+			return r.stopped(opID), false
 		case err != nil && steps.DefaultClass(err) == steps.RetryLater:
 			if r.e.opts.Now().After(r.until) {
-				return r.fail(fmt.Errorf("polling operation %s: %w", opID, err), "lz2ct resume waits on the operation again", opID)
+				return r.fail(fmt.Errorf("polling operation %s: %w", opID, err), "lz2ct resume waits on the operation again", opID), false
 			}
 			r.e.log(r.n.st, "polling operation %s: %v; polling again", opID, err)
+		case err != nil && reattach && polls == 1:
+			r.e.log(r.n.st, "operation %s cannot be read (%v): observing instead", opID, err)
+			return result{}, true
 		case err != nil:
 			// The operation's outcome is unknown: it stays open, and the next attempt re-attaches.
-			return r.fail(fmt.Errorf("polling operation %s: %w", opID, err), steps.AdviceOf(err), opID)
+			return r.fail(fmt.Errorf("polling operation %s: %w", opID, err), steps.AdviceOf(err), opID), false
 		case st.State == steps.OpSucceeded:
-			return r.finish(ctx, stop, "")
+			return r.finish(ctx, stop, ""), false
 		case st.State == steps.OpFailed:
 			msg := st.Message
 			if msg == "" {
 				msg = "no reason given"
 			}
 			return r.fail(fmt.Errorf("operation %s failed: %s", opID, msg),
-				"read the reason, fix its cause, then run lz2ct resume (it starts the step again)", "")
+				"read the reason, fix its cause, then run lz2ct resume (it starts the step again)", ""), false
 		}
 		if !sleep(stop, ctx, wait) {
-			return r.stopped(opID)
+			return r.stopped(opID), false
 		}
 		wait = min(wait*2, r.e.scaled(every.Max))
 	}
