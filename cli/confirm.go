@@ -33,9 +33,11 @@ func NewCmdConfirm(f *Factory, runF func(*ConfirmOptions) error) *cobra.Command 
 		Use:   "confirm STEP [--note TEXT] [--state DIR]",
 		Short: "Record that you did a manual step of the plan",
 		Long: `Record in the journal that you did a manual step (who, when, your note). The next lz2ct resume
-checks the result where an AWS API can tell, records the step as done, and goes on with what
-depends on it. confirm works offline: it only writes the journal. It waits for no AWS call and is
-refused while a run holds the state folder (confirm in that run's wizard, or stop it first).`,
+records the step as done and goes on with what depends on it; where an AWS API can tell whether
+the task was done, the plan's next step checks it (e.g. landing-zone.verify after a console
+set-up) and stops with the reason if it was not. confirm works offline: it only writes the
+journal, and is refused while a run holds the state folder (confirm in that run's wizard, or
+stop it first).`,
 		Example: `  lz2ct confirm manual/scp-merge/ou-ab12-cd34ef56 --note "merged as reviewed in CHG-1234"
   lz2ct confirm manual/move-guardduty-admin --state .lz2ct/o-abcd1234ef`,
 		Args: cobra.ExactArgs(1),
@@ -88,6 +90,6 @@ func runConfirm(opts *ConfirmOptions) error {
 	if err := w.Append(journal.Event{Step: st.ID, Event: journal.EventConfirmed, By: by, Note: opts.Note}); err != nil {
 		return err
 	}
-	fmt.Fprintf(opts.IO.Out, "Recorded: %s confirmed by %s.\n%s resume --state %s checks it where an API can tell and goes on.\n", st.ID, by, opts.Command, tui.ShellQuote(dir))
+	fmt.Fprintf(opts.IO.Out, "Recorded: %s confirmed by %s.\nContinue with: %s resume --state %s\n", st.ID, by, opts.Command, tui.ShellQuote(dir))
 	return nil
 }
