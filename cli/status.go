@@ -143,7 +143,7 @@ func printStatus(w io.Writer, r *runstate.Report, lz2ct string) {
 		fmt.Fprintln(w, "\nWaiting for you:")
 		for _, s := range waiting {
 			if s.ConfirmedBy != "" {
-				fmt.Fprintf(w, "  %s: %s (confirmed by %s; %s resume checks it and goes on)\n", s.ID, s.Title, s.ConfirmedBy, lz2ct)
+				fmt.Fprintf(w, "  %s: %s (confirmed by %s; %s resume goes on)\n", s.ID, s.Title, s.ConfirmedBy, lz2ct)
 				continue
 			}
 			fmt.Fprintf(w, "  %s: %s\n    when done: %s confirm %s --state %s\n", s.ID, s.Title, lz2ct, s.ID, tui.ShellQuote(r.Dir))
