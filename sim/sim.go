@@ -117,8 +117,8 @@ type Call struct {
 type Server struct {
 	opts Options
 
-	// mu guards st: read operations take the read lock; mutating operations (added by later
-	// issues) take the write lock and update the indexes they touch.
+	// mu guards st: read operations take the read lock; mutating operations (mutate.go) and the
+	// completion of asynchronous operations take the write lock and update the indexes they touch.
 	mu sync.RWMutex
 	st *state
 
