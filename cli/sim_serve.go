@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -36,7 +34,8 @@ type SimServeOptions struct {
 	Faults       []string // sim.ParseFault syntax
 	AccessKeys   []string // KEY or KEY=ACCOUNT
 
-	// Context ends the server when done (tests); the command also stops on SIGINT and SIGTERM.
+	// Context ends the server when done: the factory's Stop context (the first SIGINT or SIGTERM),
+	// or a test's.
 	Context context.Context
 	// Ready, when set, is called with the URL once the server listens (tests).
 	Ready func(url string)
@@ -44,7 +43,7 @@ type SimServeOptions struct {
 
 // NewCmdSimServe builds `lz2ct sim serve`. runF replaces the run function in tests of flag parsing.
 func NewCmdSimServe(f *Factory, runF func(*SimServeOptions) error) *cobra.Command {
-	opts := &SimServeOptions{IO: f.IO}
+	opts := &SimServeOptions{IO: f.IO, Context: f.StopContext()}
 	cmd := &cobra.Command{
 		Use:   "serve --snapshot FILE [--addr 127.0.0.1:PORT]",
 		Short: "Serve a snapshot as a local AWS endpoint (Organizations, STS, Config, CloudFormation, ...)",
@@ -72,9 +71,6 @@ published durations on a simulated clock; --time-scale 60 makes a simulated minu
     --fault 'organizations:DetachPolicy=fail:ConcurrentModificationException,p=0.5'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Context == nil {
-				opts.Context = cmd.Context()
-			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -168,8 +164,6 @@ func runSimServe(opts *SimServeOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	cerr := srv.Close()
 	calls, mutating := srv.CallCount()

@@ -712,8 +712,7 @@ func TestAWSCLIAgreesWithTheSnapshot(t *testing.T) {
 }
 
 // cliCore are the operations the CLI runs on every organization.
-var cliCore = map[string]bool{"organizations:ListAccounts": true, "organizations:ListChildren": true, "iam:ListRoles": true,
-	"ec2:DescribeVpcs": true, "cloudformation:ListStackSets": true, "s3:ListBuckets": true}
+var cliCore = map[string]bool{"organizations:ListAccounts": true, "iam:ListRoles": true, "ec2:DescribeVpcs": true}
 
 // cliErrorCode reads the error code from the CLI's "An error occurred (Code) when calling ..." line.
 func cliErrorCode(stderr string) string {
