@@ -12,7 +12,7 @@ BENCHTIME ?= 1x
 build:
 	$(GO) build -o $(BIN) .
 
-# The README's test command: unit, golden, end-to-end (simulator, AWS CLI v2, tmux) tests.
+# The README's test command: unit, golden, end-to-end (simulator, AWS CLI, boto3, tmux) tests.
 test:
 	$(GO) vet ./...
 	$(GO) test -timeout 14m ./...

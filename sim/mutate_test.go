@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"slices"
@@ -11,6 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/organizations"
 	orgtypes "github.com/aws/aws-sdk-go-v2/service/organizations/types"
+
+	"github.com/lz2ct/lz2ct/inventory"
 )
 
 func policiesOn(t *testing.T, org *organizations.Client, target string) []string {
@@ -244,5 +247,30 @@ func TestConcurrentMutations(t *testing.T) {
 	}
 	if _, mutating := s.CallCount(); mutating != 8*12 {
 		t.Errorf("%d mutating calls logged, want %d", mutating, 8*12)
+	}
+}
+
+// Snapshot of a server nothing changed is the served organization, canonical and valid.
+func TestSnapshotOfAnUnchangedServerIsTheServedOne(t *testing.T) {
+	snap := fixture(5, testRegions)
+	s := New(snap, Options{})
+	got := s.Snapshot()
+	a, err := inventory.Encode(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := inventory.Encode(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Error("Snapshot() of an unchanged server differs from the served snapshot")
+	}
+	if err := inventory.Validate(got); err != nil {
+		t.Error(err)
+	}
+	got.Accounts[0].Name = "changed"
+	if s.Snapshot().Accounts[0].Name == "changed" {
+		t.Error("Snapshot() shares memory with the server's state")
 	}
 }

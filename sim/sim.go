@@ -1,6 +1,6 @@
 // Package sim is lz2ct's local AWS-compatible endpoint: one HTTP server that serves an organization
 // snapshot through AWS's own wire protocols (JSON 1.1, query/XML, EC2 query, REST-JSON, REST-XML),
-// so the unmodified aws-sdk-go-v2 clients and the AWS CLI v2 run against it with a custom endpoint.
+// so the unmodified aws-sdk-go-v2 clients, boto3 and the AWS CLI run against it with a custom endpoint.
 // Discovery's tests, `make demo`, the end-to-end tests and the benchmarks all talk to it.
 //
 // Which snapshot field each operation serves is fixed by docs/discovery.md, the contract shared with
@@ -117,8 +117,8 @@ type Call struct {
 type Server struct {
 	opts Options
 
-	// mu guards st: read operations take the read lock; mutating operations (added by later
-	// issues) take the write lock and update the indexes they touch.
+	// mu guards st: read operations take the read lock; mutating operations (mutate.go) and the
+	// completion of asynchronous operations take the write lock and update the indexes they touch.
 	mu sync.RWMutex
 	st *state
 

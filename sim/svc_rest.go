@@ -98,6 +98,11 @@ func ctListLandingZones(c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
+	// maxResults is fixed at 1: an organization has one landing zone.
+	// https://docs.aws.amazon.com/controltower/latest/APIReference/API_ListLandingZones.html
+	if in.MaxResults < 0 || in.MaxResults > 1 {
+		return nil, errorf(400, "ValidationException", "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1", in.MaxResults)
+	}
 	out := []map[string]any{}
 	if lz := c.landingZoneHere(); lz != nil && in.NextToken == "" {
 		out = append(out, map[string]any{"arn": lz.Arn})
@@ -183,7 +188,7 @@ func ctListEnabledBaselines(c *call) (any, error) {
 	return withToken(map[string]any{"enabledBaselines": out}, "nextToken", next), nil
 }
 
-// ListBaselines: the baseline catalogue of the home region, maxResults 1-100.
+// ListBaselines: the baseline catalogue of the home region, maxResults 4-100.
 // https://docs.aws.amazon.com/controltower/latest/APIReference/API_ListBaselines.html
 func ctListBaselines(c *call) (any, error) {
 	var in struct {
@@ -192,6 +197,9 @@ func ctListBaselines(c *call) (any, error) {
 	}
 	if err := c.decode(&in); err != nil {
 		return nil, err
+	}
+	if in.MaxResults != 0 && in.MaxResults < 4 {
+		return nil, errorf(400, "ValidationException", "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 4", in.MaxResults)
 	}
 	var all []inventory.Baseline
 	if c.landingZoneHere() != nil {
