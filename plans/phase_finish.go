@@ -172,7 +172,7 @@ func (g *group) add(st Step) string {
 func addOnProducts(alz *inventory.ALZ) map[string]bool {
 	out := map[string]bool{}
 	for _, pf := range alz.Portfolios {
-		if strings.Contains(strings.ToLower(pf.Name), "add-on") {
+		if inventory.IsAddOnPortfolio(pf.Name) {
 			for _, p := range pf.ProductIDs {
 				out[p] = true
 			}

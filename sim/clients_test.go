@@ -248,6 +248,11 @@ func clientCases(s *inventory.Snapshot) []clientCase {
 		for _, p := range st.provisioned {
 			pps = append(pps, p.ID)
 		}
+		if f, ok := st.accountFactoryIn(home); ok { // Control Tower's Account Factory, in the same region
+			ports, prods = append(ports, f.portfolio), append(prods, f.product)
+			sort.Strings(ports)
+			sort.Strings(prods)
+		}
 		add(clientCase{Service: "servicecatalog", Op: "ListPortfolios", Region: home, ResultKey: "PortfolioDetails", Field: "Id", PageSizes: pages(1, 20), want: ports})
 		add(clientCase{Service: "servicecatalog", Op: "SearchProductsAsAdmin", Region: home, ResultKey: "ProductViewDetails", Field: "ProductViewSummary.ProductId", PageSizes: pages(1, 20), want: prods})
 		add(clientCase{Service: "servicecatalog", Op: "SearchProvisionedProducts", Region: home, ResultKey: "ProvisionedProducts", Field: "Id", PageSizes: pages(1, 100),
