@@ -214,7 +214,7 @@ func TestCreateLandingZone(t *testing.T) {
 	}
 	for target, want := range map[string]string{ouArn(ous["Security"]): "AWSControlTowerBaseline 4.0 SUCCEEDED", ouArn(ous["Sandbox"]): "AWSControlTowerBaseline 4.0 SUCCEEDED",
 		"arn:aws:organizations::" + mgmtID + ":account/" + orgID + "/" + ctLogID: "AWSControlTowerBaseline 4.0 SUCCEEDED",
-		"arn:aws:organizations::" + mgmtID + ":account/" + orgID + "/" + mgmtID: "IdentityCenterBaseline 4.0 SUCCEEDED"} {
+		"arn:aws:organizations::" + mgmtID + ":account/" + orgID + "/" + mgmtID:  "IdentityCenterBaseline 4.0 SUCCEEDED"} {
 		if targets[target] != want {
 			t.Errorf("enabled baseline on %s: %q, want %q", target, targets[target], want)
 		}
@@ -293,7 +293,9 @@ func enabledOn(t *testing.T, ct *controltower.Client, targets ...string) []cttyp
 		&controltower.ListEnabledBaselinesInput{Filter: &cttypes.EnabledBaselineFilter{TargetIdentifiers: targets}, IncludeChildren: true})).EnabledBaselines
 }
 
-func acctArn(id string) string { return "arn:aws:organizations::" + mgmtID + ":account/" + orgID + "/" + id }
+func acctArn(id string) string {
+	return "arn:aws:organizations::" + mgmtID + ":account/" + orgID + "/" + id
+}
 
 // EnableBaseline registers an OU: validation, one OU operation at a time, the duration, the
 // accounts enrolled, Control Tower's SCP, and the pre-checks that fail a registration.

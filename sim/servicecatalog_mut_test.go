@@ -16,7 +16,9 @@ import (
 )
 
 func enrollParams(accountID, name, ou, ouID string) []sctypes.ProvisioningParameter {
-	p := func(k, v string) sctypes.ProvisioningParameter { return sctypes.ProvisioningParameter{Key: aws.String(k), Value: aws.String(v)} }
+	p := func(k, v string) sctypes.ProvisioningParameter {
+		return sctypes.ProvisioningParameter{Key: aws.String(k), Value: aws.String(v)}
+	}
 	return []sctypes.ProvisioningParameter{p("AccountName", name), p("AccountEmail", "aws+"+accountID+"@example.com"), p("SSOUserEmail", "aws+"+accountID+"@example.com"),
 		p("SSOUserFirstName", "Admin"), p("SSOUserLastName", "User"), p("ManagedOrganizationalUnit", ou+" ("+ouID+")")}
 }
