@@ -306,8 +306,19 @@ func clientCases(s *inventory.Snapshot) []clientCase {
 			baselines = append(baselines, b.Arn)
 		}
 		sort.Strings(baselines)
+		parents := map[string]string{}
+		for _, a := range s.Accounts {
+			parents[a.ID] = a.ParentID
+		}
+		registered := map[string]bool{} // baseline + OU ID
 		for _, b := range s.ControlTower.EnabledBaselines {
 			if !strings.Contains(b.TargetIdentifier, ":account/") {
+				registered[b.BaselineIdentifier+" "+b.TargetID()] = true
+			}
+		}
+		for _, b := range s.ControlTower.EnabledBaselines {
+			// Without includeChildren, no account-level enabled baseline inherited from its OU's.
+			if !strings.Contains(b.TargetIdentifier, ":account/") || !registered[b.BaselineIdentifier+" "+parents[b.TargetID()]] {
 				enabledBaselines = append(enabledBaselines, b.Arn)
 			}
 		}

@@ -992,14 +992,24 @@ func (c *call) ebView(b inventory.EnabledBaseline) map[string]any {
 	}
 	m := map[string]any{"arn": b.Arn, "baselineIdentifier": b.BaselineIdentifier, "baselineVersion": b.BaselineVersion,
 		"targetIdentifier": b.TargetIdentifier, "statusSummary": summary}
-	if strings.Contains(b.TargetIdentifier, ":account/") {
-		if a := c.st.account(b.TargetID()); a != nil && c.st.ouBy[a.ParentID] != nil {
-			if i := c.st.enabledBaseline(b.BaselineIdentifier, c.st.ouBy[a.ParentID].Arn); i >= 0 {
-				m["parentIdentifier"] = c.st.snap.ControlTower.EnabledBaselines[i].Arn
-			}
-		}
+	if p := c.ebParent(b); p != "" {
+		m["parentIdentifier"] = p
 	}
 	return m
+}
+
+// ebParent is the enabled baseline an account's enabled baseline inherits from: the same baseline
+// enabled on the account's OU ("" = none: not an account, or enabled on the account itself).
+func (c *call) ebParent(b inventory.EnabledBaseline) string {
+	if !strings.Contains(b.TargetIdentifier, ":account/") {
+		return ""
+	}
+	if a := c.st.account(b.TargetID()); a != nil && c.st.ouBy[a.ParentID] != nil {
+		if i := c.st.enabledBaseline(b.BaselineIdentifier, c.st.ouBy[a.ParentID].Arn); i >= 0 {
+			return c.st.snap.ControlTower.EnabledBaselines[i].Arn
+		}
+	}
+	return ""
 }
 
 // lzManifestView is the manifest GetLandingZone answers: the one the landing zone was created

@@ -160,9 +160,10 @@ func ctListEnabledBaselines(c *call) (any, error) {
 	var all []inventory.EnabledBaseline
 	if c.landingZoneHere() != nil {
 		for _, b := range c.st.snap.ControlTower.EnabledBaselines {
-			// Account-level enabled baselines are children of their OU's: listed only with
-			// includeChildren or when the filter names the account.
-			child := strings.Contains(b.TargetIdentifier, ":account/")
+			// Account-level enabled baselines inherited from their OU's are its children: listed
+			// only with includeChildren or when the filter names the account. One enabled on an
+			// account by itself (IdentityCenterBaseline on the management account) has no parent.
+			child := c.ebParent(b) != ""
 			if child && !in.IncludeChildren && len(in.Filter.TargetIdentifiers) == 0 {
 				continue
 			}

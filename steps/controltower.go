@@ -97,15 +97,15 @@ func baselineArn(ctx context.Context, ct *controltower.Client, name string) (str
 	return "", nil
 }
 
-// enabledBaselines lists the enabled baselines of a baseline on targets (account-level ones are
-// listed when the filter names the account).
+// enabledBaselines lists the enabled baselines of a baseline on targets, account-level ones
+// included (includeChildren).
 func enabledBaselines(ctx context.Context, ct *controltower.Client, baseline string, targets ...string) ([]cttypes.EnabledBaselineSummary, error) {
 	filter := &cttypes.EnabledBaselineFilter{TargetIdentifiers: targets}
 	if baseline != "" {
 		filter.BaselineIdentifiers = []string{baseline}
 	}
 	var out []cttypes.EnabledBaselineSummary
-	pages := controltower.NewListEnabledBaselinesPaginator(ct, &controltower.ListEnabledBaselinesInput{Filter: filter})
+	pages := controltower.NewListEnabledBaselinesPaginator(ct, &controltower.ListEnabledBaselinesInput{Filter: filter, IncludeChildren: true})
 	for pages.HasMorePages() {
 		page, err := pages.NextPage(ctx)
 		if err != nil {
