@@ -1,0 +1,243 @@
+package steps_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/controltower"
+	"github.com/aws/aws-sdk-go-v2/service/controltower/document"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/controltower/types"
+	"github.com/aws/aws-sdk-go-v2/service/servicecatalog"
+	sctypes "github.com/aws/aws-sdk-go-v2/service/servicecatalog/types"
+
+	"github.com/lz2ct/lz2ct/awsapi"
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/journal"
+	"github.com/lz2ct/lz2ct/plans"
+	"github.com/lz2ct/lz2ct/sim"
+)
+
+// alz2-typical before the landing zone: what the plan's earlier phase-1 steps (iam-role.create,
+// account.create, trusted-access.disable) leave: the four service roles in the management account,
+// two new accounts for Log Archive and Audit.
+const (
+	home           = "eu-west-1"
+	newLogArchive  = "100000000001"
+	newAudit       = "100000000002"
+	workloadsOU    = "ou-wkmz-24zd7qqm"
+	nonProdOU      = "ou-wkmz-u72tm7le" // Workloads/NonProd: data-platform-dev
+	dataPlatform   = "563438319672"
+	retailProd     = "980677781466" // Workloads/Prod/Retail
+	sandboxName    = "Experiments"
+	landingZoneARN = "landing-zone.create"
+)
+
+func beforeLandingZone(t *testing.T) *inventory.Snapshot {
+	t.Helper()
+	snap, _ := testdataOrg(t, "alz2-typical")
+	mgmt, org := snap.Organization.ManagementAccountID, snap.Organization.ID
+	for i := range snap.Accounts {
+		if snap.Accounts[i].ID == mgmt {
+			for _, r := range []string{"AWSControlTowerAdmin", "AWSControlTowerCloudTrailRole", "AWSControlTowerStackSetRole", "AWSControlTowerConfigAggregatorRoleForOrganizations"} {
+				snap.Accounts[i].ReservedNames = append(snap.Accounts[i].ReservedNames, inventory.NamedResource{Type: inventory.ResourceIAMRole, Name: r})
+			}
+		}
+	}
+	for _, a := range []struct{ id, name string }{{newLogArchive, "ct-log-archive"}, {newAudit, "ct-audit"}} {
+		acct := inventory.Account{ID: a.id, Arn: "arn:aws:organizations::" + mgmt + ":account/" + org + "/" + a.id, Name: a.name,
+			Email: "aws+" + a.name + "@acme-corp.example", Status: inventory.AccountActive, JoinedMethod: "CREATED", JoinedAt: snap.CapturedAt,
+			ParentID: snap.Roots[0].ID, AccessRole: "OrganizationAccountAccessRole", IAM: &inventory.AccountIAM{OrganizationAccountAccessRole: true}}
+		for _, r := range snap.Regions {
+			acct.Regions = append(acct.Regions, inventory.AccountRegion{Region: r})
+		}
+		snap.Accounts = append(snap.Accounts, acct)
+	}
+	ready(snap, dataPlatform, retailProd)
+	snap.Sort()
+	if err := inventory.Validate(snap); err != nil {
+		t.Fatal(err)
+	}
+	return snap
+}
+
+// landingZonePlan sets the landing zone up, registers Workloads and Workloads/Prod with the
+// IdentityCenterBaseline it made, and enrolls retail-prod into the Sandbox OU it made: each later
+// step takes a landing-zone.create output.
+func landingZonePlan(snap *inventory.Snapshot) *plans.Plan {
+	p := &plans.Plan{Version: plans.Version, Organization: snap.Organization.ID, SnapshotHash: "sha256:test", CreatedFrom: "steps e2e"}
+	p.Settings.AccountConcurrency = 1
+	for i, id := range plans.PhaseIDs {
+		p.Phases = append(p.Phases, plans.Phase{Number: i, ID: id, Name: id})
+	}
+	ic := plans.Out(landingZoneARN, plans.OutputIdentityCenterEnabledBaselineARN)
+	ouArn := func(id string) plans.Value {
+		return plans.Lit("arn:aws:organizations::" + snap.Organization.ManagementAccountID + ":ou/" + snap.Organization.ID + "/" + id)
+	}
+	p.Phases[1].Steps = []plans.Step{{ID: landingZoneARN, Kind: plans.KindLandingZoneCreate, Title: "Set up the landing zone", Why: "test",
+		Params: plans.LandingZoneCreate{Region: home, Version: "3.3", Manifest: plans.LandingZoneManifest{GovernedRegions: []string{"eu-central-1", home},
+			SecurityOUName: "Security", SandboxOUName: sandboxName, LogArchiveAccountID: plans.Lit(newLogArchive), AuditAccountID: plans.Lit(newAudit),
+			LoggingRetentionDays: 365, AccessLoggingRetentionDays: 3650, AccessManagement: true}}}}
+	reg := func(ou, parent string) plans.Step {
+		deps := []string{landingZoneARN}
+		if parent != "" {
+			deps = append(deps, "baseline.enable/"+parent)
+		}
+		return plans.Step{ID: "baseline.enable/" + ou, Kind: plans.KindBaselineEnable, Title: "Register " + ou, Why: "test", DependsOn: deps,
+			Params: plans.BaselineEnable{Region: home, BaselineName: inventory.BaselineControlTower, BaselineVersion: "4.0", OUID: plans.Lit(ou), OUARN: ouArn(ou),
+				IdentityCenterEnabledBaselineARN: ic}}
+	}
+	p.Phases[4].Steps = []plans.Step{reg(workloadsOU, ""), reg(nonProdOU, workloadsOU),
+		{ID: "account.enroll/" + retailProd, Kind: plans.KindAccountEnroll, Title: "Enroll retail-prod", Why: "test", DependsOn: []string{landingZoneARN},
+			Params: plans.AccountEnroll{Region: home, ProductName: inventory.AccountFactoryProduct, AccountID: retailProd, AccountName: "retail-prod",
+				AccountEmail: "aws+retail-prod@acme-corp.example", SSOUserEmail: "aws+retail-prod@acme-corp.example", SSOUserFirstName: "Admin", SSOUserLastName: "User",
+				OUName: sandboxName, OUID: plans.Out(landingZoneARN, plans.OutputSandboxOUID), ProvisionedProductName: "retail-prod", ProvisionToken: "lz2ct-0123456789abcdef01234567"}}}
+	for _, ph := range p.Phases {
+		for _, s := range ph.Steps {
+			p.ExecutionOrder = append(p.ExecutionOrder, s.ID)
+		}
+	}
+	return p
+}
+
+// The landing zone set up by API, then registrations and an enrollment that take its outputs.
+func TestLandingZoneCreateAndItsOutputs(t *testing.T) {
+	snap := beforeLandingZone(t)
+	p := landingZonePlan(snap)
+	srv, c := server(t, snap, sim.Options{})
+
+	pv := preview(t, p, c)
+	if lz := pv[landingZoneARN]; lz.State != "would change" || !strings.Contains(lz.Change, "create landing zone 3.3 in eu-west-1") {
+		t.Errorf("preview: %+v", lz)
+	}
+	if e := pv["account.enroll/"+retailProd]; e.State != "later" {
+		t.Errorf("preview of a step that needs the Sandbox OU: %+v", e)
+	}
+	noMutations(t, srv)
+
+	dir := t.TempDir()
+	mustComplete(t, apply(t, p, c, dir))
+	now := srv.Snapshot()
+	if lz := now.ControlTower.LandingZone; lz == nil || lz.Status != "ACTIVE" || lz.LogArchiveAccountID != newLogArchive || lz.AuditAccountID != newAudit {
+		t.Fatalf("landing zone %+v", lz)
+	}
+	st, err := journal.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := st.Outputs(landingZoneARN)
+	var sandbox string
+	for _, ou := range now.OUs {
+		if ou.Name == sandboxName && ou.ParentID == now.Roots[0].ID {
+			sandbox = ou.ID
+		}
+	}
+	if outs[plans.OutputLandingZoneARN] != now.ControlTower.LandingZone.Arn || outs[plans.OutputSandboxOUID] != sandbox || !strings.Contains(outs[plans.OutputIdentityCenterEnabledBaselineARN], ":enabledbaseline/") {
+		t.Errorf("outputs %v (Sandbox OU %s)", outs, sandbox)
+	}
+	ous, accounts := registered(now)
+	for _, want := range []string{workloadsOU, nonProdOU, sandbox} {
+		if !ous[want] {
+			t.Errorf("OU %s not registered", want)
+		}
+	}
+	for _, a := range now.Accounts {
+		switch a.ID {
+		case dataPlatform, newLogArchive, newAudit:
+			if !accounts[a.ID] {
+				t.Errorf("account %s not enrolled", a.ID)
+			}
+		case retailProd:
+			if !accounts[a.ID] || a.ParentID != sandbox {
+				t.Errorf("retail-prod enrolled %v in %s, want the Sandbox OU %s", accounts[a.ID], a.ParentID, sandbox)
+			}
+		}
+	}
+	onceEach(t, applied(srv), []string{"CreateLandingZone landingzone/" + home, "EnableBaseline " + workloadsOU, "EnableBaseline " + nonProdOU, "ProvisionProduct " + retailProd})
+	serialized(t, srv, 1)
+}
+
+// A run that stopped right after AWS accepted a call without a token (CreateLandingZone,
+// EnableBaseline) or with one (ProvisionProduct) never makes it again: Observe finds the operation
+// in progress and the engine waits on it.
+func TestObserveFollowsOperationsAStoppedRunStarted(t *testing.T) {
+	snap := beforeLandingZone(t)
+	p := landingZonePlan(snap)
+	srv, c := server(t, snap, sim.Options{TimeScale: 2000})
+	ctx := context.Background()
+	ct := controltower.NewFromConfig(awsapi.InRegion(c.Management(), home))
+	sc := servicecatalog.NewFromConfig(awsapi.InRegion(c.Management(), home))
+	dir := t.TempDir()
+	// only keeps the landing zone (done by the first run) and one more step.
+	only := func(id string) *plans.Plan {
+		q := *p
+		q.Phases = nil
+		for _, ph := range p.Phases {
+			nph := ph
+			nph.Steps = nil
+			for _, s := range ph.Steps {
+				if s.ID == id || s.ID == landingZoneARN {
+					s.DependsOn = slices.DeleteFunc(slices.Clone(s.DependsOn), func(d string) bool { return d != landingZoneARN })
+					nph.Steps = append(nph.Steps, s)
+				}
+			}
+			q.Phases = append(q.Phases, nph)
+		}
+		q.ExecutionOrder = []string{landingZoneARN}
+		if id != landingZoneARN {
+			q.ExecutionOrder = append(q.ExecutionOrder, id)
+		}
+		return &q
+	}
+
+	// The lost CreateLandingZone: accepted by AWS, never journaled.
+	manifest := map[string]any{"governedRegions": []string{"eu-central-1", home},
+		"organizationStructure": map[string]any{"security": map[string]any{"name": "Security"}, "sandbox": map[string]any{"name": sandboxName}},
+		"centralizedLogging":    map[string]any{"accountId": newLogArchive, "enabled": true}, "securityRoles": map[string]any{"accountId": newAudit},
+		"accessManagement":      map[string]any{"enabled": true}}
+	if _, err := ct.CreateLandingZone(ctx, &controltower.CreateLandingZoneInput{Version: aws.String("3.3"), Manifest: document.NewLazyDocument(manifest)}); err != nil {
+		t.Fatal(err)
+	}
+	mustComplete(t, apply(t, only(landingZoneARN), c, dir))
+	st, err := journal.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := st.Outputs(landingZoneARN)
+
+	// The lost EnableBaseline.
+	arn := "arn:aws:organizations::" + snap.Organization.ManagementAccountID + ":ou/" + snap.Organization.ID + "/" + workloadsOU
+	if _, err := ct.EnableBaseline(ctx, &controltower.EnableBaselineInput{BaselineIdentifier: aws.String("arn:aws:controltower:" + home + "::baseline/17BSJV3IGJ2QSGA2"),
+		BaselineVersion: aws.String("4.0"), TargetIdentifier: aws.String(arn),
+		Parameters: []cttypes.EnabledBaselineParameter{{Key: aws.String("IdentityCenterEnabledBaselineArn"), Value: document.NewLazyDocument(outs[plans.OutputIdentityCenterEnabledBaselineARN])}}}); err != nil {
+		t.Fatal(err)
+	}
+	mustComplete(t, apply(t, only("baseline.enable/"+workloadsOU), c, dir))
+
+	// The lost ProvisionProduct, with the step's token.
+	e := stepsOf(p, plans.KindAccountEnroll)[0].Params.(plans.AccountEnroll)
+	param := func(k, v string) sctypes.ProvisioningParameter { return sctypes.ProvisioningParameter{Key: aws.String(k), Value: aws.String(v)} }
+	if _, err := sc.ProvisionProduct(ctx, &servicecatalog.ProvisionProductInput{ProductName: aws.String(inventory.AccountFactoryProduct),
+		ProvisioningArtifactName: aws.String(inventory.AccountFactoryProduct), ProvisionedProductName: aws.String(e.ProvisionedProductName),
+		ProvisionToken: aws.String(e.ProvisionToken), ProvisioningParameters: []sctypes.ProvisioningParameter{param("AccountName", e.AccountName),
+			param("AccountEmail", e.AccountEmail), param("SSOUserEmail", e.SSOUserEmail), param("SSOUserFirstName", "Admin"),
+			param("SSOUserLastName", "User"), param("ManagedOrganizationalUnit", sandboxName+" ("+outs[plans.OutputSandboxOUID]+")")}}); err != nil {
+		t.Fatal(err)
+	}
+	mustComplete(t, apply(t, only("account.enroll/"+retailProd), c, dir))
+
+	onceEach(t, applied(srv), []string{"CreateLandingZone landingzone/" + home, "EnableBaseline " + workloadsOU, "ProvisionProduct " + retailProd})
+	for _, call := range srv.Calls() {
+		if call.Mutating && call.Code != "" {
+			t.Errorf("%s %s answered %s: the engine called again instead of waiting", call.Operation, call.Target, call.Code)
+		}
+		if call.Replay {
+			t.Errorf("%s replayed: Observe should have found the record", call.Operation)
+		}
+	}
+	if _, accounts := registered(srv.Snapshot()); !accounts[retailProd] {
+		t.Error("retail-prod not enrolled")
+	}
+}
