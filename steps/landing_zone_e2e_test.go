@@ -196,7 +196,7 @@ func TestObserveFollowsOperationsAStoppedRunStarted(t *testing.T) {
 	manifest := map[string]any{"governedRegions": []string{"eu-central-1", home},
 		"organizationStructure": map[string]any{"security": map[string]any{"name": "Security"}, "sandbox": map[string]any{"name": sandboxName}},
 		"centralizedLogging":    map[string]any{"accountId": newLogArchive, "enabled": true}, "securityRoles": map[string]any{"accountId": newAudit},
-		"accessManagement":      map[string]any{"enabled": true}}
+		"accessManagement": map[string]any{"enabled": true}}
 	if _, err := ct.CreateLandingZone(ctx, &controltower.CreateLandingZoneInput{Version: aws.String("3.3"), Manifest: document.NewLazyDocument(manifest)}); err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,9 @@ func TestObserveFollowsOperationsAStoppedRunStarted(t *testing.T) {
 
 	// The lost ProvisionProduct, with the step's token.
 	e := stepsOf(p, plans.KindAccountEnroll)[0].Params.(plans.AccountEnroll)
-	param := func(k, v string) sctypes.ProvisioningParameter { return sctypes.ProvisioningParameter{Key: aws.String(k), Value: aws.String(v)} }
+	param := func(k, v string) sctypes.ProvisioningParameter {
+		return sctypes.ProvisioningParameter{Key: aws.String(k), Value: aws.String(v)}
+	}
 	if _, err := sc.ProvisionProduct(ctx, &servicecatalog.ProvisionProductInput{ProductName: aws.String(inventory.AccountFactoryProduct),
 		ProvisioningArtifactName: aws.String(inventory.AccountFactoryProduct), ProvisionedProductName: aws.String(e.ProvisionedProductName),
 		ProvisionToken: aws.String(e.ProvisionToken), ProvisioningParameters: []sctypes.ProvisioningParameter{param("AccountName", e.AccountName),
