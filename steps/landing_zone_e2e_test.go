@@ -243,3 +243,57 @@ func TestObserveFollowsOperationsAStoppedRunStarted(t *testing.T) {
 		t.Error("retail-prod not enrolled")
 	}
 }
+
+// landing-zone.verify: an ACTIVE, in-sync landing zone of the plan's version with the expected
+// shared accounts gives its outputs; anything else stops the run with what to do.
+func TestLandingZoneVerify(t *testing.T) {
+	_, s := testdataOrg(t, "alz2-ct-ready")
+	for _, tc := range []struct {
+		name   string
+		change func(*inventory.Snapshot, *plans.LandingZoneVerify)
+		want   string // "" = done
+	}{
+		{"ready", func(*inventory.Snapshot, *plans.LandingZoneVerify) {}, ""},
+		{"console set-up with the expected e-mails", func(_ *inventory.Snapshot, p *plans.LandingZoneVerify) {
+			p.LogArchiveEmail, p.AuditEmail = "aws+ct-log-archive@acme-corp.example", "aws+CT-audit@acme-corp.example"
+		}, ""},
+		{"failed", func(s *inventory.Snapshot, _ *plans.LandingZoneVerify) { s.ControlTower.LandingZone.Status = "FAILED" },
+			"is FAILED: read why in the Control Tower console, repair it (aws controltower reset-landing-zone"},
+		{"processing", func(s *inventory.Snapshot, _ *plans.LandingZoneVerify) { s.ControlTower.LandingZone.Status = "PROCESSING" },
+			"is PROCESSING (an operation on it is in progress): wait until"},
+		{"drifted", func(s *inventory.Snapshot, _ *plans.LandingZoneVerify) { s.ControlTower.LandingZone.DriftStatus = "DRIFTED" },
+			"has drifted: repair it"},
+		{"too old", func(s *inventory.Snapshot, p *plans.LandingZoneVerify) { p.MinVersion = "3.10" },
+			"is version 3.3; the plan needs 3.10 or later: update it"},
+		{"other shared account", func(_ *inventory.Snapshot, p *plans.LandingZoneVerify) { p.AuditEmail = "someone-else@acme-corp.example" },
+			"Audit account 509183726440 has the e-mail"},
+		{"none", func(s *inventory.Snapshot, _ *plans.LandingZoneVerify) { s.ControlTower = inventory.ControlTower{EnabledBaselines: []inventory.EnabledBaseline{}} },
+			"there is no Control Tower landing zone in eu-west-1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			snap, _ := testdataOrg(t, "alz2-ct-ready")
+			p := subplan(planOf(t, snap, s), plans.KindLandingZoneVerify)
+			v := p.Phases[1].Steps[0].Params.(plans.LandingZoneVerify)
+			tc.change(snap, &v)
+			p.Phases[1].Steps[0].Params = v
+			srv, c := server(t, snap, sim.Options{})
+			dir := t.TempDir()
+			sum := apply(t, p, c, dir)
+			noMutations(t, srv)
+			if tc.want == "" {
+				mustComplete(t, sum)
+				st, _ := journal.Read(dir)
+				outs := st.Outputs(plans.KindLandingZoneVerify)
+				lz := snap.ControlTower.LandingZone
+				if outs[plans.OutputLandingZoneARN] != lz.Arn || outs[plans.OutputLogArchiveAccountID] != lz.LogArchiveAccountID ||
+					outs[plans.OutputAuditAccountID] != lz.AuditAccountID || !strings.Contains(outs[plans.OutputIdentityCenterEnabledBaselineARN], "enabledbaseline/") {
+					t.Errorf("outputs %v", outs)
+				}
+				return
+			}
+			if len(sum.Failed) != 1 || !strings.Contains(sum.Failed[0].Error, tc.want) {
+				t.Errorf("failed %+v, want %q", sum.Failed, tc.want)
+			}
+		})
+	}
+}

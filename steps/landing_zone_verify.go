@@ -76,7 +76,7 @@ func lzUnfit(ctx context.Context, x *Exec, p plans.LandingZoneVerify, lz *landin
 		}
 		if have.LessThan(want) {
 			return fmt.Sprintf("landing zone %s is version %s; the plan needs %s or later: update it (Control Tower console, Landing zone settings, Update; latest available %s), then run lz2ct resume",
-				arn, have, p.MinVersion, aws.ToString(lz.LatestAvailableVersion)), nil
+				arn, aws.ToString(lz.Version), p.MinVersion, aws.ToString(lz.LatestAvailableVersion)), nil
 		}
 	}
 	m := lz.manifest
