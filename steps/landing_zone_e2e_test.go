@@ -259,15 +259,23 @@ func TestLandingZoneVerify(t *testing.T) {
 		}, ""},
 		{"failed", func(s *inventory.Snapshot, _ *plans.LandingZoneVerify) { s.ControlTower.LandingZone.Status = "FAILED" },
 			"is FAILED: read why in the Control Tower console, repair it (aws controltower reset-landing-zone"},
-		{"processing", func(s *inventory.Snapshot, _ *plans.LandingZoneVerify) { s.ControlTower.LandingZone.Status = "PROCESSING" },
+		{"processing", func(s *inventory.Snapshot, _ *plans.LandingZoneVerify) {
+			s.ControlTower.LandingZone.Status = "PROCESSING"
+		},
 			"is PROCESSING (an operation on it is in progress): wait until"},
-		{"drifted", func(s *inventory.Snapshot, _ *plans.LandingZoneVerify) { s.ControlTower.LandingZone.DriftStatus = "DRIFTED" },
+		{"drifted", func(s *inventory.Snapshot, _ *plans.LandingZoneVerify) {
+			s.ControlTower.LandingZone.DriftStatus = "DRIFTED"
+		},
 			"has drifted: repair it"},
 		{"too old", func(s *inventory.Snapshot, p *plans.LandingZoneVerify) { p.MinVersion = "3.10" },
 			"is version 3.3; the plan needs 3.10 or later: update it"},
-		{"other shared account", func(_ *inventory.Snapshot, p *plans.LandingZoneVerify) { p.AuditEmail = "someone-else@acme-corp.example" },
+		{"other shared account", func(_ *inventory.Snapshot, p *plans.LandingZoneVerify) {
+			p.AuditEmail = "someone-else@acme-corp.example"
+		},
 			"Audit account 509183726440 has the e-mail"},
-		{"none", func(s *inventory.Snapshot, _ *plans.LandingZoneVerify) { s.ControlTower = inventory.ControlTower{EnabledBaselines: []inventory.EnabledBaseline{}} },
+		{"none", func(s *inventory.Snapshot, _ *plans.LandingZoneVerify) {
+			s.ControlTower = inventory.ControlTower{EnabledBaselines: []inventory.EnabledBaseline{}}
+		},
 			"there is no Control Tower landing zone in eu-west-1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

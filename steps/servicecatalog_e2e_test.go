@@ -171,4 +171,3 @@ func TestServiceCatalogGuards(t *testing.T) {
 	}
 	noMutations(t, srv)
 }
-
