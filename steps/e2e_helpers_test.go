@@ -15,6 +15,7 @@ import (
 	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/engine"
+	"github.com/lz2ct/lz2ct/engine/enginetest"
 	"github.com/lz2ct/lz2ct/engine/hooks"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/journal"
@@ -60,35 +61,8 @@ func planOf(t *testing.T, snap *inventory.Snapshot, s settings.Settings) *plans.
 	return p
 }
 
-// subplan keeps the steps of the given kinds (and the verify checkpoints between them), with their
-// dependencies on one another: the steps of other kinds are taken as done by the snapshot the test
-// prepares.
-func subplan(p *plans.Plan, kinds ...string) *plans.Plan {
-	keep := map[string]bool{}
-	for _, ph := range p.Phases {
-		for _, s := range ph.Steps {
-			if slices.Contains(kinds, s.Kind) || s.Kind == plans.KindVerify {
-				keep[s.ID] = true
-			}
-		}
-	}
-	out := *p
-	out.Phases = nil
-	for _, ph := range p.Phases {
-		nph := ph
-		nph.Steps = nil
-		for _, s := range ph.Steps {
-			if !keep[s.ID] {
-				continue
-			}
-			s.DependsOn = slices.DeleteFunc(slices.Clone(s.DependsOn), func(d string) bool { return !keep[d] })
-			nph.Steps = append(nph.Steps, s)
-		}
-		out.Phases = append(out.Phases, nph)
-	}
-	out.ExecutionOrder = slices.DeleteFunc(slices.Clone(p.ExecutionOrder), func(id string) bool { return !keep[id] })
-	return &out
-}
+// subplan: enginetest.Subplan.
+var subplan = enginetest.Subplan
 
 // stepsOf lists the plan's steps of one kind.
 func stepsOf(p *plans.Plan, kind string) []plans.Step {
@@ -103,26 +77,8 @@ func stepsOf(p *plans.Plan, kind string) []plans.Step {
 	return out
 }
 
-// ready makes the accounts Control Tower will enroll pass its account pre-checks, as the plan's
-// Config removal and AWSControlTowerExecution steps (other kinds) would have: no customer-managed
-// Config recorder or delivery channel, the execution role present.
-func ready(snap *inventory.Snapshot, accounts ...string) {
-	for i := range snap.Accounts {
-		a := &snap.Accounts[i]
-		if !slices.Contains(accounts, a.ID) {
-			continue
-		}
-		if a.IAM == nil {
-			a.IAM = &inventory.AccountIAM{}
-		}
-		a.IAM.ControlTowerExecutionRole = true
-		for j := range a.Regions {
-			r := &a.Regions[j]
-			r.ConfigRecorders = slices.DeleteFunc(r.ConfigRecorders, func(c inventory.ConfigRecorder) bool { return !c.ServiceLinked })
-			r.DeliveryChannels = nil
-		}
-	}
-}
+// ready: enginetest.ReadyForControlTower.
+var ready = enginetest.ReadyForControlTower
 
 // accountsIn lists the accounts directly in an OU.
 func accountsIn(snap *inventory.Snapshot, ou string) []string {

@@ -14,93 +14,38 @@ import (
 	sctypes "github.com/aws/aws-sdk-go-v2/service/servicecatalog/types"
 
 	"github.com/lz2ct/lz2ct/awsapi"
+	"github.com/lz2ct/lz2ct/engine/enginetest"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/journal"
 	"github.com/lz2ct/lz2ct/plans"
 	"github.com/lz2ct/lz2ct/sim"
 )
 
-// alz2-typical before the landing zone: what the plan's earlier phase-1 steps (iam-role.create,
-// account.create, trusted-access.disable) leave: the four service roles in the management account,
-// two new accounts for Log Archive and Audit.
+// alz2-typical before the landing zone (enginetest.PrepareLandingZone), and the plan that sets it
+// up and uses its outputs (enginetest.ControlTowerPlan).
 const (
-	home           = "eu-west-1"
-	newLogArchive  = "100000000001"
-	newAudit       = "100000000002"
-	workloadsOU    = "ou-wkmz-24zd7qqm"
-	nonProdOU      = "ou-wkmz-u72tm7le" // Workloads/NonProd: data-platform-dev
-	dataPlatform   = "563438319672"
-	retailProd     = "980677781466" // Workloads/Prod/Retail
-	sandboxName    = "Experiments"
-	landingZoneARN = "landing-zone.create"
+	home           = enginetest.CTHome
+	newLogArchive  = enginetest.NewLogArchive
+	newAudit       = enginetest.NewAudit
+	workloadsOU    = enginetest.WorkloadsOU
+	nonProdOU      = enginetest.NonProdOU
+	dataPlatform   = enginetest.DataDev
+	retailProd     = enginetest.RetailProd
+	sandboxName    = enginetest.SandboxName
+	landingZoneARN = enginetest.LandingZoneStep
 )
 
 func beforeLandingZone(t *testing.T) *inventory.Snapshot {
 	t.Helper()
 	snap, _ := testdataOrg(t, "alz2-typical")
-	mgmt, org := snap.Organization.ManagementAccountID, snap.Organization.ID
-	for i := range snap.Accounts {
-		if snap.Accounts[i].ID == mgmt {
-			for _, r := range []string{"AWSControlTowerAdmin", "AWSControlTowerCloudTrailRole", "AWSControlTowerStackSetRole", "AWSControlTowerConfigAggregatorRoleForOrganizations"} {
-				snap.Accounts[i].ReservedNames = append(snap.Accounts[i].ReservedNames, inventory.NamedResource{Type: inventory.ResourceIAMRole, Name: r})
-			}
-		}
-	}
-	for _, a := range []struct{ id, name string }{{newLogArchive, "ct-log-archive"}, {newAudit, "ct-audit"}} {
-		acct := inventory.Account{ID: a.id, Arn: "arn:aws:organizations::" + mgmt + ":account/" + org + "/" + a.id, Name: a.name,
-			Email: "aws+" + a.name + "@acme-corp.example", Status: inventory.AccountActive, JoinedMethod: "CREATED", JoinedAt: snap.CapturedAt,
-			ParentID: snap.Roots[0].ID, AccessRole: "OrganizationAccountAccessRole", IAM: &inventory.AccountIAM{OrganizationAccountAccessRole: true}}
-		for _, r := range snap.Regions {
-			acct.Regions = append(acct.Regions, inventory.AccountRegion{Region: r})
-		}
-		snap.Accounts = append(snap.Accounts, acct)
-	}
-	ready(snap, dataPlatform, retailProd)
-	snap.Sort()
+	enginetest.PrepareLandingZone(snap)
 	if err := inventory.Validate(snap); err != nil {
 		t.Fatal(err)
 	}
 	return snap
 }
 
-// landingZonePlan sets the landing zone up, registers Workloads and Workloads/Prod with the
-// IdentityCenterBaseline it made, and enrolls retail-prod into the Sandbox OU it made: each later
-// step takes a landing-zone.create output.
-func landingZonePlan(snap *inventory.Snapshot) *plans.Plan {
-	p := &plans.Plan{Version: plans.Version, Organization: snap.Organization.ID, SnapshotHash: "sha256:test", CreatedFrom: "steps e2e"}
-	p.Settings.AccountConcurrency = 1
-	for i, id := range plans.PhaseIDs {
-		p.Phases = append(p.Phases, plans.Phase{Number: i, ID: id, Name: id})
-	}
-	ic := plans.Out(landingZoneARN, plans.OutputIdentityCenterEnabledBaselineARN)
-	ouArn := func(id string) plans.Value {
-		return plans.Lit("arn:aws:organizations::" + snap.Organization.ManagementAccountID + ":ou/" + snap.Organization.ID + "/" + id)
-	}
-	p.Phases[1].Steps = []plans.Step{{ID: landingZoneARN, Kind: plans.KindLandingZoneCreate, Title: "Set up the landing zone", Why: "test",
-		Params: plans.LandingZoneCreate{Region: home, Version: "3.3", Manifest: plans.LandingZoneManifest{GovernedRegions: []string{"eu-central-1", home},
-			SecurityOUName: "Security", SandboxOUName: sandboxName, LogArchiveAccountID: plans.Lit(newLogArchive), AuditAccountID: plans.Lit(newAudit),
-			LoggingRetentionDays: 365, AccessLoggingRetentionDays: 3650, AccessManagement: true}}}}
-	reg := func(ou, parent string) plans.Step {
-		deps := []string{landingZoneARN}
-		if parent != "" {
-			deps = append(deps, "baseline.enable/"+parent)
-		}
-		return plans.Step{ID: "baseline.enable/" + ou, Kind: plans.KindBaselineEnable, Title: "Register " + ou, Why: "test", DependsOn: deps,
-			Params: plans.BaselineEnable{Region: home, BaselineName: inventory.BaselineControlTower, BaselineVersion: "4.0", OUID: plans.Lit(ou), OUARN: ouArn(ou),
-				IdentityCenterEnabledBaselineARN: ic}}
-	}
-	p.Phases[4].Steps = []plans.Step{reg(workloadsOU, ""), reg(nonProdOU, workloadsOU),
-		{ID: "account.enroll/" + retailProd, Kind: plans.KindAccountEnroll, Title: "Enroll retail-prod", Why: "test", DependsOn: []string{landingZoneARN},
-			Params: plans.AccountEnroll{Region: home, ProductName: inventory.AccountFactoryProduct, AccountID: retailProd, AccountName: "retail-prod",
-				AccountEmail: "aws+retail-prod@acme-corp.example", SSOUserEmail: "aws+retail-prod@acme-corp.example", SSOUserFirstName: "Admin", SSOUserLastName: "User",
-				OUName: sandboxName, OUID: plans.Out(landingZoneARN, plans.OutputSandboxOUID), ProvisionedProductName: "retail-prod", ProvisionToken: "lz2ct-0123456789abcdef01234567"}}}
-	for _, ph := range p.Phases {
-		for _, s := range ph.Steps {
-			p.ExecutionOrder = append(p.ExecutionOrder, s.ID)
-		}
-	}
-	return p
-}
+var landingZonePlan = enginetest.ControlTowerPlan
 
 // The landing zone set up by API, then registrations and an enrollment that take its outputs.
 func TestLandingZoneCreateAndItsOutputs(t *testing.T) {

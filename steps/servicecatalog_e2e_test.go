@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/servicecatalog"
 
 	"github.com/lz2ct/lz2ct/awsapi"
+	"github.com/lz2ct/lz2ct/engine/enginetest"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/plans"
 	"github.com/lz2ct/lz2ct/sim"
@@ -102,21 +103,6 @@ func addOn(snap *inventory.Snapshot) {
 	z.ProvisionedProducts = append(z.ProvisionedProducts, inventory.ProvisionedProduct{ID: "pp-addon0000001", Name: "centralized-logging", ProductID: "prod-addon0000001", Status: "AVAILABLE"})
 }
 
-// handPlan is a plan of the given steps in phase 6, in order, each after the one before.
-func handPlan(org string, ss ...plans.Step) *plans.Plan {
-	p := &plans.Plan{Version: plans.Version, Organization: org, SnapshotHash: "sha256:test", CreatedFrom: "steps e2e"}
-	p.Settings.AccountConcurrency = 1
-	for i, id := range plans.PhaseIDs {
-		p.Phases = append(p.Phases, plans.Phase{Number: i, ID: id, Name: id})
-	}
-	for _, s := range ss {
-		s.Title, s.Why = s.ID, "test"
-		p.Phases[6].Steps = append(p.Phases[6].Steps, s)
-		p.ExecutionOrder = append(p.ExecutionOrder, s.ID)
-	}
-	return p
-}
-
 // The guards: an Add-On product's provisioned product, Control Tower's Account Factory portfolio
 // and product, a product with provisioned products left, a portfolio whose definition is not
 // exported: each refused before any call, the step failing with what to do.
@@ -163,7 +149,7 @@ func TestServiceCatalogGuards(t *testing.T) {
 			Params: plans.SCConstraintDelete{Region: r, PortfolioID: snap.ALZ.Portfolios[0].ID, ConstraintID: snap.ALZ.Portfolios[0].ConstraintIDs[0]}},
 	}
 	for want, st := range cases {
-		sum := apply(t, handPlan(snap.Organization.ID, st), c, t.TempDir())
+		sum := apply(t, enginetest.Phase6Plan(snap, st), c, t.TempDir())
 		want = strings.TrimSuffix(want, " (constraint)")
 		if len(sum.Failed) != 1 || !strings.Contains(sum.Failed[0].Error, "unsafe to run") || !strings.Contains(sum.Failed[0].Error, want) {
 			t.Errorf("%s: failed %+v, want unsafe: %q", st.ID, sum.Failed, want)
