@@ -307,4 +307,3 @@ func TestCrashAndResumeControlTower(t *testing.T) {
 		t.Errorf("only %d of %d kills came from the after-mutation hook", hookKills, kills)
 	}
 }
-
