@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -385,5 +386,43 @@ func TestEnableBaselineRegistersAnOU(t *testing.T) {
 	}
 	if want := []string{"EnableBaseline " + prodOU, "EnableBaseline " + workOU, "ResetEnabledBaseline " + prodOU, "EnableBaseline " + dirtyOU}; !slices.Equal(regs, want) {
 		t.Errorf("mutations %v, want %v", regs, want)
+	}
+}
+
+// BenchmarkListEnabledBaselines pages every enabled baseline (includeChildren) of a landing zone
+// with 5,000 enrolled accounts through the SDK: what discovery and the kinds' Observe read.
+// go test -run '^$' -bench ListEnabledBaselines ./sim/
+func BenchmarkListEnabledBaselines(b *testing.B) {
+	snap := bigOrg(b)
+	home := snap.Regions[0]
+	ctb := "arn:aws:controltower:" + home + "::baseline/17BSJV3IGJ2QSGA2"
+	c := copySnapshot(snap)
+	c.ControlTower = inventory.ControlTower{LandingZone: &inventory.LandingZone{Arn: "arn:aws:controltower:" + home + ":" + c.Organization.ManagementAccountID + ":landingzone/BENCH00000000000",
+		Version: "3.3", Status: "ACTIVE", DriftStatus: "IN_SYNC", HomeRegion: home, GovernedRegions: []string{home}, SecurityOUName: "Security"},
+		Baselines: []inventory.Baseline{{Arn: ctb, Name: inventory.BaselineControlTower}}}
+	for i, ou := range c.OUs {
+		c.ControlTower.EnabledBaselines = append(c.ControlTower.EnabledBaselines, inventory.EnabledBaseline{Arn: fmt.Sprintf("arn:aws:controltower:%s:%s:enabledbaseline/OU%015d", home, c.Organization.ManagementAccountID, i),
+			BaselineIdentifier: ctb, BaselineVersion: "4.0", TargetIdentifier: ou.Arn, Status: "SUCCEEDED"})
+	}
+	for i, a := range c.Accounts {
+		c.ControlTower.EnabledBaselines = append(c.ControlTower.EnabledBaselines, inventory.EnabledBaseline{Arn: fmt.Sprintf("arn:aws:controltower:%s:%s:enabledbaseline/AC%015d", home, c.Organization.ManagementAccountID, i),
+			BaselineIdentifier: ctb, BaselineVersion: "4.0", TargetIdentifier: a.Arn, Status: "SUCCEEDED"})
+	}
+	_, url := serve(b, c, Options{})
+	ct := controltower.NewFromConfig(mgmtConfig(url, home))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n := 0
+		pages := controltower.NewListEnabledBaselinesPaginator(ct, &controltower.ListEnabledBaselinesInput{IncludeChildren: true})
+		for pages.HasMorePages() {
+			page, err := pages.NextPage(context.Background())
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += len(page.EnabledBaselines)
+		}
+		if n != len(c.ControlTower.EnabledBaselines) {
+			b.Fatalf("listed %d of %d", n, len(c.ControlTower.EnabledBaselines))
+		}
 	}
 }

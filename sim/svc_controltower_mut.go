@@ -187,10 +187,8 @@ func (st *state) baselineNamed(name string) string {
 
 // enabledBaseline returns the index of the enabled baseline of baseline on target (-1 = none).
 func (st *state) enabledBaseline(baselineArn, target string) int {
-	for i, b := range st.snap.ControlTower.EnabledBaselines {
-		if b.BaselineIdentifier == baselineArn && b.TargetIdentifier == target {
-			return i
-		}
+	if i, ok := st.enabled[baselineArn+"\x00"+target]; ok {
+		return i
 	}
 	return -1
 }
@@ -580,6 +578,7 @@ func (st *state) ctNewEnabledBaseline(baselineArn, version, target, status strin
 	arn := st.ctArn(region, "enabledbaseline/"+st.ctName(17, upperAlnum, baselineArn, target))
 	st.snap.ControlTower.EnabledBaselines = append(st.snap.ControlTower.EnabledBaselines, inventory.EnabledBaseline{
 		Arn: arn, BaselineIdentifier: baselineArn, BaselineVersion: version, TargetIdentifier: target, Status: status})
+	st.enabled[baselineArn+"\x00"+target] = len(st.snap.ControlTower.EnabledBaselines) - 1
 	return arn
 }
 

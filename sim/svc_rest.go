@@ -163,8 +163,7 @@ func ctListEnabledBaselines(c *call) (any, error) {
 			// Account-level enabled baselines inherited from their OU's are its children: listed
 			// only with includeChildren or when the filter names the account. One enabled on an
 			// account by itself (IdentityCenterBaseline on the management account) has no parent.
-			child := c.ebParent(b) != ""
-			if child && !in.IncludeChildren && len(in.Filter.TargetIdentifiers) == 0 {
+			if !in.IncludeChildren && len(in.Filter.TargetIdentifiers) == 0 && c.ebParent(b) != "" {
 				continue
 			}
 			if selected(in.Filter.TargetIdentifiers, b.TargetIdentifier) && selected(in.Filter.BaselineIdentifiers, b.BaselineIdentifier) {

@@ -609,6 +609,7 @@ func scTerminateProvisionedProduct(c *call) (any, error) {
 				if i := st.enabledBaseline(st.baselineNamed(inventory.BaselineControlTower), st.orgArn("account", pp.Account)); i >= 0 {
 					l := st.snap.ControlTower.EnabledBaselines
 					st.snap.ControlTower.EnabledBaselines = append(l[:i:i], l[i+1:]...)
+					st.reindex()
 				}
 				st.rt.sc.af = removeFunc(st.rt.sc.af, func(p *afProvisioned) bool { return p.ID == id })
 				return nil
