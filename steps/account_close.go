@@ -60,7 +60,7 @@ func init() {
 				case types.ConstraintViolationExceptionReasonCloseAccountQuotaExceeded:
 					return "", Advise(err, closeQuotaAdvice(p.AccountID, time.Now()))
 				case types.ConstraintViolationExceptionReasonCannotCloseManagementAccount:
-					return "", Advise(err, "account "+p.AccountID+" is the management account: it cannot be closed with CloseAccount; re-create the plan")
+					return "", Advise(err, "CANNOT_CLOSE_MANAGEMENT_ACCOUNT: account "+p.AccountID+" is the management account: it cannot be closed with CloseAccount; re-create the plan")
 				}
 			}
 			if err != nil {
@@ -118,7 +118,7 @@ func init() {
 // closeQuotaAdvice says why the closure waits and until when.
 func closeQuotaAdvice(account string, now time.Time) string {
 	by := now.Add(30 * 24 * time.Hour).UTC().Format("2006-01-02")
-	return fmt.Sprintf("Organizations closes at most the higher of 250 and 20 %% of the member accounts (up to 1,000) in any rolling 30 days, and this organization has used that quota. "+
+	return fmt.Sprintf("CLOSE_ACCOUNT_QUOTA_EXCEEDED: Organizations closes at most the higher of 250 and 20 %% of the member accounts (up to 1,000) in any rolling 30 days, and this organization has used that quota. "+
 		"Each closure counts for 30 days from when it was made, so the quota frees by %s at the latest (sooner as earlier closures age out). "+
 		"Nothing else in the plan waits on this closure: run lz2ct resume (or lz2ct apply --step %s/%s) after that date to close account %s",
 		by, plans.KindAccountClose, account, account)

@@ -59,9 +59,9 @@ func init() {
 			if errors.As(err, &cv) {
 				switch cv.Reason {
 				case types.ConstraintViolationExceptionReasonAccountNumberLimitExceeded:
-					return "", Advise(err, "the organization has as many accounts as its quota allows: raise it (Service Quotas, AWS Organizations, quota L-29A0C5DF) or close unused accounts, then run lz2ct resume")
+					return "", Advise(err, "ACCOUNT_NUMBER_LIMIT_EXCEEDED: the organization has as many accounts as its quota allows: raise it (Service Quotas, AWS Organizations, quota L-29A0C5DF) or close unused accounts, then run lz2ct resume")
 				case types.ConstraintViolationExceptionReasonAccountCreationRateLimitExceeded:
-					return "", Advise(err, "Organizations limits how many accounts an organization creates a day: run lz2ct resume tomorrow")
+					return "", Advise(err, "ACCOUNT_CREATION_RATE_LIMIT_EXCEEDED: Organizations limits how many accounts an organization creates a day: run lz2ct resume tomorrow")
 				}
 			}
 			if err != nil {

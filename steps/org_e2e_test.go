@@ -175,7 +175,7 @@ func newOrgRun(t *testing.T, snap *inventory.Snapshot, p *plans.Plan, opts sim.O
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.srv.Close() })
-	c, err := awsapi.Load(context.Background(), awsapi.Options{EndpointURL: url, Region: "us-east-1", MaxBackoff: 5 * time.Millisecond,
+	c, err := awsapi.Load(context.Background(), awsapi.Options{EndpointURL: url, Region: "us-east-1", MaxBackoff: 5 * time.Millisecond, RatePerSecond: -1,
 		Static: &aws.Credentials{AccessKeyID: "AKIAEXAMPLEEXAMPLE00", SecretAccessKey: "secret"}})
 	if err != nil {
 		t.Fatal(err)

@@ -48,9 +48,9 @@ func init() {
 			if errors.As(err, &cv) {
 				switch cv.Reason {
 				case types.ConstraintViolationExceptionReasonOuDepthLimitExceeded:
-					return "", Advise(err, fmt.Sprintf("%s is already at the deepest level Organizations allows (5 OUs under the root): re-plan with a shallower OU, or create it elsewhere by hand", targetWords(parent)))
+					return "", Advise(err, fmt.Sprintf("OU_DEPTH_LIMIT_EXCEEDED: %s is already at the deepest level Organizations allows (5 OUs under the root): re-plan with a shallower OU, or create it elsewhere by hand", targetWords(parent)))
 				case types.ConstraintViolationExceptionReasonOuNumberLimitExceeded:
-					return "", Advise(err, "the organization has as many OUs as Organizations allows: delete unused OUs, then run lz2ct resume")
+					return "", Advise(err, "OU_NUMBER_LIMIT_EXCEEDED: the organization has as many OUs as Organizations allows: delete unused OUs, then run lz2ct resume")
 				}
 			}
 			return "", err
