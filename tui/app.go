@@ -280,6 +280,10 @@ func (a *App) back() tea.Cmd {
 			return a.quit() // opened from a file: there is nothing before this screen
 		}
 		a.switchTo(ScreenStart)
+	case ScreenPlan:
+		// The form was submitted (huh has nothing left to draw): show it again with the answers given.
+		a.switchTo(ScreenDecisions)
+		return a.screens[ScreenDecisions].(*decisionsScreen).Reopen()
 	default:
 		a.switchTo(a.active - 1)
 	}

@@ -355,3 +355,75 @@ func TestFormMessagesUseFieldLabels(t *testing.T) {
 		}
 	}
 }
+
+// esc from the plan shows the decisions form again, filled with the answers given, and submitting
+// it again builds the plan again.
+func TestDecisionsAgainFromPlan(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			t.Chdir(t.TempDir()) // the frame names the state folder: keep it the same every run
+			app := New(Options{Backend: newFake(t), Snapshot: filepath.Join(pkgDir, "..", "testdata", "orgs", "alz2-typical.json"), StateDir: "state", Now: fixedClock})
+			d := newDriver(t, app, sz.w, sz.h)
+			d.keys("n", "enter", "enter", "kept-log@acme-corp.example", "enter", "kept-audit@acme-corp.example", "enter")
+			d.must("Deploy Control Tower")
+			d.keys("enter", "enter", "enter", "enter")
+			if !d.on(ScreenPlan) {
+				t.Fatalf("after the form: screen %v, want plan", app.Active())
+			}
+			d.must("estimate")
+			d.keys("esc")
+			if !d.on(ScreenDecisions) {
+				t.Fatalf("esc on the plan: screen %v, want decisions", app.Active())
+			}
+			d.must("Home region", "eu-west-1", "Governed regions")
+			d.fits(t, sz.w, sz.h)
+			d.golden(t, pkgDir)
+			d.keys("enter", "enter")
+			d.must("kept-log@acme-corp.example", "kept-audit@acme-corp.example")
+			d.keys("enter", "enter", "enter", "enter", "enter", "enter")
+			if !d.on(ScreenPlan) {
+				t.Fatalf("submitting the reopened form: screen %v, want plan\n%s", app.Active(), d.plain())
+			}
+			d.must("estimate")
+		})
+	}
+}
+
+// enter on a group header in the pre-checks closes and opens the group; ← and → do the same, x
+// does it for every group, and the key help says so.
+func TestPrechecksGroupOpensAndCloses(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			app := New(Options{Backend: newFake(t), Snapshot: filepath.Join(pkgDir, "..", "testdata", "orgs", "alz2-typical.json"), StateDir: "state", Now: fixedClock})
+			d := newDriver(t, app, sz.w, sz.h)
+			d.must("[-] DEPLOY", "Trusted access is enabled")
+			cs := app.screens[ScreenChecks].(*checksScreen)
+			if r := cs.rows[cs.list.cursor]; r.finding < 0 {
+				t.Fatal("the cursor starts on a header, want the first finding")
+			}
+			d.keys("up", "enter") // the DEPLOY header
+			d.must("[+] DEPLOY — 1 blocker", "[-] CONFIG")
+			if strings.Contains(d.plain(), "Trusted access is enabled") {
+				t.Fatalf("enter on the header did not close the group:\n%s", d.plain())
+			}
+			if r := cs.rows[cs.list.cursor]; r.finding >= 0 || r.phase != "deploy" {
+				t.Fatalf("the cursor left the header: %+v", r)
+			}
+			d.fits(t, sz.w, sz.h)
+			d.golden(t, pkgDir)
+			d.keys("enter")
+			d.must("[-] DEPLOY", "Trusted access is enabled")
+			d.keys("left")
+			d.must("[+] DEPLOY")
+			d.keys("right")
+			d.must("[-] DEPLOY", "Trusted access is enabled")
+			d.keys("x")
+			d.must("[+] CONFIG", "[+] DEPLOY", "[+] DECOMMISSION")
+			d.keys("x")
+			d.must("[-] CONFIG", "[-] DEPLOY", "[-] DECOMMISSION")
+			d.keys("?")
+			d.must("enter open / toggle group", "open/close all groups")
+		})
+	}
+}

@@ -53,7 +53,7 @@ func TestWizardInTmux(t *testing.T) {
 	tm.keys("Enter")
 	tm.waitFor("BLOCKER", "Fixed by the plan", "Remediation", "Concerns")
 	tm.keys("Escape")
-	tm.waitFor("enter opens a finding")
+	tm.waitFor("enter opens")
 
 	tm.keys("n")
 	tm.waitFor("Home region", "IAM Identity Center is in eu-west-1")

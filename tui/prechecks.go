@@ -32,8 +32,9 @@ type checksScreen struct {
 	search    textinput.Model
 	query     string
 
-	rows []checkRow
-	list scroller
+	rows      []checkRow
+	list      scroller
+	collapsed map[string]bool // phases whose findings are hidden (enter on the header toggles)
 
 	detail   int // finding index shown in detail, -1 = list
 	viewport viewport.Model
@@ -52,7 +53,7 @@ func newChecksScreen(c *Common) *checksScreen {
 	ti := textinput.New()
 	ti.Prompt = "/ "
 	ti.Placeholder = "search titles, checks, accounts, OUs"
-	return &checksScreen{c: c, search: ti, detail: -1, viewport: viewport.New()}
+	return &checksScreen{c: c, search: ti, detail: -1, viewport: viewport.New(), collapsed: map[string]bool{}}
 }
 
 func (s *checksScreen) Init() tea.Cmd { return nil }
@@ -90,6 +91,7 @@ func (s *checksScreen) SetResult(r *CheckResult) {
 		return x.Check < y.Check
 	})
 	s.rebuild()
+	s.landOnFinding()
 }
 
 // rebuild applies the filter and search to the findings and lays out the rows.
@@ -114,11 +116,31 @@ func (s *checksScreen) rebuild() {
 			header = len(s.rows) - 1
 		}
 		s.rows[header].count[severityRank[f.Severity]]++
-		s.rows = append(s.rows, checkRow{phase: f.Phase, finding: i})
+		if !s.collapsed[f.Phase] {
+			s.rows = append(s.rows, checkRow{phase: f.Phase, finding: i})
+		}
 	}
 	s.list.setLen(len(s.rows))
-	if len(s.rows) > 1 && s.rows[s.list.cursor].finding < 0 {
-		s.list.move(1) // land on a finding, not a header
+}
+
+// landOnFinding moves the cursor from a header to the finding below it, so that enter on a fresh
+// list opens a finding.
+func (s *checksScreen) landOnFinding() {
+	if c := s.list.cursor; c+1 < len(s.rows) && s.rows[c].finding < 0 && s.rows[c+1].finding >= 0 {
+		s.list.move(1)
+	}
+}
+
+// toggle opens or closes the group of phase (open: its findings are listed) and keeps the cursor
+// on its header.
+func (s *checksScreen) toggle(phase string, open bool) {
+	s.collapsed[phase] = !open
+	s.rebuild()
+	for i, r := range s.rows {
+		if r.phase == phase && r.finding < 0 {
+			s.list.to(i)
+			return
+		}
 	}
 }
 
@@ -163,8 +185,12 @@ func (s *checksScreen) Help() []key.Binding {
 	if s.detail >= 0 {
 		return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("q/esc", "back to list"))}
 	}
-	return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")), k.Filter, k.Severity,
-		key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "decisions")), k.Back, k.PageUp, k.PageDown, k.Top, k.Bottom}
+	return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open / toggle group")), k.Filter, k.Severity,
+		key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "decisions")), k.Back,
+		key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "open group")),
+		key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "close group")),
+		key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "open/close all groups")),
+		k.PageUp, k.PageDown, k.Top, k.Bottom}
 }
 
 func (s *checksScreen) Update(msg tea.Msg) tea.Cmd {
@@ -204,6 +230,7 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			s.query = s.search.Value() // filter as you type
 			s.list.to(0)
 			s.rebuild()
+			s.landOnFinding()
 			s.list.setHeight(s.listHeight())
 			return cmd
 		}
@@ -244,9 +271,26 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		s.sevFilter = (s.sevFilter + 1) % len(sevFilters)
 		s.list.to(0)
 		s.rebuild()
+		s.landOnFinding()
 	case key.Matches(msg, k.Next):
 		if s.res != nil {
 			return send(continueMsg{})
+		}
+	case key.Matches(msg, k.Expand), key.Matches(msg, k.Collapse):
+		if len(s.rows) > 0 {
+			s.toggle(s.rows[s.list.cursor].phase, key.Matches(msg, k.Expand))
+		}
+	case key.Matches(msg, k.ExpandAll):
+		// Open every group when one is closed, else close them all.
+		open := false
+		for _, r := range s.rows {
+			open = open || s.collapsed[r.phase]
+		}
+		for _, r := range s.rows {
+			s.collapsed[r.phase] = !open
+		}
+		if len(s.rows) > 0 {
+			s.toggle(s.rows[s.list.cursor].phase, open)
 		}
 	case key.Matches(msg, k.Enter):
 		if len(s.rows) == 0 {
@@ -254,7 +298,7 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		r := s.rows[s.list.cursor]
 		if r.finding < 0 {
-			s.list.move(1)
+			s.toggle(r.phase, s.collapsed[r.phase])
 			return nil
 		}
 		s.detail = r.finding
@@ -309,7 +353,7 @@ func (s *checksScreen) View() string {
 		b.WriteString(st.Muted.Render("  no findings match") + "\n")
 	}
 	info := s.list.scrollInfo()
-	b.WriteString(st.Muted.Render(strings.TrimSpace("✓ = the plan fixes it · enter opens a finding · n: decisions   " + info)))
+	b.WriteString(st.Muted.Render(strings.TrimSpace("✓ = the plan fixes it · enter opens · n: decisions   " + info)))
 	return b.String()
 }
 
@@ -327,11 +371,12 @@ func (s *checksScreen) renderRow(r checkRow, selected bool) string {
 				}
 			}
 		}
-		line := st.Header.Render(strings.ToUpper(r.phase)) + st.Muted.Render(" — "+strings.Join(parts, ", "))
-		if selected {
-			return row(st, line, true, s.w)
+		arrow := "[-] "
+		if s.collapsed[r.phase] {
+			arrow = "[+] "
 		}
-		return truncate(line, s.w)
+		line := arrow + st.Header.Render(strings.ToUpper(r.phase)) + st.Muted.Render(" — "+strings.Join(parts, ", "))
+		return row(st, line, selected, s.w)
 	}
 	f := s.res.Findings[r.finding]
 	text := f.Title
@@ -345,9 +390,9 @@ func (s *checksScreen) renderRow(r checkRow, selected bool) string {
 		fix = "✓ "
 	}
 	if selected {
-		return row(st, fmt.Sprintf("%-7s %s%s", strings.ToUpper(f.Severity), fix, text), true, s.w)
+		return row(st, fmt.Sprintf("  %-7s %s%s", strings.ToUpper(f.Severity), fix, text), true, s.w)
 	}
-	return row(st, st.Severity(f.Severity)+" "+fix+text, false, s.w)
+	return row(st, "  "+st.Severity(f.Severity)+" "+fix+text, false, s.w)
 }
 
 func subjectKind(subs []Subject) string {
