@@ -117,7 +117,7 @@ func TestJourneyGoldens(t *testing.T) {
 			d.must("Disable trusted access for AWS Config [destructive]", "[BLOCKED]")
 			shot("plan-expanded")
 			d.keys("down", "down", "down", "enter")
-			d.must("Step deploy/trusted-access/config", "Guard", "AWS CLI equivalent", "Rollback")
+			d.must("Step Disable trusted access for AWS Config", "deploy/trusted-access/config", "Guard", "AWS CLI equivalent", "Rollback")
 			shot("plan-step")
 			d.keys("esc", "tab")
 			d.must("1  Workloads (1 account)", "2    Prod (4 accounts)", "skipped: a Control Tower OU has this name")

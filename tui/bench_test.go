@@ -128,9 +128,8 @@ func BenchmarkPrecheckDetailFrame(b *testing.B) {
 			most = i
 		}
 	}
-	cs.detail = most
-	cs.viewport.SetContent(cs.detailText(res.Findings[most]))
-	cs.viewport.SetYOffset(len(res.Findings[most].Subjects) / 2)
+	cs.open(most)
+	cs.page.vp.SetYOffset(len(res.Findings[most].Subjects) / 2)
 	b.Logf("finding %s with %d subjects", res.Findings[most].Check, len(res.Findings[most].Subjects))
 	b.ResetTimer()
 	for b.Loop() {

@@ -7,7 +7,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/inventory"
@@ -36,8 +35,8 @@ type checksScreen struct {
 	list      scroller
 	collapsed map[string]bool // phases whose findings are hidden (enter on the header toggles)
 
-	detail   int // finding index shown in detail, -1 = list
-	viewport viewport.Model
+	detail int // finding index shown in detail, -1 = list
+	page   page
 }
 
 var sevFilters = []string{"", SeverityBlocker, SeverityWarning, SeverityInfo}
@@ -53,7 +52,7 @@ func newChecksScreen(c *Common) *checksScreen {
 	ti := textinput.New()
 	ti.Prompt = "/ "
 	ti.Placeholder = "search titles, checks, accounts, OUs"
-	return &checksScreen{c: c, search: ti, detail: -1, viewport: viewport.New(), collapsed: map[string]bool{}}
+	return &checksScreen{c: c, search: ti, detail: -1, page: newPage(), collapsed: map[string]bool{}}
 }
 
 func (s *checksScreen) Init() tea.Cmd { return nil }
@@ -160,11 +159,7 @@ func (s *checksScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
 	s.list.setHeight(s.listHeight())
 	s.search.SetWidth(max(w-6, 10))
-	s.viewport.SetWidth(w)
-	s.viewport.SetHeight(max(h-3, 1)) // title, blank, "more below"
-	if s.detail >= 0 {
-		s.viewport.SetContent(s.detailText(s.res.Findings[s.detail]))
-	}
+	s.page.setSize(w, h)
 }
 
 func (s *checksScreen) listHeight() int {
@@ -183,7 +178,7 @@ func (s *checksScreen) Help() []key.Binding {
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear"))}
 	}
 	if s.detail >= 0 {
-		return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("q/esc", "back to list"))}
+		return pageKeys(k, &s.page, "back to list")
 	}
 	return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open / toggle group")), k.Filter, k.Severity,
 		key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "decisions")), k.Back,
@@ -241,11 +236,10 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	if s.detail >= 0 {
 		if key.Matches(msg, k.Back) {
 			s.detail = -1
+			s.page.close()
 			return nil
 		}
-		var cmd tea.Cmd
-		s.viewport, cmd = s.viewport.Update(msg)
-		return cmd
+		return s.page.update(msg)
 	}
 	if s.list.handleNav(k, msg) {
 		return nil
@@ -301,9 +295,7 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			s.toggle(r.phase, s.collapsed[r.phase])
 			return nil
 		}
-		s.detail = r.finding
-		s.viewport.SetContent(s.detailText(s.res.Findings[r.finding]))
-		s.viewport.GotoTop()
+		s.open(r.finding)
 	}
 	return nil
 }
@@ -319,8 +311,7 @@ func (s *checksScreen) View() string {
 		return st.Header.Render("Pre-checks") + "\n\nWaiting for the organization…"
 	}
 	if s.detail >= 0 {
-		f := s.res.Findings[s.detail]
-		return st.Severity(f.Severity) + " " + st.Header.Render(truncate(f.Title, s.w-9)) + "\n\n" + scrolled(st, s.viewport)
+		return s.page.view(st)
 	}
 	r := s.res
 	var b strings.Builder
@@ -423,9 +414,26 @@ func subjectLabel(s Subject) string {
 	return s.ID
 }
 
-func (s *checksScreen) detailText(f Finding) string {
+// open shows finding i on a page: its title in full, then what the list cannot show.
+func (s *checksScreen) open(i int) {
+	s.detail = i
+	f := s.res.Findings[i]
 	st := s.c.Styles
-	w := s.w
+	s.page.show(func(w int) string {
+		lines := strings.Split(wrap(f.Title, w-8), "\n")
+		for j, l := range lines {
+			tag := "        "
+			if j == 0 {
+				tag = st.Severity(f.Severity) + " "
+			}
+			lines[j] = tag + st.Header.Render(l)
+		}
+		return strings.Join(lines, "\n")
+	}, func(w int) string { return s.detailText(f, w) })
+}
+
+func (s *checksScreen) detailText(f Finding, w int) string {
+	st := s.c.Styles
 	var b strings.Builder
 	field := func(label, value string) {
 		if value != "" {
@@ -449,14 +457,14 @@ func (s *checksScreen) detailText(f Finding) string {
 	if len(f.Evidence) > 0 {
 		b.WriteString(st.Header.Render("Evidence") + "\n")
 		for _, e := range f.Evidence {
-			b.WriteString(wrap("• "+e, w) + "\n")
+			b.WriteString(wrapIndent("• "+e, w, "  ") + "\n")
 		}
 		b.WriteString("\n")
 	}
 	if len(f.Subjects) > 0 {
 		b.WriteString(st.Header.Render(fmt.Sprintf("Concerned (%d)", len(f.Subjects))) + "\n")
 		for _, sub := range f.Subjects {
-			b.WriteString(fmt.Sprintf("  %-13s %s\n", sub.Kind, subjectLabel(sub)))
+			b.WriteString(wrapIndent(fmt.Sprintf("  %-13s %s", sub.Kind, subjectLabel(sub)), w, strings.Repeat(" ", 16)) + "\n")
 		}
 		b.WriteString("\n")
 	}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"bytes"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -195,10 +196,34 @@ func TestTeaPlanTreeAndStep(t *testing.T) {
 			waitText(t, tm, "Rollback")
 			app := final(t, tm)
 			ps := app.screens[ScreenPlan].(*planScreen)
-			if ps.detail == nil || ps.detail.ID != "deploy/trusted-access/config" {
-				t.Fatalf("step open: %+v", ps.detail)
+			if !ps.page.open || ps.step == nil || ps.step.ID != "deploy/trusted-access/config" {
+				t.Fatalf("step open: %v %+v", ps.page.open, ps.step)
 			}
 			teaGolden(t, app)
 		})
 	}
+}
+
+// c on a step's page sends its AWS CLI commands to the terminal's clipboard (OSC 52, written by the
+// running program), says so, and ? names the key.
+func TestTeaCopyStepCommands(t *testing.T) {
+	fake := newFake(t)
+	tm := newTea(t, Options{Backend: fake, Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: t.TempDir()})
+	waitText(t, tm, "Pre-checks:")
+	tm.Send(settingsMsg{Settings: settings.Settings{HomeRegion: "eu-west-1"}.Resolve(fake.snap)})
+	waitText(t, tm, "estimate")
+	press(tm, "x")
+	waitText(t, tm, "destructive]")
+	press(tm, "down", "down", "down", "enter")
+	waitText(t, tm, "AWS CLI equivalent (c copies)")
+	press(tm, "c")
+	want := "aws organizations disable-aws-service-access --service-principal config.amazonaws.com\n"
+	osc52 := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(want))
+	// One wait for both: the sequence and the note may come in one write, which a wait consumes.
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		return bytes.Contains(b, []byte(osc52)) && bytes.Contains(ansiSeq.ReplaceAll(b, nil), []byte("1 command sent to the clipboard (OSC 52)"))
+	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	press(tm, "?")
+	waitText(t, tm, "copy commands (OSC 52 clipboard)")
+	final(t, tm)
 }
