@@ -478,10 +478,19 @@ func (a *App) contextLine(width int) string {
 	if len(long) == 0 {
 		return truncate("read-only: nothing changes in AWS until you apply a plan", width)
 	}
-	if line := strings.Join(long, " · "); ansi.StringWidth(line) <= width {
-		return line
+	for _, parts := range [][]string{long, short} {
+		if line := strings.Join(parts, " · "); ansi.StringWidth(line) <= width {
+			return line
+		}
 	}
-	return truncate(strings.Join(short, " · "), width)
+	// Still too long (a long state folder): the caller gives way, the folder is cut last.
+	var rest []string
+	for _, p := range short {
+		if !strings.HasPrefix(p, "as ") {
+			rest = append(rest, p)
+		}
+	}
+	return truncate(strings.Join(rest, " · "), width)
 }
 
 // Summary is what the leave screen shows and the CLI prints after the wizard exits: where each
