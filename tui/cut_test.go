@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/lz2ct/lz2ct/settings"
@@ -56,7 +57,20 @@ func pageText(d *driver, p *page) string { return d.plain() + "\n" + p.body(p.w)
 // excluded or an OU skipped, the files written, the commands that continue — is cut without a
 // way to see it whole: either the list shows it whole, or enter opens a page that does. Frames of
 // the screens with the longest texts are compared with goldens.
+//
+// The walk runs on the demo organization's real report and plan (every text lz2ct writes today),
+// and on a fixed sample with the longest kinds of text, whose frames are the goldens (so that they
+// do not change when a check's or a step's wording does).
 func TestNothingNeededIsCut(t *testing.T) {
+	t.Run("demo", func(t *testing.T) {
+		walkNothingCut(t, false, func(f *fakeBackend) { f.checks, f.plan = demoPlan(t) })
+	})
+	t.Run("sample", func(t *testing.T) {
+		walkNothingCut(t, true, func(f *fakeBackend) { f.checks, f.plan = longSample(f.snap.Organization.ID) })
+	})
+}
+
+func walkNothingCut(t *testing.T, goldens bool, fill func(*fakeBackend)) {
 	for _, sz := range []struct {
 		name string
 		w, h int
@@ -71,15 +85,15 @@ func TestNothingNeededIsCut(t *testing.T) {
 				t.Fatal(err)
 			}
 			fake := newFake(t)
-			fake.checks, fake.plan = demoPlan(t)
+			fill(fake)
 			app := New(Options{Backend: fake, Snapshot: "org.json", StateDir: "state", Now: fixedClock})
 			d := newDriver(t, app, sz.w, sz.h)
 			shot := func(name string) {
 				t.Helper()
-				t.Run(name, func(t *testing.T) {
-					d.fits(t, sz.w, sz.h)
-					d.golden(t, pkgDir)
-				})
+				d.fits(t, sz.w, sz.h)
+				if goldens {
+					t.Run(name, func(t *testing.T) { d.golden(t, pkgDir) })
+				}
 			}
 			d.must("Pre-checks:")
 			cs := app.screens[ScreenChecks].(*checksScreen)
@@ -237,4 +251,34 @@ func mustResolve(t *testing.T, f *fakeBackend) settings.Settings {
 	t.Helper()
 	return settings.Settings{HomeRegion: "eu-west-1", LogArchiveEmail: "new-log-archive@acme-corp.example",
 		AuditEmail: "new-audit@acme-corp.example"}.Resolve(f.snap)
+}
+
+// longSample is the fake's report and plan with the longest kinds of text the screens show: titles
+// that name long SCPs and StackSets, reasons of several clauses, a command with a quoted document
+// and a loop, a URL as evidence.
+func longSample(org string) (*CheckResult, *PlanView) {
+	c := sampleChecks()
+	c.Findings = append(c.Findings, Finding{Check: "scp.deny-ct-roles", Severity: SeverityBlocker, Phase: "enrollment", FixedByPlan: true,
+		Title:    "SCP aws-landing-zone-non-core-mandatory-preventive-guardrails denies what AWSControlTowerExecution does at enrollment",
+		Subjects: []Subject{{"policy", "p-bby1ht1b", "aws-landing-zone-non-core-mandatory-preventive-guardrails"}},
+		Evidence: []string{"denies cloudformation:CreateStack for arn:aws:iam::*:role/AWSControlTowerExecution",
+			"https://docs.aws.amazon.com/controltower/latest/userguide/enrollment-prerequisites.html"},
+		Remediation: "The plan detaches it from each OU just before the OU is registered; by hand: aws organizations detach-policy --policy-id p-bby1ht1b --target-id ou-wkmz-24zd7qqm",
+		Source:      "https://docs.aws.amazon.com/controltower/latest/userguide/enrollment-prerequisites.html"})
+	c.Blockers++
+	p := samplePlan(org)
+	p.Phases = append(p.Phases[:2:2], append([]PhaseView{{Number: 2, ID: "scps", Name: "Service control policies", Estimate: 2 * time.Minute,
+		Summary: "Detach ALZ's guardrail SCPs from each OU just before it is registered, since they deny what Control Tower's roles do; the safeguard phase exported them first.",
+		Steps: []StepView{{ID: "scp.detach/p-bby1ht1b/ou-wkmz-24zd7qqm", Kind: "scp.detach", Destructive: true,
+			Title:    "Detach ALZ SCP aws-landing-zone-non-core-mandatory-preventive-guardrails from OU Workloads (ou-wkmz-24zd7qqm)",
+			Guard:    "the policy export (safeguard/scp/p-bby1ht1b) exists in the state folder",
+			CLI:      []string{"aws organizations detach-policy --policy-id p-bby1ht1b --target-id ou-wkmz-24zd7qqm", `while aws cloudformation describe-stack-set-operation --stack-set-name AWS-Landing-Zone-Baseline-EnableConfig --operation-id lz2ct-f3ddb66315aa368631de5043 --region eu-west-1 --query StackSetOperation.Status --output text | grep -qxE 'RUNNING|QUEUED|STOPPING'; do sleep 30; done`, `aws iam put-role-policy --role-name AWSControlTowerAdmin --policy-name AWSControlTowerAdminPolicy --policy-document '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:DescribeAvailabilityZones","Resource":"*"}]}'`},
+			Expected: "the policy is no longer in aws organizations list-policies-for-target --target-id ou-wkmz-24zd7qqm --filter SERVICE_CONTROL_POLICY",
+			Rollback: "aws organizations attach-policy --policy-id p-bby1ht1b --target-id ou-wkmz-24zd7qqm"}}}}, p.Phases[2:]...)...)
+	p.OUs = append(p.OUs, OUView{OUID: "ou-wkmz-24hf391y", Path: "core", Depth: 1, Accounts: 3, Skipped: true,
+		Reason: "ALZ's core OU: its Security and Log Archive accounts are replaced by Control Tower's, and the OU is deleted in decommission"})
+	p.AccountList = append(p.AccountList, AccountView{ID: "788964670936", Name: "log-archive", How: "excluded",
+		Reason: "ALZ's Log Archive account: Control Tower creates a new Log Archive account; copy the logs you keep (phase 5)"})
+	p.Accounts["excluded"]++
+	return c, p
 }

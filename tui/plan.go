@@ -106,7 +106,7 @@ func (s *planScreen) SetPlan(p *PlanView) {
 	})
 	s.ouList.setLen(len(s.ous))
 	// Accounts: what needs attention first (blocked, excluded), then by how, then by ID.
-	rank := map[string]int{"blocked": 0, "excluded": 1, "enroll": 2, "ou-registration": 3, "already-enrolled": 4, "management": 5}
+	rank := map[string]int{"blocked": 0, "left-out": 1, "excluded": 2, "enroll": 3, "ou-registration": 4, "already-enrolled": 5, "management": 6}
 	s.accts = make([]int, len(p.AccountList))
 	for i := range s.accts {
 		s.accts[i] = i
@@ -390,24 +390,25 @@ func (s *planScreen) statusText(info string) string {
 
 // howLabels say what the plan does with an account, by its disposition.
 var howLabels = map[string]string{"ou-registration": "through OU registration", "enroll": "enrolled one by one",
-	"already-enrolled": "already enrolled", "management": "management", "excluded": "excluded", "blocked": "blocked"}
+	"already-enrolled": "already enrolled", "management": "management", "excluded": "excluded", "left-out": "left out", "blocked": "blocked"}
 
-// accountsLine counts the accounts by what the plan does with them: "Accounts: 5 …", "1 …".
 // accountPlans say on an account's page what the plan does with it.
 var accountPlans = map[string]string{
 	"ou-registration":  "enrolls it when it registers its OU",
 	"enroll":           "enrolls it on its own (its OU is not registered as a whole)",
 	"already-enrolled": "nothing: Control Tower already governs it",
-	"management":       "nothing: the management account is governed by Control Tower itself",
+	"management":       "nothing: Control Tower runs in the management account",
 	"excluded":         "leaves it out of the migration",
+	"left-out":         "runs without it: Control Tower cannot govern it where it is",
 	"blocked":          "cannot enroll it until what is below is resolved",
 }
 
+// accountsLine counts the accounts by what the plan does with them: "Accounts: 5 …", "1 …".
 func accountsLine(m map[string]int) []string {
 	if len(m) == 0 {
 		return nil
 	}
-	order := []string{"ou-registration", "enroll", "already-enrolled", "management", "excluded", "blocked"}
+	order := []string{"ou-registration", "enroll", "already-enrolled", "management", "excluded", "left-out", "blocked"}
 	var parts []string
 	seen := map[string]bool{}
 	for _, k := range order {

@@ -182,34 +182,87 @@ func argGroups(words []string) [][]string {
 	return groups
 }
 
-// shellWords splits a command at spaces outside quotes ('…', "…") and placeholders (<new OU ID>),
-// which stay one word.
+// shellWords splits a command at the spaces where a shell continuation may go: outside quotes
+// ('…', "…", `…`) and placeholders (<new OU ID>), at the top level or inside a command
+// substitution $(…) (quoted or not), where spaces are only separators. A break inside quotes would
+// change the string (the next line's indentation would join it).
 func shellWords(cmd string) []string {
 	var words []string
 	var cur strings.Builder
-	var quote rune
+	const (
+		top   = iota // outside quotes
+		subst        // inside $(…) or (…): a command again
+		squote
+		dquote
+		backq
+		angle // a <placeholder>
+	)
+	modes := []int{top}
 	rs := []rune(cmd)
-	for i, r := range rs {
-		switch {
-		case quote != 0:
-			cur.WriteRune(r)
-			if r == quote {
-				quote = 0
+	for i := 0; i < len(rs); i++ {
+		r, mode := rs[i], modes[len(modes)-1]
+		push := func(m int) { modes = append(modes, m) }
+		pop := func() {
+			if len(modes) > 1 {
+				modes = modes[:len(modes)-1]
 			}
-		case r == '\'' || r == '"':
-			quote = r
-			cur.WriteRune(r)
-		case r == '<' && i+1 < len(rs) && unicode.IsLetter(rs[i+1]):
-			quote = '>'
-			cur.WriteRune(r)
-		case r == ' ':
-			if cur.Len() > 0 {
-				words = append(words, cur.String())
-				cur.Reset()
-			}
-		default:
-			cur.WriteRune(r)
 		}
+		switch mode {
+		case squote:
+			if r == '\'' {
+				pop()
+			}
+		case backq:
+			if r == '`' {
+				pop()
+			}
+		case angle:
+			if r == '>' {
+				pop()
+			}
+		case dquote:
+			switch {
+			case r == '\\' && i+1 < len(rs):
+				cur.WriteRune(r)
+				i++
+				r = rs[i]
+			case r == '"':
+				pop()
+			case r == '$' && i+1 < len(rs) && rs[i+1] == '(':
+				push(subst)
+				cur.WriteRune(r)
+				i++
+				r = rs[i]
+			case r == '`':
+				push(backq)
+			}
+		default: // top, subst
+			switch {
+			case r == ' ':
+				if cur.Len() > 0 {
+					words = append(words, cur.String())
+					cur.Reset()
+				}
+				continue
+			case r == '\\' && i+1 < len(rs):
+				cur.WriteRune(r)
+				i++
+				r = rs[i]
+			case r == '\'':
+				push(squote)
+			case r == '"':
+				push(dquote)
+			case r == '`':
+				push(backq)
+			case r == '(':
+				push(subst)
+			case r == ')' && mode == subst:
+				pop()
+			case r == '<' && i+1 < len(rs) && unicode.IsLetter(rs[i+1]):
+				push(angle)
+			}
+		}
+		cur.WriteRune(r)
 	}
 	if cur.Len() > 0 {
 		words = append(words, cur.String())

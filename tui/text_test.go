@@ -1,11 +1,15 @@
 package tui
 
 import (
+	"context"
+	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/lz2ct/lz2ct/checks"
@@ -33,48 +37,67 @@ func demoPlan(t testing.TB) (*CheckResult, *PlanView) {
 	return NewCheckResult(report), &v
 }
 
-// argv is what /bin/sh makes of a command: its arguments, one a line (printf stands in for aws).
-func argv(t *testing.T, script string) string {
+// traced runs script in bash in a fresh folder with aws standing in as a function that records its
+// arguments, one a line, and returns what the script left: the record and every file it wrote.
+func traced(t *testing.T, script string) string {
 	t.Helper()
-	sh, err := exec.LookPath("sh")
+	bash, err := exec.LookPath("bash")
 	if err != nil {
-		t.Fatal("no sh on the PATH: this test runs the laid-out commands through a POSIX shell")
+		t.Fatal("no bash on the PATH: this test runs the laid-out commands through bash (apt-get install bash)")
 	}
-	out, err := exec.Command(sh, "-c", "args() { printf '%s\\n' \"$@\"; }; "+script).CombinedOutput()
-	if err != nil {
-		t.Fatalf("sh: %v\n%s\n%s", err, script, out)
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bash, "-c", `aws() { printf '%s\n' "$@" >> "$TRACE"; echo ---- >> "$TRACE"; }; sleep() { :; }; `+script)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "TRACE="+filepath.Join(dir, "trace"))
+	out, err := cmd.CombinedOutput()
+	if err != nil && ctx.Err() != nil {
+		t.Fatalf("bash did not finish: %v\n%s", ctx.Err(), script)
 	}
-	return string(out)
+	var b strings.Builder
+	b.Write(out)
+	_ = filepath.WalkDir(dir, func(path string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			data, _ := os.ReadFile(path)
+			fmt.Fprintf(&b, "== %s\n%s", strings.TrimPrefix(path, dir), data)
+		}
+		return nil
+	})
+	return b.String()
 }
 
-// Every step's AWS CLI commands, laid out at any width, are the same command to a shell: the lines
-// break between arguments with a continuation, never inside one, and stay within the width unless
-// one argument alone is wider.
+// Every step's commands (shell as the runbook gives them: pipes, loops, command substitutions,
+// quotes), laid out at any width, do the same in bash: the lines break between arguments with a
+// continuation, never inside a word or a quoted string, and stay within the width unless one
+// argument alone is wider.
 func TestCommandLinesRunAsTheSameCommand(t *testing.T) {
 	_, pv := demoPlan(t)
 	var cmds []string
 	for _, ph := range pv.Phases {
 		for _, st := range ph.Steps {
 			for _, c := range st.CLI {
-				if !strings.Contains(c, "<") { // placeholders (<arn>) are not shell words; here-documents have their test
+				if !strings.Contains(c, "\n") { // here-documents have their own test
 					cmds = append(cmds, c)
 				}
 			}
 		}
 	}
-	cmds = append(cmds, `aws codepipeline disable-stage-transition --pipeline-name AWS-Landing-Zone-CodePipeline --stage-name Build --transition-type Inbound --reason "ALZ decommission (lz2ct)" --region eu-west-1`)
 	if len(cmds) < 50 {
 		t.Fatalf("only %d commands in the demo plan", len(cmds))
 	}
+	want := traced(t, strings.Join(cmds, "\n"))
+	if !strings.Contains(want, "describe-policy") {
+		t.Fatalf("the trace does not record the aws calls:\n%.2000s", want)
+	}
 	wide := 0
 	for _, width := range []int{40, 58, 78, 118, 138} {
-		var orig, laid []string
+		var laid []string
 		for _, c := range cmds {
 			lines := commandLines(c, "  ", width)
 			for i, l := range lines {
 				if ansi.StringWidth(l) > width {
-					words := shellWords(strings.TrimSuffix(l, " \\"))
-					if len(words) != 1 {
+					if words := shellWords(strings.TrimSuffix(l, " \\")); len(words) != 1 {
 						t.Errorf("width %d: line %q is %d wide and could break between its arguments", width, l, ansi.StringWidth(l))
 					}
 					wide++
@@ -83,17 +106,16 @@ func TestCommandLinesRunAsTheSameCommand(t *testing.T) {
 					t.Errorf("width %d: line %d of %d of %q: the continuation must end every line but the last", width, i+1, len(lines), c)
 				}
 			}
-			orig = append(orig, "args "+strings.TrimPrefix(c, "aws ")+"; echo ---")
-			laid = append(laid, "args "+strings.TrimPrefix(strings.TrimSpace(strings.Join(lines, "\n")), "aws ")+"; echo ---")
+			laid = append(laid, strings.Join(lines, "\n"))
 		}
-		if want, got := argv(t, strings.Join(orig, "\n")), argv(t, strings.Join(laid, "\n")); want != got {
-			t.Errorf("width %d: the laid-out commands are different commands to sh", width)
+		if got := traced(t, strings.Join(laid, "\n")); got != want {
 			wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
 			for i := range min(len(wl), len(gl)) {
 				if wl[i] != gl[i] {
-					t.Fatalf("first difference at argument %d: %q, want %q", i, gl[i], wl[i])
+					t.Fatalf("width %d: the laid-out commands do something else in bash; first difference at line %d: %q, want %q", width, i, gl[i], wl[i])
 				}
 			}
+			t.Fatalf("width %d: the laid-out commands do something else in bash (%d lines of trace, want %d)", width, len(gl), len(wl))
 		}
 	}
 	t.Logf("%d commands; %d lines wider than the width hold one argument alone", len(cmds), wide)
@@ -145,7 +167,7 @@ func TestCommandLinesKeepAHereDocument(t *testing.T) {
 	for _, ph := range pv.Phases {
 		for _, st := range ph.Steps {
 			for _, c := range st.CLI {
-				if strings.Contains(c, "<<'EOF'") {
+				if hereDoc.MatchString(c) && strings.Contains(c, "\n") {
 					doc = c
 				}
 			}
@@ -154,23 +176,13 @@ func TestCommandLinesKeepAHereDocument(t *testing.T) {
 	if doc == "" {
 		t.Fatal("the demo plan has no here-document: pick another command for this test")
 	}
-	run := func(script string) string {
-		dir := t.TempDir()
-		cmd := exec.Command("sh", "-c", script)
-		cmd.Dir = dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("sh: %v\n%s", err, out)
-		}
-		data, err := os.ReadFile(filepath.Join(dir, "landing-zone-manifest.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(data)
+	want := traced(t, doc)
+	if !strings.Contains(want, "governedRegions") {
+		t.Fatalf("the here-document wrote nothing:\n%s", want)
 	}
-	want := run(doc)
 	for _, width := range []int{30, 78, 138} {
 		lines := commandLines(doc, "  ", width)
-		if got := run(strings.Join(lines, "\n")); got != want {
+		if got := traced(t, strings.Join(lines, "\n")); got != want {
 			t.Errorf("width %d: the laid-out here-document writes\n%s\nwant\n%s", width, got, want)
 		}
 		if lines[len(lines)-1] != "EOF" {
