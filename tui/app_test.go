@@ -427,3 +427,36 @@ func TestPrechecksGroupOpensAndCloses(t *testing.T) {
 		})
 	}
 }
+
+// Discovery shows the calls and the accounts found while the organization is walked, and the
+// time left once discovery can tell it.
+func TestDiscoveryShowsCallsAndTimeLeft(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		p     Progress
+		shows []string
+	}{
+		{"walk", Progress{Stage: "organization", AccountsFound: 2340, Calls: 569},
+			[]string{"listing the OUs", "2340 found so far", "569", "known once the accounts are counted"}},
+		{"accounts", Progress{Stage: "accounts", AccountsFound: 5000, AccountsDone: 1000, AccountsTotal: 5000, Calls: 16260, Remaining: 80 * time.Second},
+			[]string{"1000 of 5000 read", "16260", "about 1m20s (from the rate so far)"}},
+	} {
+		for _, sz := range sizes {
+			t.Run(tc.name+"/"+sz.name, func(t *testing.T) {
+				fake := newFake(t)
+				fake.release = make(chan struct{})
+				fake.stages = []Progress{tc.p}
+				app := New(Options{Backend: fake, Now: fixedClock})
+				d := newDriver(t, app, sz.w, sz.h)
+				d.keys("enter", "enter")
+				if !d.on(ScreenDiscovery) {
+					t.Fatalf("screen %v, want discovery", app.Active())
+				}
+				d.must(tc.shows...)
+				d.fits(t, sz.w, sz.h)
+				d.golden(t, pkgDir)
+				close(fake.release)
+			})
+		}
+	}
+}

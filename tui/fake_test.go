@@ -36,6 +36,8 @@ type fakeBackend struct {
 	checked []settings.Settings
 	// release, when set, holds discovery until closed.
 	release chan struct{}
+	// stages, when set, are the progress reports discovery makes before it waits for release.
+	stages []Progress
 }
 
 func newFake(t testing.TB) *fakeBackend {
@@ -65,7 +67,12 @@ func (f *fakeBackend) Connect(_ context.Context, t Target) (Identity, error) {
 
 func (f *fakeBackend) Discover(ctx context.Context, progress func(Progress)) (*inventory.Snapshot, []byte, error) {
 	n := len(f.snap.Accounts)
-	progress(Progress{Stage: "accounts", AccountsDone: n / 2, AccountsTotal: n, Calls: 42, Problems: 1})
+	if f.stages == nil {
+		progress(Progress{Stage: "accounts", AccountsDone: n / 2, AccountsTotal: n, Calls: 42, Problems: 1, Remaining: 95 * time.Second})
+	}
+	for _, p := range f.stages {
+		progress(p)
+	}
 	if f.release != nil {
 		select {
 		case <-f.release:
