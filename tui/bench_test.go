@@ -137,6 +137,25 @@ func BenchmarkPrecheckDetailFrame(b *testing.B) {
 	}
 }
 
+// BenchmarkPrecheckDetailOpen opens the page of the finding with the most subjects: the key press
+// that lays out its whole body (one wrapped line per subject) before the first frame.
+func BenchmarkPrecheckDetailOpen(b *testing.B) {
+	res, _, _ := bigOrg(b)
+	app := benchApp(b, 140, 40)
+	cs := app.screens[ScreenChecks].(*checksScreen)
+	cs.SetResult(res)
+	most := 0
+	for i, f := range res.Findings {
+		if len(f.Subjects) > len(res.Findings[most].Subjects) {
+			most = i
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		cs.open(most)
+	}
+}
+
 // BenchmarkPlanAccountsFrame renders the plan's account list (every account and its disposition).
 func BenchmarkPlanAccountsFrame(b *testing.B) {
 	_, pv, snap := bigOrg(b)

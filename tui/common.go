@@ -253,7 +253,9 @@ func (p *page) render() {
 	content := strings.TrimRight(p.body(p.w), "\n")
 	p.widest = 0
 	for _, l := range strings.Split(content, "\n") {
-		p.widest = max(p.widest, ansi.StringWidth(l))
+		if len(l) > p.widest { // cells never exceed bytes: measure only what could be wider
+			p.widest = max(p.widest, ansi.StringWidth(l))
+		}
 	}
 	p.vp.SetContent(content)
 }

@@ -37,7 +37,8 @@ var (
 )
 
 func wrapLine(s string, width int, indent string) []string {
-	if ansi.StringWidth(s) <= width {
+	// A string takes at most as many cells as it has bytes: most lines need no measuring.
+	if len(s) <= width || ansi.StringWidth(s) <= width {
 		return []string{s}
 	}
 	// A command in the text gets lines of its own, laid out as a command.
