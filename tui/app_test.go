@@ -93,6 +93,12 @@ func TestJourneyGoldens(t *testing.T) {
 			d.must("Log Archive account e-mail")
 			d.keys("aws+payments-dev@acme-corp.example", "enter")
 			d.must("already used by account")
+			// AWS lets Control Tower take existing Log Archive and Audit accounts at its first set-up:
+			// the form must not say otherwise.
+			d.must("Control Tower can also take existing accounts")
+			if strings.Contains(d.plain(), "cannot reuse") {
+				t.Fatalf("the form says Control Tower cannot take existing accounts:\n%s", d.plain())
+			}
 			shot("decisions-invalid-email")
 			for range len("aws+payments-dev@acme-corp.example") {
 				d.keys("backspace")
