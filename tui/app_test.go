@@ -95,8 +95,7 @@ func TestJourneyGoldens(t *testing.T) {
 			d.must("already used by account")
 			// AWS lets Control Tower take existing Log Archive and Audit accounts at its first set-up:
 			// the form must not say otherwise.
-			d.must("Control Tower can also take existing accounts")
-			if strings.Contains(d.plain(), "cannot reuse") {
+			if !strings.Contains(flat(d.plain()), "Control Tower can also take existing accounts") || strings.Contains(d.plain(), "cannot reuse") {
 				t.Fatalf("the form says Control Tower cannot take existing accounts:\n%s", d.plain())
 			}
 			shot("decisions-invalid-email")
