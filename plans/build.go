@@ -96,6 +96,9 @@ type builder struct {
 	execSet     *execStackSet
 	kept        []Kept
 	waveCount   int
+	regSize     map[string]int      // registration step -> accounts it enrolls
+	splitDeps   map[string][]string // created OU key -> its creation, SCP attachments and moves in
+	waveInfos   []waveInfo
 }
 
 func newBuilder(sc *scope.Scope, report checks.Report) *builder {
@@ -107,6 +110,7 @@ func newBuilder(sc *scope.Scope, report checks.Report) *builder {
 		blockedAcct: map[string]string{}, blockedOU: map[string][]string{}, dead: map[string]bool{},
 		detached: map[string]bool{}, configSteps: map[string][]string{}, roleSteps: map[string]string{},
 		regOf: map[string]string{}, ecDeleted: map[string]bool{}, retain: map[string]bool{},
+		regSize: map[string]int{}, splitDeps: map[string][]string{},
 	}
 	if b.part == "" {
 		b.part = "aws"
@@ -238,7 +242,8 @@ func (b *builder) regBlocked(key string) string {
 // Tower will not take over.
 func (b *builder) markDead() {
 	for _, o := range b.sc.Registered() { // parent first
-		parentDead := b.dead[o.ParentID]
+		// A created OU takes accounts whose moves wait for the OU it relieves.
+		parentDead := b.dead[o.ParentID] || (o.Created && b.dead[o.Of])
 		if b.regBlocked(o.Key) != "" || parentDead {
 			b.dead[o.Key] = true
 		}
@@ -247,7 +252,7 @@ func (b *builder) markDead() {
 
 // enrollDead reports whether an account's own enrollment cannot run.
 func (b *builder) enrollDead(a *scope.Account) bool {
-	return b.blockedAcct[a.ID] != "" || b.dead[a.Into] || (a.MoveOut && b.dead[a.ParentID])
+	return b.blockedAcct[a.ID] != "" || b.dead[a.Into]
 }
 
 // markRetained records the accounts the migration leaves alone (excluded, left out, blocked):
@@ -315,6 +320,7 @@ func (b *builder) finish() *Plan {
 		Organization: b.snap.Organization.ID,
 		CreatedFrom:  fmt.Sprintf("%s snapshot captured %s", orUnknown(b.snap.Source), b.snap.CapturedAt.UTC().Format("2006-01-02T15:04:05Z")),
 		Settings:     b.s,
+		Limits:       Limits{OUAccountLimit: b.sc.Limit, RegionalOUAccountLimit: scope.RegionalOUAccountLimit(len(b.sc.Governed)), Note: b.sc.LimitNote},
 		Findings:     b.report.Findings,
 		Kept:         b.kept,
 	}
@@ -328,7 +334,7 @@ func (b *builder) finish() *Plan {
 		e := OUEntry{OUID: o.ID, Path: o.Path, ParentID: o.ParentID, Depth: o.Depth, Accounts: o.Accounts, Enrolls: o.Enrolls,
 			Created: o.Created, Order: o.Order, Skipped: o.Order == 0, Reason: o.Skip, Remedy: o.Remedy}
 		if o.Created {
-			e.Reason = "created to split " + b.ix.Path(o.ParentID) + " under the account limit"
+			e.Reason = "created to take accounts " + b.sc.OU(o.Of).Path + " cannot hold within the account limit"
 		}
 		if o.Order > 0 {
 			e.Blocked = b.regBlocked(o.Key)
@@ -360,7 +366,7 @@ func (b *builder) finish() *Plan {
 		p.Accounts = []AccountDisposition{}
 	}
 	p.ExecutionOrder = p.executionOrder()
-	p.Estimate = estimate(p, b.s)
+	p.Estimate = b.estimate(p)
 	return p
 }
 

@@ -466,18 +466,27 @@ func estimateOf(p *plans.Plan) estimateView {
 		names[ph.Number] = ph.Name
 	}
 	for _, pe := range p.Estimate.PerPhase {
-		e.Rows = append(e.Rows, kv{fmt.Sprintf("%d. %s", pe.Phase, redact(names[pe.Phase])), human(time.Duration(pe.Seconds) * time.Second)})
+		e.Rows = append(e.Rows, kv{fmt.Sprintf("%d. %s", pe.Phase, redact(names[pe.Phase])), humanRange(pe.Range)})
 	}
-	if o := p.Estimate.OverlapSeconds; o > 0 {
-		// Phases 2 and 3 run while Control Tower registers the previous wave: the total counts
-		// only the first wave's preparation, and says so.
-		e.Rows = append(e.Rows, kv{"Overlap: phases 2–3 run during phase 4 (only the first wave's preparation adds to the total)", "− " + human(time.Duration(o)*time.Second)})
+	if o := p.Estimate.Overlap; o.Upper > 0 || o.Lower > 0 {
+		// A wave is prepared while Control Tower registers the previous one, and the enrollment
+		// queue's accounts while earlier ones enroll: that time is not added to the total.
+		e.Rows = append(e.Rows, kv{"Overlap: preparation that runs while Control Tower works (not added to the total)", "− " + humanRange(o)})
 	}
-	e.Total = human(p.Estimate.Total())
+	e.Total = humanRange(p.Estimate.Total)
 	for _, a := range p.Estimate.Assumptions {
 		e.Assumptions = append(e.Assumptions, redact(a))
 	}
 	return e
+}
+
+// humanRange prints a lower and an upper bound: "2 hours – 1 day 3 hours".
+func humanRange(r plans.Range) string {
+	lo, hi := human(r.LowerDuration()), human(r.UpperDuration())
+	if lo == hi {
+		return hi
+	}
+	return lo + " – " + hi
 }
 
 // human prints a duration the way people plan change windows: days, hours and minutes.
