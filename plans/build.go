@@ -79,8 +79,9 @@ type builder struct {
 	orgWide     []string
 	// dead: OU keys whose registration cannot run, itself blocked or waiting for a blocked parent.
 	dead map[string]bool
-	// blockedIn lists, per OU key, the blocked accounts its registration would enroll.
-	blockedIn map[string][]string
+	// blockedIn lists, per OU key, the blocked accounts its registration would enroll, by the
+	// finding that blocks them.
+	blockedIn map[string]map[string][]string
 
 	alzPolicies []string        // IDs of ALZ's SCPs, sorted
 	detached    map[string]bool // "policy|target" already scheduled for detaching
@@ -180,13 +181,16 @@ func (b *builder) applyFindings() {
 			b.orgWide = appendOnce(b.orgWide, msg)
 		}
 	}
-	b.blockedIn = map[string][]string{}
+	b.blockedIn = map[string]map[string][]string{}
 	for _, a := range b.sc.Accounts { // by ID: the lists come out sorted
 		if msg := b.blockedAcct[a.ID]; msg != "" {
 			d := b.accounts[a.ID]
 			d.How, d.Reason = HowBlocked, "unresolved pre-check blocker "+msg
 			if a.Registration != "" {
-				b.blockedIn[a.Registration] = append(b.blockedIn[a.Registration], a.ID+" ("+msg+")")
+				if b.blockedIn[a.Registration] == nil {
+					b.blockedIn[a.Registration] = map[string][]string{}
+				}
+				b.blockedIn[a.Registration][msg] = append(b.blockedIn[a.Registration][msg], a.ID)
 			}
 		}
 	}
@@ -222,17 +226,25 @@ func appendOnce(list []string, s string) []string {
 // listSome renders up to max items and says how many more there are.
 func listSome(items []string, max int) string {
 	if len(items) <= max {
-		return strings.Join(items, "; ")
+		return strings.Join(items, ", ")
 	}
-	return strings.Join(items[:max], "; ") + fmt.Sprintf("; … (%d more)", len(items)-max)
+	return strings.Join(items[:max], ", ") + fmt.Sprintf(", … (%d more)", len(items)-max)
 }
 
 // regBlocked is why an OU's registration itself is blocked, "" when it is not.
 func (b *builder) regBlocked(key string) string {
 	var reasons []string
 	reasons = append(reasons, b.blockedOU[key]...)
-	if accts := b.blockedIn[key]; len(accts) > 0 {
-		reasons = append(reasons, "accounts its registration enrolls are blocked: "+listSome(accts, 5))
+	// Grouped by finding, a few accounts each: the plan's accounts[] names every one.
+	byMsg := b.blockedIn[key]
+	msgs := make([]string, 0, len(byMsg))
+	for m := range byMsg {
+		msgs = append(msgs, m)
+	}
+	sort.Strings(msgs)
+	for _, m := range msgs {
+		accts := byMsg[m]
+		reasons = append(reasons, fmt.Sprintf("%s its registration enrolls blocked by %s: %s", plural(len(accts), "account", "accounts"), m, listSome(accts, 3)))
 	}
 	return strings.Join(reasons, "; ")
 }

@@ -218,6 +218,9 @@ func HumanRange(r Range) string {
 // Days formats a range of seconds in days, for savings: "0.4–1.2 days".
 func Days(r Range) string {
 	lo, hi := float64(r.Lower)/86400, float64(r.Upper)/86400
+	if hi < 0.1 {
+		return HumanRange(r) + " (under 0.1 days)"
+	}
 	if fmt.Sprintf("%.1f", lo) == fmt.Sprintf("%.1f", hi) {
 		return fmt.Sprintf("%.1f days", hi)
 	}
