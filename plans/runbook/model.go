@@ -37,14 +37,32 @@ type document struct {
 	OUs      []ouRow
 	Accounts []accountRow
 	Kept     []kv
+	// Manual lists every step done by hand, for the contents.
+	Manual []stepRef
+	// Notes are blocked notes too long to print where they apply, in full (an appendix).
+	Notes []string
 }
 
 type kv struct{ Key, Value string }
 
 type estimateView struct {
-	Rows        []kv // phase -> duration
-	Total       string
-	Assumptions []string
+	Rows         []kv // phase -> lower – upper
+	Total        string
+	ControlTower string
+	Dominant     string // the assumption that dominates the upper bound, with its share
+	Sessions     []sessionRow
+	SessionHours int
+	Windows      []windowRow
+	TradeOffs    []string // the moves, and what raising a setting would save
+	Assumptions  []string
+}
+
+type sessionRow struct {
+	Number, Covers, Upper, EndsAfter, EndsNum, Note string
+}
+
+type windowRow struct {
+	Waves, What, Accounts, Max, Typical string
 }
 
 type findingsView struct {
@@ -127,6 +145,8 @@ type sectionView struct {
 	SignOff string
 	// Wave marks a wave section (its steps carry their phase).
 	Wave bool
+	// Ends names the working sessions (estimate's calendar) that end in this section.
+	Ends []string
 }
 
 // wavesView introduces phases 2–4: how the waves run, and the findings that block those phases.
@@ -137,10 +157,35 @@ type wavesView struct {
 	Blockers []findingRow
 }
 
-// item is one step shown in full or a group of like steps shown as one table.
+// item is one step shown in full, a group of like steps shown as one table, or the enrollment
+// queue (one row per account, each kind of step's commands once).
 type item struct {
 	Step  *stepView
 	Group *groupView
+	Queue *queueView
+}
+
+// queueView is the enrollment queue: the commands of each kind of step once (Templates, whose
+// rows are left out), then one row per account.
+type queueView struct {
+	Templates []*groupView
+	Singles   []*stepView // steps no other account shares a template with, in full
+	Rows      []queueRow
+	Known     bool // a run's status is shown
+}
+
+type queueRow struct {
+	Pos         string
+	Account     string
+	AccountName string
+	Into        string
+	Prepare     string // "123 SCP detach, 124 Config removal"
+	Enroll      string // the enrollment step's number
+	EnrollID    string
+	Blocked     string
+	Status      statusView
+	// SessionEnd, on a row of its own, marks where a working session ends.
+	SessionEnd string
 }
 
 // statusView is a step's standing in the run; Known is false without a state folder.
@@ -208,6 +253,28 @@ type groupView struct {
 	Per         string // what one row is: "account and region", "account", "region", "OU", "resource"
 	Rows        []groupRow
 	Counts      *statusCounts
+	// Pivot shows steps per account and region as one row per account with a column per region
+	// (the cells are step numbers); nil when the rows are not account × region.
+	Pivot *pivotView
+	// Label names the template in the enrollment queue's rows ("Config removal").
+	Label string
+}
+
+type pivotView struct {
+	Regions []string
+	Rows    []pivotRow
+}
+
+type pivotRow struct {
+	Account, AccountName string
+	Cells                []pivotCell // one per region, "" Num when none
+	After                string
+	Blocked              string
+}
+
+type pivotCell struct {
+	Num    string
+	Status statusView
 }
 
 // groupCols says which columns a group's table has: the target fields that vary between rows,
@@ -535,7 +602,57 @@ func makeGroup(ss []stepIn, nums []string, status func(string) statusView) *grou
 	if g.Cols.Account && inIDs(func(r groupRow) string { return r.Account + r.AccountName }) {
 		g.Cols.Account = false
 	}
+	if v.Account && v.Region {
+		g.Pivot = pivotOf(g.Rows)
+	}
 	return g
+}
+
+// pivotOf turns rows of one step per account and region into one row per account with a column
+// per region, when every account has at most one step per region and the same extra dependencies
+// in each; nil otherwise, or when it would not save rows.
+func pivotOf(rows []groupRow) *pivotView {
+	type acct struct {
+		row   pivotRow
+		cells map[string]pivotCell
+	}
+	var accts []*acct
+	byID := map[string]*acct{}
+	regions := map[string]bool{}
+	for _, r := range rows {
+		if r.Account == "" || r.Region == "" || r.What != "" {
+			return nil
+		}
+		a := byID[r.Account]
+		if a == nil {
+			a = &acct{row: pivotRow{Account: r.Account, AccountName: r.AccountName, After: r.After}, cells: map[string]pivotCell{}}
+			byID[r.Account] = a
+			accts = append(accts, a)
+		}
+		if _, dup := a.cells[r.Region]; dup || a.row.After != r.After {
+			return nil
+		}
+		a.cells[r.Region] = pivotCell{Num: r.Num, Status: r.Status}
+		if a.row.Blocked == "" {
+			a.row.Blocked = r.Blocked
+		}
+		regions[r.Region] = true
+	}
+	if len(accts) == len(rows) {
+		return nil
+	}
+	pv := &pivotView{}
+	for r := range regions {
+		pv.Regions = append(pv.Regions, r)
+	}
+	sort.Strings(pv.Regions)
+	for _, a := range accts {
+		for _, r := range pv.Regions {
+			a.row.Cells = append(a.row.Cells, a.cells[r])
+		}
+		pv.Rows = append(pv.Rows, a.row)
+	}
+	return pv
 }
 
 // statusOf turns the journal's view of a step into what the runbook prints.
