@@ -265,7 +265,7 @@ func isStackSetOp(kind string) bool {
 }
 
 func maxRange(a, b Range) Range { return Range{max(a.Lower, b.Lower), max(a.Upper, b.Upper)} }
-func clampZero(r Range) Range  { return Range{max(r.Lower, 0), max(r.Upper, 0)} }
+func clampZero(r Range) Range   { return Range{max(r.Lower, 0), max(r.Upper, 0)} }
 
 // estimate computes the plan's estimate from its steps and the builder's wave facts.
 func (b *builder) estimate(p *Plan) Estimate {

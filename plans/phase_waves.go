@@ -776,7 +776,6 @@ func enrollTarget(accountID, into string) Target {
 	return Target{AccountID: accountID, OUID: into}
 }
 
-
 func sanitizeName(name, id string) string {
 	var sb strings.Builder
 	for _, r := range name {

@@ -31,11 +31,11 @@ import (
 type accountClass int
 
 const (
-	classCandidate accountClass = iota // to migrate; may move
-	classFixed                         // disposition decided in pass 1
-	classFixedBlocks                   // excluded: decided, and it blocks its OU's registration
-	classInactive                      // not ACTIVE: blocks its OU's registration, else left out
-	classShared                        // ALZ's Shared Services account, to enroll
+	classCandidate   accountClass = iota // to migrate; may move
+	classFixed                           // disposition decided in pass 1
+	classFixedBlocks                     // excluded: decided, and it blocks its OU's registration
+	classInactive                        // not ACTIVE: blocks its OU's registration, else left out
+	classShared                          // ALZ's Shared Services account, to enroll
 )
 
 type classifier struct {

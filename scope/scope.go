@@ -342,4 +342,3 @@ func (sc *Scope) InALZCore(id string) bool {
 	}
 	return false
 }
-
