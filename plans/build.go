@@ -305,6 +305,17 @@ func token(stepID string) string {
 	return "lz2ct-" + hex.EncodeToString(sum[:12])
 }
 
+// IdempotencyToken is the token a step passes as its CloudFormation OperationId or Service
+// Catalog ProvisionToken.
+func IdempotencyToken(stepID string) string { return token(stepID) }
+
+// TokenShell is a bash expression that computes IdempotencyToken of the step ID the shell word
+// stepIDWord expands to (SHA-256, first 12 bytes in hex; sha256sum, or shasum on macOS), so a
+// runbook can print one command for many steps and stay exact.
+func TokenShell(stepIDWord string) string {
+	return `"lz2ct-$(printf '%s' ` + stepIDWord + ` | { sha256sum 2>/dev/null || shasum -a 256; } | cut -c1-24)"`
+}
+
 func registerStepID(key string) string   { return KindBaselineEnable + "/" + key }
 func enrollStepID(account string) string { return KindAccountEnroll + "/" + account }
 

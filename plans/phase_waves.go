@@ -755,7 +755,7 @@ func (b *builder) enroll(phase, wave int, a *scope.Account, gate []string) strin
 	r := " --region " + b.home
 	return b.add(phase, Step{ID: sid, Kind: KindAccountEnroll, Wave: wave, DependsOn: deps, Params: p, Blocked: b.blockedAcct[a.ID],
 		Title:  fmt.Sprintf("Enroll account %s (%s) into %s", a.ID, ia.Name, ouName),
-		Why:    b.accounts[a.ID].Reason,
+		Why:    b.enrollWhy(a, ouName),
 		Target: enrollTarget(a.ID, a.Into),
 		CLI: []string{
 			fmt.Sprintf(`RECORD_ID=$(aws servicecatalog provision-product --product-name %s --provisioning-artifact-name %s --provisioned-product-name %s --provision-token %s --provisioning-parameters Key=AccountName,Value=%s Key=AccountEmail,Value=%s Key=SSOUserEmail,Value=%s Key=SSOUserFirstName,Value=Admin Key=SSOUserLastName,Value=User Key=ManagedOrganizationalUnit,Value="%s (%s)"%s --query RecordDetail.RecordId --output text)`,
@@ -765,6 +765,21 @@ func (b *builder) enroll(phase, wave int, a *scope.Account, gate []string) strin
 		Expected:        "record SUCCEEDED; the account is enrolled in " + ouName,
 		Rollback:        "aws servicecatalog terminate-provisioned-product --provisioned-product-name " + name + r + " (unmanages the account; it stays in the organization)",
 		EstimateSeconds: enrollUpperSeconds})
+}
+
+// enrollWhy says why an account is enrolled on its own, in words shared by every account of the
+// same kind (the account's own reason is in the plan's accounts[]), so that a runbook shows the
+// enrollment queue's commands once.
+func (b *builder) enrollWhy(a *scope.Account, ouName string) string {
+	switch {
+	case a.SharedServices:
+		return b.accounts[a.ID].Reason
+	case a.Into == a.ParentID:
+		return "its OU is already registered: Account Factory enrolls it where it is"
+	case b.sc.OU(a.ParentID) != nil && b.sc.OU(a.ParentID).TooDeep:
+		return "its OU is too deep to register and noMoveOUs keeps it there: Account Factory moves it into " + ouName + ", the nearest registered ancestor, as it enrolls it"
+	}
+	return b.accounts[a.ID].Reason
 }
 
 // enrollTarget names the OU an account is enrolled into: its ID, or (for the Sandbox OU the

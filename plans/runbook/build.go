@@ -33,6 +33,12 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 		Generated:    cfg.now,
 	}
 	acctNames := map[string]string{}
+	ouNames := map[string]string{}
+	for _, o := range p.OUOrder {
+		if o.OUID != "" {
+			ouNames[o.OUID] = o.Path[strings.LastIndexByte(o.Path, '/')+1:]
+		}
+	}
 	for _, a := range p.Accounts {
 		acctNames[a.AccountID] = a.Name
 		if a.How == plans.HowManagement {
@@ -114,6 +120,7 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 		ns := make([]string, 0, len(ss))
 		for _, s := range ss {
 			si := stepInOf(*s, acctNames, num, outputs)
+			si.OUName = r(ouNames[s.Target.OUID])
 			si.Blocked = notes.cut(si.Blocked)
 			if wave {
 				si.Phase = fmt.Sprintf("phase %d", phaseOf[s.ID])
@@ -172,7 +179,7 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 			q := queueOf(order[i:j], in, ns, status, p, num, maxOrder, sessionEnd, notes)
 			last := order[j-1].Wave
 			sec := sectionView{Anchor: "queue", Wave: true,
-				Heading: fmt.Sprintf("Waves %d–%d: the enrollment queue (%s one by one, %d at a time)", w, last, plural(int64(len(q.Rows)), "account"), p.Settings.AccountConcurrency),
+				Heading: fmt.Sprintf("Waves %d–%d: the enrollment queue (%s one by one, %d at a time)", w, last, plural(int64(q.Accounts), "account"), p.Settings.AccountConcurrency),
 				Meta: plural(int64(j-i), "step") + ", steps " + num[order[i].ID] + "–" + num[order[j-1].ID] + ". Each account is prepared (SCP detach, Config removal, execution role) when the enrollment " +
 					fmt.Sprintf("%d places ahead of it is done, then enrolled; the commands of each kind of step come once, then one row per account in queue order", 2*max(p.Settings.AccountConcurrency, 1)),
 				Items: []item{{Queue: q}}}
@@ -240,8 +247,21 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 		row.Note = r(strings.Join(note, "; "))
 		d.OUs = append(d.OUs, row)
 	}
+	groups := map[[3]string]int{}
 	for _, a := range p.Accounts {
 		d.Accounts = append(d.Accounts, accountRow{ID: r(a.AccountID), Name: r(a.Name), How: r(a.How), Reason: r(a.Reason), By: r(a.By)})
+		by := r(a.By)
+		if a.AccountID != "" && strings.HasSuffix(by, "/"+a.AccountID) {
+			by = strings.TrimSuffix(by, a.AccountID) + phAccount // a step of its own
+		}
+		k := [3]string{r(a.How), by, r(a.Reason)}
+		i, ok := groups[k]
+		if !ok {
+			i = len(d.AccountGroups)
+			groups[k] = i
+			d.AccountGroups = append(d.AccountGroups, accountGroup{How: k[0], By: k[1], Reason: k[2]})
+		}
+		d.AccountGroups[i].Accounts = append(d.AccountGroups[i].Accounts, strings.TrimSpace(r(a.AccountID)+" "+r(a.Name)))
 	}
 	for _, s := range order {
 		if s.Manual {
@@ -376,6 +396,10 @@ func stepInOf(s plans.Step, names map[string]string, num map[string]string, outp
 		AccountName: r(names[s.Target.AccountID]),
 		Destructive: s.Destructive, Manual: s.Manual,
 		Guard: r(s.Guard), Expected: r(s.Expected), Rollback: r(s.Rollback), Blocked: r(s.Blocked),
+		Token: plans.IdempotencyToken(s.ID),
+	}
+	if e, ok := s.Params.(plans.AccountEnroll); ok {
+		in.Email = r(e.AccountEmail)
 	}
 	for _, dep := range summarizeDeps(s.DependsOn, num) {
 		in.DependsOn = append(in.DependsOn, r(dep))

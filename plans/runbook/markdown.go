@@ -422,13 +422,29 @@ func (m *mdWriter) groupHead(g *groupView) {
 	m.field("Rollback", mdText(g.Rollback))
 }
 
+func (m *mdWriter) legend(notes []string) {
+	if len(notes) == 0 {
+		return
+	}
+	m.ln("Blocked, as the rows say:")
+	m.ln()
+	for i, n := range notes {
+		m.ln("- **B", strconv.Itoa(i+1), "**: ", mdText(n))
+	}
+	m.ln()
+}
+
 func (m *mdWriter) groupRows(g *groupView) {
+	m.legend(g.BlockedNotes)
 	head := []string{"", "#", "Step ID"}
 	if g.Cols.What {
 		head = append(head, "Step")
 	}
 	if g.Cols.Account {
 		head = append(head, "Account")
+	}
+	if g.Cols.Email {
+		head = append(head, "E-mail")
 	}
 	if g.Cols.Region {
 		head = append(head, "Region")
@@ -464,6 +480,9 @@ func (m *mdWriter) groupRows(g *groupView) {
 			}
 			m.p(" | ", mdCell(a))
 		}
+		if g.Cols.Email {
+			m.p(" | ", mdCell(r.Email))
+		}
 		if g.Cols.Region {
 			m.p(" | ", mdCell(r.Region))
 		}
@@ -492,6 +511,7 @@ func (m *mdWriter) groupRows(g *groupView) {
 }
 
 func (m *mdWriter) pivot(pv *pivotView) {
+	m.legend(pv.BlockedNotes)
 	after, blocked := false, false
 	for _, r := range pv.Rows {
 		after, blocked = after || r.After != "", blocked || r.Blocked != ""
@@ -546,7 +566,11 @@ func (m *mdWriter) queue(q *queueView) {
 	for _, r := range q.Rows {
 		blocked = blocked || r.Blocked != ""
 	}
+	m.legend(q.BlockedNotes)
 	head := []string{"", "Queue", "Account", "Into OU", "Prepare (steps)", "Enroll (step)"}
+	if q.Email {
+		head = append(head, "E-mail")
+	}
 	if blocked {
 		head = append(head, "Blocked")
 	}
@@ -565,6 +589,9 @@ func (m *mdWriter) queue(q *queueView) {
 			a += " " + r.AccountName
 		}
 		m.p("| ", mdBox(r.Status), " | ", r.Pos, " | ", mdCell(a), " | ", mdCell(r.Into), " | ", mdCell(r.Prepare), " | ", mdCell(r.Enroll))
+		if q.Email {
+			m.p(" | ", mdCell(r.Email))
+		}
 		if blocked {
 			m.p(" | ", mdCell(r.Blocked))
 		}
@@ -640,13 +667,15 @@ func (m *mdWriter) appendices(d *document) {
 		}
 		m.ln()
 	}
-	if len(d.Accounts) > 0 {
+	if len(d.AccountGroups) > 0 {
 		m.ln("## Appendix B: every account and how it is migrated")
 		m.ln()
-		m.ln("| Account | Name | How | By | Reason |")
-		m.ln("|---|---|---|---|---|")
-		for _, a := range d.Accounts {
-			m.ln("| ", mdCode(a.ID), " | ", mdCell(a.Name), " | ", mdCell(a.How), " | ", mdCell(a.By), " | ", mdCell(a.Reason), " |")
+		m.ln("Accounts that share a disposition, a step and a reason are listed together.")
+		m.ln()
+		m.ln("| How | Step | Reason | Accounts |")
+		m.ln("|---|---|---|---|")
+		for _, g := range d.AccountGroups {
+			m.ln("| ", mdCell(g.How), " | ", mdCode(g.By), " | ", mdCell(g.Reason), " | ", mdCell(fmt.Sprintf("%d: %s", len(g.Accounts), strings.Join(g.Accounts, "; "))), " |")
 		}
 		m.ln()
 	}

@@ -71,6 +71,7 @@ func queueOf(steps []*plans.Step, in []stepIn, ns []string, status func(string) 
 		}
 		g := makeGroup(ss, nn, status)
 		g.Label = label
+		q.Email = q.Email || g.Cols.Email
 		g.Rows, g.Pivot = nil, nil // the queue's rows say which step is whose
 		q.Templates = append(q.Templates, g)
 	}
@@ -111,7 +112,7 @@ func queueOf(steps []*plans.Step, in []stepIn, ns []string, status func(string) 
 		row.Prepare = strings.Join(prep, ", ")
 		if en := enrollOf[w]; en != nil {
 			prm := en.Params.(plans.AccountEnroll)
-			row.Account, row.AccountName = redact(prm.AccountID), redact(prm.AccountName)
+			row.Account, row.AccountName, row.Email = redact(prm.AccountID), redact(prm.AccountName), redact(prm.AccountEmail)
 			row.Into = redact(prm.OUName)
 			row.Enroll, row.EnrollID = num[en.ID], redact(en.ID)
 			if !here[en.ID] {
@@ -123,6 +124,7 @@ func queueOf(steps []*plans.Step, in []stepIn, ns []string, status func(string) 
 			}
 		}
 		q.Known = q.Known || row.Status.Known
+		q.Accounts++
 		q.Rows = append(q.Rows, row)
 		for _, st := range byWave[w] {
 			if e := sessionEnd[st.ID]; e != "" {
@@ -130,5 +132,6 @@ func queueOf(steps []*plans.Step, in []stepIn, ns []string, status func(string) 
 			}
 		}
 	}
+	q.BlockedNotes = legend(len(q.Rows), func(i int) *string { return &q.Rows[i].Blocked })
 	return q
 }
