@@ -73,4 +73,3 @@ func benchOrg(b testing.TB, accounts int) (*inventory.Snapshot, settings.Setting
 	s := settings.Settings{LogArchiveEmail: "new-log@example.org", AuditEmail: "new-audit@example.org"}.Resolve(snap)
 	return snap, s, checks.Run(checks.Input{Snapshot: snap, Settings: s})
 }
-
