@@ -39,10 +39,10 @@ type scaleCase struct {
 // regions; a few very large OUs (up to ~1,500 accounts) with 17 regions; and the deep one with every
 // move forbidden (noMoveOUs: "*").
 var scaleCases = []scaleCase{
-	{name: "wide-4r", ous: 200, depth: 5, regions: 4, beforeLowerH: 43.1, beforeUpperH: 218.7, beforeLines: 28945},
-	{name: "deep-17r", ous: 60, depth: 6, regions: 17, beforeLowerH: 141.7, beforeUpperH: 518.1, beforeLines: 60177},
+	{name: "wide-4r", ous: 200, depth: 5, regions: 4, beforeLowerH: 43.1, beforeUpperH: 218.7, beforeLines: 28945, beforePages: 1186},
+	{name: "deep-17r", ous: 60, depth: 6, regions: 17, beforeLowerH: 141.7, beforeUpperH: 518.1, beforeLines: 60177, beforePages: 2254},
 	{name: "bigOUs-17r", ous: 12, depth: 6, regions: 17, beforeLowerH: 190.0, beforeUpperH: 656.3, beforeLines: 73076, beforePages: 2831},
-	{name: "deep-17r-nomoves", ous: 60, depth: 6, regions: 17, noMove: true, beforeLowerH: 141.7, beforeUpperH: 518.1, beforeLines: 60177},
+	{name: "deep-17r-nomoves", ous: 60, depth: 6, regions: 17, noMove: true, beforeLowerH: 141.7, beforeUpperH: 518.1, beforeLines: 60177, beforePages: 2254},
 }
 
 // ScaleOrg generates a scale case's organization and settings.
