@@ -111,7 +111,7 @@ func BenchmarkScale5000(b *testing.B) {
 
 // BenchmarkRunbookScale5000 renders the scale cases' runbooks and reports their size: Markdown
 // lines, and pages of the HTML runbook printed to PDF by Chromium (as a reader prints it: headless
-// Chromium's print to PDF, A4/Letter per its defaults, counted with pdfinfo), against the runbook
+// Chromium's print to PDF, US Letter by default, counted with pdfinfo), against the runbook
 // before (recorded lines; pages where measured): go test ./plans -run '^$' -bench RunbookScale5000
 // -benchtime 1x. Printing takes minutes per case. It needs chromium and pdfinfo (Debian: apt-get
 // install chromium poppler-utils).
