@@ -297,6 +297,14 @@ func checkInvariants(t testing.TB, snap *inventory.Snapshot, s settings.Settings
 			if st == nil || st.Kind != KindAccountEnroll || st.Params.(AccountEnroll).AccountID != d.AccountID {
 				t.Fatalf("account %s enrolled by %q, not its enroll step", d.AccountID, d.By)
 			}
+			// One by one only where no move the settings allow would let a registration cover it:
+			// its OU is registered already, it is ALZ's Shared Services account, or noMoveOUs keeps
+			// it in an OU too deep to register.
+			noMove, _ := s.NoMoves(ix, a.ParentID)
+			shared := snap.ALZ != nil && snap.ALZ.SharedServicesAccountID == a.ID
+			if !ix.IsRegistered(a.ParentID) && !shared && !(noMove && ix.Depth(a.ParentID) > MaxOUDepth) {
+				t.Fatalf("account %s (in %s) enrolled one by one though a move would do: %s", d.AccountID, ix.Path(a.ParentID), d.Reason)
+			}
 			checkConfigFirst(t, sx, blocked, d.AccountID, st)
 		case HowBlocked:
 			if _, ok := blocked[d.By]; !ok || d.Reason == "" {
@@ -567,6 +575,9 @@ func randomOrg(t testing.TB, seed int64) (*inventory.Snapshot, settings.Settings
 		if r.Intn(8) == 0 && s.SharedServicesOU == "" {
 			s.SharedServicesOU = ix.Path(ou.ID)
 		}
+		if r.Intn(10) == 0 {
+			s.NoMoveOUs = append(s.NoMoveOUs, ix.Path(ou.ID))
+		}
 		if r.Intn(8) == 0 && s.Decommission.OldAccountsOU == "" && ou.ID != snap.ALZ.CoreOUID && ou.ParentID != snap.ALZ.CoreOUID {
 			s.Decommission.OldAccountsOU = ou.ID
 		}
@@ -642,6 +653,50 @@ func TestBuildRandomOrganizations(t *testing.T) {
 	}
 	if blockedSeen == 0 || cleanSeen == 0 {
 		t.Errorf("the generated organizations do not exercise both sides: %d blocked, %d clean", blockedSeen, cleanSeen)
+	}
+}
+
+// TestBuildLargeOrganizations is the property test at scale: generated organizations with few,
+// large OUs (depth 1–6, OUs of up to about 2,000 accounts, 1–17 regions, random limits, some moves
+// forbidden) give plans that keep every invariant — no registered OU above the limit at any point,
+// one-by-one enrollment only where no move is allowed, estimate bounds in order and phase rows
+// that add up to the total.
+func TestBuildLargeOrganizations(t *testing.T) {
+	n := 3
+	if testing.Short() {
+		n = 1
+	}
+	for seed := int64(1); seed <= int64(n); seed++ {
+		r := rand.New(rand.NewSource(seed * 31))
+		params := orggen.DefaultParams()
+		params.Seed = seed
+		params.Accounts = 500 + r.Intn(3500)
+		params.Depth = 1 + r.Intn(orggen.MaxDepth)
+		params.OUs = params.Depth + 2 + r.Intn(10)
+		params.Regions = 1 + r.Intn(orggen.MaxRegions)
+		params.SCPDensity = 0.1
+		snap, err := orggen.Generate(params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := settings.Settings{LogArchiveEmail: "new-log@example.org", AuditEmail: "new-audit@example.org", AccountConcurrency: 1 + r.Intn(10)}
+		switch r.Intn(3) {
+		case 0:
+			s.OUAccountLimit = settings.MaxOUAccountLimit // clamped by the regions
+		case 1:
+			s.OUAccountLimit = 50 + r.Intn(400)
+		}
+		ix := inventory.NewIndex(snap)
+		for _, ou := range snap.OUs {
+			if r.Intn(5) == 0 {
+				s.NoMoveOUs = append(s.NoMoveOUs, ix.Path(ou.ID))
+			}
+		}
+		s = s.Resolve(snap)
+		t.Run(fmt.Sprintf("seed%d-%daccounts-%dregions", seed, params.Accounts, params.Regions), func(t *testing.T) {
+			p := mustBuild(t, snap, s, checks.Run(checks.Input{Snapshot: snap, Settings: s}))
+			checkInvariants(t, snap, s, p)
+		})
 	}
 }
 
