@@ -45,6 +45,7 @@ type opsRuntime struct {
 	nextDue atomic.Int64
 	tokens  map[string]*tokenResult
 	seq     uint64
+	org     orgRuntime // Organizations' account requests and closures (svc_organizations_mut.go)
 	// ct and sc are Control Tower's and Service Catalog's runtime state beyond the snapshot
 	// (svc_controltower_mut.go, svc_servicecatalog_mut.go).
 	ct ctRuntime

@@ -564,11 +564,16 @@ func containsFold(l []string, s string) bool {
 	return false
 }
 
-// ctCreateOU adds a root-level OU (Control Tower's own: Security, Sandbox); the caller reindexes.
+// ctCreateOU adds a root-level OU (Control Tower's own: Security, Sandbox) with FullAWSAccess, as
+// Organizations gives every new OU; the caller reindexes.
 func (st *state) ctCreateOU(name string) string {
 	root := st.rootID()
-	id := "ou-" + strings.TrimPrefix(root, "r-") + "-" + st.ctName(8, lowerAlnum, "ou", name)
+	id := ""
+	for id == "" || st.ouBy[id] != nil {
+		id = "ou-" + strings.TrimPrefix(root, "r-") + "-" + st.ctName(8, lowerAlnum, "ou", name)
+	}
 	st.snap.OUs = append(st.snap.OUs, inventory.OU{ID: id, Arn: st.orgArn("ou", id), Name: name, ParentID: root})
+	st.attachFullAccess(id)
 	return id
 }
 
