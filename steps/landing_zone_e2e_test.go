@@ -250,3 +250,49 @@ func TestLandingZoneVerify(t *testing.T) {
 		})
 	}
 }
+
+// Phase 1 of alz2-typical from the planner: the two shared accounts created (account.create) and
+// the landing zone set up with their IDs (outputs of those steps in its manifest), with the
+// service roles in place (what iam-role.create leaves). alz2-typical has a root-level OU named
+// Sandbox, so the landing zone makes none and its sandboxOuId is empty.
+func TestLandingZoneFromThePlan(t *testing.T) {
+	snap, s := testdataOrg(t, "alz2-typical")
+	p := subplan(planOf(t, snap, s), plans.KindTrustedAccessDisable, plans.KindAccountCreate, plans.KindLandingZoneCreate)
+	if len(stepsOf(p, plans.KindAccountCreate)) != 2 || len(stepsOf(p, plans.KindLandingZoneCreate)) != 1 {
+		t.Fatalf("the plan has %d account.create and %d landing-zone.create steps", len(stepsOf(p, plans.KindAccountCreate)), len(stepsOf(p, plans.KindLandingZoneCreate)))
+	}
+	for i := range snap.Accounts {
+		if snap.Accounts[i].ID == snap.Organization.ManagementAccountID {
+			for _, r := range enginetest.CTServiceRoles {
+				snap.Accounts[i].ReservedNames = append(snap.Accounts[i].ReservedNames, inventory.NamedResource{Type: inventory.ResourceIAMRole, Name: r})
+			}
+		}
+	}
+	srv, c := server(t, snap, sim.Options{})
+	dir := t.TempDir()
+	mustComplete(t, apply(t, p, c, dir))
+	now := srv.Snapshot()
+	lz := now.ControlTower.LandingZone
+	if lz == nil || lz.Status != "ACTIVE" || lz.SandboxOUName != "" {
+		t.Fatalf("landing zone %+v", lz)
+	}
+	email := map[string]string{}
+	for _, a := range now.Accounts {
+		email[a.ID] = a.Email
+	}
+	if email[lz.LogArchiveAccountID] != s.LogArchiveEmail || email[lz.AuditAccountID] != s.AuditEmail {
+		t.Errorf("shared accounts %s (%s), %s (%s); want the settings' e-mails %s, %s", lz.LogArchiveAccountID, email[lz.LogArchiveAccountID],
+			lz.AuditAccountID, email[lz.AuditAccountID], s.LogArchiveEmail, s.AuditEmail)
+	}
+	st, err := journal.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if outs := st.Outputs(plans.KindLandingZoneCreate); outs[plans.OutputLandingZoneARN] != lz.Arn || outs[plans.OutputSandboxOUID] != "" {
+		t.Errorf("outputs %v", outs)
+	}
+	got := applied(srv)
+	if got["CreateLandingZone landingzone/"+lz.HomeRegion] != 1 || got["CreateAccount "+strings.ToLower(s.LogArchiveEmail)] != 1 || got["CreateAccount "+strings.ToLower(s.AuditEmail)] != 1 || len(got) != 3 {
+		t.Errorf("mutations %v", got)
+	}
+}
