@@ -44,6 +44,9 @@ func init() {
 			switch pp.Status {
 			case sctypes.ProvisionedProductStatusUnderChange, sctypes.ProvisionedProductStatusPlanInProgress:
 				last := aws.ToString(pp.LastRecordId)
+				if last == "" {
+					return Observation{}, NotYet(fmt.Errorf("provisioned product %s is %s without a record yet: waiting for it", p.ProvisionedProductID, pp.Status))
+				}
 				rec, err := sc.DescribeRecord(ctx, &servicecatalog.DescribeRecordInput{Id: aws.String(last)})
 				if err != nil {
 					return Observation{}, err
