@@ -2,6 +2,10 @@ package sim
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -225,3 +229,63 @@ func TestServiceCatalogDecommission(t *testing.T) {
 
 // must2 keeps only the error of a call.
 func must2[T any](_ T, err error) error { return err }
+
+// The AWS CLI drives Control Tower and Account Factory as the runbook prints the commands: the
+// landing zone from a manifest file, a registration with its parameter, an enrollment by product
+// and artifact names, a termination (a CLI call is a process of a second or more: the few that
+// matter).
+func TestAWSCLIDrivesControlTowerAndServiceCatalog(t *testing.T) {
+	cli := findCLIs(t)[0]
+	clock := NewManualClock(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+	s, url := serve(t, ctFixture(), Options{Clock: clock})
+	dir := t.TempDir()
+	run := func(service string, args ...string) string {
+		t.Helper()
+		cmd := exec.Command(cli, append([]string{service}, append(args, "--region", ctHome, "--endpoint-url", url, "--output", "text")...)...)
+		cmd.Env = append(cleanAWSEnv(), "HOME="+dir, "AWS_ACCESS_KEY_ID=AKIAEXAMPLEEXAMPLE00", "AWS_SECRET_ACCESS_KEY=secret")
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws %s %v: %v\n%s", service, args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	manifest, _ := json.Marshal(ctManifest())
+	if err := os.WriteFile(filepath.Join(dir, "landing-zone-manifest.json"), manifest, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	op := run("controltower", "create-landing-zone", "--landing-zone-version", "3.3", "--manifest", "file://landing-zone-manifest.json", "--query", "operationIdentifier")
+	clock.Advance(30 * time.Minute)
+	if got := run("controltower", "get-landing-zone-operation", "--operation-identifier", op, "--query", "operationDetails.status"); got != "SUCCEEDED" {
+		t.Fatalf("get-landing-zone-operation: %q", got)
+	}
+	ic := run("controltower", "list-enabled-baselines", "--query", "enabledBaselines[?baselineIdentifier=='arn:aws:controltower:"+ctHome+"::baseline/LN25R72TTG6IGPTQ'].arn")
+	ctb := run("controltower", "list-baselines", "--query", "baselines[?name=='AWSControlTowerBaseline'].arn")
+	reg := strings.Fields(run("controltower", "enable-baseline", "--baseline-identifier", ctb, "--baseline-version", "4.0", "--target-identifier", ouArn(workOU),
+		"--parameters", `[{"key":"IdentityCenterEnabledBaselineArn","value":"`+ic+`"}]`, "--query", "[arn,operationIdentifier]"))
+	if len(reg) != 2 {
+		t.Fatalf("enable-baseline answered %v", reg)
+	}
+	clock.Advance(12 * time.Minute)
+	if got := run("controltower", "get-baseline-operation", "--operation-identifier", reg[1], "--query", "baselineOperation.status"); got != "SUCCEEDED" {
+		t.Fatalf("get-baseline-operation: %q", got)
+	}
+	rec := run("servicecatalog", "provision-product", "--product-name", inventory.AccountFactoryProduct, "--provisioning-artifact-name", inventory.AccountFactoryProduct,
+		"--provisioned-product-name", "dirty", "--provision-token", "cli-token",
+		"--provisioning-parameters", "Key=AccountName,Value=dirty", "Key=AccountEmail,Value=aws+"+ctDirty+"@example.com", "Key=SSOUserEmail,Value=aws+"+ctDirty+"@example.com",
+		"Key=SSOUserFirstName,Value=Admin", "Key=SSOUserLastName,Value=User", "Key=ManagedOrganizationalUnit,Value=Workloads ("+workOU+")",
+		"--query", "RecordDetail.RecordId")
+	clock.Advance(5 * time.Minute)
+	// The Dirty account still has ALZ's Config recorder: the record fails and says why.
+	if got := run("servicecatalog", "describe-record", "--id", rec, "--query", "[RecordDetail.Status,RecordDetail.RecordErrors[0].Description]"); !strings.HasPrefix(got, "FAILED\t") || !strings.Contains(got, "AWS-Landing-Zone-BaselineConfigRecorder") {
+		t.Errorf("describe-record: %q", got)
+	}
+	term := run("servicecatalog", "terminate-provisioned-product", "--provisioned-product-id", "pp-abcdefgh0001", "--query", "RecordDetail.RecordId")
+	clock.Advance(3 * time.Minute)
+	if got := run("servicecatalog", "describe-record", "--id", term, "--query", "RecordDetail.Status"); got != "SUCCEEDED" {
+		t.Errorf("terminate's record: %q", got)
+	}
+	if got := strings.Join(applied(s), ", "); got != "CreateLandingZone landingzone/"+ctHome+", EnableBaseline "+workOU+", ProvisionProduct "+ctDirty+", TerminateProvisionedProduct pp-abcdefgh0001" {
+		t.Errorf("mutations: %s", got)
+	}
+}
