@@ -10,8 +10,10 @@ import (
 )
 
 func main() {
+	stopProfiles := startProfiles()
 	f := &cli.Factory{IO: iostreams.System()}
 	err := cli.NewRootCmd(f).Execute()
+	stopProfiles()
 	if err != nil {
 		fmt.Fprintln(f.IO.ErrOut, "lz2ct:", err)
 	}
