@@ -112,12 +112,8 @@ func checkRun(opts *CheckOptions) error {
 	}
 	var snap *inventory.Snapshot
 	if opts.SnapshotFile != "" {
-		data, err := os.ReadFile(opts.SnapshotFile)
-		if err != nil {
-			return BadInput(fmt.Errorf("read snapshot: %w", err))
-		}
-		if snap, err = inventory.Decode(data); err != nil {
-			return BadInput(fmt.Errorf("snapshot %s: %w", opts.SnapshotFile, err))
+		if snap, err = inventory.Load(opts.SnapshotFile); err != nil {
+			return BadInput(err)
 		}
 	} else if snap, err = checkDiscover(opts); err != nil {
 		return err

@@ -80,10 +80,12 @@ func planRun(opts *PlanOptions) error {
 	if err != nil {
 		return BadInput(fmt.Errorf("read snapshot: %w", err))
 	}
+	snapshotHash := plans.SnapshotHash(data)
 	snap, err := inventory.Decode(data)
 	if err != nil {
 		return BadInput(fmt.Errorf("snapshot %s: %w", opts.SnapshotFile, err))
 	}
+	data = nil // the text is not needed beyond here: let a large file's memory go
 	s, err := opts.load()
 	if err != nil {
 		return BadInput(err)
@@ -101,7 +103,7 @@ func planRun(opts *PlanOptions) error {
 	if err != nil {
 		return BadInput(err)
 	}
-	p.SnapshotHash = plans.SnapshotHash(data)
+	p.SnapshotHash = snapshotHash
 	p.CreatedFrom = filepath.ToSlash(opts.SnapshotFile) + ": " + p.CreatedFrom
 
 	if opts.Output != "" {

@@ -21,27 +21,22 @@ type PathError struct {
 
 func (e *PathError) Error() string { return e.Path + ": " + e.Msg }
 
-// Load reads, decodes and validates a snapshot file.
-func Load(path string) (*Snapshot, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read snapshot: %w", err)
-	}
-	s, err := Decode(data)
-	if err != nil {
-		return nil, fmt.Errorf("snapshot %s: %w", path, err)
-	}
-	return s, nil
-}
-
 // Decode parses and validates snapshot JSON. Errors are *PathError naming where the problem is.
 //
 // The decoder (internal/strictjson) reads the bytes straight into the model in one pass, rejects
 // unknown and repeated members and names the JSON path of a wrong value as it goes; see
 // docs/architecture.md for why it is not encoding/json.
 func Decode(data []byte) (*Snapshot, error) {
+	return decode(data, nil)
+}
+
+// releaseEvery is how often the decoder reports progress to a release function.
+const releaseEvery = 8 << 20
+
+// decode is Decode, telling release (when not nil) how much of data it is done with as it goes.
+func decode(data []byte, release func(n int)) (*Snapshot, error) {
 	var s Snapshot
-	if err := strictjson.Unmarshal(data, &s); err != nil {
+	if err := strictjson.UnmarshalProgress(data, &s, releaseEvery, release); err != nil {
 		return nil, decodeProblem(data, err.(*strictjson.Error))
 	}
 	if s.SchemaVersion != SchemaVersion {

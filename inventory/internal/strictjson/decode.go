@@ -4,6 +4,7 @@ import (
 	"encoding"
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"reflect"
 	"strconv"
@@ -31,6 +32,13 @@ func (e *Error) Error() string { return e.Path + ": " + e.Msg }
 // Unmarshal decodes the JSON document data into v, a non-nil pointer, after setting *v to its
 // zero value. Strings are copied out of data: the caller may reuse data afterwards.
 func Unmarshal(data []byte, v any) error {
+	return UnmarshalProgress(data, v, 0, nil)
+}
+
+// UnmarshalProgress is Unmarshal that also calls progress(n) each time it has read about every
+// more bytes of data, n being how many bytes it is done with: it never looks at data[:n] again
+// (a caller can release that memory). Errors may still quote from anywhere in data.
+func UnmarshalProgress(data []byte, v any, every int, progress func(done int)) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		panic(fmt.Sprintf("strictjson: Unmarshal needs a non-nil pointer, got %T", v))
@@ -40,7 +48,7 @@ func Unmarshal(data []byte, v any) error {
 	mu.Lock()
 	n := nextID
 	mu.Unlock()
-	d := decoder{data: data, scratch: make([]scratch, n)}
+	d := decoder{data: data, scratch: make([]scratch, n), recent: new([internSize]string), progress: progress, every: every}
 	err := d.value(c, rv.UnsafePointer())
 	if err == nil {
 		d.skipWS()
@@ -102,7 +110,21 @@ type decoder struct {
 	// arena holds the bytes of decoded strings: one allocation per 64 KiB instead of one per
 	// string. A string keeps its chunk alive, and the chunks hold nothing but string bytes.
 	arena []byte
+	// recent remembers recently decoded strings by hash, so that a value repeated across the
+	// document (a region, a role name, a bucket in every account) is stored once.
+	recent *[internSize]string
+
+	progress func(done int)
+	every    int // call progress each time pos passes reported+every
+	reported int
 }
+
+// internSize is the number of strings remembered: a direct-mapped cache, so a miss costs a hash
+// and the memory stays fixed.
+const internSize = 4096
+
+// internMax is the longest string worth remembering; longer ones are rarely repeated.
+const internMax = 128
 
 const arenaChunk = 64 << 10
 
@@ -461,6 +483,10 @@ func (d *decoder) array(c *codec, p unsafe.Pointer) *decodeError {
 			return err.index(n)
 		}
 		n++
+		if d.progress != nil && d.pos-d.reported >= d.every {
+			d.reported = d.pos
+			d.progress(d.pos)
+		}
 		d.skipWS()
 		if d.pos >= len(d.data) {
 			sc.v.Slice(0, n).Clear()
@@ -525,11 +551,26 @@ func (d *decoder) str() (string, *decodeError) {
 	return d.strSlow(start)
 }
 
-// alloc copies b into the string arena.
+// alloc returns b as a string: the same string as before when b was seen recently, else a copy
+// in the string arena.
 func (d *decoder) alloc(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
+	if len(b) <= internMax && d.recent != nil {
+		slot := &d.recent[maphash.Bytes(seed, b)&(internSize-1)]
+		if *slot == string(b) {
+			return *slot
+		}
+		*slot = d.allocArena(b)
+		return *slot
+	}
+	return d.allocArena(b)
+}
+
+var seed = maphash.MakeSeed()
+
+func (d *decoder) allocArena(b []byte) string {
 	if len(b) > arenaChunk/8 {
 		return string(b)
 	}
