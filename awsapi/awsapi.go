@@ -83,10 +83,11 @@ type Options struct {
 type Clients struct {
 	opts Options
 	// base is the caller's configuration without rate limiters; every account's configuration
-	// starts from it and gets limiters of its own.
-	base  aws.Config
-	mgmt  aws.Config
-	conns *connTracker
+	// starts from it and gets the limiter installed for that account.
+	base   aws.Config
+	mgmt   aws.Config
+	conns  *connTracker
+	limits *limiters
 
 	identityOnce sync.Once
 	identity     Identity
@@ -176,8 +177,9 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 		cfg.Region = DefaultRegion
 	}
 	mgmt := cfg.Copy()
-	newLimiters(opts.RatePerSecond).install(&mgmt)
-	return &Clients{opts: opts, base: cfg, mgmt: mgmt, conns: conns, accounts: map[string]*accountConfig{}}, nil
+	limits := newLimiters(opts.RatePerSecond)
+	limits.install(&mgmt, "") // the caller's own account
+	return &Clients{opts: opts, base: cfg, mgmt: mgmt, conns: conns, limits: limits, accounts: map[string]*accountConfig{}}, nil
 }
 
 // Close drops the connections of the client set (idle keep-alive connections would otherwise keep
@@ -266,8 +268,8 @@ func (c *Clients) assume(ctx context.Context, partition, accountID string) (aws.
 		}
 		cfg := c.base.Copy()
 		cfg.Credentials = cache
-		// Each account gets its own limiters: AWS throttles per account and region.
-		newLimiters(c.opts.RatePerSecond).install(&cfg)
+		// Calls in the account count against its own buckets: AWS throttles per account and region.
+		c.limits.install(&cfg, accountID)
 		return cfg, role, nil
 	}
 	return aws.Config{}, "", &AssumeRoleError{AccountID: accountID, Roles: c.opts.RoleNames, Err: last}
