@@ -95,6 +95,9 @@ type Clients struct {
 
 	mu       sync.Mutex
 	accounts map[string]*accountConfig
+
+	stsOnce sync.Once
+	sts     *sts.Client // the management account's, for AssumeRole
 }
 
 type accountConfig struct {
@@ -249,7 +252,10 @@ func (c *Clients) ForAccount(ctx context.Context, accountID string) (aws.Config,
 }
 
 func (c *Clients) assume(ctx context.Context, partition, accountID string) (aws.Config, string, error) {
-	stsClient := STS(c.mgmt)
+	// One STS client for every account: each account's credential provider keeps the client it
+	// was given for refreshes, and a client per account was thousands of middleware stacks.
+	c.stsOnce.Do(func() { c.sts = STS(c.mgmt) })
+	stsClient := c.sts
 	var last error
 	for _, role := range c.opts.RoleNames {
 		arn := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, accountID, role)
