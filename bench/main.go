@@ -112,7 +112,7 @@ func measure(env []string, name string, args ...string) (result, error) {
 		return result{}, fmt.Errorf("%s: %w", name, err)
 	}
 	// lz2ct check and plan exit 1 when blockers remain: the run itself is fine.
-	if code := cmd.ProcessState.ExitCode(); code != 0 && !(code == 1 && filepath.Base(name) == "lz2ct" && (args[0] == "check" || args[0] == "plan")) {
+	if code := cmd.ProcessState.ExitCode(); code != 0 && !(code == 1 && len(args) > 0 && (args[0] == "check" || args[0] == "plan")) {
 		return result{}, fmt.Errorf("%s %s: exit %d: %s", name, strings.Join(args, " "), code, lastLine(errOut.String()))
 	}
 	return usage(cmd.ProcessState, wall, out.Bytes()), nil
@@ -218,7 +218,7 @@ func run(o options) error {
 	}
 	what := fmt.Sprintf("%d accounts x 4 regions, %s", o.accounts, mb(size4))
 	py := best["python"]
-	pyCmd := cmdline(dir, append([]string{o.python}, pyArgs...)...)
+	pyCmd := cmdline(dir, o.python, "-c", "'"+pyArgs[1]+"'", org4)
 	if pyErr != nil {
 		rep.add(row{figure: "Python json.load, " + what, value: "not measured: " + o.python + " not found (apt-get install python3)", command: pyCmd})
 	} else {
@@ -377,7 +377,8 @@ func discover(bin, snapshot, out string, latency time.Duration, concurrency int)
 	_ = sim.Wait()
 	return discovery{
 		lz2ct: r, sim: usage(sim.ProcessState, time.Since(simStart), nil), calls: sum.Calls,
-		command:    "AWS_ACCESS_KEY_ID=AKIAEXAMPLE AWS_SECRET_ACCESS_KEY=example AWS_REGION=us-east-1 lz2ct " + strings.Join(args[:len(args)-2], " ") + " -o " + filepath.Base(out),
+		command: "AWS_ACCESS_KEY_ID=AKIAEXAMPLE AWS_SECRET_ACCESS_KEY=example AWS_REGION=us-east-1 lz2ct " +
+			strings.ReplaceAll(strings.Join(args[:len(args)-2], " "), url, "http://127.0.0.1:PORT") + " -o " + filepath.Base(out),
 		simCommand: "lz2ct " + strings.Join(append(simArgs[:2:2], "--snapshot", filepath.Base(snapshot), "--addr", "127.0.0.1:0"), " ") + map[bool]string{true: " --latency " + latency.String(), false: ""}[latency > 0],
 	}, nil
 }

@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/lz2ct/lz2ct/inventory/internal/strictjson"
+	"github.com/lz2ct/lz2ct/internal/strictjson"
 )
 
 // PathError is a problem at one place in a snapshot, named by its JSON path ("$.accounts[3].parentId").

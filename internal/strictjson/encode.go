@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -64,10 +65,17 @@ func (e *encoder) flush() error {
 	return e.err
 }
 
+// indentation is a newline and spaces enough for any depth a snapshot or plan reaches.
+var indentation = "\n" + strings.Repeat("  ", 64)
+
 func (e *encoder) newline() {
-	e.buf = append(e.buf, '\n')
-	for range e.depth {
-		e.buf = append(e.buf, ' ', ' ')
+	if n := 1 + 2*e.depth; n <= len(indentation) {
+		e.buf = append(e.buf, indentation[:n]...)
+	} else {
+		e.buf = append(e.buf, '\n')
+		for range e.depth {
+			e.buf = append(e.buf, ' ', ' ')
+		}
 	}
 	if e.w != nil && len(e.buf) >= flushAt {
 		e.flush()
@@ -320,8 +328,17 @@ const hexDigits = "0123456789abcdef"
 // and backslash escaped, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped.
 func appendString(dst []byte, s string) []byte {
 	dst = append(dst, '"')
+	// Most strings need no escaping: find the first byte that might, and copy up to it at once.
+	i := 0
+	for i < len(s) && strSafe[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		if b := s[i]; b < utf8.RuneSelf {
 			if strSafe[b] {
 				i++
