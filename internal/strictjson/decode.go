@@ -2,10 +2,12 @@ package strictjson
 
 import (
 	"encoding"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"hash/maphash"
 	"math"
+	"math/bits"
 	"reflect"
 	"strconv"
 	"time"
@@ -185,7 +187,12 @@ func (d *decoder) skipWS() {
 			i++
 		case '\n':
 			i++
-			for i+8 <= len(data) && *(*uint64)(unsafe.Pointer(&data[i])) == 0x2020202020202020 {
+			for i+8 <= len(data) {
+				x := load64(data, i) ^ 0x2020202020202020 // zero bytes where there are spaces
+				if x != 0 {
+					i += bits.TrailingZeros64(x) / 8 // the spaces before the first other byte
+					break
+				}
 				i += 8
 			}
 		default:
@@ -519,14 +526,44 @@ var strSafe = func() (t [256]bool) {
 	return t
 }()
 
+// load64 reads 8 bytes of data at i as a little-endian word (the caller checks the bounds).
+func load64(data []byte, i int) uint64 {
+	return binary.LittleEndian.Uint64(data[i : i+8])
+}
+
+const (
+	lows  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
+// plainRun returns how many bytes from i on need no attention inside a JSON string: no quote,
+// backslash, control character or non-ASCII byte. It looks at eight bytes at a time.
+func plainRun(data []byte, i int) int {
+	start := i
+	for i+8 <= len(data) {
+		x := load64(data, i)
+		// A high bit in special marks a byte that is < 0x20 (subtracting 0x20 wraps), '"' or '\\'
+		// (the XOR is 0, subtracting 1 wraps) or >= 0x80. A byte that wraps borrows from the next,
+		// which can flag bytes above the first special one but never below it: the lowest flag is
+		// exact.
+		special := ((x - 0x20*lows) | ((x ^ '"'*lows) - lows) | ((x ^ '\\'*lows) - lows) | x) & highs
+		if special != 0 {
+			return i - start + bits.TrailingZeros64(special)/8
+		}
+		i += 8
+	}
+	for i < len(data) && strSafe[data[i]] {
+		i++
+	}
+	return i - start
+}
+
 // key reads an object key and returns its bytes, valid until the next call (no allocation when
 // the key has no escapes, the usual case).
 func (d *decoder) key() ([]byte, *decodeError) {
 	data := d.data
 	i := d.pos + 1
-	for i < len(data) && strSafe[data[i]] {
-		i++
-	}
+	i += plainRun(data, i)
 	if i < len(data) && data[i] == '"' {
 		k := data[d.pos+1 : i]
 		d.pos = i + 1
@@ -540,10 +577,7 @@ func (d *decoder) key() ([]byte, *decodeError) {
 func (d *decoder) str() (string, *decodeError) {
 	data := d.data
 	start := d.pos + 1
-	i := start
-	for i < len(data) && strSafe[data[i]] {
-		i++
-	}
+	i := start + plainRun(data, start)
 	if i < len(data) && data[i] == '"' {
 		d.pos = i + 1
 		return d.alloc(data[start:i]), nil

@@ -347,3 +347,19 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// plainRun finds the first byte a JSON string needs to look at, wherever it is in a word.
+func TestPlainRun(t *testing.T) {
+	for _, special := range []byte{0, 0x1f, '"', '\\', 0x80, 0xff} {
+		for at := range 20 {
+			b := bytes.Repeat([]byte("a~ !#[]}"), 3)[:20]
+			b[at] = special
+			if got := plainRun(b, 0); got != at {
+				t.Errorf("special byte %#x at %d: plainRun = %d", special, at, got)
+			}
+		}
+	}
+	if got := plainRun([]byte("no special byte here"), 0); got != 20 {
+		t.Errorf("plain text: %d, want 20", got)
+	}
+}
