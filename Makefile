@@ -1,6 +1,6 @@
 # lz2ct — see README.md. Every target works on a fresh machine with Go.
 GO        ?= go
-BIN       ?= bin/lz2ct
+BIN       ?= ./bin/lz2ct
 FUZZTIME  ?= 15s
 # Minimizing each new interesting input is the fuzzer's default (60s) and, with seed corpora of
 # whole snapshots (tens of KB), it leaves no time for fuzzing itself. 1s keeps the run fuzzing.
@@ -17,9 +17,14 @@ test:
 	$(GO) vet ./...
 	$(GO) test -timeout 14m ./...
 
-# The main job on the built-in simulated ALZ organization: no AWS account needed.
+# The main job on the built-in simulated ALZ organization: no AWS account needed. It builds
+# $(BIN) first, listing each package as it compiles (the first build compiles the AWS SDK and
+# takes minutes), and runs it, so that the commands the demo prints for the command line work as
+# printed. The wizard in a terminal; plain progress lines otherwise.
 demo:
-	$(GO) run . demo
+	@echo "Building $(BIN): the first build compiles the AWS SDK and takes a few minutes; packages are listed as they compile."
+	$(GO) build -v -o $(BIN) .
+	$(BIN) demo
 
 # The scale report: lz2ct on generated 10,000-account organizations, each figure next to its peer
 # or bound, as one table (bench/main.go; docs/architecture.md, "Measuring scale"). Never asserted;
@@ -34,7 +39,8 @@ bench-go:
 # Every fuzz target, briefly. FUZZTIME=5m for a longer soak.
 fuzz:
 	@set -e; for pkg in $$($(GO) list ./...); do \
-	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	  list=$$($(GO) test -list '^Fuzz' $$pkg) || { echo "$$list"; exit 1; }; \
+	  for t in $$(echo "$$list" | grep '^Fuzz' || true); do \
 	    echo "== $$pkg $$t"; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) $$pkg; \
 	  done; \
 	done

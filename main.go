@@ -2,7 +2,7 @@
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
 	"runtime/debug"
 
@@ -21,11 +21,13 @@ func main() {
 		debug.SetMemoryLimit(memoryLimit)
 	}
 	stopProfiles := startProfiles()
-	f := &cli.Factory{IO: iostreams.System()}
-	err := cli.NewRootCmd(f).Execute()
+	io := iostreams.System()
+	// One signal watcher for every command: the first SIGINT/SIGTERM cancels Stop, the second Context.
+	ctx, stop, release := cli.WithSignals(context.Background(), io.ErrOut)
+	f := &cli.Factory{IO: io, Context: ctx, Stop: stop, Command: cli.InvokedAs(os.Args[0])}
+	err := cli.NewRootCmd(f).ExecuteContext(stop)
+	code := f.Exit(io.ErrOut, err)
+	release()
 	stopProfiles()
-	if err != nil {
-		fmt.Fprintln(f.IO.ErrOut, "lz2ct:", err)
-	}
-	os.Exit(cli.ExitCode(err))
+	os.Exit(code)
 }

@@ -6,16 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
 	"strings"
 
 	"charm.land/lipgloss/v2"
-	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/inventory/discover"
 	"github.com/lz2ct/lz2ct/iostreams"
+	"github.com/lz2ct/lz2ct/session"
 	"github.com/lz2ct/lz2ct/settings"
 	"github.com/spf13/cobra"
 )
@@ -35,11 +33,13 @@ type CheckOptions struct {
 
 	// AWS is for live mode (no --snapshot): discover the organization first, read-only.
 	AWS AWSFlags
+	// Context stops live discovery: the factory's Stop context, or a test's.
+	Context context.Context
 }
 
 // NewCmdCheck builds "lz2ct check". runF, when not nil, replaces the run function (tests).
 func NewCmdCheck(f *Factory, runF func(*CheckOptions) error) *cobra.Command {
-	opts := &CheckOptions{IO: f.IO}
+	opts := &CheckOptions{IO: f.IO, Context: f.StopContext()}
 	cmd := &cobra.Command{
 		Use:   "check (--snapshot FILE | [--profile P] [--region R] [--endpoint-url URL]) [--settings FILE] [flags]",
 		Short: "Find everything that would make Control Tower setup, OU registration or enrollment fail (read-only)",
@@ -55,7 +55,8 @@ Flags override the settings file key by key; without a home region, the IAM Iden
 region is used, else the landing zone's or ALZ's home region.
 
 Exit codes: 0 when no blocker remains that the plan cannot fix; 1 when there is such a blocker;
-2 on bad input (unreadable or invalid snapshot or settings, unknown flag values).
+2 on bad input (unreadable or invalid snapshot or settings, unknown flag values); 3 when stopped
+(Ctrl-C or SIGTERM during live discovery).
 --severity only filters what is shown; the exit code always counts every blocker.`,
 		Example: `  lz2ct check --snapshot testdata/orgs/alz2-typical.json --log-archive-email ct-logs@example.org --audit-email ct-audit@example.org
   lz2ct check --snapshot org.json --settings settings.yaml --severity blocker
@@ -81,13 +82,6 @@ Exit codes: 0 when no blocker remains that the plan cannot fix; 1 when there is 
 	return cmd
 }
 
-// reportedByChecks tells the settings problems the checks themselves report as findings (so check shows them
-// with the rest instead of refusing to run): the e-mails and the accounts × regions bound.
-func reportedByChecks(fe settings.FieldError) bool {
-	return fe.Key == "logArchiveEmail" || fe.Key == "auditEmail" ||
-		(fe.Key == "governedRegions" && strings.Contains(fe.Msg, "150,000"))
-}
-
 func checkRun(opts *CheckOptions) error {
 	switch opts.Format {
 	case "table", "json", "markdown":
@@ -110,41 +104,28 @@ func checkRun(opts *CheckOptions) error {
 	if err != nil {
 		return BadInput(err)
 	}
-	var snap *inventory.Snapshot
+	var snap *session.Snapshot
 	if opts.SnapshotFile != "" {
-		if snap, err = inventory.Load(opts.SnapshotFile); err != nil {
+		if snap, err = session.ReadSnapshot(opts.SnapshotFile); err != nil {
 			return BadInput(err)
 		}
 	} else if snap, err = checkDiscover(opts); err != nil {
 		return err
 	}
-	s = s.Resolve(snap)
-	if err := s.Validate(snap); err != nil {
-		var ve *settings.ValidationError
-		if !errors.As(err, &ve) {
-			return BadInput(err)
+	if s, err = session.SettingsForCheck(snap.Snapshot, s); err != nil {
+		where := "settings"
+		if opts.SettingsFile != "" {
+			where = opts.SettingsFile
 		}
-		var rest []settings.FieldError
-		for _, p := range ve.Problems {
-			if !reportedByChecks(p) {
-				rest = append(rest, p)
-			}
-		}
-		if len(rest) > 0 {
-			where := "settings"
-			if opts.SettingsFile != "" {
-				where = opts.SettingsFile
-			}
-			return BadInput(fmt.Errorf("%s: %w", where, &settings.ValidationError{Problems: rest}))
-		}
+		return BadInput(fmt.Errorf("%s: %w", where, err))
 	}
 
-	full := checks.Run(checks.Input{Snapshot: snap, Settings: s})
+	full := session.Check(snap.Snapshot, s)
 	source := opts.SnapshotFile
 	if source == "" {
 		source = "live discovery"
 	}
-	doc := NewCheckDocument(source, snap, s, full, minSev)
+	doc := NewCheckDocument(source, snap.Snapshot, s, full, minSev)
 	switch opts.Format {
 	case "json":
 		err = writeCheckJSON(opts.IO.Out, doc)
@@ -163,33 +144,28 @@ func checkRun(opts *CheckOptions) error {
 }
 
 // checkDiscover reads the organization live (read-only) for check without --snapshot. Progress goes
-// to stderr only when it is a terminal, so piped JSON stays clean.
-func checkDiscover(opts *CheckOptions) (*inventory.Snapshot, error) {
-	// Ctrl-C stops discovery cleanly; nothing has been changed, so there is nothing to undo.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	aopts, dopts := opts.AWS.options()
-	c, err := awsapi.Load(ctx, aopts)
-	if err != nil {
-		return nil, BadInput(fmt.Errorf("AWS credentials: %w", err))
+// to stderr only when it is a terminal, so piped JSON stays clean. The first SIGINT or SIGTERM
+// stops it (the factory's Stop context); nothing has been changed, so there is nothing to undo.
+func checkDiscover(opts *CheckOptions) (*session.Snapshot, error) {
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
 	}
-	defer c.Close()
+	aopts, dopts := opts.AWS.options()
 	if opts.IO.IsStderrTTY() {
 		dopts.Progress = func(p discover.Progress) {
-			fmt.Fprintf(opts.IO.ErrOut, "\rdiscovering: %s, %d/%d accounts, %d calls, %d problems   ", p.Stage, p.AccountsDone, p.AccountsTotal, p.Calls, p.Problems)
+			fmt.Fprintf(opts.IO.ErrOut, "\rdiscovering: %s\x1b[K", progressLine(p))
 			if p.Stage == "done" {
 				fmt.Fprintln(opts.IO.ErrOut)
 			}
 		}
 	}
-	snap, err := discover.Run(ctx, c, dopts)
-	if err != nil {
-		if errors.Is(err, discover.ErrFatal) {
-			return nil, BadInput(err)
-		}
-		return nil, err
+	snap, err := session.DiscoverWith(ctx, aopts, dopts)
+	var ce *session.CredentialsError
+	if errors.As(err, &ce) {
+		return nil, BadInput(err)
 	}
-	return snap, nil
+	return snap, err // discover.ErrFatal exits 2 (ExitCode)
 }
 
 // CheckDocument is the JSON output of lz2ct check (docs/checks.md, "JSON output"). Fields are only

@@ -2,19 +2,18 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/demodata"
-	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/inventory/discover"
 	"github.com/lz2ct/lz2ct/iostreams"
-	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/session"
 	"github.com/lz2ct/lz2ct/sim"
+	"github.com/lz2ct/lz2ct/statefolder"
 	"github.com/lz2ct/lz2ct/tui"
 	"github.com/spf13/cobra"
 )
@@ -50,7 +49,7 @@ prints a summary. Nothing leaves this machine.`,
 			if runF != nil {
 				return runF(opts)
 			}
-			return demoRun(cmd.Context(), f, opts)
+			return demoRun(f.StopContext(), f, opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.StateDir, "state", "", "folder for the snapshot, settings, plan and runbooks (default ./.lz2ct/<organization-id>)")
@@ -59,9 +58,6 @@ prints a summary. Nothing leaves this machine.`,
 }
 
 func demoRun(ctx context.Context, f *Factory, opts *DemoOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	snap, err := demodata.Snapshot()
 	if err != nil {
 		return err
@@ -72,70 +68,55 @@ func demoRun(ctx context.Context, f *Factory, opts *DemoOptions) error {
 		return fmt.Errorf("demo: start the simulator: %w", err)
 	}
 	defer srv.Close()
-	backend := tui.NewLive(tui.LiveOptions{DemoURL: url})
 	if f.IO.Interactive() && !opts.Plain {
-		return RunWizard(ctx, f, tui.Options{Backend: backend, StateDir: opts.StateDir})
+		b := &wizardBackend{demoURL: url}
+		defer b.close()
+		return RunWizard(ctx, f, tui.Options{Backend: b, StateDir: opts.StateDir})
 	}
-	return walkDemo(ctx, opts.IO.Out, backend, opts.StateDir, srv)
+	return walkDemo(ctx, opts.IO.Out, f.command(), url, opts.StateDir, srv)
 }
 
-// walkDemo is the wizard's journey without the wizard, through the same Backend: what CI runs.
-func walkDemo(ctx context.Context, w io.Writer, b tui.Backend, stateDir string, srv *sim.Server) error {
+// walkDemo is the wizard's journey without the wizard, through the same session layer: what CI
+// and `make demo` without a terminal run.
+func walkDemo(ctx context.Context, w io.Writer, command, url, stateDir string, srv *sim.Server) error {
 	step := func(format string, a ...any) { fmt.Fprintf(w, "==> "+format+"\n", a...) }
 	start := time.Now()
 
-	targets, err := b.Targets()
-	if err != nil {
-		return fmt.Errorf("demo: targets: %w", err)
-	}
-	if len(targets) == 0 {
-		return errors.New("demo: no demo target")
-	}
-	step("Connecting to the simulated organization (%s)", strings.TrimPrefix(targets[0].Detail, "built-in simulated ALZ organization at "))
-	id, err := b.Connect(ctx, targets[0])
+	step("Connecting to the simulated organization (%s)", url)
+	conn, err := session.Connect(ctx, session.DemoOptions(url))
 	if err != nil {
 		return fmt.Errorf("demo: connect: %w", err)
 	}
+	defer conn.Close()
+	id := conn.Identity
 	fmt.Fprintf(w, "    caller %s, management account of %s\n", id.Arn, id.OrganizationID)
 
 	step("Discovering the organization (read-only)")
 	lastStage := ""
-	snap, err := b.Discover(ctx, func(p tui.Progress) {
+	snap, err := session.Discover(ctx, conn.Clients, discover.Options{Progress: func(p discover.Progress) {
 		if p.Stage != lastStage {
 			lastStage = p.Stage
-			fmt.Fprintf(w, "    %s: %d/%d accounts, %d calls, %d problems\n", p.Stage, p.AccountsDone, p.AccountsTotal, p.Calls, p.Problems)
+			fmt.Fprintf(w, "    %s\n", progressLine(p))
 		}
-	})
+	}})
 	if err != nil {
 		return fmt.Errorf("demo: discovery: %w", err)
 	}
-	var data []byte
-	if data, err = inventory.Encode(snap); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "    %s: %d accounts, %d OUs, %d SCPs, regions %s\n", snap.Organization.ID, len(snap.Accounts), len(snap.OUs),
-		len(snap.Policies), strings.Join(snap.Regions, ", "))
+	fmt.Fprintf(w, "    %s: %s, %s, %s, regions %s\n", snap.Organization.ID, plural(len(snap.Accounts), "account"),
+		plural(len(snap.OUs), "OU"), plural(len(snap.Policies), "SCP"), strings.Join(snap.Regions, ", "))
 
-	if stateDir == "" {
-		stateDir = tui.DefaultStateDir(snap.Organization.ID)
-	}
-	files := tui.Files{Dir: stateDir}
-	if err := os.MkdirAll(stateDir, 0o755); err != nil {
-		return fmt.Errorf("demo: state folder: %w", err)
-	}
-	if err := inventory.WriteFileAtomic(files.Snapshot(), data, 0o644); err != nil {
+	folder := session.Open(stateDir, snap.Organization.ID)
+	if err := folder.SaveSnapshot(snap.Data); err != nil {
 		return err
 	}
 
-	set := demodata.Settings(snap)
+	set := demodata.Settings(snap.Snapshot)
 	step("Pre-checks (default decisions for the demo organization)")
-	res, err := b.Check(snap, set)
-	if err != nil {
-		return fmt.Errorf("demo: pre-checks: %w", err)
-	}
-	fmt.Fprintf(w, "    %d blockers (%d the plan cannot fix), %d warnings, %d info\n", res.Blockers, res.Unfixed, res.Warnings, res.Infos)
-	for _, f := range res.Findings {
-		if f.Severity == tui.SeverityBlocker {
+	report := session.Check(snap.Snapshot, set)
+	fmt.Fprintf(w, "    %s (%d the plan cannot fix), %s, %d for information\n", plural(report.Blockers, "blocker"),
+		len(report.Unfixed()), plural(report.Warnings, "warning"), report.Infos)
+	for _, f := range report.Findings {
+		if f.Severity == checks.Blocker {
 			fixed := "you resolve it"
 			if f.FixedByPlan {
 				fixed = "fixed by the plan"
@@ -147,32 +128,30 @@ func walkDemo(ctx context.Context, w io.Writer, b tui.Backend, stateDir string, 
 	step("Decisions")
 	fmt.Fprintf(w, "    home region %s, governed %s, Log Archive %s, Audit %s\n", set.HomeRegion,
 		strings.Join(set.GovernedRegions, ", "), set.LogArchiveEmail, set.AuditEmail)
-	if err := settings.Save(files.Settings(), set); err != nil {
+	if err := folder.SaveSettings(set); err != nil {
 		return err
 	}
 
 	step("Plan")
-	p, err := b.Plan(data, snap, set, res)
+	p, err := session.Plan(snap, set, report)
 	if err != nil {
 		return fmt.Errorf("demo: plan: %w", err)
 	}
-	steps := 0
-	for _, ph := range p.View.Phases {
-		steps += len(ph.Steps)
-		fmt.Fprintf(w, "    %d %-32s %4d steps  ~%s\n", ph.Number, ph.Name, len(ph.Steps), tui.Duration(ph.Estimate))
+	for _, ph := range p.Phases {
+		fmt.Fprintf(w, "    %d %-32s %10s  ~%s\n", ph.Number, ph.Name, plural(len(ph.Steps), "step"), tui.Duration(ph.Estimate()))
 	}
-	fmt.Fprintf(w, "    %d steps, estimate %s\n", steps, tui.Duration(p.View.Total))
-	if err := b.SavePlan(files.Plan(), p); err != nil {
+	fmt.Fprintf(w, "    %s, estimate %s\n", plural(p.StepCount(), "step"), tui.Duration(p.Estimate.Total()))
+	if err := folder.SavePlan(p); err != nil {
 		return err
 	}
 
 	step("Runbook")
-	written := []string{files.Snapshot(), files.Settings(), files.Plan()}
-	for _, x := range []struct{ path, format string }{{files.RunbookMD(), "md"}, {files.RunbookHTML(), "html"}} {
-		if err := b.Runbook(x.path, x.format, p, stateDir); err != nil {
-			return fmt.Errorf("demo: runbook: %w", err)
-		}
-		written = append(written, x.path)
+	runbooks, err := folder.WriteRunbooks(p)
+	if err != nil {
+		return fmt.Errorf("demo: runbook: %w", err)
+	}
+	for _, path := range runbooks {
+		fmt.Fprintf(w, "    wrote %s\n", path)
 	}
 
 	var calls []sim.Call
@@ -185,16 +164,19 @@ func walkDemo(ctx context.Context, w io.Writer, b tui.Backend, stateDir string, 
 			mutating++
 		}
 	}
-	fmt.Fprintf(w, "\nDemo finished in %s: %d AWS calls to the simulator, %d of them mutating.\n", time.Since(start).Round(time.Millisecond),
-		len(calls), mutating)
+	fmt.Fprintf(w, "\nDemo finished in %s: %s to the simulator, %d of them mutating.\n", time.Since(start).Round(time.Millisecond),
+		plural(len(calls), "AWS call"), mutating)
 	fmt.Fprintln(w, "Saved:")
-	for _, p := range written {
-		fmt.Fprintf(w, "  %s\n", p)
+	for _, name := range []string{statefolder.Snapshot, statefolder.Settings, statefolder.Plan} {
+		fmt.Fprintf(w, "  %s\n", folder.Path(name))
+	}
+	for _, path := range runbooks {
+		fmt.Fprintf(w, "  %s\n", path)
 	}
 	fmt.Fprintln(w, "Continue from the command line:")
-	for _, c := range tui.ContinueCommands(files, files.Snapshot(), true, true) {
+	for _, c := range tui.ContinueCommands(command, folder.Folder, folder.Path(statefolder.Snapshot), true, true) {
 		fmt.Fprintf(w, "  %s\n", c)
 	}
-	fmt.Fprintf(w, "Or open the wizard on it: lz2ct demo --state %s (in a terminal)\n", filepath.Clean(stateDir))
+	fmt.Fprintf(w, "Or open the wizard on it: %s demo --state %s (in a terminal)\n", command, tui.ShellQuote(folder.Dir))
 	return nil
 }

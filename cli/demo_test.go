@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,9 +37,16 @@ func TestDemoWithoutTerminal(t *testing.T) {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
 	text := out.String()
-	for _, want := range []string{"==> Discovering", "==> Pre-checks", "BLOCKER", "==> Plan", "0 of them mutating", "lz2ct plan --snapshot " + dir} {
+	for _, want := range []string{"==> Discovering", "==> Pre-checks", "BLOCKER", "==> Plan", "0 of them mutating", "lz2ct plan --snapshot " + dir,
+		"==> Runbook\n    wrote " + filepath.Join(dir, "runbook.md") + "\n    wrote " + filepath.Join(dir, "runbook.html") + "\n"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
+		}
+	}
+	// Counts read as English, and no stage reports accounts before it has counted them.
+	for _, bad := range []string{"0/0 accounts", " 1 warnings", " 1 blockers", " 1 steps", "(1 AWS calls", "\n==> Runbook\n\n"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("output has %q:\n%s", bad, text)
 		}
 	}
 	snapData, err := os.ReadFile(filepath.Join(dir, "snapshot.json"))
@@ -77,5 +85,72 @@ func TestRootWithoutTerminalPrintsHelp(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "Usage:") || !strings.Contains(out.String(), "demo") {
 		t.Fatalf("lz2ct without a terminal should print help listing demo:\n%s", out)
+	}
+}
+
+// The commands the demo prints to continue from the command line work as printed: each runs, with
+// the program name the demo was started with.
+func TestDemoCommandsWorkAsPrinted(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	dir := filepath.Join(t.TempDir(), "state")
+	root := NewRootCmd(&Factory{IO: ios, Command: "./bin/lz2ct"})
+	root.SetArgs([]string{"demo", "--state", dir})
+	if err := root.Execute(); err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	text := out.String()
+	_, rest, ok := strings.Cut(text, "Continue from the command line:\n")
+	if !ok {
+		t.Fatalf("no commands printed:\n%s", text)
+	}
+	var cmds [][]string
+	for _, line := range strings.Split(rest, "\n") {
+		if !strings.HasPrefix(line, "  ") {
+			break
+		}
+		words := strings.Fields(line)
+		if words[0] != "./bin/lz2ct" {
+			t.Fatalf("command %q does not start with how lz2ct was run", line)
+		}
+		cmds = append(cmds, words[1:])
+	}
+	if len(cmds) != 3 {
+		t.Fatalf("%d commands printed:\n%s", len(cmds), text)
+	}
+	for _, args := range cmds {
+		if _, errOut, code := runRoot(t, args...); code != 0 {
+			t.Errorf("%v: exit %d: %s", args, code, errOut)
+		}
+	}
+	if !strings.Contains(text, "Or open the wizard on it: ./bin/lz2ct demo --state "+dir) {
+		t.Errorf("the wizard's command is not the program's:\n%s", text)
+	}
+}
+
+// make demo builds the binary (listing packages as they compile) before running it, so that the
+// commands it prints, which start with the binary's path, exist when the demo ends.
+func TestMakeDemoBuildsTheBinaryItRuns(t *testing.T) {
+	mk, err := exec.LookPath("make")
+	if err != nil {
+		t.Fatal("make is not installed: apt-get install make (the README's make targets need it)")
+	}
+	cmd := exec.Command(mk, "-n", "demo")
+	cmd.Dir = ".."
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make -n demo: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	build, run := -1, -1
+	for i, l := range lines {
+		switch {
+		case strings.Contains(l, "go build -v -o ./bin/lz2ct ."):
+			build = i
+		case strings.TrimSpace(l) == "./bin/lz2ct demo":
+			run = i
+		}
+	}
+	if build < 0 || run < build {
+		t.Fatalf("make demo should build ./bin/lz2ct with -v and then run ./bin/lz2ct demo:\n%s", out)
 	}
 }

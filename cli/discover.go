@@ -7,19 +7,16 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/lz2ct/lz2ct/awsapi"
-	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/inventory/discover"
 	"github.com/lz2ct/lz2ct/iostreams"
+	"github.com/lz2ct/lz2ct/session"
 )
 
 func init() { register("", func(f *Factory) *cobra.Command { return NewCmdDiscover(f, nil) }) }
@@ -33,13 +30,14 @@ type DiscoverOptions struct {
 	Output string
 	JSON   bool
 
-	// Context cancels discovery (tests); the command also stops on SIGINT and SIGTERM.
+	// Context cancels discovery: the factory's Stop context (the first SIGINT or SIGTERM), or a
+	// test's.
 	Context context.Context
 }
 
 // NewCmdDiscover builds `lz2ct discover`. runF replaces the run function in tests of flag parsing.
 func NewCmdDiscover(f *Factory, runF func(*DiscoverOptions) error) *cobra.Command {
-	opts := &DiscoverOptions{IO: f.IO}
+	opts := &DiscoverOptions{IO: f.IO, Context: f.StopContext()}
 	cmd := &cobra.Command{
 		Use:   "discover -o FILE",
 		Short: "Read the organization (read-only) into a snapshot file",
@@ -53,16 +51,14 @@ Run it with credentials of the management account. Inside member accounts lz2ct 
 role of --role-name that works (default AWSControlTowerExecution, then
 AWSCloudFormationStackSetExecutionRole, then OrganizationAccountAccessRole). What cannot be read
 is recorded as a problem in the snapshot; a failure to read the organization itself exits with
-code 2.`,
+code 2, a stop (Ctrl-C, SIGTERM) with code 3. The snapshot file is written atomically and readable
+by you alone (0600): it holds the organization's structure and e-mail addresses.`,
 		Example: `  lz2ct discover -o org.json
   lz2ct discover --profile mgmt-admin --region eu-west-1 -o org.json
   lz2ct discover --regions eu-west-1,eu-central-1 --concurrency 64 -o org.json
   lz2ct discover --endpoint-url http://127.0.0.1:4566 -o org.json   # against lz2ct sim serve`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Context == nil {
-				opts.Context = cmd.Context()
-			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -108,32 +104,20 @@ func runDiscover(opts *DiscoverOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	aopts, dopts := opts.options()
-	clients, err := awsapi.Load(ctx, aopts)
-	if err != nil {
-		return BadInput(err)
-	}
-	defer clients.Close()
-
 	bar := newProgressBar(opts.IO.ErrOut, opts.IO.IsStderrTTY())
 	start := time.Now()
 	dopts.Progress = bar.update
-	snap, err := discover.Run(ctx, clients, dopts)
+	snap, err := session.DiscoverWith(ctx, aopts, dopts)
 	bar.finish()
 	if err != nil {
-		if errors.Is(err, discover.ErrFatal) {
+		var ce *session.CredentialsError
+		if errors.As(err, &ce) {
 			return BadInput(err)
 		}
-		return err
+		return err // discover.ErrFatal exits 2, a stop 3 (ExitCode)
 	}
-	if err := inventory.Validate(snap); err != nil {
-		// Not saved: later commands would refuse it anyway. This is a bug or an AWS surprise.
-		return fmt.Errorf("the discovered snapshot is not valid (%w); please report it with the AWS answer that caused it", err)
-	}
-	if err := inventory.Save(opts.Output, snap); err != nil {
+	if err := session.SaveSnapshot(opts.Output, snap.Snapshot); err != nil {
 		return err
 	}
 	sum := discoverSummary{Organization: snap.Organization.ID, Output: opts.Output, Accounts: len(snap.Accounts), OUs: len(snap.OUs),
@@ -215,15 +199,28 @@ func (b *progressBar) update(p discover.Progress) {
 
 // line renders one progress line; width > 0 adds a bar of that many cells.
 func (b *progressBar) line(p discover.Progress, width int) string {
-	if p.Stage != "accounts" && p.Stage != "done" {
-		return fmt.Sprintf("discover: reading the %s...", p.Stage)
-	}
 	bar := ""
 	if width > 0 && p.AccountsTotal > 0 {
 		full := p.AccountsDone * width / p.AccountsTotal
 		bar = "[" + strings.Repeat("#", full) + strings.Repeat(".", width-full) + "] "
 	}
-	return fmt.Sprintf("discover: %s%d/%d accounts, %d calls, %d problems", bar, p.AccountsDone, p.AccountsTotal, p.Calls, p.Problems)
+	return "discover: " + bar + progressLine(p)
+}
+
+// progressLine says how far discovery is, in every command that shows it. Before the accounts
+// stage the accounts are not counted yet, so only the calls are.
+func progressLine(p discover.Progress) string {
+	if p.AccountsTotal == 0 && p.Stage != "accounts" && p.Stage != "done" {
+		if p.Calls == 0 {
+			return fmt.Sprintf("reading the %s", p.Stage)
+		}
+		return fmt.Sprintf("reading the %s (%s so far)", p.Stage, plural(p.Calls, "AWS call"))
+	}
+	line := fmt.Sprintf("%d/%d accounts, %s, %s", p.AccountsDone, p.AccountsTotal, plural(p.Calls, "call"), plural(p.Problems, "problem"))
+	if p.Stage == "done" {
+		return "done: " + line
+	}
+	return line
 }
 
 func (b *progressBar) finish() {

@@ -3,14 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/lz2ct/lz2ct/checks"
-	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/iostreams"
 	"github.com/lz2ct/lz2ct/plans"
+	"github.com/lz2ct/lz2ct/session"
 	"github.com/spf13/cobra"
 )
 
@@ -76,38 +74,33 @@ func planRun(opts *PlanOptions) error {
 	if opts.SettingsFile == "" && !(opts.set["log-archive-email"] && opts.set["audit-email"]) {
 		return BadInput(errors.New("give --settings FILE (docs/settings.md) or at least --log-archive-email and --audit-email"))
 	}
-	data, err := os.ReadFile(opts.SnapshotFile)
+	snap, err := session.ReadSnapshot(opts.SnapshotFile)
 	if err != nil {
-		return BadInput(fmt.Errorf("read snapshot: %w", err))
+		return BadInput(err)
 	}
-	snapshotHash := plans.SnapshotHash(data)
-	snap, err := inventory.Decode(data)
-	if err != nil {
-		return BadInput(fmt.Errorf("snapshot %s: %w", opts.SnapshotFile, err))
-	}
-	data = nil // the text is not needed beyond here: let a large file's memory go
 	s, err := opts.load()
 	if err != nil {
 		return BadInput(err)
 	}
-	s = s.Resolve(snap)
-	if err := s.Validate(snap); err != nil {
+	if s, err = session.SettingsForPlan(snap.Snapshot, s); err != nil {
 		where := "settings"
 		if opts.SettingsFile != "" {
 			where = opts.SettingsFile
 		}
 		return BadInput(fmt.Errorf("%s: %w", where, err))
 	}
-	report := checks.Run(checks.Input{Snapshot: snap, Settings: s})
-	p, err := plans.Build(snap, s, report)
+	report := session.Check(snap.Snapshot, s)
+	p, err := session.Plan(snap, s, report)
 	if err != nil {
 		return BadInput(err)
 	}
-	p.SnapshotHash = snapshotHash
 	p.CreatedFrom = filepath.ToSlash(opts.SnapshotFile) + ": " + p.CreatedFrom
 
 	if opts.Output != "" {
-		if err := plans.Save(opts.Output, p); err != nil {
+		if err := session.WritePlan(opts.Output, p); err != nil {
+			if errors.Is(err, session.ErrRunStarted) {
+				return BadInput(err)
+			}
 			return err
 		}
 	}

@@ -5,7 +5,7 @@
 package cli
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -18,45 +18,49 @@ import (
 // Version is set at build time with -ldflags "-X github.com/lz2ct/lz2ct/cli.Version=...".
 var Version = "dev"
 
-// Factory carries what every command needs; tests build one with iostreams.Test().
+// Factory carries what every command needs; tests build one with iostreams.Test() and may leave
+// the rest zero.
 type Factory struct {
 	IO *iostreams.IOStreams
+
+	// Stop asks for a graceful stop: main cancels it at the first SIGINT or SIGTERM. A command that
+	// changes AWS finishes what is in flight, records it, and returns at a safe point; read-only
+	// commands simply stop. It is also cancelled with Context.
+	Stop context.Context
+	// Context stops everything at once: main cancels it at the second SIGINT or SIGTERM. Only work
+	// that must not be cut short by the first signal (an apply's step in flight) runs under it.
+	Context context.Context
+
+	// Command is how the user runs lz2ct ("lz2ct", "./bin/lz2ct", ...), so that commands printed
+	// for them to run next work as printed; "" = "lz2ct".
+	Command string
 }
 
-// Exit codes shared by every command.
-const (
-	ExitOK       = 0
-	ExitFindings = 1 // the command worked and found something that blocks (check), or failed at run time
-	ExitBadInput = 2 // bad flags, unreadable or invalid input files, no access to the organization
-)
-
-// ExitError carries an exit code through cobra to main.
-type ExitError struct {
-	Code int
-	Err  error
+// StopContext is the context of a command that stops at the first signal.
+func (f *Factory) StopContext() context.Context {
+	switch {
+	case f.Stop != nil:
+		return f.Stop
+	case f.Context != nil:
+		return f.Context
+	}
+	return context.Background()
 }
 
-func (e *ExitError) Error() string {
-	if e.Err == nil {
-		return fmt.Sprintf("exit %d", e.Code)
+// HardContext is the context of work that only the second signal cuts short.
+func (f *Factory) HardContext() context.Context {
+	if f.Context != nil {
+		return f.Context
 	}
-	return e.Err.Error()
+	return context.Background()
 }
-func (e *ExitError) Unwrap() error { return e.Err }
 
-// BadInput wraps err so that lz2ct exits with code 2.
-func BadInput(err error) error { return &ExitError{Code: ExitBadInput, Err: err} }
-
-// ExitCode maps an error from Execute to the process exit code.
-func ExitCode(err error) int {
-	if err == nil {
-		return ExitOK
+// command is the program name to print in commands the user runs next.
+func (f *Factory) command() string {
+	if f.Command == "" {
+		return "lz2ct"
 	}
-	var ee *ExitError
-	if errors.As(err, &ee) {
-		return ee.Code
-	}
-	return ExitFindings
+	return f.Command
 }
 
 type registration struct {

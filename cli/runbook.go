@@ -10,11 +10,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/iostreams"
-	"github.com/lz2ct/lz2ct/journal"
-	"github.com/lz2ct/lz2ct/plans"
 	"github.com/lz2ct/lz2ct/plans/runbook"
+	"github.com/lz2ct/lz2ct/session"
 	"github.com/spf13/cobra"
 )
 
@@ -83,15 +81,15 @@ a page break before each phase. Read-only: it changes nothing in AWS or in the s
 func runbookFormat(format, output string) (string, error) {
 	switch f := strings.ToLower(format); f {
 	case "markdown", "md":
-		return "markdown", nil
+		return session.Markdown, nil
 	case "html":
-		return "html", nil
+		return session.HTML, nil
 	case "":
 		switch strings.ToLower(filepath.Ext(output)) {
 		case ".html", ".htm":
-			return "html", nil
+			return session.HTML, nil
 		}
-		return "markdown", nil
+		return session.Markdown, nil
 	default:
 		return "", fmt.Errorf("--format %q: use markdown or html", format)
 	}
@@ -106,46 +104,22 @@ func runbookRun(opts *RunbookOptions) error {
 		return BadInput(errors.New("give the plan to print with --plan plan.json (from lz2ct plan), or a run's state folder with --state DIR"))
 	}
 
-	var st *journal.State
-	if opts.State != "" {
-		st, err = journal.Read(opts.State)
-		if err != nil {
-			return BadInput(fmt.Errorf("--state: %w", err))
-		}
-	}
-	planPath := opts.Plan
-	if planPath == "" {
-		planPath = journal.PlanPath(opts.State)
-		if _, err := os.Stat(planPath); err != nil {
-			return BadInput(fmt.Errorf("--state %s has no %s (the run has not started): give the plan with --plan", opts.State, journal.PlanFileName))
-		}
-	}
-	p, err := plans.Load(planPath)
+	p, st, err := session.LoadRun(opts.Plan, opts.State)
 	if err != nil {
-		return BadInput(fmt.Errorf("--plan: %w", err))
-	}
-	if opts.State != "" && opts.Plan != "" {
-		if err := samePlan(p, journal.PlanPath(opts.State)); err != nil {
-			return BadInput(err)
-		}
+		return BadInput(err)
 	}
 
 	// Render in memory first: bad input must never leave a half-written runbook behind.
 	var buf bytes.Buffer
 	ro := []runbook.Option{runbook.WithOperator(opts.Operator), runbook.WithTime(opts.Now().UTC())}
-	if format == "html" {
-		err = runbook.HTML(&buf, p, st, ro...)
-	} else {
-		err = runbook.Markdown(&buf, p, st, ro...)
-	}
-	if err != nil {
-		return fmt.Errorf("render the runbook: %w", err)
+	if err := session.RenderRunbook(&buf, format, p, st, ro...); err != nil {
+		return err
 	}
 	if opts.Output == "" || opts.Output == "-" {
 		_, err := io.Copy(opts.IO.Out, &buf)
 		return err
 	}
-	if err := inventory.WriteFileAtomic(opts.Output, buf.Bytes(), 0o644); err != nil {
+	if err := session.WriteFile(opts.Output, buf.Bytes()); err != nil {
 		return fmt.Errorf("write the runbook: %w", err)
 	}
 	steps := 0
@@ -154,24 +128,5 @@ func runbookRun(opts *RunbookOptions) error {
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Wrote %s (%s runbook, %d phases, %d steps, %d KB)\n",
 		opts.Output, format, len(p.Phases), steps, (buf.Len()+1023)/1024)
-	return nil
-}
-
-// samePlan refuses a --plan that differs from the plan the state folder's run executes: the
-// statuses would be attached to the wrong steps.
-func samePlan(p *plans.Plan, statePlan string) error {
-	if _, err := os.Stat(statePlan); err != nil {
-		return nil // the run has not written its plan yet
-	}
-	sp, err := plans.Load(statePlan)
-	if err != nil {
-		return fmt.Errorf("--state: %w", err)
-	}
-	a, err1 := p.Encode()
-	b, err2 := sp.Encode()
-	if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
-		return fmt.Errorf("--plan is not the plan the run in --state executes (%s, snapshot %s): "+
-			"leave out --plan to print the run's own plan", statePlan, sp.SnapshotHash)
-	}
 	return nil
 }

@@ -166,7 +166,7 @@ func TestRunbookShowsTheRunFromTheStateFolder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	order := p.ExecutionOrder()
+	order := p.OrderedSteps()
 	at := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
 	events := []journal.Event{
 		{Time: at, Step: order[0].ID, Event: journal.EventStarted},

@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,7 +30,8 @@ type SimServeOptions struct {
 	Deny         []string // ACCOUNT or ACCOUNT:REGION
 	AuditLog     string
 
-	// Context ends the server when done (tests); the command also stops on SIGINT and SIGTERM.
+	// Context ends the server when done: the factory's Stop context (the first SIGINT or SIGTERM),
+	// or a test's.
 	Context context.Context
 	// Ready, when set, is called with the URL once the server listens (tests).
 	Ready func(url string)
@@ -40,7 +39,7 @@ type SimServeOptions struct {
 
 // NewCmdSimServe builds `lz2ct sim serve`. runF replaces the run function in tests of flag parsing.
 func NewCmdSimServe(f *Factory, runF func(*SimServeOptions) error) *cobra.Command {
-	opts := &SimServeOptions{IO: f.IO}
+	opts := &SimServeOptions{IO: f.IO, Context: f.StopContext()}
 	cmd := &cobra.Command{
 		Use:   "serve --snapshot FILE [--addr 127.0.0.1:PORT]",
 		Short: "Serve a snapshot as a local AWS endpoint (Organizations, STS, Config, CloudFormation, ...)",
@@ -57,9 +56,6 @@ AccessDenied to one account (or one account in one region).`,
   lz2ct sim serve --snapshot org.json --latency 20ms --throttle 0.2 --fault-seed 7 --deny 123456789012:eu-west-1 --audit-log calls.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Context == nil {
-				opts.Context = cmd.Context()
-			}
 			if runF != nil {
 				return runF(opts)
 			}
@@ -134,8 +130,6 @@ func runSimServe(opts *SimServeOptions) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	<-ctx.Done()
 	cerr := srv.Close()
 	fmt.Fprintf(opts.IO.ErrOut, "lz2ct sim: stopped after %d calls\n", len(srv.Calls()))

@@ -3,8 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -19,7 +17,9 @@ func init() {
 		if !f.IO.Interactive() {
 			return cmd.Help()
 		}
-		return RunWizard(cmd.Context(), f, tui.Options{Backend: tui.NewLive(tui.LiveOptions{})})
+		b := &wizardBackend{}
+		defer b.close()
+		return RunWizard(f.StopContext(), f, tui.Options{Backend: b})
 	}
 }
 
@@ -30,11 +30,14 @@ func RunWizard(ctx context.Context, f *Factory, opts tui.Options) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
-	defer stop()
 	opts.Context = ctx
+	if opts.Command == "" {
+		opts.Command = f.command()
+	}
 	app := tui.New(opts)
-	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out)}
+	// main watches SIGINT and SIGTERM for every command (ctx ends at the first); in the terminal's
+	// raw mode Ctrl-C is a key the wizard handles itself.
+	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out), tea.WithoutSignalHandler()}
 	if !f.IO.ColorEnabled() {
 		// iostreams decides colour once (NO_COLOR, TERM=dumb); the wizard keeps bold and reverse
 		// video, which carry no colour, so focus stays visible.
@@ -46,5 +49,6 @@ func RunWizard(ctx context.Context, f *Factory, opts tui.Options) error {
 	if s := app.Summary(); s != "" {
 		fmt.Fprint(f.IO.Out, s)
 	}
-	return nil
+	// Ended by a signal (SIGTERM from outside; Ctrl-C is a key here): exit 3, after the summary.
+	return ctx.Err()
 }

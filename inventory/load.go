@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -12,17 +13,47 @@ import (
 // decoder hands back what it has read as it goes: a snapshot of hundreds of megabytes costs the
 // memory of its model, not of its text as well (docs/architecture.md).
 func Load(path string) (*Snapshot, error) {
+	s, _, err := load(path, false)
+	return s, err
+}
+
+// LoadHashed is Load that also returns the SHA-256 of the file's bytes (the snapshot hash a plan
+// records), taken as the decoder goes through them rather than in a second read.
+func LoadHashed(path string) (*Snapshot, [sha256.Size]byte, error) {
+	return load(path, true)
+}
+
+func load(path string, hashed bool) (*Snapshot, [sha256.Size]byte, error) {
+	var sum [sha256.Size]byte
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("read snapshot: %w", err)
+		return nil, sum, fmt.Errorf("read snapshot: %w", err)
 	}
 	defer f.Close()
 	in, err := openInput(f)
 	if err != nil {
-		return nil, fmt.Errorf("read snapshot %s: %w", path, err)
+		return nil, sum, fmt.Errorf("read snapshot %s: %w", path, err)
 	}
 	defer in.close()
-	return decodeInput(path, in)
+	if !hashed {
+		s, err := decodeInput(path, in)
+		return s, sum, err
+	}
+	h, done, release := sha256.New(), 0, in.release
+	in.release = func(n int) {
+		h.Write(in.data[done:n]) // before the pages go
+		done = n
+		if release != nil {
+			release(n)
+		}
+	}
+	s, err := decodeInput(path, in)
+	if err != nil {
+		return nil, sum, err
+	}
+	h.Write(in.data[done:])
+	h.Sum(sum[:0])
+	return s, sum, nil
 }
 
 func decodeInput(path string, in *input) (s *Snapshot, err error) {

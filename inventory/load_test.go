@@ -3,6 +3,7 @@
 package inventory
 
 import (
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,5 +36,23 @@ func TestLoadFileShrinksWhileRead(t *testing.T) {
 	_, err = decodeInput(path, in)
 	if err == nil || !strings.Contains(err.Error(), "changed while it was read") {
 		t.Fatalf("error %v, want one saying the file changed", err)
+	}
+}
+
+// LoadHashed hashes every byte of the file, however the decoder released them.
+func TestLoadHashed(t *testing.T) {
+	for _, name := range []string{"alz2-typical.json", "blockers.json"} {
+		path := filepath.Join("..", "testdata", "orgs", name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, sum, err := LoadHashed(path)
+		if err != nil || s == nil {
+			t.Fatal(err)
+		}
+		if sum != sha256.Sum256(data) {
+			t.Errorf("%s: hash differs from the SHA-256 of the file", name)
+		}
 	}
 }

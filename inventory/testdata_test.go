@@ -29,7 +29,7 @@ func policyNamed(s *inventory.Snapshot, name string) *inventory.Policy {
 	return nil
 }
 
-// The StackSets aws-facts.md lists for ALZ.
+// The StackSets ALZ deploys (docs/aws-behaviour.md, "ALZ artefacts").
 var alzStackSets = []string{
 	"AWS-Landing-Zone-Baseline-EnableCloudTrail", "AWS-Landing-Zone-Baseline-ConfigRole",
 	"AWS-Landing-Zone-Baseline-EnableConfig", "AWS-Landing-Zone-Baseline-EnableConfigRulesGlobal",

@@ -20,7 +20,7 @@ import (
 	"github.com/lz2ct/lz2ct/inventory"
 )
 
-// Names ALZ uses (reference/aws-facts.md, "ALZ artefacts"). ConfigRecorderRole and
+// Names ALZ uses (docs/aws-behaviour.md, "ALZ artefacts"). ConfigRecorderRole and
 // SecurityTopicName are modelled on ALZ's templates: nothing in lz2ct keys on them.
 const (
 	RecorderName         = "AWS-Landing-Zone-BaselineConfigRecorder"
@@ -190,7 +190,7 @@ func NewBuilder(o Options) (*Builder, error) {
 	b.coreOUID = b.AddOU(b.rootID, "core")
 	logName := "log-archive"
 	if b.IsV1() {
-		logName = "logging" // ALZ v1.0.x named the log account "logging" (aws-facts: ALZ artefacts)
+		logName = "logging" // ALZ v1.0.x named the log account "logging" (docs/aws-behaviour.md, "ALZ artefacts")
 	}
 	b.security = b.addCore("security")
 	b.logging = b.addCore(logName)

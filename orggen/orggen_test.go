@@ -87,7 +87,7 @@ func coreNames(s *inventory.Snapshot) []string {
 	return out
 }
 
-// Names follow the ALZ version (aws-facts.md, ALZ artefacts).
+// Names follow the ALZ version (docs/aws-behaviour.md, "ALZ artefacts").
 func TestVersionSpecificNames(t *testing.T) {
 	base := Params{Accounts: 20, OUs: 4, Depth: 2, Regions: 2, Seed: 1, ConfigShare: 1}
 

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"reflect"
 	"sort"
 	"time"
 
@@ -47,6 +48,9 @@ type Plan struct {
 	// Accounts gives every account of the organization exactly one disposition.
 	Accounts []AccountDisposition `json:"accounts"`
 	Estimate Estimate             `json:"estimate"`
+	// ExecutionOrder lists every step ID in the order the engine takes them (phases 2–4
+	// interleaved wave by wave), so runbooks, tools and reviewers see one order.
+	ExecutionOrder []string `json:"executionOrder,omitempty"`
 }
 
 // Phase IDs, in order. Phase.Number is the index in this list.
@@ -79,23 +83,19 @@ type Phase struct {
 // Estimate returns the phase's expected duration.
 func (p Phase) Estimate() time.Duration { return time.Duration(p.EstimateSeconds) * time.Second }
 
-// Step kinds. The engine has one implementation per kind (steps/<kind>.go).
+// Version-1 step kinds the planner still emits until it writes format 2 (one kind per AWS action,
+// kinds_*.go); they have no params type and the engine does not run them.
 const (
 	KindExport            = "export"              // safeguard: save a definition into the state folder
 	KindDeployLandingZone = "landing-zone.deploy" // controltower:CreateLandingZone
 	KindVerifyLandingZone = "landing-zone.verify" // manual console deployment, then verified
-	KindSCPDetach         = "scp.detach"          // organizations:DetachPolicy
 	KindSCPMerge          = "scp.merge"           // reviewed merge of customer SCPs (manual)
 	KindConfigRemove      = "config.remove"       // stop + delete recorder and delivery channel in one account/region
 	KindConfigStackSet    = "config.stackset"     // delete EnableConfig stack instances for one wave
-	KindOUCreate          = "ou.create"           // remedy: create a child OU to split an oversized OU
-	KindAccountMove       = "account.move"        // remedy: move an account into a child OU
 	KindOURegister        = "ou.register"         // controltower:EnableBaseline on an OU
 	KindRoleCreate        = "role.create"         // create AWSControlTowerExecution in an account
 	KindEnroll            = "enroll"              // enroll one account
-	KindManual            = "manual"              // a task for the operator (move tooling, copy logs)
 	KindDecommission      = "decommission"        // remove an ALZ resource
-	KindVerify            = "verify"              // confirm a group of steps is complete before the next starts
 )
 
 // Step is one action. Its ID is derived from what it acts on, so re-planning the same organization
@@ -124,6 +124,38 @@ type Step struct {
 	Blocked string `json:"blocked,omitempty"`
 	// EstimateSeconds is the step's own expected duration (0 for quick API calls).
 	EstimateSeconds int64 `json:"estimateSeconds,omitempty"`
+	// Params are the kind's typed parameters: everything the engine needs to execute the step.
+	Params Params `json:"params,omitempty"`
+}
+
+// UnmarshalJSON decodes a step, its params into the kind's params type (unknown keys rejected).
+func (s *Step) UnmarshalJSON(data []byte) error {
+	type plain Step
+	var aux struct {
+		plain
+		Params json.RawMessage `json:"params,omitempty"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&aux); err != nil {
+		return err
+	}
+	*s = Step(aux.plain)
+	s.Params = nil
+	if len(aux.Params) == 0 || string(aux.Params) == "null" {
+		return nil
+	}
+	ptr, ok := newParams(s.Kind)
+	if !ok {
+		return fmt.Errorf("step %s: kind %q has no params type (this lz2ct does not know it)", s.ID, s.Kind)
+	}
+	pd := json.NewDecoder(bytes.NewReader(aux.Params))
+	pd.DisallowUnknownFields()
+	if err := pd.Decode(ptr); err != nil {
+		return fmt.Errorf("step %s: params of %s: %w", s.ID, s.Kind, err)
+	}
+	s.Params = reflect.ValueOf(ptr).Elem().Interface().(Params)
+	return nil
 }
 
 // Target is what a step acts on; unused fields are empty.
@@ -270,11 +302,11 @@ func SnapshotHash(data []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// ExecutionOrder lists every step in the order a sequential run takes them: phases 0 and 1; then
+// OrderedSteps lists every step in the order a sequential run takes them: phases 0 and 1; then
 // phases 2–4 interleaved wave by wave (a wave's SCP detaches, then its Config removal, then its
 // registration or enrollment), so no account loses its Config recorder long before Control Tower
 // takes it over; then phases 5 and 6. Every step comes after the steps it depends on.
-func (p *Plan) ExecutionOrder() []*Step {
+func (p *Plan) OrderedSteps() []*Step {
 	var out []*Step
 	type ws struct {
 		wave, phase, idx int

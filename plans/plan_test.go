@@ -46,7 +46,7 @@ func checkInvariants(t *testing.T, snap *inventory.Snapshot, s settings.Settings
 	// Step IDs are unique, dependencies exist, and the execution order is topological.
 	pos := map[string]int{}
 	steps := map[string]*Step{}
-	for i, st := range p.ExecutionOrder() {
+	for i, st := range p.OrderedSteps() {
 		if _, dup := pos[st.ID]; dup {
 			t.Fatalf("duplicate step ID %s", st.ID)
 		}

@@ -225,7 +225,7 @@ func TestALZSCPsDetachedPerWaveAndDeletedAtTheEnd(t *testing.T) {
 	}
 	p := o.plan(t, nil)
 	order := map[string]int{}
-	for i, st := range p.ExecutionOrder() {
+	for i, st := range p.OrderedSteps() {
 		order[st.ID] = i
 	}
 	da, db := "scp.detach/p-protect001/"+a, "scp.detach/p-protect001/"+b
@@ -423,7 +423,7 @@ func FuzzDecodePlan(f *testing.F) {
 		if string(again) != string(out) {
 			t.Fatal("encode/decode is not stable")
 		}
-		_ = p.ExecutionOrder()
+		_ = p.OrderedSteps()
 		_ = p.Step("x")
 	})
 }

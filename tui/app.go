@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/statefolder"
 )
 
 // ScreenID names a wizard screen. The order is the session's order; the apply dashboard and the
@@ -38,6 +38,8 @@ type Options struct {
 	Backend Backend
 	// StateDir is the folder for the session's files; "" means ./.lz2ct/<organization-id>/.
 	StateDir string
+	// Command is how the user runs lz2ct (the leave screen's commands start with it); "" = "lz2ct".
+	Command string
 	// Snapshot, when set, opens this snapshot file instead of discovering (skips connect/discover).
 	Snapshot string
 	// Context bounds every background call; nil means context.Background().
@@ -61,7 +63,7 @@ type App struct {
 	identity *Identity
 	snap     *inventory.Snapshot
 	snapData []byte
-	files    Files
+	files    statefolder.Folder
 	settings *settings.Settings // resolved; nil until the decisions form is submitted
 	previous *settings.Settings // read from the state folder's settings file, if there was one
 	checks   *CheckResult
@@ -170,7 +172,8 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.plan = nil
 		a.switchTo(ScreenPlan)
 		cmd := a.screens[ScreenPlan].Init()
-		return a, tea.Batch(cmd, a.save("settings", a.files.Settings(), func(p string) error { return settings.Save(p, s) }),
+		b, dir := a.c.Backend, a.files.Dir
+		return a, tea.Batch(cmd, a.save("settings", a.files.Path(statefolder.Settings), func() error { return b.SaveSettings(dir, s) }),
 			a.buildPlan(s))
 
 	case plannedMsg:
@@ -181,10 +184,9 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		if msg.Err == nil {
 			a.plan = msg.Plan
-			p := msg.Plan
-			b := a.c.Backend
+			p, b, dir := msg.Plan, a.c.Backend, a.files.Dir
 			return a, tea.Batch(a.screens[ScreenPlan].Update(msg),
-				a.save("plan", a.files.Plan(), func(path string) error { return b.SavePlan(path, p) }))
+				a.save("plan", a.files.Path(statefolder.Plan), func() error { return b.SavePlan(dir, p) }))
 		}
 		return a, a.screens[ScreenPlan].Update(msg)
 
@@ -200,10 +202,7 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, a.screens[ScreenPlan].Update(msg)
 
 	case previousSettingsMsg:
-		if msg.Settings != nil && a.settings == nil {
-			a.previous = msg.Settings
-		}
-		return a, nil
+		return a, a.gotPreviousSettings(msg)
 
 	case savedMsg:
 		if msg.Err != nil {
@@ -288,51 +287,64 @@ func (a *App) back() tea.Cmd {
 }
 
 // gotSnapshot stores the organization, decides the state folder, saves a discovered snapshot and
-// runs the pre-checks with default settings.
+// reads the decisions a previous session saved there; the pre-checks run once those are known,
+// so that their findings are about the decisions the form will show.
 func (a *App) gotSnapshot(msg snapshotMsg) tea.Cmd {
 	a.snap, a.snapData = msg.Snap, msg.Data
 	a.settings, a.previous, a.checks, a.plan = nil, nil, nil, nil
+	a.status = "" // an error from before (a snapshot that would not open) is no longer current
 	dir := a.opts.StateDir
 	if dir == "" {
-		dir = DefaultStateDir(msg.Snap.Organization.ID)
+		dir = statefolder.Default(msg.Snap.Organization.ID)
 	}
-	a.files = Files{Dir: dir}
+	a.files = statefolder.Folder{Dir: dir}
+	b := a.c.Backend
 	var cmds []tea.Cmd
 	if msg.Path != "" {
 		a.record("snapshot", msg.Path)
 	} else {
 		data := msg.Data // the bytes the plan's snapshot hash is taken from
-		cmds = append(cmds, a.save("snapshot", a.files.Snapshot(), func(p string) error { return inventory.WriteFileAtomic(p, data, 0o644) }))
+		cmds = append(cmds, a.save("snapshot", a.files.Path(statefolder.Snapshot), func() error { return b.SaveSnapshot(dir, data) }))
 	}
 	a.switchTo(ScreenChecks)
-	cs := a.screens[ScreenChecks].(*checksScreen)
-	cmds = append(cmds, cs.Start(a.snap, settings.Settings{}.Resolve(a.snap)), loadSettings(a.files.Settings()))
+	a.screens[ScreenChecks].(*checksScreen).Wait()
+	snap := a.snap
+	cmds = append(cmds, func() tea.Msg {
+		s, err := b.LoadSettings(dir)
+		return previousSettingsMsg{Snap: snap, Settings: s, Err: err}
+	})
 	return tea.Batch(cmds...)
 }
 
-// previousSettingsMsg carries the decisions a previous session saved in the state folder.
-type previousSettingsMsg struct{ Settings *settings.Settings }
-
-// loadSettings reads the state folder's settings file, if any, so that a second session starts
-// from the decisions of the first (or from a file written for `lz2ct plan`).
-func loadSettings(path string) tea.Cmd {
-	return func() tea.Msg {
-		s, err := settings.Load(path)
-		if err != nil {
-			return previousSettingsMsg{} // none yet, or unreadable: the form starts from defaults
-		}
-		return previousSettingsMsg{Settings: s}
-	}
+// previousSettingsMsg carries the decisions a previous session saved in the state folder (or a
+// settings file written there for `lz2ct plan`), for the organization Snap.
+type previousSettingsMsg struct {
+	Snap     *inventory.Snapshot
+	Settings *settings.Settings
+	Err      error
 }
 
-func (a *App) save(what, path string, write func(string) error) tea.Cmd {
-	dir := a.files.Dir // read now: the command runs on another goroutine
-	return func() tea.Msg {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return savedMsg{What: what, Path: path, Err: err}
-		}
-		return savedMsg{What: what, Path: path, Err: write(path)}
+// gotPreviousSettings runs the pre-checks with the saved decisions (defaults when there are none),
+// the same settings the decisions form starts from.
+func (a *App) gotPreviousSettings(msg previousSettingsMsg) tea.Cmd {
+	if msg.Snap != a.snap {
+		return nil // another organization was opened since
 	}
+	if msg.Err != nil {
+		a.status = fmt.Sprintf("the saved decisions in %s cannot be read (%v); the form starts from the defaults", a.files.Path(statefolder.Settings), msg.Err)
+		a.resize()
+	}
+	s := settings.Settings{}
+	if msg.Settings != nil && a.settings == nil {
+		a.previous = msg.Settings
+		s = *msg.Settings
+	}
+	return a.screens[ScreenChecks].(*checksScreen).Start(a.snap, s.Resolve(a.snap))
+}
+
+// save runs write in the background and reports it as the file at path.
+func (a *App) save(what, path string, write func() error) tea.Cmd {
+	return func() tea.Msg { return savedMsg{What: what, Path: path, Err: write()} }
 }
 
 // buildPlan re-runs the pre-checks with the chosen settings (some findings depend on them) and
@@ -356,17 +368,10 @@ func (a *App) export() tea.Cmd {
 	if a.plan == nil {
 		return nil
 	}
-	b, p, f := a.c.Backend, a.plan, a.files
+	b, p, dir := a.c.Backend, a.plan, a.files.Dir
 	return func() tea.Msg {
-		if err := os.MkdirAll(f.Dir, 0o755); err != nil {
-			return exportedMsg{Err: err}
-		}
-		for _, x := range []struct{ path, format string }{{f.RunbookMD(), "md"}, {f.RunbookHTML(), "html"}} {
-			if err := b.Runbook(x.path, x.format, p, f.Dir); err != nil {
-				return exportedMsg{Err: err}
-			}
-		}
-		return exportedMsg{Paths: []string{f.RunbookMD(), f.RunbookHTML()}}
+		paths, err := b.Runbooks(dir, p)
+		return exportedMsg{Paths: paths, Err: err}
 	}
 }
 
@@ -480,7 +485,7 @@ func (a *App) Summary() string {
 		b.WriteString("  nothing yet\n")
 	}
 	b.WriteString("\nContinue from the command line:\n")
-	for _, c := range ContinueCommands(a.files, a.snapshotPath(), a.settings != nil, a.plan != nil) {
+	for _, c := range ContinueCommands(a.opts.Command, a.files, a.snapshotPath(), a.settings != nil, a.plan != nil) {
 		b.WriteString("  " + c + "\n")
 	}
 	return b.String()
@@ -492,5 +497,5 @@ func (a *App) snapshotPath() string {
 			return w.Path
 		}
 	}
-	return a.files.Snapshot()
+	return a.files.Path(statefolder.Snapshot)
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lz2ct/lz2ct/settings"
 )
 
 var sizes = []struct {
@@ -288,6 +290,68 @@ func TestDuration(t *testing.T) {
 	} {
 		if got := Duration(d); got != want {
 			t.Errorf("Duration(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// An error from opening a snapshot does not stay on screen once another target is chosen and
+// connects.
+func TestStartClearsAStaleOpenError(t *testing.T) {
+	app := New(Options{Backend: newFake(t), Now: fixedClock})
+	d := newDriver(t, app, 100, 30)
+	missing := filepath.Join(t.TempDir(), "nope.json")
+	d.keys("down", "down", "enter", missing, "enter")
+	d.must("open snapshot:")
+	d.keys("up", "up", "enter")
+	d.must("management account — press enter")
+	if strings.Contains(d.plain(), "open snapshot:") {
+		t.Fatalf("the open error stayed after a successful connect:\n%s", d.plain())
+	}
+}
+
+// Reopening a state folder runs the pre-checks with the decisions saved there, so that they do
+// not warn about an e-mail the form shows as chosen.
+func TestPrechecksRunWithSavedSettings(t *testing.T) {
+	dir := t.TempDir()
+	saved := "homeRegion: eu-west-1\nlogArchiveEmail: kept-log@acme-corp.example\nauditEmail: kept-audit@acme-corp.example\n"
+	if err := os.WriteFile(filepath.Join(dir, "settings.yaml"), []byte(saved), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fake := newFake(t)
+	app := New(Options{Backend: fake, Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: dir, Now: fixedClock})
+	d := newDriver(t, app, 100, 30)
+	d.must("Pre-checks:")
+	s, ok := fake.lastChecked()
+	if !ok || s.AuditEmail != "kept-audit@acme-corp.example" || s.LogArchiveEmail != "kept-log@acme-corp.example" {
+		t.Fatalf("pre-checks ran with %+v, want the saved e-mails", s)
+	}
+	if strings.Contains(d.plain(), "No e-mail chosen yet") {
+		t.Fatalf("the saved session warns about an e-mail it has:\n%s", d.plain())
+	}
+}
+
+// Form messages name the fields as the form does, never by their settings-file keys.
+func TestFormMessagesUseFieldLabels(t *testing.T) {
+	app := New(Options{Backend: newFake(t), Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: t.TempDir(), Now: fixedClock})
+	d := newDriver(t, app, 120, 30)
+	d.keys("n", "enter", "enter", "same@acme-corp.example", "enter", "same@acme-corp.example", "enter")
+	d.must("Log Archive account e-mail; Control Tower needs two different addresses")
+	for _, key := range []string{"logArchiveEmail", "auditEmail"} {
+		if strings.Contains(d.plain(), key) {
+			t.Errorf("the form shows the settings key %s:\n%s", key, d.plain())
+		}
+	}
+	for _, tt := range []struct {
+		p    settings.FieldError
+		want string
+	}{
+		{settings.FieldError{Key: "auditEmail", Msg: `"a@b.c" is also the logArchiveEmail; use two`}, `"a@b.c" is also the Log Archive account e-mail; use two`},
+		{settings.FieldError{Key: "logArchiveEmail", Msg: "is required: an address"}, "Log Archive account e-mail is required: an address"},
+		{settings.FieldError{Key: "governedRegions", Msg: "must include the home region eu-west-1"}, "Governed regions must include the home region eu-west-1"},
+		{settings.FieldError{Key: "exclude.accounts[0]", Msg: `account "1" is not in the organization`}, `settings.yaml, exclude.accounts[0]: account "1" is not in the organization`},
+	} {
+		if got := formMessage(tt.p); got != tt.want {
+			t.Errorf("formMessage(%+v) = %q, want %q", tt.p, got, tt.want)
 		}
 	}
 }

@@ -2,17 +2,20 @@
 // connect, discover, pre-checks, decisions, plan review, runbook — and says at the end where
 // everything was saved and how to continue from the command line.
 //
-// The wizard never calls AWS and holds no migration logic. Everything below the UI goes through
-// Backend (live.go wires it to inventory/discover, checks, plans and plans/runbook), and screens
-// render the small view models defined here. That keeps every screen testable with plain values
-// and lets the same Backend drive the non-interactive `lz2ct demo`.
+// The wizard holds screens only: it never calls AWS, holds no migration logic and writes no file
+// itself. Everything below the UI goes through Backend, which the command line implements over the
+// session package (discover, checks, plans, runbooks and the state folder), and screens render the
+// small view models defined here. That keeps every screen testable with plain values, and keeps
+// this package free of the AWS SDK (a test lists its dependencies).
 package tui
 
 import (
 	"context"
 	"time"
 
+	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/plans"
 	"github.com/lz2ct/lz2ct/settings"
 )
 
@@ -25,8 +28,9 @@ type Backend interface {
 	// is false for any account but the organization's management account (the wizard refuses it).
 	Connect(ctx context.Context, target Target) (Identity, error)
 	// Discover reads the organization (read-only) through the connection made by Connect,
-	// reporting progress as it goes. Cancelling ctx stops it.
-	Discover(ctx context.Context, progress func(Progress)) (*inventory.Snapshot, error)
+	// reporting progress as it goes, and returns it with its snapshot file's bytes (the plan
+	// records their hash). Cancelling ctx stops it.
+	Discover(ctx context.Context, progress func(Progress)) (*inventory.Snapshot, []byte, error)
 	// Check runs the pre-checks with resolved settings.
 	Check(snap *inventory.Snapshot, s settings.Settings) (*CheckResult, error)
 	// HomeRegionFindings runs only the pre-checks that judge the home region against the
@@ -36,10 +40,21 @@ type Backend interface {
 	// Plan builds the migration plan from the snapshot file's bytes (for its hash), the snapshot,
 	// resolved settings and the pre-check result.
 	Plan(snapData []byte, snap *inventory.Snapshot, s settings.Settings, checks *CheckResult) (*PlanResult, error)
-	// SavePlan writes the plan file.
-	SavePlan(path string, p *PlanResult) error
-	// Runbook writes the plan as a runbook; format is "md" or "html"; stateDir may hold a journal.
-	Runbook(path, format string, p *PlanResult, stateDir string) error
+
+	// The state folder dir (statefolder.Folder names its files) is written through the session
+	// layer alone, which owns its layout and keeps its files private.
+
+	// LoadSettings reads the settings a previous session saved in dir; nil when there are none.
+	LoadSettings(dir string) (*settings.Settings, error)
+	// SaveSnapshot writes the snapshot file's bytes into dir.
+	SaveSnapshot(dir string, data []byte) error
+	// SaveSettings writes the decisions into dir.
+	SaveSettings(dir string, s settings.Settings) error
+	// SavePlan writes dir's plan file; it refuses once a run has started from the plan there.
+	SavePlan(dir string, p *PlanResult) error
+	// Runbooks writes the plan as Markdown and HTML runbooks into dir, with each step's status
+	// when a run has started, and returns the files written (Markdown first).
+	Runbooks(dir string, p *PlanResult) ([]string, error)
 }
 
 // Target is one way to reach an organization: a named AWS profile or the built-in demo.
@@ -83,7 +98,7 @@ type CheckResult struct {
 	// Unfixed counts blockers the plan cannot fix.
 	Unfixed int
 	// Report is the checks package's own report, handed back to Plan.
-	Report any
+	Report checks.Report
 }
 
 // Finding is one pre-check finding (checks.Finding).
@@ -112,7 +127,7 @@ const (
 // runbook export.
 type PlanResult struct {
 	View PlanView
-	Plan any
+	Plan *plans.Plan // nil in tests of the screens alone
 }
 
 // PlanView is the part of a plan the review screen shows.

@@ -27,8 +27,8 @@ func bigOrg(b *testing.B) (*CheckResult, *PlanView, *inventory.Snapshot) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	v := planView(plan)
-	return checkResult(report), &v, snap
+	v := NewPlanView(plan)
+	return NewCheckResult(report), &v, snap
 }
 
 func benchApp(b *testing.B, w, h int) *App {

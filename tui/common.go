@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -41,21 +40,6 @@ type Screen interface {
 	// esc belong to the screen, and only ctrl+c stays global.
 	Capturing() bool
 }
-
-// Files says where the session's files are written: by default ./.lz2ct/<organization-id>/.
-type Files struct {
-	Dir string
-}
-
-// Paths of the session's files inside the state folder.
-func (f Files) Snapshot() string    { return filepath.Join(f.Dir, "snapshot.json") }
-func (f Files) Settings() string    { return filepath.Join(f.Dir, "settings.yaml") }
-func (f Files) Plan() string        { return filepath.Join(f.Dir, "plan.json") }
-func (f Files) RunbookMD() string   { return filepath.Join(f.Dir, "runbook.md") }
-func (f Files) RunbookHTML() string { return filepath.Join(f.Dir, "runbook.html") }
-
-// DefaultStateDir is the state folder for an organization when --state is not given.
-func DefaultStateDir(orgID string) string { return filepath.Join(".lz2ct", orgID) }
 
 // Messages between screens and the root. Screens never change each other; they emit these and the
 // root routes them.

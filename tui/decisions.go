@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -160,7 +161,7 @@ func (s *decisionsScreen) check(field string, change func(*settings.Settings)) e
 	if errors.As(r.Validate(s.snap), &ve) {
 		for _, p := range ve.Problems {
 			if p.Key == field || strings.HasPrefix(p.Key, field+"[") || strings.HasPrefix(p.Key, field+".") {
-				msgs = append(msgs, p.Msg)
+				msgs = append(msgs, formMessage(p))
 			}
 		}
 	}
@@ -174,6 +175,45 @@ func (s *decisionsScreen) check(field string, change func(*settings.Settings)) e
 		return nil
 	}
 	return errors.New(strings.Join(msgs, "; "))
+}
+
+// formLabels name the settings keys the form shows as the form does: settings.Validate writes its
+// messages for the settings file, where the keys are what the user edits; in the form they are not.
+var formLabels = map[string]string{
+	"homeRegion":         "home region",
+	"governedRegions":    "governed regions",
+	"logArchiveEmail":    "Log Archive account e-mail",
+	"auditEmail":         "Audit account e-mail",
+	"ctDeploy":           "Deploy Control Tower",
+	"configRemoval":      "Remove ALZ's AWS Config",
+	"ouAccountLimit":     "accounts per OU registration",
+	"accountConcurrency": "concurrent account operations",
+}
+
+var settingsKey = func() *regexp.Regexp {
+	keys := make([]string, 0, len(formLabels))
+	for k := range formLabels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return regexp.MustCompile(`\b(?:the )?(` + strings.Join(keys, "|") + `)\b`)
+}()
+
+// formMessage says a settings problem in the form's words: its keys by their labels, and a
+// message about the field itself ("is required: ...") with the field named.
+func formMessage(p settings.FieldError) string {
+	msg := settingsKey.ReplaceAllStringFunc(p.Msg, func(m string) string {
+		return "the " + formLabels[strings.TrimPrefix(m, "the ")]
+	})
+	label, shown := formLabels[p.Key]
+	switch {
+	case !shown:
+		// A key the form does not show (exclusions, decommission steps): the settings file has it.
+		return "settings.yaml, " + p.Key + ": " + msg
+	case strings.HasPrefix(msg, "is ") || strings.HasPrefix(msg, "must "):
+		return strings.ToUpper(label[:1]) + label[1:] + " " + msg
+	}
+	return msg
 }
 
 func (s *decisionsScreen) SetSize(w, h int) {
@@ -231,7 +271,14 @@ func (s *decisionsScreen) View() string {
 	var b strings.Builder
 	b.WriteString(st.Header.Render("Decisions") + st.Muted.Render(" — saved to settings.yaml, which lz2ct plan --settings reads") + "\n")
 	if s.err != nil {
-		b.WriteString(st.Error.Render(wrap("✖ "+s.err.Error(), s.w)) + "\n")
+		var ve *settings.ValidationError
+		if errors.As(s.err, &ve) {
+			for _, p := range ve.Problems {
+				b.WriteString(st.Error.Render(wrap("✖ "+formMessage(p), s.w)) + "\n")
+			}
+		} else {
+			b.WriteString(st.Error.Render(wrap("✖ "+s.err.Error(), s.w)) + "\n")
+		}
 	}
 	// The field errors in full, wrapped (huh's own error line is cut at the form's width).
 	for _, err := range s.form.Errors() {

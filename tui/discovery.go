@@ -64,18 +64,13 @@ func (s *discoveryScreen) Init() tea.Cmd {
 	s.now = s.start
 	b := s.c.Backend
 	go func() {
-		snap, err := b.Discover(ctx, func(p Progress) {
+		snap, data, err := b.Discover(ctx, func(p Progress) {
 			select { // replace a report nobody has read yet
 			case <-run.updates:
 			default:
 			}
 			run.updates <- p
 		})
-		var data []byte
-		if err == nil {
-			// Encoded here, not in Update: a large organization's file takes a while.
-			data, err = inventory.Encode(snap)
-		}
 		run.result <- discoveryResultMsg{Run: run, Snap: snap, Data: data, Err: err}
 	}()
 	return tea.Batch(s.wait(run), tick(run))

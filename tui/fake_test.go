@@ -21,6 +21,7 @@ import (
 	"github.com/lz2ct/lz2ct/demodata"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/statefolder"
 )
 
 // fakeBackend stands in for the packages below the UI, so screen tests check the UI alone and
@@ -31,6 +32,8 @@ type fakeBackend struct {
 	checks   *CheckResult
 	plan     *PlanView
 	runbooks []string
+	// checked are the settings each pre-check run was given.
+	checked []settings.Settings
 	// release, when set, holds discovery until closed.
 	release chan struct{}
 }
@@ -60,22 +63,50 @@ func (f *fakeBackend) Connect(_ context.Context, t Target) (Identity, error) {
 		ManagementAccount: mgmt}, nil
 }
 
-func (f *fakeBackend) Discover(ctx context.Context, progress func(Progress)) (*inventory.Snapshot, error) {
+func (f *fakeBackend) Discover(ctx context.Context, progress func(Progress)) (*inventory.Snapshot, []byte, error) {
 	n := len(f.snap.Accounts)
 	progress(Progress{Stage: "accounts", AccountsDone: n / 2, AccountsTotal: n, Calls: 42, Problems: 1})
 	if f.release != nil {
 		select {
 		case <-f.release:
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, nil, ctx.Err()
 		}
 	}
 	progress(Progress{Stage: "done", AccountsDone: n, AccountsTotal: n, Calls: 84, Problems: 1})
-	return f.snap, nil
+	data, err := inventory.Encode(f.snap)
+	return f.snap, data, err
 }
 
-func (f *fakeBackend) Check(*inventory.Snapshot, settings.Settings) (*CheckResult, error) {
-	return f.checks, nil
+// Check returns the sample findings; the e-mail warning only while no Audit e-mail is chosen, as
+// the real check does.
+func (f *fakeBackend) Check(_ *inventory.Snapshot, s settings.Settings) (*CheckResult, error) {
+	f.mu.Lock()
+	f.checked = append(f.checked, s)
+	f.mu.Unlock()
+	if s.AuditEmail == "" {
+		return f.checks, nil
+	}
+	r := *f.checks
+	r.Findings = nil
+	for _, x := range f.checks.Findings {
+		if x.Check != "email.shared-accounts" {
+			r.Findings = append(r.Findings, x)
+		} else {
+			r.Warnings--
+		}
+	}
+	return &r, nil
+}
+
+// lastChecked is the settings of the latest pre-check run.
+func (f *fakeBackend) lastChecked() (settings.Settings, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.checked) == 0 {
+		return settings.Settings{}, false
+	}
+	return f.checked[len(f.checked)-1], true
 }
 
 // HomeRegionFindings mirrors the Identity Center region check, enough for the form's tests.
@@ -91,15 +122,51 @@ func (f *fakeBackend) Plan([]byte, *inventory.Snapshot, settings.Settings, *Chec
 	return &PlanResult{View: *f.plan}, nil
 }
 
-func (f *fakeBackend) SavePlan(path string, p *PlanResult) error {
-	return os.WriteFile(path, []byte(`{"fake":true}`), 0o644)
+// The fake writes the state folder's files plainly; the session layer's rules (file modes, the
+// plan of a started run) are tested where they live.
+func (f *fakeBackend) write(dir, name string, data []byte) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, name), data, 0o600)
 }
 
-func (f *fakeBackend) Runbook(path, format string, p *PlanResult, stateDir string) error {
-	f.mu.Lock()
-	f.runbooks = append(f.runbooks, format)
-	f.mu.Unlock()
-	return os.WriteFile(path, []byte("runbook "+format), 0o644)
+func (f *fakeBackend) LoadSettings(dir string) (*settings.Settings, error) {
+	path := filepath.Join(dir, statefolder.Settings)
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil
+	}
+	return settings.Load(path)
+}
+
+func (f *fakeBackend) SaveSnapshot(dir string, data []byte) error {
+	return f.write(dir, statefolder.Snapshot, data)
+}
+
+func (f *fakeBackend) SaveSettings(dir string, s settings.Settings) error {
+	data, err := settings.Encode(s)
+	if err != nil {
+		return err
+	}
+	return f.write(dir, statefolder.Settings, data)
+}
+
+func (f *fakeBackend) SavePlan(dir string, p *PlanResult) error {
+	return f.write(dir, statefolder.Plan, []byte(`{"fake":true}`))
+}
+
+func (f *fakeBackend) Runbooks(dir string, p *PlanResult) ([]string, error) {
+	var paths []string
+	for _, x := range []struct{ name, format string }{{statefolder.RunbookMD, "md"}, {statefolder.RunbookHTML, "html"}} {
+		f.mu.Lock()
+		f.runbooks = append(f.runbooks, x.format)
+		f.mu.Unlock()
+		if err := f.write(dir, x.name, []byte("runbook "+x.format)); err != nil {
+			return paths, err
+		}
+		paths = append(paths, filepath.Join(dir, x.name))
+	}
+	return paths, nil
 }
 
 func sampleChecks() *CheckResult {

@@ -6,6 +6,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/lz2ct/lz2ct/statefolder"
 )
 
 // leaveScreen is the end of the session: where the files are and the commands that continue from
@@ -54,26 +55,32 @@ func (s *leaveScreen) View() string {
 	return b.String()
 }
 
-// ContinueCommands are the CLI commands that pick up from the session's files.
-func ContinueCommands(f Files, snapshot string, haveSettings, havePlan bool) []string {
-	q := shellQuote
+// ContinueCommands are the CLI commands that pick up from the session's files, starting with
+// command (how the user runs lz2ct: "lz2ct" when it is on the PATH, "./bin/lz2ct" after make, ...;
+// "" = "lz2ct"), so that they work as printed.
+func ContinueCommands(command string, f statefolder.Folder, snapshot string, haveSettings, havePlan bool) []string {
+	q := ShellQuote
+	if command == "" {
+		command = "lz2ct"
+	}
 	cmds := []string{}
 	set := ""
 	if haveSettings {
-		set = " --settings " + q(f.Settings())
+		set = " --settings " + q(f.Path(statefolder.Settings))
 	}
-	cmds = append(cmds, "lz2ct check --snapshot "+q(snapshot)+set)
+	cmds = append(cmds, command+" check --snapshot "+q(snapshot)+set)
 	if haveSettings {
-		cmds = append(cmds, "lz2ct plan --snapshot "+q(snapshot)+set+" -o "+q(f.Plan()))
+		cmds = append(cmds, command+" plan --snapshot "+q(snapshot)+set+" -o "+q(f.Path(statefolder.Plan)))
 	}
 	if havePlan {
 		cmds = append(cmds,
-			"lz2ct runbook --plan "+q(f.Plan())+" --state "+q(f.Dir)+" -o "+q(f.RunbookHTML()))
+			command+" runbook --plan "+q(f.Path(statefolder.Plan))+" --state "+q(f.Dir)+" -o "+q(f.Path(statefolder.RunbookHTML)))
 	}
 	return cmds
 }
 
-func shellQuote(s string) string {
+// ShellQuote quotes s for a POSIX shell when it holds anything but safe characters.
+func ShellQuote(s string) string {
 	if s != "" && strings.IndexFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:@+", r))
 	}) < 0 {

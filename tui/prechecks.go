@@ -57,6 +57,9 @@ func newChecksScreen(c *Common) *checksScreen {
 
 func (s *checksScreen) Init() tea.Cmd { return nil }
 
+// Wait shows the screen as loading until Start is called (the root reads the saved decisions first).
+func (s *checksScreen) Wait() { s.loading, s.err, s.res, s.detail = true, nil, nil, -1 }
+
 // Start runs the pre-checks for snap in the background.
 func (s *checksScreen) Start(snap *inventory.Snapshot, set settings.Settings) tea.Cmd {
 	s.loading, s.err, s.res, s.detail = true, nil, nil, -1

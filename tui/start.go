@@ -140,7 +140,7 @@ func (s *startScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if s.list.handleNav(k, msg) {
-		s.identity, s.connErr = nil, nil
+		s.identity, s.connErr, s.openErr = nil, nil, nil
 		return nil
 	}
 	switch {
@@ -159,7 +159,8 @@ func (s *startScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			return nil
 		}
 		t := s.targets[s.list.cursor]
-		s.connecting, s.identity, s.connErr = true, nil, nil
+		// An error from an earlier attempt (a snapshot that would not open) is not about this one.
+		s.connecting, s.identity, s.connErr, s.openErr = true, nil, nil, nil
 		b, ctx := s.c.Backend, s.c.Ctx
 		return func() tea.Msg {
 			id, err := b.Connect(ctx, t)

@@ -44,7 +44,7 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 	// by wave, so their numbers jump between the three phase sections, and the numbers are how an
 	// operator working by hand keeps that order.
 	num := map[string]string{}
-	for i, s := range p.ExecutionOrder() {
+	for i, s := range p.OrderedSteps() {
 		num[s.ID] = strconv.Itoa(i + 1)
 	}
 	status := statusOf(st)
@@ -497,7 +497,7 @@ func findingRowOf(f checks.Finding) findingRow {
 // journal steps that the plan does not know.
 func runOf(p *plans.Plan, st *journal.State, c statusCounts, num map[string]string) *runView {
 	v := &runView{Dir: redact(st.Dir), Events: st.Events, Last: stamp(st.Last), TornTail: st.TornTail, Counts: c}
-	for _, s := range p.ExecutionOrder() {
+	for _, s := range p.OrderedSteps() {
 		ss := st.Step(s.ID)
 		switch ss.Status {
 		case journal.Failed:

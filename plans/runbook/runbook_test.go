@@ -177,7 +177,7 @@ func journalFor(t *testing.T, p *plans.Plan, n int) (string, []*plans.Step) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	order := p.ExecutionOrder()
+	order := p.OrderedSteps()
 	at := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
 	add := func(id string, k journal.Kind, op, msg string) {
 		at = at.Add(time.Minute)

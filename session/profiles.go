@@ -1,4 +1,4 @@
-package tui
+package session
 
 import (
 	"bufio"
@@ -8,12 +8,19 @@ import (
 	"strings"
 )
 
+// Profile is a named profile of the user's AWS configuration.
+type Profile struct {
+	Name string
+	// Detail says the region and how the profile gets credentials (SSO, a role, an access key).
+	Detail string
+}
+
 // AWSProfiles lists the profiles in the user's AWS config and credentials files (AWS_CONFIG_FILE,
 // AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/config and ~/.aws/credentials), as the AWS CLI does:
 // "[profile NAME]" and "[default]" sections in config, "[NAME]" in credentials. The detail says
 // the region and whether it is an IAM Identity Center (SSO) profile.
 // https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-files.html
-func AWSProfiles() ([]Target, error) {
+func AWSProfiles() ([]Profile, error) {
 	home, _ := os.UserHomeDir()
 	config := os.Getenv("AWS_CONFIG_FILE")
 	if config == "" {
@@ -38,7 +45,7 @@ func AWSProfiles() ([]Target, error) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	out := make([]Target, 0, len(names))
+	out := make([]Profile, 0, len(names))
 	for _, n := range names {
 		kv := found[n]
 		var detail []string
@@ -53,7 +60,7 @@ func AWSProfiles() ([]Target, error) {
 		case kv["aws_access_key_id"] != "":
 			detail = append(detail, "access key")
 		}
-		out = append(out, Target{Kind: TargetProfile, Name: n, Profile: n, Detail: strings.Join(detail, " · ")})
+		out = append(out, Profile{Name: n, Detail: strings.Join(detail, " · ")})
 	}
 	return out, firstErr
 }

@@ -1,0 +1,149 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/lz2ct/lz2ct/awsapi"
+	"github.com/lz2ct/lz2ct/checks"
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/inventory/discover"
+	"github.com/lz2ct/lz2ct/session"
+	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/tui"
+)
+
+// wizardBackend is the wizard's tui.Backend over the session layer: it turns the session's values
+// into the screens' view models and back. It holds no migration logic of its own, so that the
+// wizard and the commands run the same session.
+type wizardBackend struct {
+	// demoURL is the in-process simulator's endpoint; when set, the start screen offers the demo
+	// (and only the demo: a demo session never touches AWS).
+	demoURL string
+	// aws says how to reach AWS for a profile (region, endpoint); the profile comes from the target.
+	aws awsapi.Options
+	// discover tunes discovery (regions, concurrency).
+	discover discover.Options
+
+	mu   sync.Mutex
+	conn *session.Connection // set by Connect to a management account
+}
+
+var _ tui.Backend = (*wizardBackend)(nil)
+
+// Targets lists the demo (in demo mode) or the AWS profiles.
+func (w *wizardBackend) Targets() ([]tui.Target, error) {
+	if w.demoURL != "" {
+		return []tui.Target{{Kind: tui.TargetDemo, Name: "demo", Detail: "built-in simulated ALZ organization at " + w.demoURL}}, nil
+	}
+	ps, err := session.AWSProfiles()
+	// The default credential chain (environment, instance role) works without any profile.
+	out := []tui.Target{{Kind: tui.TargetProfile, Detail: "environment variables, AWS_PROFILE or instance role"}}
+	for _, p := range ps {
+		out = append(out, tui.Target{Kind: tui.TargetProfile, Name: p.Name, Profile: p.Name, Detail: p.Detail})
+	}
+	return out, err
+}
+
+// Connect connects with the target's credentials; only a management account's connection is kept.
+func (w *wizardBackend) Connect(ctx context.Context, t tui.Target) (tui.Identity, error) {
+	o := w.aws
+	o.Profile = t.Profile
+	if t.Kind == tui.TargetDemo {
+		o = session.DemoOptions(w.demoURL)
+	}
+	c, err := session.Connect(ctx, o)
+	if err != nil {
+		return tui.Identity{}, err
+	}
+	id := c.Identity
+	w.mu.Lock()
+	w.conn.Close()
+	w.conn = nil
+	if id.Management {
+		w.conn = c
+	} else {
+		c.Close()
+	}
+	w.mu.Unlock()
+	return tui.Identity{Account: id.Account, Arn: id.Arn, OrganizationID: id.OrganizationID,
+		ManagementAccount: id.ManagementAccount, Management: id.Management, EndpointURL: id.EndpointURL}, nil
+}
+
+// Discover reads the organization through the management account's connection.
+func (w *wizardBackend) Discover(ctx context.Context, progress func(tui.Progress)) (*inventory.Snapshot, []byte, error) {
+	w.mu.Lock()
+	c := w.conn
+	w.mu.Unlock()
+	if c == nil {
+		return nil, nil, errors.New("not connected to a management account")
+	}
+	o := w.discover
+	o.Progress = func(p discover.Progress) {
+		progress(tui.Progress{Stage: p.Stage, AccountsDone: p.AccountsDone, AccountsTotal: p.AccountsTotal, Calls: p.Calls, Problems: p.Problems})
+	}
+	snap, err := session.Discover(ctx, c.Clients, o)
+	if err != nil {
+		return nil, nil, err
+	}
+	return snap.Snapshot, snap.Data, nil
+}
+
+func (w *wizardBackend) Check(snap *inventory.Snapshot, s settings.Settings) (*tui.CheckResult, error) {
+	return tui.NewCheckResult(session.Check(snap, s)), nil
+}
+
+func (w *wizardBackend) HomeRegionFindings(snap *inventory.Snapshot, s settings.Settings) []tui.Finding {
+	return tui.NewCheckResult(checks.Report{Findings: session.HomeRegionFindings(snap, s)}).Findings
+}
+
+func (w *wizardBackend) Plan(snapData []byte, snap *inventory.Snapshot, s settings.Settings, cr *tui.CheckResult) (*tui.PlanResult, error) {
+	var report checks.Report
+	if cr != nil {
+		report = cr.Report
+	} else {
+		report = session.Check(snap, s)
+	}
+	p, err := session.Plan(&session.Snapshot{Snapshot: snap, Data: snapData}, s, report)
+	if err != nil {
+		return nil, err
+	}
+	return &tui.PlanResult{View: tui.NewPlanView(p), Plan: p}, nil
+}
+
+func (w *wizardBackend) LoadSettings(dir string) (*settings.Settings, error) {
+	return folder(dir).Settings()
+}
+
+func (w *wizardBackend) SaveSnapshot(dir string, data []byte) error {
+	return folder(dir).SaveSnapshot(data)
+}
+
+func (w *wizardBackend) SaveSettings(dir string, s settings.Settings) error {
+	return folder(dir).SaveSettings(s)
+}
+
+func (w *wizardBackend) SavePlan(dir string, p *tui.PlanResult) error {
+	if p == nil || p.Plan == nil {
+		return errors.New("no plan to save")
+	}
+	return folder(dir).SavePlan(p.Plan)
+}
+
+func (w *wizardBackend) Runbooks(dir string, p *tui.PlanResult) ([]string, error) {
+	if p == nil || p.Plan == nil {
+		return nil, errors.New("no plan to render")
+	}
+	return folder(dir).WriteRunbooks(p.Plan)
+}
+
+// close releases the connection when the wizard ends.
+func (w *wizardBackend) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.conn.Close()
+	w.conn = nil
+}
+
+func folder(dir string) session.Folder { return session.Open(dir, "") }

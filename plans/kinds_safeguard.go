@@ -1,0 +1,81 @@
+package plans
+
+// Step kinds of phase 0 (safeguard): exports into the state folder, and the ALZ pipeline freeze.
+
+// Kind names of phase 0.
+const (
+	KindExportSCP                 = "export.scp"
+	KindExportStackSet            = "export.stackset"
+	KindExportSSMParameters       = "export.ssm-parameters"
+	KindExportPortfolios          = "export.portfolios"
+	KindExportBucket              = "export.bucket"
+	KindPipelineTransitionDisable = "pipeline-transition.disable"
+)
+
+// ExportSCP saves an SCP's document and targets into the state folder.
+type ExportSCP struct {
+	PolicyID string `json:"policyId" desc:"the SCP's ID (p-...)"`
+}
+
+// ExportStackSet saves a StackSet's template, parameters and instance list.
+type ExportStackSet struct {
+	Region       string `json:"region" desc:"the region the StackSet lives in (ALZ's home region)"`
+	StackSetName string `json:"stackSetName" desc:"the StackSet's name"`
+}
+
+// ExportSSMParameters saves every parameter under a path, with its value.
+type ExportSSMParameters struct {
+	Region string `json:"region" desc:"the region of the parameters"`
+	Path   string `json:"path" desc:"the parameter path exported recursively, e.g. /org/"`
+}
+
+// ExportPortfolios saves Service Catalog portfolios with their products, principals and constraints.
+type ExportPortfolios struct {
+	Region       string   `json:"region" desc:"the region of the portfolios"`
+	PortfolioIDs []string `json:"portfolioIds" desc:"the portfolios (port-...)"`
+}
+
+// ExportBucket copies a bucket's objects (ALZ's manifest and templates) into the state folder.
+type ExportBucket struct {
+	AccountID string `json:"accountId" desc:"the account that owns the bucket"`
+	Region    string `json:"region" desc:"the bucket's region"`
+	Bucket    string `json:"bucket" desc:"the bucket's name"`
+}
+
+// PipelineTransitionDisable disables the inbound transition of a pipeline stage, so a push to the
+// ALZ source cannot redeploy what the migration removes.
+type PipelineTransitionDisable struct {
+	Region       string `json:"region" desc:"the pipeline's region"`
+	PipelineName string `json:"pipelineName" desc:"the pipeline, e.g. AWS-Landing-Zone-CodePipeline"`
+	StageName    string `json:"stageName" desc:"the stage whose inbound transition is disabled (the stage after Source)"`
+	Reason       string `json:"reason" desc:"the reason CodePipeline shows for the disabled transition"`
+}
+
+func (ExportSCP) Kind() string                 { return KindExportSCP }
+func (ExportStackSet) Kind() string            { return KindExportStackSet }
+func (ExportSSMParameters) Kind() string       { return KindExportSSMParameters }
+func (ExportPortfolios) Kind() string          { return KindExportPortfolios }
+func (ExportBucket) Kind() string              { return KindExportBucket }
+func (PipelineTransitionDisable) Kind() string { return KindPipelineTransitionDisable }
+
+func init() {
+	registerKind(KindSpec{Kind: KindExportSCP, Params: ExportSCP{},
+		Summary:    "save an SCP's document and targets into the state folder",
+		Operations: []string{"organizations:DescribePolicy", "organizations:ListTargetsForPolicy"}})
+	registerKind(KindSpec{Kind: KindExportStackSet, Params: ExportStackSet{},
+		Summary:    "save a StackSet's template, parameters and instances into the state folder",
+		Operations: []string{"cloudformation:DescribeStackSet", "cloudformation:ListStackInstances"}})
+	registerKind(KindSpec{Kind: KindExportSSMParameters, Params: ExportSSMParameters{},
+		Summary:    "save SSM parameters (names, types, values) into the state folder",
+		Operations: []string{"ssm:GetParametersByPath"}})
+	registerKind(KindSpec{Kind: KindExportPortfolios, Params: ExportPortfolios{},
+		Summary: "save Service Catalog portfolios with products, principals and constraints into the state folder",
+		Operations: []string{"servicecatalog:DescribePortfolio", "servicecatalog:SearchProductsAsAdmin",
+			"servicecatalog:ListPrincipalsForPortfolio", "servicecatalog:ListConstraintsForPortfolio"}})
+	registerKind(KindSpec{Kind: KindExportBucket, Params: ExportBucket{},
+		Summary:    "copy a bucket's objects (ALZ's manifest and templates) into the state folder",
+		Operations: []string{"s3:ListObjectsV2", "s3:GetObject"}})
+	registerKind(KindSpec{Kind: KindPipelineTransitionDisable, Params: PipelineTransitionDisable{},
+		Summary:    "disable a pipeline stage's inbound transition (freeze ALZ)",
+		Operations: []string{"codepipeline:GetPipelineState", "codepipeline:DisableStageTransition"}})
+}
