@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/scope"
 )
 
 const (
@@ -26,54 +27,52 @@ var reservedNames = map[string]bool{
 
 func init() {
 	register(Check{
-		ID: "account.suspended", Title: "No suspended account in the migration",
-		Severity: Blocker, Phase: PhaseEnrollment,
-		Reads:  "accounts[].status",
-		Why:    "Suspended (or closing) accounts cannot be enrolled, and an OU registration that includes one fails.",
+		ID: "account.suspended", Title: "No suspended account in an OU the plan registers",
+		Severity: Blocker, Phase: PhaseRegistration,
+		Reads:  "accounts[].status (Organizations' account state), ous",
+		Why:    "Registering an OU enrolls every account in it, and a suspended (or closing) account cannot be enrolled: the registration fails. Suspended accounts elsewhere are left out of the migration (account.left-out).",
 		Source: srcCommonFailures,
+		Run:    checkSuspended,
+	})
+	register(Check{
+		ID: "ou.excluded-accounts", Title: "No excluded account in an OU the plan registers",
+		Severity: Blocker, Phase: PhaseRegistration,
+		Reads:  "settings exclude.accounts, enrollSharedServices; alz (shared accounts); ous",
+		Why:    "Registering an OU enrolls every account in it: an account you excluded (or one Control Tower replaces) inside an OU to register would be enrolled anyway, so the plan does not register that OU until the account is moved out or the OU is excluded too.",
+		Source: srcRegisterOU,
+		Run:    checkExcludedInRegisteredOU,
+	})
+	register(Check{
+		ID: "account.under-root", Title: "Accounts directly under the root are left out",
+		Severity: Warning, Phase: PhaseEnrollment,
+		Reads:  "accounts[].parentId",
+		Why:    "Control Tower enrolls accounts into registered OUs; an account at the organization root has no OU to be enrolled into, so the plan leaves it out: it keeps ALZ's Config and is not governed.",
+		Source: srcEnrollPrereq,
 		Run: func(in Input) []Finding {
 			sc, ix := in.scope(), in.index()
 			var out []Finding
-			for _, a := range sc.enroll {
-				if a.Status == inventory.AccountActive || a.Status == "" {
+			for _, d := range sc.Accounts {
+				if d.How != scope.HowLeftOut || !ix.IsRoot(d.ParentID) {
 					continue
 				}
-				where := "directly under the root"
-				if ix.OU(a.ParentID) != nil {
-					where = "in OU " + ix.Path(a.ParentID)
-				}
+				a := ix.Account(d.ID)
 				out = append(out, Finding{
-					Title:       "Account " + a.ID + " (" + a.Name + ") is " + a.Status,
-					Subjects:    []Subject{accountSubject(a), targetSubject(ix, a.ParentID)},
-					Evidence:    []string{fmt.Sprintf("status %s, %s", a.Status, where)},
-					Remediation: "Move it to an OU the migration leaves alone (e.g. a Suspended OU listed in exclude.ous) or add it to exclude.accounts.",
+					Title:       "Account " + a.ID + " (" + a.Name + ") sits directly under the root: the migration leaves it out",
+					Subjects:    []Subject{accountSubject(a)},
+					Evidence:    []string{"parent " + a.ParentID + " is the organization root"},
+					Remediation: "To migrate it, move it into an OU the plan registers (aws organizations move-account), then discover again and re-plan; to leave it alone on purpose, add it to exclude.accounts.",
 				})
 			}
 			return out
 		},
 	})
 	register(Check{
-		ID: "account.under-root", Title: "No account to enroll directly under the root",
-		Severity: Blocker, Phase: PhaseEnrollment,
-		Reads:  "accounts[].parentId",
-		Why:    "Control Tower enrolls accounts into registered OUs (the Account Factory needs a managed OU); an account at the organization root cannot be enrolled where it is.",
+		ID: "account.left-out", Title: "Accounts the migration cannot enroll where they are",
+		Severity: Warning, Phase: PhaseEnrollment,
+		Reads:  "accounts (state, parentId), ous, controlTower.landingZone, alz.coreOuId, settings sharedServicesOU",
+		Why:    "Accounts Control Tower cannot govern where they are (not ACTIVE, under its Security OU, in an OU that is not registered and has no registered ancestor, the Shared Services account without a target OU) are left out: the plan runs without them and they keep ALZ's Config.",
 		Source: srcEnrollPrereq,
-		Run: func(in Input) []Finding {
-			sc, ix := in.scope(), in.index()
-			var out []Finding
-			for _, a := range sc.enroll {
-				if !ix.IsRoot(a.ParentID) {
-					continue
-				}
-				out = append(out, Finding{
-					Title:       "Account " + a.ID + " (" + a.Name + ") sits directly under the root",
-					Subjects:    []Subject{accountSubject(a)},
-					Evidence:    []string{"parent " + a.ParentID + " is the organization root"},
-					Remediation: "Move it into an OU that will be registered (aws organizations move-account), or add it to exclude.accounts, then discover again.",
-				})
-			}
-			return out
-		},
+		Run:    checkLeftOut,
 	})
 	register(Check{
 		ID: "account.execution-role", Title: "AWSControlTowerExecution role in accounts to enroll",
@@ -107,6 +106,80 @@ func init() {
 		Source: srcSTSRegions,
 		Run:    checkSTS,
 	})
+}
+
+func checkSuspended(in Input) []Finding {
+	sc, ix := in.scope(), in.index()
+	var out []Finding
+	for _, o := range sc.Registered() {
+		for _, b := range o.Blocks {
+			if b.Excluded {
+				continue
+			}
+			a := ix.Account(b.AccountID)
+			out = append(out, Finding{
+				Title:    "Account " + a.ID + " (" + a.Name + ") is " + a.Status + " and sits in OU " + o.Path + ", which the plan registers",
+				Subjects: []Subject{accountSubject(a), ouSubject(ix, o.ID)},
+				Evidence: []string{fmt.Sprintf("state %s, in OU %s (%s)", a.Status, o.Path, o.ID)},
+				Remediation: "Registering " + o.Path + " enrolls every account in it and fails on this one: move it to an OU the migration leaves alone " +
+					"(e.g. a Suspended OU listed in exclude.ous), or exclude " + o.Path + " (exclude.ous); then discover again and re-plan.",
+			})
+		}
+	}
+	return out
+}
+
+func checkExcludedInRegisteredOU(in Input) []Finding {
+	sc, ix := in.scope(), in.index()
+	var out []Finding
+	for _, o := range sc.Registered() {
+		var subj []Subject
+		var ev, names []string
+		for _, b := range o.Blocks {
+			if !b.Excluded {
+				continue
+			}
+			subj = append(subj, accountSubject(ix.Account(b.AccountID)))
+			ev = append(ev, b.AccountID+" ("+b.AccountName+"): "+b.Reason)
+			names = append(names, b.AccountID)
+		}
+		if len(subj) == 0 {
+			continue
+		}
+		out = append(out, Finding{
+			Title:    fmt.Sprintf("OU %s holds %d excluded account(s): its registration would enroll them", o.Path, len(subj)),
+			Subjects: append([]Subject{ouSubject(ix, o.ID)}, subj...),
+			Evidence: ev,
+			Remediation: "The plan does not register " + o.Path + " (nor the OUs below it) until this is resolved: move " + listSome(names, 5) +
+				" out of it into an OU the migration leaves alone, or exclude " + o.Path + " too (exclude.ous); then discover again and re-plan.",
+		})
+	}
+	return out
+}
+
+func checkLeftOut(in Input) []Finding {
+	sc, ix := in.scope(), in.index()
+	var subj []Subject
+	var ev []string
+	for _, d := range sc.Accounts {
+		if d.How != scope.HowLeftOut || ix.IsRoot(d.ParentID) {
+			continue // accounts at the root: account.under-root
+		}
+		subj = append(subj, accountSubject(ix.Account(d.ID)))
+		ev = append(ev, d.ID+" ("+d.Name+"): "+d.Reason)
+	}
+	if len(subj) == 0 {
+		return nil
+	}
+	if len(ev) > 20 {
+		ev = append(ev[:20], fmt.Sprintf("… %d more (subjects lists them all)", len(subj)-20))
+	}
+	return []Finding{{
+		Title:       fmt.Sprintf("%d account(s) are left out of the migration", len(subj)),
+		Subjects:    subj,
+		Evidence:    ev,
+		Remediation: "Each line says why and what would include it (usually: move the account into an OU the plan registers, then discover again and re-plan). Left-out accounts keep ALZ's Config and SCPs until decommission.",
+	}}
 }
 
 func checkExecutionRole(in Input) []Finding {
@@ -145,8 +218,8 @@ func checkAccess(in Input) []Finding {
 		}
 		// Problems in regions Control Tower will not govern do not hide anything that matters.
 		var probs []inventory.Problem
-		for _, p := range sc.problems[a.ID] {
-			if p.Region == "" || sc.govSet[p.Region] {
+		for _, p := range sc.Problems(a.ID) {
+			if p.Region == "" || sc.IsGoverned(p.Region) {
 				probs = append(probs, p)
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	version "github.com/hashicorp/go-version"
-	"github.com/lz2ct/lz2ct/settings"
 )
 
 const (
@@ -116,18 +115,16 @@ func checkALZPipeline(in Input) []Finding {
 		return nil
 	}
 	p := alz.Pipeline
-	fixed := in.Settings.Decommissions(settings.DecomPipeline) || len(in.Settings.Decommission.Steps) == 0
-	// The plan's step sits at the start of decommission (the reference's order), after the Config
-	// waves: say so, so nobody relies on it to protect the migration itself.
-	rem := "The plan disables the " + p.Stages[0] + "→" + p.Stages[1] + " transition at the start of decommission (step decommission/pipeline-transition). " +
-		"Until then a change pushed to the ALZ source can redeploy AWS Config into accounts being migrated: freeze the ALZ source, or disable the transition by hand before the first wave: " +
-		"aws codepipeline disable-stage-transition --pipeline-name " + p.Name + " --stage-name " + p.Stages[1] +
+	// The plan's first phase disables the transition (step pipeline-transition.disable/<pipeline>),
+	// and every SCP detach and AWS Config removal waits for it.
+	rem := "The plan disables the " + p.Stages[0] + "→" + p.Stages[1] + " transition first, in phase 0 (step pipeline-transition.disable/" + p.Name + "), " +
+		"before any SCP detach or AWS Config removal, and keeps it disabled. By hand: aws codepipeline disable-stage-transition --pipeline-name " + p.Name + " --stage-name " + p.Stages[1] +
 		" --transition-type Inbound --reason 'Migrating to Control Tower' --region " + p.Region
 	return []Finding{{
 		Title:       "ALZ's pipeline " + p.Name + " can still redeploy",
 		Subjects:    []Subject{{Kind: KindService, ID: "codepipeline", Name: p.Name}, {Kind: KindRegion, ID: p.Region}},
 		Evidence:    []string{fmt.Sprintf("stages %s; inbound transition of %s is enabled", strings.Join(p.Stages, " → "), p.Stages[1])},
 		Remediation: rem,
-		FixedByPlan: fixed,
+		FixedByPlan: true,
 	}}
 }

@@ -170,7 +170,10 @@ var checkCases = []checkCase{
 	{"scp.size", "small", noEdit, nil},
 	{"scp.size", "too big", func(s *inventory.Snapshot, _ *settings.Settings) {
 		addPolicy(s, "p-bigpolicy1", "big", `{"Statement":{"Effect":"Deny","Action":"ec2:RunInstances","Resource":"*"}}`+strings.Repeat(" ", 5100), fxDev)
-	}, []string{"blocker"}},
+	}, []string{"warning"}}, // a customer SCP: nothing in the plan edits it
+	{"scp.size", "ALZ's too big", func(s *inventory.Snapshot, _ *settings.Settings) {
+		policy(s, fxGuard).Document += strings.Repeat(" ", 5120)
+	}, []string{"blocker/fixed"}},
 
 	{"scp.parse", "all parse", noEdit, nil},
 	{"scp.parse", "broken", func(s *inventory.Snapshot, _ *settings.Settings) {
@@ -256,9 +259,31 @@ var checkCases = []checkCase{
 		account(s, fxDev1).Status = inventory.AccountSuspended
 		st.Exclude.OUs = []string{"Workloads/Dev"}
 	}, nil},
+	{"account.suspended", "suspended at the root (left out)", func(s *inventory.Snapshot, _ *settings.Settings) {
+		account(s, fxDev1).Status = inventory.AccountSuspended
+		account(s, fxDev1).ParentID = fxRoot
+	}, nil},
+
+	{"ou.excluded-accounts", "nothing excluded", noEdit, nil},
+	{"ou.excluded-accounts", "excluded account in a registered OU", func(_ *inventory.Snapshot, st *settings.Settings) {
+		st.Exclude.Accounts = []string{fxDev1}
+	}, []string{"blocker"}},
+	{"ou.excluded-accounts", "excluded with its OU", func(_ *inventory.Snapshot, st *settings.Settings) {
+		st.Exclude.Accounts = []string{fxDev1}
+		st.Exclude.OUs = []string{fxDev}
+	}, nil},
+	{"ou.excluded-accounts", "Shared Services kept, in a registered OU", func(s *inventory.Snapshot, st *settings.Settings) {
+		account(s, fxShared).ParentID = fxProd
+		f := false
+		st.EnrollSharedServices = &f
+	}, []string{"blocker"}},
+
+	{"account.left-out", "every account has a route", noEdit, nil},
+	{"account.left-out", "an extra account in the core OU", func(s *inventory.Snapshot, _ *settings.Settings) { account(s, fxDev1).ParentID = fxCore }, []string{"warning"}},
+	{"account.left-out", "Shared Services without a target OU", func(_ *inventory.Snapshot, st *settings.Settings) { st.SharedServicesOU = "" }, []string{"warning"}},
 
 	{"account.under-root", "all in OUs", noEdit, nil},
-	{"account.under-root", "member at the root", func(s *inventory.Snapshot, _ *settings.Settings) { account(s, fxDev1).ParentID = fxRoot }, []string{"blocker"}},
+	{"account.under-root", "member at the root", func(s *inventory.Snapshot, _ *settings.Settings) { account(s, fxDev1).ParentID = fxRoot }, []string{"warning"}},
 	{"account.under-root", "member at the root, excluded", func(s *inventory.Snapshot, st *settings.Settings) {
 		account(s, fxDev1).ParentID = fxRoot
 		st.Exclude.Accounts = []string{fxDev1}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/scope"
 	"github.com/lz2ct/lz2ct/settings"
 )
 
@@ -47,7 +48,7 @@ func ParseSeverity(s string) (Severity, error) {
 	return "", fmt.Errorf("unknown severity %q: use blocker, warning or info", s)
 }
 
-// Phase is the migration phase a finding blocks (DESIGN.md, "The migration, as phases").
+// Phase is the migration phase a finding blocks (docs/plan.md, "Order: phases and waves").
 type Phase string
 
 // Phases in migration order.
@@ -115,7 +116,7 @@ type Input struct {
 	Index    *inventory.Index
 	Settings settings.Settings
 
-	sc *scope // computed once per Run; see scope.go
+	sc *scopeView // computed once per Run; see scopeview.go
 }
 
 // Check is one catalogue entry.
@@ -174,20 +175,22 @@ type Report struct {
 	Infos    int       `json:"infos"`
 }
 
-// Prepare resolves the settings against the snapshot (settings.Resolve only fills what is unset,
-// so already-resolved settings are unchanged), builds the Index when nil and the shared scope.
-// Run and RunCheck call it: unresolved settings would leave the governed regions empty and the
-// per-region checks silently blind.
+// Prepare computes the migration's scope (package scope): it resolves the settings against the
+// snapshot (settings.Resolve only fills what is unset, so already-resolved settings are unchanged)
+// and puts the scope's canonical copy of the snapshot and its Index in place of the given ones, so
+// that the report does not depend on the order of the snapshot's lists. Run and RunCheck call it:
+// unresolved settings would leave the governed regions empty and the per-region checks blind.
 func Prepare(in Input) Input {
 	if in.sc != nil {
 		return in
 	}
-	in.Settings = in.Settings.Resolve(in.Snapshot)
-	if in.Index == nil {
-		in.Index = inventory.NewIndex(in.Snapshot)
-	}
-	in.sc = newScope(in)
-	return in
+	sc := scope.New(in.Snapshot, in.Settings)
+	return PrepareWith(sc)
+}
+
+// PrepareWith is Prepare with a scope already computed (the planner shares it).
+func PrepareWith(sc *scope.Scope) Input {
+	return Input{Snapshot: sc.Snapshot, Index: sc.Index, Settings: sc.Settings, sc: newScopeView(sc)}
 }
 
 // Run runs every check of the catalogue over in and returns the sorted report.

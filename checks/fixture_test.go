@@ -118,7 +118,7 @@ func typicalOrg() *inventory.Snapshot {
 }
 
 func typicalSettings() settings.Settings {
-	return settings.Settings{LogArchiveEmail: "ct-logs@example.com", AuditEmail: "ct-audit@example.com"}
+	return settings.Settings{LogArchiveEmail: "ct-logs@example.com", AuditEmail: "ct-audit@example.com", SharedServicesOU: "Workloads/Prod"}
 }
 
 // run validates the snapshot (fixtures must stay valid snapshots), resolves the settings and runs

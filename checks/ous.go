@@ -3,17 +3,13 @@ package checks
 import (
 	"fmt"
 
+	"github.com/lz2ct/lz2ct/scope"
 	"github.com/lz2ct/lz2ct/settings"
 )
 
 const (
 	srcRegisterOU   = "https://docs.aws.amazon.com/controltower/latest/userguide/importing-existing.html"
 	srcRegionLimits = "https://docs.aws.amazon.com/controltower/latest/userguide/region-stackset-limitations.html"
-	// maxOUDepth is how deep Control Tower governs nested OUs (nested-ous.html).
-	maxOUDepth = 5
-	// maxAccountRegions bounds managed accounts × governed regions for the whole organization
-	// (region-stackset-limitations.html).
-	maxAccountRegions = 150000
 )
 
 func init() {
@@ -26,16 +22,16 @@ func init() {
 		Run: func(in Input) []Finding {
 			sc, ix := in.scope(), in.index()
 			var out []Finding
-			for _, id := range sc.register {
-				d := ix.Depth(id)
-				if d <= maxOUDepth {
+			for _, o := range sc.OUs {
+				if !o.TooDeep {
 					continue
 				}
+				rem := "The plan enrolls its accounts one by one into the nearest registered ancestor OU (Account Factory moves them); to keep the structure instead, move the OU up to level 5 or above, or exclude it (exclude.ous)."
 				out = append(out, Finding{
-					Title:       fmt.Sprintf("OU %s is %d levels deep", ix.Path(id), d),
-					Subjects:    []Subject{ouSubject(ix, id)},
-					Evidence:    []string{fmt.Sprintf("depth %d (limit %d), %d accounts directly in it", d, maxOUDepth, len(ix.ChildAccounts(id)))},
-					Remediation: "The plan enrolls its accounts into the nearest registrable ancestor OU; to keep the structure instead, move the OU up to level 5 or above, or exclude it (exclude.ous).",
+					Title:       fmt.Sprintf("OU %s is %d levels deep", o.Path, o.Depth),
+					Subjects:    []Subject{ouSubject(ix, o.ID)},
+					Evidence:    []string{fmt.Sprintf("depth %d (limit %d), %d accounts directly in it", o.Depth, scope.MaxOUDepth, o.Accounts)},
+					Remediation: rem,
 					FixedByPlan: true,
 				})
 			}
@@ -58,11 +54,11 @@ func init() {
 		Source: srcNestedOUs,
 		Run: func(in Input) []Finding {
 			sc, ix := in.scope(), in.index()
-			if sc.ctSecurityOU == "" {
+			if sc.CTSecurityOU() == "" {
 				return nil
 			}
 			var out []Finding
-			for _, id := range ix.ChildOUs(sc.ctSecurityOU) {
+			for _, id := range ix.ChildOUs(sc.CTSecurityOU()) {
 				n := ix.SubtreeAccountCount(id)
 				out = append(out, Finding{
 					Title:       "OU " + ix.Path(id) + " is under Control Tower's Security OU",
@@ -97,23 +93,16 @@ func checkOUAccountLimit(in Input) []Finding {
 			FixedByPlan: true,
 		})
 	}
-	managed := len(sc.enroll)
-	for _, a := range in.Snapshot.Accounts {
-		if a.ID == sc.mgmtID || ix.IsEnrolled(a.ID) {
-			managed++ // the management account and already-enrolled accounts are governed too
-		}
-	}
-	if lz := in.Snapshot.ControlTower.LandingZone; lz == nil {
-		managed += 2 // the Log Archive and Audit accounts Control Tower will create
-	}
-	regions := len(sc.governed)
-	if regions > 0 && managed*regions > maxAccountRegions {
+	// The organization-wide bound counts what the scope says Control Tower will govern, the same
+	// figure the plan is built on.
+	managed, regions := sc.ManagedAccounts(), len(sc.governed)
+	if regions > 0 && sc.AccountRegions() > scope.MaxAccountRegions {
 		out = append(out, Finding{
-			Title:    fmt.Sprintf("%d managed accounts × %d governed regions exceeds Control Tower's bound of %d", managed, regions, maxAccountRegions),
+			Title:    fmt.Sprintf("%d managed accounts × %d governed regions exceeds Control Tower's bound of %d", managed, regions, scope.MaxAccountRegions),
 			Subjects: []Subject{{Kind: KindOrganization, ID: in.Snapshot.Organization.ID}},
-			Evidence: []string{fmt.Sprintf("%d accounts to govern, governed regions %v", managed, sc.governed)},
+			Evidence: []string{fmt.Sprintf("%d accounts to govern (already governed, to enroll, and the new shared accounts), governed regions %v", managed, sc.governed)},
 			Remediation: fmt.Sprintf("Govern fewer regions (at most %d for this organization) or exclude accounts from the migration.",
-				maxAccountRegions/managed),
+				scope.MaxAccountRegions/managed),
 			Source: srcRegionLimits,
 		})
 	}

@@ -72,7 +72,7 @@ func checkSCPCount(in Input) []Finding {
 			}
 		}
 		fixed := len(ids)-alz < maxSCPsPerTarget
-		rem := "Merge SCPs so that at most four remain attached directly to this OU (lz2ct proposes merges as a reviewed change, never silently)."
+		rem := "Merge SCPs so that at most four remain attached directly to this OU (Control Tower attaches its own on registration), then discover again and re-plan: until then the plan does not register it, nor the OUs below it."
 		if fixed {
 			rem = fmt.Sprintf("The plan detaches ALZ's %d SCP(s) from this OU before registering it, which leaves room.", alz)
 		}
@@ -100,6 +100,9 @@ func checkSCPSize(in Input) []Finding {
 			Evidence:    []string{fmt.Sprintf("%d characters, limit %d", p.Size(), maxSCPSize)},
 			Remediation: "Shorten it (remove Sids and whitespace, use wildcards for actions with a common prefix) or split it.",
 			FixedByPlan: IsALZPolicy(p),
+			// Only ALZ's own SCPs are changed by the plan (detached, then deleted); a customer SCP
+			// over the limit blocks nothing the plan does, but cannot be edited or merged later.
+			Severity: map[bool]Severity{true: Blocker, false: Warning}[IsALZPolicy(p)],
 		})
 	}
 	return out

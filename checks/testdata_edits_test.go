@@ -65,7 +65,9 @@ func TestChecksOnTestdataEdits(t *testing.T) {
 			a := firstWorkload(s)
 			a.Regions[0].ReservedNames = []inventory.NamedResource{{Type: "AWS::SNS::Topic", Name: "aws-controltower-SecurityNotifications"}}
 		}},
-		{"account.under-root", "workload at the root", func(s *inventory.Snapshot, _ *settings.Settings) { firstWorkload(s).ParentID = s.Roots[0].ID }},
+		{"ou.excluded-accounts", "excluded workload in its registered OU", func(s *inventory.Snapshot, st *settings.Settings) {
+			st.Exclude.Accounts = append(st.Exclude.Accounts, firstWorkload(s).ID)
+		}},
 		{"alz.under-change", "AVM product under change", func(s *inventory.Snapshot, _ *settings.Settings) {
 			s.ALZ.ProvisionedProducts = append(s.ALZ.ProvisionedProducts, inventory.ProvisionedProduct{ID: "pp-x", Name: "lz_x", Status: "UNDER_CHANGE"})
 		}},

@@ -143,7 +143,7 @@ func TestPlanMarkdown(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"# Migration plan for", "## Phase 0", "## Phase 6", "- [ ] `deploy/landing-zone`", "aws organizations close-account"} {
+	for _, want := range []string{"# Migration plan for", "## Phase 0", "## Phase 6", "- [ ] `landing-zone.create`", "aws organizations close-account"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("markdown lacks %q", want)
 		}

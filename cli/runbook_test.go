@@ -92,7 +92,9 @@ func TestRunbookBadInputExits2(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := filepath.Join(dir, "bad.json")
-	os.WriteFile(bad, []byte(`{"version":1,"nope":true}`), 0o644)
+	os.WriteFile(bad, []byte(`{"version":2,"nope":true}`), 0o644)
+	old := filepath.Join(dir, "old.json")
+	os.WriteFile(old, []byte(`{"version":1,"phases":[]}`), 0o644)
 	badJournal := filepath.Join(dir, "badjournal")
 	os.MkdirAll(badJournal, 0o755)
 	os.WriteFile(journal.Path(badJournal), []byte("garbage\n"), 0o644)
@@ -107,6 +109,7 @@ func TestRunbookBadInputExits2(t *testing.T) {
 		{"unknown format", []string{"--plan", plan, "--format", "pdf"}, "use markdown or html"},
 		{"missing plan", []string{"--plan", filepath.Join(dir, "nope.json")}, "no such file"},
 		{"invalid plan", []string{"--plan", bad}, "unknown field"},
+		{"plan of format 1", []string{"--plan", old}, "re-plan with this lz2ct"},
 		{"missing state folder", []string{"--plan", plan, "--state", filepath.Join(dir, "nostate")}, "state folder"},
 		{"state without a plan", []string{"--state", t.TempDir()}, "has no plan.json"},
 		{"malformed journal", []string{"--plan", plan, "--state", badJournal}, "line 1"},

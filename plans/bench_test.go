@@ -62,7 +62,7 @@ func BenchmarkEncode(b *testing.B) {
 	}
 }
 
-func benchOrg(b *testing.B, accounts int) (*inventory.Snapshot, settings.Settings, checks.Report) {
+func benchOrg(b testing.TB, accounts int) (*inventory.Snapshot, settings.Settings, checks.Report) {
 	b.Helper()
 	params := orggen.DefaultParams()
 	params.Accounts, params.OUs, params.Depth, params.Regions, params.Seed = accounts, accounts/25, 5, 4, 7

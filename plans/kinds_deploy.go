@@ -21,6 +21,8 @@ const (
 	OutputLogArchiveAccountID              = "logArchiveAccountId"
 	OutputAuditAccountID                   = "auditAccountId"
 	OutputIdentityCenterEnabledBaselineARN = "identityCenterEnabledBaselineArn"
+	// OutputSandboxOUID is the ID of the Sandbox OU the landing zone created (when its manifest has one).
+	OutputSandboxOUID = "sandboxOuId"
 )
 
 // TrustedAccessDisable disables an AWS service's trusted access in the organization.
@@ -141,13 +143,14 @@ func init() {
 		Operations: []string{"organizations:ListAccounts", "organizations:ListCreateAccountStatus", "organizations:CreateAccount",
 			"organizations:DescribeCreateAccountStatus"}})
 	registerKind(KindSpec{Kind: KindLandingZoneCreate, Params: LandingZoneCreate{},
-		Outputs: []string{OutputLandingZoneARN, OutputIdentityCenterEnabledBaselineARN},
+		Outputs: []string{OutputLandingZoneARN, OutputIdentityCenterEnabledBaselineARN, OutputSandboxOUID},
 		Summary: "set up the Control Tower landing zone by API",
 		Operations: []string{"controltower:ListLandingZones", "controltower:CreateLandingZone", "controltower:GetLandingZoneOperation",
-			"controltower:GetLandingZone", "controltower:ListBaselines", "controltower:ListEnabledBaselines"}})
+			"controltower:GetLandingZone", "controltower:ListBaselines", "controltower:ListEnabledBaselines",
+			"organizations:ListOrganizationalUnitsForParent"}})
 	registerKind(KindSpec{Kind: KindLandingZoneVerify, Params: LandingZoneVerify{},
-		Outputs: []string{OutputLandingZoneARN, OutputLogArchiveAccountID, OutputAuditAccountID, OutputIdentityCenterEnabledBaselineARN},
+		Outputs: []string{OutputLandingZoneARN, OutputLogArchiveAccountID, OutputAuditAccountID, OutputIdentityCenterEnabledBaselineARN, OutputSandboxOUID},
 		Summary: "observe an existing (or console-made) landing zone: ACTIVE, version, shared accounts",
 		Operations: []string{"controltower:ListLandingZones", "controltower:GetLandingZone", "controltower:ListBaselines",
-			"controltower:ListEnabledBaselines"}})
+			"controltower:ListEnabledBaselines", "organizations:ListOrganizationalUnitsForParent"}})
 }

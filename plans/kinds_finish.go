@@ -23,15 +23,18 @@ const (
 	KindAccountClose                = "account.close"
 )
 
-// BucketCreate creates an S3 bucket (the destination of the ALZ log copy).
+// BucketCreate creates an S3 bucket (the destination of the ALZ log copy), private, owned by its
+// account, and lets one other account write into it (the account the copy runs as).
 type BucketCreate struct {
-	AccountID Value  `json:"accountId" desc:"the account that owns the bucket"`
-	Region    string `json:"region" desc:"the bucket's region"`
-	Bucket    string `json:"bucket" desc:"the bucket's name"`
+	AccountID       Value  `json:"accountId" desc:"the account that owns the bucket"`
+	Region          string `json:"region" desc:"the bucket's region"`
+	Bucket          string `json:"bucket" desc:"the bucket's name"`
+	WriterAccountID string `json:"writerAccountId,omitempty" desc:"an account allowed by the bucket policy to list and write objects (ALZ's Log Archive account, which the copy runs as)"`
 }
 
 // LogsCopy copies ALZ's logs server-side into a bucket of the new Log Archive account, resumable
-// by object key and verified by object count and bytes.
+// by object key and verified by object count and bytes. It runs as the source account, which the
+// destination bucket's policy lets write (bucket.create's writerAccountId).
 type LogsCopy struct {
 	SourceAccountID      string `json:"sourceAccountId" desc:"ALZ's Log Archive account"`
 	SourceBucket         string `json:"sourceBucket" desc:"ALZ's log bucket"`
@@ -152,7 +155,7 @@ func (AccountClose) Kind() string                { return KindAccountClose }
 func init() {
 	registerKind(KindSpec{Kind: KindBucketCreate, Params: BucketCreate{},
 		Summary:    "create an S3 bucket",
-		Operations: []string{"sts:AssumeRole", "s3:HeadBucket", "s3:CreateBucket", "s3:PutPublicAccessBlock"}})
+		Operations: []string{"sts:AssumeRole", "s3:HeadBucket", "s3:CreateBucket", "s3:PutPublicAccessBlock", "s3:PutBucketPolicy"}})
 	registerKind(KindSpec{Kind: KindLogsCopy, Params: LogsCopy{},
 		Summary:    "copy ALZ's logs server-side into the new Log Archive account, resumable by key",
 		Operations: []string{"sts:AssumeRole", "s3:ListObjectsV2", "s3:HeadObject", "s3:CopyObject"}})

@@ -1,6 +1,7 @@
 package plans
 
 // Step kinds of phase 0 (safeguard): exports into the state folder, and the ALZ pipeline freeze.
+// Every export names the file (or folder) it writes, relative to the state folder (statefolder.Exports).
 
 // Kind names of phase 0.
 const (
@@ -15,24 +16,28 @@ const (
 // ExportSCP saves an SCP's document and targets into the state folder.
 type ExportSCP struct {
 	PolicyID string `json:"policyId" desc:"the SCP's ID (p-...)"`
+	Path     string `json:"path" desc:"the file written, relative to the state folder: exports/scp/<policy ID>.json (DescribePolicy); the targets go next to it, <policy ID>.targets.json"`
 }
 
 // ExportStackSet saves a StackSet's template, parameters and instance list.
 type ExportStackSet struct {
 	Region       string `json:"region" desc:"the region the StackSet lives in (ALZ's home region)"`
 	StackSetName string `json:"stackSetName" desc:"the StackSet's name"`
+	Path         string `json:"path" desc:"the file written, relative to the state folder: exports/stacksets/<name>.json (DescribeStackSet: template body, parameters); the instances go next to it, <name>.instances.json"`
 }
 
 // ExportSSMParameters saves every parameter under a path, with its value.
 type ExportSSMParameters struct {
-	Region string `json:"region" desc:"the region of the parameters"`
-	Path   string `json:"path" desc:"the parameter path exported recursively, e.g. /org/"`
+	Region        string `json:"region" desc:"the region of the parameters"`
+	ParameterPath string `json:"parameterPath" desc:"the parameter path exported recursively, e.g. /org/"`
+	Path          string `json:"path" desc:"the file written, relative to the state folder: exports/ssm-parameters-<region>.json (names, types, decrypted values)"`
 }
 
 // ExportPortfolios saves Service Catalog portfolios with their products, principals and constraints.
 type ExportPortfolios struct {
 	Region       string   `json:"region" desc:"the region of the portfolios"`
 	PortfolioIDs []string `json:"portfolioIds" desc:"the portfolios (port-...)"`
+	Path         string   `json:"path" desc:"the folder written, relative to the state folder: exports/portfolios/, per portfolio <ID>.json, <ID>.products.json, <ID>.principals.json, <ID>.constraints.json"`
 }
 
 // ExportBucket copies a bucket's objects (ALZ's manifest and templates) into the state folder.
@@ -40,6 +45,7 @@ type ExportBucket struct {
 	AccountID string `json:"accountId" desc:"the account that owns the bucket"`
 	Region    string `json:"region" desc:"the bucket's region"`
 	Bucket    string `json:"bucket" desc:"the bucket's name"`
+	Path      string `json:"path" desc:"the folder the objects are copied into, relative to the state folder: exports/buckets/<bucket>/"`
 }
 
 // PipelineTransitionDisable disables the inbound transition of a pipeline stage, so a push to the

@@ -49,12 +49,13 @@ type ConfigStackSetInstancesDelete struct {
 }
 
 // ConfigRecorderDelete stops and deletes ALZ's Config recorder and delivery channel in one account
-// and region (never a service-linked recorder).
+// and region (never a service-linked recorder, never one by another name: a recorder or channel
+// named otherwise is reported, not deleted).
 type ConfigRecorderDelete struct {
 	AccountID           string `json:"accountId" desc:"the account"`
 	Region              string `json:"region" desc:"the region"`
-	RecorderName        string `json:"recorderName,omitempty" desc:"the recorder to delete; empty = whatever customer-managed recorder is there"`
-	DeliveryChannelName string `json:"deliveryChannelName,omitempty" desc:"the delivery channel to delete; empty = whatever channel is there"`
+	RecorderName        string `json:"recorderName" desc:"the recorder to stop and delete (ALZ's AWS-Landing-Zone-BaselineConfigRecorder unless discovery saw another ALZ name); absent = nothing to do"`
+	DeliveryChannelName string `json:"deliveryChannelName" desc:"the delivery channel to delete (ALZ's Landing-Zone-Delivery-Channel unless discovery saw another ALZ name); absent = nothing to do"`
 }
 
 // OUCreate creates an OU (a remedy: a child OU that takes an oversized OU's excess accounts).

@@ -2,9 +2,7 @@ package plans
 
 import (
 	"fmt"
-	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/lz2ct/lz2ct/inventory"
@@ -15,32 +13,98 @@ import (
 
 // ---- phase 5: shared accounts ----
 
+// newLogArchive is the new Log Archive account's ID: the output of the step that creates it, or
+// of the landing zone verification when Control Tower made it.
+func (b *builder) newLogArchive() Value {
+	if b.has(KindAccountCreate + "/log-archive") {
+		return Out(KindAccountCreate+"/log-archive", OutputAccountID)
+	}
+	return Out(b.deployStep, OutputLogArchiveAccountID)
+}
+
 func (b *builder) shared() {
 	alz := b.snap.ALZ
 	if alz == nil {
 		return
 	}
 	if alz.SecurityAccountID != "" {
-		b.add(5, Step{ID: "shared/security-tooling", Kind: KindManual, Manual: true, DependsOn: []string{b.deployStep},
-			Title:    "Move security tooling and alerting from ALZ's Security account " + alz.SecurityAccountID + " to the new " + b.s.AuditAccountName + " account",
-			Why:      "Control Tower creates a new Audit account and cannot adopt ALZ's; GuardDuty, Security Hub, third-party tools and SNS alert subscriptions must move (reference, step 5)",
-			Target:   Target{AccountID: alz.SecurityAccountID},
-			Guard:    "the new Audit account exists (landing zone deployed)",
-			Expected: "delegated administrators and alert subscriptions point at the Audit account", EstimateSeconds: 60 * 60})
+		b.add(5, Step{ID: KindManual + "/security-tooling", Kind: KindManual, Manual: true, DependsOn: []string{b.deployStep},
+			Params: Manual{Instructions: []string{
+				"Move the delegated administration of GuardDuty, Security Hub and other security services from ALZ's Security account " + alz.SecurityAccountID + " to the new " + b.s.AuditAccountName + " account (aws organizations list-delegated-administrators shows them).",
+				"Move third-party security tooling and the subscriptions of SNS alert topics (paging, e-mail) to the " + b.s.AuditAccountName + " account.",
+				"Confirm this step when nothing depends on ALZ's Security account any more."}},
+			Title:           "Move security tooling and alerting from ALZ's Security account " + alz.SecurityAccountID + " to the new " + b.s.AuditAccountName + " account",
+			Why:             "Control Tower creates a new Audit account and cannot adopt ALZ's; GuardDuty, Security Hub, third-party tools and SNS alert subscriptions must move (reference, step 5)",
+			Target:          Target{AccountID: alz.SecurityAccountID},
+			Guard:           "the new Audit account exists (landing zone set up)",
+			Expected:        "delegated administrators and alert subscriptions point at the Audit account",
+			EstimateSeconds: 60 * 60})
 	}
-	if alz.LogArchiveAccountID != "" {
-		title := "Copy the ALZ logs you keep from " + alz.LogArchiveAccountID + " to a new bucket in the " + b.s.LogArchiveAccountName + " account, and move log consumers"
-		if !b.s.Decommission.CopyLogs {
-			title = "Move log analytics off ALZ's Log Archive account " + alz.LogArchiveAccountID + " (the old logs are not copied: decommission.copyLogs is false)"
+	if alz.LogArchiveAccountID == "" {
+		return
+	}
+	consumerDeps := []string{b.deployStep}
+	if b.s.Decommission.CopyLogs {
+		consumerDeps = append(consumerDeps, b.copyLogs(alz)...)
+	}
+	title := "Move log consumers from ALZ's Log Archive account " + alz.LogArchiveAccountID + " to the new " + b.s.LogArchiveAccountName + " account"
+	instr := []string{"Point log analytics and other consumers of ALZ's log bucket at the new " + b.s.LogArchiveAccountName + " account (Control Tower's logs, and the copied ALZ logs).",
+		"Confirm this step when nothing reads ALZ's log bucket any more."}
+	if !b.s.Decommission.CopyLogs {
+		title += " (the old logs are not copied: decommission.copyLogs is false)"
+		instr[0] = "Point log analytics and other consumers of ALZ's log bucket at the new " + b.s.LogArchiveAccountName + " account (Control Tower's logs); ALZ's old logs are not copied (decommission.copyLogs: false)."
+	}
+	b.add(5, Step{ID: KindManual + "/log-consumers", Kind: KindManual, Manual: true, DependsOn: consumerDeps,
+		Params: Manual{Instructions: instr},
+		Title:  title,
+		Why:    "Control Tower creates a new Log Archive account; consumers of ALZ's logs must read from it (reference, step 5)",
+		Target: Target{AccountID: alz.LogArchiveAccountID},
+		Guard:  "the new Log Archive account exists", Expected: "log consumers read from the new account", EstimateSeconds: 60 * 60})
+}
+
+// copyLogs copies ALZ's log buckets into new buckets of the new Log Archive account (never into
+// Control Tower's own aws-controltower-logs bucket, which accepts no other writers).
+func (b *builder) copyLogs(alz *inventory.ALZ) []string {
+	var out []string
+	for _, bk := range alz.Buckets {
+		if !strings.HasPrefix(bk.Name, "aws-landing-zone-logs-") {
+			continue
 		}
-		b.add(5, Step{ID: "shared/log-archive", Kind: KindManual, Manual: true, DependsOn: []string{b.deployStep},
-			Title:    title,
-			Why:      "Control Tower creates a new Log Archive account; its own log bucket does not accept other writers, so old logs go to a separate bucket (reference, step 5)",
-			Target:   Target{AccountID: alz.LogArchiveAccountID},
-			CLI:      []string{"aws s3 sync s3://<aws-landing-zone-logs bucket> s3://<new bucket in the Log Archive account>"},
-			Guard:    "the destination bucket is not Control Tower's aws-controltower-logs-* bucket",
-			Expected: "the copy is complete and log consumers read from the new account", EstimateSeconds: 60 * 60})
+		dest := "alz-logs-" + bk.AccountID + "-" + bk.Region
+		la := b.newLogArchive()
+		create := KindBucketCreate + "/" + dest
+		loc := ""
+		if bk.Region != "us-east-1" {
+			loc = " --create-bucket-configuration LocationConstraint=" + bk.Region
+		}
+		policy := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:%s:iam::%s:root"},"Action":["s3:ListBucket","s3:PutObject"],"Resource":["arn:%s:s3:::%s","arn:%s:s3:::%s/*"]}]}`,
+			b.part, bk.AccountID, b.part, dest, b.part, dest)
+		out = append(out, b.add(5, Step{ID: create, Kind: KindBucketCreate, DependsOn: []string{b.deployStep, la.FromStep},
+			Params: BucketCreate{AccountID: la, Region: bk.Region, Bucket: dest, WriterAccountID: bk.AccountID},
+			Title:  "Create bucket " + dest + " in the new " + b.s.LogArchiveAccountName + " account for ALZ's old logs",
+			Why:    "Control Tower's own log bucket does not accept other writers, so ALZ's logs go to a separate bucket (reference, step 5)",
+			Target: Target{Region: bk.Region, Resource: dest},
+			CLI: []string{"(\n  " + assumeRole(b.part, inner(la), "OrganizationAccountAccessRole") + "\n  " + strings.Join([]string{
+				"aws s3api create-bucket --bucket " + dest + " --region " + bk.Region + loc,
+				"aws s3api put-public-access-block --bucket " + dest + " --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
+				"aws s3api put-bucket-policy --bucket " + dest + " --policy " + quote(policy)}, "\n  ") + "\n)"},
+			Guard:    "the name is free (or the bucket exists in the new Log Archive account)",
+			Expected: "the bucket exists, private, writable by ALZ's Log Archive account " + bk.AccountID,
+			Rollback: "aws s3 rb s3://" + dest + " (in the new Log Archive account)"}))
+		copyID := KindLogsCopy + "/" + bk.Name
+		out = append(out, b.add(5, Step{ID: copyID, Kind: KindLogsCopy, DependsOn: []string{create},
+			Params: LogsCopy{SourceAccountID: bk.AccountID, SourceBucket: bk.Name, Region: bk.Region, DestinationAccountID: la, DestinationBucket: dest},
+			Title:  "Copy ALZ's logs from " + bk.Name + " to " + dest,
+			Why:    "decommission.copyLogs: the old logs are kept in the new Log Archive account before ALZ's log bucket is deleted",
+			Target: Target{AccountID: bk.AccountID, Region: bk.Region, Resource: bk.Name},
+			CLI: b.inAccount(bk.AccountID, "aws s3 sync s3://"+bk.Name+" s3://"+dest+" --region "+bk.Region,
+				"aws s3 ls s3://"+bk.Name+" --recursive --summarize --region "+bk.Region+" | tail -2",
+				"aws s3 ls s3://"+dest+" --recursive --summarize --region "+bk.Region+" | tail -2"),
+			Guard:           "the destination is not Control Tower's aws-controltower-logs-* bucket",
+			Expected:        "the same object count and total size in both buckets",
+			EstimateSeconds: 60 * 60}))
 	}
+	return out
 }
 
 // ---- phase 6: decommission ----
@@ -50,319 +114,485 @@ func (b *builder) decommission() {
 	if alz == nil {
 		return
 	}
-	// Decommission starts after every registration, enrollment and shared-account step.
-	prev := []string{b.deployStep, b.lastOUReg}
+	// Decommission starts after every registration, enrollment and shared-account step. One verify
+	// step gathers them, so the decommission steps depend on it alone (a 10,000-account plan would
+	// otherwise repeat every enrollment in every first-group step).
+	prev := []string{b.deployStep}
 	for _, ph := range []int{4, 5} {
 		for _, st := range b.phases[ph] {
-			if st.Kind == KindEnroll || st.Kind == KindManual {
+			if st.Kind == KindBaselineEnable || st.Kind == KindAccountEnroll || st.Kind == KindManual || st.Kind == KindLogsCopy {
 				prev = append(prev, st.ID)
 			}
 		}
 	}
-	// One verify step gathers them, so the decommission steps depend on it alone (a 10,000-account
-	// plan would otherwise repeat every enrollment in every first-group step).
-	prev = []string{b.add(6, Step{ID: "decommission/ready", Kind: KindVerify, DependsOn: uniqueSorted(prev),
+	prev = []string{b.add(6, Step{ID: KindVerify + "/decommission-ready", Kind: KindVerify, DependsOn: prev,
+		Params:   Verify{Condition: "every planned registration and enrollment succeeded and the shared-account tasks are done"},
 		Title:    "Confirm the migration is complete before removing ALZ",
 		Why:      "decommission removes what ALZ-managed accounts may still rely on; every OU registration, enrollment and shared-account task must be done first (reference, step 6)",
 		Guard:    "every planned registration and enrollment succeeded; resources moved off ALZ's shared accounts",
 		Expected: "Control Tower shows every planned OU registered and account enrolled"})}
-	// The groups run in the reference's order (the pipeline must not redeploy what later steps
-	// delete; products before the stacks they made, stacks before StackSets, ...). Within a group
-	// the steps act on independent resources and may run side by side; a verify step closes a
-	// group of several, and the next group waits for it.
-	var group []string
-	chain := func(st Step) {
-		st.DependsOn = uniqueSorted(append(st.DependsOn, prev...))
-		if st.Kind == "" {
-			st.Kind = KindDecommission
-		}
-		st.Destructive = st.Destructive || st.Kind == KindDecommission
-		group = append(group, b.add(6, st))
-	}
-	reg := b.alzReg
+	// The groups run in the reference's order (products before the stacks they made, stacks
+	// before StackSets, ...). Within a group the steps act on independent resources and may run
+	// side by side; a verify step closes a group of several, and the next group waits for it.
 	for _, name := range b.s.Decommission.Steps {
-		group = nil
-		b.decommissionGroup(name, alz, reg, chain)
-		switch len(group) {
+		g := &group{b: b, prev: prev}
+		b.decommissionGroup(name, alz, g)
+		switch len(g.steps) {
 		case 0:
 		case 1:
-			prev = group
+			prev = g.steps
 		default:
-			prev = []string{b.add(6, Step{ID: "decommission/" + name, Kind: KindVerify, DependsOn: group,
-				Title:    fmt.Sprintf("Confirm the %d %s steps are done", len(group), name),
+			prev = []string{b.add(6, Step{ID: KindVerify + "/decommission/" + name, Kind: KindVerify, DependsOn: g.steps,
+				Params:   Verify{Condition: "the " + name + " steps are done"},
+				Title:    fmt.Sprintf("Confirm the %d %s steps are done", len(g.steps), name),
 				Why:      "the next decommission step starts only when this group is complete",
 				Expected: "every step of the group succeeded"})}
 		}
 	}
+	b.keptByChoice(alz)
 }
 
-// decommissionGroup adds the steps of one decommission step name through chain.
-func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, reg string, chain func(Step)) {
-	{
-		switch name {
-		case settings.DecomPipeline:
-			if p := alz.Pipeline; p != nil && len(p.Stages) > 1 {
-				chain(Step{ID: "decommission/pipeline-transition", Kind: KindDecommission,
-					Title:    "Disable the transition into " + p.Stages[1] + " of pipeline " + p.Name,
-					Why:      "stops a change in the ALZ source from redeploying what the next steps remove (reference, step 6)",
-					Target:   Target{Region: p.Region, Resource: p.Name},
-					CLI:      []string{fmt.Sprintf("aws codepipeline disable-stage-transition --pipeline-name %s --stage-name %s --transition-type Inbound --reason %q --region %s", p.Name, p.Stages[1], "ALZ decommission (lz2ct)", p.Region)},
-					Guard:    "every account migrated; no pipeline execution in progress",
-					Expected: "the transition shows as disabled",
-					Rollback: fmt.Sprintf("aws codepipeline enable-stage-transition --pipeline-name %s --stage-name %s --transition-type Inbound --region %s", p.Name, p.Stages[1], p.Region)})
-			}
-		case settings.DecomProvisionedProducts:
-			for _, pp := range alz.ProvisionedProducts {
-				if !strings.HasPrefix(pp.Name, "lz_core_") {
-					continue // AVM products of member accounts and add-ons are left alone (reference, step 6)
-				}
-				id := "decommission/provisioned-product/" + pp.ID
-				chain(Step{ID: id, Title: "Terminate provisioned product " + pp.Name,
-					Why:      "ALZ's core provisioned products are replaced by Control Tower",
-					Target:   Target{Region: reg, Resource: pp.ID},
-					CLI:      []string{"aws servicecatalog terminate-provisioned-product --provisioned-product-id " + pp.ID + " --terminate-token " + token(id) + " --region " + reg},
-					Guard:    "not used by workloads; status AVAILABLE or TAINTED",
-					Expected: "the provisioned product is gone"})
-			}
-		case settings.DecomPortfolios:
-			for _, pf := range alz.Portfolios {
-				var cli []string
-				for _, c := range pf.ConstraintIDs {
-					cli = append(cli, "aws servicecatalog delete-constraint --id "+c+" --region "+reg)
-				}
-				for _, pr := range pf.PrincipalARNs {
-					cli = append(cli, "aws servicecatalog disassociate-principal-from-portfolio --portfolio-id "+pf.ID+" --principal-arn "+pr+" --region "+reg)
-				}
-				for _, pd := range pf.ProductIDs {
-					cli = append(cli, "aws servicecatalog disassociate-product-from-portfolio --product-id "+pd+" --portfolio-id "+pf.ID+" --region "+reg)
-				}
-				cli = append(cli, "aws servicecatalog delete-portfolio --id "+pf.ID+" --region "+reg)
-				deps := []string{}
-				if b.has("safeguard/portfolios") {
-					deps = append(deps, "safeguard/portfolios")
-				}
-				chain(Step{ID: "decommission/portfolio/" + pf.ID, DependsOn: deps,
-					Title:    "Empty and delete portfolio " + pf.Name,
-					Why:      "constraints, principals and products must go before a portfolio can be deleted (reference, step 6)",
-					Target:   Target{Region: reg, Resource: pf.ID},
-					CLI:      cli,
-					Guard:    "it is not Control Tower's Account Factory portfolio; definition exported",
-					Expected: "the portfolio is gone"})
-			}
-		case settings.DecomProducts:
-			for _, pd := range alz.Products {
-				chain(Step{ID: "decommission/product/" + pd.ID, Title: "Delete product " + pd.Name,
-					Why:      "ALZ's products (the Account Vending Machine) are replaced by Account Factory",
-					Target:   Target{Region: reg, Resource: pd.ID},
-					CLI:      []string{"aws servicecatalog delete-product --id " + pd.ID + " --region " + reg},
-					Guard:    "no provisioned product of it is still in use; not a Control Tower product",
-					Expected: "the product is gone"})
-			}
-		case settings.DecomAVMStacks, settings.DecomStacks:
-			for _, st := range alz.Stacks {
-				if st.IsInitiation() || st.IsAVM() != (name == settings.DecomAVMStacks) {
-					continue
-				}
-				chain(Step{ID: "decommission/stack/" + st.Region + "/" + st.Name, Title: "Delete stack " + st.Name,
-					Why:      "leftover ALZ stack (the initiation stack goes later)",
-					Target:   Target{Region: st.Region, Resource: st.Name},
-					CLI:      []string{"aws cloudformation delete-stack --stack-name " + st.Name + " --region " + st.Region},
-					Guard:    "its resources are not baseline infrastructure used by workloads",
-					Expected: "DELETE_COMPLETE"})
-			}
-		case settings.DecomStackSets:
-			for _, ss := range alz.StackSets {
-				if b.s.KeepsStackSet(ss.Name) || ss.Status == "DELETED" {
-					continue
-				}
-				id := "decommission/stackset/" + ss.Name
-				// Instances in accounts the migration leaves alone (excluded, blocked) are only
-				// detached from the StackSet (--retain-stacks): their resources stay. Instances the
-				// Config waves already deleted are not listed again.
-				del, keep := map[string]map[string]bool{}, map[string]map[string]bool{}
-				remaining := 0
-				for _, in := range ss.Instances {
-					if b.ecDeleted[in.AccountID+"|"+in.Region] && ss.Name == EnableConfigStackSet {
-						continue
-					}
-					remaining++
-					m := del
-					if b.retain[in.AccountID] {
-						m = keep
-					}
-					if m[in.AccountID] == nil {
-						m[in.AccountID] = map[string]bool{}
-					}
-					m[in.AccountID][in.Region] = true
-				}
-				var cli []string
-				for _, g := range []struct {
-					m    map[string]map[string]bool
-					flag string
-				}{{del, "--no-retain-stacks"}, {keep, "--retain-stacks"}} {
-					for _, grp := range groupByRegions(g.m) {
-						op := token(id + "/" + g.flag + "/" + strings.Join(grp.regions, ","))
-						cli = append(cli, fmt.Sprintf("aws cloudformation delete-stack-instances --stack-set-name %s --accounts %s --regions %s %s --operation-id %s --region %s",
-							ss.Name, strings.Join(grp.accounts, " "), strings.Join(grp.regions, " "), g.flag, op, reg))
-					}
-				}
-				cli = append(cli, "aws cloudformation delete-stack-set --stack-set-name "+ss.Name+" --region "+reg)
-				why := "unused ALZ StackSet; StackSets whose resources workloads use (e.g. the baseline VPC) are kept via decommission.keepStackSets"
-				if len(keep) > 0 {
-					why += fmt.Sprintf("; the stacks of %d excluded or blocked accounts are retained (--retain-stacks)", len(keep))
-				}
-				chain(Step{ID: id, DependsOn: []string{"safeguard/stackset/" + ss.Name},
-					Title:    fmt.Sprintf("Delete StackSet %s (%d remaining instances)", ss.Name, remaining),
-					Why:      why,
-					Target:   Target{Region: reg, Resource: ss.Name},
-					CLI:      cli,
-					Guard:    "its resources are not used by workloads; template exported",
-					Expected: "no instances left; the StackSet is gone", EstimateSeconds: 10 * 60})
-			}
-		case settings.DecomLogBuckets, settings.DecomConfigBuckets:
-			for _, bk := range alz.Buckets {
-				isLog := strings.HasPrefix(bk.Name, "aws-landing-zone-logs-") || strings.HasPrefix(bk.Name, "aws-landing-zone-s3-access-logs")
-				if isLog != (name == settings.DecomLogBuckets) {
-					continue
-				}
-				guard := "nothing writes to it any more"
-				var deps []string
-				if isLog {
-					if b.s.Decommission.CopyLogs {
-						guard = "the logs were copied (shared/log-archive done)"
-						if b.has("shared/log-archive") {
-							deps = append(deps, "shared/log-archive")
-						}
-					} else {
-						guard = "you chose not to keep the ALZ logs (decommission.copyLogs: false)"
-					}
-				} else if b.has("safeguard/manifest") {
-					deps = append(deps, "safeguard/manifest")
-				}
-				prof := ""
-				if bk.AccountID != "" && bk.AccountID != b.mgmt {
-					prof = " --profile " + bk.AccountID
-				}
-				chain(Step{ID: "decommission/bucket/" + bk.Name, DependsOn: deps, Title: "Delete bucket " + bk.Name,
-					Why:      "ALZ bucket no longer used (reference, step 6)",
-					Target:   Target{AccountID: bk.AccountID, Region: bk.Region, Resource: bk.Name},
-					CLI:      []string{"aws s3 rb s3://" + bk.Name + " --force" + prof},
-					Guard:    guard + "; versioned buckets need their object versions deleted first",
-					Expected: "the bucket is gone"})
-			}
-		case settings.DecomInitiationStack:
-			for _, st := range alz.Stacks {
-				if !st.IsInitiation() {
-					continue
-				}
-				chain(Step{ID: "decommission/initiation-stack", Title: "Delete the ALZ initiation stack " + st.Name,
-					Why:    "the last ALZ stack; keep the AWSCloudFormationStackSetExecutionRole if any ALZ StackSet is kept",
-					Target: Target{Region: st.Region, Resource: st.Name},
-					CLI: []string{"aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name " + st.Name + " --region " + st.Region,
-						"aws cloudformation delete-stack --stack-name " + st.Name + " --region " + st.Region},
-					Guard:    "every other ALZ stack and StackSet chosen for deletion is gone",
-					Expected: "DELETE_COMPLETE (retry after deleting resources that block it by hand)"})
-			}
-		case settings.DecomCoreOU:
-			if alz.CoreOUID != "" && b.ix.OU(alz.CoreOUID) != nil {
-				chain(Step{ID: "decommission/core-ou", Title: "Delete ALZ's core OU " + b.ix.Path(alz.CoreOUID),
-					Why:      "ALZ's core OU is not used by Control Tower (reference, step 6); never delete an OU Control Tower created",
-					Target:   Target{OUID: alz.CoreOUID},
-					CLI:      []string{"aws organizations delete-organizational-unit --organizational-unit-id " + alz.CoreOUID},
-					Guard:    "the OU is empty: no accounts (move the old Security/Log Archive and Shared Services accounts out first) and no child OUs",
-					Expected: "the OU is gone", Rollback: "aws organizations create-organizational-unit (SCP attachments from the safeguard export)"})
-			}
-		case settings.DecomSCPs:
-			for _, pid := range b.alzPolicies {
-				p := b.ix.Policy(pid)
-				var cli []string
-				for _, t := range p.Targets {
-					if !b.detached[pid+"|"+t] {
-						cli = append(cli, "aws organizations detach-policy --policy-id "+pid+" --target-id "+t)
-					}
-				}
-				cli = append(cli, "aws organizations delete-policy --policy-id "+pid)
-				chain(Step{ID: "decommission/scp/" + pid, DependsOn: []string{"safeguard/scp/" + pid},
-					Title:    "Delete ALZ SCP " + p.Name,
-					Why:      "detached wave by wave already; deleted only now so a rollback could re-attach it",
-					Target:   Target{Resource: pid},
-					CLI:      cli,
-					Guard:    "exported in safeguard; attached nowhere else",
-					Expected: "the policy is gone", Rollback: "aws organizations create-policy from the export"})
-			}
-		case settings.DecomSSMParameters:
-			byRegion := map[string][]string{}
-			for _, p := range alz.SSMParameters {
-				byRegion[p.Region] = append(byRegion[p.Region], p.Name)
-			}
-			var cli []string
-			for _, r := range slices.Sorted(maps.Keys(byRegion)) {
-				names := byRegion[r]
-				sort.Strings(names)
-				for i := 0; i < len(names); i += 10 { // DeleteParameters takes at most 10 names
-					cli = append(cli, "aws ssm delete-parameters --names "+strings.Join(names[i:min(i+10, len(names))], " ")+" --region "+r)
-				}
-			}
-			if len(cli) > 0 {
-				chain(Step{ID: "decommission/ssm-parameters", DependsOn: []string{"safeguard/ssm-parameters"},
-					Title:    fmt.Sprintf("Delete %d landing zone SSM parameters", len(alz.SSMParameters)),
-					Why:      "ALZ's /org/ parameters are not used by Control Tower (reference, step 6)",
-					Target:   Target{Region: reg, Resource: "/org/"},
-					CLI:      cli,
-					Guard:    "exported in safeguard; no tool still reads them",
-					Expected: "aws ssm get-parameters-by-path --path /org/ --recursive returns nothing"})
-			}
-		case settings.DecomKMSAlias:
-			for _, k := range alz.KMSAliases {
-				chain(Step{ID: "decommission/kms-alias/" + k.Region + "/" + strings.TrimPrefix(k.Name, "alias/"),
-					Title:    "Delete KMS alias " + k.Name + " in " + k.Region,
-					Why:      "the landing zone KMS key should be gone; the alias may remain (reference, step 6)",
-					Target:   Target{Region: k.Region, Resource: k.Name},
-					CLI:      []string{"aws kms delete-alias --alias-name " + k.Name + " --region " + k.Region},
-					Guard:    "nothing encrypts with the key any more",
-					Expected: "the alias is gone"})
-			}
-		case settings.DecomCloseAccounts:
-			for _, id := range []string{alz.LogArchiveAccountID, alz.SecurityAccountID} {
-				if id == "" || b.ix.Account(id) == nil {
-					continue
-				}
-				chain(Step{ID: "decommission/close-account/" + id, Manual: true,
-					Title:    "Close ALZ's old account " + id + " (" + b.ix.Account(id).Name + ")",
-					Why:      "closed last, only because decommission.closeOldAccounts was chosen; logs and tooling moved in phase 5",
-					Target:   Target{AccountID: id},
-					CLI:      []string{"aws organizations close-account --account-id " + id},
-					Guard:    "phase 5 done; the organization ID typed to confirm",
-					Expected: "status PENDING_CLOSURE then SUSPENDED", Rollback: "reopen within 90 days through AWS Support"})
-			}
-		}
-	}
+// group collects one decommission group's steps; every step waits for the previous group.
+type group struct {
+	b     *builder
+	prev  []string
+	steps []string
 }
 
-type regionGroup struct{ accounts, regions []string }
+func (g *group) add(st Step) string {
+	st.DependsOn = append(st.DependsOn, g.prev...)
+	st.Destructive = st.Kind != KindVerify && st.Kind != KindAccountMove
+	id := g.b.add(6, st)
+	g.steps = append(g.steps, id)
+	return id
+}
 
-// groupByRegions groups accounts that have instances in the same set of regions, so each
-// DeleteStackInstances call (accounts × regions) names only instances that exist.
-func groupByRegions(m map[string]map[string]bool) []regionGroup {
-	byKey := map[string]*regionGroup{}
-	var order []string
-	for acct, regs := range m {
-		rs := slices.Sorted(maps.Keys(regs))
-		k := strings.Join(rs, " ")
-		g := byKey[k]
-		if g == nil {
-			g = &regionGroup{regions: rs}
-			byKey[k] = g
-			order = append(order, k)
+// addOnProducts are the products of ALZ's Add-On portfolio: never terminated (reference, step 6:
+// "please don't terminate the associated provisioned products").
+func addOnProducts(alz *inventory.ALZ) map[string]bool {
+	out := map[string]bool{}
+	for _, pf := range alz.Portfolios {
+		if strings.Contains(strings.ToLower(pf.Name), "add-on") {
+			for _, p := range pf.ProductIDs {
+				out[p] = true
+			}
 		}
-		g.accounts = append(g.accounts, acct)
-	}
-	sort.Strings(order)
-	out := make([]regionGroup, 0, len(order))
-	for _, k := range order {
-		g := byKey[k]
-		sort.Strings(g.accounts)
-		out = append(out, *g)
 	}
 	return out
+}
+
+// keptProducts are the products with a provisioned product the plan keeps.
+func keptProducts(alz *inventory.ALZ) map[string]bool {
+	addOn := addOnProducts(alz)
+	out := map[string]bool{}
+	for _, pp := range alz.ProvisionedProducts {
+		if addOn[pp.ProductID] {
+			out[pp.ProductID] = true
+		}
+	}
+	return out
+}
+
+func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
+	reg := b.alzReg
+	r := " --region " + reg
+	switch name {
+	case settings.DecomProvisionedProducts:
+		// Every provisioned product ALZ made that nothing keeps: the lz_core_* products and the
+		// Account Vending Machine's account products. Terminating one deletes its SO0045 stack;
+		// the account itself stays.
+		addOn := addOnProducts(alz)
+		for _, pp := range alz.ProvisionedProducts {
+			if addOn[pp.ProductID] {
+				continue
+			}
+			id := KindProvisionedProductTerminate + "/" + pp.ID
+			tok := token(id)
+			g.add(Step{ID: id, Kind: KindProvisionedProductTerminate,
+				Params: ProvisionedProductTerminate{Region: reg, ProvisionedProductID: pp.ID, ProvisionedProductName: pp.Name, TerminateToken: tok},
+				Title:  "Terminate provisioned product " + pp.Name,
+				Why:    "ALZ's core and account-vending provisioned products are replaced by Control Tower; terminating removes their stacks, never the accounts (reference, step 6)",
+				Target: Target{Region: reg, Resource: pp.ID},
+				// By hand the CLI makes its own terminate token; the engine uses the step's.
+				CLI: []string{"RECORD_ID=$(aws servicecatalog terminate-provisioned-product --provisioned-product-id " + pp.ID + r + " --query RecordDetail.RecordId --output text)",
+					waitWhile(`aws servicecatalog describe-record --id "$RECORD_ID"`+r+" --query RecordDetail.Status --output text", 30, "CREATED", "IN_PROGRESS", "IN_PROGRESS_IN_ERROR")},
+				Guard:    "not used by workloads; status AVAILABLE, TAINTED or ERROR (not under change)",
+				Expected: "record SUCCEEDED; the provisioned product and its stack are gone"})
+		}
+	case settings.DecomPortfolios:
+		kept := keptProducts(alz)
+		for _, pf := range alz.Portfolios {
+			if slices.ContainsFunc(pf.ProductIDs, func(p string) bool { return kept[p] }) {
+				continue // keptByChoice says why
+			}
+			var inner []string
+			for _, c := range pf.ConstraintIDs {
+				inner = append(inner, g.add(Step{ID: KindSCConstraintDelete + "/" + c, Kind: KindSCConstraintDelete,
+					Params: SCConstraintDelete{Region: reg, PortfolioID: pf.ID, ConstraintID: c},
+					Title:  "Delete constraint " + c + " of portfolio " + pf.Name, Why: "a portfolio is deleted only once it is empty (reference, step 6)",
+					Target: Target{Region: reg, Resource: c}, CLI: []string{"aws servicecatalog delete-constraint --id " + c + r},
+					Guard: "definition exported (" + KindExportPortfolios + "/" + reg + ")", Expected: "the constraint is gone"}))
+			}
+			for _, pr := range pf.PrincipalARNs {
+				inner = append(inner, g.add(Step{ID: KindSCPrincipalDisassociate + "/" + pf.ID + "/" + pr, Kind: KindSCPrincipalDisassociate,
+					Params: SCPrincipalDisassociate{Region: reg, PortfolioID: pf.ID, PrincipalARN: pr},
+					Title:  "Remove " + pr + " from portfolio " + pf.Name, Why: "a portfolio is deleted only once it is empty (reference, step 6)",
+					Target: Target{Region: reg, Resource: pf.ID},
+					CLI:    []string{"aws servicecatalog disassociate-principal-from-portfolio --portfolio-id " + pf.ID + " --principal-arn " + pr + r},
+					Guard:  "definition exported", Expected: "the principal no longer has access to the portfolio"}))
+			}
+			for _, pd := range pf.ProductIDs {
+				inner = append(inner, g.add(Step{ID: KindSCProductDisassociate + "/" + pf.ID + "/" + pd, Kind: KindSCProductDisassociate,
+					Params: SCProductDisassociate{Region: reg, PortfolioID: pf.ID, ProductID: pd},
+					Title:  "Remove product " + pd + " from portfolio " + pf.Name, Why: "a portfolio is deleted only once it is empty (reference, step 6)",
+					Target: Target{Region: reg, Resource: pf.ID},
+					CLI:    []string{"aws servicecatalog disassociate-product-from-portfolio --product-id " + pd + " --portfolio-id " + pf.ID + r},
+					Guard:  "definition exported", Expected: "the product is no longer in the portfolio"}))
+			}
+			g.add(Step{ID: KindSCPortfolioDelete + "/" + pf.ID, Kind: KindSCPortfolioDelete, DependsOn: append(inner, KindExportPortfolios+"/"+reg),
+				Params:   SCPortfolioDelete{Region: reg, PortfolioID: pf.ID},
+				Title:    "Delete portfolio " + pf.Name,
+				Why:      "ALZ's portfolios are replaced by Control Tower's Account Factory; constraints, principals and products go first (reference, step 6)",
+				Target:   Target{Region: reg, Resource: pf.ID},
+				CLI:      []string{"aws servicecatalog delete-portfolio --id " + pf.ID + r},
+				Guard:    "empty; it is not Control Tower's Account Factory portfolio; definition exported",
+				Expected: "the portfolio is gone", Rollback: "re-create it from exports/portfolios/" + pf.ID + ".json"})
+		}
+	case settings.DecomProducts:
+		kept := keptProducts(alz)
+		for _, pd := range alz.Products {
+			if kept[pd.ID] {
+				continue
+			}
+			g.add(Step{ID: KindSCProductDelete + "/" + pd.ID, Kind: KindSCProductDelete,
+				Params:   SCProductDelete{Region: reg, ProductID: pd.ID},
+				Title:    "Delete product " + pd.Name,
+				Why:      "ALZ's products (the Account Vending Machine) are replaced by Account Factory",
+				Target:   Target{Region: reg, Resource: pd.ID},
+				CLI:      []string{"aws servicecatalog delete-product --id " + pd.ID + r},
+				Guard:    "no provisioned product of it is left; not a Control Tower product",
+				Expected: "the product is gone"})
+		}
+	case settings.DecomAVMStacks, settings.DecomStacks:
+		pps := map[string]bool{}
+		for _, pp := range alz.ProvisionedProducts {
+			pps[pp.ID] = true
+		}
+		for _, st := range alz.Stacks {
+			if st.IsInitiation() || st.IsAVM() != (name == settings.DecomAVMStacks) {
+				continue
+			}
+			why := "leftover ALZ stack (the initiation stack goes later)"
+			if st.IsAVM() {
+				// A provisioned product's stack goes with its termination; only a stack whose
+				// provisioned product no longer exists is deleted directly (reference, step 6).
+				if pp := avmProvisionedProduct(st.Name); pp != "" && pps[pp] {
+					continue
+				}
+				why = "an Account Vending Machine stack (SO0045) left over without its provisioned product"
+			}
+			g.add(Step{ID: KindStackDelete + "/" + st.Region + "/" + st.Name, Kind: KindStackDelete,
+				Params: StackDelete{AccountID: b.mgmt, Region: st.Region, StackName: st.Name, DisableTerminationProtection: st.TerminationProtection},
+				Title:  "Delete stack " + st.Name, Why: why,
+				Target:   Target{Region: st.Region, Resource: st.Name},
+				CLI:      stackDeleteCLI(st),
+				Guard:    "its resources are not baseline infrastructure used by workloads",
+				Expected: "DELETE_COMPLETE"})
+		}
+	case settings.DecomStackSets:
+		for _, ss := range alz.StackSets {
+			if b.s.KeepsStackSet(ss.Name) || ss.Status == "DELETED" {
+				continue
+			}
+			b.deleteStackSet(ss, g)
+		}
+	case settings.DecomLogBuckets, settings.DecomConfigBuckets:
+		for _, bk := range alz.Buckets {
+			isLog := strings.HasPrefix(bk.Name, "aws-landing-zone-logs-") || strings.HasPrefix(bk.Name, "aws-landing-zone-s3-access-logs")
+			if isLog != (name == settings.DecomLogBuckets) {
+				continue
+			}
+			guard := "nothing writes to it any more"
+			var deps []string
+			switch {
+			case isLog && b.s.Decommission.CopyLogs:
+				guard = "the logs were copied (" + KindLogsCopy + "/" + bk.Name + ")"
+				if b.has(KindLogsCopy + "/" + bk.Name) {
+					deps = append(deps, KindLogsCopy+"/"+bk.Name)
+				}
+			case isLog:
+				guard = "you chose not to keep the ALZ logs (log-buckets listed in decommission.steps, copyLogs: false)"
+			case b.has(KindExportBucket + "/" + bk.Name):
+				deps = append(deps, KindExportBucket+"/"+bk.Name)
+			}
+			g.add(Step{ID: KindBucketDelete + "/" + bk.Name, Kind: KindBucketDelete, DependsOn: deps,
+				Params:   BucketDelete{AccountID: bk.AccountID, Region: bk.Region, Bucket: bk.Name},
+				Title:    "Delete bucket " + bk.Name,
+				Why:      "ALZ bucket no longer used (reference, step 6)",
+				Target:   Target{AccountID: bk.AccountID, Region: bk.Region, Resource: bk.Name},
+				CLI:      b.inAccount(bk.AccountID, emptyBucketCLI(bk.Name, bk.Region)...),
+				Guard:    guard + "; every object version and delete marker is deleted first",
+				Expected: "the bucket is gone"})
+		}
+	case settings.DecomInitiationStack:
+		for _, st := range alz.Stacks {
+			if !st.IsInitiation() {
+				continue
+			}
+			g.add(Step{ID: KindStackDelete + "/" + st.Region + "/" + st.Name, Kind: KindStackDelete,
+				Params:   StackDelete{AccountID: b.mgmt, Region: st.Region, StackName: st.Name, DisableTerminationProtection: true},
+				Title:    "Delete the ALZ initiation stack " + st.Name,
+				Why:      "the last ALZ stack; it keeps the AWSCloudFormationStackSetExecutionRole if any ALZ StackSet is kept",
+				Target:   Target{Region: st.Region, Resource: st.Name},
+				CLI:      stackDeleteCLI(inventory.Stack{Name: st.Name, Region: st.Region, TerminationProtection: true}),
+				Guard:    "every other ALZ stack and StackSet chosen for deletion is gone",
+				Expected: "DELETE_COMPLETE (retry after deleting resources that block it by hand)"})
+		}
+	case settings.DecomCoreOU:
+		b.deleteCoreOU(alz, g)
+	case settings.DecomSCPs:
+		for _, pid := range b.alzPolicies {
+			p := b.ix.Policy(pid)
+			var deps []string
+			for _, t := range p.Targets {
+				if b.detached[pid+"|"+t] || (t == alz.CoreOUID && b.has(KindOUDelete+"/"+t)) {
+					continue // detached in a wave, or gone with the core OU
+				}
+				deps = append(deps, g.add(Step{ID: scpDetachStepID(pid, t), Kind: KindSCPDetach,
+					Params: SCPDetach{PolicyID: pid, TargetID: t},
+					Title:  fmt.Sprintf("Detach ALZ SCP %s from %s", p.Name, b.describe(t)),
+					Why:    "an SCP is deleted only once it is attached nowhere",
+					Target: b.targetOf(t, pid),
+					CLI:    []string{"aws organizations detach-policy --policy-id " + pid + " --target-id " + t},
+					Guard:  "exported in safeguard", Expected: "the policy is no longer attached to " + t,
+					Rollback: "aws organizations attach-policy --policy-id " + pid + " --target-id " + t}))
+			}
+			g.add(Step{ID: KindSCPDelete + "/" + pid, Kind: KindSCPDelete, DependsOn: append(deps, exportSCPStepID(pid)),
+				Params:   SCPDelete{PolicyID: pid},
+				Title:    "Delete ALZ SCP " + p.Name,
+				Why:      "detached wave by wave already; deleted only now so a rollback could re-attach it",
+				Target:   Target{Resource: pid},
+				CLI:      []string{"aws organizations delete-policy --policy-id " + pid},
+				Guard:    "exported in safeguard; attached nowhere",
+				Expected: "the policy is gone", Rollback: "aws organizations create-policy from exports/scp/" + pid + ".json"})
+		}
+	case settings.DecomSSMParameters:
+		byRegion := map[string][]string{}
+		for _, p := range alz.SSMParameters {
+			byRegion[p.Region] = append(byRegion[p.Region], p.Name)
+		}
+		for _, rg := range sortedKeys(byRegion) {
+			names := byRegion[rg]
+			slices.Sort(names)
+			var cli []string
+			for i := 0; i < len(names); i += 10 { // DeleteParameters takes at most 10 names
+				cli = append(cli, "aws ssm delete-parameters --names "+strings.Join(names[i:min(i+10, len(names))], " ")+" --region "+rg)
+			}
+			g.add(Step{ID: KindSSMParametersDelete + "/" + rg, Kind: KindSSMParametersDelete, DependsOn: []string{KindExportSSMParameters + "/" + rg},
+				Params:   SSMParametersDelete{Region: rg, Names: names},
+				Title:    fmt.Sprintf("Delete %d landing zone SSM parameters in %s", len(names), rg),
+				Why:      "ALZ's /org/ parameters are not used by Control Tower (reference, step 6)",
+				Target:   Target{Region: rg, Resource: "/org/"},
+				CLI:      cli,
+				Guard:    "exported in safeguard; no tool still reads them",
+				Expected: "aws ssm get-parameters-by-path --path /org/ --recursive returns nothing"})
+		}
+	case settings.DecomKMSAlias:
+		for _, k := range alz.KMSAliases {
+			g.add(Step{ID: KindKMSAliasDelete + "/" + k.Region + "/" + strings.TrimPrefix(k.Name, "alias/"), Kind: KindKMSAliasDelete,
+				Params:   KMSAliasDelete{Region: k.Region, AliasName: k.Name, TargetKeyID: k.TargetKeyID},
+				Title:    "Delete KMS alias " + k.Name + " in " + k.Region,
+				Why:      "the landing zone KMS key should be gone; the alias may remain (reference, step 6)",
+				Target:   Target{Region: k.Region, Resource: k.Name},
+				CLI:      []string{"aws kms delete-alias --alias-name " + k.Name + " --region " + k.Region},
+				Guard:    "nothing encrypts with the key any more",
+				Expected: "the alias is gone"})
+		}
+	case settings.DecomCloseAccounts:
+		for _, id := range []string{alz.LogArchiveAccountID, alz.SecurityAccountID} {
+			a := b.ix.Account(id)
+			if id == "" || a == nil || a.Status != inventory.AccountActive {
+				continue
+			}
+			g.add(Step{ID: KindAccountClose + "/" + id, Kind: KindAccountClose,
+				Params:   AccountClose{AccountID: id},
+				Title:    "Close ALZ's old account " + id + " (" + a.Name + ")",
+				Why:      "closed last, only because decommission.closeOldAccounts was chosen; logs and tooling moved in phase 5",
+				Target:   Target{AccountID: id},
+				CLI:      []string{"aws organizations close-account --account-id " + id},
+				Guard:    "phase 5 done; the organization ID typed to confirm; Organizations closes at most 10% of member accounts per 30 days",
+				Expected: "state PENDING_CLOSURE, then SUSPENDED", Rollback: "reopen within 90 days through AWS Support"})
+		}
+	}
+}
+
+// avmProvisionedProduct is the provisioned product an AVM stack belongs to: Service Catalog names
+// a product's stack SC-<account>-pp-<id>.
+func avmProvisionedProduct(stack string) string {
+	if i := strings.LastIndex(stack, "-pp-"); i >= 0 && strings.HasPrefix(stack, "SC-") {
+		return "pp-" + stack[i+4:]
+	}
+	return ""
+}
+
+func stackDeleteCLI(st inventory.Stack) []string {
+	r := " --region " + st.Region
+	var out []string
+	if st.TerminationProtection {
+		out = append(out, "aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name "+st.Name+r)
+	}
+	return append(out, "aws cloudformation delete-stack --stack-name "+st.Name+r,
+		"aws cloudformation wait stack-delete-complete --stack-name "+st.Name+r)
+}
+
+// emptyBucketCLI empties a (possibly versioned) bucket and deletes it.
+func emptyBucketCLI(bucket, region string) []string {
+	r := " --region " + region
+	del := func(what string) string {
+		return fmt.Sprintf(`while keys=$(aws s3api list-object-versions --bucket %s --max-items 1000%s --query '{Objects: %s[].{Key: Key, VersionId: VersionId}}' --output json) && [ "$(echo "$keys" | grep -c VersionId)" -gt 0 ]; do aws s3api delete-objects --bucket %s --delete "$keys"%s > /dev/null; done`,
+			bucket, r, what, bucket, r)
+	}
+	return []string{del("Versions"), del("DeleteMarkers"), "aws s3api delete-bucket --bucket " + bucket + r}
+}
+
+// deleteStackSet deletes an ALZ StackSet's remaining instances — deleted where the migration took
+// the account over, retained (detached, resources kept) in accounts it leaves alone — then the
+// StackSet. Instances a Config wave already deleted are not named again.
+func (b *builder) deleteStackSet(ss inventory.StackSet, g *group) {
+	reg := b.alzReg
+	del, keep := map[string]map[string]bool{}, map[string]map[string]bool{}
+	for _, in := range ss.Instances {
+		if ss.Name == EnableConfigStackSet && b.ecDeleted[in.AccountID+"|"+in.Region] {
+			continue
+		}
+		m := del
+		if b.retain[in.AccountID] {
+			m = keep
+		}
+		if m[in.AccountID] == nil {
+			m[in.AccountID] = map[string]bool{}
+		}
+		m[in.AccountID][in.Region] = true
+	}
+	var deps []string
+	n := 0
+	for _, part := range []struct {
+		m      map[string]map[string]bool
+		retain bool
+	}{{del, false}, {keep, true}} {
+		for _, grp := range groupByRegions(part.m) {
+			n++
+			id := fmt.Sprintf("%s/%s/%d", KindStackSetInstancesDelete, ss.Name, n)
+			op := token(id)
+			flag := "--no-retain-stacks"
+			what := "Delete"
+			if part.retain {
+				flag, what = "--retain-stacks", "Detach (keeping the stacks)"
+			}
+			deps = append(deps, g.add(Step{ID: id, Kind: KindStackSetInstancesDelete,
+				Params: StackSetInstancesDelete{Region: reg, StackSetName: ss.Name, Accounts: grp.accounts, Regions: grp.regions, RetainStacks: part.retain,
+					OperationID: op, Preferences: StackSetPreferences{MaxConcurrentCount: 10, FailureToleranceCount: 0, RegionConcurrencyType: "PARALLEL"}},
+				Title:  fmt.Sprintf("%s %s stack instances of %d accounts in %s", what, ss.Name, len(grp.accounts), strings.Join(grp.regions, ", ")),
+				Why:    retainWhy(part.retain),
+				Target: Target{Region: reg, Resource: ss.Name},
+				CLI: []string{
+					fmt.Sprintf("aws cloudformation delete-stack-instances --stack-set-name %s --accounts %s --regions %s %s --operation-id %s --operation-preferences RegionConcurrencyType=PARALLEL,MaxConcurrentCount=10,FailureToleranceCount=0 --region %s",
+						ss.Name, strings.Join(grp.accounts, " "), strings.Join(grp.regions, " "), flag, op, reg),
+					waitWhile("aws cloudformation describe-stack-set-operation --stack-set-name "+ss.Name+" --operation-id "+op+" --region "+reg+" --query StackSetOperation.Status --output text", 15, "RUNNING", "QUEUED", "STOPPING")},
+				Guard:    "its resources are not used by workloads; template exported; no other operation on the StackSet",
+				Expected: "operation SUCCEEDED", EstimateSeconds: 10 * 60}))
+		}
+	}
+	g.add(Step{ID: KindStackSetDelete + "/" + ss.Name, Kind: KindStackSetDelete, DependsOn: append(deps, exportStackSetStepID(ss.Name)),
+		Params:   StackSetDelete{Region: reg, StackSetName: ss.Name},
+		Title:    "Delete StackSet " + ss.Name,
+		Why:      "unused ALZ StackSet; StackSets whose resources workloads use (e.g. the baseline VPC) are kept via decommission.keepStackSets",
+		Target:   Target{Region: reg, Resource: ss.Name},
+		CLI:      []string{"aws cloudformation delete-stack-set --stack-set-name " + ss.Name + " --region " + reg},
+		Guard:    "no instances left; template exported",
+		Expected: "the StackSet is gone", Rollback: "re-create it from exports/stacksets/" + ss.Name + ".json"})
+}
+
+func retainWhy(retain bool) string {
+	if retain {
+		return "these accounts are left alone by the migration (excluded, left out or blocked): the StackSet lets go of their stacks, whose resources stay"
+	}
+	return "the migration took these accounts over; ALZ's stacks in them go"
+}
+
+// deleteCoreOU moves the accounts still in ALZ's core OU (the old Security and Log Archive
+// accounts) to decommission.oldAccountsOU, then deletes the OU. Without a destination the OU is
+// kept, and Kept says why: an OU with accounts cannot be deleted.
+func (b *builder) deleteCoreOU(alz *inventory.ALZ, g *group) {
+	core := alz.CoreOUID
+	if core == "" || b.ix.OU(core) == nil {
+		return
+	}
+	if len(b.ix.ChildOUs(core)) > 0 {
+		b.kept = append(b.kept, Kept{Resource: "OU " + core + " (" + b.ix.Path(core) + ")",
+			Reason: "ALZ's core OU has child OUs; lz2ct deletes it only when it holds nothing else: move or delete them by hand"})
+		return
+	}
+	var remaining []string
+	for _, id := range b.ix.ChildAccounts(core) {
+		if d := b.sc.Account(id); d != nil && d.How == HowEnroll && d.Into != core {
+			continue // Account Factory moves it out when it enrolls it
+		}
+		remaining = append(remaining, id)
+	}
+	dest := settings.FindOU(b.ix, b.s.Decommission.OldAccountsOU)
+	if len(remaining) > 0 && dest == "" {
+		b.kept = append(b.kept, Kept{Resource: "OU " + core + " (" + b.ix.Path(core) + ")",
+			Reason: fmt.Sprintf("ALZ's core OU still holds %s; an OU with accounts cannot be deleted: set decommission.oldAccountsOU to the OU they should move to (e.g. one for suspended accounts) and re-plan", strings.Join(remaining, ", "))})
+		return
+	}
+	var deps []string
+	for _, id := range remaining {
+		p := AccountMove{AccountID: id, SourceParentID: Lit(core), DestinationParentID: Lit(dest)}
+		deps = append(deps, g.add(Step{ID: moveStepID(id), Kind: KindAccountMove, Params: p,
+			Title:    "Move account " + id + " (" + b.ix.Account(id).Name + ") out of ALZ's core OU into " + b.ix.Path(dest),
+			Why:      "the core OU can be deleted only when it is empty (decommission.oldAccountsOU)",
+			Target:   Target{AccountID: id, OUID: core, Resource: dest},
+			CLI:      []string{"aws organizations move-account --account-id " + id + " --source-parent-id " + core + " --destination-parent-id " + dest},
+			Guard:    "the account is still in the core OU",
+			Expected: "the account's parent is " + dest,
+			Rollback: "aws organizations move-account --account-id " + id + " --source-parent-id " + dest + " --destination-parent-id " + core}))
+	}
+	g.add(Step{ID: KindOUDelete + "/" + core, Kind: KindOUDelete, DependsOn: deps,
+		Params:   OUDelete{OUID: core},
+		Title:    "Delete ALZ's core OU " + b.ix.Path(core),
+		Why:      "ALZ's core OU is not used by Control Tower (reference, step 6); never delete an OU Control Tower created",
+		Target:   Target{OUID: core},
+		CLI:      []string{"aws organizations delete-organizational-unit --organizational-unit-id " + core},
+		Guard:    "the OU is empty: no accounts, no child OUs",
+		Expected: "the OU is gone", Rollback: "aws organizations create-organizational-unit (SCP attachments from the safeguard export)"})
+}
+
+// keptByChoice lists what the settings keep: StackSets workloads use, Add-On products, log
+// buckets whose logs are not copied.
+func (b *builder) keptByChoice(alz *inventory.ALZ) {
+	for _, ss := range alz.StackSets {
+		if b.s.KeepsStackSet(ss.Name) && ss.Status != "DELETED" {
+			b.kept = append(b.kept, Kept{Resource: "StackSet " + ss.Name, Reason: "decommission.keepStackSets: workloads use its resources (reference, step 6: keep baseline infrastructure such as VPCs)"})
+		}
+	}
+	addOn := addOnProducts(alz)
+	for _, pp := range alz.ProvisionedProducts {
+		if addOn[pp.ProductID] {
+			b.kept = append(b.kept, Kept{Resource: "provisioned product " + pp.Name + " (" + pp.ID + ")", Reason: "an ALZ Add-On product: never terminated (reference, step 6)"})
+		}
+	}
+	kept := keptProducts(alz)
+	for _, pf := range alz.Portfolios {
+		if slices.ContainsFunc(pf.ProductIDs, func(p string) bool { return kept[p] }) {
+			b.kept = append(b.kept, Kept{Resource: "portfolio " + pf.Name + " (" + pf.ID + ")", Reason: "it holds Add-On products that are still provisioned"})
+		}
+	}
+	if !b.s.Decommissions(settings.DecomLogBuckets) {
+		for _, bk := range alz.Buckets {
+			if strings.HasPrefix(bk.Name, "aws-landing-zone-logs-") || strings.HasPrefix(bk.Name, "aws-landing-zone-s3-access-logs") {
+				b.kept = append(b.kept, Kept{Resource: "bucket " + bk.Name, Reason: "ALZ's logs are kept: decommission.copyLogs is false and log-buckets is not in decommission.steps"})
+			}
+		}
+	}
 }

@@ -6,17 +6,18 @@ import (
 	"slices"
 	"strings"
 
+	version "github.com/hashicorp/go-version"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
 )
 
-// Phases 0 (safeguard) and 1 (deploy Control Tower).
+// Phases 0 (safeguard) and 1 (deploy Control Tower). The commands of phase 0 write into exports/:
+// run them from the state folder (docs/state.md), where the engine writes the same files.
 
 // ---- phase 0: safeguard ----
 
-func (b *builder) exportStepSCP(p *inventory.Policy) string {
-	return "safeguard/scp/" + p.ID
-}
+func exportSCPStepID(policy string) string    { return KindExportSCP + "/" + policy }
+func exportStackSetStepID(name string) string { return KindExportStackSet + "/" + name }
 
 func (b *builder) safeguard() {
 	for i := range b.snap.Policies {
@@ -24,66 +25,161 @@ func (b *builder) safeguard() {
 		if p.AWSManaged {
 			continue
 		}
-		b.add(0, Step{ID: b.exportStepSCP(p), Kind: KindExport,
-			Title:    fmt.Sprintf("Export SCP %s (%s) and its targets", p.Name, p.ID),
-			Why:      "the migration detaches ALZ's SCPs and may merge others; the export is what a rollback re-attaches",
-			Target:   Target{Resource: p.ID},
-			CLI:      []string{"aws organizations describe-policy --policy-id " + p.ID, "aws organizations list-targets-for-policy --policy-id " + p.ID},
-			Expected: "the policy document and its target list are saved in the state folder"})
+		path := "exports/scp/" + p.ID + ".json"
+		b.add(0, Step{ID: exportSCPStepID(p.ID), Kind: KindExportSCP,
+			Params: ExportSCP{PolicyID: p.ID, Path: path},
+			Title:  fmt.Sprintf("Export SCP %s (%s) and its targets", p.Name, p.ID),
+			Why:    "the migration detaches ALZ's SCPs and deletes them in decommission; the export is what a rollback re-creates and re-attaches",
+			Target: Target{Resource: p.ID},
+			CLI: []string{"mkdir -p exports/scp",
+				"aws organizations describe-policy --policy-id " + p.ID + " --output json > " + path,
+				"aws organizations list-targets-for-policy --policy-id " + p.ID + " --output json > exports/scp/" + p.ID + ".targets.json"},
+			Expected: "the policy document and its target list are saved in the state folder (" + path + ")"})
 	}
 	alz := b.snap.ALZ
 	if alz == nil {
 		return
 	}
+	b.freeze(alz)
 	for _, ss := range alz.StackSets {
-		b.add(0, Step{ID: "safeguard/stackset/" + ss.Name, Kind: KindExport,
+		if ss.Status == "DELETED" {
+			continue
+		}
+		path := "exports/stacksets/" + ss.Name + ".json"
+		b.add(0, Step{ID: exportStackSetStepID(ss.Name), Kind: KindExportStackSet,
+			Params: ExportStackSet{Region: b.alzReg, StackSetName: ss.Name, Path: path},
 			Title:  "Export StackSet " + ss.Name + " (template, parameters, instances)",
 			Why:    "StackSet instances are deleted in phases 3 and 6; the template is what recreates them",
 			Target: Target{Region: b.alzReg, Resource: ss.Name},
-			CLI: []string{"aws cloudformation describe-stack-set --stack-set-name " + ss.Name + " --region " + b.alzReg,
-				"aws cloudformation list-stack-instances --stack-set-name " + ss.Name + " --region " + b.alzReg},
-			Expected: "template body and instance list saved in the state folder"})
+			CLI: []string{"mkdir -p exports/stacksets",
+				"aws cloudformation describe-stack-set --stack-set-name " + ss.Name + " --region " + b.alzReg + " --output json > " + path,
+				"aws cloudformation list-stack-instances --stack-set-name " + ss.Name + " --region " + b.alzReg + " --output json > exports/stacksets/" + ss.Name + ".instances.json"},
+			Expected: "template body and instance list saved in the state folder (" + path + ")"})
 	}
-	if len(alz.SSMParameters) > 0 {
-		b.add(0, Step{ID: "safeguard/ssm-parameters", Kind: KindExport,
-			Title:    fmt.Sprintf("Export %d landing zone SSM parameters", len(alz.SSMParameters)),
+	byRegion := map[string]int{}
+	for _, p := range alz.SSMParameters {
+		byRegion[p.Region]++
+	}
+	for _, r := range sortedKeys(byRegion) {
+		path := "exports/ssm-parameters-" + r + ".json"
+		b.add(0, Step{ID: KindExportSSMParameters + "/" + r, Kind: KindExportSSMParameters,
+			Params:   ExportSSMParameters{Region: r, ParameterPath: "/org/", Path: path},
+			Title:    fmt.Sprintf("Export %d landing zone SSM parameters in %s", byRegion[r], r),
 			Why:      "decommission deletes them; tools may still read their values",
-			Target:   Target{Region: b.alzReg, Resource: "/org/"},
-			CLI:      []string{"aws ssm get-parameters-by-path --path /org/ --recursive --with-decryption --region " + b.alzReg},
-			Expected: "every parameter name and value saved in the state folder"})
+			Target:   Target{Region: r, Resource: "/org/"},
+			CLI:      []string{"aws ssm get-parameters-by-path --path /org/ --recursive --with-decryption --region " + r + " --output json > " + path},
+			Expected: "every parameter name, type and value saved in the state folder (" + path + "; it holds decrypted values: the folder is private)"})
 	}
 	if len(alz.Portfolios) > 0 {
-		b.add(0, Step{ID: "safeguard/portfolios", Kind: KindExport,
+		var ids []string
+		var cli []string
+		cli = append(cli, "mkdir -p exports/portfolios")
+		for _, pf := range alz.Portfolios {
+			ids = append(ids, pf.ID)
+			f := "exports/portfolios/" + pf.ID
+			r := " --region " + b.alzReg + " --output json > "
+			cli = append(cli,
+				"aws servicecatalog describe-portfolio --id "+pf.ID+r+f+".json",
+				"aws servicecatalog search-products-as-admin --portfolio-id "+pf.ID+r+f+".products.json",
+				"aws servicecatalog list-principals-for-portfolio --portfolio-id "+pf.ID+r+f+".principals.json",
+				"aws servicecatalog list-constraints-for-portfolio --portfolio-id "+pf.ID+r+f+".constraints.json")
+		}
+		b.add(0, Step{ID: KindExportPortfolios + "/" + b.alzReg, Kind: KindExportPortfolios,
+			Params:   ExportPortfolios{Region: b.alzReg, PortfolioIDs: ids, Path: "exports/portfolios/"},
 			Title:    fmt.Sprintf("Export %d ALZ Service Catalog portfolios (products, principals, constraints)", len(alz.Portfolios)),
 			Why:      "decommission empties and deletes them",
 			Target:   Target{Region: b.alzReg, Resource: "servicecatalog"},
-			CLI:      []string{"aws servicecatalog list-portfolios --region " + b.alzReg},
-			Expected: "portfolio definitions saved in the state folder"})
+			CLI:      cli,
+			Expected: "portfolio definitions saved in the state folder (exports/portfolios/)"})
 	}
 	for _, bk := range alz.Buckets {
 		if strings.HasPrefix(bk.Name, "aws-landing-zone-configuration-") {
-			b.add(0, Step{ID: "safeguard/manifest", Kind: KindExport,
+			path := "exports/buckets/" + bk.Name + "/"
+			b.add(0, Step{ID: KindExportBucket + "/" + bk.Name, Kind: KindExportBucket,
+				Params:   ExportBucket{AccountID: bk.AccountID, Region: bk.Region, Bucket: bk.Name, Path: path},
 				Title:    "Export the ALZ manifest and templates from " + bk.Name,
 				Why:      "the configuration bucket is deleted in decommission; the manifest documents the old setup",
 				Target:   Target{AccountID: bk.AccountID, Region: bk.Region, Resource: bk.Name},
-				CLI:      []string{"aws s3 cp s3://" + bk.Name + "/ ./alz-configuration/ --recursive"},
-				Expected: "manifest.yaml and the templates saved in the state folder"})
-			break
+				CLI:      b.inAccount(bk.AccountID, "aws s3 cp s3://"+bk.Name+"/ "+path+" --recursive --region "+bk.Region),
+				Expected: "manifest.yaml and the templates saved in the state folder (" + path + ")"})
 		}
 	}
 }
 
+// freeze disables the transition out of ALZ's source stage first: a push to the ALZ source during
+// the migration would otherwise redeploy the SCPs and Config recorders the waves remove
+// (https://docs.aws.amazon.com/codepipeline/latest/userguide/transitions.html). Every SCP detach
+// and Config removal depends on it.
+func (b *builder) freeze(alz *inventory.ALZ) {
+	p := alz.Pipeline
+	if p == nil || !p.SourceTransitionEnabled() {
+		return
+	}
+	reason := "Migrating to AWS Control Tower (lz2ct): ALZ must not redeploy what the migration removes"
+	region := p.Region
+	if region == "" {
+		region = b.alzReg
+	}
+	b.freezeStep = b.add(0, Step{ID: KindPipelineTransitionDisable + "/" + p.Name, Kind: KindPipelineTransitionDisable,
+		Params: PipelineTransitionDisable{Region: region, PipelineName: p.Name, StageName: p.Stages[1], Reason: reason},
+		Title:  "Freeze ALZ: disable the transition into " + p.Stages[1] + " of pipeline " + p.Name,
+		Why:    "a change pushed to the ALZ source would start the pipeline and redeploy the SCPs and AWS Config the migration removes; every SCP detach and Config removal waits for this step (reference, step 6, done first)",
+		Target: Target{Region: region, Resource: p.Name},
+		CLI: []string{
+			waitWhile(fmt.Sprintf("aws codepipeline list-pipeline-executions --pipeline-name %s --max-items 1 --region %s --query 'pipelineExecutionSummaries[0].status' --output text", p.Name, region), 30, "InProgress", "Stopping"),
+			fmt.Sprintf("aws codepipeline disable-stage-transition --pipeline-name %s --stage-name %s --transition-type Inbound --reason %s --region %s", p.Name, p.Stages[1], quote(reason), region)},
+		Guard:    "no pipeline execution in progress (one already past the source stage would still deploy)",
+		Expected: "aws codepipeline get-pipeline-state shows the inbound transition of " + p.Stages[1] + " disabled",
+		Rollback: fmt.Sprintf("aws codepipeline enable-stage-transition --pipeline-name %s --stage-name %s --transition-type Inbound --region %s (only to abandon the migration)", p.Name, p.Stages[1], region)})
+}
+
 // ---- phase 1: deploy Control Tower ----
 
+// baselineVersion is the AWSControlTowerBaseline version that goes with a landing zone version
+// (https://docs.aws.amazon.com/controltower/latest/userguide/lz-versions.html, "Compatibility of OU
+// and baseline versions"): 2.0–2.7 -> 1.0, 2.8–2.9 -> 2.0, 3.0–3.1 -> 3.0, 3.2–3.3 -> 4.0, newer -> 5.0.
+func baselineVersion(lz string) string {
+	v, err := version.NewVersion(lz)
+	if err != nil {
+		return "4.0"
+	}
+	seg := v.Segments()
+	maj, min := seg[0], 0
+	if len(seg) > 1 {
+		min = seg[1]
+	}
+	switch {
+	case maj < 2 || (maj == 2 && min <= 7):
+		return "1.0"
+	case maj == 2:
+		return "2.0"
+	case maj == 3 && min <= 1:
+		return "3.0"
+	case maj == 3:
+		return "4.0"
+	}
+	return "5.0"
+}
+
+func (b *builder) lzVersion() string {
+	if lz := b.snap.ControlTower.LandingZone; lz != nil && lz.Version != "" {
+		return lz.Version
+	}
+	return LandingZoneVersion
+}
+
 func (b *builder) deploy() {
+	defer b.blockDeploy()
 	var deps []string
-	for _, svc := range []string{"config.amazonaws.com", "cloudtrail.amazonaws.com"} {
+	lz := b.snap.ControlTower.LandingZone
+	for _, svc := range []string{"cloudtrail.amazonaws.com", "config.amazonaws.com"} {
 		// Matched as org.trusted-access matches it (case-insensitively), which marks its finding
 		// fixed by this step.
-		if !slices.ContainsFunc(b.snap.TrustedServices, func(t string) bool { return strings.EqualFold(t, svc) }) || b.snap.ControlTower.LandingZone != nil {
+		if lz != nil || !slices.ContainsFunc(b.snap.TrustedServices, func(t string) bool { return strings.EqualFold(t, svc) }) {
 			continue
 		}
-		deps = append(deps, b.add(1, Step{ID: "deploy/trusted-access/" + svc, Kind: KindManual,
+		deps = append(deps, b.add(1, Step{ID: KindTrustedAccessDisable + "/" + svc, Kind: KindTrustedAccessDisable,
+			Params:      TrustedAccessDisable{ServicePrincipal: svc},
 			Title:       "Disable trusted access for " + svc,
 			Why:         "Control Tower's pre-launch check refuses an organization with trusted access for AWS Config or CloudTrail (getting-started-prereqs)",
 			Target:      Target{Resource: svc},
@@ -93,81 +189,214 @@ func (b *builder) deploy() {
 			Expected:    svc + " no longer listed by aws organizations list-aws-service-access-for-organization",
 			Rollback:    "aws organizations enable-aws-service-access --service-principal " + svc}))
 	}
-	lz := b.snap.ControlTower.LandingZone
 	if lz != nil {
-		b.deployStep = b.add(1, Step{ID: "deploy/landing-zone", Kind: KindVerifyLandingZone,
+		b.deployStep = b.add(1, Step{ID: KindLandingZoneVerify, Kind: KindLandingZoneVerify,
+			Params:   LandingZoneVerify{Region: lz.HomeRegion, MinVersion: "3.0"},
 			Title:    "Verify the existing landing zone (version " + lz.Version + ", home region " + lz.HomeRegion + ")",
-			Why:      "Control Tower is already deployed; the plan builds on it",
+			Why:      "Control Tower is already deployed; the plan builds on it and reads its shared accounts and IdentityCenterBaseline",
 			Target:   Target{Region: lz.HomeRegion, Resource: lz.Arn},
-			CLI:      []string{"aws controltower get-landing-zone --landing-zone-identifier " + lz.Arn + " --region " + lz.HomeRegion},
+			CLI:      b.lzOutputsCLI(KindLandingZoneVerify, lz.HomeRegion),
 			Guard:    "status ACTIVE",
 			Expected: "status ACTIVE, drift status IN_SYNC"})
 		return
 	}
-	manifest := "governedRegions " + strings.Join(b.s.GovernedRegions, ",")
+	manifest := "governed regions " + strings.Join(b.s.GovernedRegions, ", ")
 	if b.s.CTDeploy == settings.CTDeployManual {
-		b.deployStep = b.add(1, Step{ID: "deploy/landing-zone", Kind: KindVerifyLandingZone, Manual: true, DependsOn: deps,
-			Title:  "Set up the landing zone in the Control Tower console, in " + b.home,
-			Why:    "ctDeploy: manual — you set it up in the console; lz2ct then verifies it",
-			Target: Target{Region: b.home},
-			Guard:  "console region is " + b.home + " (the IAM Identity Center region when Identity Center is used)",
-			CLI: []string{"aws controltower list-landing-zones --region " + b.home,
-				"aws controltower get-landing-zone --landing-zone-identifier <arn> --region " + b.home},
+		manual := b.add(1, Step{ID: KindManual + "/landing-zone", Kind: KindManual, Manual: true, DependsOn: deps,
+			Params: Manual{Instructions: []string{
+				"Open the AWS Control Tower console in " + b.home + " (the IAM Identity Center region when Identity Center is used) and set up the landing zone.",
+				fmt.Sprintf("Governed regions: %s. Security OU %q%s.", strings.Join(b.s.GovernedRegions, ", "), b.sc.SecurityOUName(), sandboxNote(b.sc.SandboxOUName())),
+				fmt.Sprintf("New Log Archive account %q with e-mail %s; new Audit account %q with e-mail %s.", b.s.LogArchiveAccountName, b.s.LogArchiveEmail, b.s.AuditAccountName, b.s.AuditEmail),
+				"Wait until the console reports the landing zone set up, then confirm this step."},
+				Verify: "landing-zone.verify reads the landing zone with controltower:ListLandingZones and GetLandingZone"},
+			Title:           "Set up the landing zone in the Control Tower console, in " + b.home,
+			Why:             "ctDeploy: manual — you set it up in the console; lz2ct then verifies it",
+			Target:          Target{Region: b.home},
+			Guard:           "console region is " + b.home,
 			Expected:        fmt.Sprintf("landing zone ACTIVE in %s; %s; Log Archive %s and Audit %s accounts created", b.home, manifest, b.s.LogArchiveEmail, b.s.AuditEmail),
 			EstimateSeconds: 60 * 60})
+		b.deployStep = b.add(1, Step{ID: KindLandingZoneVerify, Kind: KindLandingZoneVerify, DependsOn: []string{manual},
+			Params: LandingZoneVerify{Region: b.home, MinVersion: "3.0", LogArchiveEmail: b.s.LogArchiveEmail, AuditEmail: b.s.AuditEmail},
+			Title:  "Verify the landing zone set up in the console",
+			Why:    "the rest of the plan needs its ARN, shared accounts and IdentityCenterBaseline",
+			Target: Target{Region: b.home},
+			CLI:    b.lzOutputsCLI(KindLandingZoneVerify, b.home),
+			Guard:  "status ACTIVE", Expected: "status ACTIVE; the Log Archive and Audit accounts have the chosen e-mails"})
 		return
 	}
-	la := b.add(1, Step{ID: "deploy/account/log-archive", Kind: KindDeployLandingZone, DependsOn: deps,
-		Title:    fmt.Sprintf("Create the %s account (%s)", b.s.LogArchiveAccountName, b.s.LogArchiveEmail),
-		Why:      "landing zone 3.x needs the Log Archive and Audit accounts to exist before CreateLandingZone",
-		Target:   Target{Resource: b.s.LogArchiveEmail},
-		CLI:      []string{fmt.Sprintf("aws organizations create-account --email %s --account-name %q", b.s.LogArchiveEmail, b.s.LogArchiveAccountName), "aws organizations describe-create-account-status --create-account-request-id <id>"},
-		Guard:    "no account in the organization uses " + b.s.LogArchiveEmail + " (CreateAccount has no idempotency token: the e-mail is the de-duplication key)",
-		Expected: "state SUCCEEDED with the new account ID", Rollback: "close the new account (aws organizations close-account)",
-		EstimateSeconds: 5 * 60})
-	au := b.add(1, Step{ID: "deploy/account/audit", Kind: KindDeployLandingZone, DependsOn: deps,
-		Title:    fmt.Sprintf("Create the %s account (%s)", b.s.AuditAccountName, b.s.AuditEmail),
-		Why:      "landing zone 3.x needs the Log Archive and Audit accounts to exist before CreateLandingZone",
-		Target:   Target{Resource: b.s.AuditEmail},
-		CLI:      []string{fmt.Sprintf("aws organizations create-account --email %s --account-name %q", b.s.AuditEmail, b.s.AuditAccountName), "aws organizations describe-create-account-status --create-account-request-id <id>"},
-		Guard:    "no account in the organization uses " + b.s.AuditEmail,
-		Expected: "state SUCCEEDED with the new account ID", Rollback: "close the new account (aws organizations close-account)",
-		EstimateSeconds: 5 * 60})
-	b.deployStep = b.add(1, Step{ID: "deploy/landing-zone", Kind: KindDeployLandingZone, DependsOn: []string{la, au},
-		Title:  "Deploy the landing zone " + LandingZoneVersion + " in " + b.home,
+	deps = append(deps, b.controlTowerRoles()...)
+	la := b.createAccount("log-archive", b.s.LogArchiveAccountName, b.s.LogArchiveEmail)
+	au := b.createAccount("audit", b.s.AuditAccountName, b.s.AuditEmail)
+	m := LandingZoneManifest{GovernedRegions: b.s.GovernedRegions, SecurityOUName: b.sc.SecurityOUName(), SandboxOUName: b.sc.SandboxOUName(),
+		LogArchiveAccountID: Out(la, OutputAccountID), AuditAccountID: Out(au, OutputAccountID),
+		LoggingRetentionDays: 365, AccessLoggingRetentionDays: 3650, AccessManagement: true}
+	op := "LANDING_ZONE_OPERATION_ID"
+	cli := []string{"cat > landing-zone-manifest.json <<EOF\n" + b.manifestJSON(m) + "\nEOF",
+		op + "=$(aws controltower create-landing-zone --landing-zone-version " + LandingZoneVersion + " --manifest file://landing-zone-manifest.json --region " + b.home + " --query operationIdentifier --output text)",
+		waitWhile(`aws controltower get-landing-zone-operation --operation-identifier "$`+op+`" --region `+b.home+" --query operationDetails.status --output text", 60, "IN_PROGRESS")}
+	cli = append(cli, b.lzOutputsCLI(KindLandingZoneCreate, b.home)...)
+	b.deployStep = b.add(1, Step{ID: KindLandingZoneCreate, Kind: KindLandingZoneCreate, DependsOn: append(deps, la, au),
+		Params: LandingZoneCreate{Region: b.home, Version: LandingZoneVersion, Manifest: m},
+		Title:  "Set up the landing zone " + LandingZoneVersion + " in " + b.home,
 		Why:    "Control Tower must run before OUs can be registered; home region = the IAM Identity Center region when Identity Center exists",
 		Target: Target{Region: b.home},
-		CLI: []string{"cat > landing-zone-manifest.json <<'EOF'\n" + b.manifest() + "\nEOF",
-			"aws controltower create-landing-zone --landing-zone-version " + LandingZoneVersion + " --manifest file://landing-zone-manifest.json --region " + b.home,
-			"aws controltower get-landing-zone-operation --operation-identifier <id> --region " + b.home},
-		Guard:           "no landing zone exists yet (aws controltower list-landing-zones is empty); Control Tower's pre-launch checks pass",
-		Expected:        fmt.Sprintf("operation SUCCEEDED; landing zone ACTIVE; %s; Security OU %q and Sandbox OU %q", manifest, b.securityOUName(), b.sandboxOUName()),
-		Rollback:        "aws controltower delete-landing-zone --landing-zone-identifier <arn> (decommissions Control Tower)",
+		CLI:    cli,
+		Guard:  "no landing zone exists yet (aws controltower list-landing-zones is empty); Control Tower's pre-launch checks pass",
+		Expected: fmt.Sprintf("operation SUCCEEDED; landing zone ACTIVE; %s; Security OU %q%s", manifest, b.sc.SecurityOUName(),
+			sandboxNote(b.sc.SandboxOUName())),
+		Rollback:        `aws controltower delete-landing-zone --landing-zone-identifier "$LANDING_ZONE_ARN" (decommissions Control Tower)`,
 		EstimateSeconds: 30 * 60})
 }
 
-// manifest is the landing zone 3.x manifest (AWS Control Tower user guide, lz-api-launch): governed
-// regions, the Security and Sandbox OUs, centralized logging into the new Log Archive account,
-// security roles in the new Audit account, IAM Identity Center access management. The two
-// account IDs exist only after the deploy/account steps, hence the placeholders.
-func (b *builder) manifest() string {
-	m := map[string]any{
-		"governedRegions": b.s.GovernedRegions,
-		"organizationStructure": map[string]any{
-			"security": map[string]string{"name": b.securityOUName()},
-			"sandbox":  map[string]string{"name": b.sandboxOUName()},
-		},
+func sandboxNote(name string) string {
+	if name == "" {
+		return ", no Sandbox OU (a root-level OU named Sandbox already exists)"
+	}
+	return fmt.Sprintf(", Sandbox OU %q", name)
+}
+
+// blockDeploy marks every phase-1 step blocked by the findings about the organization as a whole:
+// they stop the landing zone, and with it everything that needs Control Tower.
+func (b *builder) blockDeploy() {
+	if len(b.orgWide) == 0 {
+		return
+	}
+	for i := range b.phases[1] {
+		b.phases[1][i].Blocked = strings.Join(b.orgWide, "; ")
+	}
+}
+
+// lzOutputsCLI sets the shell variables of a landing zone step's outputs.
+func (b *builder) lzOutputsCLI(step, region string) []string {
+	r := " --region " + region
+	out := []string{
+		setVar(step, OutputLandingZoneARN, "aws controltower list-landing-zones"+r+" --query 'landingZones[0].arn' --output text"),
+		setVar(step, OutputIdentityCenterEnabledBaselineARN, `aws controltower list-enabled-baselines`+r+` --query "enabledBaselines[?baselineIdentifier=='$(aws controltower list-baselines`+r+` --query "baselines[?name=='`+inventory.BaselineIdentityCenter+`'].arn" --output text)'].arn" --output text`),
+	}
+	if step == KindLandingZoneVerify {
+		out = append(out,
+			setVar(step, OutputLogArchiveAccountID, `aws controltower get-landing-zone --landing-zone-identifier "$`+ShellVar(step, OutputLandingZoneARN)+`"`+r+" --query landingZone.manifest.centralizedLogging.accountId --output text"),
+			setVar(step, OutputAuditAccountID, `aws controltower get-landing-zone --landing-zone-identifier "$`+ShellVar(step, OutputLandingZoneARN)+`"`+r+" --query landingZone.manifest.securityRoles.accountId --output text"))
+	}
+	if name := b.sandboxName(); name != "" {
+		out = append(out, setVar(step, OutputSandboxOUID, fmt.Sprintf(`aws organizations list-organizational-units-for-parent --parent-id %s --query "OrganizationalUnits[?Name=='%s'].Id" --output text`, b.ix.RootID(), name)))
+	}
+	return out
+}
+
+// sandboxName is the name of the Sandbox OU the landing zone has or creates ("" = none).
+func (b *builder) sandboxName() string { return b.sc.SandboxOUName() }
+
+// manifestJSON renders the landing zone 3.x manifest for the CLI, the account IDs as shell variables
+// (https://docs.aws.amazon.com/controltower/latest/userguide/lz-api-launch.html).
+func (b *builder) manifestJSON(m LandingZoneManifest) string {
+	org := map[string]any{"security": map[string]string{"name": m.SecurityOUName}}
+	if m.SandboxOUName != "" {
+		org["sandbox"] = map[string]string{"name": m.SandboxOUName}
+	}
+	doc := map[string]any{
+		"governedRegions":       m.GovernedRegions,
+		"organizationStructure": org,
 		"centralizedLogging": map[string]any{
-			"accountId": "<account ID from deploy/account/log-archive>",
+			"accountId": inner(m.LogArchiveAccountID),
 			"configurations": map[string]any{
-				"loggingBucket":       map[string]int{"retentionDays": 365},
-				"accessLoggingBucket": map[string]int{"retentionDays": 3650},
+				"loggingBucket":       map[string]int{"retentionDays": m.LoggingRetentionDays},
+				"accessLoggingBucket": map[string]int{"retentionDays": m.AccessLoggingRetentionDays},
 			},
 			"enabled": true,
 		},
-		"securityRoles":    map[string]string{"accountId": "<account ID from deploy/account/audit>"},
-		"accessManagement": map[string]bool{"enabled": true},
+		"securityRoles":    map[string]string{"accountId": inner(m.AuditAccountID)},
+		"accessManagement": map[string]bool{"enabled": m.AccessManagement},
 	}
-	out, _ := json.MarshalIndent(m, "", "  ") // maps marshal with sorted keys: deterministic
+	out, _ := json.MarshalIndent(doc, "", "  ") // maps marshal with sorted keys: deterministic
 	return string(out)
+}
+
+// createAccount plans Organizations' CreateAccount for one shared account. CreateAccount has no
+// idempotency token: the e-mail is the de-duplication key, looked up before creating
+// (https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html).
+func (b *builder) createAccount(key, name, email string) string {
+	id := KindAccountCreate + "/" + key
+	req := ShellVar(id, "requestId")
+	return b.add(1, Step{ID: id, Kind: KindAccountCreate,
+		Params: AccountCreate{AccountName: name, Email: email},
+		Title:  fmt.Sprintf("Create the %s account (%s)", name, email),
+		Why:    "landing zone 3.x needs the Log Archive and Audit accounts to exist before CreateLandingZone (lz-api-prereques)",
+		Target: Target{Resource: email},
+		CLI: []string{
+			req + "=$(aws organizations create-account --email " + email + " --account-name " + quote(name) + " --query CreateAccountStatus.Id --output text)",
+			waitWhile(`aws organizations describe-create-account-status --create-account-request-id "$`+req+`" --query CreateAccountStatus.State --output text`, 15, "IN_PROGRESS"),
+			setVar(id, OutputAccountID, `aws organizations describe-create-account-status --create-account-request-id "$`+req+`" --query CreateAccountStatus.AccountId --output text`)},
+		Guard:           "no account in the organization uses " + email + " (CreateAccount has no idempotency token: the e-mail is the de-duplication key)",
+		Expected:        "state SUCCEEDED with the new account ID",
+		Rollback:        "close the new account (aws organizations close-account)",
+		EstimateSeconds: 5 * 60})
+}
+
+// ctRole is one of the IAM roles Control Tower needs in the management account before
+// CreateLandingZone (https://docs.aws.amazon.com/controltower/latest/userguide/lz-api-prereques.html,
+// walkthrough-api-setup.html).
+type ctRole struct {
+	name, service string
+	managed       []string
+	inline        []InlinePolicy
+}
+
+func (b *builder) controlTowerRoles() []string {
+	arn := func(p string) string { return "arn:" + b.part + ":iam::aws:policy/" + p }
+	roles := []ctRole{
+		{name: "AWSControlTowerAdmin", service: "controltower.amazonaws.com",
+			managed: []string{arn("service-role/AWSControlTowerServiceRolePolicy")},
+			inline:  []InlinePolicy{{Name: "AWSControlTowerAdminPolicy", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:DescribeAvailabilityZones","Resource":"*"}]}`}}},
+		{name: "AWSControlTowerCloudTrailRole", service: "cloudtrail.amazonaws.com",
+			managed: []string{arn("service-role/AWSControlTowerCloudTrailRolePolicy")}},
+		{name: "AWSControlTowerConfigAggregatorRoleForOrganizations", service: "config.amazonaws.com",
+			managed: []string{arn("service-role/AWSConfigRoleForOrganizations")}},
+		{name: "AWSControlTowerStackSetRole", service: "cloudformation.amazonaws.com",
+			inline: []InlinePolicy{{Name: "AWSControlTowerStackSetRolePolicy",
+				Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"arn:` + b.part + `:iam::*:role/` + ExecutionRole + `"}]}`}}},
+	}
+	var out []string
+	for _, r := range roles {
+		trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"` + r.service + `"},"Action":"sts:AssumeRole"}]}`
+		p := IAMRoleCreate{AccountID: b.mgmt, RoleName: r.name, Path: "/service-role/", TrustPolicy: trust, ManagedPolicyARNs: r.managed, InlinePolicies: r.inline}
+		out = append(out, b.add(1, Step{ID: iamRoleStepID(b.mgmt, r.name), Kind: KindIAMRoleCreate, Params: p,
+			Title:    "Create the IAM role " + r.name + " in the management account",
+			Why:      "setting up the landing zone by API needs Control Tower's service roles to exist first (lz-api-prereques)",
+			Target:   Target{AccountID: b.mgmt, Resource: r.name},
+			CLI:      roleCLI(p),
+			Guard:    "the role does not exist yet, or exists with this trust policy (aws iam get-role --role-name " + r.name + ")",
+			Expected: "the role exists with its trust policy and policies",
+			Rollback: "aws iam delete-role --role-name " + r.name + " (after removing its policies)"}))
+	}
+	return out
+}
+
+func iamRoleStepID(account, role string) string {
+	return KindIAMRoleCreate + "/" + account + "/" + role
+}
+
+// roleCLI creates a role with its policies (in whatever account the credentials are for).
+func roleCLI(p IAMRoleCreate) []string {
+	path := ""
+	if p.Path != "" {
+		path = " --path " + p.Path
+	}
+	out := []string{"aws iam create-role --role-name " + p.RoleName + path + " --assume-role-policy-document " + quote(p.TrustPolicy)}
+	for _, ip := range p.InlinePolicies {
+		out = append(out, "aws iam put-role-policy --role-name "+p.RoleName+" --policy-name "+ip.Name+" --policy-document "+quote(ip.Document))
+	}
+	for _, m := range p.ManagedPolicyARNs {
+		out = append(out, "aws iam attach-role-policy --role-name "+p.RoleName+" --policy-arn "+m)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -9,12 +9,12 @@ import (
 
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/scope"
 	"github.com/lz2ct/lz2ct/settings"
 )
 
-// Phases 2–4: per-wave SCP detaches, Config removal, registrations and the enrollment queue.
-
-// ---- phases 2–4: waves ----
+// Phases 2–4: per-wave SCP detaches, Config removal, execution roles, registrations and the
+// enrollment queue. A wave whose registration (or enrollment) cannot run gets no preparation.
 
 // detachALZ schedules the detaching of ALZ's SCPs from the targets that affect the given accounts
 // (the accounts, their OUs and every ancestor up to the root), skipping what an earlier wave detached.
@@ -27,18 +27,23 @@ func (b *builder) detachALZ(wave int, targets []string, gate []string) []string 
 				continue
 			}
 			b.detached[pid+"|"+t] = true
-			out = append(out, b.add(2, Step{ID: "scp.detach/" + pid + "/" + t, Kind: KindSCPDetach, Wave: wave, Destructive: true,
+			out = append(out, b.add(2, Step{ID: scpDetachStepID(pid, t), Kind: KindSCPDetach, Wave: wave, Destructive: true,
+				Params:    SCPDetach{PolicyID: pid, TargetID: t},
 				Title:     fmt.Sprintf("Detach ALZ SCP %s from %s", p.Name, b.describe(t)),
 				Why:       "ALZ's SCP denies the AWS Config changes that Config removal and enrollment make; it is detached just before this wave and deleted in decommission",
 				Target:    b.targetOf(t, pid),
-				DependsOn: uniqueSorted(append([]string{"safeguard/scp/" + pid}, gate...)),
+				DependsOn: append([]string{exportSCPStepID(pid)}, gate...),
 				CLI:       []string{"aws organizations detach-policy --policy-id " + pid + " --target-id " + t},
-				Guard:     "the policy export (safeguard/scp/" + pid + ") exists in the state folder",
+				Guard:     "the policy export (" + exportSCPStepID(pid) + ") exists in the state folder",
 				Expected:  "the policy is no longer in aws organizations list-policies-for-target --target-id " + t + " --filter SERVICE_CONTROL_POLICY",
 				Rollback:  "aws organizations attach-policy --policy-id " + pid + " --target-id " + t}))
 		}
 	}
 	return out
+}
+
+func scpDetachStepID(policy, target string) string {
+	return KindSCPDetach + "/" + policy + "/" + target
 }
 
 func (b *builder) targetOf(id, resource string) Target {
@@ -76,54 +81,58 @@ func (b *builder) policyTargets(ouID string, accounts []string) []string {
 	return append(out, accounts...)
 }
 
-// configRegions returns the governed regions where an account has ALZ Config to remove: regions
-// with a recorder (not service-linked) or a delivery channel, regions with an EnableConfig stack
-// instance, and — when discovery could not read the account — every governed region (the step's
-// guard then finds nothing to do where nothing is).
-func (b *builder) configRegions(a *inventory.Account) (direct, stackset []string) {
-	gov := map[string]bool{}
-	for _, r := range b.s.GovernedRegions {
-		gov[r] = true
-	}
+// configWork is where an account has ALZ Config to remove: regions with an EnableConfig stack
+// instance (the StackSet route) and regions to clear directly, each with the names to delete.
+type configWork struct {
+	stackset []string
+	direct   []directConfig
+}
+
+type directConfig struct{ region, recorder, channel string }
+
+// configRegions works out an account's Config removal in the governed regions: regions with ALZ's
+// recorder or delivery channel; with configRemoval stackset, through the EnableConfig instances
+// where there is one; and — in both modes — a guarded direct removal in every governed region
+// discovery could not read (not proven clean), so an unreadable account is never enrolled with
+// ALZ's Config still in place.
+func (b *builder) configRegions(a *inventory.Account) configWork {
+	var w configWork
 	inst := map[string]bool{}
 	if b.s.ConfigRemoval == settings.ConfigRemovalStackSet {
 		for _, r := range b.enableConfigInstances()[a.ID] {
-			if gov[r] {
+			if b.sc.IsGoverned(r) {
 				inst[r] = true
 			}
 		}
 	}
-	found := map[string]bool{}
-	for _, r := range a.Regions {
-		if !gov[r.Region] {
+	for _, r := range b.sc.Governed {
+		if inst[r] {
+			w.stackset = append(w.stackset, r)
 			continue
 		}
-		has := len(r.DeliveryChannels) > 0
-		for _, rec := range r.ConfigRecorders {
-			if !rec.ServiceLinked {
-				has = true
+		rec, ch, found := "", "", false
+		for _, ar := range a.Regions {
+			if ar.Region != r {
+				continue
+			}
+			for _, c := range ar.ConfigRecorders {
+				if !c.ServiceLinked {
+					rec, found = c.Name, true
+				}
+			}
+			if len(ar.DeliveryChannels) > 0 {
+				ch, found = ar.DeliveryChannels[0].Name, true
 			}
 		}
-		if has {
-			found[r.Region] = true
+		if !found && b.sc.ReadIn(a, r) {
+			continue // read, and nothing there
 		}
-	}
-	if len(a.Regions) == 0 && len(inst) == 0 {
-		for r := range gov {
-			found[r] = true
+		if !found { // not proven clean: ALZ's names, so that nothing else is ever deleted
+			rec, ch = alzRecorderName, alzChannelName
 		}
+		w.direct = append(w.direct, directConfig{region: r, recorder: rec, channel: ch})
 	}
-	for r := range inst {
-		stackset = append(stackset, r)
-	}
-	for r := range found {
-		if !inst[r] {
-			direct = append(direct, r)
-		}
-	}
-	sort.Strings(direct)
-	sort.Strings(stackset)
-	return direct, stackset
+	return w
 }
 
 // enableConfigInstances indexes the EnableConfig StackSet's instances by account (regions), once.
@@ -146,128 +155,225 @@ func (b *builder) enableConfigInstances() map[string][]string {
 }
 
 // removeConfig schedules the Config removal for a group of accounts (one wave): one StackSet
-// operation for the stack instances, direct removal elsewhere. key names the group in step IDs.
+// operation per set of regions for the stack instances, direct removal elsewhere. key names the
+// group in step IDs.
 func (b *builder) removeConfig(wave int, key string, accounts []string, deps []string) []string {
 	var out []string
-	var ssAccts []string
-	ssRegions := map[string]bool{}
 	ssInst := map[string]map[string]bool{}
-	type dr struct{ acct, region string }
-	var directs []dr
 	for _, id := range accounts {
-		a := b.ix.Account(id)
-		direct, ss := b.configRegions(a)
-		if len(ss) > 0 {
-			ssAccts = append(ssAccts, id)
+		w := b.configRegions(b.ix.Account(id))
+		if len(w.stackset) > 0 {
 			ssInst[id] = map[string]bool{}
-			for _, r := range ss {
-				ssRegions[r] = true
+			for _, r := range w.stackset {
 				ssInst[id][r] = true
 			}
 		}
-		for _, r := range direct {
-			directs = append(directs, dr{id, r})
+		for _, d := range w.direct {
+			out = append(out, b.removeConfigDirect(wave, id, d, deps))
 		}
 	}
-	if len(ssAccts) > 0 {
-		regions := slices.Sorted(maps.Keys(ssRegions))
-		id := "config.stackset/" + key
-		// One DeleteStackInstances per group of accounts with the same regions: a call deletes
-		// accounts × regions, and only existing instances should be named.
-		var cli []string
-		for _, g := range groupByRegions(ssInst) {
-			op := token(id + "/" + strings.Join(g.regions, ","))
-			cli = append(cli, fmt.Sprintf("aws cloudformation delete-stack-instances --stack-set-name %s --accounts %s --regions %s --no-retain-stacks --operation-id %s --region %s",
-				EnableConfigStackSet, strings.Join(g.accounts, " "), strings.Join(g.regions, " "), op, b.alzReg),
-				"aws cloudformation describe-stack-set-operation --stack-set-name "+EnableConfigStackSet+" --operation-id "+op+" --region "+b.alzReg)
+	groups := groupByRegions(ssInst)
+	for i, g := range groups {
+		id := KindConfigStackSetInstancesDelete + "/" + key
+		if len(groups) > 1 {
+			id += fmt.Sprintf("/%d", i+1)
 		}
-		b.add(3, Step{ID: id, Kind: KindConfigStackSet, Wave: wave, Destructive: true, DependsOn: deps,
-			Title:           fmt.Sprintf("Delete %s stack instances of %d accounts in %s", EnableConfigStackSet, len(ssAccts), strings.Join(regions, ", ")),
-			Why:             "Control Tower refuses accounts with a Config recorder or delivery channel in a governed region; removed just before this wave so the unrecorded window stays short (configRemoval: stackset)",
-			Target:          Target{OUID: ouOrEmpty(key), Region: b.alzReg, Resource: EnableConfigStackSet},
-			CLI:             cli,
+		op := token(id)
+		p := ConfigStackSetInstancesDelete{StackSetInstancesDelete{Region: b.alzReg, StackSetName: EnableConfigStackSet,
+			Accounts: g.accounts, Regions: g.regions, OperationID: op,
+			Preferences: StackSetPreferences{MaxConcurrentCount: 10, FailureToleranceCount: 0, RegionConcurrencyType: "PARALLEL"}}}
+		b.add(3, Step{ID: id, Kind: KindConfigStackSetInstancesDelete, Wave: wave, Destructive: true, DependsOn: deps, Params: p,
+			Title:  fmt.Sprintf("Delete %s stack instances of %d accounts in %s", EnableConfigStackSet, len(g.accounts), strings.Join(g.regions, ", ")),
+			Why:    "Control Tower refuses accounts with a Config recorder or delivery channel in a governed region; removed just before this wave so the unrecorded window stays short (configRemoval: stackset, the reference's method 1)",
+			Target: Target{OUID: ouOrEmpty(key), Region: b.alzReg, Resource: EnableConfigStackSet},
+			CLI: []string{
+				fmt.Sprintf("aws cloudformation delete-stack-instances --stack-set-name %s --accounts %s --regions %s --no-retain-stacks --operation-id %s --operation-preferences RegionConcurrencyType=PARALLEL,MaxConcurrentCount=10,FailureToleranceCount=0 --region %s",
+					EnableConfigStackSet, strings.Join(g.accounts, " "), strings.Join(g.regions, " "), op, b.alzReg),
+				waitWhile("aws cloudformation describe-stack-set-operation --stack-set-name "+EnableConfigStackSet+" --operation-id "+op+" --region "+b.alzReg+" --query StackSetOperation.Status --output text", 15, "RUNNING", "QUEUED", "STOPPING")},
 			Guard:           "no other operation runs on the StackSet (OperationInProgressException); the ALZ SCPs are detached from these accounts",
 			Expected:        "operation SUCCEEDED; aws configservice describe-configuration-recorders is empty in each account and region",
 			Rollback:        "re-create the instances: aws cloudformation create-stack-instances --stack-set-name " + EnableConfigStackSet + " (template exported in safeguard)",
 			EstimateSeconds: 5 * 60})
-		for _, a := range ssAccts {
+		for _, a := range g.accounts {
 			b.configSteps[a] = append(b.configSteps[a], id)
-			for r := range ssInst[a] {
+			for _, r := range g.regions {
 				b.ecDeleted[a+"|"+r] = true
 			}
 		}
 		out = append(out, id)
 	}
-	for _, d := range directs {
-		id := "config.remove/" + d.acct + "/" + d.region
-		recorder, channel := "<recorder>", "<channel>"
-		if a := b.ix.Account(d.acct); a != nil {
-			for _, r := range a.Regions {
-				if r.Region != d.region {
-					continue
-				}
-				for _, rec := range r.ConfigRecorders {
-					if !rec.ServiceLinked {
-						recorder = rec.Name
-					}
-				}
-				if len(r.DeliveryChannels) > 0 {
-					channel = r.DeliveryChannels[0].Name
-				}
-			}
-		}
-		prof := " --profile " + d.acct + " --region " + d.region
-		b.add(3, Step{ID: id, Kind: KindConfigRemove, Wave: wave, Destructive: true, DependsOn: deps,
-			Title:  "Stop and delete the AWS Config recorder and delivery channel in " + d.acct + " / " + d.region,
-			Why:    "Control Tower refuses accounts with a Config recorder or delivery channel in a governed region; done just before this wave",
-			Target: Target{AccountID: d.acct, Region: d.region},
-			CLI: []string{
-				"aws configservice stop-configuration-recorder --configuration-recorder-name " + recorder + prof,
-				"aws configservice delete-delivery-channel --delivery-channel-name " + channel + prof,
-				"aws configservice delete-configuration-recorder --configuration-recorder-name " + recorder + prof},
-			Guard:    "recorder is not service-linked (AWSConfigurationRecorderFor… are never deleted); stop before delete, else LastDeliveryChannelDeleteFailedException",
-			Expected: "describe-configuration-recorders and describe-delivery-channels return nothing (NoSuch… means already gone)",
-			Rollback: "recorded history is kept; re-create with aws configservice put-configuration-recorder / put-delivery-channel / start-configuration-recorder"})
-		b.configSteps[d.acct] = append(b.configSteps[d.acct], id)
-		out = append(out, id)
-	}
 	return out
 }
 
+func (b *builder) removeConfigDirect(wave int, acct string, d directConfig, deps []string) string {
+	id := KindConfigRecorderDelete + "/" + acct + "/" + d.region
+	r := " --region " + d.region
+	var cmds []string
+	if d.recorder != "" {
+		cmds = append(cmds, "aws configservice stop-configuration-recorder --configuration-recorder-name "+d.recorder+r)
+	}
+	if d.channel != "" {
+		cmds = append(cmds, "aws configservice delete-delivery-channel --delivery-channel-name "+d.channel+r)
+	}
+	if d.recorder != "" {
+		cmds = append(cmds, "aws configservice delete-configuration-recorder --configuration-recorder-name "+d.recorder+r)
+	}
+	guard := "the recorder is ALZ's (service-linked AWSConfigurationRecorderFor… recorders and recorders by other names are never deleted); stop before delete, else LastDeliveryChannelDeleteFailedException"
+	if !b.sc.ReadIn(b.ix.Account(acct), d.region) {
+		guard = "discovery could not read this account here: delete only ALZ's recorder and channel if they exist, report anything else; " + guard
+	}
+	b.add(3, Step{ID: id, Kind: KindConfigRecorderDelete, Wave: wave, Destructive: true, DependsOn: deps,
+		Params:   ConfigRecorderDelete{AccountID: acct, Region: d.region, RecorderName: d.recorder, DeliveryChannelName: d.channel},
+		Title:    "Stop and delete the AWS Config recorder and delivery channel in " + acct + " / " + d.region,
+		Why:      "Control Tower refuses accounts with a Config recorder or delivery channel in a governed region; done just before this wave",
+		Target:   Target{AccountID: acct, Region: d.region},
+		CLI:      b.inAccount(acct, cmds...),
+		Guard:    guard,
+		Expected: "describe-configuration-recorders and describe-delivery-channels return nothing (NoSuch… means already gone)",
+		Rollback: "recorded history is kept; re-create with aws configservice put-configuration-recorder / put-delivery-channel / start-configuration-recorder"})
+	b.configSteps[acct] = append(b.configSteps[acct], id)
+	return id
+}
+
 func ouOrEmpty(key string) string {
-	if strings.HasPrefix(key, "ou-") {
+	if strings.HasPrefix(key, "ou-") && !strings.Contains(key, "/") {
 		return key
 	}
 	return ""
 }
 
-// createRoles schedules AWSControlTowerExecution for accounts that lack it (or could not be read).
-func (b *builder) createRoles(wave int, accounts []string) []string {
-	var out []string
-	for _, id := range accounts {
-		a := b.ix.Account(id)
-		if a.IAM != nil && a.IAM.ControlTowerExecutionRole {
+// ---- AWSControlTowerExecution ----
+
+// execStackSet is the StackSet that creates AWSControlTowerExecution in many accounts at once.
+// It is self-managed, with ALZ's own AWSCloudFormationStackSetAdministrationRole and the
+// AWSCloudFormationStackSetExecutionRole ALZ put in every account it vended — the roles
+// self-managed StackSets need (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-prereqs-self-managed.html)
+// — so nothing new is trusted organization-wide: a service-managed StackSet needs trusted access
+// between StackSets and Organizations activated first
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html).
+// Accounts ALZ's execution role does not reach get the role one by one (iam-role.create).
+type execStackSet struct {
+	step string
+	name string
+}
+
+// execStackSetMin is how many accounts must need the role before the plan uses a StackSet rather
+// than one iam-role.create step per account.
+const execStackSetMin = 6
+
+const execStackSetName = "lz2ct-AWSControlTowerExecution"
+
+// needsRole reports whether an account needs AWSControlTowerExecution created (missing, or unknown).
+func needsRole(a *inventory.Account) bool { return a.IAM == nil || !a.IAM.ControlTowerExecutionRole }
+
+// viaStackSet reports whether ALZ's StackSet execution role can reach the account.
+func viaStackSet(a *inventory.Account) bool { return a.IAM != nil && a.IAM.StackSetExecutionRole }
+
+// decideExecRoute chooses the StackSet route when enough accounts whose registration or enrollment
+// can run need the role and can be reached through ALZ's StackSet roles.
+func (b *builder) decideExecRoute() bool {
+	n := 0
+	for _, a := range b.sc.Accounts {
+		ia := b.ix.Account(a.ID)
+		if !a.Covered() || a.ID == b.mgmt || !needsRole(ia) || !viaStackSet(ia) || b.blockedAcct[a.ID] != "" {
 			continue
 		}
-		sid := "role.create/" + id
-		trust := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:%s:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, b.part, b.mgmt)
-		b.add(4, Step{ID: sid, Kind: KindRoleCreate, Wave: wave,
-			Title:  "Create " + ExecutionRole + " in " + id + " (" + a.Name + ")",
-			Why:    "Control Tower enrolls an existing account only through this role, trusting the management account, with AdministratorAccess (enrollment-prerequisites)",
-			Target: Target{AccountID: id, Resource: ExecutionRole},
-			CLI: []string{
-				"aws iam create-role --role-name " + ExecutionRole + " --assume-role-policy-document '" + trust + "' --profile " + id,
-				"aws iam attach-role-policy --role-name " + ExecutionRole + " --policy-arn arn:" + b.part + ":iam::aws:policy/AdministratorAccess --profile " + id},
-			Guard:    "the role does not exist yet (aws iam get-role --role-name " + ExecutionRole + " → NoSuchEntity)",
+		if (a.How == HowOURegistration && b.dead[a.Registration]) || (a.How == HowEnroll && b.enrollDead(a)) {
+			continue
+		}
+		n++
+	}
+	return n >= execStackSetMin && b.snap.ALZ != nil
+}
+
+func (b *builder) trustPolicy() string {
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:%s:iam::%s:root"},"Action":"sts:AssumeRole"}]}`, b.part, b.mgmt)
+}
+
+// executionRoles creates AWSControlTowerExecution where a wave's accounts lack it: one StackSet
+// operation for the accounts ALZ's StackSet role reaches (when the plan uses the StackSet), one
+// iam-role.create per other account.
+func (b *builder) executionRoles(wave int, key string, accounts []string) []string {
+	var out, viaSet []string
+	for _, id := range accounts {
+		a := b.ix.Account(id)
+		if !needsRole(a) {
+			continue
+		}
+		if b.execSet != nil && viaStackSet(a) {
+			viaSet = append(viaSet, id)
+			continue
+		}
+		sid := iamRoleStepID(id, ExecutionRole)
+		p := IAMRoleCreate{AccountID: id, RoleName: ExecutionRole, TrustPolicy: b.trustPolicy(),
+			ManagedPolicyARNs: []string{"arn:" + b.part + ":iam::aws:policy/AdministratorAccess"}}
+		b.add(4, Step{ID: sid, Kind: KindIAMRoleCreate, Wave: wave, Params: p,
+			Title:    "Create " + ExecutionRole + " in " + id + " (" + a.Name + ")",
+			Why:      "Control Tower enrolls an existing account only through this role, trusting the management account, with AdministratorAccess (enrollment-prerequisites)",
+			Target:   Target{AccountID: id, Resource: ExecutionRole},
+			CLI:      b.inAccount(id, roleCLI(p)...),
+			Guard:    "the role does not exist yet (aws iam get-role --role-name " + ExecutionRole + " → NoSuchEntity), or exists trusting the management account",
 			Expected: "the role exists with the trust policy and AdministratorAccess attached",
-			Rollback: "aws iam detach-role-policy … && aws iam delete-role --role-name " + ExecutionRole})
+			Rollback: "aws iam detach-role-policy --role-name " + ExecutionRole + " --policy-arn arn:" + b.part + ":iam::aws:policy/AdministratorAccess && aws iam delete-role --role-name " + ExecutionRole})
 		b.roleSteps[id] = sid
 		out = append(out, sid)
 	}
-	return out
+	if len(viaSet) == 0 {
+		return out
+	}
+	if b.execSet.step == "" {
+		b.execSet.step = b.createExecStackSet(wave)
+	}
+	id := KindStackSetInstancesCreate + "/" + b.execSet.name + "/" + key
+	op := token(id)
+	p := StackSetInstancesCreate{Region: b.alzReg, StackSetName: b.execSet.name, Accounts: viaSet, Regions: []string{b.alzReg}, OperationID: op,
+		Preferences: StackSetPreferences{MaxConcurrentCount: min(len(viaSet), 25), FailureToleranceCount: 0, RegionConcurrencyType: "PARALLEL"}}
+	b.add(4, Step{ID: id, Kind: KindStackSetInstancesCreate, Wave: wave, DependsOn: []string{b.execSet.step}, Params: p,
+		Title:  fmt.Sprintf("Create %s in %s with one StackSet operation", ExecutionRole, plural(len(viaSet), "account", "accounts")),
+		Why:    "Control Tower enrolls an existing account only through this role; one StackSet operation per wave creates it everywhere at once, through ALZ's own StackSet roles",
+		Target: Target{OUID: ouOrEmpty(key), Region: b.alzReg, Resource: b.execSet.name},
+		CLI: []string{
+			fmt.Sprintf("aws cloudformation create-stack-instances --stack-set-name %s --accounts %s --regions %s --operation-id %s --operation-preferences RegionConcurrencyType=PARALLEL,MaxConcurrentCount=%d,FailureToleranceCount=0 --region %s",
+				b.execSet.name, strings.Join(viaSet, " "), b.alzReg, op, p.Preferences.MaxConcurrentCount, b.alzReg),
+			waitWhile("aws cloudformation describe-stack-set-operation --stack-set-name "+b.execSet.name+" --operation-id "+op+" --region "+b.alzReg+" --query StackSetOperation.Status --output text", 15, "RUNNING", "QUEUED", "STOPPING")},
+		Guard:    "no other operation runs on the StackSet; AWSCloudFormationStackSetExecutionRole exists in each account",
+		Expected: "operation SUCCEEDED; " + ExecutionRole + " exists in every account of the wave",
+		Rollback: fmt.Sprintf("aws cloudformation delete-stack-instances --stack-set-name %s --accounts %s --regions %s --no-retain-stacks --region %s", b.execSet.name, strings.Join(viaSet, " "), b.alzReg, b.alzReg)})
+	for _, a := range viaSet {
+		b.roleSteps[a] = id
+	}
+	return append(out, id)
 }
 
-// ouArnExpr is how the CLI commands name an OU's ARN.
+func (b *builder) createExecStackSet(wave int) string {
+	tmpl := fmt.Sprintf(`{"AWSTemplateFormatVersion":"2010-09-09","Description":"AWSControlTowerExecution for enrolling the account in AWS Control Tower (lz2ct)","Resources":{"Role":{"Type":"AWS::IAM::Role","Properties":{"RoleName":"%s","AssumeRolePolicyDocument":%s,"ManagedPolicyArns":["arn:%s:iam::aws:policy/AdministratorAccess"]}}}}`,
+		ExecutionRole, b.trustPolicy(), b.part)
+	admin := "arn:" + b.part + ":iam::" + b.mgmt + ":role/AWSCloudFormationStackSetAdministrationRole"
+	p := StackSetCreate{Region: b.alzReg, StackSetName: b.execSet.name, Description: "AWSControlTowerExecution for Control Tower enrollment (lz2ct)",
+		TemplateBody: tmpl, PermissionModel: "SELF_MANAGED", AdministrationRoleARN: admin, ExecutionRoleName: "AWSCloudFormationStackSetExecutionRole",
+		Capabilities: []string{"CAPABILITY_NAMED_IAM"}}
+	return b.add(4, Step{ID: KindStackSetCreate + "/" + b.execSet.name, Kind: KindStackSetCreate, Wave: wave, Params: p,
+		Title:  "Create the StackSet " + b.execSet.name + " (self-managed, through ALZ's StackSet roles)",
+		Why:    "many accounts need " + ExecutionRole + "; a StackSet creates it in each wave's accounts with one operation",
+		Target: Target{Region: b.alzReg, Resource: b.execSet.name},
+		CLI: []string{fmt.Sprintf("aws cloudformation create-stack-set --stack-set-name %s --description %s --template-body %s --permission-model SELF_MANAGED --administration-role-arn %s --execution-role-name AWSCloudFormationStackSetExecutionRole --capabilities CAPABILITY_NAMED_IAM --region %s",
+			b.execSet.name, quote(p.Description), quote(tmpl), admin, b.alzReg)},
+		Guard:    "ALZ's AWSCloudFormationStackSetAdministrationRole exists in the management account",
+		Expected: "the StackSet exists (no instances yet)",
+		Rollback: "aws cloudformation delete-stack-set --stack-set-name " + b.execSet.name + " --region " + b.alzReg + " (after deleting its instances with --retain-stacks to keep the roles)"})
+}
+
+// ---- registrations ----
+
+// regSeconds: at least 10 minutes plus up to 2 minutes per additional account
+// (https://docs.aws.amazon.com/controltower/latest/userguide/importing-existing.html).
+func regSeconds(accounts int) int64 {
+	if accounts < 1 {
+		accounts = 1
+	}
+	return int64(10*60 + 2*60*(accounts-1))
+}
+
 func (b *builder) ouArn(ouID string) string {
 	if ou := b.ix.OU(ouID); ou != nil && ou.Arn != "" {
 		return ou.Arn
@@ -275,290 +381,311 @@ func (b *builder) ouArn(ouID string) string {
 	return fmt.Sprintf("arn:%s:organizations::%s:ou/%s/%s", b.part, b.mgmt, b.snap.Organization.ID, ouID)
 }
 
-func (b *builder) registerCLI(arn string) []string {
+// icBaseline is the IdentityCenterBaseline enabled baseline every AWSControlTowerBaseline
+// enablement takes as a parameter when Identity Center access management is on: the landing zone
+// step's output (a new landing zone has it; an existing one when its catalogue shows it enabled).
+func (b *builder) icBaseline() Value {
+	if b.snap.ControlTower.LandingZone == nil {
+		return Out(b.deployStep, OutputIdentityCenterEnabledBaselineARN)
+	}
+	ct := b.snap.ControlTower
+	for _, eb := range ct.EnabledBaselines {
+		if ct.BaselineName(eb.BaselineIdentifier) == inventory.BaselineIdentityCenter {
+			return Out(b.deployStep, OutputIdentityCenterEnabledBaselineARN)
+		}
+	}
+	return Value{}
+}
+
+func (b *builder) registerCLI(stepID string, p BaselineEnable) []string {
+	r := " --region " + p.Region
+	params := ""
+	if !p.IdentityCenterEnabledBaselineARN.IsZero() {
+		params = ` --parameters '[{"key":"IdentityCenterEnabledBaselineArn","value":"'` + sh(p.IdentityCenterEnabledBaselineARN) + `'"}]'`
+	}
 	return []string{
-		fmt.Sprintf(`aws controltower enable-baseline --baseline-identifier "$(aws controltower list-baselines --region %s --query "baselines[?name=='AWSControlTowerBaseline'].arn" --output text)" --baseline-version %s --target-identifier %s --parameters '[{"key":"IdentityCenterEnabledBaselineArn","value":"<IdentityCenterBaseline enabled baseline ARN>"}]' --region %s`, b.home, BaselineVersion, arn, b.home),
-		"aws controltower get-baseline-operation --operation-identifier <id> --region " + b.home,
-	}
-}
-
-func regSeconds(accounts int) int64 {
-	// At least 10 minutes plus up to 2 minutes per additional account (how-to-register-existing-ou).
-	if accounts < 1 {
-		accounts = 1
-	}
-	return int64(10*60 + 2*60*(accounts-1))
-}
-
-// waves schedules, for every OU in registration order: SCP detaches, remedy steps, roles, Config
-// removal and the registration itself.
-func (b *builder) waves() {
-	for i := range b.ous {
-		e := &b.ous[i]
-		if e.Order == 0 {
-			continue
-		}
-		wave := e.Order
-		var accts []string
-		var ouID, key, regID, arn, title string
-		var deps []string
-		if e.Created {
-			parent := e.ParentID
-			name := e.Path[strings.LastIndex(e.Path, "/")+1:]
-			key = childRef(parent, name)
-			regID = registerStepID(key)
-			arn = "<ARN of the new OU " + e.Path + ">"
-			title = "Register the new OU " + e.Path
-			for _, p := range b.splits[parent] {
-				if p.name == name {
-					accts = p.accounts
-				}
-			}
-			deps = append(deps, registerStepID(parent), "ou.create/"+key)
-			for _, a := range accts {
-				deps = append(deps, "account.move/"+a)
-			}
-		} else {
-			ouID, key = e.OUID, e.OUID
-			regID = registerStepID(ouID)
-			arn = b.ouArn(ouID)
-			title = "Register OU " + e.Path
-			moved := map[string]bool{}
-			for _, p := range b.splits[ouID] {
-				// The excess leaves before this registration, which would otherwise enroll it too.
-				deps = append(deps, b.splitSteps(ouID, p, wave)...)
-				for _, a := range p.accounts {
-					moved[a] = true
-				}
-			}
-			for _, a := range b.excess[ouID] {
-				moved[a] = true
-				deps = append(deps, b.add(4, Step{ID: "account.move/" + a, Kind: KindAccountMove, Wave: wave,
-					Title:    "Move account " + a + " out of " + e.Path + " until its registration is done",
-					Why:      fmt.Sprintf("%s is over the account limit (%d) and too deep to split; the account is enrolled back into it one by one after the registration", e.Path, b.s.OUAccountLimit),
-					Target:   Target{AccountID: a, OUID: ouID, Resource: e.ParentID},
-					CLI:      []string{"aws organizations move-account --account-id " + a + " --source-parent-id " + ouID + " --destination-parent-id " + e.ParentID},
-					Guard:    "the account is still in " + ouID,
-					Expected: "the account's parent is " + e.ParentID,
-					Rollback: "aws organizations move-account --account-id " + a + " --source-parent-id " + e.ParentID + " --destination-parent-id " + ouID}))
-			}
-			for _, a := range b.ix.ChildAccounts(ouID) {
-				if !moved[a] {
-					accts = append(accts, a)
-				}
-			}
-			if b.scheduled(e.ParentID) {
-				deps = append(deps, registerStepID(e.ParentID))
-			}
-			// CT attaches its own SCP to a registered OU; an OU already at 5 SCPs (after ALZ's are
-			// detached) fails registration (Organizations quotas: 5 SCPs per target).
-			n := 0
-			for _, pid := range b.ix.PoliciesOn(ouID) {
-				if p := b.ix.Policy(pid); p != nil && !checks.IsALZPolicy(p) {
-					n++
-				}
-			}
-			if n > 4 {
-				deps = append(deps, b.add(2, Step{ID: "scp.merge/" + ouID, Kind: KindSCPMerge, Wave: wave, Manual: true,
-					Title:    fmt.Sprintf("Merge the %d SCPs on %s into at most 4", n, e.Path),
-					Why:      "an OU may carry at most 5 SCPs and Control Tower attaches its own on registration",
-					Target:   Target{OUID: ouID},
-					CLI:      []string{"aws organizations list-policies-for-target --target-id " + ouID + " --filter SERVICE_CONTROL_POLICY"},
-					Guard:    "the merged policy is reviewed and approved; documents exported in safeguard",
-					Expected: "at most 4 SCPs attached to " + ouID,
-					Rollback: "re-attach the exported policies"}))
-			}
-		}
-		if b.lastOUReg != "" {
-			deps = append(deps, b.lastOUReg) // Control Tower runs one OU operation at a time (limits)
-		}
-		deps = append(deps, b.deployStep)
-		// Accounts blocked by a pre-check stay in the OU: the registration enrolls every account in it.
-		var covered []string
-		var blockedHere []string
-		for _, a := range accts {
-			d := b.accounts[a]
-			if d.How == HowOURegistration {
-				covered = append(covered, a)
-			} else if d.How == HowBlocked {
-				blockedHere = append(blockedHere, a+" ("+d.Reason+")")
-			} else if d.How == HowExcluded {
-				blockedHere = append(blockedHere, a+" is excluded but registering the OU enrolls every account in it: move it out or exclude the OU")
-			}
-		}
-		scpTargets := b.policyTargets(ouID, covered)
-		if e.Created {
-			scpTargets = b.policyTargets(e.ParentID, covered)
-		}
-		gate := b.prepGate()
-		prep := b.detachALZ(wave, scpTargets, gate)
-		prep = append(prep, b.createRoles(wave, covered)...)
-		cfg := b.removeConfig(wave, key, covered, append(b.detachDeps(prep), gate...))
-		deps = append(deps, prep...)
-		deps = append(deps, cfg...)
-		st := Step{ID: regID, Kind: KindOURegister, Wave: wave, DependsOn: uniqueSorted(deps),
-			Title:  fmt.Sprintf("%s (%d accounts)", title, len(accts)),
-			Why:    "registering an OU enrolls all its accounts in one Control Tower operation; parents are registered first",
-			Target: Target{OUID: ouID, Resource: key},
-			CLI:    b.registerCLI(arn),
-			Guard: fmt.Sprintf("parent registered; no other Control Tower operation running; at most %d accounts in the OU; no Config recorder or delivery channel left in its accounts' governed regions; %s present in each account",
-				b.s.OUAccountLimit, ExecutionRole),
-			Expected:        "baseline operation SUCCEEDED; every account of the OU enrolled",
-			Rollback:        "aws controltower disable-baseline --enabled-baseline-identifier <arn> (deregisters the OU; accounts stay in the organization)",
-			EstimateSeconds: regSeconds(e.Enrolls)}
-		if len(blockedHere) > 0 {
-			st.Blocked = "accounts that cannot be enrolled sit in this OU: " + strings.Join(blockedHere, "; ")
-		}
-		b.lastOUReg = b.add(4, st)
-		b.regs = append(b.regs, b.lastOUReg)
+		`read -r ` + ShellVar(stepID, OutputEnabledBaselineARN) + ` OPERATION_ID <<< "$(aws controltower enable-baseline --baseline-identifier "$(aws controltower list-baselines` + r +
+			` --query "baselines[?name=='` + p.BaselineName + `'].arn" --output text)" --baseline-version ` + p.BaselineVersion + ` --target-identifier ` + sh(p.OUARN) + params + r +
+			` --query '[arn,operationIdentifier]' --output text)"`,
+		waitWhile(`aws controltower get-baseline-operation --operation-identifier "$OPERATION_ID"`+r+" --query baselineOperation.status --output text", 60, "IN_PROGRESS"),
 	}
 }
 
 // prepGate is what a wave's destructive preparation (SCP detach, Config removal) waits for: the
-// landing zone, and the registration two waves back, so wave k is prepared while Control Tower
-// registers wave k-1 — never earlier, which keeps each account's unrecorded window short.
+// landing zone, the ALZ freeze, and the registration two waves back among those that can run, so
+// wave k is prepared while Control Tower registers wave k-1 — never earlier, which keeps each
+// account's unrecorded window short. A blocked registration is never part of the gate: it holds up
+// only what truly depends on it.
 func (b *builder) prepGate() []string {
-	gate := []string{b.deployStep}
+	gate := []string{b.deployStep, b.freezeStep}
 	if n := len(b.regs); n >= 2 {
 		gate = append(gate, b.regs[n-2])
 	}
 	return gate
 }
 
-// splitSteps creates one child OU of an oversized OU and moves its share of the accounts into it,
-// in the oversized OU's wave, before that OU's registration.
-func (b *builder) splitSteps(parent string, p split, wave int) []string {
-	key := childRef(parent, p.name)
-	path := b.ix.Path(parent) + "/" + p.name
-	create := b.add(4, Step{ID: "ou.create/" + key, Kind: KindOUCreate, Wave: wave,
-		Title:    "Create child OU " + p.name + " under " + b.ix.Path(parent),
-		Why:      fmt.Sprintf("%s holds more accounts than one registration may cover (ouAccountLimit %d): the excess moves into child OUs, registered after it", b.ix.Path(parent), b.s.OUAccountLimit),
-		Target:   Target{OUID: parent, Resource: p.name},
-		CLI:      []string{fmt.Sprintf("aws organizations create-organizational-unit --parent-id %s --name %q", parent, p.name)},
-		Guard:    "no OU named " + p.name + " exists under " + parent + " (else reuse it)",
-		Expected: "the OU exists under " + parent,
-		Rollback: "aws organizations delete-organizational-unit --organizational-unit-id <new OU ID> (after moving the accounts back)"})
-	out := []string{create}
-	for _, a := range p.accounts {
-		out = append(out, b.add(4, Step{ID: "account.move/" + a, Kind: KindAccountMove, Wave: wave, DependsOn: []string{create},
-			Title:    "Move account " + a + " into " + path,
-			Why:      "keeps " + b.ix.Path(parent) + " under the account limit for its registration",
-			Target:   Target{AccountID: a, OUID: parent, Resource: key},
-			CLI:      []string{"aws organizations move-account --account-id " + a + " --source-parent-id " + parent + " --destination-parent-id <ID of " + path + ">"},
-			Guard:    "the account is still in " + parent,
-			Expected: "the account's parent is " + path,
-			Rollback: "aws organizations move-account --account-id " + a + " --source-parent-id <ID of " + path + "> --destination-parent-id " + parent}))
-	}
-	return out
-}
-
 // detachDeps are the prerequisite steps (SCP detaches) Config removal waits for.
-func (b *builder) detachDeps(prep []string) []string {
+func detachDeps(prep []string) []string {
 	var out []string
 	for _, p := range prep {
-		if strings.HasPrefix(p, "scp.detach/") {
+		if strings.HasPrefix(p, KindSCPDetach+"/") {
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-// enrollmentQueue schedules the accounts enrolled one by one (phase 4, after the OU waves), each
-// with its prerequisites ahead of it. Shared Services is enrolled in phase 5.
-func (b *builder) enrollmentQueue() {
-	var ids []string
-	for id := range b.enrollInto {
-		ids = append(ids, id)
+// waves schedules, for every OU in registration order: its remedies (child OUs, account moves),
+// and — when its registration can run — SCP detaches, execution roles and Config removal, then
+// the registration itself. A registration depends on its parent's and its own prerequisites only;
+// that Control Tower runs one OU operation at a time is for the engine to serialize.
+func (b *builder) waves() {
+	if b.decideExecRoute() {
+		b.execSet = &execStackSet{name: execStackSetName}
 	}
-	sort.Slice(ids, func(i, j int) bool {
-		// Enroll in registration order of the target OU, then by account ID.
-		oi, oj := b.orderOf(b.enrollInto[ids[i]]), b.orderOf(b.enrollInto[ids[j]])
-		if oi != oj {
-			return oi < oj
+	for _, o := range b.sc.Registered() {
+		wave := o.Order
+		b.waveCount = wave
+		regID := registerStepID(o.Key)
+		b.regOf[o.Key] = regID
+		blocked := b.regBlocked(o.Key)
+		dead := b.dead[o.Key]
+		deps := []string{b.deployStep}
+		var ouID, ouARN Value
+		var accts []string // accounts in the OU when it is registered
+		prepOU := o.ID
+		parentReg := ""
+		if p := b.sc.OU(o.ParentID); p != nil && p.Order > 0 {
+			parentReg = registerStepID(p.Key)
 		}
-		return ids[i] < ids[j]
-	})
-	shared := ""
-	if b.snap.ALZ != nil {
-		shared = b.snap.ALZ.SharedServicesAccountID
-	}
-	var queue []string
-	conc := max(b.s.AccountConcurrency, 1)
-	for _, id := range ids {
-		// Prepare an account (detach, Config removal) only when the enrollment 2×accountConcurrency
-		// places ahead of it is done: enough lookahead that Control Tower never waits, short
-		// enough that no account stays unrecorded for long.
-		gate := []string{b.deployStep, b.lastOUReg}
-		if n := len(queue); n >= 2*conc {
-			gate = append(gate, queue[n-2*conc])
+		if o.Created {
+			create := KindOUCreate + "/" + o.Key
+			ouID, ouARN = Out(create, OutputOUID), Out(create, OutputOUARN)
+			deps = append(deps, create)
+			prepOU = o.ParentID
+			for _, p := range b.sc.OU(o.ParentID).Splits {
+				if p.Key == o.Key {
+					accts = p.Accounts
+					for _, a := range p.Accounts {
+						deps = append(deps, moveStepID(a))
+					}
+				}
+			}
+		} else {
+			ouID, ouARN = Lit(o.ID), Lit(b.ouArn(o.ID))
+			moved := map[string]bool{}
+			// The excess leaves before this registration, which would otherwise enroll it too.
+			splitBlock := ""
+			if blocked != "" {
+				splitBlock = "part of the split of " + o.Path + ", whose registration is blocked: " + blocked
+			}
+			for _, sp := range o.Splits {
+				deps = append(deps, b.splitSteps(o, sp, wave, parentReg, splitBlock)...)
+				for _, a := range sp.Accounts {
+					moved[a] = true
+				}
+			}
+			for _, a := range o.Excess {
+				moved[a] = true
+				deps = append(deps, b.moveOut(o, a, wave, parentReg, splitBlock))
+			}
+			for _, a := range b.ix.ChildAccounts(o.ID) {
+				if !moved[a] {
+					accts = append(accts, a)
+				}
+			}
 		}
-		if id == shared {
-			continue
+		deps = append(deps, parentReg)
+		var covered []string
+		for _, a := range accts {
+			if d := b.sc.Account(a); d != nil && d.Registration == o.Key && b.blockedAcct[a] == "" {
+				covered = append(covered, a)
+			}
 		}
-		queue = append(queue, b.enroll(4, b.waveCount+len(queue)+1, id, gate))
-	}
-	// Shared Services comes last (phase 5); its preparation gets the wave after the queue so that
-	// it is not taken out of Config recording ahead of everyone else.
-	if _, ok := b.enrollInto[shared]; ok && shared != "" {
-		b.enroll(5, b.waveCount+len(queue)+1, shared, []string{b.deployStep, b.lastOUReg})
+		if !dead {
+			gate := b.prepGate()
+			prep := b.detachALZ(wave, b.policyTargets(prepOU, covered), gate)
+			prep = append(prep, b.executionRoles(wave, o.Key, covered)...)
+			cfg := b.removeConfig(wave, o.Key, covered, append(detachDeps(prep), gate...))
+			deps = append(deps, prep...)
+			deps = append(deps, cfg...)
+		}
+		p := BaselineEnable{Region: b.home, BaselineName: inventory.BaselineControlTower, BaselineVersion: baselineVersion(b.lzVersion()),
+			OUID: ouID, OUARN: ouARN, IdentityCenterEnabledBaselineARN: b.icBaseline()}
+		title := "Register OU " + o.Path
+		if o.Created {
+			title = "Register the new OU " + o.Path
+		}
+		b.add(4, Step{ID: regID, Kind: KindBaselineEnable, Wave: wave, DependsOn: deps, Params: p, Blocked: blocked,
+			Title:  fmt.Sprintf("%s (%s)", title, plural(len(accts), "account", "accounts")),
+			Why:    "registering an OU enrolls all its accounts in one Control Tower operation; parents are registered first",
+			Target: Target{OUID: o.ID, Resource: o.Key},
+			CLI:    b.registerCLI(regID, p),
+			Guard: fmt.Sprintf("parent registered; no other Control Tower operation running; at most %d accounts in the OU; no Config recorder or delivery channel left in its accounts' governed regions; %s present in each account",
+				b.s.OUAccountLimit, ExecutionRole),
+			Expected:        "baseline operation SUCCEEDED; every account of the OU enrolled",
+			Rollback:        `aws controltower disable-baseline --enabled-baseline-identifier "$` + ShellVar(regID, OutputEnabledBaselineARN) + `" (deregisters the OU; accounts stay in the organization)`,
+			EstimateSeconds: regSeconds(o.Enrolls)})
+		if !dead {
+			b.regs = append(b.regs, regID)
+		}
 	}
 }
 
+func moveStepID(account string) string { return KindAccountMove + "/" + account }
+
+// splitSteps creates one child OU of an oversized OU and moves its share of the accounts into it,
+// in the oversized OU's wave, before that OU's registration (and after its parent's, so nothing is
+// restructured below an OU whose registration cannot run).
+func (b *builder) splitSteps(o *scope.OU, sp scope.Split, wave int, parentReg, blocked string) []string {
+	create := KindOUCreate + "/" + sp.Key
+	path := o.Path + "/" + sp.Name
+	idVar, arnVar := ShellVar(create, OutputOUID), ShellVar(create, OutputOUARN)
+	b.add(4, Step{ID: create, Kind: KindOUCreate, Wave: wave, DependsOn: []string{parentReg}, Blocked: blocked,
+		Params:   OUCreate{ParentID: Lit(o.ID), Name: sp.Name},
+		Title:    "Create child OU " + sp.Name + " under " + o.Path,
+		Why:      fmt.Sprintf("%s holds more accounts than one registration may cover (ouAccountLimit %d): the excess moves into child OUs, registered after it", o.Path, b.s.OUAccountLimit),
+		Target:   Target{OUID: o.ID, Resource: sp.Name},
+		CLI:      []string{fmt.Sprintf(`read -r %s %s <<< "$(aws organizations create-organizational-unit --parent-id %s --name %s --query 'OrganizationalUnit.[Id,Arn]' --output text)"`, idVar, arnVar, o.ID, quote(sp.Name))},
+		Guard:    "no OU named " + sp.Name + " exists under " + o.ID + " (else it is reused)",
+		Expected: "the OU exists under " + o.ID,
+		Rollback: `aws organizations delete-organizational-unit --organizational-unit-id "$` + idVar + `" (after moving the accounts back)`})
+	out := []string{create}
+	for _, a := range sp.Accounts {
+		p := AccountMove{AccountID: a, SourceParentID: Lit(o.ID), DestinationParentID: Out(create, OutputOUID)}
+		out = append(out, b.add(4, Step{ID: moveStepID(a), Kind: KindAccountMove, Wave: wave, DependsOn: []string{create}, Blocked: blocked, Params: p,
+			Title:    "Move account " + a + " into " + path,
+			Why:      "keeps " + o.Path + " under the account limit for its registration",
+			Target:   Target{AccountID: a, OUID: o.ID, Resource: sp.Key},
+			CLI:      []string{"aws organizations move-account --account-id " + a + " --source-parent-id " + o.ID + " --destination-parent-id " + sh(p.DestinationParentID)},
+			Guard:    "the account is still in " + o.ID,
+			Expected: "the account's parent is " + path,
+			Rollback: "aws organizations move-account --account-id " + a + " --source-parent-id " + sh(p.DestinationParentID) + " --destination-parent-id " + o.ID}))
+	}
+	return out
+}
+
+// moveOut moves an excess account of an OU too deep to split to the OU's parent before the
+// registration; it is enrolled back one by one afterwards.
+func (b *builder) moveOut(o *scope.OU, a string, wave int, parentReg, blocked string) string {
+	return b.add(4, Step{ID: moveStepID(a), Kind: KindAccountMove, Wave: wave, DependsOn: []string{parentReg}, Blocked: blocked,
+		Params:   AccountMove{AccountID: a, SourceParentID: Lit(o.ID), DestinationParentID: Lit(o.ParentID)},
+		Title:    "Move account " + a + " out of " + o.Path + " until its registration is done",
+		Why:      fmt.Sprintf("%s is over the account limit (%d) and too deep to split; the account is enrolled back into it one by one after the registration", o.Path, b.s.OUAccountLimit),
+		Target:   Target{AccountID: a, OUID: o.ID, Resource: o.ParentID},
+		CLI:      []string{"aws organizations move-account --account-id " + a + " --source-parent-id " + o.ID + " --destination-parent-id " + o.ParentID},
+		Guard:    "the account is still in " + o.ID,
+		Expected: "the account's parent is " + o.ParentID,
+		Rollback: "aws organizations move-account --account-id " + a + " --source-parent-id " + o.ParentID + " --destination-parent-id " + o.ID})
+}
+
+// ---- the enrollment queue ----
+
+// enrollmentQueue schedules the accounts enrolled one by one (phase 4, after the OU waves), each
+// with its prerequisites ahead of it. Shared Services is enrolled in phase 5.
+func (b *builder) enrollmentQueue() {
+	var queued []*scope.Account
+	var shared *scope.Account
+	for _, a := range b.sc.Accounts {
+		if a.Into == "" {
+			continue
+		}
+		if a.SharedServices {
+			shared = a
+			continue
+		}
+		queued = append(queued, a)
+	}
+	sort.SliceStable(queued, func(i, j int) bool {
+		// Enroll in registration order of the target OU, then by account ID.
+		oi, oj := b.orderOf(queued[i].Into), b.orderOf(queued[j].Into)
+		if oi != oj {
+			return oi < oj
+		}
+		return queued[i].ID < queued[j].ID
+	})
+	var runnable []string
+	conc := max(b.s.AccountConcurrency, 1)
+	pos := 0
+	for _, a := range queued {
+		pos++
+		// Prepare an account (detach, Config removal) only when the enrollment 2×accountConcurrency
+		// places ahead of it is done: enough lookahead that Control Tower never waits, short
+		// enough that no account stays unrecorded for long.
+		gate := append(b.prepGate()[:2:2], b.lastReg())
+		if n := len(runnable); n >= 2*conc {
+			gate = append(gate, runnable[n-2*conc])
+		}
+		id := b.enroll(4, b.waveCount+pos, a, gate)
+		if !b.enrollDead(a) {
+			runnable = append(runnable, id)
+		}
+	}
+	// Shared Services comes last (phase 5); its preparation gets the wave after the queue so that
+	// it is not taken out of Config recording ahead of everyone else.
+	if shared != nil {
+		b.enroll(5, b.waveCount+pos+1, shared, append(b.prepGate()[:2:2], b.lastReg()))
+	}
+}
+
+// lastReg is the last registration that can run ("" when there is none).
+func (b *builder) lastReg() string {
+	if len(b.regs) == 0 {
+		return ""
+	}
+	return b.regs[len(b.regs)-1]
+}
+
 func (b *builder) orderOf(ref string) int {
-	if e := b.ouEntry(ref); e != nil {
-		return e.Order
+	if o := b.sc.OU(ref); o != nil {
+		return o.Order
 	}
 	return 0
 }
 
-func (b *builder) enroll(phase, wave int, id string, gate []string) string {
-	a := b.ix.Account(id)
-	into := b.enrollInto[id]
+func (b *builder) enroll(phase, wave int, a *scope.Account, gate []string) string {
+	ia := b.ix.Account(a.ID)
 	var deps []string
-	ouName, ouID := "", ""
-	switch {
-	case strings.HasPrefix(into, "ct:"):
-		ouName = strings.TrimPrefix(into, "ct:")
-		ouID = "<" + ouName + " OU ID>"
+	var ouName string
+	var ouID Value
+	if a.Into == scope.CTSandbox {
+		ouName, ouID = b.sandboxName(), Out(b.deployStep, OutputSandboxOUID)
 		deps = append(deps, b.deployStep)
-	default:
-		ouID = into
-		ouName = b.ix.OU(into).Name
-		if b.scheduled(into) {
-			deps = append(deps, registerStepID(into))
-		} else {
-			deps = append(deps, b.deployStep)
-		}
+	} else {
+		ouName, ouID = b.ix.OU(a.Into).Name, Lit(a.Into)
+		deps = append(deps, b.deployStep, b.regOf[a.Into])
 	}
-	if b.lastOUReg != "" {
-		// Account Factory cannot enroll while an OU registration runs (reference, step 4).
-		deps = append(deps, b.lastOUReg)
+	if !b.enrollDead(a) {
+		prep := b.detachALZ(wave, b.policyTargets(a.ParentID, []string{a.ID}), gate)
+		prep = append(prep, b.executionRoles(wave, a.ID, []string{a.ID})...)
+		cfg := b.removeConfig(wave, a.ID, []string{a.ID}, append(detachDeps(prep), gate...))
+		deps = append(deps, prep...)
+		deps = append(deps, cfg...)
 	}
-	prep := b.detachALZ(wave, b.policyTargets(a.ParentID, []string{id}), gate)
-	prep = append(prep, b.createRoles(wave, []string{id})...)
-	cfg := b.removeConfig(wave, id, []string{id}, uniqueSorted(append(b.detachDeps(prep), gate...)))
-	deps = append(deps, prep...)
-	deps = append(deps, cfg...)
-	sid := "enroll/" + id
-	name := sanitizeName(a.Name, id)
-	return b.add(phase, Step{ID: sid, Kind: KindEnroll, Wave: wave, DependsOn: uniqueSorted(deps),
-		Title:  fmt.Sprintf("Enroll account %s (%s) into %s", id, a.Name, ouName),
-		Why:    b.accounts[id].Reason,
-		Target: enrollTarget(id, into, ouName),
+	sid := enrollStepID(a.ID)
+	name := sanitizeName(ia.Name, a.ID)
+	p := AccountEnroll{Region: b.home, ProductName: AccountFactory, AccountID: a.ID, AccountName: ia.Name, AccountEmail: ia.Email,
+		SSOUserEmail: ia.Email, SSOUserFirstName: "Admin", SSOUserLastName: "User", OUName: ouName, OUID: ouID,
+		ProvisionedProductName: name, ProvisionToken: token(sid)}
+	r := " --region " + b.home
+	return b.add(phase, Step{ID: sid, Kind: KindAccountEnroll, Wave: wave, DependsOn: deps, Params: p, Blocked: b.blockedAcct[a.ID],
+		Title:  fmt.Sprintf("Enroll account %s (%s) into %s", a.ID, ia.Name, ouName),
+		Why:    b.accounts[a.ID].Reason,
+		Target: enrollTarget(a.ID, a.Into),
 		CLI: []string{
-			fmt.Sprintf(`aws servicecatalog provision-product --product-name %q --provisioning-artifact-name %q --provisioned-product-name %s --provision-token %s --provisioning-parameters Key=AccountName,Value=%q Key=AccountEmail,Value=%s Key=SSOUserEmail,Value=%s Key=SSOUserFirstName,Value=Admin Key=SSOUserLastName,Value=User Key=ManagedOrganizationalUnit,Value=%q --region %s`,
-				AccountFactory, AccountFactory, name, token(sid), a.Name, a.Email, a.Email, ouName+" ("+ouID+")", b.home),
-			"aws servicecatalog describe-record --id <record id> --region " + b.home},
-		Guard:           "target OU registered; " + ExecutionRole + " present; no Config recorder or delivery channel in governed regions; account operations in flight below accountConcurrency",
+			fmt.Sprintf(`RECORD_ID=$(aws servicecatalog provision-product --product-name %s --provisioning-artifact-name %s --provisioned-product-name %s --provision-token %s --provisioning-parameters Key=AccountName,Value=%s Key=AccountEmail,Value=%s Key=SSOUserEmail,Value=%s Key=SSOUserFirstName,Value=Admin Key=SSOUserLastName,Value=User Key=ManagedOrganizationalUnit,Value="%s (%s)"%s --query RecordDetail.RecordId --output text)`,
+				quote(AccountFactory), quote(AccountFactory), name, p.ProvisionToken, quote(ia.Name), ia.Email, ia.Email, ouName, inner(ouID), r),
+			waitWhile(`aws servicecatalog describe-record --id "$RECORD_ID"`+r+" --query RecordDetail.Status --output text", 30, "CREATED", "IN_PROGRESS", "IN_PROGRESS_IN_ERROR")},
+		Guard:           "target OU registered; " + ExecutionRole + " present; no Config recorder or delivery channel in governed regions; no other Control Tower operation on the OU; account operations in flight below accountConcurrency",
 		Expected:        "record SUCCEEDED; the account is enrolled in " + ouName,
-		Rollback:        "aws servicecatalog terminate-provisioned-product --provisioned-product-name " + name + " (unmanages the account; it stays in the organization)",
+		Rollback:        "aws servicecatalog terminate-provisioned-product --provisioned-product-name " + name + r + " (unmanages the account; it stays in the organization)",
 		EstimateSeconds: enrollSeconds})
 }
 
-// enrollTarget names the OU an account is enrolled into: its ID, or (for an OU Control Tower has
-// not created yet) "ct:<name>" in Resource.
-func enrollTarget(accountID, into, ouName string) Target {
-	if strings.HasPrefix(into, "ct:") {
+// enrollTarget names the OU an account is enrolled into: its ID, or (for the Sandbox OU the
+// landing zone creates) the scope's marker in Resource.
+func enrollTarget(accountID, into string) Target {
+	if into == scope.CTSandbox {
 		return Target{AccountID: accountID, Resource: into}
 	}
 	return Target{AccountID: accountID, OUID: into}
@@ -583,4 +710,32 @@ func sanitizeName(name, id string) string {
 		return "account-" + id
 	}
 	return s
+}
+
+type regionGroup struct{ accounts, regions []string }
+
+// groupByRegions groups accounts that have instances in the same set of regions, so each
+// StackSet operation (accounts × regions) names only instances that exist.
+func groupByRegions(m map[string]map[string]bool) []regionGroup {
+	byKey := map[string]*regionGroup{}
+	var order []string
+	for acct, regs := range m {
+		rs := slices.Sorted(maps.Keys(regs))
+		k := strings.Join(rs, " ")
+		g := byKey[k]
+		if g == nil {
+			g = &regionGroup{regions: rs}
+			byKey[k] = g
+			order = append(order, k)
+		}
+		g.accounts = append(g.accounts, acct)
+	}
+	sort.Strings(order)
+	out := make([]regionGroup, 0, len(order))
+	for _, k := range order {
+		g := byKey[k]
+		sort.Strings(g.accounts)
+		out = append(out, *g)
+	}
+	return out
 }

@@ -1,7 +1,8 @@
 // Package plans is the planner: from a snapshot, the migration settings and the pre-check report it
-// builds an ordered, reviewable migration plan (phases 0–6 of DESIGN.md, each a list of steps with
-// stable IDs). The engine executes the plan, the TUI shows it, the runbook renders it. A plan is
-// data only: it never calls AWS, and the same input always gives byte-identical JSON.
+// builds an ordered, reviewable migration plan (phases 0–6, docs/plan.md), each step one AWS action
+// of a registered kind with typed parameters (kinds*.go) and a stable ID. The engine executes the
+// plan from the parameters alone, the TUI shows it, the runbook renders it. A plan is data only: it
+// never calls AWS and imports no AWS SDK, and the same input always gives byte-identical JSON.
 package plans
 
 import (
@@ -9,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"reflect"
@@ -17,11 +19,13 @@ import (
 
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/scope"
 	"github.com/lz2ct/lz2ct/settings"
 )
 
-// Version is the plan format this build reads and writes.
-const Version = 1
+// Version is the plan format this build reads and writes: 2, one kind per AWS action with typed
+// params. Version 1 (kinds without params) is refused.
+const Version = 2
 
 // Plan is the whole migration, in execution order. Apply refuses a plan whose SnapshotHash does not
 // match the snapshot it is given (the Terraform "saved plan is stale" rule).
@@ -47,10 +51,20 @@ type Plan struct {
 	OUOrder []OUEntry `json:"ouOrder"`
 	// Accounts gives every account of the organization exactly one disposition.
 	Accounts []AccountDisposition `json:"accounts"`
-	Estimate Estimate             `json:"estimate"`
+	// Kept lists what the plan deliberately leaves in place, and why (the core OU when its
+	// accounts have nowhere to go, Add-On products, StackSets workloads use, ...).
+	Kept     []Kept   `json:"kept"`
+	Estimate Estimate `json:"estimate"`
 	// ExecutionOrder lists every step ID in the order the engine takes them (phases 2–4
 	// interleaved wave by wave), so runbooks, tools and reviewers see one order.
-	ExecutionOrder []string `json:"executionOrder,omitempty"`
+	ExecutionOrder []string `json:"executionOrder"`
+}
+
+// Kept is one resource the plan leaves in place on purpose.
+type Kept struct {
+	// Resource names it, e.g. "OU ou-ab12-cd34ef56 (core)".
+	Resource string `json:"resource"`
+	Reason   string `json:"reason"`
 }
 
 // Phase IDs, in order. Phase.Number is the index in this list.
@@ -83,21 +97,6 @@ type Phase struct {
 // Estimate returns the phase's expected duration.
 func (p Phase) Estimate() time.Duration { return time.Duration(p.EstimateSeconds) * time.Second }
 
-// Version-1 step kinds the planner still emits until it writes format 2 (one kind per AWS action,
-// kinds_*.go); they have no params type and the engine does not run them.
-const (
-	KindExport            = "export"              // safeguard: save a definition into the state folder
-	KindDeployLandingZone = "landing-zone.deploy" // controltower:CreateLandingZone
-	KindVerifyLandingZone = "landing-zone.verify" // manual console deployment, then verified
-	KindSCPMerge          = "scp.merge"           // reviewed merge of customer SCPs (manual)
-	KindConfigRemove      = "config.remove"       // stop + delete recorder and delivery channel in one account/region
-	KindConfigStackSet    = "config.stackset"     // delete EnableConfig stack instances for one wave
-	KindOURegister        = "ou.register"         // controltower:EnableBaseline on an OU
-	KindRoleCreate        = "role.create"         // create AWSControlTowerExecution in an account
-	KindEnroll            = "enroll"              // enroll one account
-	KindDecommission      = "decommission"        // remove an ALZ resource
-)
-
 // Step is one action. Its ID is derived from what it acts on, so re-planning the same organization
 // gives the same IDs and the journal of an interrupted run still matches.
 type Step struct {
@@ -109,12 +108,16 @@ type Step struct {
 	// Wave is the registration wave (the Order of the OU this step prepares or registers; for
 	// enrollment steps the position in the enrollment queue, counted after the OU waves); 0 = none.
 	Wave int `json:"wave,omitempty"`
+	// Params are the kind's typed parameters: everything the engine needs to execute the step.
+	// The other fields are for people (and the runbook).
+	Params Params `json:"params"`
 	// DependsOn lists step IDs that must have succeeded before this one starts.
 	DependsOn   []string `json:"dependsOn,omitempty"`
 	Destructive bool     `json:"destructive,omitempty"`
 	// Manual steps are done by the operator; the engine waits for a confirmation (and verifies when it can).
 	Manual bool `json:"manual,omitempty"`
-	// CLI are the AWS CLI v2 commands that do the same by hand, in order.
+	// CLI are the AWS CLI v2 commands (bash) that do the same by hand, in order, as printed: values
+	// known only at run time are shell variables that an earlier step's commands set.
 	CLI []string `json:"cli,omitempty"`
 	// Guard is the condition checked just before the step runs; the step is refused when it fails.
 	Guard    string `json:"guard,omitempty"`
@@ -124,16 +127,15 @@ type Step struct {
 	Blocked string `json:"blocked,omitempty"`
 	// EstimateSeconds is the step's own expected duration (0 for quick API calls).
 	EstimateSeconds int64 `json:"estimateSeconds,omitempty"`
-	// Params are the kind's typed parameters: everything the engine needs to execute the step.
-	Params Params `json:"params,omitempty"`
 }
 
 // UnmarshalJSON decodes a step, its params into the kind's params type (unknown keys rejected).
+// Every step has params: a step without them is not one the engine can execute.
 func (s *Step) UnmarshalJSON(data []byte) error {
 	type plain Step
 	var aux struct {
 		plain
-		Params json.RawMessage `json:"params,omitempty"`
+		Params json.RawMessage `json:"params"`
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -142,12 +144,12 @@ func (s *Step) UnmarshalJSON(data []byte) error {
 	}
 	*s = Step(aux.plain)
 	s.Params = nil
-	if len(aux.Params) == 0 || string(aux.Params) == "null" {
-		return nil
-	}
 	ptr, ok := newParams(s.Kind)
 	if !ok {
-		return fmt.Errorf("step %s: kind %q has no params type (this lz2ct does not know it)", s.ID, s.Kind)
+		return fmt.Errorf("step %s: unknown kind %q (this lz2ct does not know it)", s.ID, s.Kind)
+	}
+	if len(aux.Params) == 0 || string(aux.Params) == "null" {
+		return fmt.Errorf("step %s: no params (every %s step needs them)", s.ID, s.Kind)
 	}
 	pd := json.NewDecoder(bytes.NewReader(aux.Params))
 	pd.DisallowUnknownFields()
@@ -187,16 +189,19 @@ type OUEntry struct {
 	Reason  string `json:"reason,omitempty"`
 	// Remedy names what the plan does instead when the OU cannot be registered as it is.
 	Remedy string `json:"remedy,omitempty"`
+	// Blocked says why its registration cannot run (the step is marked blocked too).
+	Blocked string `json:"blocked,omitempty"`
 }
 
-// Account dispositions: every account ends in exactly one.
+// Account dispositions (decided by package scope): every account ends in exactly one.
 const (
-	HowOURegistration = "ou-registration"  // enrolled by registering its OU
-	HowEnroll         = "enroll"           // enrolled on its own
-	HowExcluded       = "excluded"         // left alone, by the settings or because CT replaces it
-	HowBlocked        = "blocked"          // cannot be enrolled; Reason says why
-	HowEnrolled       = "already-enrolled" // Control Tower already governs it
-	HowManagement     = "management"       // the management account: CT runs there, never enrolled
+	HowOURegistration = scope.HowOURegistration // enrolled by registering its OU
+	HowEnroll         = scope.HowEnroll         // enrolled on its own
+	HowExcluded       = scope.HowExcluded       // left alone, by the settings or because CT replaces it
+	HowLeftOut        = scope.HowLeftOut        // CT cannot govern it where it is; the plan runs without it
+	HowBlocked        = scope.HowBlocked        // its enrollment cannot run until a blocker is resolved
+	HowEnrolled       = scope.HowEnrolled       // Control Tower already governs it
+	HowManagement     = scope.HowManagement     // the management account: CT runs there, never enrolled
 )
 
 // AccountDisposition is what the plan does with one account.
@@ -205,15 +210,19 @@ type AccountDisposition struct {
 	Name      string `json:"name"`
 	How       string `json:"how"`
 	Reason    string `json:"reason,omitempty"`
-	// By is the step that covers the account (ou.register/<ou> or enroll/<account>); empty otherwise.
+	// By is the step that covers the account (baseline.enable/<ou> or account.enroll/<account>);
+	// empty otherwise.
 	By string `json:"by,omitempty"`
 }
 
-// Estimate is the expected duration of the migration, from AWS's published figures.
+// Estimate is the expected duration of the migration, from AWS's published figures. The total is
+// the sum of the phases minus OverlapSeconds: phases 2 and 3 run while Control Tower registers the
+// previous wave, so only the first wave's preparation adds to the total.
 type Estimate struct {
-	PerPhase     []PhaseEstimate `json:"perPhase"`
-	TotalSeconds int64           `json:"totalSeconds"`
-	Assumptions  []string        `json:"assumptions"`
+	PerPhase       []PhaseEstimate `json:"perPhase"`
+	OverlapSeconds int64           `json:"overlapSeconds"`
+	TotalSeconds   int64           `json:"totalSeconds"`
+	Assumptions    []string        `json:"assumptions"`
 }
 
 // PhaseEstimate is one phase's share of the estimate.
@@ -282,16 +291,29 @@ func Load(path string) (*Plan, error) {
 	return p, nil
 }
 
-// Decode parses plan JSON and checks its version.
+// ErrOldVersion is returned for a plan made by an lz2ct that wrote another plan format.
+var ErrOldVersion = errors.New("plan format not supported")
+
+// Decode parses plan JSON and checks its version, then that every reference to another step's
+// output can be resolved (CheckRefs).
 func Decode(data []byte) (*Plan, error) {
+	var head struct {
+		Version int `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("not a valid plan: %w (re-create it with lz2ct plan)", err)
+	}
+	if head.Version != Version {
+		return nil, fmt.Errorf("%w: the plan has version %d, this lz2ct reads version %d: re-plan with this lz2ct (lz2ct plan)", ErrOldVersion, head.Version, Version)
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var p Plan
 	if err := dec.Decode(&p); err != nil {
 		return nil, fmt.Errorf("not a valid plan: %w (re-create it with lz2ct plan)", err)
 	}
-	if p.Version != Version {
-		return nil, fmt.Errorf("plan version %d is not supported (this lz2ct reads version %d); re-create it with lz2ct plan", p.Version, Version)
+	if err := p.CheckRefs(); err != nil {
+		return nil, fmt.Errorf("not a valid plan: %w (re-create it with lz2ct plan)", err)
 	}
 	return &p, nil
 }
@@ -302,24 +324,51 @@ func SnapshotHash(data []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// OrderedSteps lists every step in the order a sequential run takes them: phases 0 and 1; then
-// phases 2–4 interleaved wave by wave (a wave's SCP detaches, then its Config removal, then its
-// registration or enrollment), so no account loses its Config recorder long before Control Tower
-// takes it over; then phases 5 and 6. Every step comes after the steps it depends on.
+// OrderedSteps lists every step in execution order: ExecutionOrder when the plan has it, else
+// the order computed from the phases (executionOrder).
 func (p *Plan) OrderedSteps() []*Step {
-	var out []*Step
+	byID := make(map[string]*Step, p.StepCount())
+	for i := range p.Phases {
+		for j := range p.Phases[i].Steps {
+			byID[p.Phases[i].Steps[j].ID] = &p.Phases[i].Steps[j]
+		}
+	}
+	ids := p.ExecutionOrder
+	if len(ids) != len(byID) {
+		ids = p.executionOrder()
+	}
+	out := make([]*Step, 0, len(ids))
+	for _, id := range ids {
+		if st := byID[id]; st != nil {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// executionOrder is the order a sequential run takes the steps: phases 0 and 1; then phases 2–4
+// interleaved wave by wave (a wave's SCP detaches, then its Config removal, then its registration
+// or enrollment), so no account loses its Config recorder long before Control Tower takes it
+// over; then phases 5 and 6. Every step comes after the steps it depends on.
+func (p *Plan) executionOrder() []string {
 	type ws struct {
 		wave, phase, idx int
-		st               *Step
+		id               string
 	}
 	var mid []ws
+	var out []string
+	midAt := -1
 	for i := range p.Phases {
 		ph := &p.Phases[i]
-		for j := range ph.Steps {
-			st := &ph.Steps[j]
+		for j, st := range ph.Steps {
 			switch ph.ID {
 			case PhaseSCP, PhaseConfig, PhaseRegistration:
-				mid = append(mid, ws{st.Wave, i, j, st})
+				mid = append(mid, ws{st.Wave, i, j, st.ID})
+			default:
+				if ph.Number > 4 && midAt < 0 {
+					midAt = len(out)
+				}
+				out = append(out, st.ID)
 			}
 		}
 	}
@@ -332,20 +381,30 @@ func (p *Plan) OrderedSteps() []*Step {
 		}
 		return mid[a].idx < mid[b].idx
 	})
-	midDone := false
-	for i := range p.Phases {
-		ph := &p.Phases[i]
-		switch ph.ID {
-		case PhaseSCP, PhaseConfig, PhaseRegistration:
-			if !midDone {
-				for _, m := range mid {
-					out = append(out, m.st)
-				}
-				midDone = true
-			}
-		default:
-			for j := range ph.Steps {
-				out = append(out, &ph.Steps[j])
+	if midAt < 0 {
+		midAt = len(out)
+	}
+	ids := make([]string, 0, len(out)+len(mid))
+	ids = append(ids, out[:midAt]...)
+	for _, m := range mid {
+		ids = append(ids, m.id)
+	}
+	return append(ids, out[midAt:]...)
+}
+
+// Blocked says, for every step that cannot run, why: the blocker on the step itself, or the
+// blocked step it waits for (directly or through other steps). Steps that can run are absent.
+func (p *Plan) Blocked() map[string]string {
+	out := map[string]string{}
+	for _, st := range p.OrderedSteps() {
+		if st.Blocked != "" {
+			out[st.ID] = st.Blocked
+			continue
+		}
+		for _, d := range st.DependsOn {
+			if _, ok := out[d]; ok {
+				out[st.ID] = "waits for blocked step " + d
+				break
 			}
 		}
 	}

@@ -17,8 +17,17 @@ func WriteText(w io.Writer, p *Plan, maxRows int) error {
 	ew.printf("Migration plan for %s (%s)\n", p.Organization, p.CreatedFrom)
 	ew.printf("Home region %s; governed regions %s; Config removal: %s; landing zone: %s\n",
 		s.HomeRegion, strings.Join(s.GovernedRegions, ", "), s.ConfigRemoval, s.CTDeploy)
-	ew.printf("%d steps; estimated %s (%s at a time for account operations)\n\n",
-		p.StepCount(), Human(p.Estimate.Total()), plural(s.AccountConcurrency, "account", "accounts"))
+	blocked := p.Blocked()
+	direct := 0
+	for _, ph := range p.Phases {
+		for _, st := range ph.Steps {
+			if st.Blocked != "" {
+				direct++
+			}
+		}
+	}
+	ew.printf("%d steps: %d can run, %d blocked by a pre-check finding, %d waiting for a blocked step; estimated %s (%s at a time for account operations)\n\n",
+		p.StepCount(), p.StepCount()-len(blocked), direct, len(blocked)-direct, Human(p.Estimate.Total()), plural(s.AccountConcurrency, "account", "accounts"))
 
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PHASE\tSTEPS\tDESTRUCTIVE\tMANUAL\tBLOCKED\tESTIMATE")
@@ -37,8 +46,15 @@ func WriteText(w io.Writer, p *Plan, maxRows int) error {
 		}
 		fmt.Fprintf(tw, "%d %s\t%d\t%d\t%d\t%d\t%s\n", ph.Number, ph.Name, len(ph.Steps), d, m, b, Human(ph.Estimate()))
 	}
+	if p.Estimate.OverlapSeconds > 0 {
+		fmt.Fprintf(tw, "  overlap of phases 2–3 with 4\t\t\t\t\t−%s\n", Human(time.Duration(p.Estimate.OverlapSeconds)*time.Second))
+	}
+	fmt.Fprintf(tw, "  total\t%d\t\t\t\t%s\n", p.StepCount(), Human(p.Estimate.Total()))
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	if p.Estimate.OverlapSeconds > 0 {
+		ew.printf("(a wave's SCP detaches and Config removal run while Control Tower registers the previous wave: only the first wave's add to the total)\n")
 	}
 
 	var blockers int
@@ -54,7 +70,7 @@ func WriteText(w io.Writer, p *Plan, maxRows int) error {
 		}
 	}
 
-	ew.printf("\nOU registration order (parent first, one at a time):\n")
+	ew.printf("\nOU registration order (parent first; Control Tower runs one OU operation at a time):\n")
 	tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	rows := 0
 	for _, e := range p.OUOrder {
@@ -69,6 +85,9 @@ func WriteText(w io.Writer, p *Plan, maxRows int) error {
 		note := e.Remedy
 		if e.Created {
 			note = "new OU: " + e.Reason
+		}
+		if e.Blocked != "" {
+			note = strings.TrimPrefix(note+"; BLOCKED: "+e.Blocked, "; ")
 		}
 		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", e.Order, e.Path, plural(e.Enrolls, "account", "accounts"), note)
 	}
@@ -101,7 +120,7 @@ func WriteText(w io.Writer, p *Plan, maxRows int) error {
 	}
 	ew.printf("\nAccounts (%d): ", len(p.Accounts))
 	var parts []string
-	for _, how := range []string{HowOURegistration, HowEnroll, HowEnrolled, HowExcluded, HowBlocked, HowManagement} {
+	for _, how := range []string{HowOURegistration, HowEnroll, HowEnrolled, HowExcluded, HowLeftOut, HowBlocked, HowManagement} {
 		if counts[how] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[how], how))
 		}
@@ -109,7 +128,7 @@ func WriteText(w io.Writer, p *Plan, maxRows int) error {
 	ew.printf("%s\n", strings.Join(parts, ", "))
 	shown := 0
 	for _, a := range p.Accounts {
-		if a.How != HowBlocked && a.How != HowExcluded {
+		if a.How != HowBlocked && a.How != HowExcluded && a.How != HowLeftOut {
 			continue
 		}
 		if maxRows > 0 && shown == maxRows {
@@ -118,6 +137,17 @@ func WriteText(w io.Writer, p *Plan, maxRows int) error {
 		}
 		shown++
 		ew.printf("  %s %-12s %s: %s\n", a.AccountID, a.Name, a.How, a.Reason)
+	}
+
+	if len(p.Kept) > 0 {
+		ew.printf("\nKept on purpose:\n")
+		for i, k := range p.Kept {
+			if maxRows > 0 && i == maxRows {
+				ew.printf("  … %d more in the JSON plan\n", len(p.Kept)-i)
+				break
+			}
+			ew.printf("  %s: %s\n", k.Resource, k.Reason)
+		}
 	}
 
 	ew.printf("\nEstimate assumptions:\n")
@@ -134,6 +164,7 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 	ew.printf("# Migration plan for %s\n\n", p.Organization)
 	ew.printf("Made from %s. Home region `%s`, governed regions %s. %d steps, estimated %s.\n\n",
 		p.CreatedFrom, p.Settings.HomeRegion, "`"+strings.Join(p.Settings.GovernedRegions, "`, `")+"`", p.StepCount(), Human(p.Estimate.Total()))
+	ew.printf("Steps are listed by phase; `executionOrder` in the JSON plan (and the runbook) gives the order a run takes them.\n\n")
 	for _, ph := range p.Phases {
 		ew.printf("## Phase %d — %s (%s)\n\n%s\n\n", ph.Number, ph.Name, Human(ph.Estimate()), ph.Summary)
 		for _, f := range ph.Blockers {

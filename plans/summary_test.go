@@ -33,7 +33,8 @@ func TestWriteTextCutsLongListsAndShowsBlockers(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{"Blockers the plan cannot fix (1)", "phase 1  ct.identity-center-region: IC elsewhere",
+	for _, want := range []string{"Blockers the plan cannot fix (1)", "phase 1  ct.identity-center-region: IC elsewhere", "overlap of phases 2–3 with 4", "total",
+		"steps: 8 can run, 7 blocked by a pre-check finding, 14 waiting for a blocked step",
 		"(3 more in the JSON plan)", "1  OUA", "6 ou-registration"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("text lacks %q:\n%s", want, out)

@@ -15,9 +15,9 @@ const (
 )
 
 // Decommission step names, in the reference's order (docs/settings.md). The planner emits the
-// matching decommission/<name> steps for the names in Decommission.Steps.
+// steps of the names in Decommission.Steps, group by group in this order. (Disabling ALZ's pipeline
+// transition is not among them: the plan always does it first, in phase 0.)
 const (
-	DecomPipeline            = "pipeline-transition"
 	DecomProvisionedProducts = "provisioned-products"
 	DecomPortfolios          = "portfolios"
 	DecomProducts            = "products"
@@ -36,7 +36,7 @@ const (
 
 // DecommissionSteps lists every decommission step name in execution order.
 var DecommissionSteps = []string{
-	DecomPipeline, DecomProvisionedProducts, DecomPortfolios, DecomProducts, DecomAVMStacks,
+	DecomProvisionedProducts, DecomPortfolios, DecomProducts, DecomAVMStacks,
 	DecomStacks, DecomStackSets, DecomLogBuckets, DecomConfigBuckets, DecomInitiationStack,
 	DecomCoreOU, DecomSCPs, DecomSSMParameters, DecomKMSAlias, DecomCloseAccounts,
 }

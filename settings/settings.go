@@ -38,6 +38,10 @@ type Settings struct {
 
 	// EnrollSharedServices enrolls ALZ's Shared Services account (default true).
 	EnrollSharedServices *bool `json:"enrollSharedServices,omitempty" yaml:"enrollSharedServices,omitempty"`
+	// SharedServicesOU is the OU (ID or name path) the Shared Services account is enrolled into; the
+	// name of Control Tower's Sandbox OU names the OU the landing zone creates. Empty: the OU it is
+	// in, when the migration registers that OU (otherwise it is left out until you choose).
+	SharedServicesOU string `json:"sharedServicesOU,omitempty" yaml:"sharedServicesOU,omitempty"`
 
 	Decommission Decommission `json:"decommission,omitempty" yaml:"decommission,omitempty"`
 }
@@ -58,6 +62,10 @@ type Decommission struct {
 	CopyLogs bool `json:"copyLogs,omitempty" yaml:"copyLogs,omitempty"`
 	// CloseOldAccounts closes ALZ's old Log Archive and Security accounts at the very end.
 	CloseOldAccounts bool `json:"closeOldAccounts,omitempty" yaml:"closeOldAccounts,omitempty"`
+	// OldAccountsOU is the OU (ID or name path) the accounts still in ALZ's core OU (the old Security
+	// and Log Archive accounts) move to, so that the core OU can be deleted. Empty: the core OU is
+	// kept, and the plan says why.
+	OldAccountsOU string `json:"oldAccountsOU,omitempty" yaml:"oldAccountsOU,omitempty"`
 }
 
 // Defaults used when a field is unset.

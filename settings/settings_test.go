@@ -126,7 +126,7 @@ func TestResolveDefaults(t *testing.T) {
 	if !explicit.Decommissions(DecomLogBuckets) {
 		t.Errorf("an explicit log-buckets step must be kept, got %v", explicit.Decommission.Steps)
 	}
-	if DecommissionSteps[0] != DecomPipeline {
+	if DecommissionSteps[0] != DecomProvisionedProducts {
 		t.Fatal("Resolve reordered the package's DecommissionSteps")
 	}
 
@@ -180,7 +180,8 @@ func TestValidate(t *testing.T) {
 		{"config removal", func(s *Settings) { s.ConfigRemoval = "keep" }, []string{"configRemoval"}, "is not one of"},
 		{"excluded account missing", func(s *Settings) { s.Exclude.Accounts = []string{"222222222222", "999999999999"} }, []string{"exclude.accounts[1]"}, "not in the organization"},
 		{"excluded OU missing", func(s *Settings) { s.Exclude.OUs = []string{"workloads/legacy", "ou-ab12-bbbbbbbb", "Nope"} }, []string{"exclude.ous[2]"}, "neither an OU ID nor an OU name path"},
-		{"decommission step", func(s *Settings) { s.Decommission.Steps = []string{"pipeline-transition", "everything"} }, []string{"decommission.steps[1]"}, `unknown step "everything"`},
+		{"decommission step", func(s *Settings) { s.Decommission.Steps = []string{"scps", "everything"} }, []string{"decommission.steps[1]"}, `unknown step "everything"`},
+		{"pipeline step", func(s *Settings) { s.Decommission.Steps = []string{"pipeline-transition", "scps"} }, []string{"decommission.steps[0]"}, `always disables ALZ's pipeline transition first, in phase 0`},
 		{"several at once", func(s *Settings) { s.AuditEmail = "x"; s.OUAccountLimit = 0 }, []string{"auditEmail", "ouAccountLimit"}, "2 problems"},
 	}
 	for _, c := range cases {
@@ -219,19 +220,47 @@ func TestValidateWithoutSnapshot(t *testing.T) {
 	}
 }
 
-func TestValidateAccountsTimesRegionsBound(t *testing.T) {
+// Re-planning halfway through the migration keeps the settings file: the e-mails it gave the new
+// Log Archive and Audit accounts now belong to Control Tower's shared accounts, which is no error.
+func TestValidateAcceptsControlTowersOwnSharedAccounts(t *testing.T) {
 	snap := org()
-	for i := len(snap.Accounts); i < 10001; i++ {
-		snap.Accounts = append(snap.Accounts, inventory.Account{ID: "3" + strings.Repeat("0", 11), Email: "x@y.example"})
-	}
+	snap.Accounts = append(snap.Accounts,
+		inventory.Account{ID: "333333333333", Name: "Log Archive", Email: "log@corp.example", Status: "ACTIVE", ParentID: "r-ab12"},
+		inventory.Account{ID: "444444444444", Name: "Audit", Email: "audit@corp.example", Status: "ACTIVE", ParentID: "r-ab12"})
 	s := good().Resolve(snap)
-	s.GovernedRegions = []string{"eu-west-1", "eu-central-1", "us-east-1"}
-	for i := 0; i < 13; i++ { // 16 regions × 10001 accounts > 150,000
-		s.GovernedRegions = append(s.GovernedRegions, "eu-west-1")
+	if err := s.Validate(snap); err == nil || !strings.Contains(err.Error(), "already used by account 333333333333") {
+		t.Fatalf("without a landing zone a used e-mail must be refused: %v", err)
 	}
+	snap.ControlTower.LandingZone = &inventory.LandingZone{HomeRegion: "eu-west-1", LogArchiveAccountID: "333333333333", AuditAccountID: "444444444444"}
+	if err := s.Validate(snap); err != nil {
+		t.Fatalf("the landing zone's own shared accounts refused: %v", err)
+	}
+	snap.ControlTower.LandingZone.AuditAccountID = "555555555555"
+	if err := s.Validate(snap); err == nil || !strings.Contains(err.Error(), "auditEmail") {
+		t.Fatalf("an e-mail of an account that is not the landing zone's accepted: %v", err)
+	}
+}
+
+func TestValidateTargetOUs(t *testing.T) {
+	snap := org()
+	snap.OUs = append(snap.OUs, inventory.OU{ID: "ou-ab12-cccccccc", Name: "core", ParentID: "r-ab12"})
+	snap.ALZ.CoreOUID = "ou-ab12-cccccccc"
+	s := good().Resolve(snap)
+	s.SharedServicesOU, s.Decommission.OldAccountsOU = "workloads/legacy", "ou-ab12-aaaaaaaa"
+	if err := s.Validate(snap); err != nil {
+		t.Fatalf("existing OUs refused: %v", err)
+	}
+	s.SharedServicesOU = "Sandbox" // Control Tower's Sandbox OU, created with the landing zone
+	if err := s.Validate(snap); err != nil {
+		t.Fatalf("the Sandbox OU the landing zone creates refused: %v", err)
+	}
+	s.SharedServicesOU, s.Decommission.OldAccountsOU = "Nowhere/Else", "core"
 	err := s.Validate(snap)
-	if err == nil || !strings.Contains(err.Error(), "150,000") {
-		t.Fatalf("accounts × regions bound not enforced: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "sharedServicesOU") || !strings.Contains(err.Error(), "decommission.oldAccountsOU") {
+		t.Fatalf("unknown OU and the core OU accepted: %v", err)
+	}
+	if id := FindOU(inventory.NewIndex(snap), "/WORKLOADS/Legacy/"); id != "ou-ab12-bbbbbbbb" {
+		t.Errorf("FindOU by path = %q", id)
 	}
 }
 

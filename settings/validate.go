@@ -65,12 +65,9 @@ func (s Settings) Validate(snap *inventory.Snapshot) error {
 	if homeOK && len(s.GovernedRegions) > 0 && !governed[s.HomeRegion] {
 		v.add("governedRegions", fmt.Sprintf("must include the home region %s (Control Tower always governs its home region)", s.HomeRegion))
 	}
-	// Control Tower governs this many regions at most together with the accounts: accounts × regions ≤ 150,000
-	// (AWS Control Tower user guide, region-stackset-limitations).
-	if snap != nil && len(s.GovernedRegions) > 0 && len(snap.Accounts)*len(s.GovernedRegions) > 150000 {
-		v.add("governedRegions", fmt.Sprintf("%d accounts × %d governed regions exceeds Control Tower's bound of 150,000; govern fewer regions",
-			len(snap.Accounts), len(s.GovernedRegions)))
-	}
+	// The accounts × governed regions bound (150,000) is not checked here: which accounts Control
+	// Tower will govern is the scope's decision (package scope), and the check ou.account-limit
+	// reports it, so check and plan count it the same way.
 
 	v.email("logArchiveEmail", s.LogArchiveEmail, snap)
 	v.email("auditEmail", s.AuditEmail, snap)
@@ -116,12 +113,51 @@ func (s Settings) Validate(snap *inventory.Snapshot) error {
 				v.add(fmt.Sprintf("exclude.ous[%d]", i), fmt.Sprintf("%q is neither an OU ID nor an OU name path (e.g. Workloads/Legacy) in the organization", e))
 			}
 		}
+		core := ""
+		if snap.ALZ != nil {
+			core = snap.ALZ.CoreOUID
+		}
+		inCore := func(id string) bool {
+			if core == "" {
+				return false
+			}
+			for x := id; ix.OU(x) != nil; x = ix.Parent(x) {
+				if x == core {
+					return true
+				}
+			}
+			return false
+		}
+		if e := s.SharedServicesOU; e != "" {
+			id := FindOU(ix, e)
+			switch {
+			case id == "" && snap.ControlTower.LandingZone == nil && !strings.Contains(strings.Trim(e, "/"), "/") && !strings.HasPrefix(e, "ou-"):
+				// The name of an OU the landing zone creates (its Sandbox OU): the scope checks it.
+			case id == "":
+				v.add("sharedServicesOU", fmt.Sprintf("%q is neither an OU ID nor an OU name path in the organization", e))
+			case inCore(id):
+				v.add("sharedServicesOU", fmt.Sprintf("%q is ALZ's core OU or below it, which is never registered and is deleted in decommission", e))
+			}
+		}
+		if e := s.Decommission.OldAccountsOU; e != "" {
+			id := FindOU(ix, e)
+			switch {
+			case id == "":
+				v.add("decommission.oldAccountsOU", fmt.Sprintf("%q is neither an OU ID nor an OU name path in the organization", e))
+			case inCore(id):
+				v.add("decommission.oldAccountsOU", fmt.Sprintf("%q is ALZ's core OU or below it: the accounts must leave it before it is deleted", e))
+			}
+		}
 	}
 	known := map[string]bool{}
 	for _, n := range DecommissionSteps {
 		known[n] = true
 	}
 	for i, n := range s.Decommission.Steps {
+		if n == "pipeline-transition" {
+			v.add(fmt.Sprintf("decommission.steps[%d]", i), "pipeline-transition is not a decommission step: the plan always disables ALZ's pipeline transition first, in phase 0; remove it from the list")
+			continue
+		}
 		if !known[n] {
 			v.add(fmt.Sprintf("decommission.steps[%d]", i), fmt.Sprintf("unknown step %q (one of: %s)", n, strings.Join(DecommissionSteps, ", ")))
 		}
@@ -142,7 +178,7 @@ func (v *validator) err() error {
 
 // email checks one of the two new account e-mails: Account Factory's pattern (AWS Control Tower user
 // guide, common-eg-failures) and never used by an account (Organizations rejects a used address:
-// EMAIL_ALREADY_EXISTS).
+// EMAIL_ALREADY_EXISTS) — except by the shared accounts of a landing zone that already exists.
 func (v *validator) email(key, addr string, snap *inventory.Snapshot) {
 	switch {
 	case addr == "":
@@ -159,10 +195,34 @@ func (v *validator) email(key, addr string, snap *inventory.Snapshot) {
 		v.add(key, fmt.Sprintf("%q is the management account's e-mail; use an address no AWS account has used", addr))
 		return
 	}
+	lz := snap.ControlTower.LandingZone
 	for _, a := range snap.Accounts {
+		if lz != nil && (a.ID == lz.LogArchiveAccountID || a.ID == lz.AuditAccountID) {
+			// Control Tower is deployed and this is one of its own shared accounts: re-planning a
+			// migration halfway through keeps the settings file that created them.
+			continue
+		}
 		if strings.EqualFold(addr, a.Email) {
 			v.add(key, fmt.Sprintf("%q is already used by account %s (%s); use an address no AWS account has used", addr, a.ID, a.Name))
 			return
 		}
 	}
+}
+
+// FindOU returns the ID of the OU named by an OU ID or a name path ("Workloads/Legacy",
+// case-insensitive, as exclude.ous is matched), or "".
+func FindOU(ix *inventory.Index, ref string) string {
+	if ix.OU(ref) != nil {
+		return ref
+	}
+	want := strings.ToLower(strings.Trim(ref, "/"))
+	if want == "" {
+		return ""
+	}
+	for _, ou := range ix.Snapshot().OUs {
+		if strings.ToLower(ix.Path(ou.ID)) == want {
+			return ou.ID
+		}
+	}
+	return ""
 }

@@ -223,7 +223,14 @@ func (d *rediscoverer) readControlTower() {
 			lz.DriftStatus = string(g.DriftStatus.Status)
 		}
 		s.ControlTower.LandingZone = lz
-		bp := controltower.NewListEnabledBaselinesPaginator(ct, &controltower.ListEnabledBaselinesInput{})
+		cp := controltower.NewListBaselinesPaginator(ct, &controltower.ListBaselinesInput{})
+		for cp.HasMorePages() {
+			for _, b := range must[*controltower.ListBaselinesOutput](d.t, "ListBaselines")(cp.NextPage(ctx)).Baselines {
+				s.ControlTower.Baselines = append(s.ControlTower.Baselines, inventory.Baseline{Arn: *b.Arn, Name: *b.Name})
+			}
+		}
+		// Account-level enabled baselines come back only with includeChildren.
+		bp := controltower.NewListEnabledBaselinesPaginator(ct, &controltower.ListEnabledBaselinesInput{IncludeChildren: true})
 		for bp.HasMorePages() {
 			for _, b := range must[*controltower.ListEnabledBaselinesOutput](d.t, "ListEnabledBaselines")(bp.NextPage(ctx)).EnabledBaselines {
 				s.ControlTower.EnabledBaselines = append(s.ControlTower.EnabledBaselines, inventory.EnabledBaseline{Arn: *b.Arn, BaselineIdentifier: *b.BaselineIdentifier,

@@ -97,7 +97,7 @@ func (s *planScreen) SetPlan(p *PlanView) {
 	})
 	s.ouList.setLen(len(s.ous))
 	// Accounts: what needs attention first (blocked, excluded), then by how, then by ID.
-	rank := map[string]int{"blocked": 0, "excluded": 1, "enroll": 2, "ou-registration": 3, "already-enrolled": 4, "management": 5}
+	rank := map[string]int{"blocked": 0, "left-out": 1, "excluded": 2, "enroll": 3, "ou-registration": 4, "already-enrolled": 5, "management": 6}
 	s.accts = make([]int, len(p.AccountList))
 	for i := range s.accts {
 		s.accts[i] = i
@@ -347,9 +347,9 @@ func accountsLine(m map[string]int) string {
 	if len(m) == 0 {
 		return ""
 	}
-	order := []string{"ou-registration", "enroll", "already-enrolled", "management", "excluded", "blocked"}
+	order := []string{"ou-registration", "enroll", "already-enrolled", "management", "excluded", "left-out", "blocked"}
 	label := map[string]string{"ou-registration": "through OU registration", "enroll": "enrolled one by one",
-		"already-enrolled": "already enrolled", "management": "management", "excluded": "excluded", "blocked": "blocked"}
+		"already-enrolled": "already enrolled", "management": "management", "excluded": "excluded", "left-out": "left out", "blocked": "blocked"}
 	var parts []string
 	seen := map[string]bool{}
 	for _, k := range order {

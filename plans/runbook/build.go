@@ -32,20 +32,28 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 		Operator:     r(cfg.operator),
 		Generated:    cfg.now,
 	}
-	names := map[string]string{}
+	acctNames := map[string]string{}
 	for _, a := range p.Accounts {
-		names[a.AccountID] = a.Name
+		acctNames[a.AccountID] = a.Name
 		if a.How == plans.HowManagement {
 			d.Management = r(a.AccountID + " (" + a.Name + ")")
 		}
 	}
 
-	// Numbers follow the order a sequential run takes the steps: phases 2-4 are interleaved wave
-	// by wave, so their numbers jump between the three phase sections, and the numbers are how an
-	// operator working by hand keeps that order.
+	// Numbers follow the order a sequential run takes the steps (the plan's executionOrder), and
+	// the runbook lists the steps in that order: phases 0 and 1, then phases 2–4 wave by wave
+	// (each wave's SCP detaches, Config removal, then registration or enrollment), then phases 5
+	// and 6. The phase view is the index.
+	order := p.OrderedSteps()
 	num := map[string]string{}
-	for i, s := range p.OrderedSteps() {
+	phaseOf := map[string]int{}
+	for i, s := range order {
 		num[s.ID] = strconv.Itoa(i + 1)
+	}
+	for _, ph := range p.Phases {
+		for _, s := range ph.Steps {
+			phaseOf[s.ID] = ph.Number
+		}
 	}
 	status := statusOf(st)
 
@@ -54,19 +62,17 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 	d.Findings = findingsOf(p.Findings)
 	d.Totals = totals(p)
 
-	waveName := waveNames(p)
-	routes := waveRoutes(p, num)
 	var all statusCounts
-	for _, ph := range p.Phases {
-		pv := phaseView{Number: ph.Number, ID: ph.ID, Name: r(ph.Name), Summary: r(ph.Summary), Steps: len(ph.Steps)}
+	byNumber := map[int]*plans.Phase{}
+	for i := range p.Phases {
+		ph := &p.Phases[i]
+		byNumber[ph.Number] = ph
+		pv := phaseView{Number: ph.Number, ID: ph.ID, Name: r(ph.Name), Summary: r(ph.Summary), Steps: len(ph.Steps), Anchor: fmt.Sprintf("phase-%d", ph.Number)}
 		if ph.EstimateSeconds > 0 {
 			pv.Estimate = human(time.Duration(ph.EstimateSeconds) * time.Second)
 		}
 		for _, f := range ph.Blockers {
 			pv.Blockers = append(pv.Blockers, findingRowOf(f))
-		}
-		if (ph.ID == plans.PhaseSCP || ph.ID == plans.PhaseConfig || ph.ID == plans.PhaseRegistration) && !strings.Contains(pv.Summary, "interleaved") {
-			pv.Summary = strings.TrimSpace(pv.Summary + " " + interleaveNote)
 		}
 		if st != nil {
 			var c statusCounts
@@ -76,25 +82,89 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 			all.Done, all.Running, all.Failed, all.NotStarted = all.Done+c.Done, all.Running+c.Running, all.Failed+c.Failed, all.NotStarted+c.NotStarted
 			pv.Counts = &c
 		}
-		// Steps of one wave are grouped together under a heading naming the wave.
-		for i := 0; i < len(ph.Steps); {
-			j := i + 1
-			for j < len(ph.Steps) && ph.Steps[j].Wave == ph.Steps[i].Wave {
-				j++
+		var nums []int
+		waves := map[int]bool{}
+		for _, s := range ph.Steps {
+			n, _ := strconv.Atoi(num[s.ID])
+			nums = append(nums, n)
+			if s.Wave > 0 {
+				waves[s.Wave] = true
 			}
-			if w := ph.Steps[i].Wave; w > 0 {
-				pv.Items = append(pv.Items, item{Wave: &waveView{Number: w, Name: r(waveName(w)), Steps: j - i, Route: routes[w]}})
+		}
+		pv.Where = where(nums)
+		if interleaved(ph.ID) {
+			pv.Anchor = "waves"
+			if len(waves) > 0 {
+				pv.Where = fmt.Sprintf("in %s: %s", plural(int64(len(waves)), "wave"), pv.Where)
 			}
-			in := make([]stepIn, 0, j-i)
-			ns := make([]string, 0, j-i)
-			for _, s := range ph.Steps[i:j] {
-				in = append(in, stepInOf(s, names, num))
-				ns = append(ns, num[s.ID])
-			}
-			pv.Items = append(pv.Items, group(in, ns, status)...)
-			i = j
 		}
 		d.Phases = append(d.Phases, pv)
+	}
+
+	names := waveNames(p)
+	outputs := cfg.outputs
+	stepIns := func(ss []*plans.Step, wave bool) ([]stepIn, []string) {
+		in := make([]stepIn, 0, len(ss))
+		ns := make([]string, 0, len(ss))
+		for _, s := range ss {
+			si := stepInOf(*s, acctNames, num, outputs)
+			if wave {
+				si.Phase = fmt.Sprintf("phase %d", phaseOf[s.ID])
+			}
+			in = append(in, si)
+			ns = append(ns, num[s.ID])
+		}
+		return in, ns
+	}
+	phaseSection := func(ph *plans.Phase, ss []*plans.Step) {
+		pv := d.Phases[ph.Number]
+		sec := sectionView{Anchor: pv.Anchor, Heading: fmt.Sprintf("Phase %d: %s", ph.Number, pv.Name), Summary: pv.Summary,
+			Meta: phaseMeta(pv), Blockers: pv.Blockers, SignOff: fmt.Sprintf("phase %d (%s)", ph.Number, pv.Name)}
+		in, ns := stepIns(ss, false)
+		sec.Items = group(in, ns, status)
+		d.Sections = append(d.Sections, sec)
+	}
+	for i := 0; i < len(order); {
+		ph := byNumber[phaseOf[order[i].ID]]
+		j := i + 1
+		if !interleaved(ph.ID) {
+			for j < len(order) && phaseOf[order[j].ID] == ph.Number {
+				j++
+			}
+			phaseSection(ph, order[i:j])
+			i = j
+			continue
+		}
+		if d.Waves == nil {
+			d.Waves = wavesOf(d.Phases)
+		}
+		w := order[i].Wave
+		for j < len(order) && interleaved(byNumber[phaseOf[order[j].ID]].ID) && order[j].Wave == w {
+			j++
+		}
+		sec := sectionView{Anchor: fmt.Sprintf("wave-%d", w), Heading: fmt.Sprintf("Wave %d: %s", w, r(names(w))), Wave: true,
+			Meta: plural(int64(j-i), "step") + ", steps " + num[order[i].ID] + "–" + num[order[j-1].ID]}
+		if w == 0 {
+			sec.Heading = "Steps of phases 2–4 outside the waves"
+		}
+		in, ns := stepIns(order[i:j], true)
+		sec.Items = group(in, ns, status)
+		// The last wave signs phases 2–4 off.
+		if j == len(order) || !interleaved(byNumber[phaseOf[order[j].ID]].ID) {
+			sec.SignOff = "phases 2–4 (the waves)"
+		}
+		d.Sections = append(d.Sections, sec)
+		i = j
+	}
+	// Phases with no step still get their section, so the document names every phase.
+	for _, ph := range p.Phases {
+		if len(ph.Steps) == 0 && !interleaved(ph.ID) {
+			phaseSection(byNumber[ph.Number], nil)
+		}
+	}
+	sort.SliceStable(d.Sections, func(i, j int) bool { return sectionRank(d.Sections[i]) < sectionRank(d.Sections[j]) })
+	for _, k := range p.Kept {
+		d.Kept = append(d.Kept, kv{r(k.Resource), r(k.Reason)})
 	}
 	if st != nil {
 		d.Run = runOf(p, st, all, num)
@@ -131,48 +201,88 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 	return d
 }
 
-const interleaveNote = "Phases 2, 3 and 4 run interleaved, wave by wave: for each wave, its SCP detaches (phase 2), " +
-	"then its AWS Config removal (phase 3), then its OU registration or enrollment (phase 4), so no account " +
-	"is left unrecorded for long. The step numbers give that order."
-
-// waveRoutes says, per wave that spans several phases, which step numbers it runs in which phase.
-func waveRoutes(p *plans.Plan, num map[string]string) map[int]string {
-	type ref struct{ n, phase int }
-	byWave := map[int][]ref{}
-	for _, ph := range p.Phases {
-		for _, s := range ph.Steps {
-			if s.Wave > 0 {
-				n, _ := strconv.Atoi(num[s.ID])
-				byWave[s.Wave] = append(byWave[s.Wave], ref{n, ph.Number})
-			}
-		}
-	}
-	out := map[int]string{}
-	for w, refs := range byWave {
-		sort.Slice(refs, func(i, j int) bool { return refs[i].n < refs[j].n })
-		var parts []string
-		phases := map[int]bool{}
-		for i := 0; i < len(refs); {
-			j := i + 1
-			for j < len(refs) && refs[j].phase == refs[i].phase && refs[j].n == refs[j-1].n+1 {
-				j++
-			}
-			span := strconv.Itoa(refs[i].n)
-			if j-i > 1 {
-				span += "–" + strconv.Itoa(refs[j-1].n)
-			}
-			parts = append(parts, fmt.Sprintf("%s (phase %d)", span, refs[i].phase))
-			phases[refs[i].phase] = true
-			i = j
-		}
-		if len(phases) > 1 {
-			out[w] = strings.Join(parts, ", ")
-		}
-	}
-	return out
+func interleaved(phaseID string) bool {
+	return phaseID == plans.PhaseSCP || phaseID == plans.PhaseConfig || phaseID == plans.PhaseRegistration
 }
 
-func stepInOf(s plans.Step, names map[string]string, num map[string]string) stepIn {
+// sectionRank keeps phase sections with no steps in phase order among the others.
+func sectionRank(s sectionView) int {
+	var n int
+	if _, err := fmt.Sscanf(s.Anchor, "phase-%d", &n); err == nil {
+		if n <= 1 {
+			return n
+		}
+		return n + 100
+	}
+	return 50
+}
+
+func phaseMeta(pv phaseView) string {
+	line := plural(int64(pv.Steps), "step")
+	if pv.Where != "" && pv.Steps > 0 {
+		line += " (" + pv.Where + ")"
+	}
+	if pv.Estimate != "" {
+		line += ", estimated " + pv.Estimate
+	}
+	if pv.Counts != nil {
+		line += ". Run: " + pv.Counts.String()
+	}
+	return line
+}
+
+// wavesOf introduces the waves: phases 2–4 with their blockers.
+func wavesOf(phases []phaseView) *wavesView {
+	w := &wavesView{Anchor: "waves", Summary: interleaveNote}
+	var metas []string
+	for _, pv := range phases {
+		if !interleaved(pv.ID) {
+			continue
+		}
+		metas = append(metas, fmt.Sprintf("phase %d (%s): %s", pv.Number, pv.Name, phaseMeta(pv)))
+		w.Blockers = append(w.Blockers, pv.Blockers...)
+	}
+	w.Meta = strings.Join(metas, "; ")
+	return w
+}
+
+const interleaveNote = "Phases 2, 3 and 4 run interleaved, wave by wave: for each wave, its SCP detaches (phase 2), " +
+	"then its AWS Config removal (phase 3), then its execution roles and its OU registration or enrollment (phase 4), so no account " +
+	"is left unrecorded for long. A wave is prepared while Control Tower registers the previous one. Each step says which phase it belongs to."
+
+// where renders step numbers as ranges: "steps 1–24", "steps 32, 35–36 and 40".
+func where(nums []int) string {
+	if len(nums) == 0 {
+		return ""
+	}
+	sort.Ints(nums)
+	var parts []string
+	for i := 0; i < len(nums); {
+		j := i + 1
+		for j < len(nums) && nums[j] == nums[j-1]+1 {
+			j++
+		}
+		if j-i > 1 {
+			parts = append(parts, fmt.Sprintf("%d–%d", nums[i], nums[j-1]))
+		} else {
+			parts = append(parts, strconv.Itoa(nums[i]))
+		}
+		i = j
+	}
+	const max = 6
+	if len(parts) > max {
+		return fmt.Sprintf("steps %s, … %s (between %d and %d)", strings.Join(parts[:max-1], ", "), plural(int64(len(parts)-max+1), "more range"), nums[0], nums[len(nums)-1])
+	}
+	if len(parts) == 1 {
+		if len(nums) == 1 {
+			return "step " + parts[0]
+		}
+		return "steps " + parts[0]
+	}
+	return "steps " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+}
+
+func stepInOf(s plans.Step, names map[string]string, num map[string]string, outputs func(step, output string) (string, bool)) stepIn {
 	r := redact
 	in := stepIn{
 		ID: r(s.ID), Kind: r(s.Kind), Title: r(s.Title), Why: r(s.Why),
@@ -186,6 +296,23 @@ func stepInOf(s plans.Step, names map[string]string, num map[string]string) step
 	}
 	for i, c := range s.CLI {
 		in.CLI = append(in.CLI, r(printable(c, s.ID, i)))
+	}
+	// Values other steps produce: the shell variable the commands use, and its value once a
+	// run's journal knows it.
+	seen := map[plans.Value]bool{}
+	for _, ref := range plans.Refs(s.Params) {
+		if seen[ref] {
+			continue
+		}
+		seen[ref] = true
+		line := "$" + plans.ShellVar(ref.FromStep, ref.Output)
+		if outputs != nil {
+			if v, ok := outputs(ref.FromStep, ref.Output); ok && v != "" {
+				line += " = " + v
+			}
+		}
+		line += fmt.Sprintf(" (the %s of step %s, %s)", ref.Output, num[ref.FromStep], ref.FromStep)
+		in.Inputs = append(in.Inputs, r(line))
 	}
 	return in
 }
@@ -341,6 +468,11 @@ func estimateOf(p *plans.Plan) estimateView {
 	for _, pe := range p.Estimate.PerPhase {
 		e.Rows = append(e.Rows, kv{fmt.Sprintf("%d. %s", pe.Phase, redact(names[pe.Phase])), human(time.Duration(pe.Seconds) * time.Second)})
 	}
+	if o := p.Estimate.OverlapSeconds; o > 0 {
+		// Phases 2 and 3 run while Control Tower registers the previous wave: the total counts
+		// only the first wave's preparation, and says so.
+		e.Rows = append(e.Rows, kv{"Overlap: phases 2–3 run during phase 4 (only the first wave's preparation adds to the total)", "− " + human(time.Duration(o)*time.Second)})
+	}
 	e.Total = human(p.Estimate.Total())
 	for _, a := range p.Estimate.Assumptions {
 		e.Assumptions = append(e.Assumptions, redact(a))
@@ -406,9 +538,10 @@ func totals(p *plans.Plan) []kv {
 			skipped++
 		}
 	}
+	waiting := len(p.Blocked()) - blocked
 	rows := []kv{
 		{"Phases", strconv.Itoa(len(p.Phases))},
-		{"Steps", fmt.Sprintf("%d (%d destructive, %d manual, %d blocked by a finding)", steps, destructive, manual, blocked)},
+		{"Steps", fmt.Sprintf("%d (%d destructive, %d manual); %d can run, %d blocked by a finding, %d waiting for a blocked step", steps, destructive, manual, steps-blocked-waiting, blocked, waiting)},
 		{"OUs", fmt.Sprintf("%d to register, %d not registered by this plan", register, skipped)},
 		{"Accounts", strconv.Itoa(len(p.Accounts))},
 	}
@@ -417,6 +550,7 @@ func totals(p *plans.Plan) []kv {
 		{plans.HowEnroll, "Enrolled one by one"},
 		{plans.HowEnrolled, "Already enrolled"},
 		{plans.HowExcluded, "Excluded"},
+		{plans.HowLeftOut, "Left out (Control Tower cannot govern them where they are)"},
 		{plans.HowBlocked, "Blocked"},
 		{plans.HowManagement, "Management account"},
 	}

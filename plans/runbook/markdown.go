@@ -84,20 +84,28 @@ func (m *mdWriter) doc(d *document) {
 	}
 	m.ln("## Contents")
 	m.ln()
+	m.ln("The steps follow in the order a run takes them: phases 0 and 1, then phases 2–4 wave by wave, then phases 5 and 6. Per phase:")
+	m.ln()
+	m.ln("| Phase | Steps | Where | Estimate |")
+	m.ln("|---|---|---|---|")
 	for _, ph := range d.Phases {
-		line := "- Phase " + strconv.Itoa(ph.Number) + ": " + mdText(ph.Name) + " (" + plural(int64(ph.Steps), "step")
+		steps := strconv.Itoa(ph.Steps)
 		if ph.Counts != nil {
-			line += "; " + ph.Counts.String()
+			steps += " (" + ph.Counts.String() + ")"
 		}
-		m.ln(line, ")")
+		m.ln("| ", strconv.Itoa(ph.Number), ". ", mdCell(ph.Name), " | ", mdCell(steps), " | ", mdCell(ph.Where), " | ", mdCell(ph.Estimate), " |")
 	}
 	m.ln()
 	if d.Run != nil {
 		m.run(d.Run)
 	}
 	m.findings(d.Findings)
-	for i := range d.Phases {
-		m.phase(&d.Phases[i])
+	for i := range d.Sections {
+		sec := &d.Sections[i]
+		if sec.Wave && d.Waves != nil && (i == 0 || !d.Sections[i-1].Wave) {
+			m.waves(d.Waves)
+		}
+		m.section(sec)
 	}
 	m.appendices(d)
 }
@@ -189,46 +197,55 @@ func (m *mdWriter) findings(f findingsView) {
 	}
 }
 
-func (m *mdWriter) phase(ph *phaseView) {
-	m.ln("## Phase ", strconv.Itoa(ph.Number), ": ", mdText(ph.Name))
+func (m *mdWriter) blockers(bs []findingRow, what string) {
+	if len(bs) == 0 {
+		return
+	}
+	m.ln("> **Blocked.** These pre-check findings stop ", what, " until they are fixed:")
+	m.ln(">")
+	for _, f := range bs {
+		m.ln("> - ", mdCode(f.Check), " ", mdText(f.Title), " — ", mdText(f.Remediation))
+	}
 	m.ln()
-	if ph.Summary != "" {
-		m.ln(mdText(ph.Summary))
+}
+
+func (m *mdWriter) waves(w *wavesView) {
+	m.ln("## Phases 2–4: the waves")
+	m.ln()
+	m.ln(mdText(w.Summary))
+	m.ln()
+	m.ln("*", mdText(w.Meta), ".*")
+	m.ln()
+	m.blockers(w.Blockers, "these phases")
+}
+
+func (m *mdWriter) section(sec *sectionView) {
+	if sec.Wave {
+		m.ln("### ", mdText(sec.Heading))
+	} else {
+		m.ln("## ", mdText(sec.Heading))
+	}
+	m.ln()
+	if sec.Summary != "" {
+		m.ln(mdText(sec.Summary))
 		m.ln()
 	}
-	line := plural(int64(ph.Steps), "step")
-	if ph.Estimate != "" {
-		line += ", estimated " + ph.Estimate
-	}
-	if ph.Counts != nil {
-		line += ". Run: " + ph.Counts.String()
-	}
-	m.ln("*", mdText(line), ".*")
-	m.ln()
-	if len(ph.Blockers) > 0 {
-		m.ln("> **Blocked.** These pre-check findings stop this phase until they are fixed:")
-		m.ln(">")
-		for _, f := range ph.Blockers {
-			m.ln("> - ", mdCode(f.Check), " ", mdText(f.Title), " — ", mdText(f.Remediation))
-		}
+	if sec.Meta != "" {
+		m.ln("*", mdText(sec.Meta), ".*")
 		m.ln()
 	}
-	for _, it := range ph.Items {
-		switch {
-		case it.Wave != nil:
-			m.ln("### Wave ", strconv.Itoa(it.Wave.Number), ": ", mdText(it.Wave.Name))
-			m.ln()
-			if it.Wave.Route != "" {
-				m.ln("*This wave's steps in order: ", mdText(it.Wave.Route), ".*")
-				m.ln()
-			}
-		case it.Step != nil:
+	m.blockers(sec.Blockers, "this phase")
+	for _, it := range sec.Items {
+		if it.Step != nil {
 			m.step(it.Step)
-		default:
+		} else {
 			m.group(it.Group)
 		}
 	}
-	m.ln("**Sign-off, phase ", strconv.Itoa(ph.Number), " (", mdText(ph.Name), ")**")
+	if sec.SignOff == "" {
+		return
+	}
+	m.ln("**Sign-off, ", mdText(sec.SignOff), "**")
 	m.ln()
 	m.ln("| Role | Name | Signature | Date and time (UTC) |")
 	m.ln("|---|---|---|---|")
@@ -270,7 +287,7 @@ func (m *mdWriter) step(s *stepView) {
 	if s.Blocked != "" {
 		blocked = " **BLOCKED**"
 	}
-	m.ln(mdCode(s.ID), flags(s.Destructive, s.Manual), blocked)
+	m.ln(mdCode(s.ID), phaseTag(s.Phase), flags(s.Destructive, s.Manual), blocked)
 	m.ln()
 	if s.Status.Known {
 		m.ln("**Status:** ", mdText(s.Status.Text))
@@ -287,9 +304,30 @@ func (m *mdWriter) step(s *stepView) {
 	m.field("Target", mdText(s.Target))
 	m.field("After", codeList(s.DependsOn))
 	m.field("Guard", mdText(s.Guard))
+	m.inputs(s.Inputs)
 	m.commands(s.CLI, "")
 	m.field("Expected", mdText(s.Expected))
 	m.field("Rollback", mdText(s.Rollback))
+}
+
+func phaseTag(phase string) string {
+	if phase == "" {
+		return ""
+	}
+	return " (" + phase + ")"
+}
+
+// inputs lists the values the commands take from earlier steps' outputs.
+func (m *mdWriter) inputs(in []string) {
+	if len(in) == 0 {
+		return
+	}
+	m.ln("**From earlier steps** (shell variables the commands read; set by those steps' commands):")
+	m.ln()
+	for _, l := range in {
+		m.ln("- ", mdText(l))
+	}
+	m.ln()
 }
 
 func (m *mdWriter) field(name, val string) {
@@ -321,7 +359,7 @@ func (m *mdWriter) group(g *groupView) {
 	num := g.First + "–" + g.Last
 	m.ln("#### ", num, " ", mdText(g.Title), " (", strconv.Itoa(len(g.Rows)), " steps)")
 	m.ln()
-	m.ln(mdCode(g.Kind), flags(g.Destructive, g.Manual), " — one row per ", g.Per, "; the table lists the steps in plan order.")
+	m.ln(mdCode(g.Kind), phaseTag(g.Phase), flags(g.Destructive, g.Manual), " — one row per ", g.Per, "; the table lists the steps in plan order.")
 	m.ln()
 	if g.Counts != nil {
 		m.ln("**Status:** ", g.Counts.String())
@@ -330,6 +368,7 @@ func (m *mdWriter) group(g *groupView) {
 	m.field("Why", mdText(g.Why))
 	m.field("After", codeList(g.DependsOn))
 	m.field("Guard", mdText(g.Guard))
+	m.inputs(g.Inputs)
 	intro := "Commands, for each row"
 	if len(g.Placeholder) > 0 {
 		ph := make([]string, len(g.Placeholder))
@@ -428,7 +467,7 @@ func (m *mdWriter) appendices(d *document) {
 	if len(d.OUs) > 0 {
 		m.ln("## Appendix A: OU registration order")
 		m.ln()
-		m.ln("Parent OUs first; Control Tower registers one OU at a time.")
+		m.ln("Parent OUs first; Control Tower runs one OU operation at a time. A registration waits only for its parent's.")
 		m.ln()
 		m.ln("| Order | OU | Path | Depth | Accounts | Note |")
 		m.ln("|---|---|---|---|---|---|")
@@ -445,6 +484,16 @@ func (m *mdWriter) appendices(d *document) {
 		m.ln("|---|---|---|---|---|")
 		for _, a := range d.Accounts {
 			m.ln("| ", mdCode(a.ID), " | ", mdCell(a.Name), " | ", mdCell(a.How), " | ", mdCell(a.By), " | ", mdCell(a.Reason), " |")
+		}
+		m.ln()
+	}
+	if len(d.Kept) > 0 {
+		m.ln("## Appendix C: what the plan keeps, and why")
+		m.ln()
+		m.ln("| Kept | Why |")
+		m.ln("|---|---|")
+		for _, k := range d.Kept {
+			m.ln("| ", mdCell(k.Key), " | ", mdCell(k.Value), " |")
 		}
 		m.ln()
 	}

@@ -27,9 +27,16 @@ type document struct {
 	Estimate estimateView
 	Findings findingsView
 	Run      *runView // nil without --state
-	Phases   []phaseView
+	// Phases is the index: each phase with its step count and where its steps are.
+	Phases []phaseView
+	// Sections hold the steps in execution order: phases 0 and 1, one section per wave of
+	// phases 2–4, then phases 5 and 6.
+	Sections []sectionView
+	// Waves introduces the wave sections (phases 2–4 run interleaved).
+	Waves    *wavesView
 	OUs      []ouRow
 	Accounts []accountRow
+	Kept     []kv
 }
 
 type kv struct{ Key, Value string }
@@ -101,24 +108,39 @@ type phaseView struct {
 	Steps    int
 	Counts   *statusCounts // nil without state
 	Blockers []findingRow  // findings of this phase that block it
-	Items    []item
+	// Where says where the phase's steps are: "steps 1–24", or for an interleaved phase the
+	// waves and step numbers.
+	Where  string
+	Anchor string // the section that holds its steps
 }
 
-// item is one step shown in full, a group of like steps shown as one table, or the heading of a
-// registration wave.
+// sectionView is one part of the runbook in execution order: a phase (0, 1, 5, 6) or a wave of
+// phases 2–4.
+type sectionView struct {
+	Anchor   string
+	Heading  string
+	Summary  string
+	Meta     string
+	Blockers []findingRow
+	Items    []item
+	// SignOff names what is signed off at the end of the section ("" = none).
+	SignOff string
+	// Wave marks a wave section (its steps carry their phase).
+	Wave bool
+}
+
+// wavesView introduces phases 2–4: how the waves run, and the findings that block those phases.
+type wavesView struct {
+	Anchor   string
+	Summary  string
+	Meta     string
+	Blockers []findingRow
+}
+
+// item is one step shown in full or a group of like steps shown as one table.
 type item struct {
 	Step  *stepView
 	Group *groupView
-	Wave  *waveView
-}
-
-type waveView struct {
-	Number int
-	Name   string
-	Steps  int
-	// Route lists the wave's steps across phases 2-4 in execution order, e.g.
-	// "27 (phase 2), 28 (phase 3), 29–30 (phase 4)", so an operator knows where to turn next.
-	Route string
 }
 
 // statusView is a step's standing in the run; Known is false without a state folder.
@@ -150,6 +172,7 @@ func (s statusView) Class() string {
 type stepView struct {
 	Num         string
 	ID          string
+	Phase       string // "phase 2" in a wave section, else ""
 	Kind        string
 	Title       string
 	Why         string
@@ -159,6 +182,7 @@ type stepView struct {
 	Expected    string
 	Rollback    string
 	DependsOn   []string
+	Inputs      []string // values from earlier steps: "$VAR = value (from step N, id)"
 	Destructive bool
 	Manual      bool
 	Blocked     string
@@ -167,6 +191,7 @@ type stepView struct {
 
 type groupView struct {
 	First, Last string // step numbers
+	Phase       string // "phase 3" in a wave section, else ""
 	Kind        string
 	Title       string // with placeholders
 	Why         string
@@ -176,6 +201,7 @@ type groupView struct {
 	Rollback    string
 	Placeholder []string // the placeholders used, e.g. <account-id>, <region>
 	DependsOn   []string // dependencies common to every row, with placeholders
+	Inputs      []string // values from earlier steps (the same for every row)
 	Destructive bool
 	Manual      bool
 	Cols        groupCols
@@ -218,9 +244,11 @@ type accountRow struct {
 // depend on the planner's types.
 type stepIn struct {
 	ID, Kind, Title, Why          string
+	Phase                         string
 	Account, Region, OU, Resource string
 	AccountName                   string
 	DependsOn                     []string
+	Inputs                        []string
 	Destructive, Manual           bool
 	CLI                           []string
 	Guard, Expected, Rollback     string
@@ -309,7 +337,7 @@ func isWordByte(c byte) bool {
 // differ once templated get a column of their own).
 func (s stepIn) signature() string {
 	subs := s.subs()
-	parts := []string{s.Kind, templ(s.Why, subs), templ(s.Guard, subs),
+	parts := []string{s.Kind, s.Phase, strings.Join(s.Inputs, "\n"), templ(s.Why, subs), templ(s.Guard, subs),
 		templ(s.Expected, subs), templ(s.Rollback, subs), fmt.Sprint(s.Destructive, s.Manual),
 		fmt.Sprint(s.Account != "", s.Region != "", s.OU != "", s.Resource != "")}
 	for _, c := range s.CLI {
@@ -397,7 +425,7 @@ func makeStep(s stepIn, num string, status func(string) statusView) *stepView {
 		target = append(target, s.Resource)
 	}
 	return &stepView{
-		Num: num, ID: s.ID, Kind: s.Kind, Title: s.Title, Why: s.Why, Target: strings.Join(target, ", "),
+		Num: num, ID: s.ID, Phase: s.Phase, Kind: s.Kind, Title: s.Title, Why: s.Why, Target: strings.Join(target, ", "), Inputs: s.Inputs,
 		Guard: s.Guard, CLI: s.CLI, Expected: s.Expected, Rollback: s.Rollback, DependsOn: s.DependsOn,
 		Destructive: s.Destructive, Manual: s.Manual, Blocked: s.Blocked, Status: status(s.ID),
 	}
@@ -414,7 +442,7 @@ func makeGroup(ss []stepIn, nums []string, status func(string) statusView) *grou
 	}
 	subs := first.subsFor(v)
 	g := &groupView{
-		First: nums[0], Last: nums[len(nums)-1], Kind: first.Kind,
+		First: nums[0], Last: nums[len(nums)-1], Kind: first.Kind, Phase: first.Phase, Inputs: first.Inputs,
 		Title: templ(first.Title, subs), Why: templ(first.Why, subs), Guard: templ(first.Guard, subs),
 		Expected: templ(first.Expected, subs), Rollback: templ(first.Rollback, subs),
 		Destructive: first.Destructive, Manual: first.Manual,

@@ -1,7 +1,9 @@
 // Package runbook renders a migration plan as a printable runbook, in Markdown or as one
-// self-contained HTML file: a cover (organization, who and when, settings, totals, estimate), the
-// pre-check results, then every phase with its steps in order (checkbox, step ID, what and why, the
-// guard, the exact AWS CLI commands, the expected result, the rollback note) and sign-off lines.
+// self-contained HTML file: a cover (organization, who and when, settings, totals, estimate, the
+// phases as an index), the pre-check results, then every step in execution order — phases 0 and 1,
+// the waves of phases 2–4, phases 5 and 6 — (checkbox, step ID, what and why, the guard, the exact
+// AWS CLI commands, the values they take from earlier steps, the expected result, the rollback
+// note) with sign-off lines.
 // Steps that repeat per account or region are shown as one table each, so a runbook for thousands
 // of accounts stays readable. Given the journal of a run (package journal), it also shows where
 // the run stands: done, running, failed (with the error) or not started. It only reads; lz2ct
@@ -22,6 +24,13 @@ type Option func(*config)
 type config struct {
 	operator string
 	now      time.Time
+	outputs  func(step, output string) (string, bool)
+}
+
+// WithOutputs gives the runbook the outputs of the steps a run has done (the journal records
+// them), so a step that uses one shows its value next to the shell variable its commands read.
+func WithOutputs(lookup func(step, output string) (string, bool)) Option {
+	return func(c *config) { c.outputs = lookup }
 }
 
 // WithOperator names who prepared (and will follow) the runbook; empty leaves a line to fill in.

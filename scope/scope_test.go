@@ -1,0 +1,299 @@
+package scope
+
+import (
+	"fmt"
+	"math/rand"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/orggen"
+	"github.com/lz2ct/lz2ct/settings"
+)
+
+const ctBaseline = "arn:aws:controltower:eu-west-1::baseline/17BSJV3IGJ2QSGA2"
+
+// org builds small organizations for table tests.
+type org struct {
+	s *inventory.Snapshot
+	n int
+}
+
+func newOrg() *org {
+	o := &org{s: &inventory.Snapshot{
+		SchemaVersion: inventory.SchemaVersion, Partition: "aws", Source: "test", Regions: []string{"eu-west-1"},
+		Organization: inventory.Organization{ID: "o-abcdefghij", ManagementAccountID: "100000000000", FeatureSet: "ALL"},
+		Roots:        []inventory.Root{{ID: "r-ab12", Name: "Root"}},
+		ALZ:          &inventory.ALZ{HomeRegion: "eu-west-1"},
+		ControlTower: inventory.ControlTower{Baselines: []inventory.Baseline{{Arn: ctBaseline, Name: inventory.BaselineControlTower}}},
+	}}
+	o.s.Accounts = append(o.s.Accounts, inventory.Account{ID: "100000000000", Name: "management", Status: "ACTIVE", ParentID: "r-ab12", Email: "m@x.example"})
+	return o
+}
+
+func (o *org) ou(parent, name string) string {
+	o.n++
+	id := fmt.Sprintf("ou-ab12-%08d", o.n)
+	o.s.OUs = append(o.s.OUs, inventory.OU{ID: id, Name: name, ParentID: parent})
+	return id
+}
+
+func (o *org) accounts(parent string, n int) []string {
+	var ids []string
+	for i := 0; i < n; i++ {
+		o.n++
+		id := fmt.Sprintf("2%011d", o.n)
+		o.s.Accounts = append(o.s.Accounts, inventory.Account{ID: id, Name: "acct" + id[8:], Status: "ACTIVE", ParentID: parent,
+			Email: "a" + id + "@x.example"})
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+func (o *org) register(target string) {
+	kind := "ou"
+	if !strings.HasPrefix(target, "ou-") {
+		kind = "account"
+	}
+	o.s.ControlTower.EnabledBaselines = append(o.s.ControlTower.EnabledBaselines, inventory.EnabledBaseline{
+		Arn: "arn:aws:controltower:eu-west-1:100000000000:enabledbaseline/X" + target, BaselineIdentifier: ctBaseline,
+		TargetIdentifier: "arn:aws:organizations::100000000000:" + kind + "/o-abcdefghij/" + target, Status: "SUCCEEDED"})
+}
+
+func (o *org) scope(t *testing.T, edit func(*settings.Settings)) *Scope {
+	t.Helper()
+	if err := inventory.Validate(o.s); err != nil {
+		t.Fatalf("test snapshot invalid: %v", err)
+	}
+	s := settings.Settings{HomeRegion: "eu-west-1", LogArchiveEmail: "l@x.example", AuditEmail: "a@x.example"}
+	if edit != nil {
+		edit(&s)
+	}
+	return New(o.s, s)
+}
+
+func want(t *testing.T, sc *Scope, id, how, reason string) *Account {
+	t.Helper()
+	a := sc.Account(id)
+	if a == nil || a.How != how || !strings.Contains(a.Reason, reason) {
+		t.Errorf("account %s: %+v, want %s (%q)", id, a, how, reason)
+	}
+	return a
+}
+
+func TestDispositions(t *testing.T) {
+	o := newOrg()
+	apps := o.ou("r-ab12", "Apps")
+	appAccts := o.accounts(apps, 4)
+	reg := o.ou("r-ab12", "Registered")
+	o.register(reg)
+	regAccts := o.accounts(reg, 2)
+	o.register(regAccts[1])
+	core := o.ou("r-ab12", "core")
+	coreAccts := o.accounts(core, 4)
+	legacy := o.ou("r-ab12", "Legacy")
+	legacyAccts := o.accounts(legacy, 1)
+	root := o.accounts("r-ab12", 1)
+	o.s.ALZ.CoreOUID = core
+	o.s.ALZ.SecurityAccountID, o.s.ALZ.LogArchiveAccountID, o.s.ALZ.SharedServicesAccountID = coreAccts[0], coreAccts[1], coreAccts[2]
+	for i := range o.s.Accounts {
+		if o.s.Accounts[i].ID == appAccts[3] {
+			o.s.Accounts[i].Status = inventory.AccountSuspended
+		}
+	}
+	sc := o.scope(t, func(s *settings.Settings) {
+		s.Exclude.OUs = []string{"Legacy"}
+		s.Exclude.Accounts = []string{appAccts[2]}
+	})
+	want(t, sc, "100000000000", HowManagement, "management")
+	want(t, sc, appAccts[0], HowOURegistration, "")
+	want(t, sc, appAccts[2], HowExcluded, "exclude.accounts")
+	want(t, sc, appAccts[3], HowBlocked, "SUSPENDED")
+	want(t, sc, regAccts[0], HowEnroll, "already registered")
+	want(t, sc, regAccts[1], HowEnrolled, "already governs")
+	want(t, sc, coreAccts[0], HowExcluded, "Security account")
+	want(t, sc, coreAccts[1], HowExcluded, "Log Archive account")
+	want(t, sc, coreAccts[2], HowLeftOut, "sharedServicesOU")
+	want(t, sc, coreAccts[3], HowLeftOut, "core OU")
+	want(t, sc, legacyAccts[0], HowExcluded, "exclude.ous")
+	want(t, sc, root[0], HowLeftOut, "root")
+	if a := sc.Account(appAccts[0]); a.Registration != apps || !a.Covered() {
+		t.Errorf("covered account %+v", a)
+	}
+	// The excluded and the suspended account both stop Apps' registration.
+	blocks := sc.OU(apps).Blocks
+	if len(blocks) != 2 || !blocks[0].Excluded || blocks[1].Excluded {
+		t.Errorf("Apps blocks = %+v", blocks)
+	}
+	for path, reason := range map[string]string{"Registered": "already registered", "core": "core OU", "Legacy": "excluded"} {
+		for _, ou := range sc.OUs {
+			if ou.Path == path && (ou.Order != 0 || !strings.Contains(ou.Skip, reason)) {
+				t.Errorf("%s: %+v, want skipped for %q", path, ou, reason)
+			}
+		}
+	}
+	// Covered lists exactly the accounts a step enrolls.
+	var covered []string
+	for _, a := range sc.Covered() {
+		covered = append(covered, a.ID)
+	}
+	if !reflect.DeepEqual(covered, []string{appAccts[0], appAccts[1], regAccts[0]}) {
+		t.Errorf("Covered = %v", covered)
+	}
+}
+
+func TestSharedServicesTarget(t *testing.T) {
+	for _, tc := range []struct {
+		name, target string
+		lz           bool
+		how, into    string
+	}{
+		{"unset, in the core OU", "", false, HowLeftOut, ""},
+		{"an OU the plan registers", "Apps", false, HowEnroll, "apps"},
+		{"Control Tower's Sandbox OU, not created yet", "Sandbox", false, HowEnroll, CTSandbox},
+		{"an excluded OU", "Legacy", false, HowLeftOut, ""},
+		{"the Sandbox name once Control Tower exists", "Sandbox", true, HowLeftOut, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := newOrg()
+			apps := o.ou("r-ab12", "Apps")
+			o.ou("r-ab12", "Legacy")
+			core := o.ou("r-ab12", "core")
+			ss := o.accounts(core, 1)[0]
+			o.s.ALZ.CoreOUID, o.s.ALZ.SharedServicesAccountID = core, ss
+			if tc.lz {
+				o.s.ControlTower.LandingZone = &inventory.LandingZone{HomeRegion: "eu-west-1", SecurityOUName: "Security", SandboxOUName: "Sandbox"}
+			}
+			sc := o.scope(t, func(s *settings.Settings) { s.SharedServicesOU = tc.target; s.Exclude.OUs = []string{"Legacy"} })
+			a := sc.Account(ss)
+			into := tc.into
+			if into == "apps" {
+				into = apps
+			}
+			if a.How != tc.how || a.Into != into || !a.SharedServices {
+				t.Errorf("Shared Services: %+v, want %s into %q", a, tc.how, into)
+			}
+		})
+	}
+}
+
+func TestSplitsExcessAndDepth(t *testing.T) {
+	o := newOrg()
+	big := o.ou("r-ab12", "Big")
+	bigAccts := o.accounts(big, 5)
+	parent := "r-ab12"
+	var l5 string
+	for i := 1; i <= 6; i++ {
+		parent = o.ou(parent, fmt.Sprintf("L%d", i))
+		if i == 5 {
+			l5 = parent
+		}
+	}
+	l5Accts := o.accounts(l5, 3)
+	deep := o.accounts(parent, 1)
+	sc := o.scope(t, func(s *settings.Settings) { s.OUAccountLimit = 2 })
+	b := sc.OU(big)
+	if len(b.Splits) != 2 || b.Enrolls != 2 || b.Splits[1].Name != "Big-3" || len(b.Splits[1].Accounts) != 1 {
+		t.Fatalf("split of Big: %+v", b)
+	}
+	if a := want(t, sc, bigAccts[4], HowOURegistration, "child OU"); a.Registration != big+"/Big-3" || a.SplitInto != big+"/Big-3" {
+		t.Errorf("split account %+v", a)
+	}
+	if c := sc.OU(big + "/Big-3"); c == nil || !c.Created || c.Order <= b.Order {
+		t.Errorf("created OU %+v registered before its parent", c)
+	}
+	if a := want(t, sc, l5Accts[2], HowEnroll, "account limit"); !a.MoveOut || a.Into != l5 {
+		t.Errorf("excess account %+v", a)
+	}
+	if a := want(t, sc, deep[0], HowEnroll, "nearest registered ancestor"); a.Into != l5 {
+		t.Errorf("deep account %+v", a)
+	}
+	if o := sc.OU(parent); !o.TooDeep || o.Order != 0 {
+		t.Errorf("6-level OU %+v", o)
+	}
+	// Registration order is parent-first.
+	pos := map[string]int{}
+	for _, o := range sc.Registered() {
+		pos[o.Key] = o.Order
+		if p := sc.OU(o.ParentID); p != nil && p.Order > 0 && pos[p.Key] >= o.Order {
+			t.Errorf("%s registered before its parent", o.Path)
+		}
+	}
+}
+
+func TestAccountRegions(t *testing.T) {
+	o := newOrg()
+	apps := o.ou("r-ab12", "Apps")
+	o.accounts(apps, 3)
+	o.accounts("r-ab12", 1) // left out: not counted
+	o.s.Regions = []string{"eu-central-1", "eu-west-1", "us-east-1"}
+	sc := o.scope(t, func(s *settings.Settings) { s.GovernedRegions = []string{"eu-central-1", "eu-west-1"} })
+	// management + 3 to enroll + the 2 accounts a new landing zone creates, × 2 regions.
+	if sc.ManagedAccounts() != 6 || sc.AccountRegions() != 12 {
+		t.Errorf("managed %d, account-regions %d; want 6 and 12", sc.ManagedAccounts(), sc.AccountRegions())
+	}
+}
+
+// The scope does not depend on the order of the snapshot's lists, and never reorders them.
+func TestOrderIndependence(t *testing.T) {
+	p := orggen.DefaultParams()
+	p.Accounts, p.OUs, p.Depth, p.Seed = 60, 14, 6, 3
+	snap, err := orggen.Generate(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := settings.Settings{LogArchiveEmail: "l@x.example", AuditEmail: "a@x.example", OUAccountLimit: 4}
+	first := New(snap, s)
+	shuffled := canonical(snap)
+	Shuffle(rand.New(rand.NewSource(9)), shuffled)
+	before := shuffled.OUs[0].ID
+	second := New(shuffled, s)
+	if shuffled.OUs[0].ID != before {
+		t.Fatal("New reordered the caller's snapshot")
+	}
+	if !reflect.DeepEqual(dump(first), dump(second)) {
+		t.Fatal("the same organization in another list order gives another scope")
+	}
+}
+
+func dump(sc *Scope) []string {
+	var out []string
+	for _, o := range sc.OUs {
+		out = append(out, fmt.Sprintf("%+v", *o))
+	}
+	for _, a := range sc.Accounts {
+		out = append(out, fmt.Sprintf("%+v", *a))
+	}
+	return out
+}
+
+// The canonical copy shares no memory with the snapshot it was made from.
+func TestCanonicalIsADeepCopy(t *testing.T) {
+	p := orggen.DefaultParams()
+	p.Accounts, p.OUs, p.Seed = 20, 5, 4
+	snap, err := orggen.Generate(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := canonical(snap)
+	if !reflect.DeepEqual(c, snap) {
+		t.Fatal("the canonical copy of a sorted snapshot differs from it")
+	}
+	k := 0
+	for k < len(c.Accounts) && (len(c.Accounts[k].Regions) == 0 || c.Accounts[k].IAM == nil) {
+		k++
+	}
+	c.Accounts[k].Regions[0].Region = "changed"
+	c.Accounts[k].IAM.ControlTowerExecutionRole = !snap.Accounts[k].IAM.ControlTowerExecutionRole
+	c.ALZ.StackSets[0].Instances[0].AccountID = "changed"
+	q := 0
+	for len(c.Policies[q].Targets) == 0 {
+		q++
+	}
+	c.Policies[q].Targets[0] = "changed"
+	if snap.Accounts[k].Regions[0].Region == "changed" || snap.Accounts[k].IAM.ControlTowerExecutionRole == c.Accounts[k].IAM.ControlTowerExecutionRole ||
+		snap.ALZ.StackSets[0].Instances[0].AccountID == "changed" || snap.Policies[q].Targets[0] == "changed" {
+		t.Error("the copy shares memory with the snapshot")
+	}
+}
