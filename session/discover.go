@@ -95,6 +95,16 @@ type CredentialsError struct{ Err error }
 func (e *CredentialsError) Error() string { return "AWS credentials: " + e.Err.Error() }
 func (e *CredentialsError) Unwrap() error { return e.Err }
 
+// ReadSnapshotUnhashed reads and validates a snapshot file, for the commands that build no plan
+// from it (check): hashing is a tenth of reading a large file.
+func ReadSnapshotUnhashed(path string) (*Snapshot, error) {
+	snap, err := inventory.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	return &Snapshot{Snapshot: snap}, nil
+}
+
 // ReadSnapshot reads and validates a snapshot file and takes its hash. The file's text is not
 // kept in memory (inventory.LoadHashed).
 func ReadSnapshot(path string) (*Snapshot, error) {

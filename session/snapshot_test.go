@@ -36,6 +36,27 @@ func TestReadSnapshotHash(t *testing.T) {
 	}
 }
 
+// The unhashed read gives the same model, with no hash and no text.
+func TestReadSnapshotUnhashed(t *testing.T) {
+	path := filepath.Join("..", "testdata", "orgs", "alz2-typical.json")
+	a, err := ReadSnapshotUnhashed(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ReadSnapshot(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Hash != "" || a.Data != nil || a.SnapshotHash() != "" {
+		t.Error("an unhashed read carries a hash or the text")
+	}
+	x, _ := inventory.Encode(a.Snapshot)
+	y, _ := inventory.Encode(b.Snapshot)
+	if !bytes.Equal(x, y) {
+		t.Error("the two reads give different snapshots")
+	}
+}
+
 // SaveSnapshot writes the canonical text, private to its owner.
 func TestSaveSnapshot(t *testing.T) {
 	snap, err := ReadSnapshot(filepath.Join("..", "testdata", "orgs", "alz2-typical.json"))
