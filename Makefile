@@ -28,7 +28,7 @@ demo:
 
 # The scale report: lz2ct on generated 10,000-account organizations, each figure next to its peer
 # or bound, as one table (bench/main.go; docs/architecture.md, "Measuring scale"). Never asserted;
-# about 10 minutes on 2 cores. BENCHFLAGS=-runs=5 for steadier timings, -help for the rest.
+# about 10 minutes on 2 cores. BENCHFLAGS=-runs=9 for steadier timings, -help for the rest.
 bench: build
 	$(GO) run ./bench -lz2ct $(BIN) $(BENCHFLAGS)
 

@@ -45,7 +45,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.lz2ct, "lz2ct", "bin/lz2ct", "the lz2ct binary to measure")
 	flag.StringVar(&o.python, "python", "python3", "the Python whose json.load is the peer for reading a snapshot")
-	flag.IntVar(&o.runs, "runs", 3, "runs per timing; the best counts")
+	flag.IntVar(&o.runs, "runs", 5, "runs per timing; the best counts")
 	flag.IntVar(&o.accounts, "accounts", 10000, "accounts in the generated organizations")
 	flag.IntVar(&o.discAccounts, "discover-accounts", 1000, "accounts of the organization discovered at -latency")
 	flag.IntVar(&o.discRegions, "discover-regions", 4, "regions of the organization discovered at -latency")
