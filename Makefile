@@ -7,15 +7,20 @@ FUZZTIME  ?= 15s
 FUZZMINIMIZE ?= 1s
 BENCHTIME ?= 1x
 
-.PHONY: build test demo bench bench-go fuzz vet clean
+.PHONY: build test demo bench bench-go fuzz vet clean crash
 
 build:
 	$(GO) build -o $(BIN) .
 
-# The README's test command: unit, golden, end-to-end (simulator, AWS CLI v2, tmux) tests.
+# The README's test command: unit, golden, end-to-end (simulator, AWS CLI, boto3, tmux) tests.
 test:
 	$(GO) vet ./...
 	$(GO) test -timeout 14m ./...
+
+# The crash harness at full strength: lz2ct apply SIGKILLed at 300 points (make test runs 50).
+CRASH_POINTS ?= 300
+crash:
+	LZ2CT_CRASH_POINTS=$(CRASH_POINTS) $(GO) test -count=1 -run '^TestCrashAndResume$$' -v -timeout 60m ./engine/crash/
 
 # The main job on the built-in simulated ALZ organization: no AWS account needed. It builds
 # $(BIN) first, listing each package as it compiles (the first build compiles the AWS SDK and

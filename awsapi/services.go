@@ -3,6 +3,8 @@ package awsapi
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/controltower"
@@ -38,6 +40,8 @@ func ServiceCatalog(cfg aws.Config) *servicecatalog.Client { return servicecatal
 func CodePipeline(cfg aws.Config) *codepipeline.Client     { return codepipeline.NewFromConfig(cfg) }
 func SSM(cfg aws.Config) *ssm.Client                       { return ssm.NewFromConfig(cfg) }
 func KMS(cfg aws.Config) *kms.Client                       { return kms.NewFromConfig(cfg) }
+func CloudTrail(cfg aws.Config) *cloudtrail.Client         { return cloudtrail.NewFromConfig(cfg) }
+func Logs(cfg aws.Config) *cloudwatchlogs.Client           { return cloudwatchlogs.NewFromConfig(cfg) }
 
 // S3 uses path-style addressing when a custom endpoint is set: virtual-hosted style would put the
 // bucket name in the host name, which a local endpoint such as the simulator cannot resolve.

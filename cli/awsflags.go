@@ -64,12 +64,14 @@ func (af *AWSFlags) validate() error {
 		return fmt.Errorf("--max-attempts %d: choose 1 to 100", af.MaxAttempts)
 	}
 	for _, r := range af.Regions {
-		if !inventory.IsRegion(r) {
-			return fmt.Errorf("--regions: %q is not a region name (e.g. eu-west-1)", r)
+		if err := checkRegion("--regions", r); err != nil {
+			return err
 		}
 	}
-	if af.Region != "" && !inventory.IsRegion(af.Region) {
-		return fmt.Errorf("--region %q is not a region name (e.g. eu-west-1)", af.Region)
+	if af.Region != "" {
+		if err := checkRegion("--region", af.Region); err != nil {
+			return err
+		}
 	}
 	if err := checkRoleNames(af.RoleNames); err != nil {
 		return err
@@ -96,4 +98,14 @@ func checkRoleNames(names []string) error {
 		}
 	}
 	return nil
+}
+
+// checkRegion refuses a name that is not an AWS region, suggesting the nearest ones: a typo would
+// otherwise read nothing and leave a clean, empty snapshot.
+func checkRegion(flag, r string) error {
+	if _, ok := inventory.LookupRegion(r); ok {
+		return nil
+	}
+	return fmt.Errorf("%s: %q is not an AWS region; did you mean %s? (the regions: https://docs.aws.amazon.com/general/latest/gr/rande.html)",
+		flag, r, strings.Join(inventory.SuggestRegions(r), " or "))
 }

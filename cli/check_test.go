@@ -256,7 +256,8 @@ func TestCheckLiveAgainstSimulator(t *testing.T) {
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
 
-	live, errOut, code := runCheck(t, "--endpoint-url", url, "--region", "eu-west-1", "--settings", typicalSettings, "--format", "json")
+	live, errOut, code := runCheck(t, "--endpoint-url", url, "--region", "eu-west-1", "--regions", strings.Join(snap.Regions, ","),
+		"--settings", typicalSettings, "--format", "json")
 	if code != 0 {
 		t.Fatalf("live check exit %d: %s", code, errOut)
 	}

@@ -68,17 +68,20 @@ func demoRun(ctx context.Context, f *Factory, opts *DemoOptions) error {
 		return fmt.Errorf("demo: start the simulator: %w", err)
 	}
 	defer srv.Close()
+	// The demo organization holds data in its snapshot's regions only: reading every enabled region
+	// would add empty ones.
+	regions := discover.Options{Regions: snap.Regions}
 	if f.IO.Interactive() && !opts.Plain {
-		b := &wizardBackend{demoURL: url}
+		b := &wizardBackend{demoURL: url, discover: regions}
 		defer b.close()
 		return RunWizard(ctx, f, tui.Options{Backend: b, StateDir: opts.StateDir})
 	}
-	return walkDemo(ctx, opts.IO.Out, f.command(), url, opts.StateDir, srv)
+	return walkDemo(ctx, opts.IO.Out, f.command(), url, regions.Regions, opts.StateDir, srv)
 }
 
 // walkDemo is the wizard's journey without the wizard, through the same session layer: what CI
 // and `make demo` without a terminal run.
-func walkDemo(ctx context.Context, w io.Writer, command, url, stateDir string, srv *sim.Server) error {
+func walkDemo(ctx context.Context, w io.Writer, command, url string, regions []string, stateDir string, srv *sim.Server) error {
 	step := func(format string, a ...any) { fmt.Fprintf(w, "==> "+format+"\n", a...) }
 	start := time.Now()
 
@@ -93,7 +96,7 @@ func walkDemo(ctx context.Context, w io.Writer, command, url, stateDir string, s
 
 	step("Discovering the organization (read-only)")
 	lastStage := ""
-	snap, err := session.Discover(ctx, conn.Clients, discover.Options{Progress: func(p discover.Progress) {
+	snap, err := session.Discover(ctx, conn.Clients, discover.Options{Regions: regions, Progress: func(p discover.Progress) {
 		if p.Stage != lastStage {
 			lastStage = p.Stage
 			fmt.Fprintf(w, "    %s\n", progressLine(p))
@@ -154,18 +157,12 @@ func walkDemo(ctx context.Context, w io.Writer, command, url, stateDir string, s
 		fmt.Fprintf(w, "    wrote %s\n", path)
 	}
 
-	var calls []sim.Call
+	calls, mutating := 0, 0
 	if srv != nil {
-		calls = srv.Calls()
-	}
-	mutating := 0
-	for _, c := range calls {
-		if c.Mutating {
-			mutating++
-		}
+		calls, mutating = srv.CallCount()
 	}
 	fmt.Fprintf(w, "\nDemo finished in %s: %s to the simulator, %d of them mutating.\n", time.Since(start).Round(time.Millisecond),
-		plural(len(calls), "AWS call"), mutating)
+		plural(calls, "AWS call"), mutating)
 	fmt.Fprintln(w, "Saved:")
 	for _, name := range []string{statefolder.Snapshot, statefolder.Settings, statefolder.Plan} {
 		fmt.Fprintf(w, "  %s\n", folder.Path(name))

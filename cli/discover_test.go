@@ -39,6 +39,7 @@ func TestDiscoverBadInput(t *testing.T) {
 		{"-o", "/nonexistent/dir/org.json"},   // folder missing
 		{"-o", out, "--concurrency", "0"},     // out of range
 		{"-o", out, "--regions", "moon-1"},    // not a region
+		{"-o", out, "--regions", "eu-wset-1"}, // a typo of a region
 		{"-o", out, "--max-attempts", "0"},    // out of range
 		{"-o", out, "--role-name", "a/b"},     // not a role name
 		{"-o", out, "--endpoint-url", "nope"}, // not a URL
@@ -53,6 +54,18 @@ func TestDiscoverBadInput(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("bad input left %s behind", out)
+	}
+}
+
+// A mistyped region is bad input naming the nearest real ones, not an empty clean snapshot.
+func TestDiscoverUnknownRegionSuggests(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "org.json")
+	_, _, err := discoverRoot(t, "discover", "-o", out, "--regions", "eu-west-1,eu-wset-1")
+	if code := ExitCode(err); code != ExitBadInput {
+		t.Fatalf("exit %d (%v), want %d", code, err, ExitBadInput)
+	}
+	if msg := err.Error(); !strings.Contains(msg, `"eu-wset-1"`) || !strings.Contains(msg, "did you mean eu-west-1?") {
+		t.Errorf("message %q: want the bad name and the nearest region", msg)
 	}
 }
 
@@ -98,7 +111,8 @@ func TestDiscoverAgainstTheSimulator(t *testing.T) {
 	}
 	url := discoverStartSim(t, served, sim.Options{})
 	path := filepath.Join(t.TempDir(), "org.json")
-	stdout, stderr, err := discoverRoot(t, "discover", "--endpoint-url", url, "-o", path, "--json")
+	// The snapshot's regions: without --regions discovery reads every region enabled for the account.
+	stdout, stderr, err := discoverRoot(t, "discover", "--endpoint-url", url, "-o", path, "--json", "--regions", strings.Join(served.Regions, ","))
 	if err != nil {
 		t.Fatalf("discover: %v\n%s", err, stderr)
 	}

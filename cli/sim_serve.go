@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"time"
@@ -29,6 +30,9 @@ type SimServeOptions struct {
 	Seed         int64
 	Deny         []string // ACCOUNT or ACCOUNT:REGION
 	AuditLog     string
+	TimeScale    float64
+	Faults       []string // sim.ParseFault syntax
+	AccessKeys   []string // KEY or KEY=ACCOUNT
 
 	// Context ends the server when done: the factory's Stop context (the first SIGINT or SIGTERM),
 	// or a test's.
@@ -47,13 +51,24 @@ func NewCmdSimServe(f *Factory, runF func(*SimServeOptions) error) *cobra.Comman
 the AWS CLI work against it with --endpoint-url. Plain static credentials act as the management
 account; credentials from sts:AssumeRole act as the account they were issued for.
 
+The access keys it accepts are AKIAEXAMPLEEXAMPLE00, AKIAIOSFODNN7EXAMPLE and AKIALZ2CTDEMO0000000
+(the management account), or those --access-key names; any other key is refused as AWS refuses an
+unknown one.
+
 Faults are deterministic from --fault-seed: --throttle answers that share of calls with the
 service's throttling error, --api-rate limits each operation to N calls per second, --deny answers
-AccessDenied to one account (or one account in one region).`,
-		Example: `  lz2ct sim serve --snapshot testdata/orgs/small.json --addr 127.0.0.1:4566
-  AWS_ACCESS_KEY_ID=AKIAEXAMPLE AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1 \
+AccessDenied to one account (or one account in one region), --fault makes one operation (and
+target) fail, hang or throttle.
+
+Asynchronous operations (landing zone, OU registration, enrollment, StackSet operations) take AWS's
+published durations on a simulated clock; --time-scale 60 makes a simulated minute last a second.
+--audit-log streams one JSON line per call as it is answered (tail -f works).`,
+		Example: `  lz2ct sim serve --snapshot testdata/orgs/alz2-typical.json --addr 127.0.0.1:4566
+  AWS_ACCESS_KEY_ID=AKIAEXAMPLEEXAMPLE00 AWS_SECRET_ACCESS_KEY=x AWS_REGION=us-east-1 \
     aws --endpoint-url http://127.0.0.1:4566 organizations list-accounts
-  lz2ct sim serve --snapshot org.json --latency 20ms --throttle 0.2 --fault-seed 7 --deny 123456789012:eu-west-1 --audit-log calls.jsonl`,
+  lz2ct sim serve --snapshot org.json --latency 20ms --throttle 0.2 --fault-seed 7 --deny 123456789012:eu-west-1 --audit-log calls.jsonl
+  lz2ct sim serve --snapshot org.json --time-scale 600 --fault 'controltower:EnableBaseline=hang' \
+    --fault 'organizations:DetachPolicy=fail:ConcurrentModificationException,p=0.5'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if runF != nil {
@@ -70,7 +85,10 @@ AccessDenied to one account (or one account in one region).`,
 	fl.Float64Var(&opts.APIRate, "api-rate", 0, "token bucket per operation, calls per second (0 = unlimited)")
 	fl.Int64Var(&opts.Seed, "fault-seed", 1, "seed for the throttling decisions and issued credentials")
 	fl.StringArrayVar(&opts.Deny, "deny", nil, "answer AccessDenied for ACCOUNT or ACCOUNT:REGION (repeatable)")
-	fl.StringVar(&opts.AuditLog, "audit-log", "", "write one JSON object per call to this file")
+	fl.StringVar(&opts.AuditLog, "audit-log", "", "write one JSON object per call to this file, as calls are answered")
+	fl.Float64Var(&opts.TimeScale, "time-scale", 1, "run the simulated clock this many times faster than wall time (60 = a minute per second)")
+	fl.StringArrayVar(&opts.Faults, "fault", nil, "inject a fault: SERVICE:OPERATION[@TARGET]=fail:CODE|fail-async:CODE|hang|throttle[,p=P][,times=N] (repeatable)")
+	fl.StringArrayVar(&opts.AccessKeys, "access-key", nil, "also accept this access key ID, as the management account or as KEY=ACCOUNT (repeatable)")
 	return cmd
 }
 
@@ -104,11 +122,27 @@ func runSimServe(opts *SimServeOptions) error {
 	if err != nil {
 		return BadInput(err)
 	}
+	if opts.TimeScale < 0 {
+		return BadInput(fmt.Errorf("--time-scale %v: want a positive factor (1 = real time, 60 = a minute per second)", opts.TimeScale))
+	}
+	var faults []sim.Fault
+	for _, v := range opts.Faults {
+		f, err := sim.ParseFault(v)
+		if err != nil {
+			return BadInput(fmt.Errorf("--fault: %w", err))
+		}
+		faults = append(faults, f)
+	}
 	snap, err := inventory.Load(opts.SnapshotPath)
 	if err != nil {
 		return BadInput(err)
 	}
-	simOpts := sim.Options{Latency: opts.Latency, ThrottleFraction: opts.Throttle, APIRate: opts.APIRate, Seed: opts.Seed, Deny: deny}
+	keys, err := parseAccessKeys(opts.AccessKeys)
+	if err != nil {
+		return BadInput(err)
+	}
+	simOpts := sim.Options{Latency: opts.Latency, ThrottleFraction: opts.Throttle, APIRate: opts.APIRate, Seed: opts.Seed, Deny: deny,
+		TimeScale: opts.TimeScale, Faults: faults, AccessKeys: keys}
 	if opts.AuditLog != "" {
 		f, err := os.Create(opts.AuditLog)
 		if err != nil {
@@ -132,9 +166,30 @@ func runSimServe(opts *SimServeOptions) error {
 	}
 	<-ctx.Done()
 	cerr := srv.Close()
-	fmt.Fprintf(opts.IO.ErrOut, "lz2ct sim: stopped after %d calls\n", len(srv.Calls()))
+	calls, mutating := srv.CallCount()
+	fmt.Fprintf(opts.IO.ErrOut, "lz2ct sim: stopped after %d calls (%d mutating)\n", calls, mutating)
 	if cerr != nil && !errors.Is(cerr, context.Canceled) {
 		return fmt.Errorf("stop the simulator: %w", cerr)
 	}
 	return nil
+}
+
+// parseAccessKeys reads --access-key values: KEY (the management account) or KEY=ACCOUNT. The
+// default keys stay accepted.
+func parseAccessKeys(values []string) (map[string]string, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	keys := maps.Clone(sim.DefaultAccessKeys)
+	for _, v := range values {
+		key, acct, _ := strings.Cut(v, "=")
+		if len(key) < 16 || strings.ContainsAny(key, " :/") {
+			return nil, fmt.Errorf("--access-key %q: want an access key ID (AKIA... , 16 to 128 characters), optionally =ACCOUNT", v)
+		}
+		if acct != "" && !inventory.IsAccountID(acct) {
+			return nil, fmt.Errorf("--access-key %q: %q is not a 12-digit account ID", v, acct)
+		}
+		keys[key] = acct
+	}
+	return keys, nil
 }

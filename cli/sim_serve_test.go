@@ -18,12 +18,14 @@ func TestSimServeFlags(t *testing.T) {
 	var got *SimServeOptions
 	cmd := NewCmdSimServe(&Factory{IO: ios}, func(o *SimServeOptions) error { got = o; return nil })
 	cmd.SetArgs([]string{"--snapshot", "org.json", "--addr", "127.0.0.1:4566", "--latency", "20ms", "--throttle", "0.2",
-		"--api-rate", "50", "--fault-seed", "7", "--deny", "123456789012", "--deny", "210987654321:eu-west-1", "--audit-log", "calls.jsonl"})
+		"--api-rate", "50", "--fault-seed", "7", "--deny", "123456789012", "--deny", "210987654321:eu-west-1", "--audit-log", "calls.jsonl",
+		"--time-scale", "60", "--fault", "controltower:EnableBaseline=hang", "--access-key", "AKIAOTHEROTHEROTHER0=222222222222"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
 	if got.SnapshotPath != "org.json" || got.Addr != "127.0.0.1:4566" || got.Latency != 20*time.Millisecond || got.Throttle != 0.2 ||
-		got.APIRate != 50 || got.Seed != 7 || len(got.Deny) != 2 || got.AuditLog != "calls.jsonl" {
+		got.APIRate != 50 || got.Seed != 7 || len(got.Deny) != 2 || got.AuditLog != "calls.jsonl" || got.TimeScale != 60 ||
+		len(got.Faults) != 1 || len(got.AccessKeys) != 1 {
 		t.Errorf("parsed %+v", got)
 	}
 	scopes, err := parseDeny(got.Deny)
@@ -37,6 +39,9 @@ func TestSimServeBadInput(t *testing.T) {
 		{},                                      // --snapshot missing
 		{"--snapshot", "/nonexistent/org.json"}, // unreadable
 		{"--snapshot", "x.json", "--deny", "12345"},
+		{"--snapshot", "x.json", "--time-scale", "-1"},
+		{"--snapshot", "x.json", "--fault", "controltower:EnableBaseline=explode"},
+		{"--snapshot", "x.json", "--fault", "organizations:DetachPolicy=fail"}, // fail needs a code
 		{"--snapshot", "x.json", "--deny", "123456789012:moon-1"},
 		{"--snapshot", "x.json", "--throttle", "1.5"},
 	} {

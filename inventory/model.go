@@ -4,6 +4,7 @@
 package inventory
 
 import (
+	"sort"
 	"strings"
 	"time"
 )
@@ -89,8 +90,30 @@ type Account struct {
 	AccessRole string `json:"accessRole,omitempty"`
 	// IAM is nil when the account could not be read.
 	IAM *AccountIAM `json:"iam,omitempty"`
+	// OptInRegions are the opt-in regions enabled for the account (ec2:DescribeRegions with
+	// AllRegions: OptInStatus opted-in), sorted. Regions that need no opt-in are enabled in every
+	// account; a snapshot region that is opt-in and not listed here is disabled for the account, so
+	// it has no regions[] entry and nothing could be read there (a fact, not a problem).
+	OptInRegions []string `json:"optInRegions,omitempty"`
+	// ReservedNames are account-wide (global) resources named like the ones Control Tower creates in
+	// an enrolled account: IAM roles aws-controltower-*. Regional ones are in regions[].reservedNames.
+	ReservedNames []NamedResource `json:"reservedNames,omitempty"`
 	// Regions holds per-region facts, one entry per region read.
 	Regions []AccountRegion `json:"regions,omitempty"`
+}
+
+// EnabledIn reports whether region is enabled for the account: every region that needs no opt-in,
+// and the opt-in regions the account enabled.
+func (a *Account) EnabledIn(region string) bool {
+	if !IsOptInRegion(region) {
+		return true
+	}
+	for _, r := range a.OptInRegions {
+		if r == region {
+			return true
+		}
+	}
+	return false
 }
 
 // AccountIAM records the roles that matter for the migration.
@@ -108,8 +131,80 @@ type AccountRegion struct {
 	ConfigRecorders   []ConfigRecorder  `json:"configRecorders,omitempty"`
 	DeliveryChannels  []DeliveryChannel `json:"deliveryChannels,omitempty"`
 	ConfigAggregators []string          `json:"configAggregators,omitempty"`
-	// ReservedNames are existing resources whose names Control Tower wants to create.
+	// ReservedNames are existing resources whose names Control Tower wants to create: SNS topics,
+	// CloudTrail trails and CloudWatch Logs log groups named aws-controltower-* (log groups also
+	// aws-controltower/* and /aws/lambda/aws-controltower-*).
 	ReservedNames []NamedResource `json:"reservedNames,omitempty"`
+	// VPCs are the account's VPCs in this region with their network interfaces: what the ALZ baseline
+	// VPC (StackSet AWS-Landing-Zone-Baseline-PrimaryVPC) holds before decommission deletes it.
+	VPCs []VPC `json:"vpcs,omitempty"`
+}
+
+// VPC is one VPC (ec2:DescribeVpcs) and the network interfaces in it (ec2:DescribeNetworkInterfaces).
+type VPC struct {
+	ID        string `json:"id"`
+	CIDRBlock string `json:"cidrBlock"`
+	IsDefault bool   `json:"isDefault"`
+	// Name is the VPC's Name tag.
+	Name string `json:"name,omitempty"`
+	// Stack is the aws:cloudformation:stack-name tag: the stack that created the VPC (for ALZ's
+	// baseline VPC, StackSet-AWS-Landing-Zone-Baseline-PrimaryVPC-<id>).
+	Stack string `json:"stack,omitempty"`
+	// NetworkInterfaces are the VPC's elastic network interfaces; any of them means something runs
+	// in (or is attached to) the VPC.
+	NetworkInterfaces []NetworkInterface `json:"networkInterfaces,omitempty"`
+}
+
+// NetworkInterface is one elastic network interface in a VPC.
+type NetworkInterface struct {
+	ID string `json:"id"`
+	// Type is the InterfaceType: interface, natGateway, lambda, vpc_endpoint, network_load_balancer, ...
+	Type        string `json:"type"`
+	Status      string `json:"status"` // available | in-use | attaching | detaching | associated
+	Description string `json:"description,omitempty"`
+}
+
+// sortFacts puts the account's opt-in regions, reserved names, VPCs and network interfaces in
+// canonical order (Snapshot.Sort calls it for every account).
+func (a *Account) sortFacts() {
+	sort.Strings(a.OptInRegions)
+	sortNamed(a.ReservedNames)
+	for k := range a.Regions {
+		vs := a.Regions[k].VPCs
+		sort.Slice(vs, func(i, j int) bool { return vs[i].ID < vs[j].ID })
+		for v := range vs {
+			ns := vs[v].NetworkInterfaces
+			sort.Slice(ns, func(i, j int) bool { return ns[i].ID < ns[j].ID })
+		}
+	}
+}
+
+func sortNamed(l []NamedResource) {
+	sort.Slice(l, func(i, j int) bool { return l[i].Type+"\x00"+l[i].Name < l[j].Type+"\x00"+l[j].Name })
+}
+
+// Resource types of NamedResource, as CloudFormation spells them.
+const (
+	ResourceSNSTopic       = "AWS::SNS::Topic"
+	ResourceTrail          = "AWS::CloudTrail::Trail"
+	ResourceLogGroup       = "AWS::Logs::LogGroup"
+	ResourceIAMRole        = "AWS::IAM::Role"
+	ResourceLambdaFunction = "AWS::Lambda::Function"
+)
+
+// IsControlTowerName reports whether a resource of this type and name collides with a name Control
+// Tower creates in an enrolled account (AWS Control Tower user guide, account-factory-considerations:
+// aws-controltower-* trails, topics, roles, functions; log groups aws-controltower/CloudTrailLogs and
+// /aws/lambda/aws-controltower-NotificationForwarder).
+func IsControlTowerName(typ, name string) bool {
+	switch typ {
+	case ResourceLogGroup:
+		return strings.HasPrefix(name, "aws-controltower/") || strings.HasPrefix(name, "aws-controltower-") ||
+			strings.HasPrefix(name, "/aws/lambda/aws-controltower-")
+	case ResourceSNSTopic, ResourceTrail, ResourceIAMRole, ResourceLambdaFunction:
+		return strings.HasPrefix(name, "aws-controltower-")
+	}
+	return false
 }
 
 // ConfigRecorder is an AWS Config configuration recorder.

@@ -145,7 +145,10 @@ func TestSchemaRejects(t *testing.T) {
 		"missing required": func(m map[string]any) { delete(item(m, "ous", 0), "parentId") },
 		"bad account ID":   func(m map[string]any) { item(m, "accounts", 0)["id"] = "12345" },
 		"wrong version":    func(m map[string]any) { m["schemaVersion"] = 2 },
-		"bad status":       func(m map[string]any) { item(m, "accounts", 0)["status"] = "CLOSED" },
+		"bad status":       func(m map[string]any) { item(m, "accounts", 0)["status"] = "RETIRED" },
+		"bad VPC ID": func(m map[string]any) {
+			item(m, "accounts", 1)["regions"].([]any)[0].(map[string]any)["vpcs"] = []any{map[string]any{"id": "vpc-XYZ", "cidrBlock": "10.0.0.0/16", "isDefault": false}}
+		},
 		"bad capture time": func(m map[string]any) { m["capturedAt"] = "yesterday" },
 		"object for array": func(m map[string]any) { m["regions"] = map[string]any{} },
 		"bad region format": func(m map[string]any) {

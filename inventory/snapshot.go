@@ -189,6 +189,7 @@ func (s *Snapshot) Sort() {
 	sort.Slice(s.Accounts, func(i, j int) bool { return s.Accounts[i].ID < s.Accounts[j].ID })
 	for i := range s.Accounts {
 		a := &s.Accounts[i]
+		a.sortFacts()
 		sort.Slice(a.Regions, func(i, j int) bool { return a.Regions[i].Region < a.Regions[j].Region })
 		for k := range a.Regions {
 			r := &a.Regions[k]

@@ -14,6 +14,8 @@ var (
 	accountIDPattern = regexp.MustCompile(`^\d{12}$`)
 	policyIDPattern  = regexp.MustCompile(`^p-[0-9a-zA-Z_]{8,128}$`)
 	regionPattern    = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
+	vpcIDPattern     = regexp.MustCompile(`^vpc-[0-9a-f]{8,17}$`)
+	eniIDPattern     = regexp.MustCompile(`^eni-[0-9a-f]{8,17}$`)
 
 	// EmailPattern is the account e-mail pattern of Organizations (CreateAccount, Account.Email).
 	EmailPattern = regexp.MustCompile(`^[^\s@]+@[^\s@]+\.[^\s@]+$`)
@@ -225,6 +227,24 @@ func Validate(s *Snapshot) error {
 				if prev.Region == r.Region {
 					return &PathError{p(fmt.Sprintf(".regions[%d].region", k)), fmt.Sprintf("region %s listed twice", r.Region)}
 				}
+			}
+			if !a.EnabledIn(r.Region) {
+				return &PathError{p(fmt.Sprintf(".regions[%d].region", k)), fmt.Sprintf("%s is an opt-in region the account has not enabled (add it to optInRegions, or drop this entry: nothing can be read there)", r.Region)}
+			}
+			for v, vpc := range r.VPCs {
+				if !vpcIDPattern.MatchString(vpc.ID) {
+					return &PathError{p(fmt.Sprintf(".regions[%d].vpcs[%d].id", k, v)), fmt.Sprintf("%q is not a VPC ID (vpc-...)", vpc.ID)}
+				}
+				for n, ni := range vpc.NetworkInterfaces {
+					if !eniIDPattern.MatchString(ni.ID) {
+						return &PathError{p(fmt.Sprintf(".regions[%d].vpcs[%d].networkInterfaces[%d].id", k, v, n)), fmt.Sprintf("%q is not a network interface ID (eni-...)", ni.ID)}
+					}
+				}
+			}
+		}
+		for k, r := range a.OptInRegions {
+			if !isRegion(r) {
+				return &PathError{p(fmt.Sprintf(".optInRegions[%d]", k)), fmt.Sprintf("%q is not a region name", r)}
 			}
 		}
 		if a.ID == o.ManagementAccountID {

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lz2ct/lz2ct/statefolder"
 )
 
 // File names inside a state folder.
@@ -34,33 +36,66 @@ func PlanPath(dir string) string { return filepath.Join(dir, PlanFileName) }
 // Kind is what happened to a step.
 type Kind string
 
-// Event kinds. A step's events come in the order started, [operation...], succeeded|failed; a retry
-// starts again with started.
+// Event kinds. A step's events come in the order started, [intent], [operation...], [output...],
+// succeeded|failed (or waiting, for a manual step); a retry starts again with started. docs/state.md
+// gives the crash rules each one serves.
 const (
 	EventStarted   Kind = "started"
 	EventSucceeded Kind = "succeeded"
 	EventFailed    Kind = "failed"
+	// Intent is written before a mutating AWS call, with the idempotency token the call carries
+	// when the API has one. A resumed run that finds an intent without a later outcome knows the
+	// call may have reached AWS: it observes before calling again, and sends the same token.
+	EventIntent Kind = "intent"
 	// Operation records an asynchronous AWS operation ID (a Control Tower operation, a StackSet
 	// operation, a Service Catalog record) before the engine waits on it, so a resumed run
 	// re-attaches to it instead of starting a second one.
 	EventOperation Kind = "operation"
+	// Output records a value later steps reference (an account ID, an OU ID), before succeeded.
+	EventOutput Kind = "output"
+	// Waiting says a manual step waits for the operator's confirmation.
+	EventWaiting Kind = "waiting"
+	// Confirmed records the operator's confirmation of a manual step: who, when, a note.
+	EventConfirmed Kind = "confirmed"
+	// Run is about the run, not a step (step is empty): who started or stopped it, and why.
+	EventRun Kind = "run"
 )
 
+var kinds = []Kind{EventStarted, EventIntent, EventOperation, EventOutput, EventSucceeded, EventFailed, EventWaiting, EventConfirmed, EventRun}
+
 func (k Kind) valid() bool {
-	switch k {
-	case EventStarted, EventSucceeded, EventFailed, EventOperation:
-		return true
+	for _, v := range kinds {
+		if k == v {
+			return true
+		}
 	}
 	return false
 }
 
-// Event is one line of the journal.
+// Event is one line of the journal. Which fields an event carries depends on its kind (docs/state.md).
 type Event struct {
-	Time        time.Time `json:"time"`
-	Step        string    `json:"step"`
-	Event       Kind      `json:"event"`
-	OperationID string    `json:"operationId,omitempty"`
-	Error       string    `json:"error,omitempty"`
+	Time  time.Time `json:"time"`
+	Step  string    `json:"step,omitempty"`
+	Event Kind      `json:"event"`
+	// OperationID is the asynchronous AWS operation (operation). On a failed event it names an
+	// operation whose outcome is unknown (the engine gave up waiting on it): it stays open, and
+	// the next attempt re-attaches to it.
+	OperationID string `json:"operationId,omitempty"`
+	// Action says what the mutating call changes, in words (intent).
+	Action string `json:"action,omitempty"`
+	// Token is the idempotency token the call sends (intent; empty when the API has none).
+	Token string `json:"token,omitempty"`
+	// Output and Value are a step output's name and value (output).
+	Output string `json:"output,omitempty"`
+	Value  string `json:"value,omitempty"`
+	// By is who confirmed a manual step or ran lz2ct (confirmed, run).
+	By string `json:"by,omitempty"`
+	// Note is the operator's note (confirmed), how a step came to be done (succeeded), or what
+	// happened to the run (run).
+	Note  string `json:"note,omitempty"`
+	Error string `json:"error,omitempty"`
+	// Advice says what to do about a failure (failed).
+	Advice string `json:"advice,omitempty"`
 }
 
 // Validate reports what is wrong with one event, naming the field.
@@ -68,16 +103,34 @@ func (e Event) Validate() error {
 	switch {
 	case e.Time.IsZero():
 		return errors.New(`"time" is missing: every event needs an RFC 3339 time`)
-	case strings.TrimSpace(e.Step) == "":
-		return errors.New(`"step" is missing: every event names the plan step it belongs to`)
 	case !e.Event.valid():
-		return fmt.Errorf(`"event" is %q: want started, succeeded, failed or operation`, e.Event)
+		return fmt.Errorf(`"event" is %q: want one of %s`, e.Event, kindList())
+	case e.Event != EventRun && strings.TrimSpace(e.Step) == "":
+		return errors.New(`"step" is missing: every event names the plan step it belongs to`)
+	case e.Event == EventRun && e.Step != "":
+		return errors.New(`"step" is set on a run event: run events are about the whole run`)
+	case e.Event == EventRun && e.Note == "":
+		return errors.New(`"note" is missing: a run event says what happened to the run`)
 	case e.Event == EventOperation && e.OperationID == "":
 		return errors.New(`"operationId" is missing: an operation event records the AWS operation ID`)
+	case e.Event == EventIntent && e.Action == "":
+		return errors.New(`"action" is missing: an intent event says what the call changes`)
+	case e.Event == EventOutput && (e.Output == "" || e.Value == ""):
+		return errors.New(`"output" or "value" is missing: an output event records a named, non-empty value`)
+	case e.Event == EventConfirmed && e.By == "":
+		return errors.New(`"by" is missing: a confirmed event names who confirmed`)
 	case e.Event == EventFailed && e.Error == "":
 		return errors.New(`"error" is missing: a failed event says what went wrong`)
 	}
 	return nil
+}
+
+func kindList() string {
+	s := make([]string, len(kinds))
+	for i, k := range kinds {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
 }
 
 // Status is where one step stands.
@@ -89,6 +142,8 @@ const (
 	Running    Status = "running"
 	Done       Status = "done"
 	Failed     Status = "failed"
+	// Waiting is a manual step waiting for the operator's confirmation.
+	Waiting Status = "waiting"
 )
 
 // StepState is the summary of one step's events.
@@ -99,10 +154,34 @@ type StepState struct {
 	Attempts int
 	// OperationID is the last AWS operation recorded for the step.
 	OperationID string
-	// Error is the error of the last failed attempt; cleared when a later attempt succeeds.
-	Error string
+	// OperationOpen is true while that operation has no outcome in the journal: a resumed run
+	// re-attaches to it.
+	OperationOpen bool
+	// IntentOpen is true when a mutating call was announced and no outcome followed: the call may
+	// or may not have reached AWS, so the step observes before calling again.
+	IntentOpen bool
+	// Token is the idempotency token of the last intent; TokenSpent is true once an outcome
+	// (failed) followed it, so a new attempt needs a fresh token. SpentTokens counts them.
+	Token       string
+	TokenSpent  bool
+	SpentTokens int
+	// Confirmed is the operator's confirmation of a manual step; a later failure clears it (the
+	// step needs a new confirmation).
+	Confirmed Confirmation
+	// Error is the error of the last failed attempt and Advice what to do about it; cleared when
+	// a later attempt succeeds.
+	Error, Advice string
+	// Note is how the step came to be done (e.g. "already in place"), from its succeeded event.
+	Note string
 	// Started is the time of the first event; Updated the time of the last.
 	Started, Updated time.Time
+}
+
+// Confirmation is a manual step's confirmation; By is empty when there is none.
+type Confirmation struct {
+	By   string
+	At   time.Time
+	Note string
 }
 
 // State is the journal summarized per step.
@@ -115,6 +194,32 @@ type State struct {
 	TornTail bool
 	// Last is the time of the newest event (zero for an empty journal).
 	Last time.Time
+	// Runs are the run events, in the order written.
+	Runs []Event
+
+	outputs map[string]map[string]string
+}
+
+// Output returns the value a step recorded for an output name; it has the signature
+// plans.Value.Resolve takes.
+func (s *State) Output(step, name string) (string, bool) {
+	if s == nil {
+		return "", false
+	}
+	v, ok := s.outputs[step][name]
+	return v, ok
+}
+
+// Outputs returns a copy of the outputs a step recorded.
+func (s *State) Outputs(step string) map[string]string {
+	if s == nil || len(s.outputs[step]) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(s.outputs[step]))
+	for k, v := range s.outputs[step] {
+		out[k] = v
+	}
+	return out
 }
 
 // Step returns the state of one step; steps without events are NotStarted.
@@ -161,7 +266,7 @@ func Read(dir string) (*State, error) {
 	}
 	f, err := os.Open(Path(dir))
 	if errors.Is(err, os.ErrNotExist) {
-		return &State{Dir: dir, Steps: map[string]StepState{}}, nil
+		return &State{Dir: dir, Steps: map[string]StepState{}, outputs: map[string]map[string]string{}}, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read journal: %w", err)
@@ -180,8 +285,8 @@ func Read(dir string) (*State, error) {
 // (TornTail), parsable or not: the engine only goes on after the fsync of a whole line, so
 // nothing depended on it, and the next Open cuts it off.
 func Decode(r io.Reader) (*State, error) {
-	st := &State{Steps: map[string]StepState{}}
-	torn, err := scan(r, st.apply)
+	st := &State{Steps: map[string]StepState{}, outputs: map[string]map[string]string{}}
+	torn, err := scan(r, st.Apply)
 	if err != nil {
 		return nil, err
 	}
@@ -250,12 +355,22 @@ func parseLine(text []byte) (Event, error) {
 	return ev, nil
 }
 
-// apply folds one event into the step's summary. The last event decides the status: a retry after
-// a failure is running again, a success after a failure is done.
-func (s *State) apply(ev Event) {
+// NewState returns an empty state, for a run that folds its own events in with Apply.
+func NewState() *State {
+	return &State{Steps: map[string]StepState{}, outputs: map[string]map[string]string{}}
+}
+
+// Apply folds one (valid) event into the step's summary; readers call it for every line, and the
+// engine for every event it writes, so both see the same state. The last event decides the status:
+// a retry after a failure is running again, a success after a failure is done.
+func (s *State) Apply(ev Event) {
 	s.Events++
 	if ev.Time.After(s.Last) {
 		s.Last = ev.Time
+	}
+	if ev.Event == EventRun {
+		s.Runs = append(s.Runs, ev)
+		return
 	}
 	cur, ok := s.Steps[ev.Step]
 	if !ok {
@@ -266,15 +381,44 @@ func (s *State) apply(ev Event) {
 	case EventStarted:
 		cur.Attempts++
 		cur.Status = Running
+	case EventIntent:
+		cur.Status = Running
+		cur.IntentOpen = true
+		if ev.Token != "" && (ev.Token != cur.Token || cur.TokenSpent) {
+			cur.Token, cur.TokenSpent = ev.Token, false
+		}
 	case EventOperation:
 		cur.Status = Running
 		cur.OperationID = ev.OperationID
+		cur.OperationOpen = true
+	case EventOutput:
+		if s.outputs[ev.Step] == nil {
+			s.outputs[ev.Step] = map[string]string{}
+		}
+		s.outputs[ev.Step][ev.Output] = ev.Value
+	case EventWaiting:
+		cur.Status = Waiting
+	case EventConfirmed:
+		cur.Confirmed = Confirmation{By: ev.By, At: ev.Time, Note: ev.Note}
 	case EventSucceeded:
 		cur.Status = Done
-		cur.Error = ""
+		cur.Error, cur.Advice, cur.Note = "", "", ev.Note
+		cur.IntentOpen, cur.OperationOpen = false, false
 	case EventFailed:
 		cur.Status = Failed
-		cur.Error = ev.Error
+		cur.Error, cur.Advice = ev.Error, ev.Advice
+		cur.Confirmed = Confirmation{}
+		if ev.OperationID != "" {
+			// The engine gave up waiting on an operation whose outcome it does not know: it may
+			// still run in AWS, so the next attempt re-attaches and the token stays in use.
+			cur.OperationID, cur.OperationOpen = ev.OperationID, true
+			break
+		}
+		cur.IntentOpen, cur.OperationOpen = false, false
+		if cur.Token != "" && !cur.TokenSpent {
+			cur.TokenSpent = true
+			cur.SpentTokens++
+		}
 	}
 	s.Steps[ev.Step] = cur
 }
@@ -289,10 +433,11 @@ type Writer struct {
 // Open opens (creating if needed) the journal of state folder dir for appending. A torn last line
 // left by a crash is cut off first, so the next event starts on a line of its own.
 func Open(dir string) (*Writer, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, statefolder.DirPerm); err != nil {
 		return nil, fmt.Errorf("create state folder: %w", err)
 	}
-	f, err := os.OpenFile(Path(dir), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o644)
+	// The journal names accounts, OUs and e-mail addresses: private to the owner (docs/state.md).
+	f, err := os.OpenFile(Path(dir), os.O_RDWR|os.O_CREATE|os.O_APPEND, statefolder.FilePerm)
 	if err != nil {
 		return nil, fmt.Errorf("open journal: %w", err)
 	}

@@ -26,7 +26,47 @@ func TestStatusFromEvents(t *testing.T) {
 		{"operation recorded", []Event{
 			{Time: at(0), Step: "a", Event: EventStarted},
 			{Time: at(1), Step: "a", Event: EventOperation, OperationID: "op-1"},
-		}, "a", StepState{Step: "a", Status: Running, Attempts: 1, OperationID: "op-1", Started: at(0), Updated: at(1)}},
+		}, "a", StepState{Step: "a", Status: Running, Attempts: 1, OperationID: "op-1", OperationOpen: true, Started: at(0), Updated: at(1)}},
+		{"intent with a token, then a crash and a new attempt: the token stays in use", []Event{
+			{Time: at(0), Step: "a", Event: EventStarted},
+			{Time: at(1), Step: "a", Event: EventIntent, Action: "delete stack instances", Token: "tok"},
+			{Time: at(2), Step: "a", Event: EventStarted},
+		}, "a", StepState{Step: "a", Status: Running, Attempts: 2, IntentOpen: true, Token: "tok", Started: at(0), Updated: at(2)}},
+		{"a failure spends the token and closes the intent", []Event{
+			{Time: at(0), Step: "a", Event: EventStarted},
+			{Time: at(1), Step: "a", Event: EventIntent, Action: "x", Token: "tok"},
+			{Time: at(2), Step: "a", Event: EventOperation, OperationID: "op-1"},
+			{Time: at(3), Step: "a", Event: EventFailed, Error: "FAILED", Advice: "fix it"},
+		}, "a", StepState{Step: "a", Status: Failed, Attempts: 1, OperationID: "op-1", Token: "tok", TokenSpent: true, SpentTokens: 1,
+			Error: "FAILED", Advice: "fix it", Started: at(0), Updated: at(3)}},
+		{"a fresh token after a spent one", []Event{
+			{Time: at(0), Step: "a", Event: EventIntent, Action: "x", Token: "tok"},
+			{Time: at(1), Step: "a", Event: EventFailed, Error: "e"},
+			{Time: at(2), Step: "a", Event: EventStarted},
+			{Time: at(3), Step: "a", Event: EventIntent, Action: "x", Token: "tok-2"},
+		}, "a", StepState{Step: "a", Status: Running, Attempts: 1, IntentOpen: true, Token: "tok-2", SpentTokens: 1, Error: "e",
+			Started: at(0), Updated: at(3)}},
+		{"giving up on an operation of unknown outcome keeps it open and the token in use", []Event{
+			{Time: at(0), Step: "a", Event: EventIntent, Action: "x", Token: "tok"},
+			{Time: at(1), Step: "a", Event: EventOperation, OperationID: "op-1"},
+			{Time: at(2), Step: "a", Event: EventFailed, Error: "poll: AccessDenied", OperationID: "op-1"},
+		}, "a", StepState{Step: "a", Status: Failed, OperationID: "op-1", OperationOpen: true, IntentOpen: true, Token: "tok",
+			Error: "poll: AccessDenied", Started: at(0), Updated: at(2)}},
+		{"waiting, confirmed, done", []Event{
+			{Time: at(0), Step: "m", Event: EventStarted},
+			{Time: at(1), Step: "m", Event: EventWaiting},
+			{Time: at(2), Step: "m", Event: EventConfirmed, By: "ops@host", Note: "done in the console"},
+		}, "m", StepState{Step: "m", Status: Waiting, Attempts: 1, Confirmed: Confirmation{By: "ops@host", At: at(2), Note: "done in the console"},
+			Started: at(0), Updated: at(2)}},
+		{"a failed verification clears the confirmation", []Event{
+			{Time: at(0), Step: "m", Event: EventConfirmed, By: "ops"},
+			{Time: at(1), Step: "m", Event: EventStarted},
+			{Time: at(2), Step: "m", Event: EventFailed, Error: "not active"},
+		}, "m", StepState{Step: "m", Status: Failed, Attempts: 1, Error: "not active", Started: at(0), Updated: at(2)}},
+		{"succeeded keeps its note", []Event{
+			{Time: at(0), Step: "a", Event: EventStarted},
+			{Time: at(1), Step: "a", Event: EventSucceeded, Note: "already in place"},
+		}, "a", StepState{Step: "a", Status: Done, Attempts: 1, Note: "already in place", Started: at(0), Updated: at(1)}},
 		{"done", []Event{
 			{Time: at(0), Step: "a", Event: EventStarted},
 			{Time: at(2), Step: "a", Event: EventSucceeded},
@@ -107,6 +147,37 @@ func TestReadEventsInOrder(t *testing.T) {
 	}
 }
 
+func TestOutputsAndRuns(t *testing.T) {
+	dir := t.TempDir()
+	for _, e := range []Event{
+		{Time: at(0), Event: EventRun, By: "ops@host", Note: "apply started"},
+		{Time: at(1), Step: "ou.create/x", Event: EventStarted},
+		{Time: at(2), Step: "ou.create/x", Event: EventOutput, Output: "ouId", Value: "ou-ab12-34567890"},
+		{Time: at(3), Step: "ou.create/x", Event: EventSucceeded},
+		{Time: at(4), Event: EventRun, Note: "stopped by the user"},
+	} {
+		if err := Append(dir, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := st.Output("ou.create/x", "ouId"); !ok || v != "ou-ab12-34567890" {
+		t.Errorf("Output = %q, %v", v, ok)
+	}
+	if _, ok := st.Output("ou.create/x", "ouArn"); ok {
+		t.Error("an output never written was found")
+	}
+	if len(st.Runs) != 2 || st.Runs[1].Note != "stopped by the user" || len(st.Steps) != 1 {
+		t.Errorf("runs %+v, steps %d", st.Runs, len(st.Steps))
+	}
+	if fi, err := os.Stat(Path(dir)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("journal mode %v, %v; want 0600", fi.Mode().Perm(), err)
+	}
+}
+
 func TestReadEmptyFolderIsNotStarted(t *testing.T) {
 	st, err := Read(t.TempDir())
 	if err != nil {
@@ -132,6 +203,11 @@ func TestReadBadLinesNameTheLine(t *testing.T) {
 		{"no time", `{"step":"a","event":"started"}` + "\n", `"time" is missing`},
 		{"operation without id", `{"time":"2026-11-27T08:00:00Z","step":"a","event":"operation"}` + "\n", `"operationId"`},
 		{"failed without error", `{"time":"2026-11-27T08:00:00Z","step":"a","event":"failed"}` + "\n", `"error" is missing`},
+		{"intent without action", `{"time":"2026-11-27T08:00:00Z","step":"a","event":"intent","token":"t"}` + "\n", `"action" is missing`},
+		{"output without value", `{"time":"2026-11-27T08:00:00Z","step":"a","event":"output","output":"ouId"}` + "\n", `"value"`},
+		{"confirmed without by", `{"time":"2026-11-27T08:00:00Z","step":"a","event":"confirmed"}` + "\n", `"by" is missing`},
+		{"run with a step", `{"time":"2026-11-27T08:00:00Z","step":"a","event":"run","note":"x"}` + "\n", `run events are about the whole run`},
+		{"run without note", `{"time":"2026-11-27T08:00:00Z","event":"run"}` + "\n", `"note" is missing`},
 		{"unknown field", `{"time":"2026-11-27T08:00:00Z","step":"a","event":"started","x":1}` + "\n", "unknown field"},
 		{"two values", `{"time":"2026-11-27T08:00:00Z","step":"a","event":"started"} {}` + "\n", "more than one"},
 	}

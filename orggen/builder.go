@@ -9,6 +9,8 @@
 package orggen
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -517,6 +519,7 @@ func (b *Builder) Snapshot() *inventory.Snapshot {
 
 	b.alzArtefacts(s, z, manifestSorted, logBucket)
 	b.scps(s)
+	b.networkAndRegions(s)
 	s.Sort()
 	return s
 }
@@ -743,4 +746,71 @@ func slug(s string) string {
 		}
 	}
 	return sb.String()
+}
+
+// networkAndRegions adds the VPCs ALZ's VPC StackSets created (one per instance, in the home region)
+// with a few network interfaces, and enables an opt-in region in some accounts. It draws from a
+// hash of the seed and the IDs, not from the builder's random stream, so the rest of a generated
+// organization stays what it was before these facts existed.
+func (b *Builder) networkAndRegions(s *inventory.Snapshot) {
+	h := func(parts ...string) string {
+		sum := sha256.New()
+		fmt.Fprint(sum, b.opts.Seed)
+		for _, p := range parts {
+			sum.Write([]byte{0})
+			sum.Write([]byte(p))
+		}
+		return hex.EncodeToString(sum.Sum(nil))
+	}
+	byID := map[string]*inventory.Account{}
+	for i := range s.Accounts {
+		byID[s.Accounts[i].ID] = &s.Accounts[i]
+	}
+	n := 0
+	for _, ss := range s.ALZ.StackSets {
+		name := "PrimaryVPC"
+		switch ss.Name {
+		case "AWS-Landing-Zone-Baseline-PrimaryVPC":
+		case "AWS-Landing-Zone-SharedServicesAccountVPC":
+			name = "SharedServicesVPC"
+		default:
+			continue
+		}
+		stack := "StackSet-" + ss.Name + "-" + h(ss.ID)[:8] + "-" + h(ss.ID)[8:12]
+		for _, in := range ss.Instances {
+			a := byID[in.AccountID]
+			if a == nil {
+				continue
+			}
+			for k := range a.Regions {
+				r := &a.Regions[k]
+				if r.Region != in.Region {
+					continue
+				}
+				id := h(a.ID, r.Region, ss.Name)
+				v := inventory.VPC{ID: "vpc-" + id[:17], CIDRBlock: fmt.Sprintf("10.%d.%d.0/20", n/16%256, n%16*16), Name: name, Stack: stack}
+				// Most baseline VPCs still run something: an instance behind a NAT gateway, a VPC
+				// Lambda function; about a quarter are empty and can go.
+				switch id[17] % 4 {
+				case 0:
+				case 1:
+					v.NetworkInterfaces = []inventory.NetworkInterface{{ID: "eni-" + h(id, "fn")[:17], Type: "lambda", Status: "in-use", Description: "AWS Lambda VPC ENI-" + h(id, "name")[:12]}}
+				default:
+					v.NetworkInterfaces = []inventory.NetworkInterface{
+						{ID: "eni-" + h(id, "i")[:17], Type: "interface", Status: "in-use", Description: "Primary network interface"},
+						{ID: "eni-" + h(id, "nat")[:17], Type: "natGateway", Status: "in-use", Description: "Interface for NAT Gateway nat-" + h(id, "ngw")[:17]},
+					}
+				}
+				r.VPCs = append(r.VPCs, v)
+				n++
+			}
+		}
+	}
+	optIn := []string{"af-south-1", "ap-east-1", "eu-south-1", "me-south-1", "il-central-1"}
+	for i := range s.Accounts {
+		a := &s.Accounts[i]
+		if x := h(a.ID, "opt-in"); x[0] < '2' { // one account in eight
+			a.OptInRegions = []string{optIn[int(x[1])%len(optIn)]}
+		}
+	}
 }

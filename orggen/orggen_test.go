@@ -337,3 +337,23 @@ func BenchmarkGenerate(b *testing.B) {
 		})
 	}
 }
+
+// The generator's regions are the ones every account has enabled: no opt-in region, since a
+// generated account's regions[] would then depend on its optInRegions.
+func TestGeneratorRegionsNeedNoOptIn(t *testing.T) {
+	for _, r := range commercialRegions {
+		reg, ok := inventory.LookupRegion(r)
+		if !ok || reg.OptIn || reg.Partition != "aws" {
+			t.Errorf("%s: %+v (known %v), want a commercial region that needs no opt-in", r, reg, ok)
+		}
+	}
+	n := 0
+	for _, r := range inventory.PartitionRegions("aws") {
+		if !r.OptIn {
+			n++
+		}
+	}
+	if n != len(commercialRegions) {
+		t.Errorf("%d regions need no opt-in, the generator knows %d", n, len(commercialRegions))
+	}
+}

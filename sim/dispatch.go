@@ -24,11 +24,14 @@ type service struct {
 	// "config service", "sso admin"); compared after normalize.
 	aliases  []string
 	protocol protocol
-	// targetPrefix is the X-Amz-Target prefix (JSON 1.1).
-	targetPrefix string
+	// targetPrefixes are the X-Amz-Target prefixes (JSON 1.1); SDKs do not all send the same one.
+	targetPrefixes []string
 	// xmlns is the query protocol's response namespace.
 	xmlns string
-	// ops are the operations served, by name.
+	// version is the query protocols' API version (the Version parameter): it names the service of
+	// a request that carries no credential scope.
+	version string
+	// ops are the read operations served, by name; they run under the state's read lock.
 	ops map[string]handler
 	// route names the operation of a REST request (method + path); "" = unknown.
 	route func(r *http.Request) string
@@ -44,21 +47,43 @@ type service struct {
 }
 
 var (
-	servicesByName   = map[string]*service{}
-	servicesByTarget = map[string]*service{}
-	servicesByAlias  = map[string]*service{}
+	servicesByName    = map[string]*service{}
+	servicesByTarget  = map[string]*service{}
+	servicesByAlias   = map[string]*service{}
+	servicesByVersion = map[string]*service{}
+	// mutations are the mutating operations served, by service and operation name; they run under
+	// the write lock and follow the rules of mutate.go.
+	mutations = map[string]map[string]handler{}
 )
 
 // registerService adds a service; each service file calls it from init().
 func registerService(s *service) {
+	if _, dup := servicesByName[s.name]; dup {
+		panic("sim: service " + s.name + " registered twice")
+	}
 	servicesByName[s.name] = s
 	servicesByAlias[normalize(s.name)] = s
 	for _, a := range s.aliases {
 		servicesByAlias[normalize(a)] = s
 	}
-	if s.targetPrefix != "" {
-		servicesByTarget[s.targetPrefix] = s
+	for _, p := range s.targetPrefixes {
+		servicesByTarget[p] = s
 	}
+	if s.version != "" {
+		servicesByVersion[s.version] = s
+	}
+}
+
+// registerMutation adds a mutating operation of a service (one file per service area calls it from
+// init(); see mutate.go). The service is named by its IAM prefix, as registerService names it.
+func registerMutation(serviceName, op string, h handler) {
+	if mutations[serviceName] == nil {
+		mutations[serviceName] = map[string]handler{}
+	}
+	if _, dup := mutations[serviceName][op]; dup {
+		panic("sim: mutation " + serviceName + ":" + op + " registered twice")
+	}
+	mutations[serviceName][op] = h
 }
 
 // normalize makes service names comparable: "SSO Admin", "sso-admin" and "ssoadmin" are one name.
@@ -76,13 +101,19 @@ type call struct {
 	h   handler
 	req *http.Request
 
-	id        identity
-	account   string // the account the call acts as
-	region    string // the credential scope's region
-	body      []byte
-	form      url.Values // query protocols: the request parameters
-	requestID string
-	code      string // the error code answered, for the audit log
+	mutating    bool // the operation is one of svc.mutations
+	id          identity
+	account     string // the account the call acts as
+	region      string // the credential scope's region
+	body        []byte
+	form        url.Values // query protocols: the request parameters
+	requestID   string
+	code        string // the error code answered, for the audit log
+	target      string // a mutation's target, for the audit log (setTarget)
+	replay      bool   // an idempotent repeat answered with the first result
+	fault       *Fault // a fault acting on the asynchronous operation the call starts
+	hung        bool   // a fault says: never answer
+	startsAsync bool   // the handler starts an asynchronous operation (willStartAsync)
 }
 
 var requestSeq atomic.Uint64
@@ -96,51 +127,24 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{s: s, req: r, body: body}
 	c.requestID = fmt.Sprintf("00000000-0000-4000-8000-%012x", requestSeq.Add(1))
 	auth := parseAuth(r)
-	c.region = s.st.intern(auth.region)
+	c.identifyService(auth)
+	c.region = auth.region
 	if c.region == "" {
 		c.region = "us-east-1"
 	}
+	defer func() { s.audit.record(c.record()) }()
 
-	// The service: X-Amz-Target names it for JSON 1.1; otherwise the credential scope does.
-	target := r.Header.Get("X-Amz-Target")
-	if prefix, op, ok := strings.Cut(target, "."); ok {
-		c.svc = servicesByTarget[prefix]
-		c.op = op
-	}
-	if c.svc == nil {
-		c.svc = servicesByName[auth.service]
-	}
-	if c.svc == nil {
-		// No service we know: answer in the query shape, which every XML client reads, and log it.
-		c.svc = &service{name: auth.service, protocol: protoQuery, xmlns: "https://sim.lz2ct.invalid/"}
-		c.op = "Unknown"
-		c.account = s.st.snap.Organization.ManagementAccountID
-		c.writeError(w, errorf(400, "UnknownService", "lz2ct sim does not serve service %q (credential scope %q, X-Amz-Target %q)", auth.service, auth.scope, target))
-		s.audit.record(c)
+	if c.svc.ops == nil {
+		// A service the simulator does not serve, answered in the protocol the client spoke.
+		s.mu.RLock()
+		if id, ok := s.creds.identify(auth.accessKey, s.st); ok {
+			c.account = id.account
+		}
+		s.mu.RUnlock()
+		c.writeError(w, errorf(c.unknownStatus(), c.unknownCode(),
+			"lz2ct sim does not serve the service %q (credential scope %q, X-Amz-Target %q): see sim/README.md for what it serves", auth.service, auth.scope, r.Header.Get("X-Amz-Target")))
 		return
 	}
-
-	switch c.svc.protocol {
-	case protoQuery, protoEC2:
-		c.form = r.URL.Query()
-		if r.Method == http.MethodPost {
-			if f, err := url.ParseQuery(string(body)); err == nil {
-				for k, v := range f {
-					c.form[k] = v
-				}
-			}
-		}
-		c.op = c.form.Get("Action")
-	case protoRESTJSON, protoRESTXML:
-		c.op = c.svc.route(r)
-	}
-	c.h = c.svc.ops[c.op]
-	if c.op == "" {
-		c.op = "Unknown"
-	}
-	defer s.audit.record(c)
-	defer s.advanceClock()
-
 	if s.opts.Latency > 0 {
 		t := time.NewTimer(s.opts.Latency)
 		select {
@@ -151,23 +155,52 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	s.settle()
 
-	s.mu.RLock()
+	if c.mutating {
+		s.mu.Lock()
+	} else {
+		s.mu.RLock()
+	}
+	unlock := func() {
+		if c.mutating {
+			s.mu.Unlock()
+		} else {
+			s.mu.RUnlock()
+		}
+	}
 	c.st = s.st
-	c.id = s.creds.identify(auth.accessKey, s.st)
-	c.account = c.id.account
+	c.region = c.st.intern(c.region)
+	if e := c.authenticate(auth); e != nil {
+		unlock()
+		c.writeError(w, e)
+		return
+	}
 	if c.h == nil {
-		s.mu.RUnlock()
+		unlock()
 		c.writeError(w, c.unknownOperation())
 		return
 	}
 	if e := s.faults.check(c); e != nil {
-		s.mu.RUnlock()
+		unlock()
+		if c.hung {
+			c.hang()
+			return
+		}
 		c.writeError(w, e)
 		return
 	}
 	out, herr := c.h(c)
-	s.mu.RUnlock()
+	if c.hung {
+		unlock()
+		c.hang()
+		return
+	}
+	unlock()
+	if herr == nil && c.mutating && !c.replay && s.opts.AfterMutation != nil {
+		// The mutation is applied; the client has not heard back yet. Crash tests kill the client here.
+		s.opts.AfterMutation(c.record())
+	}
 	if herr != nil {
 		e, ok := herr.(*apiError)
 		if !ok {
@@ -179,18 +212,122 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	c.writeResult(w, out)
 }
 
-// unknownOperation is the protocol's answer to an operation the simulator does not serve.
-func (c *call) unknownOperation() *apiError {
-	msg := fmt.Sprintf("lz2ct sim does not serve %s:%s", c.svc.name, c.op)
+// identifyService names the service and operation: X-Amz-Target for JSON 1.1, the credential
+// scope otherwise, then Action (query protocols) or the route (REST). For a service the simulator
+// does not serve it still names the operation from X-Amz-Target, Action or the URL, and picks the
+// protocol the client spoke, so the error is one its SDK can read.
+func (c *call) identifyService(auth authInfo) {
+	r := c.req
+	target := r.Header.Get("X-Amz-Target")
+	prefix, op, hasTarget := strings.Cut(target, ".")
+	if hasTarget {
+		// Some SDKs send a dotted prefix (com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails).
+		if i := strings.LastIndex(target, "."); i > 0 {
+			prefix, op = target[:i], target[i+1:]
+		}
+		c.svc = servicesByTarget[prefix]
+	}
+	if c.svc == nil && !hasTarget {
+		c.svc = servicesByName[auth.service]
+	}
+	if c.svc == nil && !hasTarget && !auth.signed {
+		// An unsigned query request still says its API version.
+		v := r.URL.Query().Get("Version")
+		if f, err := url.ParseQuery(string(c.body)); err == nil && v == "" {
+			v = f.Get("Version")
+		}
+		c.svc = servicesByVersion[v]
+	}
+	if c.svc == nil {
+		c.svc = &service{name: auth.service, protocol: guessProtocol(r, hasTarget), xmlns: "https://sim.lz2ct.invalid/"}
+		if c.svc.name == "" {
+			c.svc.name = strings.ToLower(prefix)
+		}
+	}
+	switch {
+	case c.svc.protocol == protoJSON:
+		c.op = op
+	case c.svc.protocol == protoQuery || c.svc.protocol == protoEC2:
+		c.form = r.URL.Query()
+		if r.Method == http.MethodPost {
+			if f, err := url.ParseQuery(string(c.body)); err == nil {
+				for k, v := range f {
+					c.form[k] = v
+				}
+			}
+		}
+		c.op = c.form.Get("Action")
+	case c.svc.route != nil:
+		c.op = c.svc.route(r)
+	default:
+		c.op = r.Method + " " + r.URL.Path
+	}
+	if h, ok := mutations[c.svc.name][c.op]; ok && c.svc.ops != nil {
+		c.h, c.mutating = h, true
+	} else {
+		c.h = c.svc.ops[c.op]
+	}
+	if c.op == "" {
+		c.op = "Unknown"
+	}
+}
+
+// guessProtocol is the protocol of a request to a service the simulator does not know.
+func guessProtocol(r *http.Request, hasTarget bool) protocol {
+	ct := r.Header.Get("Content-Type")
+	switch {
+	case hasTarget:
+		return protoJSON
+	case strings.HasPrefix(ct, "application/x-www-form-urlencoded"):
+		return protoQuery
+	case strings.Contains(ct, "json"):
+		return protoRESTJSON
+	case r.Method == http.MethodGet && r.URL.Query().Get("Action") != "":
+		return protoQuery
+	}
+	return protoRESTXML
+}
+
+func (c *call) unknownCode() string {
 	switch c.svc.protocol {
 	case protoQuery, protoEC2:
-		return errorf(400, "InvalidAction", "%s", msg)
+		return "InvalidAction"
 	case protoRESTXML:
-		return errorf(501, "NotImplemented", "%s", msg)
+		return "NotImplemented"
+	}
+	return "UnknownOperationException"
+}
+
+func (c *call) unknownStatus() int {
+	switch c.svc.protocol {
+	case protoRESTXML:
+		return 501
 	case protoRESTJSON:
-		return errorf(404, "UnknownOperationException", "%s", msg)
-	default:
-		return errorf(400, "UnknownOperationException", "%s", msg)
+		return 404
+	}
+	return 400
+}
+
+// unknownOperation is the protocol's answer to an operation the simulator does not serve.
+func (c *call) unknownOperation() *apiError {
+	return errorf(c.unknownStatus(), c.unknownCode(), "lz2ct sim does not serve %s:%s (see sim/README.md for what it serves)", c.svc.name, c.op)
+}
+
+// record is the call as the audit log and the AfterMutation hook see it.
+func (c *call) record() Call {
+	rec := Call{Service: c.svc.name, Operation: c.op, Account: c.account, Region: c.region,
+		Mutating: c.mutating || (c.h == nil && isMutating(c.op)), Code: c.code, Target: c.target, Replay: c.replay}
+	rec.Time = c.s.clock.Now().UTC()
+	return rec
+}
+
+// hang answers nothing until the client gives up or the server stops: a fault that makes a call
+// never complete.
+func (c *call) hang() {
+	c.code = "Hang"
+	select {
+	case <-c.req.Context().Done():
+	case <-c.s.closing:
 	}
 }
 
@@ -233,23 +370,4 @@ func (c *call) missing(member string) *apiError {
 // isManagement reports whether the call acts as the organization's management account.
 func (c *call) isManagement() bool { return c.account == c.st.snap.Organization.ManagementAccountID }
 
-func (c *call) partition() string {
-	if p := c.st.snap.Partition; p != "" {
-		return p
-	}
-	return "aws"
-}
-
-// advanceClock ticks the operation clock once per answered call and applies the asynchronous
-// operations that complete at this tick.
-func (s *Server) advanceClock() {
-	due := s.st.clock.tick()
-	if len(due) == 0 {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, op := range due {
-		op.apply(s.st)
-	}
-}
+func (c *call) partition() string { return c.st.partition() }

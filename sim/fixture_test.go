@@ -60,7 +60,21 @@ func fixture(n int, regions []string) *inventory.Snapshot {
 				ar.ConfigRecorders = []inventory.ConfigRecorder{{Name: "default", RoleARN: "arn:aws:iam::" + id + ":role/aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig", Recording: i%2 == 0}}
 				if i == 0 {
 					ar.ConfigRecorders = append(ar.ConfigRecorders, inventory.ConfigRecorder{Name: "AWSConfigurationRecorderForSecurityHub", RoleARN: "arn:aws:iam::" + id + ":role/aws-service-role/securityhub.amazonaws.com/AWSServiceRoleForSecurityHub", Recording: true, ServiceLinked: true})
-					ar.ReservedNames = []inventory.NamedResource{{Type: "AWS::SNS::Topic", Name: "aws-controltower-SecurityNotifications"}}
+					ar.ReservedNames = []inventory.NamedResource{
+						{Type: inventory.ResourceTrail, Name: "aws-controltower-BaselineCloudTrail"},
+						{Type: inventory.ResourceLogGroup, Name: "/aws/lambda/aws-controltower-NotificationForwarder"},
+						{Type: inventory.ResourceLogGroup, Name: "aws-controltower/CloudTrailLogs"},
+						{Type: inventory.ResourceSNSTopic, Name: "aws-controltower-AllConfigNotifications"},
+						{Type: inventory.ResourceSNSTopic, Name: "aws-controltower-SecurityNotifications"},
+					}
+					h := hexOf(id)
+					ar.VPCs = []inventory.VPC{
+						{ID: "vpc-" + h[:17], CIDRBlock: "10.1.0.0/16", Name: "PrimaryVPC", Stack: "StackSet-AWS-Landing-Zone-Baseline-PrimaryVPC-1234", NetworkInterfaces: []inventory.NetworkInterface{
+							{ID: "eni-" + h[17:34], Type: "interface", Status: "in-use", Description: "Primary network interface"},
+							{ID: "eni-" + h[34:51], Type: "natGateway", Status: "in-use", Description: "Interface for NAT Gateway nat-0123"},
+						}},
+						{ID: "vpc-" + h[51:59], CIDRBlock: "172.31.0.0/16", IsDefault: true},
+					}
 				}
 				ar.DeliveryChannels = []inventory.DeliveryChannel{{Name: "default", S3BucketName: "aws-landing-zone-configs-" + id, SNSTopicARN: "arn:aws:sns:" + r + ":" + id + ":config-topic"}}
 				if id == securityID {
@@ -81,6 +95,8 @@ func fixture(n int, regions []string) *inventory.Snapshot {
 		acct(noAccessID, "locked", workOU, inventory.AccountActive, "", nil),
 	}
 	s.Accounts[0].Regions[0].STSDisabled = false
+	s.Accounts[1].ReservedNames = []inventory.NamedResource{{Type: inventory.ResourceIAMRole, Name: "aws-controltower-AdministratorExecutionRole"}}
+	s.Accounts[2].OptInRegions = []string{"af-south-1"}
 	if len(regions) > 1 {
 		s.Accounts[2].Regions[1].STSDisabled = true
 	}

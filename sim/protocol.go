@@ -36,6 +36,8 @@ type apiError struct {
 	Status  int
 	Code    string
 	Message string
+	// Extra members of a JSON error body (Organizations' Reason, ...).
+	Extra map[string]any
 }
 
 func (e *apiError) Error() string { return e.Code + ": " + e.Message }
@@ -48,6 +50,14 @@ func errorf(status int, code, format string, args ...any) *apiError {
 func (c *call) writeResult(w http.ResponseWriter, out any) {
 	h := w.Header()
 	h.Set("X-Amzn-RequestId", c.requestID)
+	if hr, ok := out.(headResult); ok {
+		for k, v := range hr {
+			h.Set(k, v)
+		}
+		h.Set("X-Amz-Request-Id", c.requestID)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
 	switch c.svc.protocol {
 	case protoJSON, protoRESTJSON:
 		body, err := json.Marshal(out)
@@ -105,7 +115,11 @@ func (c *call) writeError(w http.ResponseWriter, e *apiError) {
 	case protoJSON, protoRESTJSON:
 		// JSON protocols: the code travels in X-Amzn-ErrorType (which the SDK prefers) and __type.
 		h.Set("X-Amzn-ErrorType", e.Code)
-		body, _ := json.Marshal(map[string]string{"__type": e.Code, "message": e.Message})
+		m := map[string]any{"__type": e.Code, "message": e.Message}
+		for k, v := range e.Extra {
+			m[k] = v
+		}
+		body, _ := json.Marshal(m)
 		if c.svc.protocol == protoJSON {
 			h.Set("Content-Type", "application/x-amz-json-1.1")
 		} else {

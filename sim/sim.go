@@ -1,17 +1,24 @@
 // Package sim is lz2ct's local AWS-compatible endpoint: one HTTP server that serves an organization
 // snapshot through AWS's own wire protocols (JSON 1.1, query/XML, EC2 query, REST-JSON, REST-XML),
-// so the unmodified aws-sdk-go-v2 clients and the AWS CLI v2 run against it with a custom endpoint.
+// so the unmodified aws-sdk-go-v2 clients, boto3 and the AWS CLI run against it with a custom endpoint.
 // Discovery's tests, `make demo`, the end-to-end tests and the benchmarks all talk to it.
 //
 // Which snapshot field each operation serves is fixed by docs/discovery.md, the contract shared with
 // inventory/discover: a snapshot served here and discovered again comes back equal.
 //
-// Identity comes from the SigV4 Authorization header: the access key says who calls (credentials
-// handed out by AssumeRole encode the target account; any other key is the management account) and
-// the credential scope says which region and service. Signatures are not verified.
+// Identity comes from the SigV4 Authorization header, as strictly as AWS checks it: the access key
+// says who calls (a configured long-term key, or credentials AssumeRole handed out, which encode the
+// target account; any other key is refused), and the credential scope names the region (which must
+// exist and be enabled for the account) and the service. Signatures are not verified.
+//
+// Mutating operations change the served organization under a write lock and follow one small API
+// (mutate.go); asynchronous ones complete on a simulated clock (clock.go) that runs TimeScale times
+// faster than wall time, or that a test advances by hand. Server.Snapshot returns the organization
+// as it stands.
 //
 // Faults are injected deterministically from Options.Seed: latency, a share of throttled calls, a
-// token bucket per operation, AccessDenied scopes, and the snapshot's own problems replayed.
+// token bucket per operation, AccessDenied scopes, per-operation and per-target faults (fail, hang,
+// throttle), and the snapshot's own problems replayed.
 package sim
 
 import (
@@ -45,8 +52,42 @@ type Options struct {
 	// Deny answers AccessDenied to every call made as these accounts (and AssumeRole into them when
 	// the scope has no region).
 	Deny []Scope
-	// AuditLog, when set, receives one JSON object per call (see Call).
+	// AuditLog, when set, receives one JSON line per call (see Call), written as the call is
+	// answered.
 	AuditLog io.Writer
+
+	// AccessKeys are the long-term access keys accepted, each acting as an account ("" = the
+	// management account); nil = DefaultAccessKeys. Keys AssumeRole hands out are always accepted.
+	AccessKeys map[string]string
+	// Faults are injected per operation and target (see Fault); Server.SetFaults changes them later.
+	Faults []Fault
+
+	// TimeScale runs the simulated clock this many times faster than wall time (0 = 1): with 60, a
+	// 10-minute OU registration completes after 10 wall seconds.
+	TimeScale float64
+	// Clock replaces the scaled wall clock (a ManualClock for deterministic tests).
+	Clock Clock
+	// Durations of asynchronous operations; zero fields take DefaultDurations.
+	Durations Durations
+	// AfterMutation, when set, is called after a mutating call took effect and before its response
+	// is written: the window in which a client killed now has changed AWS without hearing of it.
+	AfterMutation func(Call)
+}
+
+// Validate reports the first option that cannot work.
+func (o Options) Validate() error {
+	if o.ThrottleFraction < 0 || o.ThrottleFraction > 1 {
+		return fmt.Errorf("sim: throttle fraction %v: want 0 to 1", o.ThrottleFraction)
+	}
+	if o.TimeScale < 0 {
+		return fmt.Errorf("sim: time scale %v: want a positive factor", o.TimeScale)
+	}
+	for _, f := range o.Faults {
+		if err := f.validate(); err != nil {
+			return fmt.Errorf("sim: %w", err)
+		}
+	}
+	return nil
 }
 
 // Scope is an account, optionally limited to one region; an empty Region means every region.
@@ -57,26 +98,36 @@ type Scope struct {
 
 // Call is one request the simulator answered, as the audit log records it.
 type Call struct {
-	Service   string `json:"service"`   // the IAM action prefix: organizations, sts, config, sso, ...
-	Operation string `json:"operation"` // the API operation name, e.g. ListAccounts
-	Account   string `json:"account"`   // the account the call acted as
-	Region    string `json:"region"`    // the region of the SigV4 credential scope
-	Mutating  bool   `json:"mutating"`
-	Code      string `json:"code,omitempty"` // the error code answered, "" = success
+	Time      time.Time `json:"time"`      // the simulated clock when it was answered
+	Service   string    `json:"service"`   // the IAM action prefix: organizations, sts, config, sso, ...
+	Operation string    `json:"operation"` // the API operation name, e.g. ListAccounts
+	Account   string    `json:"account"`   // the account the call acted as
+	Region    string    `json:"region"`    // the region of the SigV4 credential scope
+	Mutating  bool      `json:"mutating"`
+	// Target is what a mutating call changed, e.g. "p-1234abcd/ou-ab12-cdef5678" for DetachPolicy
+	// (each operation documents its own in sim/README.md): two successful calls with one target
+	// are a duplicated mutation.
+	Target string `json:"target,omitempty"`
+	// Replay marks an idempotent repeat (same token) answered with the first result, changing nothing.
+	Replay bool   `json:"replay,omitempty"`
+	Code   string `json:"code,omitempty"` // the error code answered, "" = success
 }
 
 // Server serves one snapshot. It is safe for concurrent use; create it with New.
 type Server struct {
 	opts Options
 
-	// mu guards st: read operations take the read lock; mutating operations (added by later
-	// issues) take the write lock and update the indexes they touch.
+	// mu guards st: read operations take the read lock; mutating operations (mutate.go) and the
+	// completion of asynchronous operations take the write lock and update the indexes they touch.
 	mu sync.RWMutex
 	st *state
 
-	faults *faults
-	audit  *auditLog
-	creds  *credentialIssuer
+	faults  *faults
+	audit   *auditLog
+	creds   *credentialIssuer
+	clock   Clock
+	closing chan struct{}
+	optsErr error
 
 	httpSrv  *http.Server
 	listener net.Listener
@@ -87,11 +138,22 @@ type Server struct {
 // (mutating operations) never reach the caller's value. It is indexed once here so that no
 // request scans the organization.
 func New(snap *inventory.Snapshot, opts Options) *Server {
-	s := &Server{opts: opts}
+	s := &Server{opts: opts, optsErr: opts.Validate(), closing: make(chan struct{})}
+	s.opts.Durations = opts.Durations.withDefaults()
 	s.st = newState(copySnapshot(snap))
 	s.faults = newFaults(opts)
 	s.audit = newAuditLog(opts.AuditLog)
-	s.creds = newCredentialIssuer(opts.Seed)
+	s.creds = newCredentialIssuer(opts.Seed, opts.AccessKeys)
+	s.clock = opts.Clock
+	if s.clock == nil {
+		// The simulated clock starts at the capture time, so asynchronous operations and the
+		// audit log's times read like a continuation of the snapshot.
+		start := snap.CapturedAt
+		if start.IsZero() {
+			start = time.Now()
+		}
+		s.clock = NewScaledClock(start.UTC(), opts.TimeScale)
+	}
 	return s
 }
 
@@ -156,6 +218,9 @@ func (s *Server) Start(addr string) (string, error) {
 	if s.httpSrv != nil {
 		return "", errors.New("sim: server already started")
 	}
+	if s.optsErr != nil {
+		return "", s.optsErr
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", fmt.Errorf("sim: listen on %s: %w (pick another --addr, or port 0 for a free one)", addr, err)
@@ -172,8 +237,14 @@ func (s *Server) Start(addr string) (string, error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-// Close stops the server, waiting briefly for calls in flight, and flushes the audit log.
+// Close stops the server, waiting briefly for calls in flight, and flushes the audit log. Calls and
+// Snapshot still work afterwards.
 func (s *Server) Close() error {
+	select {
+	case <-s.closing:
+	default:
+		close(s.closing) // hung calls give up
+	}
 	var err error
 	if s.httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -194,8 +265,21 @@ func (s *Server) Close() error {
 	return err
 }
 
-// Calls returns every call answered so far, in the order they were answered.
-func (s *Server) Calls() []Call { return s.audit.calls() }
+// Calls returns every call answered so far, in the order they were answered, read back from the
+// audit spool (the simulator keeps no call in memory).
+func (s *Server) Calls() []Call {
+	calls, err := s.audit.callList()
+	if err != nil {
+		panic(fmt.Sprintf("sim: read the audit spool: %v", err))
+	}
+	return calls
+}
+
+// CallCount returns how many calls were answered so far, and how many of them were mutating.
+func (s *Server) CallCount() (calls, mutating int) { return s.audit.stats() }
+
+// Now is the simulated clock's time.
+func (s *Server) Now() time.Time { return s.clock.Now() }
 
 // Organization is the served organization's ID (for messages such as "serving o-abc at ...").
 func (s *Server) Organization() string {

@@ -3,24 +3,31 @@ package sim
 import (
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/lz2ct/lz2ct/inventory"
 )
 
-// state is the simulated organization: the served snapshot (the simulator's own copy) plus indexes
-// built once at start-up, so that every read operation is a map lookup or a binary search, never
-// a scan of the organization. Server.mu guards it. A mutating operation (later issues) edits snap
-// and the index entries it touches under the write lock; asynchronous ones (StackSet operations,
-// EnableBaseline, ProvisionProduct) queue on the clock and complete when it reaches them.
+// state is the simulated organization: the served snapshot (the simulator's own copy) plus indexes,
+// so that every read operation is a map lookup or a binary search, never a scan of the
+// organization. Server.mu guards it: read operations hold the read lock, mutating ones the write
+// lock (see mutate.go for the rules a mutating operation follows).
+//
+// snap is the source of truth; the indexes point into its slices. A mutation that edits an entity
+// in place (a policy's targets, an account's parent) updates the index entries it touches; one that
+// adds or removes elements of a snapshot slice calls reindex, which rebuilds every index from snap.
+// The runtime part (asynchronous operations, idempotency tokens) survives reindex.
 type state struct {
 	snap *inventory.Snapshot
-	ix   *inventory.Index
 
 	regions    map[string]string // region -> itself (interned strings for the audit log)
 	accountIDs []string          // sorted
+	accountBy  map[string]*inventory.Account
 	acctRegion map[string]map[string]*inventory.AccountRegion
+	roots      map[string]*inventory.Root
+	ouBy       map[string]*inventory.OU
+	childOUs   map[string][]string // parent ID -> child OU IDs, sorted
+	childAccts map[string][]string // parent ID -> account IDs, sorted
+	attached   map[string][]string // target ID -> policy IDs, sorted
 	policies   []*inventory.Policy // sorted by ID
 	policyByID map[string]*inventory.Policy
 
@@ -47,17 +54,33 @@ type state struct {
 	problemsByAccount map[string][]inventory.Problem
 	globalProblems    []inventory.Problem
 
-	clock *clock
+	// runtime: kept across reindex.
+	rt *opsRuntime
 }
 
 type targetInfo struct{ id, arn, name, kind string }
 
 func newState(snap *inventory.Snapshot) *state {
-	st := &state{
+	st := &state{snap: snap, rt: newRuntime()}
+	st.reindex()
+	return st
+}
+
+// reindex rebuilds every index from snap. Mutations that add or remove snapshot elements call it.
+func (st *state) reindex() {
+	snap := st.snap
+	rt := st.rt
+	*st = state{
 		snap:              snap,
-		ix:                inventory.NewIndex(snap),
+		rt:                rt,
 		regions:           map[string]string{},
-		acctRegion:        map[string]map[string]*inventory.AccountRegion{},
+		accountBy:         make(map[string]*inventory.Account, len(snap.Accounts)),
+		acctRegion:        make(map[string]map[string]*inventory.AccountRegion, len(snap.Accounts)),
+		roots:             map[string]*inventory.Root{},
+		ouBy:              make(map[string]*inventory.OU, len(snap.OUs)),
+		childOUs:          map[string][]string{},
+		childAccts:        map[string][]string{},
+		attached:          map[string][]string{},
 		policyByID:        map[string]*inventory.Policy{},
 		targetNames:       map[string]targetInfo{},
 		delegatedServices: map[string][]string{},
@@ -72,25 +95,31 @@ func newState(snap *inventory.Snapshot) *state {
 		ssm:               map[string][]inventory.SSMParameter{},
 		kms:               map[string][]inventory.KMSAlias{},
 		problemsByAccount: map[string][]inventory.Problem{},
-		clock:             &clock{},
 	}
 	for _, r := range snap.Regions {
 		st.regions[r] = r
 	}
-	for _, r := range knownRegions {
-		if _, ok := st.regions[r]; !ok {
-			st.regions[r] = r
+	for _, r := range inventory.PartitionRegions(st.partition()) {
+		if _, ok := st.regions[r.Name]; !ok {
+			st.regions[r.Name] = r.Name
 		}
 	}
-	for _, r := range snap.Roots {
+	for i := range snap.Roots {
+		r := &snap.Roots[i]
+		st.roots[r.ID] = r
 		st.targetNames[r.ID] = targetInfo{r.ID, r.Arn, r.Name, "ROOT"}
 	}
-	for _, ou := range snap.OUs {
+	for i := range snap.OUs {
+		ou := &snap.OUs[i]
+		st.ouBy[ou.ID] = ou
+		st.childOUs[ou.ParentID] = append(st.childOUs[ou.ParentID], ou.ID)
 		st.targetNames[ou.ID] = targetInfo{ou.ID, ou.Arn, ou.Name, "ORGANIZATIONAL_UNIT"}
 	}
 	for i := range snap.Accounts {
 		a := &snap.Accounts[i]
 		st.accountIDs = append(st.accountIDs, a.ID)
+		st.accountBy[a.ID] = a
+		st.childAccts[a.ParentID] = append(st.childAccts[a.ParentID], a.ID)
 		st.targetNames[a.ID] = targetInfo{a.ID, a.Arn, a.Name, "ACCOUNT"}
 		m := make(map[string]*inventory.AccountRegion, len(a.Regions))
 		for j := range a.Regions {
@@ -105,8 +134,16 @@ func newState(snap *inventory.Snapshot) *state {
 		sort.Strings(p.Targets)
 		st.policies = append(st.policies, p)
 		st.policyByID[p.ID] = p
+		for _, t := range p.Targets {
+			st.attached[t] = append(st.attached[t], p.ID)
+		}
 	}
 	sort.Slice(st.policies, func(i, j int) bool { return st.policies[i].ID < st.policies[j].ID })
+	for _, m := range []map[string][]string{st.childOUs, st.childAccts, st.attached} {
+		for k := range m {
+			sort.Strings(m[k])
+		}
+	}
 	for _, d := range snap.DelegatedAdmins {
 		if _, seen := st.delegatedServices[d.AccountID]; !seen {
 			st.delegatedAccounts = append(st.delegatedAccounts, d.AccountID)
@@ -130,7 +167,6 @@ func newState(snap *inventory.Snapshot) *state {
 			st.problemsByAccount[p.AccountID] = append(st.problemsByAccount[p.AccountID], p)
 		}
 	}
-	return st
 }
 
 func (st *state) indexALZ(alz *inventory.ALZ) {
@@ -194,8 +230,8 @@ func (st *state) indexALZ(alz *inventory.ALZ) {
 
 func instanceKey(i inventory.StackInstance) string { return i.AccountID + "/" + i.Region }
 
-// intern returns the state's copy of a region name so that the audit log's millions of entries
-// share one string per region.
+// intern returns the state's copy of a region name so that the audit log's entries share one string
+// per region.
 func (st *state) intern(region string) string {
 	if r, ok := st.regions[region]; ok {
 		return r
@@ -203,12 +239,33 @@ func (st *state) intern(region string) string {
 	return region
 }
 
+func (st *state) partition() string {
+	if p := st.snap.Partition; p != "" {
+		return p
+	}
+	return "aws"
+}
+
 // account returns the account with id, or nil.
-func (st *state) account(id string) *inventory.Account { return st.ix.Account(id) }
+func (st *state) account(id string) *inventory.Account { return st.accountBy[id] }
 
 // accountRegion is what the snapshot holds for account in region (nil = nothing there).
 func (st *state) accountRegion(account, region string) *inventory.AccountRegion {
 	return st.acctRegion[account][region]
+}
+
+// isParent reports whether id is a root or an OU.
+func (st *state) isParent(id string) bool { return st.roots[id] != nil || st.ouBy[id] != nil }
+
+// parentOf is the root or OU an OU or account sits in ("" for a root or an unknown ID).
+func (st *state) parentOf(id string) string {
+	if ou := st.ouBy[id]; ou != nil {
+		return ou.ParentID
+	}
+	if a := st.accountBy[id]; a != nil {
+		return a.ParentID
+	}
+	return ""
 }
 
 // alzHome is the ALZ home region, "" when the organization has no ALZ.
@@ -219,60 +276,31 @@ func (st *state) alzHome() string {
 	return st.snap.ALZ.HomeRegion
 }
 
-// clock is the simulator's operation clock: it advances by one tick per answered call. Asynchronous
-// operations (a later issue's StackSet deletions, EnableBaseline, ProvisionProduct) are scheduled
-// to complete a number of ticks later, so their progress is deterministic and independent of wall
-// time: a client polling the operation's status sees it finish after a fixed number of calls.
-type clock struct {
-	now     atomic.Int64
-	waiting atomic.Int64 // len(pending), read without the lock on every call
-	mu      sync.Mutex
-	pending []asyncOp
+// regionKnown reports whether region is a region of the snapshot's partition.
+func (st *state) regionKnown(region string) bool {
+	r, ok := inventory.LookupRegion(region)
+	return ok && r.Partition == st.partition()
 }
 
-// asyncOp is an operation that completes at tick doneAt by applying its change to the state.
-type asyncOp struct {
-	id     string
-	doneAt int64
-	apply  func(*state)
-}
-
-// schedule queues apply to run after ticks more calls; it returns the tick it completes at.
-func (c *clock) schedule(id string, ticks int64, apply func(*state)) int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	at := c.now.Load() + ticks
-	c.pending = append(c.pending, asyncOp{id: id, doneAt: at, apply: apply})
-	c.waiting.Store(int64(len(c.pending)))
-	return at
-}
-
-// tick advances the clock and returns the operations now complete, in the order scheduled; the
-// caller applies them under the state's write lock.
-func (c *clock) tick() []asyncOp {
-	now := c.now.Add(1)
-	if c.waiting.Load() == 0 {
-		return nil
+// insertSorted adds s to the sorted list l (no duplicates).
+func insertSorted(l []string, s string) []string {
+	i := sort.SearchStrings(l, s)
+	if i < len(l) && l[i] == s {
+		return l
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var due []asyncOp
-	keep := c.pending[:0]
-	for _, op := range c.pending {
-		if op.doneAt <= now {
-			due = append(due, op)
-		} else {
-			keep = append(keep, op)
-		}
-	}
-	c.pending = keep
-	c.waiting.Store(int64(len(keep)))
-	return due
+	return append(l[:i], append([]string{s}, l[i:]...)...)
 }
 
-// knownRegions are AWS's commercial regions, so that calls to regions a snapshot did not read are
-// still answered (with empty results) and logged with shared strings.
-var knownRegions = strings.Fields(`us-east-1 us-east-2 us-west-1 us-west-2 af-south-1 ap-east-1 ap-south-1 ap-south-2
-ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 ap-northeast-1 ap-northeast-2 ap-northeast-3
-ca-central-1 ca-west-1 eu-central-1 eu-central-2 eu-west-1 eu-west-2 eu-west-3 eu-south-1 eu-south-2
-eu-north-1 il-central-1 me-south-1 me-central-1 sa-east-1`)
+// removeSorted drops s from the sorted list l.
+func removeSorted(l []string, s string) []string {
+	i := sort.SearchStrings(l, s)
+	if i < len(l) && l[i] == s {
+		return append(l[:i:i], l[i+1:]...)
+	}
+	return l
+}
+
+// hasPrefixFold is strings.HasPrefix, ignoring case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}

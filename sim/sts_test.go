@@ -49,14 +49,14 @@ func TestAssumeRoleIdentity(t *testing.T) {
 	}
 
 	// Same seed, same request: same credentials (runs are reproducible).
-	a1 := must[*sts.AssumeRoleOutput](t, "AssumeRole")(mgmt.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + logID + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("x")}))
-	a2 := must[*sts.AssumeRoleOutput](t, "AssumeRole")(mgmt.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + logID + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("x")}))
+	a1 := must[*sts.AssumeRoleOutput](t, "AssumeRole")(mgmt.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + logID + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("x-session")}))
+	a2 := must[*sts.AssumeRoleOutput](t, "AssumeRole")(mgmt.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + logID + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("x-session")}))
 	if *a1.Credentials.SecretAccessKey != *a2.Credentials.SecretAccessKey {
 		t.Error("the same AssumeRole gave different secrets")
 	}
 
 	// The snapshot's AssumeRole problem is replayed with its own message.
-	_, err := mgmt.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + noAccessID + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("s")})
+	_, err := mgmt.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + noAccessID + ":role/OrganizationAccountAccessRole"), RoleSessionName: aws.String("s-session")})
 	wantCode(t, "problem replay", err, "AccessDenied")
 	if !strings.Contains(err.Error(), snap.Problems[0].Message) && !strings.Contains(err.Error(), "not authorized") {
 		t.Errorf("replayed message: %v", err)

@@ -3,6 +3,7 @@ package sim
 import (
 	"encoding/xml"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -14,14 +15,14 @@ import (
 func init() {
 	// IAM: query protocol, global. https://docs.aws.amazon.com/IAM/latest/APIReference/welcome.html
 	registerService(&service{
-		name: "iam", protocol: protoQuery, xmlns: "https://iam.amazonaws.com/doc/2010-05-08/",
+		name: "iam", version: "2010-05-08", protocol: protoQuery, xmlns: "https://iam.amazonaws.com/doc/2010-05-08/",
 		throttle: apiError{Status: 400, Code: "Throttling", Message: "Rate exceeded"},
 		denied:   apiError{Status: 403, Code: "AccessDenied"}, badToken: "ValidationError", validation: "ValidationError",
-		ops: map[string]handler{"GetRole": iamGetRole},
+		ops: map[string]handler{"GetRole": iamGetRole, "ListRoles": iamListRoles},
 	})
 	// AWS Config: JSON 1.1 (StarlingDoveService). https://docs.aws.amazon.com/config/latest/APIReference/Welcome.html
 	registerService(&service{
-		name: "config", aliases: []string{"configservice", "config service"}, protocol: protoJSON, targetPrefix: "StarlingDoveService",
+		name: "config", aliases: []string{"configservice", "config service"}, protocol: protoJSON, targetPrefixes: []string{"StarlingDoveService"},
 		throttle: apiError{Status: 400, Code: "ThrottlingException", Message: "Rate exceeded"},
 		denied:   apiError{Status: 400, Code: "AccessDeniedException"}, badToken: "InvalidNextTokenException", validation: "InvalidLimitException",
 		ops: map[string]handler{
@@ -33,21 +34,12 @@ func init() {
 	})
 	// SNS: query protocol. https://docs.aws.amazon.com/sns/latest/api/welcome.html
 	registerService(&service{
-		name: "sns", protocol: protoQuery, xmlns: "http://sns.amazonaws.com/doc/2010-03-31/",
+		name: "sns", version: "2010-03-31", protocol: protoQuery, xmlns: "http://sns.amazonaws.com/doc/2010-03-31/",
 		throttle: apiError{Status: 400, Code: "Throttling", Message: "Rate exceeded"},
 		// SNS answers AuthorizationError where other query services say AccessDenied.
 		// https://docs.aws.amazon.com/sns/latest/api/API_GetTopicAttributes.html#API_GetTopicAttributes_Errors
 		denied: apiError{Status: 403, Code: "AuthorizationError"}, badToken: "InvalidParameter", validation: "InvalidParameter",
-		ops: map[string]handler{"GetTopicAttributes": snsGetTopicAttributes},
-	})
-	// EC2: its own query flavour. https://docs.aws.amazon.com/AWSEC2/latest/APIReference/query-requests.html
-	registerService(&service{
-		name: "ec2", protocol: protoEC2,
-		// RequestLimitExceeded is EC2's throttling code; UnauthorizedOperation its AccessDenied.
-		// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
-		throttle: apiError{Status: 503, Code: "RequestLimitExceeded", Message: "Request limit exceeded."},
-		denied:   apiError{Status: 403, Code: "UnauthorizedOperation"}, badToken: "InvalidParameterValue", validation: "InvalidParameterValue",
-		ops: map[string]handler{"DescribeRegions": ec2DescribeRegions},
+		ops: map[string]handler{"GetTopicAttributes": snsGetTopicAttributes, "ListTopics": snsListTopics},
 	})
 }
 
@@ -58,19 +50,58 @@ var trackedRoles = map[string]func(*inventory.AccountIAM) bool{
 	"OrganizationAccountAccessRole":          func(i *inventory.AccountIAM) bool { return i.OrganizationAccountAccessRole },
 }
 
-type iamRole struct {
-	XMLName xml.Name `xml:"GetRoleResult"`
-	Role    struct {
-		Path                     string `xml:"Path"`
-		RoleName                 string `xml:"RoleName"`
-		RoleID                   string `xml:"RoleId"`
-		Arn                      string `xml:"Arn"`
-		CreateDate               string `xml:"CreateDate"`
-		AssumeRolePolicyDocument string `xml:"AssumeRolePolicyDocument"`
-	} `xml:"Role"`
+type iamRoleXML struct {
+	Path                     string `xml:"Path"`
+	RoleName                 string `xml:"RoleName"`
+	RoleID                   string `xml:"RoleId"`
+	Arn                      string `xml:"Arn"`
+	CreateDate               string `xml:"CreateDate"`
+	AssumeRolePolicyDocument string `xml:"AssumeRolePolicyDocument"`
+	MaxSessionDuration       int    `xml:"MaxSessionDuration"`
 }
 
-// iamGetRole answers for the roles the snapshot's iam flags track; any other role is unknown.
+type iamGetRoleResult struct {
+	XMLName xml.Name   `xml:"GetRoleResult"`
+	Role    iamRoleXML `xml:"Role"`
+}
+
+type iamListRolesResult struct {
+	XMLName     xml.Name     `xml:"ListRolesResult"`
+	Roles       []iamRoleXML `xml:"Roles>member"`
+	IsTruncated bool         `xml:"IsTruncated"`
+	Marker      string       `xml:"Marker,omitempty"`
+}
+
+// rolesOf are the roles the snapshot says exist in account a, sorted by name: the tracked roles
+// its iam flags name and the aws-controltower-* roles of its reservedNames.
+func rolesOf(a *inventory.Account) []string {
+	var out []string
+	for name := range trackedRoles {
+		if roleExists(a, name) {
+			out = append(out, name)
+		}
+	}
+	for _, n := range a.ReservedNames {
+		if n.Type == inventory.ResourceIAMRole {
+			out = append(out, n.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (c *call) roleXML(a *inventory.Account, name string) iamRoleXML {
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:` + c.partition() + `:iam::` + c.st.snap.Organization.ManagementAccountID + `:root"},"Action":"sts:AssumeRole"}]}`
+	if _, tracked := trackedRoles[name]; !tracked {
+		trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"controltower.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	}
+	return iamRoleXML{Path: "/", RoleName: name, RoleID: "AROA" + strings.ToUpper(hexOf(a.ID + name)[:17]),
+		Arn: "arn:" + c.partition() + ":iam::" + a.ID + ":role/" + name, CreateDate: a.JoinedAt.UTC().Format(time.RFC3339),
+		// IAM returns policy documents URL-encoded.
+		AssumeRolePolicyDocument: url.QueryEscape(trust), MaxSessionDuration: 3600}
+}
+
+// iamGetRole answers for the roles the snapshot knows (rolesOf); any other role is unknown.
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html
 func iamGetRole(c *call) (any, error) {
 	name := c.param("RoleName")
@@ -81,15 +112,28 @@ func iamGetRole(c *call) (any, error) {
 	if a == nil || !roleExists(a, name) {
 		return nil, errorf(404, "NoSuchEntity", "The role with name %s cannot be found.", name)
 	}
-	var out iamRole
-	out.Role.Path = "/"
-	out.Role.RoleName = name
-	out.Role.RoleID = "AROA" + strings.ToUpper(hexOf(a.ID + name)[:17])
-	out.Role.Arn = "arn:" + c.partition() + ":iam::" + a.ID + ":role/" + name
-	out.Role.CreateDate = a.JoinedAt.UTC().Format(time.RFC3339)
-	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:` + c.partition() + `:iam::` + c.st.snap.Organization.ManagementAccountID + `:root"},"Action":"sts:AssumeRole"}]}`
-	// IAM returns policy documents URL-encoded.
-	out.Role.AssumeRolePolicyDocument = url.QueryEscape(trust)
+	return iamGetRoleResult{Role: c.roleXML(a, name)}, nil
+}
+
+// iamListRoles pages the account's roles with Marker and MaxItems (1-1000, default 100).
+// https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRoles.html
+func iamListRoles(c *call) (any, error) {
+	a := c.st.account(c.account)
+	var names []string
+	if a != nil {
+		prefix := c.param("PathPrefix")
+		if prefix == "" || strings.HasPrefix("/", prefix) {
+			names = rolesOf(a)
+		}
+	}
+	names, next, err := page(c, names, strKey, c.param("Marker"), c.maxResults("MaxItems"), 100, 1000, "maxItems")
+	if err != nil {
+		return nil, err
+	}
+	out := iamListRolesResult{Roles: []iamRoleXML{}, IsTruncated: next != "", Marker: next}
+	for _, n := range names {
+		out.Roles = append(out.Roles, c.roleXML(a, n))
+	}
 	return out, nil
 }
 
@@ -254,25 +298,41 @@ type snsEntry struct {
 	Value string `xml:"value"`
 }
 
-// snsGetTopicAttributes: a topic exists when the account-region's reserved names list it.
+// namedHere lists the names of the snapshot's reservedNames of one type in the call's account and
+// region, sorted.
+func (c *call) namedHere(typ string) []string {
+	var out []string
+	if ar := c.here(); ar != nil {
+		for _, r := range ar.ReservedNames {
+			if r.Type == typ {
+				out = append(out, r.Name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func (c *call) topicARN(name string) string {
+	return "arn:" + c.partition() + ":sns:" + c.region + ":" + c.account + ":" + name
+}
+
+// snsGetTopicAttributes: a topic exists when the account-region's reserved names list it (the only
+// topics the snapshot models).
+// https://docs.aws.amazon.com/sns/latest/api/API_GetTopicAttributes.html
 func snsGetTopicAttributes(c *call) (any, error) {
 	arn := c.param("TopicArn")
 	if arn == "" {
 		return nil, c.missing("topicArn")
 	}
 	parts := strings.Split(arn, ":")
-	if len(parts) != 6 || parts[2] != "sns" {
+	if len(parts) != 6 || parts[2] != "sns" || !strings.HasPrefix(parts[0]+":"+parts[1], "arn:aws") {
 		return nil, errorf(400, "InvalidParameter", "Invalid parameter: TopicArn")
 	}
 	region, account, name := parts[3], parts[4], parts[5]
-	ar := c.st.accountRegion(account, region)
 	found := false
-	if ar != nil && account == c.account && region == c.region {
-		for _, r := range ar.ReservedNames {
-			if r.Type == "AWS::SNS::Topic" && r.Name == name {
-				found = true
-			}
-		}
+	if account == c.account && region == c.region {
+		_, found = slices.BinarySearch(c.namedHere(inventory.ResourceSNSTopic), name)
 	}
 	if !found {
 		return nil, errorf(404, "NotFound", "Topic does not exist")
@@ -283,47 +343,26 @@ func snsGetTopicAttributes(c *call) (any, error) {
 	}}, nil
 }
 
-type ec2Regions struct {
-	XMLName   xml.Name        `xml:"DescribeRegionsResponse"`
-	Xmlns     string          `xml:"xmlns,attr"`
-	RequestID string          `xml:"requestId"`
-	Regions   []ec2RegionInfo `xml:"regionInfo>item"`
+type snsListTopicsResult struct {
+	XMLName   xml.Name   `xml:"ListTopicsResult"`
+	Topics    []snsTopic `xml:"Topics>member"`
+	NextToken string     `xml:"NextToken,omitempty"`
 }
 
-type ec2RegionInfo struct {
-	Name        string `xml:"regionName"`
-	Endpoint    string `xml:"regionEndpoint"`
-	OptInStatus string `xml:"optInStatus"`
+type snsTopic struct {
+	TopicArn string `xml:"TopicArn"`
 }
 
-// ec2DescribeRegions lists the snapshot's regions as the enabled ones; AllRegions adds the other
-// commercial regions as not opted in.
-// https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html
-func ec2DescribeRegions(c *call) (any, error) {
-	out := ec2Regions{Xmlns: "http://ec2.amazonaws.com/doc/2016-11-15/", RequestID: c.requestID}
-	filter := c.paramList("RegionName")
-	enabled := map[string]bool{}
-	for _, r := range c.st.snap.Regions {
-		enabled[r] = true
+// snsListTopics lists the account-region's topics, 100 per page (ListTopics has no page size).
+// https://docs.aws.amazon.com/sns/latest/api/API_ListTopics.html
+func snsListTopics(c *call) (any, error) {
+	names, next, err := page(c, c.namedHere(inventory.ResourceSNSTopic), strKey, c.param("NextToken"), 0, 100, 100, "")
+	if err != nil {
+		return nil, err
 	}
-	names := append([]string(nil), c.st.snap.Regions...)
-	if c.param("AllRegions") == "true" {
-		for _, r := range knownRegions {
-			if !enabled[r] {
-				names = append(names, r)
-			}
-		}
-	}
-	sort.Strings(names)
-	for _, r := range names {
-		if !selected(filter, r) {
-			continue
-		}
-		status := "opt-in-not-required"
-		if !enabled[r] {
-			status = "not-opted-in"
-		}
-		out.Regions = append(out.Regions, ec2RegionInfo{Name: r, Endpoint: "ec2." + r + ".amazonaws.com", OptInStatus: status})
+	out := snsListTopicsResult{Topics: []snsTopic{}, NextToken: next}
+	for _, n := range names {
+		out.Topics = append(out.Topics, snsTopic{c.topicARN(n)})
 	}
 	return out, nil
 }

@@ -15,7 +15,7 @@ func init() {
 	denied := apiError{Status: 400, Code: "AccessDeniedException"}
 	// https://docs.aws.amazon.com/servicecatalog/latest/dg/API_Operations_AWS_Service_Catalog.html
 	registerService(&service{
-		name: "servicecatalog", aliases: []string{"service catalog"}, protocol: protoJSON, targetPrefix: "AWS242ServiceCatalogService",
+		name: "servicecatalog", aliases: []string{"service catalog"}, protocol: protoJSON, targetPrefixes: []string{"AWS242ServiceCatalogService"},
 		throttle: throttling, denied: denied, badToken: "InvalidParametersException", validation: "InvalidParametersException",
 		ops: map[string]handler{
 			"ListPortfolios":              scListPortfolios,
@@ -23,36 +23,37 @@ func init() {
 			"ListPrincipalsForPortfolio":  scListPrincipals,
 			"ListConstraintsForPortfolio": scListConstraints,
 			"SearchProvisionedProducts":   scSearchProvisionedProducts,
+			"DescribeProductAsAdmin":      scDescribeProductAsAdmin,
 		},
 	})
 	// https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeParameters.html
 	registerService(&service{
-		name: "ssm", protocol: protoJSON, targetPrefix: "AmazonSSM",
+		name: "ssm", protocol: protoJSON, targetPrefixes: []string{"AmazonSSM"},
 		throttle: throttling, denied: denied, badToken: "InvalidNextToken", validation: "ValidationException",
 		ops: map[string]handler{"DescribeParameters": ssmDescribeParameters},
 	})
 	// https://docs.aws.amazon.com/kms/latest/APIReference/API_ListAliases.html
 	registerService(&service{
-		name: "kms", protocol: protoJSON, targetPrefix: "TrentService",
+		name: "kms", protocol: protoJSON, targetPrefixes: []string{"TrentService"},
 		throttle: throttling, denied: denied, badToken: "InvalidMarkerException", validation: "ValidationException",
 		ops: map[string]handler{"ListAliases": kmsListAliases},
 	})
 	// sso-admin signs as "sso" and is the IAM prefix sso.
 	// https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_ListInstances.html
 	registerService(&service{
-		name: "sso", aliases: []string{"sso-admin", "ssoadmin", "sso admin"}, protocol: protoJSON, targetPrefix: "SWBExternalService",
+		name: "sso", aliases: []string{"sso-admin", "ssoadmin", "sso admin"}, protocol: protoJSON, targetPrefixes: []string{"SWBExternalService"},
 		throttle: throttling, denied: denied, badToken: "ValidationException", validation: "ValidationException",
 		ops: map[string]handler{"ListInstances": ssoListInstances},
 	})
 	// https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_GetPipeline.html
 	registerService(&service{
-		name: "codepipeline", protocol: protoJSON, targetPrefix: "CodePipeline_20150709",
+		name: "codepipeline", protocol: protoJSON, targetPrefixes: []string{"CodePipeline_20150709"},
 		throttle: throttling, denied: denied, badToken: "InvalidNextTokenException", validation: "ValidationException",
 		ops: map[string]handler{"GetPipeline": cpGetPipeline, "GetPipelineState": cpGetPipelineState},
 	})
 	// https://docs.aws.amazon.com/servicequotas/2019-06-24/apireference/API_GetServiceQuota.html
 	registerService(&service{
-		name: "servicequotas", aliases: []string{"service quotas"}, protocol: protoJSON, targetPrefix: "ServiceQuotasV20190624",
+		name: "servicequotas", aliases: []string{"service quotas"}, protocol: protoJSON, targetPrefixes: []string{"ServiceQuotasV20190624"},
 		throttle: throttling, denied: denied,
 		badToken: "InvalidPaginationTokenException", validation: "IllegalArgumentException",
 		ops: map[string]handler{"GetServiceQuota": sqGetServiceQuota},
@@ -149,14 +150,57 @@ func scSearchProductsAsAdmin(c *call) (any, error) {
 	}
 	out := make([]map[string]any, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, map[string]any{
-			"ProductViewSummary": map[string]any{"Id": "prodview-" + hexOf(p.ID)[:13], "ProductId": p.ID, "Name": p.Name, "Owner": p.Owner, "Type": "CLOUD_FORMATION_TEMPLATE"},
-			"Status":             "CREATED",
-			"ProductARN":         "arn:" + c.partition() + ":catalog:" + c.region + ":" + c.account + ":product/" + p.ID,
-			"CreatedTime":        epoch(c.st.snap.CapturedAt),
-		})
+		out = append(out, c.productView(p))
 	}
 	return withToken(map[string]any{"ProductViewDetails": out}, "NextPageToken", next), nil
+}
+
+func (c *call) productView(p *inventory.Product) map[string]any {
+	return map[string]any{
+		"ProductViewSummary": map[string]any{"Id": "prodview-" + hexOf(p.ID)[:13], "ProductId": p.ID, "Name": p.Name, "Owner": p.Owner, "Type": "CLOUD_FORMATION_TEMPLATE"},
+		"Status":             "CREATED",
+		"ProductARN":         "arn:" + c.partition() + ":catalog:" + c.region + ":" + c.account + ":product/" + p.ID,
+		"CreatedTime":        epoch(c.st.snap.CapturedAt),
+	}
+}
+
+// DescribeProductAsAdmin: one product by Id or Name, with its provisioning artifact (the snapshot
+// models one version per product).
+// https://docs.aws.amazon.com/servicecatalog/latest/dg/API_DescribeProductAsAdmin.html
+func scDescribeProductAsAdmin(c *call) (any, error) {
+	var in struct{ Id, Name, SourcePortfolioId string }
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	if in.Id == "" && in.Name == "" {
+		return nil, errorf(400, "InvalidParametersException", "Either Id or Name must be specified.")
+	}
+	var p *inventory.Product
+	if c.alzHere() {
+		if in.Id != "" {
+			p = c.st.productBy[in.Id]
+		} else {
+			for _, pr := range c.st.products {
+				if pr.Name == in.Name {
+					p = pr
+					break
+				}
+			}
+		}
+	}
+	if p == nil {
+		what := in.Id
+		if what == "" {
+			what = in.Name
+		}
+		return nil, errorf(400, "ResourceNotFoundException", "Product %s not found.", what)
+	}
+	return map[string]any{
+		"ProductViewDetail": c.productView(p),
+		"ProvisioningArtifactSummaries": []map[string]any{{"Id": "pa-" + hexOf(p.ID)[:13], "Name": "v1", "Description": "",
+			"CreatedTime": epoch(c.st.snap.CapturedAt)}},
+		"Tags": []any{}, "TagOptions": []any{}, "Budgets": []any{},
+	}, nil
 }
 
 func scListPrincipals(c *call) (any, error) {

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lz2ct/lz2ct/inventory"
@@ -14,14 +15,15 @@ import (
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/Welcome.html
 func init() {
 	registerService(&service{
-		name: "cloudformation", protocol: protoQuery, xmlns: "http://cloudformation.amazonaws.com/doc/2010-05-15/",
+		name: "cloudformation", version: "2010-05-15", protocol: protoQuery, xmlns: "http://cloudformation.amazonaws.com/doc/2010-05-15/",
 		throttle: apiError{Status: 400, Code: "Throttling", Message: "Rate exceeded"},
 		denied:   apiError{Status: 403, Code: "AccessDenied"}, badToken: "ValidationError", validation: "ValidationError",
 		ops: map[string]handler{
-			"DescribeStacks":     cfnDescribeStacks,
-			"ListStackSets":      cfnListStackSets,
-			"DescribeStackSet":   cfnDescribeStackSet,
-			"ListStackInstances": cfnListStackInstances,
+			"DescribeStacks":            cfnDescribeStacks,
+			"ListStackSets":             cfnListStackSets,
+			"DescribeStackSet":          cfnDescribeStackSet,
+			"ListStackInstances":        cfnListStackInstances,
+			"DescribeStackSetOperation": cfnDescribeStackSetOperation,
 		},
 	})
 }
@@ -231,6 +233,58 @@ func cfnListStackInstances(c *call) (any, error) {
 			s.StackInstanceStatus.DetailedStatus = "INOPERABLE"
 		}
 		out.Summaries = append(out.Summaries, s)
+	}
+	return out, nil
+}
+
+type cfnDescribeStackSetOperationResult struct {
+	XMLName xml.Name `xml:"DescribeStackSetOperationResult"`
+	Op      struct {
+		OperationID       string `xml:"OperationId"`
+		StackSetID        string `xml:"StackSetId"`
+		Action            string `xml:"Action"`
+		Status            string `xml:"Status"`
+		StatusReason      string `xml:"StatusReason,omitempty"`
+		CreationTimestamp string `xml:"CreationTimestamp"`
+		EndTimestamp      string `xml:"EndTimestamp,omitempty"`
+	} `xml:"StackSetOperation"`
+}
+
+// stackSetActions maps the operations that start a StackSet operation to its Action.
+var stackSetActions = map[string]string{
+	"CreateStackInstances": "CREATE", "DeleteStackInstances": "DELETE", "UpdateStackInstances": "UPDATE",
+	"UpdateStackSet": "UPDATE", "DetectStackSetDrift": "DETECT_DRIFT",
+}
+
+// cfnDescribeStackSetOperation reports a StackSet operation (started by the StackSet mutations,
+// whose asynchronous operation ID is the OperationId) as RUNNING, SUCCEEDED or FAILED.
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStackSetOperation.html
+func cfnDescribeStackSetOperation(c *call) (any, error) {
+	ss, err := c.stackSet(c.param("StackSetName"))
+	if err != nil {
+		return nil, err
+	}
+	id := c.param("OperationId")
+	if id == "" {
+		return nil, c.missing("operationId")
+	}
+	op := c.st.rt.op(id)
+	if op == nil || op.Service != "cloudformation" || !strings.HasPrefix(op.Target, ss.Name) {
+		return nil, errorf(404, "OperationNotFoundException", "Stack set operation %s not found.", id)
+	}
+	var out cfnDescribeStackSetOperationResult
+	out.Op.OperationID, out.Op.StackSetID, out.Op.Action = op.ID, ss.ID, stackSetActions[op.Kind]
+	out.Op.CreationTimestamp = op.Started.UTC().Format(time.RFC3339)
+	switch op.State() {
+	case OpRunning:
+		out.Op.Status = "RUNNING"
+	case OpSucceeded:
+		out.Op.Status = "SUCCEEDED"
+		out.Op.EndTimestamp = op.Ended.UTC().Format(time.RFC3339)
+	case OpFailed:
+		out.Op.Status = "FAILED"
+		_, out.Op.StatusReason = op.Failure()
+		out.Op.EndTimestamp = op.Ended.UTC().Format(time.RFC3339)
 	}
 	return out, nil
 }

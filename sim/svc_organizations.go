@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"regexp"
 	"strings"
 
 	"github.com/lz2ct/lz2ct/inventory"
@@ -10,9 +11,9 @@ import (
 // https://docs.aws.amazon.com/organizations/latest/APIReference/Welcome.html
 func init() {
 	registerService(&service{
-		name:         "organizations",
-		protocol:     protoJSON,
-		targetPrefix: "AWSOrganizationsV20161128",
+		name:           "organizations",
+		protocol:       protoJSON,
+		targetPrefixes: []string{"AWSOrganizationsV20161128"},
 		// TooManyRequestsException is Organizations' throttling error (a code the SDK retries).
 		// https://docs.aws.amazon.com/organizations/latest/APIReference/CommonErrors.html
 		throttle:   apiError{Status: 400, Code: "TooManyRequestsException", Message: "Rate exceeded"},
@@ -34,6 +35,8 @@ func init() {
 			"ListAWSServiceAccessForOrganization": orgMgmt(orgListServiceAccess),
 			"ListDelegatedAdministrators":         orgMgmt(orgListDelegatedAdmins),
 			"ListDelegatedServicesForAccount":     orgMgmt(orgListDelegatedServices),
+			"ListParents":                         orgMgmt(orgListParents),
+			"ListChildren":                        orgMgmt(orgListChildren),
 		},
 	})
 }
@@ -115,11 +118,36 @@ type parentIn struct {
 }
 
 func (c *call) checkParent(id string) error {
-	if id == "" {
-		return c.missing("parentId")
+	if err := c.orgID(id, parentIDPattern, "parentId", "INVALID_PATTERN"); err != nil {
+		return err
 	}
-	if !c.st.ix.IsRoot(id) && c.st.ix.OU(id) == nil {
+	if !c.st.isParent(id) {
 		return errorf(400, "ParentNotFoundException", "We can't find a root or OU with the ParentId that you specified.")
+	}
+	return nil
+}
+
+// Organizations' identifier patterns, from its API reference (e.g. API_ListChildren.html).
+var (
+	accountIDPattern = regexp.MustCompile(`^\d{12}$`)
+	ouIDPattern      = regexp.MustCompile(`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`)
+	parentIDPattern  = regexp.MustCompile(`^(r-[0-9a-z]{4,32})$|^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
+	childIDPattern   = regexp.MustCompile(`^(\d{12})$|^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
+	targetIDPattern  = regexp.MustCompile(`^(r-[0-9a-z]{4,32})$|^(\d{12})$|^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$`)
+	policyIDPattern  = regexp.MustCompile(`^p-[0-9a-zA-Z_]{8,128}$`)
+)
+
+// orgID checks a required identifier against its pattern. Organizations answers a malformed ID with
+// InvalidInputException and a Reason (INVALID_PATTERN, INVALID_PATTERN_TARGET_ID), never with
+// "not found". https://docs.aws.amazon.com/organizations/latest/APIReference/CommonErrors.html
+func (c *call) orgID(id string, pattern *regexp.Regexp, member, reason string) error {
+	if id == "" {
+		return c.missing(member)
+	}
+	if !pattern.MatchString(id) {
+		e := errorf(400, "InvalidInputException", "You provided a value that does not match the required pattern.")
+		e.Extra = map[string]any{"Reason": reason}
+		return e
 	}
 	return nil
 }
@@ -132,13 +160,13 @@ func orgListOUsForParent(c *call) (any, error) {
 	if err := c.checkParent(in.ParentId); err != nil {
 		return nil, err
 	}
-	ids, next, err := page(c, c.st.ix.ChildOUs(in.ParentId), strKey, in.NextToken, in.MaxResults, orgMaxResults, orgMaxResults, "maxResults")
+	ids, next, err := page(c, c.st.childOUs[in.ParentId], strKey, in.NextToken, in.MaxResults, orgMaxResults, orgMaxResults, "maxResults")
 	if err != nil {
 		return nil, err
 	}
 	out := make([]map[string]any, 0, len(ids))
 	for _, id := range ids {
-		ou := c.st.ix.OU(id)
+		ou := c.st.ouBy[id]
 		out = append(out, map[string]any{"Id": ou.ID, "Arn": ou.Arn, "Name": ou.Name})
 	}
 	return withToken(map[string]any{"OrganizationalUnits": out}, "NextToken", next), nil
@@ -161,7 +189,7 @@ func orgListAccountsForParent(c *call) (any, error) {
 	if err := c.checkParent(in.ParentId); err != nil {
 		return nil, err
 	}
-	return c.accountPage(c.st.ix.ChildAccounts(in.ParentId), in.NextToken, in.MaxResults)
+	return c.accountPage(c.st.childAccts[in.ParentId], in.NextToken, in.MaxResults)
 }
 
 func orgListAccounts(c *call) (any, error) {
@@ -189,6 +217,9 @@ func orgDescribeAccount(c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
+	if err := c.orgID(in.AccountId, accountIDPattern, "accountId", "INVALID_PATTERN"); err != nil {
+		return nil, err
+	}
 	a := c.st.account(in.AccountId)
 	if a == nil {
 		return nil, errorf(400, "AccountNotFoundException", "You specified an account that doesn't exist.")
@@ -201,7 +232,10 @@ func orgDescribeOU(c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	ou := c.st.ix.OU(in.OrganizationalUnitId)
+	if err := c.orgID(in.OrganizationalUnitId, ouIDPattern, "organizationalUnitId", "INVALID_PATTERN"); err != nil {
+		return nil, err
+	}
+	ou := c.st.ouBy[in.OrganizationalUnitId]
 	if ou == nil {
 		return nil, errorf(400, "OrganizationalUnitNotFoundException", "We can't find an OU with the OrganizationalUnitId that you specified.")
 	}
@@ -243,8 +277,8 @@ func orgListPolicies(c *call) (any, error) {
 }
 
 func (c *call) policy(id string) (*inventory.Policy, error) {
-	if id == "" {
-		return nil, c.missing("policyId")
+	if err := c.orgID(id, policyIDPattern, "policyId", "INVALID_PATTERN"); err != nil {
+		return nil, err
 	}
 	p := c.st.policyByID[id]
 	if p == nil {
@@ -313,12 +347,15 @@ func orgListPoliciesForTarget(c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	if _, ok := c.st.targetNames[in.TargetId]; !ok {
-		return nil, errorf(400, "TargetNotFoundException", "We can't find a root, OU, account, or policy with the TargetId that you specified.")
+	if err := c.checkTarget(in.TargetId); err != nil {
+		return nil, err
+	}
+	if in.Filter == "" {
+		return nil, c.missing("filter")
 	}
 	var ids []string
 	if in.Filter == scpType {
-		ids = c.st.ix.PoliciesOn(in.TargetId)
+		ids = c.st.attached[in.TargetId]
 	}
 	ids, next, err := page(c, ids, strKey, in.NextToken, in.MaxResults, orgMaxResults, orgMaxResults, "maxResults")
 	if err != nil {
@@ -387,6 +424,9 @@ func orgListDelegatedServices(c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
+	if err := c.orgID(in.AccountId, accountIDPattern, "accountId", "INVALID_PATTERN"); err != nil {
+		return nil, err
+	}
 	if c.st.account(in.AccountId) == nil {
 		return nil, errorf(400, "AccountNotFoundException", "You specified an account that doesn't exist.")
 	}
@@ -403,4 +443,83 @@ func orgListDelegatedServices(c *call) (any, error) {
 		out = append(out, map[string]any{"ServicePrincipal": s, "DelegationEnabledDate": epoch(c.st.snap.CapturedAt)})
 	}
 	return withToken(map[string]any{"DelegatedServices": out}, "NextToken", next), nil
+}
+
+// checkTarget checks a policy target: a root, OU or account ID that exists.
+func (c *call) checkTarget(id string) error {
+	if err := c.orgID(id, targetIDPattern, "targetId", "INVALID_PATTERN_TARGET_ID"); err != nil {
+		return err
+	}
+	if _, ok := c.st.targetNames[id]; !ok {
+		return errorf(400, "TargetNotFoundException", "We can't find a root, OU, account, or policy with the TargetId that you specified.")
+	}
+	return nil
+}
+
+// ListParents: the one parent (root or OU) of an account or OU.
+// https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListParents.html
+func orgListParents(c *call) (any, error) {
+	var in struct {
+		ChildId    string
+		MaxResults int
+		NextToken  string
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	if err := c.orgID(in.ChildId, childIDPattern, "childId", "INVALID_PATTERN"); err != nil {
+		return nil, err
+	}
+	parent := c.st.parentOf(in.ChildId)
+	if parent == "" {
+		return nil, errorf(400, "ChildNotFoundException", "We can't find an organizational unit (OU) or AWS account with the ChildId that you specified.")
+	}
+	ids, next, err := page(c, []string{parent}, strKey, in.NextToken, in.MaxResults, orgMaxResults, orgMaxResults, "maxResults")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, map[string]any{"Id": id, "Type": targetKind(id)})
+	}
+	return withToken(map[string]any{"Parents": out}, "NextToken", next), nil
+}
+
+// ListChildren: the OUs or the accounts (ChildType) directly under a root or OU.
+// https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListChildren.html
+func orgListChildren(c *call) (any, error) {
+	var in struct {
+		ParentId   string
+		ChildType  string
+		MaxResults int
+		NextToken  string
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	if err := c.checkParent(in.ParentId); err != nil {
+		return nil, err
+	}
+	var ids []string
+	switch in.ChildType {
+	case "":
+		return nil, c.missing("childType")
+	case "ACCOUNT":
+		ids = c.st.childAccts[in.ParentId]
+	case "ORGANIZATIONAL_UNIT":
+		ids = c.st.childOUs[in.ParentId]
+	default:
+		e := errorf(400, "InvalidInputException", "You specified an invalid value.")
+		e.Extra = map[string]any{"Reason": "INVALID_ENUM"}
+		return nil, e
+	}
+	ids, next, err := page(c, ids, strKey, in.NextToken, in.MaxResults, orgMaxResults, orgMaxResults, "maxResults")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, len(ids))
+	for _, id := range ids {
+		out = append(out, map[string]any{"Id": id, "Type": in.ChildType})
+	}
+	return withToken(map[string]any{"Children": out}, "NextToken", next), nil
 }

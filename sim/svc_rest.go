@@ -33,7 +33,34 @@ func init() {
 		throttle: apiError{Status: 503, Code: "SlowDown", Message: "Please reduce your request rate."},
 		denied:   apiError{Status: 403, Code: "AccessDenied"}, badToken: "InvalidArgument", validation: "InvalidArgument",
 		route: s3Route,
-		ops:   map[string]handler{"ListBuckets": s3ListBuckets, "GetBucketLocation": s3GetBucketLocation},
+		ops: map[string]handler{"ListBuckets": s3ListBuckets, "GetBucketLocation": s3GetBucketLocation,
+			"GetBucketAcl": s3GetBucketAcl, "GetBucketVersioning": s3GetBucketVersioning, "HeadBucket": s3HeadBucket},
+	})
+	// Lambda: REST-JSON. https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html
+	registerService(&service{
+		name: "lambda", protocol: protoRESTJSON,
+		throttle: apiError{Status: 429, Code: "TooManyRequestsException", Message: "Rate exceeded"},
+		denied:   apiError{Status: 403, Code: "AccessDeniedException"}, badToken: "InvalidParameterValueException", validation: "InvalidParameterValueException",
+		route: func(r *http.Request) string {
+			if r.Method == http.MethodGet && strings.TrimSuffix(r.URL.Path, "/") == "/2015-03-31/functions" {
+				return "ListFunctions"
+			}
+			return ""
+		},
+		ops: map[string]handler{"ListFunctions": lambdaListFunctions},
+	})
+	// GuardDuty: REST-JSON. https://docs.aws.amazon.com/guardduty/latest/APIReference/API_ListDetectors.html
+	registerService(&service{
+		name: "guardduty", protocol: protoRESTJSON,
+		throttle: apiError{Status: 429, Code: "TooManyRequestsException", Message: "Rate exceeded"},
+		denied:   apiError{Status: 403, Code: "AccessDeniedException"}, badToken: "BadRequestException", validation: "BadRequestException",
+		route: func(r *http.Request) string {
+			if r.Method == http.MethodGet && strings.TrimSuffix(r.URL.Path, "/") == "/detector" {
+				return "ListDetectors"
+			}
+			return ""
+		},
+		ops: map[string]handler{"ListDetectors": gdListDetectors},
 	})
 }
 
@@ -70,6 +97,11 @@ func ctListLandingZones(c *call) (any, error) {
 	}
 	if err := c.decode(&in); err != nil {
 		return nil, err
+	}
+	// maxResults is fixed at 1: an organization has one landing zone.
+	// https://docs.aws.amazon.com/controltower/latest/APIReference/API_ListLandingZones.html
+	if in.MaxResults < 0 || in.MaxResults > 1 {
+		return nil, errorf(400, "ValidationException", "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to 1", in.MaxResults)
 	}
 	out := []map[string]any{}
 	if lz := c.landingZoneHere(); lz != nil && in.NextToken == "" {
@@ -156,7 +188,7 @@ func ctListEnabledBaselines(c *call) (any, error) {
 	return withToken(map[string]any{"enabledBaselines": out}, "nextToken", next), nil
 }
 
-// ListBaselines: the baseline catalogue of the home region, maxResults 1-100.
+// ListBaselines: the baseline catalogue of the home region, maxResults 4-100.
 // https://docs.aws.amazon.com/controltower/latest/APIReference/API_ListBaselines.html
 func ctListBaselines(c *call) (any, error) {
 	var in struct {
@@ -165,6 +197,9 @@ func ctListBaselines(c *call) (any, error) {
 	}
 	if err := c.decode(&in); err != nil {
 		return nil, err
+	}
+	if in.MaxResults != 0 && in.MaxResults < 4 {
+		return nil, errorf(400, "ValidationException", "1 validation error detected: Value '%d' at 'maxResults' failed to satisfy constraint: Member must have value greater than or equal to 4", in.MaxResults)
 	}
 	var all []inventory.Baseline
 	if c.landingZoneHere() != nil {
@@ -193,6 +228,10 @@ func s3Route(r *http.Request) string {
 		return map[string]string{"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject"}[r.Method]
 	case r.Method == http.MethodGet && q.Has("location"):
 		return "GetBucketLocation"
+	case r.Method == http.MethodGet && q.Has("acl"):
+		return "GetBucketAcl"
+	case r.Method == http.MethodGet && q.Has("versioning"):
+		return "GetBucketVersioning"
 	case r.Method == http.MethodGet:
 		return "ListObjects"
 	case r.Method == http.MethodHead:
@@ -254,9 +293,9 @@ type s3Location struct {
 	Region  string   `xml:",chardata"`
 }
 
-// s3GetBucketLocation answers an empty LocationConstraint for us-east-1, as S3 does.
-// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html
-func s3GetBucketLocation(c *call) (any, error) {
+// bucket is the bucket a path-style request names, when the caller owns it: S3 answers NoSuchBucket
+// for a bucket that does not exist and AccessDenied for someone else's.
+func (c *call) bucket() (*inventory.Bucket, error) {
 	name, _, _ := strings.Cut(strings.TrimPrefix(c.req.URL.Path, "/"), "/")
 	b := c.st.bucketBy[name]
 	if b == nil {
@@ -265,9 +304,116 @@ func s3GetBucketLocation(c *call) (any, error) {
 	if b.AccountID != c.account {
 		return nil, errorf(403, "AccessDenied", "Access Denied")
 	}
+	return b, nil
+}
+
+// s3GetBucketLocation answers an empty LocationConstraint for us-east-1, as S3 does.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html
+func s3GetBucketLocation(c *call) (any, error) {
+	b, err := c.bucket()
+	if err != nil {
+		return nil, err
+	}
 	region := b.Region
 	if region == "us-east-1" {
 		region = ""
 	}
 	return s3Location{Xmlns: s3NS, Region: region}, nil
+}
+
+type s3Grant struct {
+	Grantee struct {
+		XMLNSxsi string `xml:"xmlns:xsi,attr"`
+		Type     string `xml:"xsi:type,attr"`
+		ID       string `xml:"ID"`
+	} `xml:"Grantee"`
+	Permission string `xml:"Permission"`
+}
+
+type s3ACL struct {
+	XMLName xml.Name  `xml:"AccessControlPolicy"`
+	Xmlns   string    `xml:"xmlns,attr"`
+	OwnerID string    `xml:"Owner>ID"`
+	Grants  []s3Grant `xml:"AccessControlList>Grant"`
+}
+
+// s3GetBucketAcl answers the owner-only ACL S3 gives every bucket it creates (the snapshot models
+// no other grants). https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAcl.html
+func s3GetBucketAcl(c *call) (any, error) {
+	if _, err := c.bucket(); err != nil {
+		return nil, err
+	}
+	var g s3Grant
+	g.Grantee.XMLNSxsi, g.Grantee.Type, g.Grantee.ID = "http://www.w3.org/2001/XMLSchema-instance", "CanonicalUser", hexOf(c.account)
+	g.Permission = "FULL_CONTROL"
+	return s3ACL{Xmlns: s3NS, OwnerID: hexOf(c.account), Grants: []s3Grant{g}}, nil
+}
+
+type s3Versioning struct {
+	XMLName xml.Name `xml:"VersioningConfiguration"`
+	Xmlns   string   `xml:"xmlns,attr"`
+}
+
+// s3GetBucketVersioning answers an empty configuration: versioning was never enabled (the snapshot
+// does not model it). https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketVersioning.html
+func s3GetBucketVersioning(c *call) (any, error) {
+	if _, err := c.bucket(); err != nil {
+		return nil, err
+	}
+	return s3Versioning{Xmlns: s3NS}, nil
+}
+
+// s3HeadBucket answers 200 with the bucket's region for its owner; errors carry no body (HEAD).
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
+func s3HeadBucket(c *call) (any, error) {
+	b, err := c.bucket()
+	if err != nil {
+		return nil, err
+	}
+	return headResult{"X-Amz-Bucket-Region": b.Region}, nil
+}
+
+// headResult is an answer of headers only.
+type headResult map[string]string
+
+// lambdaListFunctions lists the region's functions the snapshot models (reservedNames of type
+// AWS::Lambda::Function): MaxItems 1-10000 (default 50), Marker / NextMarker.
+// https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html
+func lambdaListFunctions(c *call) (any, error) {
+	q := c.req.URL.Query()
+	max := 0
+	if v := q.Get("MaxItems"); v != "" {
+		max, _ = strconv.Atoi(v)
+		if max == 0 {
+			max = -1
+		}
+	}
+	names, next, err := page(c, c.namedHere(inventory.ResourceLambdaFunction), strKey, q.Get("Marker"), max, 50, 10000, "maxItems")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]map[string]any, 0, len(names))
+	for _, n := range names {
+		out = append(out, map[string]any{"FunctionName": n, "FunctionArn": "arn:" + c.partition() + ":lambda:" + c.region + ":" + c.account + ":function:" + n,
+			"Runtime": "python3.12", "Handler": "index.handler", "PackageType": "Zip", "Version": "$LATEST"})
+	}
+	return withToken(map[string]any{"Functions": out}, "NextMarker", next), nil
+}
+
+// gdListDetectors: the snapshot models no GuardDuty detector, so every account and region has none.
+// maxResults 1-50. https://docs.aws.amazon.com/guardduty/latest/APIReference/API_ListDetectors.html
+func gdListDetectors(c *call) (any, error) {
+	q := c.req.URL.Query()
+	max := 0
+	if v := q.Get("maxResults"); v != "" {
+		max, _ = strconv.Atoi(v)
+		if max == 0 {
+			max = -1
+		}
+	}
+	ids, next, err := page(c, []string(nil), strKey, q.Get("nextToken"), max, 50, 50, "maxResults")
+	if err != nil {
+		return nil, err
+	}
+	return withToken(map[string]any{"detectorIds": append([]string{}, ids...)}, "nextToken", next), nil
 }

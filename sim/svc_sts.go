@@ -2,6 +2,7 @@ package sim
 
 import (
 	"encoding/xml"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 func init() {
 	registerService(&service{
 		name:     "sts",
+		version:  "2011-06-15",
 		protocol: protoQuery,
 		xmlns:    "https://sts.amazonaws.com/doc/2011-06-15/",
 		// Throttling is the query services' throttling code.
@@ -48,7 +50,7 @@ type stsCallerIdentity struct {
 }
 
 func stsGetCallerIdentity(c *call) (any, error) {
-	arn, user := callerARN(c.partition(), c.id, c.st)
+	arn, user := callerARN(c.partition(), c.id)
 	return stsCallerIdentity{Arn: arn, UserID: user, Account: c.account}, nil
 }
 
@@ -66,8 +68,9 @@ type stsAssumeRoleResult struct {
 	} `xml:"AssumedRoleUser"`
 }
 
-// stsAssumeRole succeeds for a role the snapshot says exists in an active member account
-// (docs/discovery.md); suspended and closing accounts cannot be entered.
+// stsAssumeRole succeeds for a role the snapshot says exists in an active account and whose trust
+// policy trusts the caller (trustsCaller: the management account); suspended and closing accounts
+// cannot be entered (docs/discovery.md).
 // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
 func stsAssumeRole(c *call) (any, error) {
 	roleARN, session := c.param("RoleArn"), c.param("RoleSessionName")
@@ -82,11 +85,14 @@ func stsAssumeRole(c *call) (any, error) {
 	if i := strings.LastIndex(role, "/"); i >= 0 {
 		role = role[i+1:] // the role path is not part of the name
 	}
-	if account == "" || role == "" {
-		return nil, errorf(400, "ValidationError", "%s is not a valid role ARN", roleARN)
+	if !roleARNPattern.MatchString(roleARN) || account == "" || role == "" {
+		return nil, errorf(400, "ValidationError", "%s is invalid", roleARN)
+	}
+	if len(session) < 2 || len(session) > 64 || !sessionNamePattern.MatchString(session) {
+		return nil, errorf(400, "ValidationError", "1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", session)
 	}
 	a := c.st.account(account)
-	if a == nil || a.Status != inventory.AccountActive || !roleExists(a, role) {
+	if a == nil || a.Status != inventory.AccountActive || !roleExists(a, role) || !trustsCaller(role, c.id, c.st) {
 		return nil, errorf(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", c.principalARN(), roleARN)
 	}
 	dur := 3600
@@ -100,8 +106,14 @@ func stsAssumeRole(c *call) (any, error) {
 	out.Credentials.SessionToken = cred.SessionToken
 	// Wall-clock expiry: the SDK refreshes credentials that expire, so it must lie in the future.
 	out.Credentials.Expiration = time.Now().UTC().Add(time.Duration(dur) * time.Second).Truncate(time.Second).Format(time.RFC3339)
-	arn, user := callerARN(c.partition(), identity{account: a.ID, role: role, session: session}, c.st)
+	arn, user := callerARN(c.partition(), identity{account: a.ID, role: role, session: session})
 	out.AssumedRoleUser.Arn = arn
 	out.AssumedRoleUser.AssumedRoleID = user
 	return out, nil
 }
+
+// STS's input patterns (API_AssumeRole.html): a role ARN, and a session name of 2-64 characters.
+var (
+	roleARNPattern     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+$`)
+	sessionNamePattern = regexp.MustCompile(`^[\w+=,.@-]*$`)
+)

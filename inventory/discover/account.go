@@ -5,8 +5,12 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	cfgtypes "github.com/aws/aws-sdk-go-v2/service/configservice/types"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -22,12 +26,9 @@ const (
 	roleOrgAccountAccess      = "OrganizationAccountAccessRole"
 )
 
-// securityTopic is the SNS topic Control Tower creates in every governed account and region; an
-// existing one makes enrollment fail (https://docs.aws.amazon.com/controltower/latest/userguide/troubleshooting.html).
-const securityTopic = "aws-controltower-SecurityNotifications"
-
-// account reads one account: the role lz2ct can use, its IAM roles and every region. Each task
-// writes only its own *inventory.Account, so no lock is needed for it.
+// account reads one account: the role lz2ct can use, its IAM roles, its enabled opt-in regions and
+// every snapshot region enabled for it. Each task writes only its own *inventory.Account, so no lock
+// is needed for it.
 func (r *run) account(ctx context.Context, a *inventory.Account) {
 	cfg, role, err := r.c.ForAccount(ctx, a.ID)
 	if err != nil {
@@ -40,31 +41,21 @@ func (r *run) account(ctx context.Context, a *inventory.Account) {
 	}
 	cfg = r.counted(cfg)
 	a.AccessRole = role
+	r.roles(ctx, a, cfg)
 
-	a.IAM = &inventory.AccountIAM{}
-	ic := awsapi.IAM(cfg)
-	for _, rc := range []struct {
-		name string
-		flag *bool
-	}{
-		{roleControlTowerExecution, &a.IAM.ControlTowerExecutionRole},
-		{roleStackSetExecution, &a.IAM.StackSetExecutionRole},
-		{roleOrgAccountAccess, &a.IAM.OrganizationAccountAccessRole},
-	} {
-		_, err := ic.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(rc.name)})
-		switch {
-		case err == nil:
-			*rc.flag = true
-		case isCode(err, "NoSuchEntity"):
-			// absent (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html)
-		default:
-			r.problem(a.ID, "", err)
-		}
+	optIn, known := r.mgmtOptIn, r.mgmtOptInKnown
+	if a.ID != r.id.Account {
+		optIn, known = r.optInRegions(ctx, a.ID, cfg)
 	}
-
+	a.OptInRegions = optIn
 	for _, region := range r.snap.Regions {
 		if ctx.Err() != nil {
 			return
+		}
+		// A disabled opt-in region cannot be read (AWS refuses the credentials there): it has no
+		// entry, and OptInRegions says why.
+		if known && !a.EnabledIn(region) {
+			continue
 		}
 		if ar, ok := r.accountRegion(ctx, a.ID, awsapi.InRegion(cfg, region)); ok {
 			a.Regions = append(a.Regions, ar)
@@ -72,8 +63,60 @@ func (r *run) account(ctx context.Context, a *inventory.Account) {
 	}
 }
 
+// roles reads the account's IAM roles with iam:ListRoles (one call for up to 1000 roles): the three
+// roles the snapshot tracks, and roles named like the ones Control Tower creates in an enrolled
+// account (https://docs.aws.amazon.com/controltower/latest/userguide/account-factory-considerations.html).
+func (r *run) roles(ctx context.Context, a *inventory.Account, cfg aws.Config) {
+	a.IAM = &inventory.AccountIAM{}
+	pg := iam.NewListRolesPaginator(awsapi.IAM(cfg), &iam.ListRolesInput{MaxItems: aws.Int32(1000)})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			r.problem(a.ID, "", err)
+			return
+		}
+		for _, role := range page.Roles {
+			switch name := aws.ToString(role.RoleName); {
+			case name == roleControlTowerExecution:
+				a.IAM.ControlTowerExecutionRole = true
+			case name == roleStackSetExecution:
+				a.IAM.StackSetExecutionRole = true
+			case name == roleOrgAccountAccess:
+				a.IAM.OrganizationAccountAccessRole = true
+			case inventory.IsControlTowerName(inventory.ResourceIAMRole, name):
+				a.ReservedNames = append(a.ReservedNames, inventory.NamedResource{Type: inventory.ResourceIAMRole, Name: name})
+			}
+		}
+	}
+}
+
+// optInRegions lists the opt-in regions enabled for the account with ec2:DescribeRegions
+// (AllRegions: every region with its OptInStatus, answered for the calling account)
+// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html). known is false
+// when the call failed: then every snapshot region is tried.
+func (r *run) optInRegions(ctx context.Context, accountID string, cfg aws.Config) (optIn []string, known bool) {
+	out, err := awsapi.EC2(cfg).DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
+	if err != nil {
+		r.problem(accountID, "", err)
+		return nil, false
+	}
+	return optedIn(out.Regions), true
+}
+
+// optedIn picks the regions whose OptInStatus is opted-in.
+func optedIn(regions []ec2types.Region) []string {
+	var out []string
+	for _, reg := range regions {
+		if aws.ToString(reg.OptInStatus) == "opted-in" {
+			out = append(out, aws.ToString(reg.RegionName))
+		}
+	}
+	return sortedOrNil(out)
+}
+
 // accountRegion reads one account in one region. It reports false when the account cannot be read
-// there at all (the first call was refused), after recording that as one problem.
+// there at all (the first call that needs a permission was refused), after recording that as one
+// problem.
 func (r *run) accountRegion(ctx context.Context, accountID string, cfg aws.Config) (inventory.AccountRegion, bool) {
 	region := cfg.Region
 	ar := inventory.AccountRegion{Region: region}
@@ -81,21 +124,31 @@ func (r *run) accountRegion(ctx context.Context, accountID string, cfg aws.Confi
 	// STS's regional endpoint answers RegionDisabledException where STS is not activated; Control
 	// Tower needs it active in every governed region
 	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html).
+	// GetCallerIdentity needs no permission and is never denied
+	// (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
 	_, err := awsapi.STS(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	switch {
 	case err == nil:
 	case isCode(err, "RegionDisabledException"):
 		ar.STSDisabled = true
+	case inventory.IsOptInRegion(region) && regionDisabled(err):
+		// The region is not enabled for the account after all (the opt-in list could not be read):
+		// AWS does not know the credentials there. A fact, not a problem.
+		return ar, false
 	default:
 		r.problem(accountID, region, err)
 		return ar, false
 	}
 
+	// The first call that needs a permission: when it is refused (an SCP or permission boundary
+	// denying the region), nothing else will be read there either.
 	cs := awsapi.Config(cfg)
 	recs, err := cs.DescribeConfigurationRecorders(ctx, &configservice.DescribeConfigurationRecordersInput{})
 	if err != nil {
 		r.problem(accountID, region, err)
-	} else if len(recs.ConfigurationRecorders) > 0 {
+		return ar, false
+	}
+	if len(recs.ConfigurationRecorders) > 0 {
 		recording := map[string]bool{}
 		st, err := cs.DescribeConfigurationRecorderStatus(ctx, &configservice.DescribeConfigurationRecorderStatusInput{})
 		if err != nil {
@@ -138,20 +191,137 @@ func (r *run) accountRegion(ctx context.Context, accountID string, cfg aws.Confi
 		}
 	}
 
-	arn := "arn:" + r.snap.Partition + ":sns:" + region + ":" + accountID + ":" + securityTopic
-	_, err = awsapi.SNS(cfg).GetTopicAttributes(ctx, &sns.GetTopicAttributesInput{TopicArn: aws.String(arn)})
-	switch {
-	case err == nil:
-		ar.ReservedNames = append(ar.ReservedNames, inventory.NamedResource{Type: "AWS::SNS::Topic", Name: securityTopic})
-	case isCode(err, "NotFound"):
-	default:
-		r.problem(accountID, region, err)
-	}
+	r.reservedNames(ctx, accountID, cfg, &ar)
+	r.vpcs(ctx, accountID, cfg, &ar)
 	return ar, true
+}
+
+// reservedNames records the SNS topics, CloudTrail trails and CloudWatch Logs log groups named like
+// the ones Control Tower creates in every enrolled account and governed region; an existing one
+// makes enrollment fail (https://docs.aws.amazon.com/controltower/latest/userguide/account-factory-considerations.html,
+// https://docs.aws.amazon.com/controltower/latest/userguide/troubleshooting.html).
+func (r *run) reservedNames(ctx context.Context, accountID string, cfg aws.Config, ar *inventory.AccountRegion) {
+	region := cfg.Region
+	add := func(typ, name string) {
+		if inventory.IsControlTowerName(typ, name) {
+			ar.ReservedNames = append(ar.ReservedNames, inventory.NamedResource{Type: typ, Name: name})
+		}
+	}
+	tp := sns.NewListTopicsPaginator(awsapi.SNS(cfg), &sns.ListTopicsInput{})
+	for tp.HasMorePages() {
+		page, err := tp.NextPage(ctx)
+		if err != nil {
+			r.problem(accountID, region, err)
+			break
+		}
+		for _, t := range page.Topics {
+			arn := aws.ToString(t.TopicArn)
+			add(inventory.ResourceSNSTopic, arn[strings.LastIndex(arn, ":")+1:])
+		}
+	}
+	// Shadow trails (multi-region and organization trails whose home is elsewhere) belong to their
+	// home region: IncludeShadowTrails false lists only the trails created in this region.
+	// https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DescribeTrails.html
+	trails, err := awsapi.CloudTrail(cfg).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(false)})
+	if err != nil {
+		r.problem(accountID, region, err)
+	} else {
+		for _, t := range trails.TrailList {
+			add(inventory.ResourceTrail, aws.ToString(t.Name))
+		}
+	}
+	// logGroupNamePattern matches a substring, case-insensitively: one listing catches
+	// aws-controltower/CloudTrailLogs and /aws/lambda/aws-controltower-NotificationForwarder.
+	// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeLogGroups.html
+	lp := cloudwatchlogs.NewDescribeLogGroupsPaginator(awsapi.Logs(cfg), &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePattern: aws.String("aws-controltower")})
+	for lp.HasMorePages() {
+		page, err := lp.NextPage(ctx)
+		if err != nil {
+			r.problem(accountID, region, err)
+			break
+		}
+		for _, g := range page.LogGroups {
+			add(inventory.ResourceLogGroup, aws.ToString(g.LogGroupName))
+		}
+	}
+}
+
+// vpcs records the region's VPCs and their network interfaces: decommission deletes ALZ's baseline
+// VPC only when nothing runs in it any more.
+func (r *run) vpcs(ctx context.Context, accountID string, cfg aws.Config, ar *inventory.AccountRegion) {
+	region := cfg.Region
+	client := awsapi.EC2(cfg)
+	vp := ec2.NewDescribeVpcsPaginator(client, &ec2.DescribeVpcsInput{MaxResults: aws.Int32(1000)})
+	index := map[string]int{}
+	for vp.HasMorePages() {
+		page, err := vp.NextPage(ctx)
+		if err != nil {
+			r.problem(accountID, region, err)
+			return
+		}
+		for _, v := range page.Vpcs {
+			vpc := inventory.VPC{ID: aws.ToString(v.VpcId), CIDRBlock: aws.ToString(v.CidrBlock), IsDefault: aws.ToBool(v.IsDefault)}
+			for _, t := range v.Tags {
+				switch aws.ToString(t.Key) {
+				case "Name":
+					vpc.Name = aws.ToString(t.Value)
+				case "aws:cloudformation:stack-name":
+					vpc.Stack = aws.ToString(t.Value)
+				}
+			}
+			index[vpc.ID] = len(ar.VPCs)
+			ar.VPCs = append(ar.VPCs, vpc)
+		}
+	}
+	if len(ar.VPCs) == 0 {
+		return
+	}
+	// One listing for every VPC of the region: a filter on vpc-id takes up to 200 values per request,
+	// far more VPCs than a region holds (default quota 5).
+	ids := make([]string, 0, len(ar.VPCs))
+	for _, v := range ar.VPCs {
+		ids = append(ids, v.ID)
+	}
+	np := ec2.NewDescribeNetworkInterfacesPaginator(client, &ec2.DescribeNetworkInterfacesInput{
+		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: ids}}, MaxResults: aws.Int32(1000)})
+	for np.HasMorePages() {
+		page, err := np.NextPage(ctx)
+		if err != nil {
+			r.problem(accountID, region, err)
+			return
+		}
+		for _, n := range page.NetworkInterfaces {
+			i, ok := index[aws.ToString(n.VpcId)]
+			if !ok {
+				continue
+			}
+			ar.VPCs[i].NetworkInterfaces = append(ar.VPCs[i].NetworkInterfaces, inventory.NetworkInterface{
+				ID: aws.ToString(n.NetworkInterfaceId), Type: string(n.InterfaceType), Status: string(n.Status), Description: aws.ToString(n.Description)})
+		}
+	}
 }
 
 // isCode reports whether err is an AWS error with that code.
 func isCode(err error, code string) bool {
 	c, _ := awsapi.ErrorCode(err)
 	return c == code
+}
+
+// regionDisabled reports whether err is AWS's answer to a call into a region that is not enabled for
+// the account: the credentials are unknown there
+// (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-regions.html).
+func regionDisabled(err error) bool {
+	switch c, _ := awsapi.ErrorCode(err); c {
+	case "InvalidClientTokenId", "UnrecognizedClientException", "AuthFailure":
+		return true
+	}
+	return false
+}
+
+// sortedOrNil is sortedUnique, but nil for an empty list (fields with omitempty).
+func sortedOrNil(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return sortedUnique(s)
 }

@@ -40,7 +40,7 @@ func (r *run) alz(ctx context.Context) {
 	// Stacks in every region: the initiation stack (SO0044) gives the home region and version.
 	var mu sync.Mutex
 	p := pool.New().WithMaxGoroutines(max(1, min(8, r.opts.Concurrency)))
-	for _, region := range r.snap.Regions {
+	for _, region := range r.mgmtRegions() {
 		p.Go(func() {
 			stacks := r.alzStacks(ctx, region)
 			mu.Lock()
@@ -62,7 +62,7 @@ func (r *run) alz(ctx context.Context) {
 	if z.HomeRegion != "" {
 		z.StackSets = r.alzStackSets(ctx, z.HomeRegion)
 	} else {
-		for _, region := range r.snap.Regions {
+		for _, region := range r.mgmtRegions() {
 			if sets := r.alzStackSets(ctx, region); len(sets) > 0 {
 				z.HomeRegion, z.StackSets = region, sets
 				break

@@ -17,7 +17,7 @@ import (
 // https://docs.aws.amazon.com/singlesignon/latest/userguide/regions.html). The first one found, in
 // region order, wins.
 func (r *run) identityCenter(ctx context.Context) {
-	for _, region := range r.snap.Regions {
+	for _, region := range r.mgmtRegions() {
 		out, err := awsapi.SSOAdmin(awsapi.InRegion(r.mgmt, region)).ListInstances(ctx, &ssoadmin.ListInstancesInput{})
 		if err != nil {
 			r.problem(r.id.Account, region, err)
@@ -39,7 +39,7 @@ func (r *run) identityCenter(ctx context.Context) {
 // (https://docs.aws.amazon.com/controltower/latest/APIReference/API_ListLandingZones.html).
 func (r *run) controlTower(ctx context.Context) {
 	var arn string
-	for _, region := range r.snap.Regions {
+	for _, region := range r.mgmtRegions() {
 		out, err := awsapi.ControlTower(awsapi.InRegion(r.mgmt, region)).ListLandingZones(ctx, &controltower.ListLandingZonesInput{})
 		if err != nil {
 			r.problem(r.id.Account, region, err)

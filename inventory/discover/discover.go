@@ -68,6 +68,11 @@ type run struct {
 
 	calls atomic.Int64
 
+	// mgmtOptIn are the opt-in regions enabled for the management account (known when
+	// DescribeRegions answered).
+	mgmtOptIn      []string
+	mgmtOptInKnown bool
+
 	mu       sync.Mutex // guards snap.Problems, problemKeys and the ALZ/org-wide fields written by tasks
 	problems map[string]bool
 

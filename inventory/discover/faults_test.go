@@ -42,7 +42,7 @@ func clone(t testing.TB, s *inventory.Snapshot) *inventory.Snapshot {
 func TestThrottlingDoesNotChangeTheResult(t *testing.T) {
 	want := loadTestdata(t, "alz2-typical.json")
 	srv, url := serve(t, want, sim.Options{ThrottleFraction: 0.2, Seed: 7})
-	got, err := discoverFrom(t, url, discover.Options{}, nil)
+	got, err := discoverFrom(t, url, discover.Options{Regions: want.Regions}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestDeniedAccountIsOneProblem(t *testing.T) {
 		t.Fatal("testdata has no readable member account")
 	}
 	_, url := serve(t, served, sim.Options{Deny: []sim.Scope{{AccountID: victim.ID}}})
-	got, err := discoverFrom(t, url, discover.Options{}, nil)
+	got, err := discoverFrom(t, url, discover.Options{Regions: served.Regions}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestUnreachableEndpointIsFatal(t *testing.T) {
 // allowed by the read-only policy `lz2ct iam-policy --read-only` prints.
 func TestEveryCallIsAllowedByTheReadOnlyPolicy(t *testing.T) {
 	srv, url := serve(t, loadTestdata(t, "alz2-typical.json"), sim.Options{})
-	if _, err := discoverFrom(t, url, discover.Options{}, nil); err != nil {
+	if _, err := discoverFrom(t, url, discover.Options{Regions: []string{"eu-west-1"}}, nil); err != nil {
 		t.Fatal(err)
 	}
 	policy := awsapi.Policy(true, nil)
@@ -161,13 +161,14 @@ func TestEveryCallIsAllowedByTheReadOnlyPolicy(t *testing.T) {
 	}
 }
 
-// The generated 2,000-account, 17-region organization round-trips too.
-func TestRoundTripGenerated2000x17(t *testing.T) {
+// A generated 1,000-account, 17-region organization round-trips too (about 160,000 calls; the
+// benchmarks measure larger ones).
+func TestRoundTripGenerated1000x17(t *testing.T) {
 	if testing.Short() {
 		t.Skip("large organization: skipped with -short")
 	}
 	p := orggen.DefaultParams()
-	p.Accounts, p.OUs, p.Depth, p.Regions, p.Seed = 2000, 150, 5, 17, 3
+	p.Accounts, p.OUs, p.Depth, p.Regions, p.Seed = 1000, 100, 5, 17, 3
 	want, err := orggen.Generate(p)
 	if err != nil {
 		t.Fatal(err)
@@ -188,7 +189,8 @@ func TestRoundTripGenerated2000x17(t *testing.T) {
 }
 
 // AccessDenied for one account in one region: that region is missing from the account, with one
-// problem naming the account, the region and the first call refused there.
+// problem naming the account, the region and the first call refused there (sts:GetCallerIdentity is
+// never denied: AWS does not check a permission for it).
 func TestDeniedRegionIsOneProblem(t *testing.T) {
 	served := loadTestdata(t, "alz2-typical.json")
 	var victim *inventory.Account
@@ -204,7 +206,7 @@ func TestDeniedRegionIsOneProblem(t *testing.T) {
 	}
 	region := victim.Regions[0].Region
 	_, url := serve(t, served, sim.Options{Deny: []sim.Scope{{AccountID: victim.ID, Region: region}}})
-	got, err := discoverFrom(t, url, discover.Options{}, nil)
+	got, err := discoverFrom(t, url, discover.Options{Regions: served.Regions}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,8 +214,8 @@ func TestDeniedRegionIsOneProblem(t *testing.T) {
 		t.Fatalf("problems %+v, want exactly one", got.Problems)
 	}
 	p := got.Problems[0]
-	if p.AccountID != victim.ID || p.Region != region || p.Service != "sts" || p.Operation != "GetCallerIdentity" || p.Code != "AccessDenied" {
-		t.Fatalf("problem %+v, want {%s %s sts GetCallerIdentity AccessDenied}", p, victim.ID, region)
+	if p.AccountID != victim.ID || p.Region != region || p.Service != "config" || p.Operation != "DescribeConfigurationRecorders" || p.Code != "AccessDeniedException" {
+		t.Fatalf("problem %+v, want {%s %s config DescribeConfigurationRecorders AccessDeniedException}", p, victim.ID, region)
 	}
 	want := clone(t, served)
 	for i := range want.Accounts {

@@ -51,25 +51,48 @@ func (r *run) organization(ctx context.Context) error {
 	return nil
 }
 
-// regions fills snap.Regions from --regions or the enabled regions of the management account.
+// regions fills snap.Regions from --regions or the regions enabled for the management account,
+// and notes the management account's enabled opt-in regions. With AllRegions, DescribeRegions lists
+// every region with its OptInStatus for the calling account: opt-in-not-required and opted-in ones
+// are enabled (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html).
 func (r *run) regions(ctx context.Context) {
+	out, err := awsapi.EC2(r.mgmt).DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
+	if err != nil {
+		r.problem("", "", err)
+		r.snap.Regions = []string{r.mgmt.Region}
+		if len(r.opts.Regions) > 0 {
+			r.snap.Regions = sortedUnique(r.opts.Regions)
+		}
+		return
+	}
+	r.mgmtOptIn, r.mgmtOptInKnown = optedIn(out.Regions), true
 	if len(r.opts.Regions) > 0 {
 		r.snap.Regions = sortedUnique(r.opts.Regions)
 		return
 	}
-	// Without AllRegions, DescribeRegions lists only the regions enabled for the account
-	// (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html).
-	out, err := awsapi.EC2(r.mgmt).DescribeRegions(ctx, &ec2.DescribeRegionsInput{})
-	if err != nil {
-		r.problem("", "", err)
-		r.snap.Regions = []string{r.mgmt.Region}
-		return
-	}
 	var names []string
 	for _, reg := range out.Regions {
-		names = append(names, aws.ToString(reg.RegionName))
+		if aws.ToString(reg.OptInStatus) != "not-opted-in" {
+			names = append(names, aws.ToString(reg.RegionName))
+		}
 	}
 	r.snap.Regions = sortedUnique(names)
+}
+
+// mgmtRegions are the snapshot regions enabled for the management account: where the
+// organization-wide reads (Identity Center, Control Tower, ALZ's stacks) can look.
+func (r *run) mgmtRegions() []string {
+	if !r.mgmtOptInKnown {
+		return r.snap.Regions
+	}
+	m := inventory.Account{OptInRegions: r.mgmtOptIn}
+	var out []string
+	for _, region := range r.snap.Regions {
+		if m.EnabledIn(region) {
+			out = append(out, region)
+		}
+	}
+	return out
 }
 
 // walk reads the OU tree from each root down, one level at a time, each level's parents in

@@ -1,0 +1,545 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/lz2ct/lz2ct/awsapi"
+	"github.com/lz2ct/lz2ct/engine"
+	"github.com/lz2ct/lz2ct/engine/hooks"
+	"github.com/lz2ct/lz2ct/engine/runstate"
+	"github.com/lz2ct/lz2ct/iostreams"
+	"github.com/lz2ct/lz2ct/journal"
+	"github.com/lz2ct/lz2ct/plans"
+	"github.com/lz2ct/lz2ct/statefolder"
+	"github.com/lz2ct/lz2ct/tui"
+)
+
+func init() { register("", func(f *Factory) *cobra.Command { return NewCmdApply(f, nil) }) }
+
+// RunFlags are the flags apply and resume share: how to reach AWS, the state folder and its lock.
+type RunFlags struct {
+	AWSFlags
+	State       string
+	ForceUnlock bool
+	// TimeScale speeds up the engine's waits for a simulated run whose operations take scaled
+	// time (lz2ct sim serve --time-scale); hidden, 1 = real time.
+	TimeScale float64
+
+	// Stop ends the run at a safe point (the first signal), Context at once (the second): from
+	// the Factory, or the tests.
+	Context, Stop context.Context
+	// Command is how the user runs lz2ct, for the commands printed to run next.
+	Command string
+}
+
+// contexts fills in the run's contexts and command name from the Factory.
+func (rf *RunFlags) contexts(f *Factory) {
+	if rf.Stop == nil {
+		rf.Stop = f.StopContext()
+	}
+	if rf.Context == nil {
+		rf.Context = f.HardContext()
+	}
+	rf.Command = f.command()
+}
+
+func (rf *RunFlags) register(fl *pflag.FlagSet) {
+	rf.AWSFlags.register(fl, "")
+	_ = fl.MarkHidden("regions") // the plan names the regions
+	fl.StringVar(&rf.State, "state", "", "state folder of the run (default .lz2ct/<organization-id>)")
+	fl.BoolVar(&rf.ForceUnlock, "force-unlock", false, "take over the state folder's lock from a run on another machine (only when that run is over)")
+	fl.Float64Var(&rf.TimeScale, "time-scale", 1, "divide every wait by this factor (a simulator with scaled operation times)")
+	_ = fl.MarkHidden("time-scale")
+}
+
+func (rf *RunFlags) validate() error {
+	if rf.TimeScale <= 0 {
+		return fmt.Errorf("--time-scale %v: want a positive factor", rf.TimeScale)
+	}
+	return rf.AWSFlags.validate()
+}
+
+// ApplyOptions are the inputs of lz2ct apply.
+type ApplyOptions struct {
+	IO *iostreams.IOStreams
+	RunFlags
+
+	PlanFile  string
+	DryRun    bool
+	OnlyPhase int // -1 = every phase
+	Steps     []string
+	Yes       bool
+	Format    string // dry run: text | json
+}
+
+// NewCmdApply builds lz2ct apply. runF replaces the run function in tests of flag parsing.
+func NewCmdApply(f *Factory, runF func(*ApplyOptions) error) *cobra.Command {
+	opts := &ApplyOptions{IO: f.IO}
+	cmd := &cobra.Command{
+		Use:   "apply --plan FILE [--state DIR] [--dry-run] [--only-phase N | --step ID...] [--yes]",
+		Short: "Carry out a migration plan against AWS, resumably",
+		Long: `Carry out the steps of a plan (lz2ct plan -o plan.json) in its execution order, as soon as the
+steps each depends on have succeeded: Control Tower one OU operation at a time and account
+operations up to the plan's accountConcurrency, everything else prepared meanwhile. Every step
+observes AWS before it acts, so running it again never repeats an effect.
+
+The state folder (default .lz2ct/<organization-id>, private to you) keeps the plan, the journal of
+every step and the safeguard exports. Once a step ran, the folder's plan cannot change: lz2ct
+resume continues it after a stop, a crash or a failure, and lz2ct status shows where it stands.
+
+apply shows what it will do and asks you to type yes; without a terminal, --yes is required.
+--dry-run observes every step read-only and prints what it would change, making no change at all.
+ctrl+c once stops at a safe point (calls in flight finish and are recorded); twice stops at once.
+
+Exit codes: 0 done, 1 a step failed (the summary says why and what to do), 2 bad input,
+3 stopped by the user (lz2ct resume continues), 4 waiting on a manual step (lz2ct confirm).`,
+		Example: `  lz2ct apply --plan plan.json --dry-run
+  lz2ct apply --plan plan.json
+  lz2ct apply --plan plan.json --only-phase 0 --yes
+  lz2ct apply --plan plan.json --step scp.detach/p-abcd1234/ou-ab12-cd34ef56 --yes`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			opts.AWSFlags.record(cmd.Flags())
+			opts.contexts(f)
+			if runF != nil {
+				return runF(opts)
+			}
+			return runApply(opts)
+		},
+	}
+	fl := cmd.Flags()
+	opts.RunFlags.register(fl)
+	fl.StringVar(&opts.PlanFile, "plan", "", "the plan to carry out (lz2ct plan -o FILE) (required)")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "observe every step read-only and print what it would change")
+	fl.IntVar(&opts.OnlyPhase, "only-phase", -1, "run only the steps of this phase (0-6)")
+	fl.StringArrayVar(&opts.Steps, "step", nil, "run only this step (repeatable)")
+	fl.BoolVar(&opts.Yes, "yes", false, "do not ask for confirmation (required without a terminal)")
+	fl.StringVar(&opts.Format, "format", "text", "--dry-run output: text or json")
+	return cmd
+}
+
+func (o *ApplyOptions) validate() error {
+	if o.PlanFile == "" {
+		return errors.New("--plan FILE is required: the plan lz2ct plan -o FILE wrote")
+	}
+	if o.OnlyPhase != -1 && len(o.Steps) > 0 {
+		return errors.New("--only-phase and --step exclude each other: choose one")
+	}
+	if o.OnlyPhase < -1 || o.OnlyPhase >= len(plans.PhaseIDs) {
+		return fmt.Errorf("--only-phase %d: choose 0 to %d", o.OnlyPhase, len(plans.PhaseIDs)-1)
+	}
+	if o.Format != "text" && o.Format != "json" {
+		return fmt.Errorf("--format %q: use text or json", o.Format)
+	}
+	if o.Format == "json" && !o.DryRun {
+		return errors.New("--format json goes with --dry-run (a run prints progress lines; lz2ct status --format json reports)")
+	}
+	return o.RunFlags.validate()
+}
+
+func runApply(opts *ApplyOptions) error {
+	if err := opts.validate(); err != nil {
+		return BadInput(err)
+	}
+	p, err := plans.Load(opts.PlanFile)
+	if err != nil {
+		return BadInput(err)
+	}
+	sel, err := selection(p, opts.OnlyPhase, opts.Steps)
+	if err != nil {
+		return BadInput(err)
+	}
+	if _, err := engine.ExecutionOrder(p); err != nil {
+		return BadInput(err)
+	}
+	dir := opts.State
+	if dir == "" {
+		dir = statefolder.Default(p.Organization)
+	}
+	if opts.DryRun {
+		return dryRun(opts, p, dir, sel)
+	}
+	if !opts.Yes && !opts.IO.Interactive() {
+		return BadInput(errors.New("without a terminal, apply needs --yes (review it first with --dry-run)"))
+	}
+	run, err := openRun(runstate.Options{Dir: dir, Plan: p, Command: "lz2ct apply", ForceUnlock: opts.ForceUnlock}, opts.IO.ErrOut)
+	if err != nil {
+		return err
+	}
+	defer run.Close()
+
+	showIntent(opts.IO.Out, run, sel)
+	if !opts.Yes {
+		ok, err := askYes(opts.IO, "Type yes to apply: ")
+		if err != nil {
+			return err
+		}
+		if !ok {
+			fmt.Fprintln(opts.IO.Out, "Apply cancelled; nothing was changed.")
+			return &ExitError{Code: ExitStopped, Err: errors.New("apply cancelled")}
+		}
+	}
+	return execute(&opts.RunFlags, opts.IO, run, sel, "apply", nil)
+}
+
+// selection turns --only-phase / --step into the engine's filter (nil = every step).
+func selection(p *plans.Plan, phase int, ids []string) (func(*plans.Step) bool, error) {
+	switch {
+	case phase >= 0:
+		in := map[string]bool{}
+		for _, ph := range p.Phases {
+			if ph.Number == phase {
+				for _, s := range ph.Steps {
+					in[s.ID] = true
+				}
+			}
+		}
+		return func(s *plans.Step) bool { return in[s.ID] }, nil
+	case len(ids) > 0:
+		in := map[string]bool{}
+		for _, id := range ids {
+			if p.Step(id) == nil {
+				return nil, fmt.Errorf("--step %s: no such step in the plan (lz2ct plan --format text lists them)", id)
+			}
+			in[id] = true
+		}
+		return func(s *plans.Step) bool { return in[s.ID] }, nil
+	}
+	return nil, nil
+}
+
+// openRun opens the state folder and prints what Open did; its errors carry exit codes.
+func openRun(o runstate.Options, errOut io.Writer) (*runstate.Run, error) {
+	run, err := runstate.Open(o)
+	if err != nil {
+		if errors.Is(err, runstate.ErrBadInput) || errors.Is(err, runstate.ErrLocked) {
+			return nil, BadInput(err)
+		}
+		return nil, err
+	}
+	for _, m := range run.Messages {
+		fmt.Fprintln(errOut, "lz2ct:", m)
+	}
+	return run, nil
+}
+
+// showIntent says what the run will do, phase by phase, before it asks.
+func showIntent(w io.Writer, run *runstate.Run, sel func(*plans.Step) bool) {
+	p := run.Plan
+	fmt.Fprintf(w, "Plan for %s (%s), state folder %s.\n", p.Organization, p.CreatedFrom, run.Folder.Dir)
+	total := 0
+	for _, ph := range p.Phases {
+		var todo, done int
+		var destructive, manual []string
+		for i := range ph.Steps {
+			s := &ph.Steps[i]
+			if sel != nil && !sel(s) {
+				continue
+			}
+			if run.State.Step(s.ID).Status == journal.Done {
+				done++
+				continue
+			}
+			todo++
+			if s.Destructive {
+				destructive = append(destructive, s.ID)
+			}
+			if s.Kind == plans.KindManual {
+				manual = append(manual, s.ID)
+			}
+		}
+		if todo == 0 && done == 0 {
+			continue
+		}
+		total += todo
+		fmt.Fprintf(w, "  phase %d %-16s %4d steps to run", ph.Number, ph.Name, todo)
+		if done > 0 {
+			fmt.Fprintf(w, ", %d done before", done)
+		}
+		fmt.Fprintln(w)
+		if len(destructive) > 0 {
+			fmt.Fprintf(w, "      deletes or detaches: %s\n", describeIDs(destructive, 4))
+		}
+		if len(manual) > 0 {
+			fmt.Fprintf(w, "      manual steps (lz2ct confirm): %s\n", describeIDs(manual, 4))
+		}
+	}
+	fmt.Fprintf(w, "%d steps to run. Every step observes AWS first and skips what is already in place.\n", total)
+}
+
+func describeIDs(ids []string, n int) string {
+	if len(ids) <= n {
+		return strings.Join(ids, ", ")
+	}
+	return strings.Join(ids[:n], ", ") + fmt.Sprintf(" and %d more", len(ids)-n)
+}
+
+// askYes reads one line and accepts only the literal word yes.
+func askYes(io *iostreams.IOStreams, prompt string) (bool, error) {
+	fmt.Fprint(io.Out, prompt)
+	line, err := bufio.NewReader(io.In).ReadString('\n')
+	if err != nil && line == "" {
+		return false, nil
+	}
+	return strings.TrimSpace(line) == "yes", nil
+}
+
+// who names the person running lz2ct in run events and confirmations.
+func who() string {
+	host, _ := os.Hostname()
+	return statefolder.CurrentUser() + "@" + host
+}
+
+// execute runs the engine over an open state folder and turns the summary into an exit code.
+// preflight, when set, runs once the engine is ready and before any step (resume's drift report).
+func execute(rf *RunFlags, ios *iostreams.IOStreams, run *runstate.Run, sel func(*plans.Step) bool, verb string,
+	preflight func(ctx context.Context, e *engine.Engine) error) error {
+	stop, hard := rf.Stop, rf.Context
+	aopts, dopts := rf.options()
+	clients, err := awsapi.Load(hard, aopts)
+	if err != nil {
+		return BadInput(err)
+	}
+	defer clients.Close()
+	if err := checkCaller(hard, clients, run.Plan); err != nil {
+		return err
+	}
+	seen := len(run.Messages)
+	w, err := run.Writer()
+	if err != nil {
+		return err
+	}
+	for _, m := range run.Messages[seen:] {
+		fmt.Fprintln(ios.ErrOut, "lz2ct:", m)
+	}
+	e, err := engine.New(engine.Options{Plan: run.Plan, Selected: sel, State: run.State, AWS: clients, Folder: run.Folder,
+		Hook:               hooks.Multi{hooks.Journal(w), hooks.Lines(ios.ErrOut)},
+		AccountConcurrency: run.Plan.Settings.AccountConcurrency, Workers: dopts.Concurrency, TimeScale: rf.TimeScale})
+	if err != nil {
+		return BadInput(err)
+	}
+	if preflight != nil {
+		// Observing is read-only: the first signal ends it.
+		if err := preflight(stop, e); err != nil {
+			return err
+		}
+		if stop.Err() != nil {
+			return &ExitError{Code: ExitStopped, Err: errors.New("stopped before any step ran")}
+		}
+	}
+	h := run.Holder()
+	if err := e.RunEvent(who(), fmt.Sprintf("%s started (pid %d on %s)", verb, h.PID, h.Host)); err != nil {
+		return err
+	}
+	sum, runErr := e.Run(hard, stop)
+	note := endNote(sum)
+	if runErr != nil {
+		note = "stopped: " + runErr.Error()
+	}
+	_ = e.RunEvent(who(), note) // best effort: the journal may be what failed
+	printSummary(ios.Out, sum, rf.Command, run.Folder.Dir)
+	if runErr != nil {
+		return fmt.Errorf("the run stopped because an event could not be recorded: %w (fix the state folder's disk, then lz2ct resume)", runErr)
+	}
+	return exitFor(sum)
+}
+
+// checkCaller refuses credentials of another account than the plan's management account.
+func checkCaller(ctx context.Context, clients *awsapi.Clients, p *plans.Plan) error {
+	id, err := clients.CallerIdentity(ctx)
+	if err != nil {
+		return BadInput(fmt.Errorf("cannot reach AWS at %s with these credentials: %w (check --profile, or run aws sso login)", clients.Endpoint(), err))
+	}
+	for _, a := range p.Accounts {
+		if a.How == plans.HowManagement && a.AccountID != id.Account {
+			return BadInput(fmt.Errorf("the credentials are for account %s, but the plan's management account is %s: use credentials of the management account", id.Account, a.AccountID))
+		}
+	}
+	return nil
+}
+
+func endNote(sum *engine.Summary) string {
+	parts := []string{fmt.Sprintf("%d done", len(sum.Done))}
+	if n := len(sum.Failed); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d failed", n))
+	}
+	if n := len(sum.Waiting); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d waiting for confirmation", n))
+	}
+	if n := len(sum.Interrupted); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d interrupted", n))
+	}
+	if n := len(sum.NotStarted); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d not started", n))
+	}
+	what := "finished"
+	if sum.Stopped {
+		what = "stopped by the user"
+	}
+	return what + ": " + strings.Join(parts, ", ")
+}
+
+// exitFor maps a run's summary to the exit code: a user's stop first (3), then failures (1), then
+// manual steps (4).
+func exitFor(sum *engine.Summary) error {
+	switch {
+	case sum.Stopped:
+		return &ExitError{Code: ExitStopped, Err: errors.New("stopped; lz2ct resume continues where it stopped")}
+	case len(sum.Failed) > 0:
+		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d step(s) failed; fix the cause and run lz2ct resume", len(sum.Failed))}
+	case slices.ContainsFunc(sum.NotStarted, func(o engine.Outcome) bool {
+		return o.Cause == engine.CauseUnsupported || o.Cause == engine.CauseBlocked
+	}):
+		return &ExitError{Code: ExitFindings, Err: errors.New("some steps cannot start (see the summary)")}
+	case len(sum.Waiting) > 0:
+		return &ExitError{Code: ExitWaiting, Err: fmt.Errorf("waiting on %d manual step(s): do them, lz2ct confirm STEP, then lz2ct resume", len(sum.Waiting))}
+	}
+	return nil
+}
+
+// printSummary writes the end-of-run summary: done, failed (error and what to do), waiting,
+// interrupted, not started.
+func printSummary(w io.Writer, sum *engine.Summary, lz2ct, dir string) {
+	fmt.Fprintf(w, "\n%s in %s: %d done", map[bool]string{true: "Stopped", false: "Finished"}[sum.Stopped],
+		sum.Ended.Sub(sum.Started).Round(time.Second), len(sum.Done))
+	if sum.Previously > 0 {
+		fmt.Fprintf(w, " (and %d done before)", sum.Previously)
+	}
+	fmt.Fprintf(w, ", %d failed, %d waiting, %d interrupted, %d not started.\n", len(sum.Failed), len(sum.Waiting), len(sum.Interrupted), len(sum.NotStarted))
+	for _, o := range sum.Failed {
+		fmt.Fprintf(w, "  FAILED  %s: %s\n          what to do: %s\n", o.Step, o.Error, o.Advice)
+	}
+	for _, o := range sum.Waiting {
+		fmt.Fprintf(w, "  MANUAL  %s: %s\n          when done: %s confirm %s --state %s\n", o.Step, o.Title, lz2ct, o.Step, tui.ShellQuote(dir))
+	}
+	for _, o := range sum.Interrupted {
+		op := ""
+		if o.OperationID != "" {
+			op = " (AWS operation " + o.OperationID + " goes on; resume waits on it)"
+		}
+		fmt.Fprintf(w, "  STOPPED %s%s\n", o.Step, op)
+	}
+	reasons := map[string][]string{}
+	for _, o := range sum.NotStarted {
+		reasons[o.Reason] = append(reasons[o.Reason], o.Step)
+	}
+	keys := make([]string, 0, len(reasons))
+	for k := range reasons {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(w, "  not started (%d): %s: %s\n", len(reasons[k]), k, describeIDs(reasons[k], 3))
+	}
+	if !sum.Complete() {
+		fmt.Fprintf(w, "Continue with: %s resume --state %s\n", lz2ct, tui.ShellQuote(dir))
+	}
+}
+
+// dryRun observes the selected steps and prints what each would change; it writes nothing (no
+// lock, no pinned plan, no journal event) and makes no mutating AWS call.
+func dryRun(opts *ApplyOptions, p *plans.Plan, dir string, sel func(*plans.Step) bool) error {
+	st := journal.NewState()
+	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
+		if st, err = journal.Read(dir); err != nil {
+			return BadInput(err)
+		}
+		if err := runstate.Compatible(dir, p, st); err != nil {
+			return BadInput(err)
+		}
+	}
+	ctx := opts.Stop // observing is read-only: the first signal ends it
+	aopts, dopts := opts.options()
+	clients, err := awsapi.Load(ctx, aopts)
+	if err != nil {
+		return BadInput(err)
+	}
+	defer clients.Close()
+	if err := checkCaller(ctx, clients, p); err != nil {
+		return err
+	}
+	e, err := engine.New(engine.Options{Plan: p, Selected: sel, State: st, AWS: clients, Folder: statefolder.Folder{Dir: dir},
+		Workers: dopts.Concurrency})
+	if err != nil {
+		return BadInput(err)
+	}
+	previews := e.Preview(ctx)
+	if ctx.Err() != nil {
+		return &ExitError{Code: ExitStopped, Err: ctx.Err()}
+	}
+	if opts.Format == "json" {
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(previews)
+	}
+	printPreview(opts.IO.Out, p, previews)
+	return nil
+}
+
+// printPreview writes a dry run in execution order, one line per step with its phase (phases 2–4
+// interleave wave by wave), then the counts.
+func printPreview(w io.Writer, p *plans.Plan, previews []engine.Preview) {
+	counts := map[string]int{}
+	fmt.Fprintln(w, "phase  step")
+	for _, pv := range previews {
+		counts[pv.State]++
+		var what, text string
+		switch pv.State {
+		case engine.PreviewChange:
+			what, text = "would", pv.Change
+		case engine.PreviewDone:
+			what, text = "done", "done before"
+		case engine.PreviewInPlace:
+			what, text = "in place", pv.Note
+		case engine.PreviewRunning:
+			what, text = "running", "AWS operation "+pv.OperationID+" in progress"
+		case engine.PreviewWaiting:
+			what, text = "manual", pv.Title
+		case engine.PreviewUnsafe:
+			what, text = "REFUSED", pv.Note
+		case engine.PreviewLater:
+			what, text = "later", pv.Title+" ("+pv.Note+")"
+		case engine.PreviewUnsupported:
+			what, text = "n/a", pv.Note
+		case engine.PreviewError:
+			what, text = "ERROR", pv.Note
+		}
+		fmt.Fprintf(w, "  %d    %-9s %s: %s\n", pv.Phase, what, pv.Step, text)
+	}
+	fmt.Fprintf(w, "\nDry run of %s: %d would change, %d already in place, %d done, %d manual, %d later, %d refused, %d not supported, %d errors. Nothing was changed.\n",
+		p.Organization, counts[engine.PreviewChange], counts[engine.PreviewInPlace], counts[engine.PreviewDone], counts[engine.PreviewWaiting],
+		counts[engine.PreviewLater], counts[engine.PreviewUnsafe], counts[engine.PreviewUnsupported], counts[engine.PreviewError])
+}
+
+// stateDir finds the state folder when --state is not given: the only one under .lz2ct/.
+func stateDir(given string) (string, error) {
+	if given != "" {
+		return given, nil
+	}
+	matches, _ := filepath.Glob(filepath.Join(".lz2ct", "*", statefolder.Plan))
+	switch len(matches) {
+	case 0:
+		return "", errors.New("no state folder under .lz2ct/: give --state DIR (the folder lz2ct apply used)")
+	case 1:
+		return filepath.Dir(matches[0]), nil
+	}
+	var dirs []string
+	for _, m := range matches {
+		dirs = append(dirs, filepath.Dir(m))
+	}
+	return "", fmt.Errorf("several state folders under .lz2ct/ (%s): choose one with --state", strings.Join(dirs, ", "))
+}

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lz2ct/lz2ct/engine/runstate"
+	"github.com/lz2ct/lz2ct/iostreams"
+	"github.com/lz2ct/lz2ct/journal"
+	"github.com/lz2ct/lz2ct/plans"
+	"github.com/lz2ct/lz2ct/tui"
+)
+
+func init() { register("", func(f *Factory) *cobra.Command { return NewCmdConfirm(f, nil) }) }
+
+// ConfirmOptions are the inputs of lz2ct confirm.
+type ConfirmOptions struct {
+	IO    *iostreams.IOStreams
+	Step  string
+	State string
+	Note  string
+	By    string
+	// Command is how the user runs lz2ct, for the commands printed to run next.
+	Command string
+}
+
+// NewCmdConfirm builds lz2ct confirm.
+func NewCmdConfirm(f *Factory, runF func(*ConfirmOptions) error) *cobra.Command {
+	opts := &ConfirmOptions{IO: f.IO, Command: f.command()}
+	cmd := &cobra.Command{
+		Use:   "confirm STEP [--note TEXT] [--state DIR]",
+		Short: "Record that you did a manual step of the plan",
+		Long: `Record in the journal that you did a manual step (who, when, your note). The next lz2ct resume
+records the step as done and goes on with what depends on it; where an AWS API can tell whether
+the task was done, the plan's next step checks it (e.g. landing-zone.verify after a console
+set-up) and stops with the reason if it was not. confirm works offline: it only writes the
+journal, and is refused while a run holds the state folder (confirm in that run's wizard, or
+stop it first).`,
+		Example: `  lz2ct confirm manual/scp-merge/ou-ab12-cd34ef56 --note "merged as reviewed in CHG-1234"
+  lz2ct confirm manual/move-guardduty-admin --state .lz2ct/o-abcd1234ef`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Step = args[0]
+			if runF != nil {
+				return runF(opts)
+			}
+			return runConfirm(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.State, "state", "", "state folder of the run (default: the only one under .lz2ct/)")
+	cmd.Flags().StringVar(&opts.Note, "note", "", "what you did, for the record (e.g. a change ticket)")
+	cmd.Flags().StringVar(&opts.By, "by", "", "who confirms (default: your user name and host)")
+	return cmd
+}
+
+func runConfirm(opts *ConfirmOptions) error {
+	dir, err := stateDir(opts.State)
+	if err != nil {
+		return BadInput(err)
+	}
+	run, err := openRun(runstate.Options{Dir: dir, Command: "lz2ct confirm"}, opts.IO.ErrOut)
+	if err != nil {
+		return err
+	}
+	defer run.Close()
+	st := run.Plan.Step(opts.Step)
+	if st == nil {
+		return BadInput(fmt.Errorf("no step %s in the plan of %s (lz2ct status lists the steps waiting for you)", opts.Step, dir))
+	}
+	if st.Kind != plans.KindManual {
+		return BadInput(fmt.Errorf("step %s is a %s step, not a manual one: lz2ct carries it out itself (lz2ct resume)", st.ID, st.Kind))
+	}
+	if run.State.Step(st.ID).Status == journal.Done {
+		fmt.Fprintf(opts.IO.Out, "Step %s is already done; nothing recorded.\n", st.ID)
+		return nil
+	}
+	by := opts.By
+	if by == "" {
+		by = who()
+	}
+	if by == "" {
+		return BadInput(errors.New("--by: say who confirms"))
+	}
+	w, err := run.Writer()
+	if err != nil {
+		return err
+	}
+	if err := w.Append(journal.Event{Step: st.ID, Event: journal.EventConfirmed, By: by, Note: opts.Note}); err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.Out, "Recorded: %s confirmed by %s.\nContinue with: %s resume --state %s\n", st.ID, by, opts.Command, tui.ShellQuote(dir))
+	return nil
+}

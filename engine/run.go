@@ -1,0 +1,249 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"strings"
+
+	"github.com/sourcegraph/conc"
+
+	"github.com/lz2ct/lz2ct/engine/hooks"
+	"github.com/lz2ct/lz2ct/journal"
+)
+
+// result is how one step's turn ended.
+type result struct {
+	n      *node
+	status status // succeeded, failed, waiting or stopped
+	err    string
+	advice string
+	seen   journal.Confirmation // waiting: the confirmation the step saw (none)
+	opID   string               // the operation a stopped step leaves running
+	note   string
+}
+
+// Run carries out the selected steps and returns what happened. stop ends the run gracefully (no
+// new steps; steps in flight return at their next safe point); ctx ends it at once. The error is
+// not a step failure (those are in the Summary) but a run that could not go on: a hook (the
+// journal) refused an event.
+func (e *Engine) Run(ctx, stop context.Context) (*Summary, error) {
+	if stop == nil {
+		stop = ctx
+	}
+	start := e.opts.Now()
+	e.prepare()
+	results := make(chan result, len(e.nodes))
+	var wg conc.WaitGroup
+	inFlight := 0
+	stopping := false
+	var ready []*node // pending steps whose dependencies are done, in execution order
+
+	for _, n := range e.nodes {
+		if n.status == pending && n.waiting == 0 {
+			ready = append(ready, n)
+		}
+	}
+	for {
+		if !stopping && (stop.Err() != nil || ctx.Err() != nil || e.fatalErr() != nil) {
+			stopping = true
+		}
+		if !stopping {
+			ready = e.launch(ctx, stop, ready, results, &wg, &inFlight)
+		}
+		if inFlight == 0 {
+			if stopping || !e.opts.WaitForConfirmation || !e.anyWaiting() {
+				break
+			}
+		}
+		select {
+		case r := <-results:
+			inFlight--
+			ready = e.settle(r, ready)
+		case <-e.confirmed:
+			// Every waiting step with a confirmation goes again (a full channel dropped some IDs).
+			for _, n := range e.nodes {
+				if n.status == waiting && e.stepState(n.st.ID).Confirmed.By != "" {
+					n.status = pending
+					ready = insertReady(ready, n)
+				}
+			}
+		case <-stop.Done():
+			stopping = true
+		case <-ctx.Done():
+			stopping = true
+		}
+		// A graceful stop lets in-flight steps finish: keep collecting their results.
+		if stopping {
+			for inFlight > 0 {
+				r := <-results
+				inFlight--
+				ready = e.settle(r, ready)
+			}
+			break
+		}
+	}
+	wg.Wait()
+	sum := e.summary(start, stopping && (stop.Err() != nil || ctx.Err() != nil))
+	return sum, e.fatalErr()
+}
+
+// prepare sets each step's starting status from the journal and the selection.
+func (e *Engine) prepare() {
+	for _, n := range e.nodes {
+		s := e.stepState(n.st.ID)
+		switch {
+		case s.Status == journal.Done:
+			n.status = previously
+		case !e.selected(n):
+			n.status, n.cause, n.reason = notStarted, CauseNotSelected, "not part of this run (--only-phase / --step)"
+		case n.st.Params == nil:
+			n.status, n.cause, n.reason = notStarted, CauseUnsupported, "the step has no params (a plan of an older format): re-create the plan with this lz2ct's lz2ct plan"
+		case n.impl == nil:
+			n.status, n.cause, n.reason = notStarted, CauseUnsupported, fmt.Sprintf("lz2ct cannot carry out %s steps yet", n.st.Kind)
+		default:
+			n.status = pending
+		}
+	}
+	for _, n := range e.nodes {
+		for _, d := range n.deps {
+			if d.status != previously {
+				n.waiting++
+			}
+		}
+	}
+	// A step whose dependency cannot run this time cannot run either.
+	for _, n := range e.nodes {
+		if n.status == notStarted {
+			e.block(n)
+		}
+	}
+}
+
+// block marks every pending step that depends on n (transitively) as not started.
+func (e *Engine) block(n *node) {
+	why, cause := "needs "+n.st.ID, CauseBlocked
+	switch n.status {
+	case failed:
+		why += ", which failed"
+	case notStarted:
+		why += ", which is not started (" + n.reason + ")"
+	case stopped:
+		why, cause = why+", which was interrupted", CauseStopped
+	}
+	for _, u := range n.users {
+		if u.status == pending {
+			u.status, u.reason, u.cause = notStarted, why, cause
+			e.block(u)
+		}
+	}
+}
+
+// launch starts every ready step whose claims can be taken now, in execution order, and returns
+// the steps still waiting for resources. Control Tower steps queue strictly in plan order: once one
+// cannot start, no later one may overtake it.
+func (e *Engine) launch(ctx, stop context.Context, ready []*node, results chan<- result, wg *conc.WaitGroup, inFlight *int) []*node {
+	keep := ready[:0]
+	ctBlocked := false
+	for _, n := range ready {
+		if n.status != pending {
+			continue
+		}
+		if n.ct && ctBlocked {
+			keep = append(keep, n)
+			continue
+		}
+		release, ok := e.res.TryAcquire(n.claims)
+		if !ok {
+			if n.ct {
+				ctBlocked = true
+			}
+			keep = append(keep, n)
+			continue
+		}
+		n.status, n.release = running, release
+		*inFlight++
+		wg.Go(func() {
+			r := result{n: n}
+			defer func() {
+				if p := recover(); p != nil {
+					r = result{n: n, status: failed, err: fmt.Sprintf("lz2ct bug: %v\n%s", p, debug.Stack()),
+						advice: "please report this with the journal; lz2ct resume observes the step again"}
+				}
+				results <- r
+			}()
+			r = e.runStep(ctx, stop, n)
+		})
+	}
+	return keep
+}
+
+// settle applies a step's result: its dependents become ready, or not started.
+func (e *Engine) settle(r result, ready []*node) []*node {
+	n := r.n
+	if n.release != nil {
+		n.release()
+		n.release = nil
+	}
+	n.status, n.err, n.advice, n.opID = r.status, r.err, r.advice, r.opID
+	if r.status == waiting {
+		n.reason = r.note
+		// A confirmation that arrived while the step was being observed: observe again.
+		if e.stepState(n.st.ID).Confirmed != r.seen {
+			n.status = pending
+			return insertReady(ready, n)
+		}
+	}
+	switch r.status {
+	case succeeded:
+		for _, u := range n.users {
+			u.waiting--
+			if u.status == pending && u.waiting == 0 {
+				ready = insertReady(ready, u)
+			}
+		}
+	case failed, stopped:
+		e.block(n)
+	}
+	return ready
+}
+
+func insertReady(ready []*node, n *node) []*node {
+	i := sort.Search(len(ready), func(i int) bool { return ready[i].idx >= n.idx })
+	if i < len(ready) && ready[i] == n {
+		return ready
+	}
+	ready = append(ready, nil)
+	copy(ready[i+1:], ready[i:])
+	ready[i] = n
+	return ready
+}
+
+func (e *Engine) anyWaiting() bool {
+	for _, n := range e.nodes {
+		if n.status == waiting {
+			return true
+		}
+	}
+	return false
+}
+
+func (e *Engine) fatalErr() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.fatal
+}
+
+// RunEvent records the start or end of a run (who, what) in the journal.
+func (e *Engine) RunEvent(by, note string) error {
+	return e.emit(hooks.Event{Type: hooks.Run, By: by, Note: note})
+}
+
+// describe lists up to n step IDs for messages.
+func describe(ids []string, n int) string {
+	if len(ids) <= n {
+		return strings.Join(ids, ", ")
+	}
+	return strings.Join(ids[:n], ", ") + fmt.Sprintf(" and %d more", len(ids)-n)
+}

@@ -1,0 +1,112 @@
+package sim
+
+import (
+	"sync"
+	"time"
+)
+
+// Clock is the simulator's notion of now. Asynchronous operations complete when the clock reaches
+// their end time; the audit log stamps calls with it.
+type Clock interface {
+	Now() time.Time
+}
+
+// scaledClock runs at scale times wall time from start: with scale 60, one wall second is a
+// simulated minute, so a 30-minute landing zone set-up takes 30 wall seconds.
+type scaledClock struct {
+	start     time.Time // simulated time at wallStart
+	wallStart time.Time
+	scale     float64
+}
+
+// NewScaledClock returns a clock that starts at start and runs scale times faster than wall time
+// (scale <= 0 means 1).
+func NewScaledClock(start time.Time, scale float64) Clock {
+	if scale <= 0 {
+		scale = 1
+	}
+	return &scaledClock{start: start, wallStart: time.Now(), scale: scale}
+}
+
+func (c *scaledClock) Now() time.Time {
+	return c.start.Add(time.Duration(float64(time.Since(c.wallStart)) * c.scale))
+}
+
+// ManualClock stands still until a test advances it: asynchronous operations then complete exactly
+// when the test says, whatever the machine's speed.
+type ManualClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewManualClock returns a clock standing at start.
+func NewManualClock(start time.Time) *ManualClock { return &ManualClock{now: start} }
+
+func (c *ManualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock forward by d.
+func (c *ManualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// Durations are how long the asynchronous operations take in simulated time. DefaultDurations holds
+// AWS's published figures; Options.Durations overrides them field by field (zero = default).
+type Durations struct {
+	// OURegistration is EnableBaseline of AWSControlTowerBaseline on an OU (registering it) with no
+	// accounts: "at least 10 minutes". https://docs.aws.amazon.com/controltower/latest/userguide/importing-existing.html
+	OURegistration time.Duration
+	// OURegistrationPerAccount is added per account in the OU ("up to 2 minutes per additional account").
+	OURegistrationPerAccount time.Duration
+	// Enrollment is enrolling one account (Account Factory ProvisionProduct, EnableBaseline on an
+	// account): AWS says "several minutes". https://docs.aws.amazon.com/controltower/latest/userguide/enroll-account.html
+	Enrollment time.Duration
+	// LandingZone is CreateLandingZone / UpdateLandingZone: "about 30 minutes"
+	// (https://docs.aws.amazon.com/controltower/latest/userguide/review-and-set-up.html, "approximately 30 minutes").
+	LandingZone time.Duration
+	// StackSetOperation is a StackSet operation's fixed part and StackInstance its part per stack
+	// instance. AWS publishes no figure; these are typical of small templates.
+	StackSetOperation time.Duration
+	StackInstance     time.Duration
+	// CreateAccount is Organizations CreateAccount until SUCCEEDED; AWS says it usually takes
+	// minutes. https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html
+	CreateAccount time.Duration
+	// CloseAccount is CloseAccount until the account is SUSPENDED (PENDING_CLOSURE until then).
+	CloseAccount time.Duration
+}
+
+// DefaultDurations are the durations the simulator uses unless Options.Durations says otherwise:
+// the one place AWS's published figures (and our assumptions where AWS publishes none) live.
+func DefaultDurations() Durations {
+	return Durations{
+		OURegistration:           10 * time.Minute,
+		OURegistrationPerAccount: 2 * time.Minute,
+		Enrollment:               5 * time.Minute,
+		LandingZone:              30 * time.Minute,
+		StackSetOperation:        1 * time.Minute,
+		StackInstance:            20 * time.Second,
+		CreateAccount:            4 * time.Minute,
+		CloseAccount:             2 * time.Minute,
+	}
+}
+
+// withDefaults fills the zero fields of d from DefaultDurations.
+func (d Durations) withDefaults() Durations {
+	def := DefaultDurations()
+	for _, f := range []struct{ v, def *time.Duration }{
+		{&d.OURegistration, &def.OURegistration}, {&d.OURegistrationPerAccount, &def.OURegistrationPerAccount},
+		{&d.Enrollment, &def.Enrollment}, {&d.LandingZone, &def.LandingZone},
+		{&d.StackSetOperation, &def.StackSetOperation}, {&d.StackInstance, &def.StackInstance},
+		{&d.CreateAccount, &def.CreateAccount}, {&d.CloseAccount, &def.CloseAccount},
+	} {
+		if *f.v == 0 {
+			*f.v = *f.def
+		}
+	}
+	return d
+}
