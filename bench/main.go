@@ -357,7 +357,7 @@ func discover(bin, snapshot, out string, latency time.Duration, concurrency int)
 	if url == "" {
 		return discovery{}, fmt.Errorf("lz2ct sim serve printed no address")
 	}
-	env := []string{"AWS_ACCESS_KEY_ID=AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY=example", "AWS_REGION=us-east-1",
+	env := []string{"AWS_ACCESS_KEY_ID=AKIAEXAMPLEEXAMPLE00", "AWS_SECRET_ACCESS_KEY=example", "AWS_REGION=us-east-1",
 		"AWS_EC2_METADATA_DISABLED=true", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null"}
 	args := []string{"discover", "--endpoint-url", url, "--concurrency", fmt.Sprint(concurrency), "--json", "-o", out}
 	r, err := measure(env, bin, args...)
@@ -377,7 +377,7 @@ func discover(bin, snapshot, out string, latency time.Duration, concurrency int)
 	_ = sim.Wait()
 	return discovery{
 		lz2ct: r, sim: usage(sim.ProcessState, time.Since(simStart), nil), calls: sum.Calls,
-		command: "AWS_ACCESS_KEY_ID=AKIAEXAMPLE AWS_SECRET_ACCESS_KEY=example AWS_REGION=us-east-1 lz2ct " +
+		command: "AWS_ACCESS_KEY_ID=AKIAEXAMPLEEXAMPLE00 AWS_SECRET_ACCESS_KEY=example AWS_REGION=us-east-1 lz2ct " +
 			strings.ReplaceAll(strings.Join(args[:len(args)-2], " "), url, "http://127.0.0.1:PORT") + " -o " + filepath.Base(out),
 		simCommand: "lz2ct " + strings.Join(append(simArgs[:2:2], "--snapshot", filepath.Base(snapshot), "--addr", "127.0.0.1:0"), " ") + map[bool]string{true: " --latency " + latency.String(), false: ""}[latency > 0],
 	}, nil
