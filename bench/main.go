@@ -47,7 +47,7 @@ func main() {
 	flag.StringVar(&o.python, "python", "python3", "the Python whose json.load is the peer for reading a snapshot")
 	flag.IntVar(&o.runs, "runs", 5, "runs per timing; the best counts")
 	flag.IntVar(&o.accounts, "accounts", 10000, "accounts in the generated organizations")
-	flag.IntVar(&o.discAccounts, "discover-accounts", 1000, "accounts of the organization discovered at -latency")
+	flag.IntVar(&o.discAccounts, "discover-accounts", 200, "accounts of the organization discovered at -latency")
 	flag.IntVar(&o.discRegions, "discover-regions", 4, "regions of the organization discovered at -latency")
 	flag.IntVar(&o.memDiscAccounts, "memory-discover-accounts", 10000, "accounts (x 17 regions) of the discovery whose memory is measured; 0 skips it")
 	flag.DurationVar(&o.latency, "latency", 20*time.Millisecond, "simulated latency of every AWS call in the discovery timing")
@@ -166,7 +166,7 @@ func run(o options) error {
 		defer os.RemoveAll(dir)
 	}
 	path := func(name string) string { return filepath.Join(dir, name) }
-	ous := max(4, o.accounts/25)
+	ous := max(6, o.accounts/25)
 
 	// The organizations: N x 4 regions for speed, N x 17 (every commercial region lz2ct's generator
 	// knows) for memory.
@@ -283,7 +283,7 @@ func run(o options) error {
 		file := org17
 		if o.memDiscAccounts != o.accounts {
 			file = path("disc17.json")
-			if _, err := measure(nil, bin, "sim", "generate", "--accounts", fmt.Sprint(o.memDiscAccounts), "--ous", fmt.Sprint(max(4, o.memDiscAccounts/25)),
+			if _, err := measure(nil, bin, "sim", "generate", "--accounts", fmt.Sprint(o.memDiscAccounts), "--ous", fmt.Sprint(max(6, o.memDiscAccounts/25)),
 				"--depth", "5", "--regions", "17", "--seed", "1", "-o", file); err != nil {
 				return err
 			}
@@ -300,7 +300,7 @@ func run(o options) error {
 
 	// --- discovery at a simulated latency: bound by AWS, not by lz2ct ---
 	discFile := path("disc.json")
-	if _, err := measure(nil, bin, "sim", "generate", "--accounts", fmt.Sprint(o.discAccounts), "--ous", fmt.Sprint(max(4, o.discAccounts/25)),
+	if _, err := measure(nil, bin, "sim", "generate", "--accounts", fmt.Sprint(o.discAccounts), "--ous", fmt.Sprint(max(6, o.discAccounts/25)),
 		"--depth", "5", "--regions", fmt.Sprint(o.discRegions), "--seed", "1", "-o", discFile); err != nil {
 		return err
 	}
