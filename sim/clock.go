@@ -73,6 +73,9 @@ type Durations struct {
 	// instance. AWS publishes no figure; these are typical of small templates.
 	StackSetOperation time.Duration
 	StackInstance     time.Duration
+	// StackDeletion is DeleteStack until DELETE_COMPLETE. AWS publishes no figure; it depends on
+	// the stack's resources (an assumption, like the StackSet figures).
+	StackDeletion time.Duration
 	// CreateAccount is Organizations CreateAccount until SUCCEEDED; AWS says it usually takes
 	// minutes. https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html
 	CreateAccount time.Duration
@@ -90,6 +93,7 @@ func DefaultDurations() Durations {
 		LandingZone:              30 * time.Minute,
 		StackSetOperation:        1 * time.Minute,
 		StackInstance:            20 * time.Second,
+		StackDeletion:            2 * time.Minute,
 		CreateAccount:            4 * time.Minute,
 		CloseAccount:             2 * time.Minute,
 	}
@@ -101,7 +105,7 @@ func (d Durations) withDefaults() Durations {
 	for _, f := range []struct{ v, def *time.Duration }{
 		{&d.OURegistration, &def.OURegistration}, {&d.OURegistrationPerAccount, &def.OURegistrationPerAccount},
 		{&d.Enrollment, &def.Enrollment}, {&d.LandingZone, &def.LandingZone},
-		{&d.StackSetOperation, &def.StackSetOperation}, {&d.StackInstance, &def.StackInstance},
+		{&d.StackSetOperation, &def.StackSetOperation}, {&d.StackInstance, &def.StackInstance}, {&d.StackDeletion, &def.StackDeletion},
 		{&d.CreateAccount, &def.CreateAccount}, {&d.CloseAccount, &def.CloseAccount},
 	} {
 		if *f.v == 0 {
