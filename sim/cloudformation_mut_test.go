@@ -309,7 +309,7 @@ func TestCreateStackSetInstancesCreateTheRole(t *testing.T) {
 		return cf.CreateStackSet(ctx, &cloudformation.CreateStackSetInput{StackSetName: aws.String("lz2ct-exec"), TemplateBody: aws.String(tmpl),
 			PermissionModel: cfntypes.PermissionModelsSelfManaged, ExecutionRoleName: aws.String("AWSCloudFormationStackSetExecutionRole"),
 			AdministrationRoleARN: aws.String("arn:aws:iam::" + mgmtID + ":role/AWSCloudFormationStackSetAdministrationRole"),
-			Capabilities: caps, ClientRequestToken: aws.String(token)})
+			Capabilities:          caps, ClientRequestToken: aws.String(token)})
 	}
 	first, err := create("tok-1", cfntypes.CapabilityCapabilityNamedIam)
 	if err != nil {
