@@ -28,8 +28,14 @@ func init() {
 			}
 			cf := cfnIn(x, p.Region)
 			have, err := stackInstances(ctx, cf, p.StackSetName, p.Accounts, p.Regions)
+			if stackSetGone(err) {
+				// The plan's stackset.create comes first (a dry run sees it missing still); if it
+				// does not exist when Start runs, Start fails saying so.
+				return Observation{State: NotDone, Change: fmt.Sprintf("create %d stack instances of %s (accounts %s; regions %s) once the StackSet exists",
+					len(p.Accounts)*len(p.Regions), p.StackSetName, words(p.Accounts, 5), words(p.Regions, 5))}, nil
+			}
 			if err != nil {
-				return Observation{}, advisedGone(err, p.StackSetName)
+				return Observation{}, err
 			}
 			missing, outdated := instancesToCreate(p, have)
 			op, err := runningOperation(ctx, cf, p.StackSetName)
