@@ -21,7 +21,9 @@ import (
 func init() {
 	Register(Def[plans.StackSetCreate]{
 		Claims: func(p plans.StackSetCreate) []Claim { return stackSetClaim(p.Region, p.StackSetName) },
-		Token:  func(p plans.StackSetCreate) string { return derivedToken(plans.KindStackSetCreate, p.Region, p.StackSetName) },
+		Token: func(p plans.StackSetCreate) string {
+			return derivedToken(plans.KindStackSetCreate, p.Region, p.StackSetName)
+		},
 		Observe: func(ctx context.Context, x *Exec, p plans.StackSetCreate) (Observation, error) {
 			ss, err := describeStackSet(ctx, x, p.Region, p.StackSetName)
 			if err != nil {
