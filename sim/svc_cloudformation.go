@@ -264,43 +264,72 @@ func cfnListStackInstances(c *call) (any, error) {
 	}
 	all := c.instancesOf(ss)
 	acct, region := c.param("StackInstanceAccount"), c.param("StackInstanceRegion")
-	type view struct {
-		in                       inventory.StackInstance
-		detailed, reason, lastOp string
+	if acct != "" {
+		// Instances are sorted by account, then region: the account's are one run.
+		lo := sort.Search(len(all), func(i int) bool { return all[i].AccountID >= acct })
+		hi := sort.Search(len(all), func(i int) bool { return all[i].AccountID > acct })
+		all = all[lo:hi]
 	}
-	views := make([]view, 0, len(all))
+	var rows []instRow
+	if len(filters) == 0 && region == "" {
+		// Only the page is looked at: a StackSet may hold an instance per account and region of a
+		// large organization, paged 100 at a time.
+		insts, next, err := page(c, all, instanceKey, c.param("NextToken"), c.maxResults("MaxResults"), 100, 100, "maxResults")
+		if err != nil {
+			return nil, err
+		}
+		for _, in := range insts {
+			rows = append(rows, c.instRowOf(ss, in))
+		}
+		return c.instanceSummaries(ss, rows, next), nil
+	}
 	for _, in := range all {
-		if (acct != "" && in.AccountID != acct) || (region != "" && in.Region != region) {
+		if region != "" && in.Region != region {
 			continue
 		}
-		v := view{in: in}
-		v.detailed, v.reason, v.lastOp = c.instanceView(ss, in)
-		if f, ok := filters["DETAILED_STATUS"]; ok && f != v.detailed {
+		r := c.instRowOf(ss, in)
+		if f, ok := filters["DETAILED_STATUS"]; ok && f != r.detailed {
 			continue
 		}
-		if f, ok := filters["LAST_OPERATION_ID"]; ok && f != v.lastOp {
+		if f, ok := filters["LAST_OPERATION_ID"]; ok && f != r.lastOp {
 			continue
 		}
 		if f, ok := filters["DRIFT_STATUS"]; ok && f != "NOT_CHECKED" {
 			continue
 		}
-		views = append(views, v)
+		rows = append(rows, r)
 	}
-	page, next, err := page(c, views, func(v view) string { return instanceKey(v.in) }, c.param("NextToken"), c.maxResults("MaxResults"), 100, 100, "maxResults")
+	rows, next, err := page(c, rows, func(r instRow) string { return instanceKey(r.in) }, c.param("NextToken"), c.maxResults("MaxResults"), 100, 100, "maxResults")
 	if err != nil {
 		return nil, err
 	}
+	return c.instanceSummaries(ss, rows, next), nil
+}
+
+// instRow is an instance as ListStackInstances shows it.
+type instRow struct {
+	in                       inventory.StackInstance
+	detailed, reason, lastOp string
+}
+
+func (c *call) instRowOf(ss *inventory.StackSet, in inventory.StackInstance) instRow {
+	r := instRow{in: in}
+	r.detailed, r.reason, r.lastOp = c.instanceView(ss, in)
+	return r
+}
+
+func (c *call) instanceSummaries(ss *inventory.StackSet, rows []instRow, next string) cfnListStackInstancesResult {
 	out := cfnListStackInstancesResult{Summaries: []cfnInstanceSummary{}, NextToken: next}
-	for _, v := range page {
-		in := v.in
+	for _, r := range rows {
+		in := r.in
 		h := hexOf(ss.ID + in.AccountID + in.Region)
-		s := cfnInstanceSummary{StackSetID: ss.ID, Region: in.Region, Account: in.AccountID, Status: in.Status, StatusReason: v.reason,
+		s := cfnInstanceSummary{StackSetID: ss.ID, Region: in.Region, Account: in.AccountID, Status: in.Status, StatusReason: r.reason,
 			StackID:     "arn:" + c.partition() + ":cloudformation:" + in.Region + ":" + in.AccountID + ":stack/StackSet-" + ss.Name + "-" + h[:8] + "/" + h[8:16],
-			DriftStatus: "NOT_CHECKED", LastOperationID: v.lastOp}
-		s.StackInstanceStatus.DetailedStatus = v.detailed
+			DriftStatus: "NOT_CHECKED", LastOperationID: r.lastOp}
+		s.StackInstanceStatus.DetailedStatus = r.detailed
 		out.Summaries = append(out.Summaries, s)
 	}
-	return out, nil
+	return out
 }
 
 type cfnOpPrefsXML struct {
