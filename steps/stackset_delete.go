@@ -31,15 +31,21 @@ func init() {
 			if err != nil {
 				return Observation{}, err
 			}
+			doc, _ := StackSetExportPaths(p.StackSetName, "")
+			_, _, exportErr := readStackSetExport(x, p.StackSetName, "")
+			if x.DryRun && (n > 0 || exportErr != nil) {
+				// A dry run observes before the steps this one depends on ran (they delete the
+				// instances and write the export); a run checks the guard once they did.
+				return Observation{State: NotDone, Change: fmt.Sprintf("delete StackSet %s in %s once the steps before it exported it and deleted its %d stack instances", p.StackSetName, p.Region, n)}, nil
+			}
 			if n > 0 {
 				return Observation{State: Unsafe, Note: fmt.Sprintf("StackSet %s still has %d stack instances: the plan deletes it only once none is left; delete (or retain) them first, then run lz2ct resume", p.StackSetName, n)}, nil
 			}
-			doc, _ := StackSetExportPaths(p.StackSetName, "")
-			if _, _, err := readStackSetExport(x, p.StackSetName, ""); err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					err = fmt.Errorf("%s is missing", doc)
+			if exportErr != nil {
+				if errors.Is(exportErr, fs.ErrNotExist) {
+					exportErr = fmt.Errorf("%s is missing", doc)
 				}
-				return Observation{State: Unsafe, Note: fmt.Sprintf("StackSet %s has no export to re-create it from (%v): run its export.stackset step first", p.StackSetName, err)}, nil
+				return Observation{State: Unsafe, Note: fmt.Sprintf("StackSet %s has no export to re-create it from (%v): run its export.stackset step first", p.StackSetName, exportErr)}, nil
 			}
 			return Observation{State: NotDone, Change: fmt.Sprintf("delete StackSet %s in %s (no instances left; exported to %s)", p.StackSetName, p.Region, doc)}, nil
 		},
