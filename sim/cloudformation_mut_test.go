@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -477,5 +478,45 @@ func TestDeleteStack(t *testing.T) {
 		if i == 1 {
 			wantCode(t, "deleted on the second try", err, "ValidationError")
 		}
+	}
+}
+
+// The AWS CLI drives the StackSet and stack operations as the runbook prints them, and reads the
+// answers (a CLI call is a process of a second or more: the few that matter).
+func TestAWSCLIDrivesCloudFormation(t *testing.T) {
+	cli := findCLIs(t)[0]
+	mc := NewManualClock(t0)
+	s, url := serve(t, cfnFixture(t), Options{Clock: mc})
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(cli, append([]string{"cloudformation"}, append(args, "--region", testRegions[0], "--endpoint-url", url, "--output", "text")...)...)
+		cmd.Env = append(cleanAWSEnv(), "HOME="+t.TempDir(), "AWS_ACCESS_KEY_ID=AKIAEXAMPLEEXAMPLE00", "AWS_SECRET_ACCESS_KEY=secret")
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("aws cloudformation %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	run("delete-stack-instances", "--stack-set-name", enableConfig, "--accounts", securityID, "--regions", testRegions[0],
+		"--no-retain-stacks", "--operation-id", "cli-op", "--operation-preferences", "RegionConcurrencyType=PARALLEL,MaxConcurrentCount=10,FailureToleranceCount=0")
+	if got := run("describe-stack-set-operation", "--stack-set-name", enableConfig, "--operation-id", "cli-op", "--query", "StackSetOperation.Status"); got != "RUNNING" {
+		t.Errorf("describe-stack-set-operation: %q", got)
+	}
+	mc.Advance(time.Hour)
+	run("create-stack-set", "--stack-set-name", "cli-set", "--template-body", `{"Resources":{"Role":{"Type":"AWS::IAM::Role","Properties":{"RoleName":"AWSControlTowerExecution"}}}}`,
+		"--permission-model", "SELF_MANAGED", "--execution-role-name", "AWSCloudFormationStackSetExecutionRole", "--capabilities", "CAPABILITY_NAMED_IAM")
+	run("create-stack-instances", "--stack-set-name", "cli-set", "--accounts", logID, "--regions", testRegions[0], "--operation-id", "cli-create")
+	mc.Advance(time.Hour)
+	if got := run("list-stack-instances", "--stack-set-name", "cli-set", "--query", "Summaries[].[Account,Status,StackInstanceStatus.DetailedStatus]"); got != logID+"\tCURRENT\tSUCCEEDED" {
+		t.Errorf("list-stack-instances: %q", got)
+	}
+	run("update-termination-protection", "--no-enable-termination-protection", "--stack-name", "AWS-Landing-Zone-Initiation")
+	run("delete-stack", "--stack-name", "AWS-Landing-Zone-Initiation")
+	if got := run("describe-stacks", "--stack-name", "AWS-Landing-Zone-Initiation", "--query", "Stacks[0].StackStatus"); got != "DELETE_IN_PROGRESS" {
+		t.Errorf("describe-stacks: %q", got)
+	}
+	mc.Advance(time.Hour)
+	if !account(s.Snapshot(), logID).IAM.ControlTowerExecutionRole {
+		t.Error("the CLI's stack instance did not create the role")
 	}
 }
