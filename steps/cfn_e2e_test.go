@@ -370,6 +370,36 @@ func TestCloudFormationKindsEndToEnd(t *testing.T) {
 		}
 	}
 
+	// Each StackSet operation took the simulated time the planner's estimate allows for it: the
+	// simulator lays batches out by the step's preferences, as CloudFormation does.
+	est := map[string]int64{}
+	for _, ph := range p.Phases {
+		for _, st := range ph.Steps {
+			switch v := st.Params.(type) {
+			case plans.ConfigStackSetInstancesDelete:
+				est[v.OperationID] = st.EstimateSeconds
+			case plans.StackSetInstancesDelete:
+				est[v.OperationID] = st.EstimateSeconds
+			case plans.StackSetInstancesCreate:
+				est[v.OperationID] = st.EstimateSeconds
+			}
+		}
+	}
+	timed := 0
+	for _, op := range srv.Operations() {
+		limit, ok := est[op.ID]
+		if !ok {
+			continue
+		}
+		timed++
+		if took := op.Ended.Sub(op.Started); limit <= 0 || took > time.Duration(limit)*time.Second {
+			t.Errorf("operation %s (%s) took %s of simulated time; the plan estimates at most %ds", op.ID, op.Target, took, limit)
+		}
+	}
+	if timed != len(est) {
+		t.Errorf("%d of %d StackSet operations timed", timed, len(est))
+	}
+
 	// A second run that lost the journal (the exports kept) observes everything done and changes
 	// nothing.
 	if err := os.Remove(filepath.Join(dir, journal.FileName)); err != nil {
