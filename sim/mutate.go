@@ -46,6 +46,8 @@ type opsRuntime struct {
 	tokens  map[string]*tokenResult
 	seq     uint64
 	org     orgRuntime // Organizations' account requests and closures (svc_organizations_mut.go)
+	// cfn is CloudFormation's state beyond the snapshot (svc_cloudformation_mut.go).
+	cfn *cfnRuntime
 	// ct and sc are Control Tower's and Service Catalog's runtime state beyond the snapshot
 	// (svc_controltower_mut.go, svc_servicecatalog_mut.go).
 	ct ctRuntime
@@ -53,7 +55,7 @@ type opsRuntime struct {
 }
 
 func newRuntime() *opsRuntime {
-	rt := &opsRuntime{ops: map[string]*AsyncOp{}, tokens: map[string]*tokenResult{}}
+	rt := &opsRuntime{ops: map[string]*AsyncOp{}, tokens: map[string]*tokenResult{}, cfn: newCFNRuntime()}
 	rt.nextDue.Store(noneDue)
 	return rt
 }

@@ -68,7 +68,7 @@ func TestRegisterAndEnrollTheCTReadyOrganization(t *testing.T) {
 	}
 	noMutations(t, srv)
 
-	sum := apply(t, p, c, t.TempDir())
+	sum := applyPlan(t, p, c, t.TempDir())
 	mustComplete(t, sum)
 
 	now := srv.Snapshot()
@@ -98,6 +98,7 @@ func TestRegisterAndEnrollTheCTReadyOrganization(t *testing.T) {
 		want = append(want, "ProvisionProduct "+e.AccountID)
 	}
 	onceEach(t, applied(srv), want)
+	declaredOnly(t, srv, p)
 	serialized(t, srv, max(p.Settings.AccountConcurrency, 1))
 }
 
@@ -157,7 +158,7 @@ func TestFailedRegistrationIsRetriedOnResume(t *testing.T) {
 	}
 	srv, c := server(t, snap, sim.Options{})
 	dir := t.TempDir()
-	sum := apply(t, p, c, dir)
+	sum := applyPlan(t, p, c, dir)
 	if len(sum.Failed) != 1 || sum.Failed[0].Step != plans.KindBaselineEnable+"/"+ou || !strings.Contains(sum.Failed[0].Error, "AWS-Landing-Zone-BaselineConfigRecorder in "+region) {
 		t.Fatalf("failed %+v", sum.Failed)
 	}
@@ -168,7 +169,7 @@ func TestFailedRegistrationIsRetriedOnResume(t *testing.T) {
 	fixed := srv.Snapshot()
 	ready(fixed, acct)
 	srv2, c2 := server(t, fixed, sim.Options{})
-	sum = apply(t, p, c2, dir)
+	sum = applyPlan(t, p, c2, dir)
 	mustComplete(t, sum)
 	ous, _ := registered(srv2.Snapshot())
 	if !ous[ou] {

@@ -29,8 +29,8 @@ import (
 // planner's plan cut down to the kinds under test, the engine against the simulator through the
 // real SDK, and the audit log read back.
 
-// timeScale runs Control Tower's half hour in well under a second, and the engine's waits with it.
-const timeScale = 20000
+// ctScale runs Control Tower's half hour in well under a second, and the engine's waits with it.
+const ctScale = 20000
 
 // testdataOrg loads a testdata organization and its settings.
 func testdataOrg(t *testing.T, name string) (*inventory.Snapshot, settings.Settings) {
@@ -64,19 +64,6 @@ func planOf(t *testing.T, snap *inventory.Snapshot, s settings.Settings) *plans.
 // subplan: enginetest.Subplan.
 var subplan = enginetest.Subplan
 
-// stepsOf lists the plan's steps of one kind.
-func stepsOf(p *plans.Plan, kind string) []plans.Step {
-	var out []plans.Step
-	for _, ph := range p.Phases {
-		for _, s := range ph.Steps {
-			if s.Kind == kind {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
-}
-
 // ready: enginetest.ReadyForControlTower.
 var ready = enginetest.ReadyForControlTower
 
@@ -95,7 +82,7 @@ func accountsIn(snap *inventory.Snapshot, ou string) []string {
 func server(t *testing.T, snap *inventory.Snapshot, opts sim.Options) (*sim.Server, *awsapi.Clients) {
 	t.Helper()
 	if opts.TimeScale == 0 {
-		opts.TimeScale = timeScale
+		opts.TimeScale = ctScale
 	}
 	srv := sim.New(snap, opts)
 	url, err := srv.Start("127.0.0.1:0")
@@ -112,8 +99,8 @@ func server(t *testing.T, snap *inventory.Snapshot, opts sim.Options) (*sim.Serv
 	return srv, c
 }
 
-// apply runs the plan with the engine, journaling into dir, and returns the summary.
-func apply(t *testing.T, p *plans.Plan, c *awsapi.Clients, dir string) *engine.Summary {
+// applyPlan runs the plan with the engine, journaling into dir, and returns the summary.
+func applyPlan(t *testing.T, p *plans.Plan, c *awsapi.Clients, dir string) *engine.Summary {
 	t.Helper()
 	st, err := journal.Read(dir)
 	if err != nil {
@@ -125,7 +112,7 @@ func apply(t *testing.T, p *plans.Plan, c *awsapi.Clients, dir string) *engine.S
 	}
 	defer w.Close()
 	e, err := engine.New(engine.Options{Plan: p, State: st, AWS: c, Folder: statefolder.Folder{Dir: dir}, Hook: hooks.Journal(w),
-		TimeScale: timeScale, AccountConcurrency: max(p.Settings.AccountConcurrency, 1), RetryFor: time.Hour})
+		TimeScale: ctScale, AccountConcurrency: max(p.Settings.AccountConcurrency, 1), RetryFor: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +175,7 @@ func noMutations(t *testing.T, srv *sim.Server) {
 // preview runs the engine's read-only preview (lz2ct apply --dry-run) and returns the states by step.
 func preview(t *testing.T, p *plans.Plan, c *awsapi.Clients) map[string]engine.Preview {
 	t.Helper()
-	e, err := engine.New(engine.Options{Plan: p, AWS: c, Folder: statefolder.Folder{Dir: t.TempDir()}, TimeScale: timeScale})
+	e, err := engine.New(engine.Options{Plan: p, AWS: c, Folder: statefolder.Folder{Dir: t.TempDir()}, TimeScale: ctScale})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,4 +184,19 @@ func preview(t *testing.T, p *plans.Plan, c *awsapi.Clients) map[string]engine.P
 		out[pv.Step] = pv
 	}
 	return out
+}
+
+// declaredOnly checks that every call the simulator answered is one the plan's kinds declare
+// (plans.KindSpec.Operations: the IAM policy and docs/aws-operations.md come from them).
+func declaredOnly(t *testing.T, srv *sim.Server, p *plans.Plan) {
+	t.Helper()
+	allowed := allowedOperations(p)
+	seen := map[string]bool{}
+	for _, c := range srv.Calls() {
+		op := c.Service + ":" + c.Operation
+		if !allowed[op] && !seen[op] {
+			seen[op] = true
+			t.Errorf("%s is not among the operations of the plan's kinds", op)
+		}
+	}
 }

@@ -63,7 +63,7 @@ func TestLandingZoneCreateAndItsOutputs(t *testing.T) {
 	noMutations(t, srv)
 
 	dir := t.TempDir()
-	mustComplete(t, apply(t, p, c, dir))
+	mustComplete(t, applyPlan(t, p, c, dir))
 	now := srv.Snapshot()
 	if lz := now.ControlTower.LandingZone; lz == nil || lz.Status != "ACTIVE" || lz.LogArchiveAccountID != newLogArchive || lz.AuditAccountID != newAudit {
 		t.Fatalf("landing zone %+v", lz)
@@ -101,6 +101,7 @@ func TestLandingZoneCreateAndItsOutputs(t *testing.T) {
 		}
 	}
 	onceEach(t, applied(srv), []string{"CreateLandingZone landingzone/" + home, "EnableBaseline " + workloadsOU, "EnableBaseline " + nonProdOU, "ProvisionProduct " + retailProd})
+	declaredOnly(t, srv, p)
 	serialized(t, srv, 1)
 }
 
@@ -145,7 +146,7 @@ func TestObserveFollowsOperationsAStoppedRunStarted(t *testing.T) {
 	if _, err := ct.CreateLandingZone(ctx, &controltower.CreateLandingZoneInput{Version: aws.String("3.3"), Manifest: document.NewLazyDocument(manifest)}); err != nil {
 		t.Fatal(err)
 	}
-	mustComplete(t, apply(t, only(landingZoneARN), c, dir))
+	mustComplete(t, applyPlan(t, only(landingZoneARN), c, dir))
 	st, err := journal.Read(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -159,7 +160,7 @@ func TestObserveFollowsOperationsAStoppedRunStarted(t *testing.T) {
 		Parameters: []cttypes.EnabledBaselineParameter{{Key: aws.String("IdentityCenterEnabledBaselineArn"), Value: document.NewLazyDocument(outs[plans.OutputIdentityCenterEnabledBaselineARN])}}}); err != nil {
 		t.Fatal(err)
 	}
-	mustComplete(t, apply(t, only("baseline.enable/"+workloadsOU), c, dir))
+	mustComplete(t, applyPlan(t, only("baseline.enable/"+workloadsOU), c, dir))
 
 	// The lost ProvisionProduct, with the step's token.
 	e := stepsOf(p, plans.KindAccountEnroll)[0].Params.(plans.AccountEnroll)
@@ -173,7 +174,7 @@ func TestObserveFollowsOperationsAStoppedRunStarted(t *testing.T) {
 			param("SSOUserLastName", "User"), param("ManagedOrganizationalUnit", sandboxName+" ("+outs[plans.OutputSandboxOUID]+")")}}); err != nil {
 		t.Fatal(err)
 	}
-	mustComplete(t, apply(t, only("account.enroll/"+retailProd), c, dir))
+	mustComplete(t, applyPlan(t, only("account.enroll/"+retailProd), c, dir))
 
 	onceEach(t, applied(srv), []string{"CreateLandingZone landingzone/" + home, "EnableBaseline " + workloadsOU, "ProvisionProduct " + retailProd})
 	for _, call := range srv.Calls() {
@@ -231,7 +232,7 @@ func TestLandingZoneVerify(t *testing.T) {
 			p.Phases[1].Steps[0].Params = v
 			srv, c := server(t, snap, sim.Options{})
 			dir := t.TempDir()
-			sum := apply(t, p, c, dir)
+			sum := applyPlan(t, p, c, dir)
 			noMutations(t, srv)
 			if tc.want == "" {
 				mustComplete(t, sum)
@@ -270,7 +271,7 @@ func TestLandingZoneFromThePlan(t *testing.T) {
 	}
 	srv, c := server(t, snap, sim.Options{})
 	dir := t.TempDir()
-	mustComplete(t, apply(t, p, c, dir))
+	mustComplete(t, applyPlan(t, p, c, dir))
 	now := srv.Snapshot()
 	lz := now.ControlTower.LandingZone
 	if lz == nil || lz.Status != "ACTIVE" || lz.SandboxOUName != "" {
@@ -291,6 +292,7 @@ func TestLandingZoneFromThePlan(t *testing.T) {
 	if outs := st.Outputs(plans.KindLandingZoneCreate); outs[plans.OutputLandingZoneARN] != lz.Arn || outs[plans.OutputSandboxOUID] != "" {
 		t.Errorf("outputs %v", outs)
 	}
+	declaredOnly(t, srv, p)
 	got := applied(srv)
 	if got["CreateLandingZone landingzone/"+lz.HomeRegion] != 1 || got["CreateAccount "+strings.ToLower(s.LogArchiveEmail)] != 1 || got["CreateAccount "+strings.ToLower(s.AuditEmail)] != 1 || len(got) != 3 {
 		t.Errorf("mutations %v", got)

@@ -39,7 +39,7 @@ func TestServiceCatalogDecommissionFromThePlan(t *testing.T) {
 	noMutations(t, srv)
 
 	dir := t.TempDir()
-	mustComplete(t, apply(t, p, c, dir))
+	mustComplete(t, applyPlan(t, p, c, dir))
 
 	var want []string
 	for _, st := range stepsOf(p, plans.KindProvisionedProductTerminate) {
@@ -66,6 +66,7 @@ func TestServiceCatalogDecommissionFromThePlan(t *testing.T) {
 		t.Fatalf("the plan decommissions only %d Service Catalog objects", len(want))
 	}
 	onceEach(t, applied(srv), want)
+	declaredOnly(t, srv, p)
 	alz := srv.Snapshot().ALZ
 	if len(alz.Portfolios) != 0 || len(alz.Products) != 0 || len(alz.ProvisionedProducts) != 0 {
 		t.Errorf("left: portfolios %+v, products %+v, provisioned %+v", alz.Portfolios, alz.Products, alz.ProvisionedProducts)
@@ -149,7 +150,7 @@ func TestServiceCatalogGuards(t *testing.T) {
 			Params: plans.SCConstraintDelete{Region: r, PortfolioID: snap.ALZ.Portfolios[0].ID, ConstraintID: snap.ALZ.Portfolios[0].ConstraintIDs[0]}},
 	}
 	for want, st := range cases {
-		sum := apply(t, enginetest.Phase6Plan(snap, st), c, t.TempDir())
+		sum := applyPlan(t, enginetest.Phase6Plan(snap, st), c, t.TempDir())
 		want = strings.TrimSuffix(want, " (constraint)")
 		if len(sum.Failed) != 1 || !strings.Contains(sum.Failed[0].Error, "unsafe to run") || !strings.Contains(sum.Failed[0].Error, want) {
 			t.Errorf("%s: failed %+v, want unsafe: %q", st.ID, sum.Failed, want)
