@@ -97,6 +97,10 @@ func (s Settings) Validate(snap *inventory.Snapshot) error {
 		v.add("accountConcurrency", fmt.Sprintf("%d is out of range 1..%d (Control Tower runs up to 5 account operations at once by default, 10 with a quota increase)", s.AccountConcurrency, MaxAccountConcurrency))
 	}
 
+	if s.Decommission.CopyLogsMaxGiB < 1 {
+		v.add("decommission.copyLogsMaxGiB", fmt.Sprintf("%d: want a size in GiB of at least 1", s.Decommission.CopyLogsMaxGiB))
+	}
+
 	if snap != nil {
 		ix := inventory.NewIndex(snap)
 		for i, id := range s.Exclude.Accounts {
