@@ -173,7 +173,7 @@ func (AccountClose) Kind() string                { return KindAccountClose }
 
 func init() {
 	registerKind(KindSpec{Kind: KindBucketCreate, Params: BucketCreate{},
-		Summary:    "create an S3 bucket",
+		Summary: "create an S3 bucket",
 		Operations: []string{"sts:AssumeRole", "s3:HeadBucket", "s3:GetPublicAccessBlock", "s3:GetBucketPolicy", "s3:CreateBucket",
 			"s3:PutPublicAccessBlock", "s3:PutBucketPolicy"}})
 	registerKind(KindSpec{Kind: KindLogsCopy, Params: LogsCopy{},
