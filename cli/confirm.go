@@ -69,7 +69,8 @@ func runConfirm(opts *ConfirmOptions) error {
 	if st == nil {
 		return BadInput(fmt.Errorf("no step %s in the plan of %s (lz2ct status lists the steps waiting for you)", opts.Step, dir))
 	}
-	if st.Kind != plans.KindManual {
+	// A manual step, or a step waiting for the operator (logs.copy above its size limit).
+	if st.Kind != plans.KindManual && run.State.Step(st.ID).Status != journal.Waiting {
 		return BadInput(fmt.Errorf("step %s is a %s step, not a manual one: lz2ct carries it out itself (lz2ct resume)", st.ID, st.Kind))
 	}
 	if run.State.Step(st.ID).Status == journal.Done {

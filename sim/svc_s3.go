@@ -203,8 +203,16 @@ func (c *call) s3Lookup(regional bool) (*s3Bucket, error) {
 	if regional && b.Region != c.region {
 		return nil, errorf(301, "PermanentRedirect", "The bucket you are attempting to access must be addressed using the specified endpoint. Please send all future requests to this endpoint. (bucket %s is in %s)", b.Name, b.Region)
 	}
+	if !expectedOwner(b, c.req.Header.Get("X-Amz-Expected-Bucket-Owner")) {
+		return nil, s3AccessDenied()
+	}
 	return b, nil
 }
+
+// expectedOwner applies a bucket owner condition (x-amz-expected-bucket-owner, and
+// x-amz-source-expected-bucket-owner for a copy's source): a bucket of another owner answers 403.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html
+func expectedOwner(b *s3Bucket, want string) bool { return want == "" || want == b.Account }
 
 // s3Bucket is the request's bucket when it exists and the caller may perform action on it; any
 // regional endpoint answers.

@@ -295,7 +295,8 @@ func s3CopyObject(c *call) (any, error) {
 	if sb == nil {
 		return nil, s3NoSuchBucket()
 	}
-	if !c.s3Allowed(sb, "s3:GetObject", skey) || !c.s3Allowed(dst, "s3:PutObject", dkey) {
+	if !expectedOwner(sb, c.req.Header.Get("X-Amz-Source-Expected-Bucket-Owner")) ||
+		!c.s3Allowed(sb, "s3:GetObject", skey) || !c.s3Allowed(dst, "s3:PutObject", dkey) {
 		return nil, s3AccessDenied()
 	}
 	k := c.st.s3.objects(sb)[skey]
