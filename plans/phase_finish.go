@@ -131,9 +131,10 @@ func (b *builder) logsCopyStep(id string, bk inventory.Bucket, deps []string, ti
 // LogsSyncCommand is the command that copies ALZ's log bucket by hand (run as ALZ's Log Archive
 // account): what logs.copy asks the operator to run above decommission.copyLogsMaxGiB. aws s3 sync
 // copies server-side, only the keys missing or different in the destination, and copies objects
-// over 5 GB in parts. https://docs.aws.amazon.com/cli/latest/reference/s3/sync.html
+// over 5 GB in parts; both buckets are in one region, which --region names.
+// https://docs.aws.amazon.com/cli/latest/reference/s3/sync.html
 func LogsSyncCommand(source, dest, region string) string {
-	return "aws s3 sync s3://" + source + " s3://" + dest + " --region " + region + " --source-region " + region
+	return "aws s3 sync s3://" + source + " s3://" + dest + " --region " + region
 }
 
 // ---- phase 6: decommission ----

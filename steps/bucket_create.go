@@ -206,20 +206,21 @@ func statements(doc string) ([]map[string]any, bool) {
 	return nil, false
 }
 
-// create makes what is missing: the bucket, the public access block, the writer's statement.
+// create makes what is missing — the bucket, the public access block, the writer's statement —
+// reading each first, so a repeat after a crash makes no call whose effect is in place.
 func (b *bucketCreate) create(ctx context.Context) error {
 	p := b.p
-	in := &s3.CreateBucketInput{Bucket: aws.String(p.Bucket)}
-	// us-east-1 takes no location constraint; every other region must be named.
-	// https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
-	if p.Region != "us-east-1" {
-		in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(p.Region)}
-	}
 	state, err := headBucket(ctx, b.c, p.Bucket, b.owner)
 	if err != nil {
 		return err
 	}
 	if state != bucketOurs {
+		in := &s3.CreateBucketInput{Bucket: aws.String(p.Bucket)}
+		// us-east-1 takes no location constraint; every other region must be named.
+		// https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html
+		if p.Region != "us-east-1" {
+			in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(p.Region)}
+		}
 		_, err := b.c.CreateBucket(ctx, in)
 		switch {
 		case HasCode(err, "BucketAlreadyOwnedByYou"):
@@ -229,17 +230,23 @@ func (b *bucketCreate) create(ctx context.Context) error {
 			return err
 		}
 	}
-	// https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
-	if _, err := b.c.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(p.Bucket), ExpectedBucketOwner: aws.String(b.owner),
-		PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true),
-			BlockPublicPolicy: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true)}}); err != nil {
+	blocked, err := b.publicAccessBlocked(ctx)
+	if err != nil {
 		return err
+	}
+	if !blocked {
+		// https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+		if _, err := b.c.PutPublicAccessBlock(ctx, &s3.PutPublicAccessBlockInput{Bucket: aws.String(p.Bucket), ExpectedBucketOwner: aws.String(b.owner),
+			PublicAccessBlockConfiguration: &s3types.PublicAccessBlockConfiguration{BlockPublicAcls: aws.Bool(true), IgnorePublicAcls: aws.Bool(true),
+				BlockPublicPolicy: aws.Bool(true), RestrictPublicBuckets: aws.Bool(true)}}); err != nil {
+			return err
+		}
 	}
 	if p.WriterAccountID == "" {
 		return nil
 	}
 	doc, err := b.policy(ctx)
-	if err != nil {
+	if err != nil || hasStatement(doc, b.writerStatement()) {
 		return err
 	}
 	merged, err := withStatement(doc, b.writerStatement())
