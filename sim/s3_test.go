@@ -424,3 +424,84 @@ func TestS3EmptyAndDeleteAVersionedBucket(t *testing.T) {
 		t.Error("the deleted bucket is still served")
 	}
 }
+
+// PutObject, DeleteObject and versioning states: a versioned bucket keeps every version and answers
+// a plain delete with a delete marker; a suspended one overwrites the "null" version.
+func TestS3PutDeleteAndVersioning(t *testing.T) {
+	snap := fixture(1, testRegions)
+	s, url := serve(t, snap, Options{})
+	ctx := context.Background()
+	c := s3Client(memberConfig(t, url, "eu-west-1", logID, "AWSCloudFormationStackSetExecutionRole"))
+	bucket := aws.String("versions-lz2ct")
+	must[*s3.CreateBucketOutput](t, "CreateBucket")(c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: bucket,
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: "eu-west-1"}}))
+	put := func(body string) *s3.PutObjectOutput {
+		return must[*s3.PutObjectOutput](t, "PutObject")(c.PutObject(ctx, &s3.PutObjectInput{Bucket: bucket, Key: aws.String("k"), Body: strings.NewReader(body)}))
+	}
+	if out := put("one"); out.VersionId != nil {
+		t.Errorf("a version ID from a bucket never versioned: %s", *out.VersionId)
+	}
+	put("two")
+	if b, _ := s.S3Bucket(*bucket); len(b.Versions) != 1 || b.Versions[0].VersionID != "null" || b.Versions[0].Size != 3 {
+		t.Fatalf("unversioned overwrite: %+v", b.Versions)
+	}
+	_, err := c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bucket, VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}})
+	wantCode(t, "enable versioning", err, "")
+	v3 := put("three!")
+	if aws.ToString(v3.VersionId) == "" {
+		t.Fatal("no version ID from a versioned bucket")
+	}
+	del := must[*s3.DeleteObjectOutput](t, "DeleteObject")(c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bucket, Key: aws.String("k")}))
+	if !aws.ToBool(del.DeleteMarker) || aws.ToString(del.VersionId) == "" {
+		t.Errorf("a delete in a versioned bucket: marker %v, version %v", del.DeleteMarker, del.VersionId)
+	}
+	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: bucket, Key: aws.String("k")})
+	wantCode(t, "read past the delete marker", err, "NoSuchKey")
+	old := must[*s3.GetObjectOutput](t, "GetObject version")(c.GetObject(ctx, &s3.GetObjectInput{Bucket: bucket, Key: aws.String("k"), VersionId: v3.VersionId}))
+	if body, _ := io.ReadAll(old.Body); string(body) != "three!" {
+		t.Errorf("version %s reads %q", *v3.VersionId, body)
+	}
+	_, err = c.GetObject(ctx, &s3.GetObjectInput{Bucket: bucket, Key: aws.String("k"), VersionId: del.VersionId})
+	if httpStatus(err) != 405 {
+		t.Errorf("reading a delete marker: %v, want 405", err)
+	}
+	if b, _ := s.S3Bucket(*bucket); len(b.Versions) != 3 || !b.Versions[0].DeleteMarker {
+		t.Errorf("versions %+v: want the marker, three!, and the null version", b.Versions)
+	}
+	// Deleting the marker by its version brings the object back.
+	must[*s3.DeleteObjectOutput](t, "DeleteObject marker")(c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: bucket, Key: aws.String("k"), VersionId: del.VersionId}))
+	must[*s3.HeadObjectOutput](t, "HeadObject after the marker is gone")(c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: bucket, Key: aws.String("k")}))
+	_, err = c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: bucket, VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusSuspended}})
+	wantCode(t, "suspend versioning", err, "")
+	put("four")
+	put("five5")
+	b, _ := s.S3Bucket(*bucket)
+	if len(b.Versions) != 2 || b.Versions[0].VersionID != "null" || b.Versions[0].Size != 5 || b.Versions[1].Size != 6 {
+		t.Errorf("suspended: versions %+v, want the null version (5 bytes, replaced twice) and three!", b.Versions)
+	}
+	ver := must[*s3.GetBucketVersioningOutput](t, "GetBucketVersioning")(c.GetBucketVersioning(ctx, &s3.GetBucketVersioningInput{Bucket: bucket}))
+	if ver.Status != s3types.BucketVersioningStatusSuspended {
+		t.Errorf("versioning %q", ver.Status)
+	}
+
+	// Bucket owner conditions: the expected owner must be the bucket's.
+	_, err = c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: bucket, ExpectedBucketOwner: aws.String(mgmtID)})
+	wantCode(t, "another expected owner", err, "AccessDenied")
+	must[*s3.ListObjectsV2Output](t, "the right expected owner")(c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: bucket, ExpectedBucketOwner: aws.String(logID)}))
+	_, err = c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: bucket, Key: aws.String("copy"), CopySource: aws.String(*bucket + "/k"), ExpectedSourceBucketOwner: aws.String(mgmtID)})
+	wantCode(t, "another expected source owner", err, "AccessDenied")
+	must[*s3.CopyObjectOutput](t, "copy within the bucket")(c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: bucket, Key: aws.String("copy"), CopySource: aws.String(*bucket + "/k"), ExpectedSourceBucketOwner: aws.String(logID)}))
+	_, err = c.CopyObject(ctx, &s3.CopyObjectInput{Bucket: bucket, Key: aws.String("copy"), CopySource: aws.String(*bucket + "/copy")})
+	wantCode(t, "copy onto itself", err, "InvalidRequest")
+
+	// Every change is audited with its target.
+	var targets []string
+	for _, call := range s.Calls() {
+		if call.Mutating && call.Code == "" && (call.Operation == "PutObject" || call.Operation == "DeleteObject") {
+			targets = append(targets, call.Operation+" "+call.Target)
+		}
+	}
+	if len(targets) != 7 || targets[0] != "PutObject versions-lz2ct/k" || targets[4] != "DeleteObject versions-lz2ct/k@"+*del.VersionId {
+		t.Errorf("audit targets %v", targets)
+	}
+}
