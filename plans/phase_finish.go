@@ -358,6 +358,11 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 				deps = append(deps, final)
 				copiedTo = logCopyDestination(bk)
 				guard = "every object is in " + copiedTo + " with the same size (" + KindLogsCopy + "/" + bk.Name + ")"
+			case isLog && b.s.Decommission.CopyLogs && strings.HasPrefix(bk.Name, "aws-landing-zone-logs-"):
+				// copyLogs, yet no copy is planned (ALZ's Log Archive account is not known): the
+				// logs are not deleted uncopied.
+				b.kept = append(b.kept, Kept{Resource: "bucket " + bk.Name, Reason: "decommission.copyLogs is true but no copy is planned (ALZ's Log Archive account was not found): the logs are kept"})
+				continue
 			case isLog && b.s.Decommission.CopyLogs:
 				guard = "S3 server access logs of ALZ's log bucket: not copied (decommission.copyLogs copies the CloudTrail and Config logs of aws-landing-zone-logs-*)"
 			case isLog:

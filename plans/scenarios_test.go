@@ -845,6 +845,16 @@ func TestCopyLogs(t *testing.T) {
 	if got := stepsOfKind(p, KindLogsCopy)[0].Params.(LogsCopy).ManualAboveBytes; got != 7<<30 {
 		t.Errorf("copyLogsMaxGiB 7: manualAboveBytes %d", got)
 	}
+	// copyLogs, but ALZ's Log Archive account is unknown: nothing copies, so nothing deletes the logs.
+	o := mk()
+	o.s.ALZ.LogArchiveAccountID = ""
+	p = o.plan(t, func(s *settings.Settings) { s.Decommission.CopyLogs = true })
+	if n := len(stepsOfKind(p, KindLogsCopy)) + len(stepsOfKind(p, KindBucketDelete)); n != 0 {
+		t.Errorf("no copy planned, yet %d copy or delete steps", n)
+	}
+	if !strings.Contains(fmt.Sprint(p.Kept), "no copy is planned") {
+		t.Errorf("the uncopied log bucket is not kept: %v", p.Kept)
+	}
 }
 
 // Every export writes into the state folder's exports/, and its commands say so.
