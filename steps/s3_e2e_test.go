@@ -31,7 +31,7 @@ import (
 var s3Kinds = []string{plans.KindExportBucket, plans.KindBucketCreate, plans.KindLogsCopy, plans.KindBucketDelete}
 
 // ctReady is the testdata organization with Control Tower deployed and its settings.
-func ctReady(t *testing.T) (*inventory.Snapshot, settings.Settings) {
+func ctReady(t testing.TB) (*inventory.Snapshot, settings.Settings) {
 	t.Helper()
 	snap, err := inventory.Load(filepath.Join("..", "testdata", "orgs", "alz2-ct-ready.json"))
 	if err != nil {
@@ -47,7 +47,7 @@ func ctReady(t *testing.T) (*inventory.Snapshot, settings.Settings) {
 // s3Plan is the planner's plan cut down to its S3 steps: dependencies on other steps dropped (they
 // stand for work other kinds do), and the new Log Archive account — the output of the landing
 // zone's verification in the full plan — filled in as the literal the landing zone reports.
-func s3Plan(t *testing.T, snap *inventory.Snapshot, s settings.Settings) *plans.Plan {
+func s3Plan(t testing.TB, snap *inventory.Snapshot, s settings.Settings) *plans.Plan {
 	t.Helper()
 	full, err := plans.Build(snap, s, checks.Report{})
 	if err != nil {
@@ -83,10 +83,10 @@ func s3Plan(t *testing.T, snap *inventory.Snapshot, s settings.Settings) *plans.
 	return &p
 }
 
-func clientsFor(t *testing.T, url string) *awsapi.Clients { return clientsAt(t, url, 0) }
+func clientsFor(t testing.TB, url string) *awsapi.Clients { return clientsAt(t, url, 0) }
 
 // clientsAt is the client set with a client-side rate (0 = the operations' defaults, -1 = none).
-func clientsAt(t *testing.T, url string, rate float64) *awsapi.Clients {
+func clientsAt(t testing.TB, url string, rate float64) *awsapi.Clients {
 	t.Helper()
 	c, err := awsapi.Load(context.Background(), awsapi.Options{EndpointURL: url, Region: "us-east-1", MaxBackoff: 5 * time.Millisecond,
 		RatePerSecond: rate, Static: &aws.Credentials{AccessKeyID: "AKIAEXAMPLEEXAMPLE00", SecretAccessKey: "secret"}})
@@ -100,7 +100,7 @@ func clientsAt(t *testing.T, url string, rate float64) *awsapi.Clients {
 // runner runs a plan against one server, run after run on one state folder (a resume reads the
 // journal the run before wrote).
 type runner struct {
-	t    *testing.T
+	t    testing.TB
 	url  string
 	dir  string
 	plan *plans.Plan
@@ -325,4 +325,51 @@ func itoa(n int) string { return itoa64(int64(n)) }
 func itoa64(n int64) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// BenchmarkLogsCopy copies a log bucket of 10,000 objects (the made-up ones and more) into the new
+// Log Archive account against the simulator, at the client's default rate and without a limit:
+// objects/s is the figure (go test ./steps -run '^$' -bench LogsCopy -benchtime 1x).
+func BenchmarkLogsCopy(b *testing.B) {
+	for _, rate := range []struct {
+		name  string
+		noLim bool
+	}{{"default-rate", false}, {"no-rate-limit", true}} {
+		b.Run(rate.name, func(b *testing.B) {
+			t := b
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				snap, s := ctReady(t)
+				srv := sim.New(snap, sim.Options{Seed: 1})
+				url, err := srv.Start("127.0.0.1:0")
+				if err != nil {
+					b.Fatal(err)
+				}
+				p := s3Plan(t, snap, s)
+				cp := stepsOf(p, plans.KindLogsCopy)[0]
+				src := cp.Params.(plans.LogsCopy).SourceBucket
+				var objs []sim.S3Object
+				have, _ := srv.S3Bucket(src)
+				n, _ := have.Current()
+				for k := n; k < 10000; k++ {
+					objs = append(objs, sim.S3Object{Key: "bench/" + itoa(k) + ".json.gz", Size: 2048})
+				}
+				if err := srv.PutS3Objects(src, objs...); err != nil {
+					b.Fatal(err)
+				}
+				r := &runner{t: t, url: url, dir: b.TempDir(), plan: p, noRateLimit: rate.noLim}
+				sel := func(st *plans.Step) bool { return st.ID == cp.ID || st.Kind == plans.KindBucketCreate }
+				b.StartTimer()
+				start := time.Now()
+				sum := r.run(context.Background(), sel, nil)
+				el := time.Since(start)
+				b.StopTimer()
+				if len(sum.Failed) > 0 {
+					b.Fatalf("failed %+v", sum.Failed)
+				}
+				b.ReportMetric(10000/el.Seconds(), "objects/s")
+				srv.Close()
+			}
+		})
+	}
 }
