@@ -45,6 +45,7 @@ type opsRuntime struct {
 	nextDue atomic.Int64
 	tokens  map[string]*tokenResult
 	seq     uint64
+	org     orgRuntime // Organizations' account requests and closures (svc_organizations_mut.go)
 }
 
 func newRuntime() *opsRuntime {
