@@ -139,6 +139,7 @@ func (r *runner) run(ctx context.Context, selected func(*plans.Step) bool, wrap 
 	return sum
 }
 
+// stepsOf lists the plan's steps of one kind, in execution order.
 func stepsOf(p *plans.Plan, kind string) []plans.Step {
 	var out []plans.Step
 	for _, st := range p.OrderedSteps() {
