@@ -45,6 +45,12 @@ type opsRuntime struct {
 	nextDue atomic.Int64
 	tokens  map[string]*tokenResult
 	seq     uint64
+
+	// Models of what the snapshot does not hold, kept by their service files.
+	iam      iamModel      // roles lz2ct created or changed (svc_iam_mut.go)
+	kms      kmsModel      // key states (svc_kms_mut.go)
+	pipeline pipelineModel // transition changes and executions (svc_codepipeline_mut.go)
+	scp      scpCache      // SCP decisions for member-account calls (scp.go)
 }
 
 func newRuntime() *opsRuntime {
