@@ -78,6 +78,9 @@ type Durations struct {
 	CreateAccount time.Duration
 	// CloseAccount is CloseAccount until the account is SUSPENDED (PENDING_CLOSURE until then).
 	CloseAccount time.Duration
+	// PipelineStage is how long one stage of a CodePipeline execution runs (ALZ's pipeline builds and
+	// deploys in each). AWS publishes no figure; this is our assumption.
+	PipelineStage time.Duration
 }
 
 // DefaultDurations are the durations the simulator uses unless Options.Durations says otherwise:
@@ -92,6 +95,7 @@ func DefaultDurations() Durations {
 		StackInstance:            20 * time.Second,
 		CreateAccount:            4 * time.Minute,
 		CloseAccount:             2 * time.Minute,
+		PipelineStage:            3 * time.Minute,
 	}
 }
 
@@ -103,6 +107,7 @@ func (d Durations) withDefaults() Durations {
 		{&d.Enrollment, &def.Enrollment}, {&d.LandingZone, &def.LandingZone},
 		{&d.StackSetOperation, &def.StackSetOperation}, {&d.StackInstance, &def.StackInstance},
 		{&d.CreateAccount, &def.CreateAccount}, {&d.CloseAccount, &def.CloseAccount},
+		{&d.PipelineStage, &def.PipelineStage},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.def

@@ -138,7 +138,7 @@ func configDescribeRecorders(c *call) (any, error) {
 			}
 			m := map[string]any{
 				"name": r.Name, "roleARN": r.RoleARN,
-				"arn":            "arn:" + c.partition() + ":config:" + c.region + ":" + c.account + ":configuration-recorder/" + r.Name + "/" + hexOf(c.account + c.region + r.Name)[:16],
+				"arn":            c.recorderARN(r.Name),
 				"recordingGroup": map[string]any{"allSupported": true, "includeGlobalResourceTypes": false},
 				"recordingScope": "PAID",
 			}

@@ -252,8 +252,12 @@ func (c *call) iamRoleParam() (string, *iamRole, *apiError) {
 // document it cannot read is MalformedPolicyDocument, as IAM answers; a trust policy must also name
 // who may assume the role.
 func malformedPolicy(doc string, trust bool) *apiError {
-	if _, err := checks.ParsePolicy(doc); err != nil {
+	p, err := checks.ParsePolicy(doc)
+	if err != nil {
 		return errorf(400, "MalformedPolicyDocument", "Syntax errors in policy: %v", err)
+	}
+	if len(p.Statements) == 0 {
+		return errorf(400, "MalformedPolicyDocument", "Policy document must contain at least one statement.")
 	}
 	if trust && !strings.Contains(doc, `"Principal"`) {
 		return errorf(400, "MalformedPolicyDocument", "Missing required field Principal.")
