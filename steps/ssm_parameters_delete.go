@@ -32,6 +32,12 @@ func init() {
 			}
 			export := plans.SSMParametersExportPath(p.Region)
 			e, err := readSSMExport(x, export)
+			if errors.Is(err, fs.ErrNotExist) && x.DryRun {
+				// A preview runs before the export step has written anything: say what would
+				// happen, and that the guard is checked when the step runs.
+				return Observation{State: NotDone, Change: fmt.Sprintf("delete %d SSM parameters in %s: %s (once %s holds them: checked when the step runs)",
+					len(left), p.Region, strings.Join(left, ", "), export)}, nil
+			}
 			if errors.Is(err, fs.ErrNotExist) {
 				return Observation{State: Unsafe, Note: fmt.Sprintf("the parameters in %s were not exported (%s is missing): lz2ct deletes only what it saved; run the export.ssm-parameters step first (lz2ct resume), or export them yourself to that file", p.Region, export)}, nil
 			}

@@ -1,0 +1,324 @@
+package steps_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/lz2ct/lz2ct/awsapi"
+	"github.com/lz2ct/lz2ct/checks"
+	"github.com/lz2ct/lz2ct/engine"
+	"github.com/lz2ct/lz2ct/engine/hooks"
+	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/journal"
+	"github.com/lz2ct/lz2ct/plans"
+	"github.com/lz2ct/lz2ct/plans/runbook"
+	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/sim"
+	"github.com/lz2ct/lz2ct/statefolder"
+)
+
+// End to end through the real SDK against the simulator: plans the planner builds from the testdata
+// organizations, cut down to the kinds of IAM, Config, SSM, KMS and CodePipeline (and the SCP
+// exports and detaches they depend on), run by the engine.
+
+// kmiscKinds are the kinds these tests run; the plan's other steps are left out, and dependencies
+// on them dropped.
+var kmiscKinds = map[string]bool{
+	plans.KindExportSCP: true, plans.KindSCPDetach: true, plans.KindPipelineTransitionDisable: true,
+	plans.KindConfigRecorderDelete: true, plans.KindIAMRoleCreate: true, plans.KindExportSSMParameters: true,
+	plans.KindSSMParametersDelete: true, plans.KindKMSAliasDelete: true,
+}
+
+func loadOrg(t *testing.T, name string) (*inventory.Snapshot, settings.Settings) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "orgs", name+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := inventory.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := settings.Load(filepath.Join("..", "testdata", "settings", name+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return snap, *s
+}
+
+// planOf builds the plan as lz2ct plan does, then keeps the steps keep says.
+func planOf(t *testing.T, snap *inventory.Snapshot, s settings.Settings, keep func(*plans.Step) bool) *plans.Plan {
+	t.Helper()
+	s = s.Resolve(snap)
+	rep := checks.Run(checks.Input{Snapshot: snap, Index: inventory.NewIndex(snap), Settings: s})
+	p, err := plans.Build(snap, s, rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, deps := map[string]bool{}, map[string][]string{}
+	for i := range p.Phases {
+		var out []plans.Step
+		for _, st := range p.Phases[i].Steps {
+			deps[st.ID] = st.DependsOn
+			if keep(&st) && st.Blocked == "" {
+				out = append(out, st)
+				kept[st.ID] = true
+			}
+		}
+		p.Phases[i].Steps = out
+	}
+	// A kept step depends on the kept steps it reached through the steps left out, so the order
+	// stays the plan's (a Config removal still waits for the SCP detach its OU's registration
+	// waited for).
+	var reach func(id string, seen map[string]bool, out *[]string)
+	reach = func(id string, seen map[string]bool, out *[]string) {
+		for _, d := range deps[id] {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			if kept[d] {
+				*out = append(*out, d)
+			} else {
+				reach(d, seen, out)
+			}
+		}
+	}
+	for i := range p.Phases {
+		for j := range p.Phases[i].Steps {
+			st := &p.Phases[i].Steps[j]
+			var ds []string
+			reach(st.ID, map[string]bool{}, &ds)
+			slices.Sort(ds)
+			st.DependsOn = ds
+		}
+	}
+	p.ExecutionOrder = slices.DeleteFunc(p.ExecutionOrder, func(id string) bool { return !kept[id] })
+	return p
+}
+
+func ofKinds(kinds map[string]bool) func(*plans.Step) bool {
+	return func(st *plans.Step) bool { return kinds[st.Kind] }
+}
+
+func serveSnap(t *testing.T, snap *inventory.Snapshot, opts sim.Options) (*sim.Server, string) {
+	t.Helper()
+	srv := sim.New(snap, opts)
+	url, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv, url
+}
+
+func clientsFor(t *testing.T, url string) *awsapi.Clients {
+	t.Helper()
+	c, err := awsapi.Load(context.Background(), awsapi.Options{EndpointURL: url, Region: "us-east-1", MaxBackoff: 5 * time.Millisecond,
+		Static: &aws.Credentials{AccessKeyID: "AKIAEXAMPLEEXAMPLE00", SecretAccessKey: "secret"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+// run carries p out in dir (the state folder) and returns the summary; log gets the progress lines.
+func run(t *testing.T, url string, p *plans.Plan, dir string, log *bytes.Buffer) *engine.Summary {
+	t.Helper()
+	w, err := journal.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	st, err := journal.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hook := hooks.Multi{hooks.Journal(w)}
+	if log != nil {
+		hook = append(hook, hooks.Lines(log))
+	}
+	e, err := engine.New(engine.Options{Plan: p, State: st, AWS: clientsFor(t, url), Folder: statefolder.Folder{Dir: dir}, Hook: hook,
+		TimeScale: 600, RetryFor: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := e.Run(context.Background(), context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sum
+}
+
+// applied counts the successful mutating calls per operation and target.
+func applied(srv *sim.Server) map[string]int {
+	out := map[string]int{}
+	for _, c := range srv.Calls() {
+		if c.Mutating && c.Code == "" {
+			out[c.Operation+" "+c.Target]++
+		}
+	}
+	return out
+}
+
+func stepsOf(p *plans.Plan, kind string) []plans.Step {
+	var out []plans.Step
+	for _, ph := range p.Phases {
+		for _, st := range ph.Steps {
+			if st.Kind == kind {
+				out = append(out, st)
+			}
+		}
+	}
+	return out
+}
+
+// alz1-legacy (direct Config removal, Control Tower set up by API): the freeze, the SCP detaches,
+// every Config removal, Control Tower's service roles, the SSM export and deletion and the KMS alias
+// — previewed without a change, run once with every target changed once, run again with no change;
+// the SecureString's value is in the private export and nowhere else.
+func TestKmiscKindsEndToEnd(t *testing.T) {
+	snap, s := loadOrg(t, "alz1-legacy")
+	secretParam := snap.ALZ.SSMParameters[0]
+	snap.ALZ.SSMParameters[0].Type = "SecureString"
+	secret := sim.SSMValue(snap.ALZ.SSMParameters[0])
+	p := planOf(t, snap, s, ofKinds(kmiscKinds))
+	for k := range kmiscKinds {
+		if len(stepsOf(p, k)) == 0 {
+			t.Fatalf("the plan of alz1-legacy has no %s step: the test proves nothing for it", k)
+		}
+	}
+	srv, url := serveSnap(t, snap, sim.Options{TimeScale: 600})
+	dir := filepath.Join(t.TempDir(), "state")
+
+	e, err := engine.New(engine.Options{Plan: p, AWS: clientsFor(t, url), Folder: statefolder.Folder{Dir: dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pv := range e.Preview(context.Background()) {
+		if pv.State != engine.PreviewChange || pv.Change == "" {
+			t.Errorf("preview of %s: %s %q %s", pv.Step, pv.State, pv.Change, pv.Note)
+		}
+	}
+	if n := len(applied(srv)); n != 0 {
+		t.Fatalf("the preview made %d mutating calls", n)
+	}
+
+	var log bytes.Buffer
+	sum := run(t, url, p, dir, &log)
+	if !sum.Complete() {
+		t.Fatalf("failed %+v\nnot started %+v\n%s", sum.Failed, sum.NotStarted, log.String())
+	}
+	end := srv.Snapshot()
+	muts := applied(srv)
+	for k, n := range muts {
+		if n != 1 {
+			t.Errorf("%s applied %d times", k, n)
+		}
+	}
+	want := 0
+	regions := map[string]*inventory.AccountRegion{}
+	for i := range end.Accounts {
+		for j := range end.Accounts[i].Regions {
+			regions[end.Accounts[i].ID+"/"+end.Accounts[i].Regions[j].Region] = &end.Accounts[i].Regions[j]
+		}
+	}
+	for _, st := range stepsOf(p, plans.KindConfigRecorderDelete) {
+		cp := st.Params.(plans.ConfigRecorderDelete)
+		ar := regions[cp.AccountID+"/"+cp.Region]
+		for _, r := range ar.ConfigRecorders {
+			if r.Name == cp.RecorderName {
+				t.Errorf("%s: recorder %s left", st.ID, r.Name)
+			}
+		}
+		for _, d := range ar.DeliveryChannels {
+			if d.Name == cp.DeliveryChannelName {
+				t.Errorf("%s: channel %s left", st.ID, d.Name)
+			}
+		}
+		target := cp.AccountID + "/" + cp.Region + "/"
+		if muts["DeleteConfigurationRecorder "+target+cp.RecorderName] != 1 || muts["DeleteDeliveryChannel "+target+cp.DeliveryChannelName] != 1 {
+			t.Errorf("%s: not deleted once each: %v", st.ID, muts)
+		}
+		want += 2 + muts["StopConfigurationRecorder "+target+cp.RecorderName]
+	}
+	for _, st := range stepsOf(p, plans.KindSCPDetach) {
+		want++
+		d := st.Params.(plans.SCPDetach)
+		for _, pol := range end.Policies {
+			if pol.ID == d.PolicyID && slices.Contains(pol.Targets, d.TargetID) {
+				t.Errorf("%s: still attached", st.ID)
+			}
+		}
+	}
+	ic := iam.NewFromConfig(clientsFor(t, url).Management())
+	for _, st := range stepsOf(p, plans.KindIAMRoleCreate) {
+		rp := st.Params.(plans.IAMRoleCreate)
+		want += 1 + len(rp.ManagedPolicyARNs) + len(rp.InlinePolicies)
+		r, err := ic.GetRole(context.Background(), &iam.GetRoleInput{RoleName: aws.String(rp.RoleName)})
+		if err != nil || aws.ToString(r.Role.Path) != rp.Path {
+			t.Errorf("%s: GetRole %v, %v", st.ID, r, err)
+		}
+	}
+	if end.ALZ.Pipeline.SourceTransitionEnabled() {
+		t.Error("the pipeline is not frozen")
+	}
+	if len(end.ALZ.SSMParameters) != 0 || len(end.ALZ.KMSAliases) != 0 {
+		t.Errorf("left: parameters %+v, aliases %+v", end.ALZ.SSMParameters, end.ALZ.KMSAliases)
+	}
+	want += 1 + 1 + (len(snap.ALZ.SSMParameters)+9)/10 // freeze, alias, DeleteParameters calls
+	if len(muts) != want {
+		t.Errorf("%d mutations, want %d: %v", len(muts), want, muts)
+	}
+
+	// The export holds the secret, privately; nothing else written does.
+	exp := filepath.Join(dir, plans.SSMParametersExportPath(secretParam.Region))
+	data, err := os.ReadFile(exp)
+	if err != nil || !bytes.Contains(data, []byte(secret)) {
+		t.Fatalf("export %s: %v (secret in it: %v)", exp, err, bytes.Contains(data, []byte(secret)))
+	}
+	for path, perm := range map[string]os.FileMode{exp: statefolder.FilePerm, filepath.Dir(exp): statefolder.DirPerm, dir: statefolder.DirPerm} {
+		if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != perm {
+			t.Errorf("%s: mode %v (%v), want %v", path, fi.Mode().Perm(), err, perm)
+		}
+	}
+	jst, err := journal.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rb bytes.Buffer
+	if err := runbook.Markdown(&rb, p, jst); err != nil {
+		t.Fatal(err)
+	}
+	journalData, _ := os.ReadFile(filepath.Join(dir, statefolder.Journal))
+	for what, text := range map[string][]byte{"the journal": journalData, "the progress lines": log.Bytes(), "the runbook": rb.Bytes()} {
+		if bytes.Contains(text, []byte(secret)) {
+			t.Errorf("%s holds the SecureString's value", what)
+		}
+	}
+	if !strings.Contains(log.String(), "export.ssm-parameters") {
+		t.Error("the progress lines do not mention the export (the test looked in the wrong place)")
+	}
+
+	// A second run finds everything done and changes nothing.
+	before := len(srv.Calls())
+	sum = run(t, url, p, filepath.Join(t.TempDir(), "again"), nil)
+	if !sum.Complete() {
+		t.Fatalf("second run: failed %+v, not started %+v", sum.Failed, sum.NotStarted)
+	}
+	for _, c := range srv.Calls()[before:] {
+		if c.Mutating {
+			t.Errorf("second run mutated: %+v", c)
+		}
+	}
+}
