@@ -322,3 +322,69 @@ func TestKmiscKindsEndToEnd(t *testing.T) {
 		}
 	}
 }
+
+// The plan detaches ALZ's SCPs before it removes Config, and the order matters: ALZ's guardrail SCP
+// denies the Config calls to every principal but ALZ's StackSet execution role, and lz2ct acts in an
+// account that already has AWSControlTowerExecution through that role. Removal first fails with
+// AccessDenied (and advice to detach the SCP); the plan's order succeeds.
+func TestConfigRemovalNeedsTheSCPDetachFirst(t *testing.T) {
+	snap, s := loadOrg(t, "alz2-ct-ready")
+	s.ConfigRemoval = settings.ConfigRemovalDirect
+	const network = "324867486512" // has AWSControlTowerExecution; under aws-landing-zone-non-core-mandatory-preventive-guardrails
+	p := planOf(t, snap, s, ofKinds(map[string]bool{plans.KindExportSCP: true, plans.KindSCPDetach: true,
+		plans.KindPipelineTransitionDisable: true, plans.KindConfigRecorderDelete: true}))
+	var removal []string
+	for _, st := range stepsOf(p, plans.KindConfigRecorderDelete) {
+		if st.Params.(plans.ConfigRecorderDelete).AccountID != network {
+			continue
+		}
+		removal = append(removal, st.ID)
+		detach := false
+		for _, d := range st.DependsOn {
+			detach = detach || strings.HasPrefix(d, plans.KindSCPDetach+"/")
+		}
+		if !detach {
+			t.Fatalf("%s does not wait for an SCP detach: %v", st.ID, st.DependsOn)
+		}
+	}
+	if len(removal) == 0 {
+		t.Fatal("no Config removal planned for the network account")
+	}
+	srv, url := serveSnap(t, snap, sim.Options{TimeScale: 600})
+
+	// Config removal first: the same steps without the detaches.
+	early := planOf(t, snap, s, func(st *plans.Step) bool {
+		return slices.Contains(removal, st.ID) || st.Kind == plans.KindPipelineTransitionDisable
+	})
+	sum := run(t, url, early, filepath.Join(t.TempDir(), "early"), nil)
+	if len(sum.Failed) != len(removal) {
+		t.Fatalf("Config removal before the detach: failed %+v, done %+v", sum.Failed, sum.Done)
+	}
+	for _, f := range sum.Failed {
+		if !strings.Contains(f.Error, "AccessDeniedException") || !strings.Contains(f.Error, "explicit deny in a service control policy") ||
+			!strings.Contains(f.Advice, "detach") {
+			t.Errorf("%s: %s / %s", f.Step, f.Error, f.Advice)
+		}
+	}
+	for k := range applied(srv) {
+		if strings.Contains(k, network) {
+			t.Errorf("denied, yet applied: %s", k)
+		}
+	}
+
+	// The plan's order: detach, then remove.
+	sum = run(t, url, p, filepath.Join(t.TempDir(), "planned"), nil)
+	if !sum.Complete() {
+		t.Fatalf("in the plan's order: failed %+v, not started %+v", sum.Failed, sum.NotStarted)
+	}
+	for _, a := range srv.Snapshot().Accounts {
+		if a.ID != network {
+			continue
+		}
+		for _, ar := range a.Regions {
+			if len(ar.ConfigRecorders)+len(ar.DeliveryChannels) > 0 {
+				t.Errorf("%s: recorders %+v channels %+v left", ar.Region, ar.ConfigRecorders, ar.DeliveryChannels)
+			}
+		}
+	}
+}
