@@ -16,6 +16,7 @@ import (
 	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/engine"
+	"github.com/lz2ct/lz2ct/engine/enginetest"
 	"github.com/lz2ct/lz2ct/engine/hooks"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/journal"
@@ -55,7 +56,7 @@ func loadOrg(t *testing.T, name string) (*inventory.Snapshot, settings.Settings)
 	return snap, *s
 }
 
-// planOf builds the plan as lz2ct plan does, then keeps the steps keep says.
+// planOf builds the plan as lz2ct plan does, then keeps the steps keep says (enginetest.Cut).
 func planOf(t *testing.T, snap *inventory.Snapshot, s settings.Settings, keep func(*plans.Step) bool) *plans.Plan {
 	t.Helper()
 	s = s.Resolve(snap)
@@ -64,46 +65,7 @@ func planOf(t *testing.T, snap *inventory.Snapshot, s settings.Settings, keep fu
 	if err != nil {
 		t.Fatal(err)
 	}
-	kept, deps := map[string]bool{}, map[string][]string{}
-	for i := range p.Phases {
-		var out []plans.Step
-		for _, st := range p.Phases[i].Steps {
-			deps[st.ID] = st.DependsOn
-			if keep(&st) && st.Blocked == "" {
-				out = append(out, st)
-				kept[st.ID] = true
-			}
-		}
-		p.Phases[i].Steps = out
-	}
-	// A kept step depends on the kept steps it reached through the steps left out, so the order
-	// stays the plan's (a Config removal still waits for the SCP detach its OU's registration
-	// waited for).
-	var reach func(id string, seen map[string]bool, out *[]string)
-	reach = func(id string, seen map[string]bool, out *[]string) {
-		for _, d := range deps[id] {
-			if seen[d] {
-				continue
-			}
-			seen[d] = true
-			if kept[d] {
-				*out = append(*out, d)
-			} else {
-				reach(d, seen, out)
-			}
-		}
-	}
-	for i := range p.Phases {
-		for j := range p.Phases[i].Steps {
-			st := &p.Phases[i].Steps[j]
-			var ds []string
-			reach(st.ID, map[string]bool{}, &ds)
-			slices.Sort(ds)
-			st.DependsOn = ds
-		}
-	}
-	p.ExecutionOrder = slices.DeleteFunc(p.ExecutionOrder, func(id string) bool { return !kept[id] })
-	return p
+	return enginetest.Cut(p, keep)
 }
 
 func ofKinds(kinds map[string]bool) func(*plans.Step) bool {
