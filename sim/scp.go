@@ -15,26 +15,33 @@ import (
 // SCPs never restrict the management account.
 // https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html
 //
-// The evaluator is built from the organization's structure and SCP attachments and cached with the
-// facts it was built from for every level it has seen; a call checks only its own path (a handful
-// of map lookups) against them and rebuilds when an attachment or a parent changed (AttachPolicy,
-// DetachPolicy, MoveAccount, a new account), so the hot path stays a cache hit.
+// An evaluator is built per account, from a small snapshot of just its path — the root, the OUs
+// and the account, with the SCPs attached to each — and cached with its decisions and the facts it
+// was built from. A call compares those facts with the live indexes (a few map lookups, no
+// allocation); an AttachPolicy, DetachPolicy or move on the path makes them differ, and that
+// account's evaluator is built again (a handful of policies to parse). Nothing is ever rebuilt for
+// the whole organization.
 
-// scpCache is the evaluator and its decisions (opsRuntime.scp).
+// scpCache holds the evaluators and their decisions (opsRuntime.scp).
 type scpCache struct {
-	mu        sync.Mutex
+	mu       sync.Mutex
+	accounts map[string]*scpAccount
+	builds   int // evaluators built (tests, benchmarks)
+}
+
+// scpAccount is one account's evaluator, the path it was built from and its decisions.
+type scpAccount struct {
+	path      []scpLevel // the account first, up to the root
 	ev        *checks.Evaluator
-	levels    map[string]scpLevel // root, OU or account ID -> what the evaluator was built from
-	decisions map[scpKey]string   // "" = allowed, else the end of the denial message
-	builds    int                 // how many times the evaluator was built (tests)
+	decisions map[scpKey]string // "" = allowed, else the end of the denial message
 }
 
 type scpLevel struct {
-	parent   string
-	policies []string
+	id, parent string
+	policies   []string
 }
 
-type scpKey struct{ account, principal, action, resource, region string }
+type scpKey struct{ principal, action, resource, region string }
 
 // scpDenied answers AccessDeniedException (in the service's own words) when the SCPs deny action on
 // resource ("" = unknown) to the calling principal of a member account; nil otherwise. region ""
@@ -47,7 +54,7 @@ func (c *call) scpDenied(action, resource, region string) *apiError {
 		region = c.region
 	}
 	principal := c.principalRoleARN()
-	msg := c.st.rt.scp.decide(c.st, scpKey{c.account, principal, action, resource, region})
+	msg := c.st.rt.scp.decide(c.st, c.account, scpKey{principal, action, resource, region})
 	if msg == "" {
 		return nil
 	}
@@ -79,17 +86,18 @@ func (c *call) principalRoleARN() string {
 // decide returns "" when the SCPs allow the request, else the end of AWS's denial message: the
 // denying policy's ARN, or that no SCP allows the action
 // (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_access-denied.html).
-func (sc *scpCache) decide(st *state, k scpKey) string {
+func (sc *scpCache) decide(st *state, account string, k scpKey) string {
 	sc.mu.Lock()
 	defer sc.mu.Unlock()
-	if sc.ev == nil || !sc.current(st, k.account) {
-		sc.build(st)
+	acc := sc.accounts[account]
+	if acc == nil || !acc.current(st) {
+		acc = sc.build(st, account)
 	}
-	if msg, ok := sc.decisions[k]; ok {
+	if msg, ok := acc.decisions[k]; ok {
 		return msg
 	}
-	d := sc.ev.Evaluate(k.account, checks.Request{Action: k.action, Resource: k.resource, PrincipalARN: k.principal,
-		Account: k.account, Region: k.region, OrgID: st.snap.Organization.ID})
+	d := acc.ev.Evaluate(account, checks.Request{Action: k.action, Resource: k.resource, PrincipalARN: k.principal,
+		Account: account, Region: k.region, OrgID: st.snap.Organization.ID})
 	msg := ""
 	if d.Denied() {
 		msg = " because no service control policy allows the " + k.action + " action"
@@ -100,45 +108,62 @@ func (sc *scpCache) decide(st *state, k scpKey) string {
 			}
 		}
 	}
-	sc.decisions[k] = msg
+	acc.decisions[k] = msg
 	return msg
 }
 
-// current reports whether the evaluator was built from the path of account as it stands now.
-func (sc *scpCache) current(st *state, account string) bool {
-	for id, n := account, 0; id != "" && n < 64; n++ {
-		l, ok := sc.levels[id]
-		if !ok || l.parent != st.parentOf(id) || !slices.Equal(l.policies, st.attached[id]) {
+// current reports whether the account's path is still the one its evaluator was built from.
+func (acc *scpAccount) current(st *state) bool {
+	for _, l := range acc.path {
+		if st.parentOf(l.id) != l.parent || !slices.Equal(st.attached[l.id], l.policies) {
 			return false
 		}
-		id = l.parent
 	}
 	return true
 }
 
-// build indexes the organization's structure and SCPs (a light copy: the index must not follow
-// later edits of the live snapshot) and forgets every decision.
-func (sc *scpCache) build(st *state) {
-	s := st.snap
-	light := &inventory.Snapshot{Organization: s.Organization, Roots: slices.Clone(s.Roots), OUs: slices.Clone(s.OUs),
-		Accounts: make([]inventory.Account, len(s.Accounts)), Policies: make([]inventory.Policy, len(s.Policies))}
-	sc.levels = make(map[string]scpLevel, len(s.Accounts)+len(s.OUs)+len(s.Roots))
-	for i := range s.Accounts {
-		a := &s.Accounts[i]
-		light.Accounts[i] = inventory.Account{ID: a.ID, Name: a.Name, ParentID: a.ParentID}
-		sc.levels[a.ID] = scpLevel{a.ParentID, slices.Clone(st.attached[a.ID])}
+// build makes the account's evaluator from a snapshot of just its path (the index must not follow
+// later edits of the live snapshot).
+func (sc *scpCache) build(st *state, account string) *scpAccount {
+	acc := &scpAccount{decisions: map[scpKey]string{}}
+	light := &inventory.Snapshot{Organization: st.snap.Organization}
+	onPath := map[string]bool{}
+	for id, n := account, 0; id != "" && n < 64; id, n = st.parentOf(id), n+1 {
+		acc.path = append(acc.path, scpLevel{id, st.parentOf(id), slices.Clone(st.attached[id])})
+		onPath[id] = true
+		switch {
+		case st.roots[id] != nil:
+			light.Roots = append(light.Roots, *st.roots[id])
+		case st.ouBy[id] != nil:
+			light.OUs = append(light.OUs, *st.ouBy[id])
+		case st.accountBy[id] != nil:
+			a := st.accountBy[id]
+			light.Accounts = append(light.Accounts, inventory.Account{ID: a.ID, Name: a.Name, ParentID: a.ParentID})
+		}
 	}
-	for _, ou := range s.OUs {
-		sc.levels[ou.ID] = scpLevel{ou.ParentID, slices.Clone(st.attached[ou.ID])}
+	seen := map[string]bool{}
+	for _, l := range acc.path {
+		for _, pid := range l.policies {
+			p := st.policyByID[pid]
+			if p == nil || seen[pid] {
+				continue
+			}
+			seen[pid] = true
+			cp := *p
+			cp.Targets = nil
+			for _, t := range p.Targets {
+				if onPath[t] {
+					cp.Targets = append(cp.Targets, t)
+				}
+			}
+			light.Policies = append(light.Policies, cp)
+		}
 	}
-	for _, r := range s.Roots {
-		sc.levels[r.ID] = scpLevel{"", slices.Clone(st.attached[r.ID])}
+	acc.ev = checks.NewEvaluator(inventory.NewIndex(light))
+	if sc.accounts == nil {
+		sc.accounts = map[string]*scpAccount{}
 	}
-	for i, p := range s.Policies {
-		p.Targets = slices.Clone(p.Targets)
-		light.Policies[i] = p
-	}
-	sc.ev = checks.NewEvaluator(inventory.NewIndex(light))
-	sc.decisions = map[scpKey]string{}
+	sc.accounts[account] = acc
 	sc.builds++
+	return acc
 }
