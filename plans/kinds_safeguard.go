@@ -35,7 +35,9 @@ type ExportSSMParameters struct {
 
 // SSMParametersExportPath is where export.ssm-parameters saves a region's parameters, relative to
 // the state folder; ssm-parameters.delete deletes only parameters that export holds.
-func SSMParametersExportPath(region string) string { return "exports/ssm-parameters-" + region + ".json" }
+func SSMParametersExportPath(region string) string {
+	return "exports/ssm-parameters-" + region + ".json"
+}
 
 // ExportPortfolios saves Service Catalog portfolios with their products, principals and constraints.
 type ExportPortfolios struct {

@@ -108,7 +108,7 @@ func TestIAMRoleCreateComparesAnExistingRole(t *testing.T) {
 	}
 	want := map[string]int{
 		"AttachRolePolicy " + bob + "/AWSControlTowerExecution/arn:aws:iam::aws:policy/AdministratorAccess":         1,
-		"CreateRole " + paymentsDev + "/AWSControlTowerExecution":                                                    1,
+		"CreateRole " + paymentsDev + "/AWSControlTowerExecution":                                                   1,
 		"AttachRolePolicy " + paymentsDev + "/AWSControlTowerExecution/arn:aws:iam::aws:policy/AdministratorAccess": 1,
 	}
 	for k, n := range got {
