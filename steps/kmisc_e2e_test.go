@@ -243,6 +243,20 @@ func TestKmiscKindsEndToEnd(t *testing.T) {
 		t.Errorf("%d mutations, want %d: %v", len(muts), want, muts)
 	}
 
+	// Every call the run made is one its kinds declare (docs/plan.md, the IAM policy).
+	declared := map[string]bool{"sts:GetCallerIdentity": true} // who the caller is: awsapi, once
+	for k := range kmiscKinds {
+		spec, _ := plans.LookupKind(k)
+		for _, op := range spec.Operations {
+			declared[op] = true
+		}
+	}
+	for _, c := range srv.Calls() {
+		if !declared[c.Service+":"+c.Operation] {
+			t.Errorf("the run called %s:%s, which no kind of the plan declares", c.Service, c.Operation)
+		}
+	}
+
 	// The export holds the secret, privately; nothing else written does.
 	exp := filepath.Join(dir, plans.SSMParametersExportPath(secretParam.Region))
 	data, err := os.ReadFile(exp)
