@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/logging"
 )
 
 // DefaultRoleNames are the roles tried, in order, to read inside a member account: Control Tower's
@@ -75,6 +76,9 @@ type Options struct {
 	Static *aws.Credentials
 	// SessionName for AssumeRole; "" = SessionName.
 	SessionName string
+	// Logger receives the SDK's own log lines (transport warnings); nil = the SDK's default, which
+	// writes to stderr. The wizard, which owns the terminal, passes one that drops them.
+	Logger logging.Logger
 }
 
 // Clients is the configuration set for one run: the caller's (management account) configuration and
@@ -163,6 +167,9 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 	}
 	if opts.Static != nil {
 		lo = append(lo, config.WithCredentialsProvider(credentials.StaticCredentialsProvider{Value: *opts.Static}))
+	}
+	if opts.Logger != nil {
+		lo = append(lo, config.WithLogger(opts.Logger))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, lo...)
 	if err != nil {

@@ -3,6 +3,7 @@ package awsapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/lz2ct/lz2ct/inventory"
@@ -190,4 +192,26 @@ func TestUnknownHostIsNotRetried(t *testing.T) {
 	if got := unknownHost(errors.New("connection refused")); got != aws.UnknownTernary {
 		t.Errorf("other error: %v, want the SDK's default decision", got)
 	}
+}
+
+// Options.Logger replaces the SDK's logger (which writes to stderr), for the management account's
+// configuration and every member account's, which start from it.
+func TestLoggerOption(t *testing.T) {
+	var rec recordingLogger
+	c, err := Load(context.Background(), Options{Region: "us-east-1", Static: &aws.Credentials{AccessKeyID: "AKIDEXAMPLE", SecretAccessKey: "x"}, Logger: &rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for name, cfg := range map[string]aws.Config{"management": c.Management(), "base": c.base} {
+		if cfg.Logger != &rec {
+			t.Errorf("%s configuration logs to %T, want the logger given", name, cfg.Logger)
+		}
+	}
+}
+
+type recordingLogger struct{ lines []string }
+
+func (r *recordingLogger) Logf(_ logging.Classification, format string, v ...any) {
+	r.lines = append(r.lines, fmt.Sprintf(format, v...))
 }

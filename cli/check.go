@@ -11,7 +11,6 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/inventory"
-	"github.com/lz2ct/lz2ct/inventory/discover"
 	"github.com/lz2ct/lz2ct/iostreams"
 	"github.com/lz2ct/lz2ct/session"
 	"github.com/lz2ct/lz2ct/settings"
@@ -153,12 +152,11 @@ func checkDiscover(opts *CheckOptions) (*session.Snapshot, error) {
 	}
 	aopts, dopts := opts.AWS.options()
 	if opts.IO.IsStderrTTY() {
-		dopts.Progress = func(p discover.Progress) {
-			fmt.Fprintf(opts.IO.ErrOut, "\rdiscovering: %s\x1b[K", progressLine(p))
-			if p.Stage == "done" {
-				fmt.Fprintln(opts.IO.ErrOut)
-			}
-		}
+		// The bar lz2ct discover draws: progress arrives with every AWS call, the bar redraws at
+		// most ten times a second.
+		bar := newProgressBar(opts.IO.ErrOut, true)
+		dopts.Progress = bar.update
+		defer bar.finish()
 	}
 	snap, err := session.DiscoverWith(ctx, aopts, dopts)
 	var ce *session.CredentialsError

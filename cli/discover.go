@@ -161,16 +161,18 @@ func runDiscover(opts *DiscoverOptions) error {
 	return nil
 }
 
-// progressBar draws discovery progress on stderr: one line redrawn in place on a terminal, plain
-// lines (at each stage and every tenth of the accounts) otherwise, so logs stay readable.
+// progressBar draws discovery progress on stderr: one line redrawn in place on a terminal (at most
+// ten times a second), plain lines otherwise (at each stage, every tenth of the accounts and every
+// ten seconds of a long stage), so logs stay readable.
 type progressBar struct {
-	w      io.Writer
-	tty    bool
-	mu     sync.Mutex
-	last   discover.Progress
-	drawn  time.Time
-	stage  string
-	tenths int
+	w       io.Writer
+	tty     bool
+	mu      sync.Mutex
+	last    discover.Progress
+	drawn   time.Time
+	printed time.Duration // Progress.Elapsed at the last plain line
+	stage   string
+	tenths  int
 }
 
 func newProgressBar(w io.Writer, tty bool) *progressBar { return &progressBar{w: w, tty: tty} }
@@ -191,8 +193,8 @@ func (b *progressBar) update(p discover.Progress) {
 	if p.AccountsTotal > 0 {
 		tenths = p.AccountsDone * 10 / p.AccountsTotal
 	}
-	if p.Stage != b.stage || tenths != b.tenths {
-		b.stage, b.tenths = p.Stage, tenths
+	if p.Stage != b.stage || tenths != b.tenths || p.Elapsed-b.printed >= 10*time.Second {
+		b.stage, b.tenths, b.printed = p.Stage, tenths, p.Elapsed
 		fmt.Fprintln(b.w, b.line(p, 0))
 	}
 }
@@ -208,17 +210,26 @@ func (b *progressBar) line(p discover.Progress, width int) string {
 }
 
 // progressLine says how far discovery is, in every command that shows it. Before the accounts
-// stage the accounts are not counted yet, so only the calls are.
+// stage the accounts are not counted yet, so the calls and the accounts found so far are; the
+// time left is told from the rate the accounts are read at, once the first ones are.
 func progressLine(p discover.Progress) string {
 	if p.AccountsTotal == 0 && p.Stage != "accounts" && p.Stage != "done" {
-		if p.Calls == 0 {
-			return fmt.Sprintf("reading the %s", p.Stage)
+		line := fmt.Sprintf("reading the %s", p.Stage)
+		if p.Calls > 0 {
+			line += fmt.Sprintf(" (%s so far", plural(p.Calls, "AWS call"))
+			if p.AccountsFound > 0 {
+				line += ", " + plural(p.AccountsFound, "account") + " found"
+			}
+			line += ")"
 		}
-		return fmt.Sprintf("reading the %s (%s so far)", p.Stage, plural(p.Calls, "AWS call"))
+		return line
 	}
 	line := fmt.Sprintf("%d/%d accounts, %s, %s", p.AccountsDone, p.AccountsTotal, plural(p.Calls, "call"), plural(p.Problems, "problem"))
-	if p.Stage == "done" {
+	switch {
+	case p.Stage == "done":
 		return "done: " + line
+	case p.Remaining > 0:
+		return line + fmt.Sprintf(", about %s left", p.Remaining.Round(time.Second))
 	}
 	return line
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/inventory/discover"
@@ -199,5 +200,34 @@ func TestDiscoverProgressBar(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(plain.String()), "\n")
 	if strings.Contains(plain.String(), "\r") || len(lines) != 11 {
 		t.Errorf("plain progress: %d lines %q, want 11 lines (every tenth) without carriage returns", len(lines), plain.String())
+	}
+}
+
+// The progress line counts the calls and the accounts found while the organization is walked,
+// and says the time left once discovery can tell; without a terminal a long stage still prints a
+// line every ten seconds.
+func TestDiscoverProgressLineCallsAndTimeLeft(t *testing.T) {
+	for _, tt := range []struct {
+		p    discover.Progress
+		want string
+	}{
+		{discover.Progress{Stage: "organization", Calls: 1}, "reading the organization (1 AWS call so far)"},
+		{discover.Progress{Stage: "organization", Calls: 569, AccountsFound: 2340}, "reading the organization (569 AWS calls so far, 2340 accounts found)"},
+		{discover.Progress{Stage: "accounts", AccountsTotal: 5000, Calls: 600}, "0/5000 accounts, 600 calls, 0 problems"},
+		{discover.Progress{Stage: "accounts", AccountsDone: 1000, AccountsTotal: 5000, Calls: 16260, Remaining: 80*time.Second + 400*time.Millisecond},
+			"1000/5000 accounts, 16260 calls, 0 problems, about 1m20s left"},
+		{discover.Progress{Stage: "done", AccountsDone: 5000, AccountsTotal: 5000, Calls: 76199}, "done: 5000/5000 accounts, 76199 calls, 0 problems"},
+	} {
+		if got := progressLine(tt.p); got != tt.want {
+			t.Errorf("progressLine(%+v) = %q, want %q", tt.p, got, tt.want)
+		}
+	}
+	var plain strings.Builder
+	b := newProgressBar(&plain, false)
+	for i := 0; i <= 300; i++ { // 30 s of the walk, a report every 100 ms
+		b.update(discover.Progress{Stage: "organization", Calls: i, AccountsFound: i * 10, Elapsed: time.Duration(i) * 100 * time.Millisecond})
+	}
+	if lines := strings.Split(strings.TrimSpace(plain.String()), "\n"); len(lines) != 4 || !strings.Contains(lines[3], "300 AWS calls so far, 3000 accounts found") {
+		t.Errorf("plain progress of a 30 s walk: %q, want a line at its start and every 10 s", lines)
 	}
 }

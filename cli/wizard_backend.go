@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 
+	"github.com/aws/smithy-go/logging"
+
 	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/inventory"
@@ -53,6 +55,9 @@ func (w *wizardBackend) Connect(ctx context.Context, t tui.Target) (tui.Identity
 	if t.Kind == tui.TargetDemo {
 		o = session.DemoOptions(w.demoURL)
 	}
+	// The wizard owns the terminal: the SDK's own warnings, written to stderr by default, would
+	// draw over its screens (seen discovering 5,000 accounts).
+	o.Logger = logging.Nop{}
 	c, err := session.Connect(ctx, o)
 	if err != nil {
 		return tui.Identity{}, err
@@ -81,7 +86,8 @@ func (w *wizardBackend) Discover(ctx context.Context, progress func(tui.Progress
 	}
 	o := w.discover
 	o.Progress = func(p discover.Progress) {
-		progress(tui.Progress{Stage: p.Stage, AccountsDone: p.AccountsDone, AccountsTotal: p.AccountsTotal, Calls: p.Calls, Problems: p.Problems})
+		progress(tui.Progress{Stage: p.Stage, AccountsFound: p.AccountsFound, AccountsDone: p.AccountsDone, AccountsTotal: p.AccountsTotal,
+			Calls: p.Calls, Problems: p.Problems, Remaining: p.Remaining})
 	}
 	snap, err := session.Discover(ctx, c.Clients, o)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
 	"github.com/lz2ct/lz2ct/statefolder"
@@ -280,6 +281,10 @@ func (a *App) back() tea.Cmd {
 			return a.quit() // opened from a file: there is nothing before this screen
 		}
 		a.switchTo(ScreenStart)
+	case ScreenPlan:
+		// The form was submitted (huh has nothing left to draw): show it again with the answers given.
+		a.switchTo(ScreenDecisions)
+		return a.screens[ScreenDecisions].(*decisionsScreen).Reopen()
 	default:
 		a.switchTo(a.active - 1)
 	}
@@ -387,7 +392,7 @@ func (a *App) View() tea.View {
 	var b strings.Builder
 	b.WriteString(a.titleBar())
 	b.WriteString("\n")
-	b.WriteString(st.Muted.Render(truncate(a.contextLine(), a.width-2)))
+	b.WriteString(st.Muted.Render(a.contextLine(a.width - 2)))
 	b.WriteString("\n")
 	body := a.screens[a.active].View()
 	if a.full {
@@ -446,24 +451,46 @@ func (a *App) titleBar() string {
 	return truncate(line, a.width)
 }
 
-func (a *App) contextLine() string {
-	var parts []string
+// contextLine says which organization, as whom, and where the files go, in width cells: in full
+// when it fits, else in a short form (the start screen shows the caller in full, and the leave
+// screen the files).
+func (a *App) contextLine(width int) string {
+	var long, short []string
 	if a.snap != nil {
-		parts = append(parts, "organization "+a.snap.Organization.ID, plural(len(a.snap.Accounts), "account", "accounts"))
+		long = append(long, "organization "+a.snap.Organization.ID, plural(len(a.snap.Accounts), "account", "accounts"))
+		short = append(short, a.snap.Organization.ID, plural(len(a.snap.Accounts), "account", "accounts"))
 	}
 	if a.identity != nil {
-		parts = append(parts, "as "+a.identity.Account)
+		sim := ""
 		if a.identity.EndpointURL != "" {
-			parts = append(parts, "simulator "+a.identity.EndpointURL)
+			sim = " (simulator)"
+		}
+		long = append(long, "as "+a.identity.Account)
+		short = append(short, "as "+a.identity.Account+sim)
+		if a.identity.EndpointURL != "" {
+			long = append(long, "simulator "+a.identity.EndpointURL)
 		}
 	}
 	if a.files.Dir != "" {
-		parts = append(parts, "files in "+a.files.Dir)
+		long = append(long, "files in "+a.files.Dir)
+		short = append(short, "files in "+a.files.Dir)
 	}
-	if len(parts) == 0 {
-		return "read-only: nothing changes in AWS until you apply a plan"
+	if len(long) == 0 {
+		return truncate("read-only: nothing changes in AWS until you apply a plan", width)
 	}
-	return strings.Join(parts, " · ")
+	for _, parts := range [][]string{long, short} {
+		if line := strings.Join(parts, " · "); ansi.StringWidth(line) <= width {
+			return line
+		}
+	}
+	// Still too long (a long state folder): the caller gives way, the folder is cut last.
+	var rest []string
+	for _, p := range short {
+		if !strings.HasPrefix(p, "as ") {
+			rest = append(rest, p)
+		}
+	}
+	return truncate(strings.Join(rest, " · "), width)
 }
 
 // Summary is what the leave screen shows and the CLI prints after the wizard exits: where each

@@ -93,6 +93,11 @@ func TestJourneyGoldens(t *testing.T) {
 			d.must("Log Archive account e-mail")
 			d.keys("aws+payments-dev@acme-corp.example", "enter")
 			d.must("already used by account")
+			// AWS lets Control Tower take existing Log Archive and Audit accounts at its first set-up:
+			// the form must not say otherwise.
+			if !strings.Contains(flat(d.plain()), "Control Tower can also take existing accounts") || strings.Contains(d.plain(), "cannot reuse") {
+				t.Fatalf("the form says Control Tower cannot take existing accounts:\n%s", d.plain())
+			}
 			shot("decisions-invalid-email")
 			for range len("aws+payments-dev@acme-corp.example") {
 				d.keys("backspace")
@@ -117,7 +122,7 @@ func TestJourneyGoldens(t *testing.T) {
 			d.must("Disable trusted access for AWS Config [destructive]", "[BLOCKED]")
 			shot("plan-expanded")
 			d.keys("down", "down", "down", "enter")
-			d.must("Step deploy/trusted-access/config", "Guard", "AWS CLI equivalent", "Rollback")
+			d.must("Step Disable trusted access for AWS Config", "deploy/trusted-access/config", "Guard", "AWS CLI equivalent", "Rollback")
 			shot("plan-step")
 			d.keys("esc", "tab")
 			d.must("1  Workloads (1 account)", "2    Prod (4 accounts)", "skipped: a Control Tower OU has this name")
@@ -352,6 +357,111 @@ func TestFormMessagesUseFieldLabels(t *testing.T) {
 	} {
 		if got := formMessage(tt.p); got != tt.want {
 			t.Errorf("formMessage(%+v) = %q, want %q", tt.p, got, tt.want)
+		}
+	}
+}
+
+// esc from the plan shows the decisions form again, filled with the answers given, and submitting
+// it again builds the plan again.
+func TestDecisionsAgainFromPlan(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			t.Chdir(t.TempDir()) // the frame names the state folder: keep it the same every run
+			app := New(Options{Backend: newFake(t), Snapshot: filepath.Join(pkgDir, "..", "testdata", "orgs", "alz2-typical.json"), StateDir: "state", Now: fixedClock})
+			d := newDriver(t, app, sz.w, sz.h)
+			d.keys("n", "enter", "enter", "kept-log@acme-corp.example", "enter", "kept-audit@acme-corp.example", "enter")
+			d.must("Deploy Control Tower")
+			d.keys("enter", "enter", "enter", "enter")
+			if !d.on(ScreenPlan) {
+				t.Fatalf("after the form: screen %v, want plan", app.Active())
+			}
+			d.must("estimate")
+			d.keys("esc")
+			if !d.on(ScreenDecisions) {
+				t.Fatalf("esc on the plan: screen %v, want decisions", app.Active())
+			}
+			d.must("Home region", "eu-west-1", "Governed regions")
+			d.fits(t, sz.w, sz.h)
+			d.golden(t, pkgDir)
+			d.keys("enter", "enter")
+			d.must("kept-log@acme-corp.example", "kept-audit@acme-corp.example")
+			d.keys("enter", "enter", "enter", "enter", "enter", "enter")
+			if !d.on(ScreenPlan) {
+				t.Fatalf("submitting the reopened form: screen %v, want plan\n%s", app.Active(), d.plain())
+			}
+			d.must("estimate")
+		})
+	}
+}
+
+// enter on a group header in the pre-checks closes and opens the group; ← and → do the same, x
+// does it for every group, and the key help says so.
+func TestPrechecksGroupOpensAndCloses(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			app := New(Options{Backend: newFake(t), Snapshot: filepath.Join(pkgDir, "..", "testdata", "orgs", "alz2-typical.json"), StateDir: "state", Now: fixedClock})
+			d := newDriver(t, app, sz.w, sz.h)
+			d.must("[-] DEPLOY", "Trusted access is enabled")
+			cs := app.screens[ScreenChecks].(*checksScreen)
+			if r := cs.rows[cs.list.cursor]; r.finding < 0 {
+				t.Fatal("the cursor starts on a header, want the first finding")
+			}
+			d.keys("up", "enter") // the DEPLOY header
+			d.must("[+] DEPLOY — 1 blocker", "[-] CONFIG")
+			if strings.Contains(d.plain(), "Trusted access is enabled") {
+				t.Fatalf("enter on the header did not close the group:\n%s", d.plain())
+			}
+			if r := cs.rows[cs.list.cursor]; r.finding >= 0 || r.phase != "deploy" {
+				t.Fatalf("the cursor left the header: %+v", r)
+			}
+			d.fits(t, sz.w, sz.h)
+			d.golden(t, pkgDir)
+			d.keys("enter")
+			d.must("[-] DEPLOY", "Trusted access is enabled")
+			d.keys("left")
+			d.must("[+] DEPLOY")
+			d.keys("right")
+			d.must("[-] DEPLOY", "Trusted access is enabled")
+			d.keys("x")
+			d.must("[+] CONFIG", "[+] DEPLOY", "[+] DECOMMISSION")
+			d.keys("x")
+			d.must("[-] CONFIG", "[-] DEPLOY", "[-] DECOMMISSION")
+			d.keys("?")
+			d.must("enter open / toggle group", "open/close all groups")
+		})
+	}
+}
+
+// Discovery shows the calls and the accounts found while the organization is walked, and the
+// time left once discovery can tell it.
+func TestDiscoveryShowsCallsAndTimeLeft(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		p     Progress
+		shows []string
+	}{
+		{"walk", Progress{Stage: "organization", AccountsFound: 2340, Calls: 569},
+			[]string{"listing the OUs", "2340 found so far", "569", "known once the accounts are counted"}},
+		{"accounts", Progress{Stage: "accounts", AccountsFound: 5000, AccountsDone: 1000, AccountsTotal: 5000, Calls: 16260, Remaining: 80 * time.Second},
+			[]string{"1000 of 5000 read", "16260", "about 1m20s (from the rate so far)"}},
+	} {
+		for _, sz := range sizes {
+			t.Run(tc.name+"/"+sz.name, func(t *testing.T) {
+				fake := newFake(t)
+				fake.release = make(chan struct{})
+				fake.stages = []Progress{tc.p}
+				app := New(Options{Backend: fake, Now: fixedClock})
+				d := newDriver(t, app, sz.w, sz.h)
+				d.keys("enter", "enter")
+				if !d.on(ScreenDiscovery) {
+					t.Fatalf("screen %v, want discovery", app.Active())
+				}
+				d.must(tc.shows...)
+				d.fits(t, sz.w, sz.h)
+				d.golden(t, pkgDir)
+				close(fake.release)
+			})
 		}
 	}
 }

@@ -86,9 +86,14 @@ type Identity struct {
 // Progress is a discovery progress report (discover.Progress, copied so screens do not depend on
 // the discovery package).
 type Progress struct {
-	Stage                       string
+	Stage string
+	// AccountsFound counts accounts listed while the organization is walked (AccountsTotal is 0
+	// until the walk ends).
+	AccountsFound               int
 	AccountsDone, AccountsTotal int
 	Calls, Problems             int
+	// Remaining is discovery's estimate of the time left; 0 while it cannot tell.
+	Remaining time.Duration
 }
 
 // CheckResult is a pre-check report as the wizard shows it.

@@ -191,11 +191,6 @@ func fit(s string, w, h int) string {
 	return strings.Join(lines, "\n")
 }
 
-// wrap word-wraps s to width.
-func wrap(s string, width int) string {
-	return lipgloss.NewStyle().Width(max(width, 10)).Render(s)
-}
-
 func itoa(n int) string { return strconv.Itoa(n) }
 
 func truncate(s string, w int) string { return ansi.Truncate(s, max(w, 1), "…") }
@@ -207,12 +202,109 @@ func plural(n int, one, many string) string {
 	return itoa(n) + " " + many
 }
 
-// scrolled renders a viewport with a last line saying whether there is more below, since a detail
-// view cut at the screen's bottom edge otherwise looks complete.
-func scrolled(st *Styles, vp viewport.Model) string {
-	more := "end"
-	if !vp.AtBottom() {
-		more = fmt.Sprintf("↓ more below (%d%%)", int(vp.ScrollPercent()*100))
+// page is a detail page: a header that wraps (a title is never cut) over a scrolling body. The
+// body is laid out by the screen for the page's width (wrap, commandLines), so its lines only run
+// wider than the page for a word that cannot be broken; those scroll sideways with ←/→.
+type page struct {
+	open         bool
+	header, body func(width int) string
+	hdr, note    string
+	vp           viewport.Model
+	w, h, widest int
+}
+
+func newPage() page { return page{vp: viewport.New()} }
+
+// show opens the page at its top-left corner.
+func (p *page) show(header, body func(width int) string) {
+	p.open, p.header, p.body, p.note = true, header, body, ""
+	p.render()
+	p.vp.GotoTop()
+	p.vp.SetXOffset(0)
+}
+
+func (p *page) close() { p.open = false }
+
+// setNote shows a note (what a key just did) below the page.
+func (p *page) setNote(note string) {
+	p.note = note
+	if p.open {
+		p.render()
 	}
-	return vp.View() + "\n" + st.Muted.Render(more)
+}
+
+func (p *page) setSize(w, h int) {
+	p.w, p.h = w, h
+	if p.open {
+		p.render()
+	}
+}
+
+// render lays the page out for its size: the header takes what it needs, the body the rest but
+// for a blank line and the "more below" line.
+func (p *page) render() {
+	p.hdr = strings.TrimRight(p.header(p.w), "\n")
+	p.vp.SetWidth(max(p.w, 1))
+	h := p.h - strings.Count(p.hdr, "\n") - 3
+	if p.note != "" {
+		h -= lineCount(wrap(p.note, p.w))
+	}
+	p.vp.SetHeight(max(h, 1))
+	content := strings.TrimRight(p.body(p.w), "\n")
+	p.widest = 0
+	for _, l := range strings.Split(content, "\n") {
+		if len(l) > p.widest { // cells never exceed bytes: measure only what could be wider
+			p.widest = max(p.widest, ansi.StringWidth(l))
+		}
+	}
+	p.vp.SetContent(content)
+}
+
+// wide reports whether a body line is wider than the page (←/→ then scroll sideways).
+func (p *page) wide() bool { return p.widest > p.w }
+
+func (p *page) update(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	p.vp, cmd = p.vp.Update(msg)
+	return cmd
+}
+
+// view draws the header, the visible body and a last line saying whether there is more below (a
+// page cut at the screen's bottom edge otherwise looks complete) or to the right.
+func (p *page) view(st *Styles) string {
+	more := "end"
+	if !p.vp.AtBottom() {
+		more = fmt.Sprintf("↓ more below (%d%%)", int(p.vp.ScrollPercent()*100))
+	}
+	if p.wide() {
+		more += " · ←/→ scroll sideways for lines wider than the screen"
+	}
+	v := p.hdr + "\n\n" + p.vp.View() + "\n" + st.Muted.Render(more)
+	if p.note != "" {
+		v += "\n" + st.OK.Render(wrap(p.note, p.w))
+	}
+	return v
+}
+
+// pageKeys are the keys of a detail page, for the help; back says where esc goes.
+func pageKeys(k KeyMap, p *page, back string, extra ...key.Binding) []key.Binding {
+	keys := []key.Binding{k.Up, k.Down}
+	if p.wide() {
+		keys = append(keys, key.NewBinding(key.WithKeys("left", "right"), key.WithHelp("←/→", "scroll sideways")))
+	}
+	keys = append(keys, extra...)
+	return append(keys, key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("q/esc", back)), k.PageUp, k.PageDown)
+}
+
+// rowTail is row for a line whose tail must stay whole (counts, tags): the head is cut first. The
+// tail takes style when the row is not selected.
+func rowTail(st *Styles, head, tail string, style lipgloss.Style, selected bool, width int) string {
+	room := max(width-2-ansi.StringWidth(tail), 12)
+	if ansi.StringWidth(head) > room {
+		head = ansi.Truncate(head, room, "…")
+	}
+	if selected {
+		return row(st, head+tail, true, width)
+	}
+	return row(st, head+style.Render(tail), false, width)
 }

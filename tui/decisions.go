@@ -48,6 +48,15 @@ func (s *decisionsScreen) Start(snap *inventory.Snapshot, resolved settings.Sett
 	return s.newForm()
 }
 
+// Reopen shows the form again with the values it was submitted with (coming back from the plan).
+func (s *decisionsScreen) Reopen() tea.Cmd {
+	if s.snap == nil {
+		return nil
+	}
+	s.err = nil
+	return s.newForm()
+}
+
 // newForm builds the form from the screen's field values and starts it.
 func (s *decisionsScreen) newForm() tea.Cmd {
 	s.form = s.build()
@@ -117,7 +126,7 @@ func (s *decisionsScreen) build() *huh.Form {
 		huh.NewGroup(
 			email("logArchiveEmail", "Log Archive account e-mail", &s.logEmail),
 			email("auditEmail", "Audit account e-mail", &s.auditEmail),
-		).Title("New shared accounts").Description("Control Tower creates two new accounts; it cannot reuse ALZ's."),
+		).Title("Shared accounts").Description(sharedAccountsNote),
 		huh.NewGroup(
 			huh.NewSelect[string]().Key("ctDeploy").Title("Deploy Control Tower").Value(&s.ctDeploy).Options(
 				huh.NewOption("by API (controltower:CreateLandingZone)", settings.CTDeployAPI),
@@ -132,6 +141,13 @@ func (s *decisionsScreen) build() *huh.Form {
 		).Title("How"),
 	).WithShowHelp(false).WithShowErrors(false).WithTheme(huh.ThemeFunc(huh.ThemeCharm))
 }
+
+// sharedAccountsNote says what the plan does with the Log Archive and Audit accounts. Control Tower
+// can also take existing accounts as these two at its first set-up, when they pass its pre-launch
+// checks (https://docs.aws.amazon.com/controltower/latest/userguide/accounts.html, "Considerations
+// for bringing existing security or logging accounts"); the plan does not offer that yet.
+const sharedAccountsNote = "The plan has Control Tower create two new accounts with these addresses. " +
+	"(Control Tower can also take existing accounts, such as ALZ's, at its first set-up; this plan does not offer that yet.)"
 
 // current is the settings the form holds right now.
 func (s *decisionsScreen) current() settings.Settings {

@@ -156,19 +156,35 @@ func (s *discoveryScreen) View() string {
 		pct = float64(p.AccountsDone) / float64(p.AccountsTotal)
 	}
 	b.WriteString(bar(st, pct, min(max(s.w-8, 10), 60)) + "\n\n")
-	b.WriteString(fmt.Sprintf("%s %s\n", st.Label.Render("Stage"), p.Stage))
+	elapsed := s.now.Sub(s.start)
+	b.WriteString(fmt.Sprintf("%s %s\n", st.Label.Render("Stage"), stageText(p.Stage)))
 	accounts := "counting…"
-	if p.AccountsTotal > 0 {
-		accounts = fmt.Sprintf("%d of %d", p.AccountsDone, p.AccountsTotal)
+	switch {
+	case p.AccountsTotal > 0:
+		accounts = fmt.Sprintf("%d of %d read", p.AccountsDone, p.AccountsTotal)
+	case p.AccountsFound > 0:
+		accounts = fmt.Sprintf("%d found so far (counted once every OU is listed)", p.AccountsFound)
 	}
-	b.WriteString(fmt.Sprintf("%s %s\n", st.Label.Render("Accounts"), accounts))
-	b.WriteString(fmt.Sprintf("%s %d\n", st.Label.Render("API calls"), p.Calls))
+	b.WriteString(wrapIndent(fmt.Sprintf("%s %s", st.Label.Render("Accounts"), accounts), s.w, strings.Repeat(" ", 15)) + "\n")
+	calls := itoa(p.Calls)
+	if secs := elapsed.Seconds(); secs >= 1 && p.Calls > 0 {
+		calls += fmt.Sprintf(" (%.0f a second)", float64(p.Calls)/secs)
+	}
+	b.WriteString(fmt.Sprintf("%s %s\n", st.Label.Render("API calls"), calls))
 	problems := fmt.Sprint(p.Problems)
 	if p.Problems > 0 {
 		problems = st.Warn.Render(problems + " (recorded; checks treat that scope as unknown)")
 	}
 	b.WriteString(fmt.Sprintf("%s %s\n", st.Label.Render("Problems"), problems))
-	b.WriteString(fmt.Sprintf("%s %s\n", st.Label.Render("Elapsed"), s.now.Sub(s.start).Truncate(time.Second)))
+	b.WriteString(fmt.Sprintf("%s %s\n", st.Label.Render("Elapsed"), elapsed.Truncate(time.Second)))
+	left := "known once the accounts are counted and the first are read"
+	switch {
+	case s.done:
+		left = "—"
+	case p.Remaining > 0:
+		left = "about " + p.Remaining.Round(time.Second).String() + " (from the rate so far)"
+	}
+	b.WriteString(wrapIndent(fmt.Sprintf("%s %s", st.Label.Render("Time left"), left), s.w, strings.Repeat(" ", 15)) + "\n")
 	b.WriteString("\n")
 	switch {
 	case s.err != nil:
@@ -188,4 +204,17 @@ func bar(st *Styles, pct float64, width int) string {
 	full := int(pct * float64(width))
 	return st.Focus.Render(strings.Repeat("█", full)) + st.Muted.Render(strings.Repeat("░", width-full)) +
 		fmt.Sprintf(" %3.0f%%", pct*100)
+}
+
+// stageText says what discovery is doing in a stage.
+func stageText(stage string) string {
+	switch stage {
+	case "identity":
+		return "identity (who the credentials are)"
+	case "organization":
+		return "organization (listing the OUs and their accounts)"
+	case "accounts":
+		return "accounts (reading every account in every region)"
+	}
+	return stage
 }

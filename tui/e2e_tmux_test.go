@@ -40,6 +40,8 @@ func TestWizardInTmux(t *testing.T) {
 	tm.run("-f", "/dev/null", "new-session", "-d", "-x", "100", "-y", "30", "-s", "wiz",
 		"env", "NO_COLOR=1", "TERM=xterm-256color", bin, "demo", "--state", state)
 	tm.run("set-option", "-t", "wiz", "remain-on-exit", "on")
+	// tmux keeps what a program sends with OSC 52 as a paste buffer (the copy key's test).
+	tm.run("set-option", "-g", "set-clipboard", "on")
 
 	tm.waitFor("Where is the organization?", "demo")
 	tm.keys("Enter")
@@ -53,7 +55,7 @@ func TestWizardInTmux(t *testing.T) {
 	tm.keys("Enter")
 	tm.waitFor("BLOCKER", "Fixed by the plan", "Remediation", "Concerns")
 	tm.keys("Escape")
-	tm.waitFor("enter opens a finding")
+	tm.waitFor("enter opens")
 
 	tm.keys("n")
 	tm.waitFor("Home region", "IAM Identity Center is in eu-west-1")
@@ -77,8 +79,36 @@ func TestWizardInTmux(t *testing.T) {
 	tm.keys("Enter")
 	tm.waitFor("Plan for o-f4yjsoufrn", "estimate")
 
+	// Back to the form: it shows again with the answers given, and goes on to the plan again.
+	tm.keys("Escape")
+	tm.waitFor("Home region", "Governed regions")
+	tm.keys("Enter")
+	tm.keys("Enter")
+	tm.waitFor("ct-log-archive@acme-corp.example")
+	tm.keys("Enter")
+	tm.keys("Enter")
+	tm.waitFor("Deploy Control Tower", "Remove ALZ's AWS Config")
+	tm.keys("Enter")
+	tm.keys("Enter")
+	tm.waitFor("Accounts per OU registration")
+	tm.keys("Enter")
+	tm.keys("Enter")
+	tm.waitFor("Plan for o-f4yjsoufrn", "estimate")
+
 	tm.keys("x")
 	tm.waitFor("[-] 0 ", " of ") // expanded: the tree no longer fits ("1–21 of 115")
+	// The first step's commands, copied with c, arrive in tmux's paste buffer as they are.
+	tm.keys("Down")
+	tm.keys("Enter")
+	tm.waitFor("AWS CLI equivalent (c copies)", "aws organizations describe-policy")
+	tm.keys("c")
+	tm.waitFor("sent to the clipboard (OSC 52)")
+	// As the plan has them: one a line, not laid out for the screen.
+	if buf := tm.run("show-buffer"); !strings.Contains(buf, "\naws organizations describe-policy --policy-id p-") || strings.Contains(buf, "\\\n") {
+		t.Errorf("the paste buffer holds %q, want the step's commands", buf)
+	}
+	tm.keys("Escape")
+	tm.waitFor("[-] 0 ")
 	tm.keys("e")
 	tm.waitFor("runbook written")
 	tm.keys("q")

@@ -36,6 +36,8 @@ type fakeBackend struct {
 	checked []settings.Settings
 	// release, when set, holds discovery until closed.
 	release chan struct{}
+	// stages, when set, are the progress reports discovery makes before it waits for release.
+	stages []Progress
 }
 
 func newFake(t testing.TB) *fakeBackend {
@@ -65,7 +67,12 @@ func (f *fakeBackend) Connect(_ context.Context, t Target) (Identity, error) {
 
 func (f *fakeBackend) Discover(ctx context.Context, progress func(Progress)) (*inventory.Snapshot, []byte, error) {
 	n := len(f.snap.Accounts)
-	progress(Progress{Stage: "accounts", AccountsDone: n / 2, AccountsTotal: n, Calls: 42, Problems: 1})
+	if f.stages == nil {
+		progress(Progress{Stage: "accounts", AccountsDone: n / 2, AccountsTotal: n, Calls: 42, Problems: 1, Remaining: 95 * time.Second})
+	}
+	for _, p := range f.stages {
+		progress(p)
+	}
 	if f.release != nil {
 		select {
 		case <-f.release:
@@ -315,7 +322,7 @@ func keyMsgs(k string) []tea.Msg {
 		"enter": {Code: tea.KeyEnter}, "esc": {Code: tea.KeyEscape}, "tab": {Code: tea.KeyTab},
 		"shift+tab": {Code: tea.KeyTab, Mod: tea.ModShift}, "down": {Code: tea.KeyDown}, "up": {Code: tea.KeyUp},
 		"right": {Code: tea.KeyRight}, "left": {Code: tea.KeyLeft}, "backspace": {Code: tea.KeyBackspace},
-		"ctrl+c": {Code: 'c', Mod: tea.ModCtrl}, "space": {Code: tea.KeySpace, Text: " "},
+		"ctrl+c": {Code: 'c', Mod: tea.ModCtrl}, "space": {Code: tea.KeySpace, Text: " "}, "pgdown": {Code: tea.KeyPgDown},
 	}
 	if m, ok := named[k]; ok {
 		return []tea.Msg{m}

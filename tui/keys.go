@@ -9,6 +9,7 @@ type KeyMap struct {
 	Enter, Back, Quit, ForceQuit, Help      key.Binding
 	Filter, Severity, Next, Tab             key.Binding
 	Expand, Collapse, ExpandAll, Export     key.Binding
+	Copy                                    key.Binding
 }
 
 // DefaultKeyMap returns the wizard's key bindings.
@@ -33,5 +34,8 @@ func DefaultKeyMap() KeyMap {
 		Collapse:  key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "collapse")),
 		ExpandAll: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "expand/collapse all")),
 		Export:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export runbook")),
+		// OSC 52 asks the terminal to set the clipboard; terminals that do not allow it ignore it,
+		// so the help says where else the commands are (the runbook).
+		Copy: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy commands (OSC 52 clipboard)")),
 	}
 }

@@ -5,7 +5,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/lz2ct/lz2ct/statefolder"
 )
 
@@ -47,9 +46,17 @@ func (s *leaveScreen) View() string {
 	st := s.c.Styles
 	var b strings.Builder
 	b.WriteString(st.Header.Render("Session saved") + "\n\n")
-	// Wrapped, not cut: the commands must be complete (the CLI prints them again on exit).
+	// Wrapped, not cut: the commands must be complete (the CLI prints them again on exit), and
+	// they break between arguments with a shell continuation, so that they still run when copied.
+	commands := false
 	for _, line := range strings.Split(strings.TrimRight(s.summary, "\n"), "\n") {
-		b.WriteString(lipgloss.NewStyle().Width(max(s.w, 20)).Render(line) + "\n")
+		switch {
+		case commands && strings.HasPrefix(line, "  "):
+			b.WriteString(strings.Join(commandLines(strings.TrimSpace(line), "  ", s.w), "\n") + "\n")
+		default:
+			commands = strings.HasPrefix(line, "Continue from the command line")
+			b.WriteString(wrapIndent(line, s.w, "    ") + "\n")
+		}
 	}
 	b.WriteString("\n" + st.Muted.Render(wrap("Nothing has changed in AWS. The files above are all the CLI needs: start again from any of them.", s.w)))
 	return b.String()

@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"charm.land/bubbles/v2/key"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 )
 
 // planScreen reviews the plan: the phases as a collapsible tree with counts and the estimate, the
-// OU registration order as the OU tree, and any step's detail (guard, AWS CLI). Runbooks are
-// exported from here.
+// OU registration order as the OU tree, every account with what the plan does with it, and a
+// detail page for any step (guard, AWS CLI, which c copies), OU or account. Runbooks are exported
+// from here.
 type planScreen struct {
 	c    *Common
 	w, h int
@@ -21,7 +23,7 @@ type planScreen struct {
 	loading bool
 	err     error
 	plan    *PlanView
-	steps   int
+	nsteps  int
 	counts  []phaseCounts // per phase, counted once (phase rows are drawn every frame)
 
 	tab      int // 0 phases, 1 OU order
@@ -33,8 +35,12 @@ type planScreen struct {
 	accts    []int // account indexes, blocked and excluded first
 	acctList scroller
 
-	detail   *StepView
-	viewport viewport.Model
+	page  page      // a step's, OU's or account's detail, when open
+	step  *StepView // the step on the page (c copies its commands)
+	steps map[string]string
+	// top and bottom are the lines above and below the list: they wrap rather than cut, so their
+	// height depends on the width (layout).
+	top, bottom int
 
 	exporting bool
 	exported  []string
@@ -48,12 +54,13 @@ type phaseCounts struct{ destructive, manual, blocked int }
 type planRow struct{ phase, step int }
 
 func newPlanScreen(c *Common) *planScreen {
-	return &planScreen{c: c, expanded: map[int]bool{}, viewport: viewport.New()}
+	return &planScreen{c: c, expanded: map[int]bool{}, page: newPage()}
 }
 
 // Init shows the screen as "building" until a plannedMsg arrives.
 func (s *planScreen) Init() tea.Cmd {
-	s.loading, s.err, s.plan, s.detail = true, nil, nil, nil
+	s.loading, s.err, s.plan, s.step = true, nil, nil, nil
+	s.page.close()
 	s.exported, s.exportErr = nil, nil
 	return nil
 }
@@ -61,12 +68,14 @@ func (s *planScreen) Init() tea.Cmd {
 // SetPlan shows a built plan (tests and benchmarks use it directly).
 func (s *planScreen) SetPlan(p *PlanView) {
 	s.loading, s.plan = false, p
-	s.steps = 0
+	s.nsteps = 0
 	s.counts = make([]phaseCounts, len(p.Phases))
+	s.steps = map[string]string{}
 	for i, ph := range p.Phases {
-		s.steps += len(ph.Steps)
+		s.nsteps += len(ph.Steps)
 		c := &s.counts[i]
 		for _, x := range ph.Steps {
+			s.steps[x.ID] = x.Title
 			if x.Destructive {
 				c.destructive++
 			}
@@ -111,6 +120,7 @@ func (s *planScreen) SetPlan(p *PlanView) {
 	})
 	s.acctList.setLen(len(s.accts))
 	s.rebuild()
+	s.layout()
 }
 
 func (s *planScreen) rebuild() {
@@ -131,22 +141,38 @@ func (s *planScreen) rebuild() {
 
 func (s *planScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
-	s.list.setHeight(max(h-6, 1)) // header, accounts, tabs, phase summary, status
-	s.ouList.setHeight(max(h-5, 1))
-	s.acctList.setHeight(max(h-5, 1))
-	s.viewport.SetWidth(w)
-	s.viewport.SetHeight(max(h-3, 1)) // title, blank, "more below"
-	if s.detail != nil {
-		s.viewport.SetContent(s.detailText(*s.detail))
-	}
+	s.page.setSize(w, h)
+	s.layout()
 }
+
+// layout gives the lists the lines the header (the counts, wrapped), the phase summary (as many
+// lines as the longest one needs, so that the list does not jump as the cursor moves) and the
+// status line leave.
+func (s *planScreen) layout() {
+	s.top, s.bottom = 2, 1 // title line, tabs; status line
+	if s.plan != nil {
+		s.top = lineCount(s.headerText()) + 1
+		for _, ph := range s.plan.Phases {
+			s.bottom = max(s.bottom, lineCount(wrap(ph.Summary, s.w))+1)
+		}
+	}
+	status := lineCount(s.statusText(""))
+	s.list.setHeight(max(s.h-s.top-max(s.bottom, status), 1))
+	s.ouList.setHeight(max(s.h-s.top-status, 1))
+	s.acctList.setHeight(max(s.h-s.top-status, 1))
+}
+
+func lineCount(s string) int { return strings.Count(strings.TrimRight(s, "\n"), "\n") + 1 }
 
 func (s *planScreen) Capturing() bool { return false }
 
 func (s *planScreen) Help() []key.Binding {
 	k := s.c.Keys
-	if s.detail != nil {
-		return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("q/esc", "back to plan"))}
+	if s.page.open {
+		if s.step != nil && len(s.step.CLI) > 0 {
+			return pageKeys(k, &s.page, "back to plan", k.Copy)
+		}
+		return pageKeys(k, &s.page, "back to plan")
 	}
 	return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open/toggle")),
 		k.Tab, k.ExpandAll, k.Export,
@@ -166,6 +192,7 @@ func (s *planScreen) Update(msg tea.Msg) tea.Cmd {
 	case exportedMsg:
 		s.exporting = false
 		s.exported, s.exportErr = msg.Paths, msg.Err
+		s.layout()
 	case tea.KeyPressMsg:
 		return s.key(msg)
 	}
@@ -174,14 +201,18 @@ func (s *planScreen) Update(msg tea.Msg) tea.Cmd {
 
 func (s *planScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	k := s.c.Keys
-	if s.detail != nil {
-		if key.Matches(msg, k.Back) {
-			s.detail = nil
+	if s.page.open {
+		switch {
+		case key.Matches(msg, k.Back):
+			s.page.close()
+			s.step = nil
 			return nil
+		case key.Matches(msg, k.Copy) && s.step != nil && len(s.step.CLI) > 0:
+			s.page.setNote(fmt.Sprintf("✔ %s sent to the clipboard (OSC 52); a terminal that does not allow it ignores it: e writes every command to the runbook",
+				plural(len(s.step.CLI), "command", "commands")))
+			return tea.SetClipboard(strings.Join(s.step.CLI, "\n") + "\n")
 		}
-		var cmd tea.Cmd
-		s.viewport, cmd = s.viewport.Update(msg)
-		return cmd
+		return s.page.update(msg)
 	}
 	switch msg.String() {
 	case "esc":
@@ -197,13 +228,14 @@ func (s *planScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if s.tab > 0 {
-		if s.tab == 1 {
-			s.ouList.handleNav(k, msg)
-		} else {
-			s.acctList.handleNav(k, msg)
-		}
-		if key.Matches(msg, k.Export) {
+		switch {
+		case s.tab == 1 && s.ouList.handleNav(k, msg), s.tab == 2 && s.acctList.handleNav(k, msg):
+		case key.Matches(msg, k.Export):
 			return s.export()
+		case key.Matches(msg, k.Enter) && s.tab == 1 && len(s.ous) > 0:
+			s.openOU(s.plan.OUs[s.ous[s.ouList.cursor]])
+		case key.Matches(msg, k.Enter) && s.tab == 2 && len(s.accts) > 0:
+			s.openAccount(s.plan.AccountList[s.accts[s.acctList.cursor]])
 		}
 		return nil
 	}
@@ -245,10 +277,7 @@ func (s *planScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			s.expanded[cur.phase] = !s.expanded[cur.phase]
 			s.rebuild()
 		default:
-			st := s.plan.Phases[cur.phase].Steps[cur.step]
-			s.detail = &st
-			s.viewport.SetContent(s.detailText(st))
-			s.viewport.GotoTop()
+			s.openStep(s.plan.Phases[cur.phase].Steps[cur.step])
 		}
 	}
 	return nil
@@ -281,14 +310,12 @@ func (s *planScreen) View() string {
 	case s.plan == nil:
 		return ""
 	}
-	if s.detail != nil {
-		return st.Header.Render(truncate("Step "+s.detail.ID, s.w)) + "\n\n" + scrolled(st, s.viewport)
+	if s.page.open {
+		return s.page.view(st)
 	}
 	p := s.plan
 	var b strings.Builder
-	b.WriteString(truncate(fmt.Sprintf("%s %s · %s · %s · estimate %s", st.Header.Render("Plan for "+p.Organization),
-		plural(len(p.Phases), "phase", "phases"), plural(s.steps, "step", "steps"), plural(len(p.OUs), "OU", "OUs"), Duration(p.Total)), s.w) + "\n")
-	b.WriteString(truncate(st.Muted.Render(accountsLine(p.Accounts)), s.w) + "\n")
+	b.WriteString(s.headerText())
 	for i, t := range planTabs {
 		if i == s.tab {
 			b.WriteString(st.TabActive.Render(t))
@@ -297,18 +324,20 @@ func (s *planScreen) View() string {
 		}
 	}
 	b.WriteString(st.Muted.Render("  (tab)") + "\n")
-	if s.tab == 0 {
+	var info string
+	switch s.tab {
+	case 0:
 		from, to := s.list.window()
 		for i := from; i < to; i++ {
 			b.WriteString(s.phaseRow(s.rows[i], i == s.list.cursor) + "\n")
 		}
 		if s.exportErr == nil && len(s.exported) == 0 && !s.exporting && len(s.rows) > 0 {
 			if r := s.rows[s.list.cursor]; r.step < 0 && p.Phases[r.phase].Summary != "" {
-				b.WriteString(st.Muted.Render(truncate(p.Phases[r.phase].Summary, s.w)) + "\n")
+				b.WriteString(st.Muted.Render(wrap(p.Phases[r.phase].Summary, s.w)) + "\n")
 			}
 		}
-		b.WriteString(s.statusLine(s.list.scrollInfo()))
-	} else if s.tab == 1 {
+		info = s.list.scrollInfo()
+	case 1:
 		from, to := s.ouList.window()
 		for i := from; i < to; i++ {
 			b.WriteString(s.ouRow(p.OUs[s.ous[i]], i == s.ouList.cursor) + "\n")
@@ -316,8 +345,8 @@ func (s *planScreen) View() string {
 		if len(s.ous) == 0 {
 			b.WriteString(st.Muted.Render("  no OUs to register") + "\n")
 		}
-		b.WriteString(s.statusLine(s.ouList.scrollInfo()))
-	} else {
+		info = s.ouList.scrollInfo()
+	default:
 		from, to := s.acctList.window()
 		for i := from; i < to; i++ {
 			b.WriteString(s.accountRow(p.AccountList[s.accts[i]], i == s.acctList.cursor) + "\n")
@@ -325,36 +354,66 @@ func (s *planScreen) View() string {
 		if len(s.accts) == 0 {
 			b.WriteString(st.Muted.Render("  no accounts") + "\n")
 		}
-		b.WriteString(s.statusLine(s.acctList.scrollInfo()))
+		info = s.acctList.scrollInfo()
 	}
+	b.WriteString(s.statusText(info))
 	return b.String()
 }
 
-func (s *planScreen) statusLine(info string) string {
+// headerText is the plan's title line and its account counts, wrapped (every count is shown).
+func (s *planScreen) headerText() string {
+	st := s.c.Styles
+	p := s.plan
+	title := fmt.Sprintf("%s · %s · %s · estimate %s", plural(len(p.Phases), "phase", "phases"), plural(s.nsteps, "step", "steps"),
+		plural(len(p.OUs), "OU", "OUs"), Duration(p.Total))
+	head := st.Header.Render("Plan for "+p.Organization) + " " + title
+	if ansi.StringWidth(head) > s.w {
+		head = st.Header.Render("Plan for "+p.Organization) + "\n" + title
+	}
+	return head + "\n" + st.Muted.Render(joinWrap(accountsLine(p.Accounts), " · ", s.w)) + "\n"
+}
+
+// statusText is the last line of the lists: export progress or result (wrapped: the paths are
+// needed whole), else the keys that finish the screen and where the list is scrolled.
+func (s *planScreen) statusText(info string) string {
 	st := s.c.Styles
 	switch {
 	case s.exporting:
 		return "writing the runbook…"
 	case s.exportErr != nil:
-		return st.Error.Render(truncate("✖ export failed: "+s.exportErr.Error(), s.w))
+		return st.Error.Render(wrap("✖ export failed: "+s.exportErr.Error(), s.w))
 	case len(s.exported) > 0:
-		return st.OK.Render(truncate("✔ runbook written: "+strings.Join(s.exported, ", "), s.w))
+		return st.OK.Render(wrap("✔ runbook written: "+strings.Join(s.exported, ", "), s.w))
 	}
-	return st.Muted.Render(strings.TrimSpace("e exports the runbook (Markdown + HTML) · q finishes   " + info))
+	return st.Muted.Render(strings.TrimSpace("enter opens · e exports the runbook · q finishes   " + info))
 }
 
-func accountsLine(m map[string]int) string {
+// howLabels say what the plan does with an account, by its disposition.
+var howLabels = map[string]string{"ou-registration": "through OU registration", "enroll": "enrolled one by one",
+	"already-enrolled": "already enrolled", "management": "management", "excluded": "excluded", "left-out": "left out", "blocked": "blocked"}
+
+// accountPlans say on an account's page what the plan does with it.
+var accountPlans = map[string]string{
+	"ou-registration":  "enrolls it when it registers its OU",
+	"enroll":           "enrolls it on its own (its OU is not registered as a whole)",
+	"already-enrolled": "nothing: Control Tower already governs it",
+	"management":       "nothing: Control Tower runs in the management account",
+	"excluded":         "leaves it out of the migration",
+	"left-out":         "runs without it: Control Tower cannot govern it where it is",
+	"blocked":          "cannot enroll it until what is below is resolved",
+}
+
+// accountsLine counts the accounts by what the plan does with them: "Accounts: 5 …", "1 …".
+func accountsLine(m map[string]int) []string {
 	if len(m) == 0 {
-		return ""
+		return nil
 	}
 	order := []string{"ou-registration", "enroll", "already-enrolled", "management", "excluded", "left-out", "blocked"}
-	label := map[string]string{"ou-registration": "through OU registration", "enroll": "enrolled one by one",
-		"already-enrolled": "already enrolled", "management": "management", "excluded": "excluded", "left-out": "left out", "blocked": "blocked"}
 	var parts []string
 	seen := map[string]bool{}
 	for _, k := range order {
 		if m[k] > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", m[k], label[k]))
+			parts = append(parts, fmt.Sprintf("%d %s", m[k], howLabels[k]))
 		}
 		seen[k] = true
 	}
@@ -365,7 +424,11 @@ func accountsLine(m map[string]int) string {
 		}
 	}
 	sort.Strings(rest)
-	return "Accounts: " + strings.Join(append(parts, rest...), " · ")
+	parts = append(parts, rest...)
+	if len(parts) > 0 {
+		parts[0] = "Accounts: " + parts[0]
+	}
+	return parts
 }
 
 func (s *planScreen) phaseRow(r planRow, selected bool) string {
@@ -387,8 +450,9 @@ func (s *planScreen) phaseRow(r planRow, selected bool) string {
 		if c.blocked > 0 {
 			extra += fmt.Sprintf(" · %d BLOCKED", c.blocked)
 		}
-		text := fmt.Sprintf("%s %d %s — %s · ~%s%s", arrow, ph.Number, ph.Name, plural(len(ph.Steps), "step", "steps"), Duration(ph.Estimate), extra)
-		return row(st, text, selected, s.w)
+		// The counts are what the row is for: the name gives way first.
+		tail := fmt.Sprintf(" — %s · ~%s%s", plural(len(ph.Steps), "step", "steps"), Duration(ph.Estimate), extra)
+		return rowTail(st, fmt.Sprintf("%s %d %s", arrow, ph.Number, ph.Name), tail, lipgloss.Style{}, selected, s.w)
 	}
 	x := ph.Steps[r.step]
 	var tags []string
@@ -401,15 +465,15 @@ func (s *planScreen) phaseRow(r planRow, selected bool) string {
 	if x.Manual {
 		tags = append(tags, "manual")
 	}
-	tag := ""
+	tag, style := "", lipgloss.Style{}
 	if len(tags) > 0 {
 		tag = " [" + strings.Join(tags, ", ") + "]"
 	}
-	text := "    " + x.Title + tag
-	if !selected && x.Blocked != "" {
-		text = "    " + x.Title + st.Blocker.Render(tag)
+	if x.Blocked != "" {
+		style = st.Blocker
 	}
-	return row(st, text, selected, s.w)
+	// The tags stay whole; a long title is cut (enter shows it whole).
+	return rowTail(st, "    "+x.Title, tag, style, selected, s.w)
 }
 
 var planTabs = []string{"Phases", "OU registration order", "Accounts"}
@@ -441,31 +505,86 @@ func (s *planScreen) ouRow(o OUView, selected bool) string {
 	}
 	text := fmt.Sprintf("%s  %s%s (%s)", order, indent, name, plural(o.Accounts, "account", "accounts"))
 	if o.Skipped || o.Order == 0 {
-		reason := o.Reason
-		if reason == "" {
-			reason = "not registered"
-		}
 		if selected {
-			text += " — skipped: " + reason
+			text += " — skipped: " + ouReason(o)
 		} else {
-			text += st.Warn.Render(" — skipped: " + reason)
+			text += st.Warn.Render(" — skipped: " + ouReason(o))
 		}
 	}
 	return row(st, text, selected, s.w)
 }
 
-func (s *planScreen) detailText(x StepView) string {
+func ouReason(o OUView) string {
+	if o.Reason == "" {
+		return "not registered"
+	}
+	return o.Reason
+}
+
+// field writes a labelled section of a detail page; the value is wrapped to width (commands in it
+// laid out as commands).
+func field(b *strings.Builder, st *Styles, width int, label, value string) {
+	if value != "" {
+		b.WriteString(st.Header.Render(label) + "\n" + wrap(value, width) + "\n\n")
+	}
+}
+
+// pageTitle is a detail page's header: what the page is about, then its name, wrapped.
+func pageTitle(st *Styles, what, name string, width int) string {
+	return st.Header.Render(wrapIndent(what+" "+name, width, "  "))
+}
+
+func (s *planScreen) openStep(x StepView) {
+	s.step = &x
+	st := s.c.Styles
+	s.page.show(func(w int) string { return pageTitle(st, "Step", x.Title, w) }, func(w int) string { return s.stepText(x, w) })
+}
+
+func (s *planScreen) openOU(o OUView) {
+	s.step = nil
+	st := s.c.Styles
+	s.page.show(func(w int) string { return pageTitle(st, "OU", o.Path, w) }, func(w int) string {
+		var b strings.Builder
+		field(&b, st, w, "OU ID", o.OUID)
+		field(&b, st, w, "Accounts directly in it", itoa(o.Accounts))
+		if o.Order > 0 && !o.Skipped {
+			field(&b, st, w, "Registration", fmt.Sprintf("number %d in the registration order (every OU after its parent)", o.Order))
+		} else {
+			field(&b, st, w, "Not registered by the plan", ouReason(o))
+		}
+		return b.String()
+	})
+}
+
+func (s *planScreen) openAccount(a AccountView) {
+	s.step = nil
+	st := s.c.Styles
+	s.page.show(func(w int) string { return pageTitle(st, "Account", a.ID+" "+a.Name, w) }, func(w int) string {
+		var b strings.Builder
+		how := accountPlans[a.How]
+		if how == "" {
+			how = a.How
+		}
+		field(&b, st, w, "What the plan does", how)
+		field(&b, st, w, "Why", a.Reason)
+		if a.By != "" {
+			by := a.By
+			if t := s.steps[a.By]; t != "" {
+				by += " — " + t
+			}
+			field(&b, st, w, "The step that covers it", by)
+		}
+		return b.String()
+	})
+}
+
+func (s *planScreen) stepText(x StepView, w int) string {
 	st := s.c.Styles
 	var b strings.Builder
-	field := func(label, value string) {
-		if value != "" {
-			b.WriteString(st.Header.Render(label) + "\n" + wrap(value, s.w) + "\n\n")
-		}
-	}
 	if x.Blocked != "" {
-		b.WriteString(st.BlockerBanner.Render("BLOCKED") + " " + wrap(x.Blocked, s.w-10) + "\n\n")
+		b.WriteString(st.BlockerBanner.Render("BLOCKED") + " " + wrapIndent(x.Blocked, w-10, "          ") + "\n\n")
 	}
-	field("Title", x.Title)
+	field(&b, st, w, "ID", x.ID)
 	kind := x.Kind
 	if x.Destructive {
 		kind += " · destructive (needs confirmation; exported first)"
@@ -473,21 +592,21 @@ func (s *planScreen) detailText(x StepView) string {
 	if x.Manual {
 		kind += " · manual (you do it; lz2ct verifies)"
 	}
-	field("Kind", kind)
-	field("Target", x.Target)
-	field("Why", x.Why)
-	field("Guard (checked before it runs)", x.Guard)
+	field(&b, st, w, "Kind", kind)
+	field(&b, st, w, "Target", x.Target)
+	field(&b, st, w, "Why", x.Why)
+	field(&b, st, w, "Guard (checked before it runs)", x.Guard)
 	if len(x.CLI) > 0 {
-		b.WriteString(st.Header.Render("AWS CLI equivalent") + "\n")
+		b.WriteString(st.Header.Render("AWS CLI equivalent") + st.Muted.Render(" (c copies)") + "\n")
 		for _, c := range x.CLI {
-			b.WriteString(wrap("  "+c, s.w) + "\n")
+			b.WriteString(strings.Join(commandLines(c, "  ", w), "\n") + "\n")
 		}
 		b.WriteString("\n")
 	}
-	field("Expected result", x.Expected)
-	field("Rollback", x.Rollback)
+	field(&b, st, w, "Expected result", x.Expected)
+	field(&b, st, w, "Rollback", x.Rollback)
 	if len(x.DependsOn) > 0 {
-		field("Depends on", strings.Join(x.DependsOn, ", "))
+		field(&b, st, w, "Depends on", strings.Join(x.DependsOn, ", "))
 	}
 	return b.String()
 }

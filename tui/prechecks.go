@@ -7,7 +7,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
-	"charm.land/bubbles/v2/viewport"
 	tea "charm.land/bubbletea/v2"
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/inventory"
@@ -32,11 +31,12 @@ type checksScreen struct {
 	search    textinput.Model
 	query     string
 
-	rows []checkRow
-	list scroller
+	rows      []checkRow
+	list      scroller
+	collapsed map[string]bool // phases whose findings are hidden (enter on the header toggles)
 
-	detail   int // finding index shown in detail, -1 = list
-	viewport viewport.Model
+	detail int // finding index shown in detail, -1 = list
+	page   page
 }
 
 var sevFilters = []string{"", SeverityBlocker, SeverityWarning, SeverityInfo}
@@ -52,7 +52,7 @@ func newChecksScreen(c *Common) *checksScreen {
 	ti := textinput.New()
 	ti.Prompt = "/ "
 	ti.Placeholder = "search titles, checks, accounts, OUs"
-	return &checksScreen{c: c, search: ti, detail: -1, viewport: viewport.New()}
+	return &checksScreen{c: c, search: ti, detail: -1, page: newPage(), collapsed: map[string]bool{}}
 }
 
 func (s *checksScreen) Init() tea.Cmd { return nil }
@@ -90,6 +90,7 @@ func (s *checksScreen) SetResult(r *CheckResult) {
 		return x.Check < y.Check
 	})
 	s.rebuild()
+	s.landOnFinding()
 }
 
 // rebuild applies the filter and search to the findings and lays out the rows.
@@ -114,11 +115,31 @@ func (s *checksScreen) rebuild() {
 			header = len(s.rows) - 1
 		}
 		s.rows[header].count[severityRank[f.Severity]]++
-		s.rows = append(s.rows, checkRow{phase: f.Phase, finding: i})
+		if !s.collapsed[f.Phase] {
+			s.rows = append(s.rows, checkRow{phase: f.Phase, finding: i})
+		}
 	}
 	s.list.setLen(len(s.rows))
-	if len(s.rows) > 1 && s.rows[s.list.cursor].finding < 0 {
-		s.list.move(1) // land on a finding, not a header
+}
+
+// landOnFinding moves the cursor from a header to the finding below it, so that enter on a fresh
+// list opens a finding.
+func (s *checksScreen) landOnFinding() {
+	if c := s.list.cursor; c+1 < len(s.rows) && s.rows[c].finding < 0 && s.rows[c+1].finding >= 0 {
+		s.list.move(1)
+	}
+}
+
+// toggle opens or closes the group of phase (open: its findings are listed) and keeps the cursor
+// on its header.
+func (s *checksScreen) toggle(phase string, open bool) {
+	s.collapsed[phase] = !open
+	s.rebuild()
+	for i, r := range s.rows {
+		if r.phase == phase && r.finding < 0 {
+			s.list.to(i)
+			return
+		}
 	}
 }
 
@@ -138,11 +159,7 @@ func (s *checksScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
 	s.list.setHeight(s.listHeight())
 	s.search.SetWidth(max(w-6, 10))
-	s.viewport.SetWidth(w)
-	s.viewport.SetHeight(max(h-3, 1)) // title, blank, "more below"
-	if s.detail >= 0 {
-		s.viewport.SetContent(s.detailText(s.res.Findings[s.detail]))
-	}
+	s.page.setSize(w, h)
 }
 
 func (s *checksScreen) listHeight() int {
@@ -161,10 +178,14 @@ func (s *checksScreen) Help() []key.Binding {
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "apply")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "clear"))}
 	}
 	if s.detail >= 0 {
-		return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("esc", "q"), key.WithHelp("q/esc", "back to list"))}
+		return pageKeys(k, &s.page, "back to list")
 	}
-	return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "details")), k.Filter, k.Severity,
-		key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "decisions")), k.Back, k.PageUp, k.PageDown, k.Top, k.Bottom}
+	return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open / toggle group")), k.Filter, k.Severity,
+		key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "decisions")), k.Back,
+		key.NewBinding(key.WithKeys("right", "l"), key.WithHelp("→/l", "open group")),
+		key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "close group")),
+		key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "open/close all groups")),
+		k.PageUp, k.PageDown, k.Top, k.Bottom}
 }
 
 func (s *checksScreen) Update(msg tea.Msg) tea.Cmd {
@@ -204,6 +225,7 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 			s.query = s.search.Value() // filter as you type
 			s.list.to(0)
 			s.rebuild()
+			s.landOnFinding()
 			s.list.setHeight(s.listHeight())
 			return cmd
 		}
@@ -214,11 +236,10 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	if s.detail >= 0 {
 		if key.Matches(msg, k.Back) {
 			s.detail = -1
+			s.page.close()
 			return nil
 		}
-		var cmd tea.Cmd
-		s.viewport, cmd = s.viewport.Update(msg)
-		return cmd
+		return s.page.update(msg)
 	}
 	if s.list.handleNav(k, msg) {
 		return nil
@@ -244,9 +265,26 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		s.sevFilter = (s.sevFilter + 1) % len(sevFilters)
 		s.list.to(0)
 		s.rebuild()
+		s.landOnFinding()
 	case key.Matches(msg, k.Next):
 		if s.res != nil {
 			return send(continueMsg{})
+		}
+	case key.Matches(msg, k.Expand), key.Matches(msg, k.Collapse):
+		if len(s.rows) > 0 {
+			s.toggle(s.rows[s.list.cursor].phase, key.Matches(msg, k.Expand))
+		}
+	case key.Matches(msg, k.ExpandAll):
+		// Open every group when one is closed, else close them all.
+		open := false
+		for _, r := range s.rows {
+			open = open || s.collapsed[r.phase]
+		}
+		for _, r := range s.rows {
+			s.collapsed[r.phase] = !open
+		}
+		if len(s.rows) > 0 {
+			s.toggle(s.rows[s.list.cursor].phase, open)
 		}
 	case key.Matches(msg, k.Enter):
 		if len(s.rows) == 0 {
@@ -254,12 +292,10 @@ func (s *checksScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		r := s.rows[s.list.cursor]
 		if r.finding < 0 {
-			s.list.move(1)
+			s.toggle(r.phase, s.collapsed[r.phase])
 			return nil
 		}
-		s.detail = r.finding
-		s.viewport.SetContent(s.detailText(s.res.Findings[r.finding]))
-		s.viewport.GotoTop()
+		s.open(r.finding)
 	}
 	return nil
 }
@@ -275,8 +311,7 @@ func (s *checksScreen) View() string {
 		return st.Header.Render("Pre-checks") + "\n\nWaiting for the organization…"
 	}
 	if s.detail >= 0 {
-		f := s.res.Findings[s.detail]
-		return st.Severity(f.Severity) + " " + st.Header.Render(truncate(f.Title, s.w-9)) + "\n\n" + scrolled(st, s.viewport)
+		return s.page.view(st)
 	}
 	r := s.res
 	var b strings.Builder
@@ -309,7 +344,7 @@ func (s *checksScreen) View() string {
 		b.WriteString(st.Muted.Render("  no findings match") + "\n")
 	}
 	info := s.list.scrollInfo()
-	b.WriteString(st.Muted.Render(strings.TrimSpace("✓ = the plan fixes it · enter opens a finding · n: decisions   " + info)))
+	b.WriteString(st.Muted.Render(strings.TrimSpace("✓ = the plan fixes it · enter opens · n: decisions   " + info)))
 	return b.String()
 }
 
@@ -327,11 +362,12 @@ func (s *checksScreen) renderRow(r checkRow, selected bool) string {
 				}
 			}
 		}
-		line := st.Header.Render(strings.ToUpper(r.phase)) + st.Muted.Render(" — "+strings.Join(parts, ", "))
-		if selected {
-			return row(st, line, true, s.w)
+		arrow := "[-] "
+		if s.collapsed[r.phase] {
+			arrow = "[+] "
 		}
-		return truncate(line, s.w)
+		line := arrow + st.Header.Render(strings.ToUpper(r.phase)) + st.Muted.Render(" — "+strings.Join(parts, ", "))
+		return row(st, line, selected, s.w)
 	}
 	f := s.res.Findings[r.finding]
 	text := f.Title
@@ -345,9 +381,9 @@ func (s *checksScreen) renderRow(r checkRow, selected bool) string {
 		fix = "✓ "
 	}
 	if selected {
-		return row(st, fmt.Sprintf("%-7s %s%s", strings.ToUpper(f.Severity), fix, text), true, s.w)
+		return row(st, fmt.Sprintf("  %-7s %s%s", strings.ToUpper(f.Severity), fix, text), true, s.w)
 	}
-	return row(st, st.Severity(f.Severity)+" "+fix+text, false, s.w)
+	return row(st, "  "+st.Severity(f.Severity)+" "+fix+text, false, s.w)
 }
 
 func subjectKind(subs []Subject) string {
@@ -378,9 +414,26 @@ func subjectLabel(s Subject) string {
 	return s.ID
 }
 
-func (s *checksScreen) detailText(f Finding) string {
+// open shows finding i on a page: its title in full, then what the list cannot show.
+func (s *checksScreen) open(i int) {
+	s.detail = i
+	f := s.res.Findings[i]
 	st := s.c.Styles
-	w := s.w
+	s.page.show(func(w int) string {
+		lines := strings.Split(wrap(f.Title, w-8), "\n")
+		for j, l := range lines {
+			tag := "        "
+			if j == 0 {
+				tag = st.Severity(f.Severity) + " "
+			}
+			lines[j] = tag + st.Header.Render(l)
+		}
+		return strings.Join(lines, "\n")
+	}, func(w int) string { return s.detailText(f, w) })
+}
+
+func (s *checksScreen) detailText(f Finding, w int) string {
+	st := s.c.Styles
 	var b strings.Builder
 	field := func(label, value string) {
 		if value != "" {
@@ -404,14 +457,14 @@ func (s *checksScreen) detailText(f Finding) string {
 	if len(f.Evidence) > 0 {
 		b.WriteString(st.Header.Render("Evidence") + "\n")
 		for _, e := range f.Evidence {
-			b.WriteString(wrap("• "+e, w) + "\n")
+			b.WriteString(wrapIndent("• "+e, w, "  ") + "\n")
 		}
 		b.WriteString("\n")
 	}
 	if len(f.Subjects) > 0 {
 		b.WriteString(st.Header.Render(fmt.Sprintf("Concerned (%d)", len(f.Subjects))) + "\n")
 		for _, sub := range f.Subjects {
-			b.WriteString(fmt.Sprintf("  %-13s %s\n", sub.Kind, subjectLabel(sub)))
+			b.WriteString(wrapIndent(fmt.Sprintf("  %-13s %s", sub.Kind, subjectLabel(sub)), w, strings.Repeat(" ", 16)) + "\n")
 		}
 		b.WriteString("\n")
 	}

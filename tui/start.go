@@ -8,6 +8,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/lz2ct/lz2ct/inventory"
 )
 
@@ -197,17 +198,16 @@ func (s *startScreen) View() string {
 		b.WriteString("  looking for AWS profiles…\n")
 	}
 	from, to := s.list.window()
+	// The name column is as wide as the longest name (up to 22), leaving the rest to the details.
+	col := 8
+	for _, t := range s.targets {
+		col = max(col, min(ansi.StringWidth(targetName(t)), 22))
+	}
 	for i := from; i < to; i++ {
 		var text string
 		if i < len(s.targets) {
 			t := s.targets[i]
-			name := t.Name
-			if t.Kind == TargetDemo {
-				name = "demo"
-			} else if name == "" {
-				name = "(default credentials)"
-			}
-			text = fmt.Sprintf("%-22s %s", name, st.Muted.Render(t.Detail))
+			text = fmt.Sprintf("%-*s %s", col, targetName(t), st.Muted.Render(t.Detail))
 		} else {
 			text = "Open a saved snapshot file…"
 		}
@@ -239,4 +239,14 @@ func (s *startScreen) View() string {
 		b.WriteString(st.Error.Render(wrap("✖ "+s.connErr.Error(), s.w)) + "\n")
 	}
 	return b.String()
+}
+
+func targetName(t Target) string {
+	switch {
+	case t.Kind == TargetDemo:
+		return "demo"
+	case t.Name == "":
+		return "(default credentials)"
+	}
+	return t.Name
 }

@@ -2,9 +2,11 @@ package tui
 
 import (
 	"bytes"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -195,8 +197,96 @@ func TestTeaPlanTreeAndStep(t *testing.T) {
 			waitText(t, tm, "Rollback")
 			app := final(t, tm)
 			ps := app.screens[ScreenPlan].(*planScreen)
-			if ps.detail == nil || ps.detail.ID != "deploy/trusted-access/config" {
-				t.Fatalf("step open: %+v", ps.detail)
+			if !ps.page.open || ps.step == nil || ps.step.ID != "deploy/trusted-access/config" {
+				t.Fatalf("step open: %v %+v", ps.page.open, ps.step)
+			}
+			teaGolden(t, app)
+		})
+	}
+}
+
+// c on a step's page sends its AWS CLI commands to the terminal's clipboard (OSC 52, written by the
+// running program), says so, and ? names the key.
+func TestTeaCopyStepCommands(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			fake := newFake(t)
+			tm := newTeaSized(t, Options{Backend: fake, Snapshot: filepath.Join(pkgDir, "..", "testdata", "orgs", "alz2-typical.json"), StateDir: "state"}, sz.w, sz.h)
+			waitText(t, tm, "Pre-checks:")
+			tm.Send(settingsMsg{Settings: settings.Settings{HomeRegion: "eu-west-1"}.Resolve(fake.snap)})
+			waitText(t, tm, "estimate")
+			press(tm, "x")
+			waitText(t, tm, "destructive]")
+			press(tm, "down", "down", "down", "enter")
+			waitText(t, tm, "AWS CLI equivalent (c copies)")
+			press(tm, "c")
+			want := "aws organizations disable-aws-service-access --service-principal config.amazonaws.com\n"
+			osc52 := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(want))
+			// One wait for both: the sequence and the note may come in one write, which a wait consumes.
+			teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+				return bytes.Contains(b, []byte(osc52)) && bytes.Contains(ansiSeq.ReplaceAll(b, nil), []byte("1 command sent to the clipboard"))
+			}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+			app := final(t, tm)
+			teaGolden(t, app)
+			app.Update(tea.KeyPressMsg{Code: '?', Text: "?"})
+			if d := (&driver{t: t, app: app}); !strings.Contains(d.plain(), "copy commands (OSC 52 clipboard)") {
+				t.Errorf("? does not name the copy key:\n%s", d.plain())
+			}
+		})
+	}
+}
+
+// esc on the plan shows the decisions form again, with the answers given (teatest: the running
+// program draws the form, not an empty body).
+func TestTeaEscFromPlanShowsTheForm(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			// The answers come from a saved session (typing them races the form's focus changes,
+			// which teatest cannot wait for).
+			if err := os.MkdirAll("state", 0o700); err != nil {
+				t.Fatal(err)
+			}
+			saved := "homeRegion: eu-west-1\nlogArchiveEmail: kept-log@acme-corp.example\nauditEmail: kept-audit@acme-corp.example\n"
+			if err := os.WriteFile(filepath.Join("state", "settings.yaml"), []byte(saved), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			tm := newTeaSized(t, Options{Backend: newFake(t), Snapshot: filepath.Join(pkgDir, "..", "testdata", "orgs", "alz2-typical.json"), StateDir: "state"}, sz.w, sz.h)
+			waitText(t, tm, "Pre-checks:")
+			press(tm, "n")
+			waitText(t, tm, "Home region")
+			press(tm, "enter", "enter")
+			waitText(t, tm, "Log Archive account e-mail")
+			press(tm, "enter", "enter")
+			waitText(t, tm, "Deploy Control Tower")
+			press(tm, "enter", "enter", "enter", "enter")
+			waitText(t, tm, "estimate")
+			press(tm, "esc")
+			waitText(t, tm, "Home region", "Governed regions")
+			app := final(t, tm)
+			ds := app.screens[ScreenDecisions].(*decisionsScreen)
+			if app.Active() != ScreenDecisions || ds.logEmail != "kept-log@acme-corp.example" {
+				t.Fatalf("screen %v, e-mail %q: want the form with the answers given", app.Active(), ds.logEmail)
+			}
+			teaGolden(t, app)
+		})
+	}
+}
+
+// enter on a pre-checks group header closes the group.
+func TestTeaPrechecksGroupHeader(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(sz.name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			tm := newTeaSized(t, Options{Backend: newFake(t), Snapshot: filepath.Join(pkgDir, "..", "testdata", "orgs", "alz2-typical.json"), StateDir: "state"}, sz.w, sz.h)
+			waitText(t, tm, "Pre-checks:", "[-] DEPLOY")
+			press(tm, "up", "enter")
+			waitText(t, tm, "[+] DEPLOY")
+			app := final(t, tm)
+			cs := app.screens[ScreenChecks].(*checksScreen)
+			if !cs.collapsed["deploy"] || cs.detail >= 0 {
+				t.Fatalf("enter on the header: collapsed %v, detail %d", cs.collapsed, cs.detail)
 			}
 			teaGolden(t, app)
 		})

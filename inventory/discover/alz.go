@@ -107,7 +107,10 @@ func (r *run) deriveCore(z *inventory.ALZ) {
 	if z.CoreOUID == "" {
 		return
 	}
-	for _, a := range r.snap.Accounts {
+	// By pointer, reading only what the walk wrote: the account tasks fill the rest of each
+	// Account at the same time (a copy would read it).
+	for i := range r.snap.Accounts {
+		a := &r.snap.Accounts[i]
 		if a.ParentID != z.CoreOUID {
 			continue
 		}

@@ -46,15 +46,34 @@ type Options struct {
 	Progress func(Progress)
 }
 
-// Progress is a snapshot of how far discovery is.
+// Progress is a snapshot of how far discovery is. It is reported at each stage, as each account is
+// read and as each API call is issued, so that a long stage (walking 5,000 accounts' OUs) shows
+// its calls as they happen.
 type Progress struct {
 	// Stage is "identity", "organization", "accounts" or "done".
-	Stage         string
+	Stage string
+	// AccountsFound counts the accounts listed so far while the organization is walked;
+	// AccountsTotal is 0 until the walk ends.
+	AccountsFound int
 	AccountsDone  int
 	AccountsTotal int
 	// Calls counts API operations issued (pages included, retries not).
 	Calls    int
 	Problems int
+	// Elapsed is the time since discovery started.
+	Elapsed time.Duration
+	// Remaining estimates the time left from the rate accounts were read at so far in this
+	// run; 0 while it cannot be told (before the accounts are counted and the first is read).
+	Remaining time.Duration
+}
+
+// remaining estimates the time to read total accounts when done of them took elapsed: the rate so
+// far holds for the rest. 0 when nothing is done yet.
+func remaining(elapsed time.Duration, done, total int) time.Duration {
+	if done <= 0 || total <= done {
+		return 0
+	}
+	return time.Duration(float64(elapsed) / float64(done) * float64(total-done))
 }
 
 // run is one discovery in progress.
@@ -75,9 +94,14 @@ type run struct {
 	mu       sync.Mutex // guards snap.Problems, problemKeys and the ALZ/org-wide fields written by tasks
 	problems map[string]bool
 
-	progressMu   sync.Mutex
-	stage        string
-	accountsDone int
+	found atomic.Int64 // accounts listed so far by the walk
+
+	progressMu    sync.Mutex
+	stage         string
+	accountsDone  int
+	accountsTotal int       // known once the walk ends
+	started       time.Time // discovery
+	accountsFrom  time.Time // the accounts stage
 }
 
 // Run discovers the organization the credentials of c belong to.
@@ -85,7 +109,7 @@ func Run(ctx context.Context, c *awsapi.Clients, opts Options) (*inventory.Snaps
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
-	r := &run{c: c, opts: opts, problems: map[string]bool{}}
+	r := &run{c: c, opts: opts, problems: map[string]bool{}, started: time.Now()}
 	r.mgmt = r.counted(c.Management())
 	r.snap = &inventory.Snapshot{
 		SchemaVersion: inventory.SchemaVersion,
@@ -110,6 +134,9 @@ func Run(ctx context.Context, c *awsapi.Clients, opts Options) (*inventory.Snaps
 		return nil, err
 	}
 
+	r.progressMu.Lock()
+	r.accountsTotal, r.accountsFrom = len(r.snap.Accounts), time.Now()
+	r.progressMu.Unlock()
 	r.report("accounts")
 	p := pool.New().WithMaxGoroutines(opts.Concurrency)
 	orgTasks := []func(context.Context){r.accountQuota, r.policies, r.trustedServices, r.delegatedAdmins,
@@ -121,7 +148,9 @@ func Run(ctx context.Context, c *awsapi.Clients, opts Options) (*inventory.Snaps
 		a := &r.snap.Accounts[i]
 		p.Go(func() {
 			r.account(ctx, a)
-			r.accountDone()
+			if ctx.Err() == nil { // a stopped run does not count the accounts it skipped as read
+				r.accountDone()
+			}
 		})
 	}
 	p.Wait()
@@ -190,6 +219,7 @@ func (r *run) counted(cfg aws.Config) aws.Config {
 	mw := middleware.InitializeMiddlewareFunc("lz2ct.CountCalls",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 			r.calls.Add(1)
+			r.report("")
 			return next.HandleInitialize(ctx, in)
 		})
 	c.APIOptions = append(c.APIOptions[:len(c.APIOptions):len(c.APIOptions)], func(s *middleware.Stack) error {
@@ -218,8 +248,12 @@ func (r *run) report(stage string) {
 	if stage != "" {
 		r.stage = stage
 	}
-	r.opts.Progress(Progress{Stage: r.stage, AccountsDone: r.accountsDone, AccountsTotal: len(r.snap.Accounts),
-		Calls: int(r.calls.Load()), Problems: problems})
+	p := Progress{Stage: r.stage, AccountsFound: int(r.found.Load()), AccountsDone: r.accountsDone, AccountsTotal: r.accountsTotal,
+		Calls: int(r.calls.Load()), Problems: problems, Elapsed: time.Since(r.started)}
+	if r.stage == "accounts" {
+		p.Remaining = remaining(time.Since(r.accountsFrom), r.accountsDone, r.accountsTotal)
+	}
+	r.opts.Progress(p)
 }
 
 // fillEmptySlices turns nil slices into empty ones in every field without omitempty, so that the

@@ -117,6 +117,7 @@ func (r *run) walk(ctx context.Context) error {
 				defer mu.Unlock()
 				r.snap.OUs = append(r.snap.OUs, ous...)
 				r.snap.Accounts = append(r.snap.Accounts, accounts...)
+				r.found.Add(int64(len(accounts)))
 				for _, ou := range ous {
 					next = append(next, ou.ID)
 				}
