@@ -57,7 +57,7 @@ func TestCrashAndResumeKmiscKinds(t *testing.T) {
 	if testing.Short() {
 		t.Fatal("the crash harness builds and runs lz2ct; it has no short mode (run it without -short)")
 	}
-	want := max(20, points(t)/2)
+	want := max(16, points(t)/3)
 	bin := build(t)
 	served, p := kmiscPlan(t)
 	kills, hookKills, episodes := 0, 0, 0
