@@ -120,6 +120,13 @@ func TestCreateRoleAndPolicies(t *testing.T) {
 	_, err = sts.NewFromConfig(mgmtConfig(url, "us-east-1")).AssumeRole(ctx, &sts.AssumeRoleInput{
 		RoleArn: aws.String("arn:aws:iam::" + securityID + ":role/AWSControlTowerExecution"), RoleSessionName: aws.String("after")})
 	wantCode(t, "AssumeRole into the new role", err, "")
+	// A created role's own trust policy decides who may assume it.
+	_, err = c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Foreign"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"999999999999"},"Action":"sts:AssumeRole"}]}`)})
+	wantCode(t, "CreateRole Foreign", err, "")
+	_, err = sts.NewFromConfig(mgmtConfig(url, "us-east-1")).AssumeRole(ctx, &sts.AssumeRoleInput{
+		RoleArn: aws.String("arn:aws:iam::" + securityID + ":role/Foreign"), RoleSessionName: aws.String("nope")})
+	wantCode(t, "AssumeRole into a role that trusts another account", err, "AccessDenied")
 	var names []string
 	for _, r := range must[*iam.ListRolesOutput](t, "ListRoles")(c.ListRoles(ctx, &iam.ListRolesInput{})).Roles {
 		names = append(names, aws.ToString(r.RoleName))
@@ -137,7 +144,7 @@ func TestCreateRoleAndPolicies(t *testing.T) {
 	want := []string{"CreateRole " + securityID + "/AWSControlTowerExecution",
 		"AttachRolePolicy " + securityID + "/AWSControlTowerExecution/arn:aws:iam::aws:policy/AdministratorAccess",
 		"AttachRolePolicy " + securityID + "/AWSControlTowerExecution/arn:aws:iam::aws:policy/AdministratorAccess",
-		"PutRolePolicy " + securityID + "/AWSControlTowerExecution/extra"}
+		"PutRolePolicy " + securityID + "/AWSControlTowerExecution/extra", "CreateRole " + securityID + "/Foreign"}
 	if !slices.Equal(targets, want) {
 		t.Errorf("audit:\n got %v\nwant %v", targets, want)
 	}

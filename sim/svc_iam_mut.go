@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"encoding/xml"
 	"net/url"
 	"regexp"
@@ -461,4 +462,79 @@ func iamListAttachedRolePolicies(c *call) (any, error) {
 		out.AttachedPolicies = append(out.AttachedPolicies, iamAttachedPolicy{PolicyName: a[strings.LastIndex(a, "/")+1:], PolicyArn: a})
 	}
 	return out, nil
+}
+
+// assumable reports whether caller may assume role in account: the role exists and trusts the
+// caller. Roles as the snapshot set them up follow trustsCaller; a role lz2ct created or changed,
+// its own trust policy (an Allow of sts:AssumeRole whose AWS principal is the caller's account, its
+// root, its own ARN or "*"; conditions are not evaluated).
+// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+func (st *state) assumable(account, role string, caller identity) bool {
+	r := st.role(account, role)
+	if r == nil {
+		return false
+	}
+	if st.rt.iam.roles[account][role] == nil {
+		return trustsCaller(role, caller, st)
+	}
+	var doc struct{ Statement json.RawMessage }
+	if json.Unmarshal([]byte(r.Trust), &doc) != nil {
+		return false
+	}
+	var sts []struct {
+		Effect    string
+		Action    any
+		Principal any
+	}
+	if json.Unmarshal(doc.Statement, &sts) != nil {
+		sts = sts[:0]
+		var one struct {
+			Effect    string
+			Action    any
+			Principal any
+		}
+		if json.Unmarshal(doc.Statement, &one) != nil {
+			return false
+		}
+		sts = append(sts, one)
+	}
+	me := map[string]bool{"*": true, caller.account: true, "arn:" + st.partition() + ":iam::" + caller.account + ":root": true}
+	if caller.role != "" {
+		me["arn:"+st.partition()+":iam::"+caller.account+":role/"+caller.role] = true
+	} else {
+		me["arn:"+st.partition()+":iam::"+caller.account+":user/"+caller.user] = true
+	}
+	allowed := false
+	for _, s := range sts {
+		if !anyString(s.Action, func(a string) bool { return a == "*" || strings.EqualFold(a, "sts:*") || strings.EqualFold(a, "sts:AssumeRole") }) {
+			continue
+		}
+		names := s.Principal
+		if m, ok := s.Principal.(map[string]any); ok {
+			names = m["AWS"]
+		}
+		if !anyString(names, func(p string) bool { return me[p] }) {
+			continue
+		}
+		if strings.EqualFold(s.Effect, "Deny") {
+			return false
+		}
+		allowed = allowed || strings.EqualFold(s.Effect, "Allow")
+	}
+	return allowed
+}
+
+// anyString reports whether v (a string or a list of them) holds a string match accepts.
+func anyString(v any, match func(string) bool) bool {
+	switch t := v.(type) {
+	case string:
+		return match(t)
+	case []any:
+		for _, e := range t {
+			if s, ok := e.(string); ok && match(s) {
+				return true
+			}
+		}
+	}
+	return false
 }
