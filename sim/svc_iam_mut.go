@@ -506,7 +506,9 @@ func (st *state) assumable(account, role string, caller identity) bool {
 	}
 	allowed := false
 	for _, s := range sts {
-		if !anyString(s.Action, func(a string) bool { return a == "*" || strings.EqualFold(a, "sts:*") || strings.EqualFold(a, "sts:AssumeRole") }) {
+		if !anyString(s.Action, func(a string) bool {
+			return a == "*" || strings.EqualFold(a, "sts:*") || strings.EqualFold(a, "sts:AssumeRole")
+		}) {
 			continue
 		}
 		names := s.Principal
