@@ -131,8 +131,8 @@ func (AccountEnroll) Kind() string                 { return KindAccountEnroll }
 func (Manual) Kind() string                        { return KindManual }
 func (Verify) Kind() string                        { return KindVerify }
 
-var stackSetInstancesDeleteOps = []string{"cloudformation:ListStackInstances", "cloudformation:DeleteStackInstances",
-	"cloudformation:DescribeStackSetOperation"}
+var stackSetInstancesDeleteOps = []string{"cloudformation:ListStackInstances", "cloudformation:ListStackSetOperations",
+	"cloudformation:DeleteStackInstances", "cloudformation:DescribeStackSetOperation"}
 
 func init() {
 	registerKind(KindSpec{Kind: KindSCPDetach, Params: SCPDetach{},

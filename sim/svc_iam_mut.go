@@ -307,26 +307,12 @@ func iamCreateRole(c *call) (any, error) {
 	r := &iamRole{Name: name, Path: path, Trust: trust, Created: c.s.clock.Now().UTC(), Inline: map[string]string{}}
 	c.st.rt.iam.put(c.account, r)
 	if _, tracked := trackedRoles[name]; tracked {
-		if a.IAM == nil {
-			a.IAM = &inventory.AccountIAM{}
-		}
-		setTrackedRole(a.IAM, name)
+		setTrackedRole(a, name, true) // svc_cloudformation_mut.go
 	} else if inventory.IsControlTowerName(inventory.ResourceIAMRole, name) {
 		a.ReservedNames = append(a.ReservedNames, inventory.NamedResource{Type: inventory.ResourceIAMRole, Name: name})
 		sortNamedResources(a.ReservedNames)
 	}
 	return iamCreateRoleResult{Role: c.roleView(c.account, r)}, nil
-}
-
-func setTrackedRole(i *inventory.AccountIAM, name string) {
-	switch name {
-	case "AWSControlTowerExecution":
-		i.ControlTowerExecutionRole = true
-	case "AWSCloudFormationStackSetExecutionRole":
-		i.StackSetExecutionRole = true
-	case "OrganizationAccountAccessRole":
-		i.OrganizationAccountAccessRole = true
-	}
 }
 
 func sortNamedResources(l []inventory.NamedResource) {

@@ -39,23 +39,6 @@ var kmiscKinds = map[string]bool{
 	plans.KindSSMParametersDelete: true, plans.KindKMSAliasDelete: true,
 }
 
-func loadOrg(t *testing.T, name string) (*inventory.Snapshot, settings.Settings) {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "testdata", "orgs", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := inventory.Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := settings.Load(filepath.Join("..", "testdata", "settings", name+".yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap, *s
-}
-
 // planOf builds the plan as lz2ct plan does, then keeps the steps keep says (enginetest.Cut).
 func planOf(t *testing.T, snap *inventory.Snapshot, s settings.Settings, keep func(*plans.Step) bool) *plans.Plan {
 	t.Helper()
@@ -128,18 +111,6 @@ func applied(srv *sim.Server) map[string]int {
 	for _, c := range srv.Calls() {
 		if c.Mutating && c.Code == "" {
 			out[c.Operation+" "+c.Target]++
-		}
-	}
-	return out
-}
-
-func stepsOf(p *plans.Plan, kind string) []plans.Step {
-	var out []plans.Step
-	for _, ph := range p.Phases {
-		for _, st := range ph.Steps {
-			if st.Kind == kind {
-				out = append(out, st)
-			}
 		}
 	}
 	return out
