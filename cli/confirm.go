@@ -35,7 +35,9 @@ func NewCmdConfirm(f *Factory, runF func(*ConfirmOptions) error) *cobra.Command 
 		Long: `Record in the journal that you did a manual step (who, when, your note). The next lz2ct resume
 records the step as done and goes on with what depends on it; where an AWS API can tell whether
 the task was done, the plan's next step checks it (e.g. landing-zone.verify after a console
-set-up) and stops with the reason if it was not. confirm works offline: it only writes the
+set-up) and stops with the reason if it was not. A step lz2ct handed to you while it waits
+(logs.copy above decommission.copyLogsMaxGiB, with the aws s3 sync command it printed) is
+confirmed the same way, and checks the result itself. confirm works offline: it only writes the
 journal, and is refused while a run holds the state folder (confirm in that run's wizard, or
 stop it first).`,
 		Example: `  lz2ct confirm manual/scp-merge/ou-ab12-cd34ef56 --note "merged as reviewed in CHG-1234"
@@ -69,7 +71,8 @@ func runConfirm(opts *ConfirmOptions) error {
 	if st == nil {
 		return BadInput(fmt.Errorf("no step %s in the plan of %s (lz2ct status lists the steps waiting for you)", opts.Step, dir))
 	}
-	if st.Kind != plans.KindManual {
+	// A manual step, or a step waiting for the operator (logs.copy above its size limit).
+	if st.Kind != plans.KindManual && run.State.Step(st.ID).Status != journal.Waiting {
 		return BadInput(fmt.Errorf("step %s is a %s step, not a manual one: lz2ct carries it out itself (lz2ct resume)", st.ID, st.Kind))
 	}
 	if run.State.Step(st.ID).Status == journal.Done {

@@ -11,7 +11,7 @@ import (
 // go test -run '^$' -bench SCPDecision ./sim/
 func BenchmarkSCPDecision(b *testing.B) {
 	snap := bigOrg(b)
-	st := newState(copySnapshot(snap))
+	st := newState(copySnapshot(snap), 1)
 	var members []string
 	for _, a := range st.snap.Accounts {
 		if a.ID != st.snap.Organization.ManagementAccountID {

@@ -249,10 +249,10 @@ func (c *call) iamRoleParam() (string, *iamRole, *apiError) {
 	return name, r, e
 }
 
-// malformedPolicy parses a policy document with the project's policy parser (IAM's grammar): a
+// malformedIAMPolicy parses a policy document with the project's policy parser (IAM's grammar): a
 // document it cannot read is MalformedPolicyDocument, as IAM answers; a trust policy must also name
 // who may assume the role.
-func malformedPolicy(doc string, trust bool) *apiError {
+func malformedIAMPolicy(doc string, trust bool) *apiError {
 	p, err := checks.ParsePolicy(doc)
 	if err != nil {
 		return errorf(400, "MalformedPolicyDocument", "Syntax errors in policy: %v", err)
@@ -291,7 +291,7 @@ func iamCreateRole(c *call) (any, error) {
 	if !iamPathPattern.MatchString(path) {
 		return nil, c.iamValidation("The specified value for path is invalid. It must begin and end with / and contain only alphanumeric characters and/or / characters.")
 	}
-	if e := malformedPolicy(trust, true); e != nil {
+	if e := malformedIAMPolicy(trust, true); e != nil {
 		return nil, e
 	}
 	if err := c.setTarget(c.account, name); err != nil {
@@ -378,7 +378,7 @@ func iamPutRolePolicy(c *call) (any, error) {
 	if !policyNameRE.MatchString(pname) {
 		return nil, c.iamValidation("1 validation error detected: Value '%s' at 'policyName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+", pname)
 	}
-	if e := malformedPolicy(doc, false); e != nil {
+	if e := malformedIAMPolicy(doc, false); e != nil {
 		return nil, e
 	}
 	if err := c.setTarget(c.account, name, pname); err != nil {

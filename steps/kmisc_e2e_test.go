@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/engine"
 	"github.com/lz2ct/lz2ct/engine/enginetest"
@@ -64,17 +63,6 @@ func serveSnap(t *testing.T, snap *inventory.Snapshot, opts sim.Options) (*sim.S
 	}
 	t.Cleanup(func() { srv.Close() })
 	return srv, url
-}
-
-func clientsFor(t *testing.T, url string) *awsapi.Clients {
-	t.Helper()
-	c, err := awsapi.Load(context.Background(), awsapi.Options{EndpointURL: url, Region: "us-east-1", MaxBackoff: 5 * time.Millisecond,
-		Static: &aws.Credentials{AccessKeyID: "AKIAEXAMPLEEXAMPLE00", SecretAccessKey: "secret"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c
 }
 
 // run carries p out in dir (the state folder) and returns the summary; log gets the progress lines.
