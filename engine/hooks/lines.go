@@ -64,6 +64,8 @@ func lineFor(ev Event) string {
 		return fmt.Sprintf("%s confirm  %s by %s", at, id, ev.By)
 	case Run:
 		return fmt.Sprintf("%s run      %s", at, ev.Note)
+	case Gate:
+		return fmt.Sprintf("%s confirm  %s: %s; they start once the organization ID is typed (--confirm-org)", at, id, ev.Note)
 	case Log:
 		if id != "" {
 			return fmt.Sprintf("%s          %s: %s", at, id, ev.Message)
