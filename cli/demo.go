@@ -72,7 +72,7 @@ func demoRun(ctx context.Context, f *Factory, opts *DemoOptions) error {
 	// would add empty ones.
 	regions := discover.Options{Regions: snap.Regions}
 	if f.IO.Interactive() && !opts.Plain {
-		b := &wizardBackend{demoURL: url, discover: regions}
+		b := &wizardBackend{demoURL: url, discover: regions, hard: f.HardContext()}
 		defer b.close()
 		return RunWizard(ctx, f, tui.Options{Backend: b, StateDir: opts.StateDir})
 	}

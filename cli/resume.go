@@ -78,19 +78,7 @@ func reportDrift(w io.Writer, run *session.Run, d session.Drift) {
 	if last := d.LastRun; last != nil {
 		fmt.Fprintf(w, "Last run: %s (%s, %s).\n", last.Note, last.By, last.Time.UTC().Format("2006-01-02 15:04 UTC"))
 	}
-	for _, pv := range d.Running {
-		fmt.Fprintf(w, "  running   %s: AWS operation %s is still open; resume waits on it\n", pv.Step, pv.OperationID)
-	}
-	for _, pv := range d.InPlace {
-		fmt.Fprintf(w, "  drift     %s: already in place although lz2ct never ran it (%s); it is recorded as done\n", pv.Step, pv.Note)
-	}
-	for _, pv := range d.Unsafe {
-		fmt.Fprintf(w, "  DRIFT     %s: %s; the step is refused and what depends on it waits\n", pv.Step, pv.Note)
-	}
-	for _, pv := range d.Errors {
-		fmt.Fprintf(w, "  cannot observe %s: %s\n", pv.Step, pv.Note)
-	}
-	if d.NoDrift() {
-		fmt.Fprintln(w, "No drift against the plan in what the remaining steps touch.")
+	for _, l := range session.DriftLines(d) {
+		fmt.Fprintln(w, l)
 	}
 }

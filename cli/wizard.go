@@ -17,7 +17,7 @@ func init() {
 		if !f.IO.Interactive() {
 			return cmd.Help()
 		}
-		b := &wizardBackend{}
+		b := &wizardBackend{hard: f.HardContext()}
 		defer b.close()
 		return RunWizard(f.StopContext(), f, tui.Options{Backend: b})
 	}
@@ -43,7 +43,11 @@ func RunWizard(ctx context.Context, f *Factory, opts tui.Options) error {
 		// video, which carry no colour, so focus stays visible.
 		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
 	}
-	if _, err := tea.NewProgram(app, popts...).Run(); err != nil && ctx.Err() == nil {
+	_, err := tea.NewProgram(app, popts...).Run()
+	// A run the wizard started stops at its next safe point before the process ends, so that the
+	// journal says what is in flight and the lock is released.
+	app.Wait()
+	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("wizard: %w", err)
 	}
 	if s := app.Summary(); s != "" {

@@ -347,6 +347,41 @@ func DriftOf(st *journal.State, previews []engine.Preview) Drift {
 	return d
 }
 
+// DriftLines are a drift report's lines, for the terminal and the wizard's log.
+func DriftLines(d Drift) []string {
+	var out []string
+	for _, pv := range d.Running {
+		out = append(out, fmt.Sprintf("  running   %s: AWS operation %s is still open; resume waits on it", pv.Step, pv.OperationID))
+	}
+	for _, pv := range d.InPlace {
+		out = append(out, fmt.Sprintf("  drift     %s: already in place although lz2ct never ran it (%s); it is recorded as done", pv.Step, pv.Note))
+	}
+	for _, pv := range d.Unsafe {
+		out = append(out, fmt.Sprintf("  DRIFT     %s: %s; the step is refused and what depends on it waits", pv.Step, pv.Note))
+	}
+	for _, pv := range d.Errors {
+		out = append(out, fmt.Sprintf("  cannot observe %s: %s", pv.Step, pv.Note))
+	}
+	if d.NoDrift() {
+		out = append(out, "No drift against the plan in what the remaining steps touch.")
+	}
+	return out
+}
+
+// Compatible reports whether p may run in the state folder dir (a folder that does not exist yet
+// takes any plan), changing nothing.
+func Compatible(dir string, p *plans.Plan) error {
+	fi, err := os.Stat(dir)
+	if err != nil || !fi.IsDir() {
+		return nil
+	}
+	st, err := journal.Read(dir)
+	if err != nil {
+		return err
+	}
+	return runstate.Compatible(dir, p, st)
+}
+
 // Status reads where the run of a state folder stands, without taking its lock (lz2ct status).
 func Status(dir string, now time.Time) (*runstate.Report, error) { return runstate.Inspect(dir, now) }
 

@@ -13,7 +13,7 @@ import (
 func Lines(w io.Writer) Hook {
 	var mu sync.Mutex
 	return Func(func(ev Event) error {
-		line := lineFor(ev)
+		line := Line(ev)
 		if line == "" {
 			return nil
 		}
@@ -24,7 +24,8 @@ func Lines(w io.Writer) Hook {
 	})
 }
 
-func lineFor(ev Event) string {
+// Line is the plain progress line of an event ("" for none): what Lines writes and the wizard's log shows.
+func Line(ev Event) string {
 	at := ev.Time.UTC().Format("15:04:05")
 	id := ev.StepID()
 	switch ev.Type {
