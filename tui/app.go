@@ -585,8 +585,12 @@ func (a *App) Summary() string {
 		return ""
 	}
 	var b strings.Builder
-	if a.run != nil {
-		b.WriteString(RunSummaryText(a.run, a.opts.Command, a.files.Dir))
+	run := a.run
+	if run == nil {
+		run = a.apply().summary // the program ended with the run (ctrl+c, y)
+	}
+	if run != nil {
+		b.WriteString(RunSummaryText(run, a.opts.Command, a.files.Dir))
 		b.WriteString("\n")
 	}
 	b.WriteString("Saved:\n")
@@ -602,8 +606,8 @@ func (a *App) Summary() string {
 	}
 	b.WriteString("\nContinue from the command line:\n")
 	var cmds []string
-	if a.run != nil || a.resumed {
-		cmds = RunCommands(a.opts.Command, a.files, a.run == nil || !a.run.Complete)
+	if run != nil || a.resumed {
+		cmds = RunCommands(a.opts.Command, a.files, run == nil || !run.Complete)
 	}
 	if !a.resumed {
 		cmds = append(cmds, ContinueCommands(a.opts.Command, a.files, a.snapshotPath(), a.settings != nil, a.plan != nil)...)

@@ -72,6 +72,9 @@ type applyRun struct {
 	result  chan applyResultMsg
 	done    chan struct{} // closed once Backend.Apply returned
 	stop    context.CancelFunc
+	// summary and err are Apply's answer, set before done is closed (read after it).
+	summary *RunSummary
+	err     error
 }
 
 type (
@@ -168,6 +171,7 @@ func (s *applyScreen) start() tea.Cmd {
 			}
 			run.updates <- v
 		})
+		run.summary, run.err = sum, err
 		run.result <- applyResultMsg{Run: run, Summary: sum, Err: err}
 	}()
 	return tea.Batch(s.wait(run), applyTick(run))
@@ -207,6 +211,10 @@ func (s *applyScreen) Wait() {
 	}
 	s.run.stop()
 	<-s.run.done
+	if s.Running() {
+		// The program ended before it saw the result: keep it for the summary printed on exit.
+		s.state, s.summary, s.err = applyEnded, s.run.summary, s.run.err
+	}
 }
 
 func (s *applyScreen) SetSize(w, h int) {
@@ -500,7 +508,7 @@ func (s *applyScreen) openPage(kind string) {
 					}
 				}
 				for i, x := range v.Next {
-					b.WriteString(wrapIndent(fmt.Sprintf("  %d. %s (%s), about %s", i+1, x.Title, x.ID, Duration(x.Expected)), w, "     ") + "\n")
+					b.WriteString(wrapIndent(fmt.Sprintf("  %d. %s (%s), about %s", i+1, x.Title, x.ID, clock(x.Expected)), w, "     ") + "\n")
 				}
 				if len(v.ControlTower)+len(v.Next) == 0 {
 					b.WriteString("  nothing queued\n")
@@ -536,11 +544,11 @@ func (s *applyScreen) elapsedText(x RunStep, scale float64) string {
 	if x.Since.IsZero() {
 		return "starting"
 	}
-	el := max(s.now.Sub(x.Since), 0).Truncate(time.Second)
+	el := max(s.now.Sub(x.Since), 0)
 	if x.Expected <= 0 {
-		return el.String()
+		return clock(el)
 	}
-	t := fmt.Sprintf("%s of ~%s", el, Duration(x.Expected))
+	t := fmt.Sprintf("%s of ~%s", clock(el), clock(x.Expected))
 	if el > x.Expected {
 		t += " (longer than expected)"
 	}
@@ -644,40 +652,41 @@ func (s *applyScreen) dashboard() string {
 		}
 		top = append(top, fmt.Sprintf("%d %-*s %s%s", ph.Number, nameW, name, bar(st, pct, barW), counts))
 	}
-	// Control Tower's queue.
+	// Control Tower's queue, the work in flight, failures and manual steps: a line each (cut at
+	// the edge: w, f and m open them whole).
 	ct := "idle"
 	if len(v.ControlTower) > 0 {
 		x := v.ControlTower[0]
-		ct = "▶ " + x.Title + " — " + s.elapsedText(x, v.Scale)
+		ct = "▶ " + x.Title
 		if len(v.ControlTower) > 1 {
 			ct += fmt.Sprintf(" (+%d more)", len(v.ControlTower)-1)
 		}
+		top = append(top, rowTail(st, st.Bold.Render("Control Tower")+" "+ct, " — "+s.elapsedText(x, v.Scale), st.Muted, false, s.w+2)[2:])
+	} else {
+		top = append(top, truncate(st.Bold.Render("Control Tower")+" "+ct, s.w))
 	}
-	top = append(top, strings.Split(wrapIndent(st.Bold.Render("Control Tower")+" "+ct, s.w, "    "), "\n")...)
 	if len(v.Next) > 0 {
 		var next []string
 		for _, x := range v.Next {
 			next = append(next, x.Title)
 		}
-		top = append(top, strings.Split(wrapIndent("  next: "+strings.Join(next, " · "), s.w, "    "), "\n")...)
+		top = append(top, truncate("  next: "+strings.Join(next, " · "), s.w))
 	}
 	if n := len(v.InFlight); n > 0 {
 		x := v.InFlight[0]
-		line := fmt.Sprintf("%s %s — %s", st.Bold.Render(fmt.Sprintf("In flight (%d)", n)), x.Title, x.Scope)
+		tail := ""
 		if n > 1 {
-			line += fmt.Sprintf(" · and %d more (w)", n-1)
+			tail = fmt.Sprintf(" · and %d more (w)", n-1)
 		}
-		top = append(top, strings.Split(wrapIndent(line, s.w, "    "), "\n")...)
+		top = append(top, rowTail(st, st.Bold.Render(fmt.Sprintf("In flight (%d)", n))+" "+x.Title+" — "+x.Scope, tail, st.Muted, false, s.w+2)[2:])
 	}
 	if n := len(v.Failed); n > 0 {
 		x := v.Failed[0]
-		line := fmt.Sprintf("%s %s: %s — f shows the AWS error and what to do", st.Error.Render(fmt.Sprintf("✖ Failed (%d)", n)), x.ID, firstLine(x.Error))
-		top = append(top, strings.Split(wrapIndent(line, s.w, "    "), "\n")...)
+		top = append(top, rowTail(st, st.Error.Render(fmt.Sprintf("✖ Failed (%d)", n))+" "+x.ID+": "+firstLine(x.Error), " · f: error, what to do", st.Muted, false, s.w+2)[2:])
 	}
 	if n := len(v.Waiting); n > 0 {
 		x := v.Waiting[0]
-		line := fmt.Sprintf("%s %s — m shows the instructions, c confirms it is done", st.Warning.Render(fmt.Sprintf("Waiting for you (%d)", n)), x.Title)
-		top = append(top, strings.Split(wrapIndent(line, s.w, "    "), "\n")...)
+		top = append(top, rowTail(st, st.Warning.Render(fmt.Sprintf("Waiting for you (%d)", n))+" "+x.Title, " · m: instructions, c: done", st.Muted, false, s.w+2)[2:])
 	}
 	// The bottom: a dialog, a note, the end of the run, or the log in what is left.
 	var bottom []string
@@ -701,6 +710,11 @@ func (s *applyScreen) dashboard() string {
 	}
 	if s.state == applyEnded {
 		bottom = append(bottom, strings.Split(s.endText(), "\n")...)
+	}
+	// A dialog and what the run says at its end come first: the top gives way (from its end) when
+	// both do not fit.
+	if room := s.h - len(bottom); len(top) > room {
+		top = top[:max(room, 0)]
 	}
 	logH := s.h - len(top) - len(bottom) - 1
 	var b strings.Builder
@@ -752,10 +766,10 @@ func (s *applyScreen) clockLine() string {
 	v := s.view
 	line := fmt.Sprintf("%d of %d steps done", v.Done, v.Total)
 	if !v.Started.IsZero() {
-		line += " · elapsed " + max(s.now.Sub(v.Started), 0).Truncate(time.Second).String()
+		line += " · elapsed " + clock(max(s.now.Sub(v.Started), 0))
 	}
 	if v.Remaining > 0 && v.Done < v.Total {
-		line += " · about " + Duration(v.Remaining) + " left"
+		line += " · about " + clock(v.Remaining) + " left"
 		if v.Factor != 0 && v.Factor != 1 {
 			line += fmt.Sprintf(" (the plan's estimate × %.2f, as measured)", v.Factor)
 		}
@@ -768,8 +782,8 @@ func (s *applyScreen) clockLine() string {
 
 // stopText is the ctrl+c dialog: what stopping does and exactly how to go on.
 func (s *applyScreen) stopText() string {
-	return "Stop the run at the next safe point and leave? Calls in flight finish and are recorded; AWS operations already started go on in AWS. " +
-		"To continue later: " + s.resumeCommand() + " (or reopen the wizard and choose resume). y stops and leaves · n keeps running"
+	return "Stop the run at the next safe point and leave? Calls in flight finish and are recorded; operations already started go on in AWS. " +
+		"Resume later with " + s.resumeCommand() + ", or reopen the wizard and choose resume. y: stop and leave · n: keep running"
 }
 
 func (s *applyScreen) resumeCommand() string {
@@ -825,4 +839,16 @@ func (s *applyScreen) logLines(n int) []string {
 		out[len(got)-1-i] = l
 	}
 	return out
+}
+
+// clock is a duration for the dashboard: seconds under a minute ("42s"), minutes and seconds
+// under an hour ("4m12s", a time-scaled demo's steps take seconds), else Duration ("3h10m").
+func clock(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return Duration(d)
 }

@@ -496,14 +496,14 @@ func (f *fakeBackend) Intent(dir string, p *PlanResult) (*ApplyIntent, error) {
 
 func (f *fakeBackend) Apply(ctx, stop context.Context, dir string, p *PlanResult, progress func(RunView)) (*RunSummary, error) {
 	f.mu.Lock()
+	if f.script == nil {
+		f.script = sampleRun(f.plan)
+	}
 	sc := f.script
 	f.applied = append(f.applied, p != nil)
 	f.orgCh = make(chan struct{}, 1)
 	orgCh := f.orgCh
 	f.mu.Unlock()
-	if sc == nil {
-		return nil, errBoom
-	}
 	for _, v := range sc.views {
 		progress(v)
 	}
@@ -571,7 +571,7 @@ func sampleRun(pv *PlanView) *fakeRunScript {
 		v.Total += rp.Total
 	}
 	v.Done = done
-	pick := func(i int) StepView { return all[min(i, len(all)-1)] }
+	pick := func(i int) StepView { return all[max(min(i, len(all)-1), 0)] }
 	mid := len(all) / 2
 	ct := pick(mid)
 	v.ControlTower = []RunStep{{ID: ct.ID, Title: ct.Title, Scope: ct.Target, Since: at.Add(-4*time.Minute - 12*time.Second), Expected: 12 * time.Minute,

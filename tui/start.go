@@ -257,11 +257,16 @@ func (s *startScreen) View() string {
 	if s.openErr != nil {
 		b.WriteString(st.Error.Render(wrap("✖ "+s.openErr.Error(), s.w)) + "\n")
 	}
-	if id := s.identity; id != nil {
+	if id := s.identity; id != nil && s.run != nil {
+		// The run's details need the room: who the caller is in one line.
+		b.WriteString(wrap(fmt.Sprintf("Connected as %s (organization %s).", id.Arn, id.OrganizationID), s.w) + "\n")
+	} else if id != nil {
 		b.WriteString(st.Box.Render(fmt.Sprintf("%s %s\n%s %s\n%s %s",
 			st.Label.Render("Caller"), id.Arn,
 			st.Label.Render("Account"), id.Account,
 			st.Label.Render("Organization"), id.OrganizationID)) + "\n")
+	}
+	if id := s.identity; id != nil {
 		switch {
 		case id.Management && s.run != nil:
 			b.WriteString(s.runOffer())
@@ -294,9 +299,7 @@ func (s *startScreen) runOffer() string {
 	st := s.c.Styles
 	r := s.run
 	var lines []string
-	add := func(label, text string) {
-		lines = append(lines, wrapIndent(st.Label.Render(label)+" "+text, s.w, strings.Repeat(" ", 15)))
-	}
+	add := func(label, text string) { lines = append(lines, labeled(st, label, text, s.w)) }
 	lines = append(lines, st.Warning.Render(wrap("A migration run of "+r.Organization+" is recorded in "+r.Dir, s.w)))
 	progress := fmt.Sprintf("%d of %d steps done", r.Done, r.Total)
 	if r.Failed > 0 {
@@ -331,4 +334,17 @@ func (s *startScreen) runOffer() string {
 		lines = append(lines, st.OKBanner.Render(wrap("✔ enter resumes this run · n starts a new session (discovers the organization again)", s.w)))
 	}
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// labeled is "Label  text" with the text wrapped under itself (the label column is 15 cells).
+func labeled(st *Styles, label, text string, w int) string {
+	ls := strings.Split(wrap(text, max(w-15, 10)), "\n")
+	for i := range ls {
+		if i == 0 {
+			ls[i] = st.Label.Render(label) + " " + ls[i]
+		} else {
+			ls[i] = strings.Repeat(" ", 15) + ls[i]
+		}
+	}
+	return strings.Join(ls, "\n")
 }
