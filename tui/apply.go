@@ -625,32 +625,30 @@ func (s *applyScreen) dashboard() string {
 	head := st.Header.Render("Applying the plan for "+v.Organization) + " " + s.statusWord()
 	top = append(top, strings.Split(wrap(head, s.w), "\n")...)
 	top = append(top, strings.Split(wrap(s.clockLine(), s.w), "\n")...)
-	// Phases: name, bar, counts; the name column as wide as the longest name.
-	nameW := 8
-	for _, ph := range v.Phases {
-		nameW = max(nameW, ansi.StringWidth(ph.Name))
-	}
-	nameW = min(nameW, max(s.w/3, 12))
-	for _, ph := range v.Phases {
-		counts := fmt.Sprintf(" %d/%d", ph.Done, ph.Total)
+	// Phases: name, bar, counts. The names and counts are whole; the bar takes what is left.
+	counts := make([]string, len(v.Phases))
+	nameW, countW := 8, 0
+	for i, ph := range v.Phases {
+		c := fmt.Sprintf(" %d/%d", ph.Done, ph.Total)
 		for _, x := range []struct {
 			n    int
 			what string
 		}{{ph.Running, "running"}, {ph.Failed, "failed"}, {ph.Waiting, "waiting"}} {
 			if x.n > 0 {
-				counts += fmt.Sprintf(" · %d %s", x.n, x.what)
+				c += fmt.Sprintf(" · %d %s", x.n, x.what)
 			}
 		}
-		name := ph.Name
-		if ansi.StringWidth(name) > nameW {
-			name = ansi.Truncate(name, nameW, "…")
-		}
-		barW := min(max(s.w-nameW-4-ansi.StringWidth(counts)-5, 6), 40)
+		counts[i] = c
+		nameW = max(nameW, ansi.StringWidth(ph.Name))
+		countW = max(countW, ansi.StringWidth(c))
+	}
+	barW := min(max(s.w-2-nameW-1-5-countW, 6), 40)
+	for i, ph := range v.Phases {
 		pct := 1.0
 		if ph.Total > 0 {
 			pct = float64(ph.Done) / float64(ph.Total)
 		}
-		top = append(top, fmt.Sprintf("%d %-*s %s%s", ph.Number, nameW, name, bar(st, pct, barW), counts))
+		top = append(top, fmt.Sprintf("%d %-*s %s%s", ph.Number, nameW, ph.Name, bar(st, pct, barW), counts[i]))
 	}
 	// Control Tower's queue, the work in flight, failures and manual steps: a line each (cut at
 	// the edge: w, f and m open them whole).

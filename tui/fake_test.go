@@ -281,7 +281,7 @@ func (d *driver) handle(msg tea.Msg) {
 	case tea.QuitMsg:
 		d.quit = true
 		return
-	case discoveryTickMsg:
+	case discoveryTickMsg, applyTickMsg:
 		return
 	}
 	if name := fmt.Sprintf("%T", msg); strings.HasPrefix(name, "cursor.") {
