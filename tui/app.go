@@ -282,6 +282,15 @@ func (a *App) record(what, path string) {
 
 func (a *App) apply() *applyScreen { return a.screens[ScreenApply].(*applyScreen) }
 
+// lastRun is how the last run ended: as the root heard it, or as the dashboard has it (the
+// message may not have reached the root yet, or the program ended with the run).
+func (a *App) lastRun() *RunSummary {
+	if a.run != nil {
+		return a.run
+	}
+	return a.apply().summary
+}
+
 // Wait returns once a run started by the wizard has stopped (the program has ended: the run was
 // asked to stop at its next safe point), so that the journal is closed and the lock released.
 func (a *App) Wait() { a.apply().Wait() }
@@ -317,7 +326,7 @@ func (a *App) forward() tea.Cmd {
 			return nil
 		}
 		l := a.screens[ScreenLeave].(*leaveScreen)
-		l.set(a.Summary(), a.run != nil)
+		l.set(a.Summary(), a.lastRun() != nil)
 		a.switchTo(ScreenLeave)
 	case ScreenLeave:
 		return a.quit()
@@ -351,7 +360,7 @@ func (a *App) back() tea.Cmd {
 			a.switchTo(ScreenPlan)
 		}
 	case ScreenLeave:
-		if a.run != nil || a.resumed {
+		if a.lastRun() != nil || a.resumed {
 			a.switchTo(ScreenApply)
 		} else {
 			a.switchTo(ScreenPlan)
@@ -585,10 +594,7 @@ func (a *App) Summary() string {
 		return ""
 	}
 	var b strings.Builder
-	run := a.run
-	if run == nil {
-		run = a.apply().summary // the program ended with the run (ctrl+c, y)
-	}
+	run := a.lastRun()
 	if run != nil {
 		b.WriteString(RunSummaryText(run, a.opts.Command, a.files.Dir))
 		b.WriteString("\n")

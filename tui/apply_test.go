@@ -225,7 +225,7 @@ func TestTeaRunSummary(t *testing.T) {
 			fake.script = sampleRun(fake.plan)
 			tm := teaApply(t, fake, sz.w, sz.h)
 			close(fake.script.hold)
-			waitText(t, tm, "The run ended", "shows the summary")
+			waitText(t, tm, "The run ended")
 			press(tm, "enter")
 			waitText(t, tm, "Run summary", "ended with failures")
 			app := final(t, tm)

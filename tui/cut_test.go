@@ -223,7 +223,7 @@ func walkNothingCut(t *testing.T, goldens bool, fill func(*fakeBackend)) {
 			for _, c := range append(RunCommands("", app.files, true), ContinueCommands("", app.files, app.snapshotPath(), true, true)...) {
 				seesWhole(t, text, "the command", c)
 			}
-			sum := app.run
+			sum := app.lastRun()
 			for _, o := range sum.Failed {
 				seesWhole(t, text, o.ID+"'s AWS error", o.Error)
 				seesWhole(t, text, o.ID+"'s advice", o.Advice)
