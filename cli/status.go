@@ -97,10 +97,10 @@ func printStatus(w io.Writer, r *runstate.Report, lz2ct string) {
 	fmt.Fprintln(w)
 	for _, ph := range r.Phases {
 		if ph.Counts.Total() == 0 {
-			fmt.Fprintf(w, "Phase %d %-18s no steps\n", ph.Number, ph.Name)
+			fmt.Fprintf(w, "Phase %d %-30s no steps\n", ph.Number, ph.Name)
 			continue
 		}
-		line := fmt.Sprintf("Phase %d %-18s %d/%d done", ph.Number, ph.Name, ph.Counts.Done, ph.Counts.Total())
+		line := fmt.Sprintf("Phase %d %-30s %d/%d done", ph.Number, ph.Name, ph.Counts.Done, ph.Counts.Total())
 		for _, x := range []struct {
 			n    int
 			what string

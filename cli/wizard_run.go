@@ -33,6 +33,9 @@ func (w *wizardBackend) FindRun(dir string) (*tui.RunInfo, error) {
 	if err != nil || !started {
 		return nil, err
 	}
+	if w.demoStale != nil {
+		return nil, w.demoStale
+	}
 	rep, err := session.Status(dir, time.Now())
 	if err != nil {
 		return nil, err

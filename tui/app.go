@@ -44,6 +44,9 @@ type Options struct {
 	Command string
 	// Snapshot, when set, opens this snapshot file instead of discovering (skips connect/discover).
 	Snapshot string
+	// ResumeCommand, when set, is the command that resumes a run in the state folder dir (the demo:
+	// the demo itself, whose simulator lives in its process); nil = lz2ct resume --state DIR.
+	ResumeCommand func(dir string) string
 	// Context bounds every background call; nil means context.Background().
 	Context context.Context
 	// Now is the clock; nil means time.Now (tests fix it).
@@ -92,7 +95,7 @@ func New(opts Options) *App {
 		now = time.Now
 	}
 	c := &Common{Ctx: ctx, Styles: DefaultStyles(), Keys: DefaultKeyMap(), Backend: opts.Backend, Now: now, Command: opts.Command,
-		StateDir: opts.StateDir}
+		StateDir: opts.StateDir, ResumeCommand: opts.ResumeCommand}
 	a := &App{c: c, opts: opts, help: newHelp(c.Styles)}
 	a.screens[ScreenStart] = newStartScreen(c)
 	a.screens[ScreenDiscovery] = newDiscoveryScreen(c)
@@ -281,6 +284,18 @@ func (a *App) record(what, path string) {
 }
 
 func (a *App) apply() *applyScreen { return a.screens[ScreenApply].(*applyScreen) }
+
+// resumeCommand is the command that resumes the run in the state folder.
+func (a *App) resumeCommand() string {
+	if a.opts.ResumeCommand != nil {
+		return a.opts.ResumeCommand(a.files.Dir)
+	}
+	cmd := a.opts.Command
+	if cmd == "" {
+		cmd = "lz2ct"
+	}
+	return cmd + " resume --state " + ShellQuote(a.files.Dir)
+}
 
 // lastRun is how the last run ended: as the root heard it, or as the dashboard has it (the
 // message may not have reached the root yet, or the program ended with the run).
@@ -613,10 +628,13 @@ func (a *App) Summary() string {
 	b.WriteString("\nContinue from the command line:\n")
 	var cmds []string
 	if run != nil || a.resumed {
-		cmds = RunCommands(a.opts.Command, a.files, run == nil || !run.Complete)
-	}
-	if !a.resumed {
-		cmds = append(cmds, ContinueCommands(a.opts.Command, a.files, a.snapshotPath(), a.settings != nil, a.plan != nil)...)
+		snapshot := ""
+		if !a.resumed {
+			snapshot = a.snapshotPath()
+		}
+		cmds = RunCommands(a.opts.Command, a.resumeCommand(), a.files, snapshot, run == nil || !run.Complete)
+	} else {
+		cmds = ContinueCommands(a.opts.Command, a.files, a.snapshotPath(), a.settings != nil, a.plan != nil)
 	}
 	for _, c := range cmds {
 		b.WriteString("  " + c + "\n")

@@ -785,6 +785,9 @@ func (s *applyScreen) stopText() string {
 }
 
 func (s *applyScreen) resumeCommand() string {
+	if s.c.ResumeCommand != nil {
+		return s.c.ResumeCommand(s.dir)
+	}
 	cmd := s.c.Command
 	if cmd == "" {
 		cmd = "lz2ct"

@@ -30,6 +30,8 @@ type Common struct {
 	Command string
 	// StateDir is the state folder given (--state); "" = the organization's default folder.
 	StateDir string
+	// ResumeCommand is Options.ResumeCommand.
+	ResumeCommand func(dir string) string
 }
 
 // stateDirFor is the state folder of an organization: the one given, or its default.

@@ -185,17 +185,26 @@ func RunSummaryText(r *RunSummary, command, dir string) string {
 	return b.String()
 }
 
-// RunCommands are the CLI commands that follow a run in dir: where it stands, and how to go on
-// when it is not complete.
-func RunCommands(command string, f statefolder.Folder, more bool) []string {
+// RunCommands are the CLI commands that work once a run has started in f: where it stands, the
+// pre-checks of its snapshot, the runbook with each step's status, and (more: the run is not
+// complete) resume — resume is the command that resumes it ("" = lz2ct resume --state DIR). The
+// plan cannot change any more, so lz2ct plan -o is not among them.
+func RunCommands(command, resume string, f statefolder.Folder, snapshot string, more bool) []string {
+	q := ShellQuote
 	if command == "" {
 		command = "lz2ct"
 	}
-	cmds := []string{command + " status --state " + ShellQuote(f.Dir)}
-	if more {
-		cmds = append(cmds, command+" resume --state "+ShellQuote(f.Dir))
+	if resume == "" {
+		resume = command + " resume --state " + q(f.Dir)
 	}
-	return cmds
+	cmds := []string{command + " status --state " + q(f.Dir)}
+	if more {
+		cmds = append(cmds, resume)
+	}
+	if snapshot != "" {
+		cmds = append(cmds, command+" check --snapshot "+q(snapshot)+" --settings "+q(f.Path(statefolder.Settings)))
+	}
+	return append(cmds, command+" runbook --plan "+q(f.Path(statefolder.Plan))+" --state "+q(f.Dir)+" -o "+q(f.Path(statefolder.RunbookHTML)))
 }
 
 // ContinueCommands are the CLI commands that pick up from the session's files, starting with
