@@ -337,6 +337,7 @@ func (s *applyScreen) ask(p prompt) tea.Cmd {
 		s.input.Blur()
 		return nil
 	}
+	s.input.SetWidth(max(s.w-ansi.StringWidth(s.input.Prompt)-2, 10))
 	return s.input.Focus()
 }
 
@@ -827,7 +828,7 @@ func (s *applyScreen) logLines(n int) []string {
 	want := n + s.logBack
 	var got []string // newest first
 	for i := len(logs) - 1; i >= 0 && len(got) < want; i-- {
-		lines := strings.Split(wrapIndent(logs[i], s.w, "         "), "\n")
+		lines := logLayout(logs[i], s.w)
 		for j := len(lines) - 1; j >= 0 && len(got) < want; j-- {
 			got = append(got, lines[j])
 		}
@@ -852,4 +853,22 @@ func clock(d time.Duration) string {
 		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 	}
 	return Duration(d)
+}
+
+// logLayout wraps one progress line, keeping its time and verb columns ("08:00:01 done     ")
+// and lining the rest up under its first word.
+func logLayout(line string, w int) []string {
+	const head = len("08:00:01 done     ")
+	if len(line) <= w || len(line) <= head || line[2] != ':' || line[8] != ' ' || w < head+20 {
+		return strings.Split(wrapIndent(line, w, "         "), "\n")
+	}
+	ls := strings.Split(wrapIndent(line[head:], w-head, ""), "\n")
+	for i := range ls {
+		if i == 0 {
+			ls[i] = line[:head] + ls[i]
+		} else {
+			ls[i] = strings.Repeat(" ", head) + ls[i]
+		}
+	}
+	return ls
 }
