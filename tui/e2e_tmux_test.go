@@ -19,19 +19,9 @@ func TestWizardInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: builds the binary")
 	}
-	tmux, err := exec.LookPath("tmux")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is not installed: CI must install it (.ci/run does) to run the wizard's end-to-end test")
-		}
-		t.Skip("tmux not installed")
-	}
+	tmux := needTmux(t)
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "lz2ct")
-	build := exec.Command("go", "build", "-o", bin, "github.com/lz2ct/lz2ct")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildLz2ct(t, tmp)
 	state := filepath.Join(tmp, "state")
 	socket := fmt.Sprintf("lz2ct-e2e-%d", os.Getpid())
 	tm := &tmuxSession{t: t, bin: tmux, socket: socket, target: "wiz"}
