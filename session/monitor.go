@@ -182,7 +182,7 @@ const NextShown = 3
 func (m *Monitor) Status(now time.Time) RunStatus {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	rs := RunStatus{Report: runstate.BuildScaled(m.dir, m.plan, m.st, nil, m.running, now, m.scale), Gate: m.gate}
+	rs := RunStatus{Report: runstate.BuildScaled(m.dir, m.plan, m.st, nil, m.running, now, m.scale, false), Gate: m.gate}
 	for _, s := range m.order {
 		ss := m.st.Step(s.ID)
 		switch ss.Status {

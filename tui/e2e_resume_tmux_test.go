@@ -234,7 +234,10 @@ func reachable(p *plans.Plan, missing []string, kind string) int {
 			return v
 		}
 		s := byID[id]
-		v := s != nil && !slicesContains(missing, s.Kind)
+		if s == nil {
+			return false
+		}
+		v := !slicesContains(missing, s.Kind)
 		for _, d := range s.DependsOn {
 			v = v && ok(d)
 		}

@@ -125,12 +125,13 @@ func Build(dir string, p *plans.Plan, st *journal.State, holder *statefolder.Hol
 	if _, err := engine.ExecutionOrder(p); err != nil {
 		return nil, err
 	}
-	return BuildScaled(dir, p, st, holder, active, now, 1), nil
+	return BuildScaled(dir, p, st, holder, active, now, 1, true), nil
 }
 
 // BuildScaled is Build for a plan already checked, whose run went scale times faster than AWS's
-// durations (a simulator's time scale; 1 = real time).
-func BuildScaled(dir string, p *plans.Plan, st *journal.State, holder *statefolder.Holder, active bool, now time.Time, scale float64) *Report {
+// durations (a simulator's time scale; 1 = real time). Without steps, the phases carry counts and
+// estimates only (a dashboard's update for thousands of steps, several a second).
+func BuildScaled(dir string, p *plans.Plan, st *journal.State, holder *statefolder.Holder, active bool, now time.Time, scale float64, steps bool) *Report {
 	if scale <= 0 {
 		scale = 1
 	}
@@ -166,9 +167,11 @@ func BuildScaled(dir string, p *plans.Plan, st *journal.State, holder *statefold
 		for _, s := range ph.Steps {
 			ss := st.Step(s.ID)
 			out.Counts.add(ss.Status)
-			out.Steps = append(out.Steps, Step{ID: s.ID, Kind: s.Kind, Title: s.Title, Status: ss.Status, Attempts: ss.Attempts,
-				OperationID: ss.OperationID, OperationOpen: ss.OperationOpen, Error: ss.Error, Advice: ss.Advice, Note: ss.Note, ConfirmedBy: ss.Confirmed.By,
-				Started: ss.Started, Updated: ss.Updated})
+			if steps {
+				out.Steps = append(out.Steps, Step{ID: s.ID, Kind: s.Kind, Title: s.Title, Status: ss.Status, Attempts: ss.Attempts,
+					OperationID: ss.OperationID, OperationOpen: ss.OperationOpen, Error: ss.Error, Advice: ss.Advice, Note: ss.Note, ConfirmedBy: ss.Confirmed.By,
+					Started: ss.Started, Updated: ss.Updated})
+			}
 			w := max(s.EstimateSeconds, 1) // a quick step still counts for its share
 			all += w
 			if ss.Status != journal.Done {
