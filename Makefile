@@ -7,7 +7,7 @@ FUZZTIME  ?= 15s
 FUZZMINIMIZE ?= 1s
 BENCHTIME ?= 1x
 
-.PHONY: build test demo bench fuzz vet clean crash
+.PHONY: build test demo bench bench-go fuzz vet clean crash
 
 build:
 	$(GO) build -o $(BIN) .
@@ -31,8 +31,14 @@ demo:
 	$(GO) build -v -o $(BIN) .
 	$(BIN) demo
 
-# Benchmarks report figures (never asserted in tests). BENCHTIME=3x for steadier numbers.
-bench:
+# The scale report: lz2ct on generated 10,000-account organizations, each figure next to its peer
+# or bound, as one table (bench/main.go; docs/architecture.md, "Measuring scale"). Never asserted;
+# about 10 minutes on 2 cores. BENCHFLAGS=-runs=9 for steadier timings, -help for the rest.
+bench: build
+	$(GO) run ./bench -lz2ct $(BIN) $(BENCHFLAGS)
+
+# The Go benchmarks of every package (go test -bench). BENCHTIME=3x for steadier numbers.
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 60m ./...
 
 # Every fuzz target, briefly. FUZZTIME=5m for a longer soak.

@@ -242,7 +242,19 @@ var checkCases = []checkCase{
 		st.OUAccountLimit = 10000
 		st.GovernedRegions = []string{"eu-west-1", "us-east-1", "eu-central-1", "us-west-2", "ap-south-1", "eu-north-1",
 			"ca-central-1", "sa-east-1", "ap-northeast-1", "ap-southeast-1", "ap-southeast-2", "us-east-2", "us-west-1", "eu-west-2", "eu-west-3", "ap-northeast-2", "eu-south-1", "me-south-1", "af-south-1", "ap-east-1", "ap-northeast-3"}
-	}, []string{"blocker"}},
+	}, []string{"blocker", "blocker/fixed", "warning"}},
+	// ouAccountLimit above what 21 governed regions allow: clamped, and said.
+	{"ou.account-limit", "limit above the regions", func(s *inventory.Snapshot, st *settings.Settings) {
+		st.OUAccountLimit = 1000
+		st.GovernedRegions = []string{"eu-west-1", "us-east-1", "eu-central-1", "us-west-2", "ap-south-1", "eu-north-1",
+			"ca-central-1", "sa-east-1", "ap-northeast-1", "ap-southeast-1", "ap-southeast-2", "us-east-2", "us-west-1", "eu-west-2", "eu-west-3", "ap-northeast-2", "eu-south-1", "me-south-1", "af-south-1", "ap-east-1", "ap-northeast-3"}
+	}, []string{"warning"}},
+	// Over the limit with moves forbidden: not registered, its accounts left out.
+	{"ou.account-limit", "limit 2, moves forbidden", func(s *inventory.Snapshot, st *settings.Settings) {
+		st.OUAccountLimit = 2
+		st.NoMoveOUs = []string{"Workloads/Dev"}
+		s.Accounts = append(s.Accounts, member(fmtID(600000000001), "dev2", fxDev), member(fmtID(600000000002), "dev3", fxDev))
+	}, []string{"warning"}},
 
 	{"ou.under-security", "no landing zone", noEdit, nil},
 	{"ou.under-security", "OU under CT's Security OU", func(s *inventory.Snapshot, _ *settings.Settings) {

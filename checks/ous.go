@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/lz2ct/lz2ct/scope"
-	"github.com/lz2ct/lz2ct/settings"
 )
 
 const (
@@ -26,7 +25,7 @@ func init() {
 				if !o.TooDeep {
 					continue
 				}
-				rem := "The plan enrolls its accounts one by one into the nearest registered ancestor OU (Account Factory moves them); to keep the structure instead, move the OU up to level 5 or above, or exclude it (exclude.ous)."
+				rem := "The plan moves its accounts into the nearest registered ancestor OU before that OU's registration (into new OUs next to it when it has no room within the account limit), so a registration covers them; where noMoveOUs forbids that, Account Factory enrolls them there one by one. To keep the structure instead, move the OU up to level 5 or above, or exclude it (exclude.ous)."
 				out = append(out, Finding{
 					Title:       fmt.Sprintf("OU %s is %d levels deep", o.Path, o.Depth),
 					Subjects:    []Subject{ouSubject(ix, o.ID)},
@@ -74,24 +73,40 @@ func init() {
 
 func checkOUAccountLimit(in Input) []Finding {
 	sc, ix := in.scope(), in.index()
-	limit := in.Settings.OUAccountLimit
-	if limit <= 0 {
-		limit = settings.DefaultOUAccountLimit
-	}
+	// The limit is the scope's (ouAccountLimit clamped to what the governed regions allow): the
+	// figure the plan is built on.
+	limit := sc.Limit
 	var out []Finding
-	for _, id := range sc.register {
-		// Registering an OU enrolls the accounts directly in it; nested OUs are registered one by one.
-		n := len(ix.ChildAccounts(id))
-		if n <= limit {
-			continue
-		}
+	if sc.LimitNote != "" {
 		out = append(out, Finding{
-			Title:       fmt.Sprintf("OU %s has %d accounts, over the registration limit of %d", ix.Path(id), n, limit),
-			Subjects:    []Subject{ouSubject(ix, id)},
-			Evidence:    []string{fmt.Sprintf("%d accounts directly in the OU; ouAccountLimit %d", n, limit)},
-			Remediation: "The plan splits the OU (or moves the excess accounts) so that each registration stays within the limit; if your region setup allows it, raising ouAccountLimit (max 1000) avoids that.",
-			FixedByPlan: true,
+			Title:       fmt.Sprintf("ouAccountLimit %d is above what %d governed regions allow: the plan uses %d", in.Settings.OUAccountLimit, len(sc.governed), limit),
+			Severity:    Warning,
+			Subjects:    []Subject{{Kind: KindOrganization, ID: in.Snapshot.Organization.ID}},
+			Evidence:    []string{sc.LimitNote},
+			Remediation: fmt.Sprintf("Set ouAccountLimit to %d or less, or govern fewer regions.", limit),
+			Source:      srcRegionLimits,
 		})
+	}
+	for _, o := range sc.OUs {
+		if !o.Oversized || o.Created || o.TooDeep || (o.Order == 0 && o.Remedy == "") {
+			continue // within the limit, or not registered for another reason
+		}
+		f := Finding{
+			Title:    fmt.Sprintf("OU %s has %d accounts, over the limit of %d per registered OU", o.Path, o.Accounts, limit),
+			Subjects: []Subject{ouSubject(ix, o.ID)},
+			Evidence: []string{fmt.Sprintf("%d accounts directly in the OU; limit %d (ouAccountLimit %d, governed regions %d)", o.Accounts, limit, in.Settings.OUAccountLimit, len(sc.governed))},
+		}
+		if o.Order > 0 {
+			f.FixedByPlan = true
+			f.Remediation = "The plan moves what the OU cannot hold into new OUs it registers (" + o.Remedy + "); raising ouAccountLimit, as far as the governed regions allow, avoids that."
+		} else {
+			// Not registered: its accounts are left out, which the plan runs without.
+			f.Severity = Warning
+			f.Title += ", and it is not registered"
+			f.Evidence = append(f.Evidence, o.Skip)
+			f.Remediation = "To migrate it: " + o.Remedy + "."
+		}
+		out = append(out, f)
 	}
 	// The organization-wide bound counts what the scope says Control Tower will govern, the same
 	// figure the plan is built on.

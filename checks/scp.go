@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/scope"
 )
 
 const (
@@ -21,11 +22,7 @@ const (
 // (v2.3+). Both deny the Config changes the migration makes: the plan exports them, detaches them
 // from each OU just before its wave and deletes them in decommission, so a finding about one is
 // fixed by the plan. The planner uses this same test, so the two never disagree.
-func IsALZPolicy(p *inventory.Policy) bool {
-	n := strings.ToLower(p.Name)
-	return n == "protect-cloudtrail-config" ||
-		(strings.HasPrefix(n, "aws-landing-zone-") && strings.HasSuffix(n, "mandatory-preventive-guardrails"))
-}
+func IsALZPolicy(p *inventory.Policy) bool { return scope.IsALZPolicy(p) }
 
 func init() {
 	register(Check{

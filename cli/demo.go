@@ -312,7 +312,7 @@ func walkDemo(stop, hard context.Context, w io.Writer, command string, ds *demoS
 	for _, ph := range p.Phases {
 		fmt.Fprintf(w, "    %d %-32s %10s  ~%s\n", ph.Number, ph.Name, plural(len(ph.Steps), "step"), tui.Duration(ph.Estimate()))
 	}
-	fmt.Fprintf(w, "    %s, estimate %s\n", plural(p.StepCount(), "step"), tui.Duration(p.Estimate.Total()))
+	fmt.Fprintf(w, "    %s, estimate %s\n", plural(p.StepCount(), "step"), tui.Duration(p.Estimate.Total.UpperDuration()))
 	if err := folder.SavePlan(p); err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ type SettingsFlags struct {
 	// replace the settings file's values.
 	Overrides                   settings.Settings
 	ExcludeOUs, ExcludeAccounts []string
+	NoMoveOUs                   []string
 	EnrollSharedServices        bool
 	set                         map[string]bool
 }
@@ -24,7 +25,8 @@ type SettingsFlags struct {
 // settingsFlagNames are the flags that replace a settings file key when given (the exclusions add to
 // the file's lists instead).
 var settingsFlagNames = []string{"home-region", "governed-regions", "log-archive-email", "audit-email", "log-archive-name",
-	"audit-name", "ct-deploy", "config-removal", "ou-account-limit", "account-concurrency", "enroll-shared-services"}
+	"audit-name", "ct-deploy", "config-removal", "ou-account-limit", "account-concurrency", "enroll-shared-services",
+	"stackset-concurrency", "session-hours"}
 
 // register defines --settings and one flag per settings key on fl.
 func (sf *SettingsFlags) register(fl *pflag.FlagSet) {
@@ -38,8 +40,11 @@ func (sf *SettingsFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&o.AuditAccountName, "audit-name", "", "name of the new Audit account (auditAccountName)")
 	fl.StringVar(&o.CTDeploy, "ct-deploy", "", "how to deploy Control Tower: api or manual (ctDeploy)")
 	fl.StringVar(&o.ConfigRemoval, "config-removal", "", "how to remove ALZ's AWS Config: stackset or direct (configRemoval)")
-	fl.IntVar(&o.OUAccountLimit, "ou-account-limit", 0, "most accounts per OU registration, 1..1000 (ouAccountLimit)")
+	fl.IntVar(&o.OUAccountLimit, "ou-account-limit", 0, "most accounts per registered OU, 1..1000, less when the governed regions allow less (ouAccountLimit)")
 	fl.IntVar(&o.AccountConcurrency, "account-concurrency", 0, "account operations Control Tower runs at once, 1..10 (accountConcurrency)")
+	fl.IntVar(&o.StackSetConcurrency, "stackset-concurrency", 0, "accounts per region a StackSet operation works on at once, 1..1000 (stackSetConcurrency)")
+	fl.IntVar(&o.SessionHours, "session-hours", 0, "hours in one working session of the estimate's calendar, 1..24 (sessionHours)")
+	fl.StringSliceVar(&sf.NoMoveOUs, "no-move-ou", nil, "OU ID or name path whose accounts the plan never moves, or * for every OU; repeatable (noMoveOUs, added to the file's)")
 	fl.StringSliceVar(&sf.ExcludeOUs, "exclude-ou", nil, "OU ID or name path to leave alone; repeatable (exclude.ous, added to the file's)")
 	fl.StringSliceVar(&sf.ExcludeAccounts, "exclude-account", nil, "account ID to leave alone; repeatable (exclude.accounts, added to the file's)")
 	fl.BoolVar(&sf.EnrollSharedServices, "enroll-shared-services", true, "enroll ALZ's Shared Services account (enrollSharedServices)")
@@ -93,11 +98,25 @@ func (sf *SettingsFlags) load() (settings.Settings, error) {
 		}
 		s.AccountConcurrency = o.AccountConcurrency
 	}
+	for _, f := range []struct {
+		flag string
+		dst  *int
+		v    int
+	}{{"stackset-concurrency", &s.StackSetConcurrency, o.StackSetConcurrency}, {"session-hours", &s.SessionHours, o.SessionHours}} {
+		if !set[f.flag] {
+			continue
+		}
+		if f.v == 0 {
+			return s, fmt.Errorf("--%s 0 is out of range (give 1 or more)", f.flag)
+		}
+		*f.dst = f.v
+	}
 	if set["enroll-shared-services"] {
 		v := sf.EnrollSharedServices
 		s.EnrollSharedServices = &v
 	}
 	s.Exclude.OUs = append(s.Exclude.OUs, sf.ExcludeOUs...)
 	s.Exclude.Accounts = append(s.Exclude.Accounts, sf.ExcludeAccounts...)
+	s.NoMoveOUs = append(s.NoMoveOUs, sf.NoMoveOUs...)
 	return s, nil
 }

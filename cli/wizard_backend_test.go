@@ -68,9 +68,9 @@ func TestWizardBackendJourney(t *testing.T) {
 	for _, ph := range p.View.Phases {
 		steps += len(ph.Steps)
 	}
-	if steps != p.Plan.StepCount() || len(p.View.OUs) != len(p.Plan.OUOrder) || p.View.Total != p.Plan.Estimate.Total() {
+	if steps != p.Plan.StepCount() || len(p.View.OUs) != len(p.Plan.OUOrder) || p.View.Total != p.Plan.Estimate.Total.UpperDuration() {
 		t.Fatalf("view has %d steps, %d OUs, %v; plan %d, %d, %v", steps, len(p.View.OUs), p.View.Total,
-			p.Plan.StepCount(), len(p.Plan.OUOrder), p.Plan.Estimate.Total())
+			p.Plan.StepCount(), len(p.Plan.OUOrder), p.Plan.Estimate.Total.UpperDuration())
 	}
 	if p.Plan.SnapshotHash != plans.SnapshotHash(data) {
 		t.Fatalf("plan hash %q", p.Plan.SnapshotHash)

@@ -79,8 +79,9 @@ type builder struct {
 	orgWide     []string
 	// dead: OU keys whose registration cannot run, itself blocked or waiting for a blocked parent.
 	dead map[string]bool
-	// blockedIn lists, per OU key, the blocked accounts its registration would enroll.
-	blockedIn map[string][]string
+	// blockedIn lists, per OU key, the blocked accounts its registration would enroll, by the
+	// finding that blocks them.
+	blockedIn map[string]map[string][]string
 
 	alzPolicies []string        // IDs of ALZ's SCPs, sorted
 	detached    map[string]bool // "policy|target" already scheduled for detaching
@@ -96,6 +97,9 @@ type builder struct {
 	execSet     *execStackSet
 	kept        []Kept
 	waveCount   int
+	regSize     map[string]int      // registration step -> accounts it enrolls
+	splitDeps   map[string][]string // created OU key -> its creation, SCP attachments and moves in
+	waveInfos   []waveInfo
 }
 
 func newBuilder(sc *scope.Scope, report checks.Report) *builder {
@@ -107,6 +111,7 @@ func newBuilder(sc *scope.Scope, report checks.Report) *builder {
 		blockedAcct: map[string]string{}, blockedOU: map[string][]string{}, dead: map[string]bool{},
 		detached: map[string]bool{}, configSteps: map[string][]string{}, roleSteps: map[string]string{},
 		regOf: map[string]string{}, ecDeleted: map[string]bool{}, retain: map[string]bool{},
+		regSize: map[string]int{}, splitDeps: map[string][]string{},
 	}
 	if b.part == "" {
 		b.part = "aws"
@@ -176,13 +181,16 @@ func (b *builder) applyFindings() {
 			b.orgWide = appendOnce(b.orgWide, msg)
 		}
 	}
-	b.blockedIn = map[string][]string{}
+	b.blockedIn = map[string]map[string][]string{}
 	for _, a := range b.sc.Accounts { // by ID: the lists come out sorted
 		if msg := b.blockedAcct[a.ID]; msg != "" {
 			d := b.accounts[a.ID]
 			d.How, d.Reason = HowBlocked, "unresolved pre-check blocker "+msg
 			if a.Registration != "" {
-				b.blockedIn[a.Registration] = append(b.blockedIn[a.Registration], a.ID+" ("+msg+")")
+				if b.blockedIn[a.Registration] == nil {
+					b.blockedIn[a.Registration] = map[string][]string{}
+				}
+				b.blockedIn[a.Registration][msg] = append(b.blockedIn[a.Registration][msg], a.ID)
 			}
 		}
 	}
@@ -218,17 +226,25 @@ func appendOnce(list []string, s string) []string {
 // listSome renders up to max items and says how many more there are.
 func listSome(items []string, max int) string {
 	if len(items) <= max {
-		return strings.Join(items, "; ")
+		return strings.Join(items, ", ")
 	}
-	return strings.Join(items[:max], "; ") + fmt.Sprintf("; … (%d more)", len(items)-max)
+	return strings.Join(items[:max], ", ") + fmt.Sprintf(", … (%d more)", len(items)-max)
 }
 
 // regBlocked is why an OU's registration itself is blocked, "" when it is not.
 func (b *builder) regBlocked(key string) string {
 	var reasons []string
 	reasons = append(reasons, b.blockedOU[key]...)
-	if accts := b.blockedIn[key]; len(accts) > 0 {
-		reasons = append(reasons, "accounts its registration enrolls are blocked: "+listSome(accts, 5))
+	// Grouped by finding, a few accounts each: the plan's accounts[] names every one.
+	byMsg := b.blockedIn[key]
+	msgs := make([]string, 0, len(byMsg))
+	for m := range byMsg {
+		msgs = append(msgs, m)
+	}
+	sort.Strings(msgs)
+	for _, m := range msgs {
+		accts := byMsg[m]
+		reasons = append(reasons, fmt.Sprintf("%s its registration enrolls blocked by %s: %s", plural(len(accts), "account", "accounts"), m, listSome(accts, 3)))
 	}
 	return strings.Join(reasons, "; ")
 }
@@ -238,7 +254,8 @@ func (b *builder) regBlocked(key string) string {
 // Tower will not take over.
 func (b *builder) markDead() {
 	for _, o := range b.sc.Registered() { // parent first
-		parentDead := b.dead[o.ParentID]
+		// A created OU takes accounts whose moves wait for the OU it relieves.
+		parentDead := b.dead[o.ParentID] || (o.Created && b.dead[o.Of])
 		if b.regBlocked(o.Key) != "" || parentDead {
 			b.dead[o.Key] = true
 		}
@@ -247,7 +264,7 @@ func (b *builder) markDead() {
 
 // enrollDead reports whether an account's own enrollment cannot run.
 func (b *builder) enrollDead(a *scope.Account) bool {
-	return b.blockedAcct[a.ID] != "" || b.dead[a.Into] || (a.MoveOut && b.dead[a.ParentID])
+	return b.blockedAcct[a.ID] != "" || b.dead[a.Into]
 }
 
 // markRetained records the accounts the migration leaves alone (excluded, left out, blocked):
@@ -288,6 +305,17 @@ func token(stepID string) string {
 	return "lz2ct-" + hex.EncodeToString(sum[:12])
 }
 
+// IdempotencyToken is the token a step passes as its CloudFormation OperationId or Service
+// Catalog ProvisionToken.
+func IdempotencyToken(stepID string) string { return token(stepID) }
+
+// TokenShell is a bash expression that computes IdempotencyToken of the step ID the shell word
+// stepIDWord expands to (SHA-256, first 12 bytes in hex; sha256sum, or shasum on macOS), so a
+// runbook can print one command for many steps and stay exact.
+func TokenShell(stepIDWord string) string {
+	return `"lz2ct-$(printf '%s' ` + stepIDWord + ` | { sha256sum 2>/dev/null || shasum -a 256; } | cut -c1-24)"`
+}
+
 func registerStepID(key string) string   { return KindBaselineEnable + "/" + key }
 func enrollStepID(account string) string { return KindAccountEnroll + "/" + account }
 
@@ -315,6 +343,7 @@ func (b *builder) finish() *Plan {
 		Organization: b.snap.Organization.ID,
 		CreatedFrom:  fmt.Sprintf("%s snapshot captured %s", orUnknown(b.snap.Source), b.snap.CapturedAt.UTC().Format("2006-01-02T15:04:05Z")),
 		Settings:     b.s,
+		Limits:       Limits{OUAccountLimit: b.sc.Limit, RegionalOUAccountLimit: scope.RegionalOUAccountLimit(len(b.sc.Governed)), Note: b.sc.LimitNote},
 		Findings:     b.report.Findings,
 		Kept:         b.kept,
 	}
@@ -328,7 +357,7 @@ func (b *builder) finish() *Plan {
 		e := OUEntry{OUID: o.ID, Path: o.Path, ParentID: o.ParentID, Depth: o.Depth, Accounts: o.Accounts, Enrolls: o.Enrolls,
 			Created: o.Created, Order: o.Order, Skipped: o.Order == 0, Reason: o.Skip, Remedy: o.Remedy}
 		if o.Created {
-			e.Reason = "created to split " + b.ix.Path(o.ParentID) + " under the account limit"
+			e.Reason = "created to take accounts " + b.sc.OU(o.Of).Path + " cannot hold within the account limit"
 		}
 		if o.Order > 0 {
 			e.Blocked = b.regBlocked(o.Key)
@@ -360,7 +389,7 @@ func (b *builder) finish() *Plan {
 		p.Accounts = []AccountDisposition{}
 	}
 	p.ExecutionOrder = p.executionOrder()
-	p.Estimate = estimate(p, b.s)
+	p.Estimate = b.estimate(p)
 	return p
 }
 

@@ -2,102 +2,676 @@ package plans
 
 import (
 	"fmt"
+	"sort"
+	"strings"
+	"time"
 
+	"github.com/lz2ct/lz2ct/scope"
 	"github.com/lz2ct/lz2ct/settings"
 )
 
-// Durations the estimate assumes for steps that carry no figure of their own.
+// Figures the estimate uses. AWS publishes a few (each cited); the rest are the plan's
+// assumptions, stated in Estimate.Assumptions, with a lower and an upper bound where AWS gives
+// none, so a change board schedules against the upper bound and sees how wide the range is.
 const (
-	quickStepSeconds    = 30      // one API call and its verification (export, detach, role)
-	decomStepSeconds    = 2 * 60  // one decommission step
-	directConfigSeconds = 60      // stop + delete recorder and channel in one account/region
-	configParallelism   = 10      // account/regions cleared at once on the direct route
-	manualStepSeconds   = 30 * 60 // a manual task without a figure of its own
-	decommParallelism   = 10      // per-resource decommission steps of one kind run at once
+	// OU registration "at least 10 minutes plus up to 2 minutes per additional account"
+	// (https://docs.aws.amazon.com/controltower/latest/userguide/importing-existing.html).
+	regBaseSeconds       = 10 * 60
+	regPerAccountSeconds = 2 * 60
+	// Enrolling one account takes "several minutes" (AWS Control Tower user guide, accounts):
+	// 5 to 15 minutes each.
+	enrollLowerSeconds = 5 * 60
+	enrollUpperSeconds = 15 * 60
+	// Landing zone set-up takes about 30 minutes (review-and-set-up); up to an hour allowed.
+	lzLowerSeconds = 30 * 60
+	lzUpperSeconds = 60 * 60
+	// A new shared account (CreateAccount) about 5 minutes.
+	newAccountSeconds = 5 * 60
+	// One batch of stack instances (accounts × regions at once per the operation preferences) is
+	// created or deleted in 1 to 3 minutes, plus about a minute for the StackSet operation itself.
+	stackBatchLowerSeconds = 60
+	stackBatchUpperSeconds = 3 * 60
+	stackSetOpSeconds      = 60
+	quickStepSeconds       = 30      // one API call and its verification (export, detach, role, move)
+	decomStepSeconds       = 2 * 60  // one decommission step
+	directConfigSeconds    = 60      // stop + delete recorder and channel in one account/region
+	batchParallelism       = 10      // per-account steps of one kind (and direct Config removal) run at once
+	manualLowerSeconds     = 30 * 60 // a manual task without a figure of its own
+	manualUpperSeconds     = 60 * 60
 )
 
-// estimate sums the phases from AWS's published figures. Phases 2 and 3 are prepared while Control
-// Tower works on the previous wave, so the total counts only the first wave's preparation: the rest
-// of those two phases is the overlap, shown as its own line (total = phases − overlap).
-func estimate(p *Plan, s settings.Settings) Estimate {
-	conc := s.AccountConcurrency
-	if conc < 1 {
-		conc = 1
+// Range is a duration's lower and upper bound, in seconds.
+type Range struct {
+	Lower int64 `json:"lowerSeconds"`
+	Upper int64 `json:"upperSeconds"`
+}
+
+func (r Range) add(o Range) Range { return Range{r.Lower + o.Lower, r.Upper + o.Upper} }
+func (r Range) sub(o Range) Range { return Range{r.Lower - o.Lower, r.Upper - o.Upper} }
+func (r Range) times(n int64) Range {
+	return Range{r.Lower * n, r.Upper * n}
+}
+func both(s int64) Range { return Range{s, s} }
+
+// regRange is one OU registration that enrolls n accounts.
+func regRange(n int) Range {
+	return Range{regBaseSeconds, regBaseSeconds + regPerAccountSeconds*int64(max(n, 1)-1)}
+}
+
+// enrollRange is m one-by-one enrollments, conc at a time.
+func enrollRange(m, conc int) Range {
+	if m == 0 {
+		return Range{}
 	}
-	var e Estimate
-	var firstPrep, sum int64
-	minWave := 0
-	for _, ph := range p.Phases[2:4] {
-		for _, st := range ph.Steps {
-			if st.Wave > 0 && (minWave == 0 || st.Wave < minWave) {
-				minWave = st.Wave
-			}
+	batches := int64((m + max(conc, 1) - 1) / max(conc, 1))
+	return Range{enrollLowerSeconds, enrollUpperSeconds}.times(batches)
+}
+
+// stackSetRange is one StackSet operation on accounts (per region; regions run in parallel) with
+// the given preferences. Under STRICT_FAILURE_TOLERANCE (CloudFormation's default) the operation
+// runs at most FailureToleranceCount + 1 accounts at once, whatever MaxConcurrentCount says
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html).
+func stackSetRange(accounts int, p StackSetPreferences) Range {
+	conc := max(p.MaxConcurrentCount, 1)
+	if p.ConcurrencyMode != concurrencySoft {
+		conc = min(conc, p.FailureToleranceCount+1)
+	}
+	batches := int64((max(accounts, 1) + conc - 1) / conc)
+	return both(stackSetOpSeconds).add(Range{stackBatchLowerSeconds, stackBatchUpperSeconds}.times(batches))
+}
+
+// Estimate categories: what each second of the upper bound is spent on. Their shares name the
+// assumption that dominates the estimate.
+const (
+	driverRegBase     = "OU registration: at least 10 minutes each, one at a time (AWS)"
+	driverRegAccounts = "OU registration: up to 2 minutes per additional account (AWS)"
+	driverEnroll      = "one-by-one enrollment: up to 15 minutes each (AWS: \"several minutes\"), accountConcurrency at a time"
+	driverLZ          = "landing zone set-up: up to 60 minutes (AWS: about 30)"
+	driverPrep        = "preparation Control Tower waits for (SCP detaches, Config removal, roles, moves): StackSet batches up to 3 minutes"
+	driverDecomStack  = "decommission StackSet operations: batches of up to 3 minutes"
+	driverManual      = "manual tasks: up to 60 minutes each"
+	driverOther       = "other API steps (exports, shared accounts, decommission): 30 seconds to 5 minutes each"
+)
+
+// Estimate is the migration's expected duration, from AWS's published figures and the plan's
+// stated assumptions, as a lower and an upper bound. Per bound, the phases minus the overlap (a
+// wave's preparation while Control Tower registers the previous wave, the enrollment queue's
+// preparation while earlier accounts enroll) make the total.
+type Estimate struct {
+	PerPhase []PhaseEstimate `json:"perPhase"`
+	Overlap  Range           `json:"overlap"`
+	Total    Range           `json:"total"`
+	// ControlTower is Control Tower's own working time: the landing zone, the registrations and
+	// the one-by-one enrollments (the operations it runs one, or accountConcurrency, at a time).
+	ControlTower Range `json:"controlTower"`
+	// Drivers split the upper bound by what it is spent on; Dominant is the largest.
+	Drivers  []Driver `json:"drivers"`
+	Dominant Driver   `json:"dominant"`
+	// Calendar groups the run into working sessions of sessionHours, each ending at a safe point.
+	Calendar Calendar `json:"calendar"`
+	// WhatIf says what raising accountConcurrency or ouAccountLimit (or allowing moves) would save.
+	WhatIf []WhatIf `json:"whatIf"`
+	// Moves is the trade-off of the account moves the plan makes before registrations.
+	Moves MoveTradeOff `json:"moves"`
+	// Unrecorded is, per wave, how long its accounts go without AWS Config recording between the
+	// removal of ALZ's recorder and their enrollment.
+	Unrecorded  []Unrecorded `json:"unrecorded"`
+	Assumptions []string     `json:"assumptions"`
+}
+
+// PhaseEstimate is one phase's share of the estimate.
+type PhaseEstimate struct {
+	Phase int    `json:"phase"`
+	ID    string `json:"id"`
+	Range
+}
+
+// Driver is one category of the upper bound.
+type Driver struct {
+	What    string  `json:"what"`
+	Seconds int64   `json:"seconds"`
+	Share   float64 `json:"share"`
+}
+
+// Calendar is the run as working sessions.
+type Calendar struct {
+	SessionHours int       `json:"sessionHours"`
+	Sessions     []Session `json:"sessions"`
+}
+
+// Session is one working session (upper bound), ending at a safe stopping point: every account
+// whose AWS Config was removed is enrolled, and no preparation of the next wave has started.
+type Session struct {
+	Number int `json:"number"`
+	// What it covers, e.g. "phases 0–1, waves 1–4".
+	Covers string `json:"covers"`
+	// EndsAfter is the last step of the session: stop once it is done.
+	EndsAfter    string `json:"endsAfter"`
+	UpperSeconds int64  `json:"upperSeconds"`
+	// Long: its first piece (a wave's preparation and registration) outlasts a session; Control
+	// Tower's operation runs on unattended in AWS and lz2ct resume re-attaches to it.
+	Long bool `json:"long,omitempty"`
+}
+
+// WhatIf is the saving of one change to the settings, in Control Tower time.
+type WhatIf struct {
+	Change string `json:"change"`
+	Saves  Range  `json:"saves"`
+	Note   string `json:"note,omitempty"`
+}
+
+// MoveTradeOff compares the plan's moves with enrolling those accounts one by one.
+type MoveTradeOff struct {
+	// Moved accounts move before a registration; NewOUs are created for them.
+	Moved  int `json:"moved"`
+	NewOUs int `json:"newOUs"`
+	// Forbidden are accounts enrolled one by one or left out because noMoveOUs keeps them.
+	Forbidden int `json:"forbidden"`
+	// Saves is the Control Tower time the moves save against no moves at all; Costs what
+	// noMoveOUs costs against allowing every move.
+	Saves Range `json:"saves"`
+	Costs Range `json:"costs"`
+}
+
+// Unrecorded is the time a wave's accounts go without AWS Config recording.
+type Unrecorded struct {
+	FromWave int    `json:"fromWave"`
+	ToWave   int    `json:"toWave"`
+	What     string `json:"what"`
+	Accounts int    `json:"accounts"`
+	// MaxSeconds: the first account whose recorder goes, enrolled last (upper bounds);
+	// TypicalSeconds: halfway between that and the shortest.
+	MaxSeconds     int64 `json:"maxSeconds"`
+	TypicalSeconds int64 `json:"typicalSeconds"`
+}
+
+// UpperDuration is the upper bound as a duration.
+func (r Range) UpperDuration() time.Duration { return time.Duration(r.Upper) * time.Second }
+
+// LowerDuration is the lower bound as a duration.
+func (r Range) LowerDuration() time.Duration { return time.Duration(r.Lower) * time.Second }
+
+// ---- the computation ----
+
+// stepRange is one step's own duration; kinds batched per wave (per-account API calls, direct
+// Config removal) and enrollments are summed by the caller.
+func stepRange(st *Step) Range {
+	switch p := st.Params.(type) {
+	case Verify:
+		return Range{}
+	case BaselineEnable:
+		return Range{regBaseSeconds, st.EstimateSeconds}
+	case LandingZoneCreate:
+		return Range{lzLowerSeconds, lzUpperSeconds}
+	case AccountCreate:
+		return both(newAccountSeconds)
+	case ConfigStackSetInstancesDelete:
+		return stackSetRange(len(p.Accounts), p.Preferences)
+	case StackSetInstancesDelete:
+		return stackSetRange(len(p.Accounts), p.Preferences)
+	case StackSetInstancesCreate:
+		return stackSetRange(len(p.Accounts), p.Preferences)
+	case Manual:
+		return Range{manualLowerSeconds, manualUpperSeconds}
+	}
+	return both(quickStepSeconds)
+}
+
+// batched kinds run batchParallelism at a time within a wave (or a decommission group).
+var batched = map[string]int64{KindSCPDetach: quickStepSeconds, KindIAMRoleCreate: quickStepSeconds, KindAccountMove: quickStepSeconds,
+	KindSCPAttach: quickStepSeconds, KindConfigRecorderDelete: directConfigSeconds}
+
+// sumSteps adds up steps as a group that runs one after another, except batched kinds (10 at a
+// time) and, in decommission, per-resource deletions of one kind (10 at a time). It also returns
+// the StackSet operations' and the manual tasks' part of the total.
+func sumSteps(steps []*Step, decom bool) (total Range, stackSets Range, manual Range) {
+	counts := map[string]int64{}
+	for _, st := range steps {
+		if _, ok := batched[st.Kind]; ok {
+			counts[st.Kind]++
+			continue
 		}
+		if decom && !st.Manual && st.EstimateSeconds == 0 && !isStackSetOp(st.Kind) {
+			counts["decom:"+st.Kind]++
+			continue
+		}
+		r := stepRange(st)
+		switch {
+		case st.Manual:
+			manual = manual.add(r)
+		case isStackSetOp(st.Kind):
+			stackSets = stackSets.add(r)
+		}
+		total = total.add(r)
 	}
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		n := counts[k]
+		unit, ok := batched[k]
+		if !ok {
+			unit = decomStepSeconds
+		}
+		total = total.add(both((n + batchParallelism - 1) / batchParallelism * unit))
+	}
+	return total, stackSets, manual
+}
+
+func isStackSetOp(kind string) bool {
+	return kind == KindConfigStackSetInstancesDelete || kind == KindStackSetInstancesDelete || kind == KindStackSetInstancesCreate
+}
+
+func maxRange(a, b Range) Range { return Range{max(a.Lower, b.Lower), max(a.Upper, b.Upper)} }
+func clampZero(r Range) Range   { return Range{max(r.Lower, 0), max(r.Upper, 0)} }
+
+// estimate computes the plan's estimate from its steps and the builder's wave facts.
+func (b *builder) estimate(p *Plan) Estimate {
+	s := b.s
+	conc := max(s.AccountConcurrency, 1)
+	var e Estimate
+	drivers := map[string]int64{}
+	phase := make([]Range, len(p.Phases))
+	byWave := map[int][]*Step{}
+	var regs, enrolls4, enrolls5 []*Step
 	for i := range p.Phases {
 		ph := &p.Phases[i]
-		var secs int64
-		enrolls := 0
-		directs := 0
-		perKind := map[string]int{} // decommission steps on one resource each, by kind
-		for _, st := range ph.Steps {
+		var rest []*Step
+		for j := range ph.Steps {
+			st := &ph.Steps[j]
 			switch {
-			case st.Kind == KindVerify:
-				continue // a checkpoint takes no time of its own
+			case st.Kind == KindBaselineEnable:
+				regs = append(regs, st)
+			case st.Kind == KindAccountEnroll && i == 4:
+				enrolls4 = append(enrolls4, st)
 			case st.Kind == KindAccountEnroll:
-				enrolls++
-				continue
-			case st.Kind == KindConfigRecorderDelete:
-				directs++
-				continue
-			case ph.ID == PhaseRegistration && st.Kind != KindBaselineEnable:
-				continue // roles, OU moves: prepared while Control Tower is busy with the previous operation
-			case ph.ID == PhaseDecommission && st.EstimateSeconds == 0 && !st.Manual:
-				perKind[st.Kind]++
-				continue
+				enrolls5 = append(enrolls5, st)
+			case i >= 2 && i <= 4:
+				byWave[st.Wave] = append(byWave[st.Wave], st)
+			default:
+				rest = append(rest, st)
 			}
-			d := st.EstimateSeconds
-			if d == 0 {
-				switch {
-				case st.Manual:
-					d = manualStepSeconds
-				default:
-					d = quickStepSeconds
+		}
+		if i < 2 || i > 4 {
+			// Decommission runs group by group (verify checkpoints); every group sums its steps.
+			tot, ss, man := sumSteps(rest, i == 6)
+			phase[i] = tot
+			drivers[driverManual] += man.Upper
+			if i == 6 {
+				drivers[driverDecomStack] += ss.Upper
+				tot = tot.sub(ss)
+			}
+			tot = tot.sub(man)
+			for _, st := range rest {
+				if st.Kind == KindLandingZoneCreate {
+					drivers[driverLZ] += lzUpperSeconds
+					tot = tot.sub(Range{lzLowerSeconds, lzUpperSeconds})
 				}
 			}
-			secs += d
-			if (i == 2 || i == 3) && (st.Wave == 0 || st.Wave == minWave) {
-				firstPrep += d
-			}
-		}
-		if directs > 0 {
-			d := int64((directs+configParallelism-1)/configParallelism) * directConfigSeconds
-			secs += d
-			firstPrep += min(d, directConfigSeconds)
-		}
-		// Per-resource deletions (stacks, provisioned products, buckets, …) are independent of each
-		// other within a kind: decommParallelism at a time.
-		for _, n := range perKind {
-			secs += int64((n+decommParallelism-1)/decommParallelism) * decomStepSeconds
-		}
-		// Account operations run accountConcurrency at a time.
-		secs += int64((enrolls+conc-1)/conc) * enrollSeconds
-		ph.EstimateSeconds = secs
-		e.PerPhase = append(e.PerPhase, PhaseEstimate{Phase: i, ID: ph.ID, Seconds: secs})
-		sum += secs
-		if i == 2 || i == 3 {
-			e.OverlapSeconds += secs
+			drivers[driverOther] += tot.Upper
 		}
 	}
-	e.OverlapSeconds -= firstPrep
-	e.TotalSeconds = sum - e.OverlapSeconds
+	// Phases 2–4, wave by wave: each wave's preparation, by phase, then its registration.
+	regRanges := map[string]Range{}
+	for _, st := range regs {
+		r := stepRange(st)
+		regRanges[st.ID] = r
+		phase[4] = phase[4].add(r)
+		drivers[driverRegBase] += regBaseSeconds
+		drivers[driverRegAccounts] += r.Upper - regBaseSeconds
+	}
+	prepOf := func(steps []*Step) Range {
+		var r Range
+		for ph := 2; ph <= 4; ph++ {
+			var in []*Step
+			for _, st := range steps {
+				if b.ids[st.ID] == ph {
+					in = append(in, st)
+				}
+			}
+			t, _, _ := sumSteps(in, false)
+			phase[ph] = phase[ph].add(t)
+			r = r.add(t)
+		}
+		return r
+	}
+	var prepSum, contribSum Range
+	contribute := func(prep, c Range) {
+		prepSum, contribSum = prepSum.add(prep), contribSum.add(c)
+		drivers[driverPrep] += c.Upper
+	}
+	var windows []Unrecorded
+	infoOf := map[int]waveInfo{}
+	for _, wi := range b.waveInfos {
+		infoOf[wi.wave] = wi
+	}
+	waveSpans := map[int]Range{} // per OU wave: its non-overlapped preparation and its registration
+	preps := map[int]Range{}
+	for w := 1; w <= b.waveCount; w++ {
+		prep := prepOf(byWave[w])
+		preps[w] = prep
+		wi := infoOf[w]
+		c := prep
+		wait := prep
+		if wi.overlapped && wi.prev != "" {
+			c = clampZero(prep.sub(regRanges[wi.prev]))
+			wait = maxRange(prep, regRanges[wi.prev])
+		}
+		contribute(prep, c)
+		waveSpans[w] = c.add(regRanges[wi.reg])
+		if !wi.dead && wi.accounts > 0 {
+			reg := regRanges[wi.reg]
+			mx := wait.Upper + reg.Upper
+			mn := max(wait.Lower-prep.Lower, 0) + regBaseSeconds
+			windows = append(windows, Unrecorded{FromWave: w, ToWave: w, What: b.waveName(w), Accounts: wi.accounts,
+				MaxSeconds: mx, TypicalSeconds: (mn + mx) / 2})
+		}
+	}
+	// Steps of phases 2–4 outside any wave run before the waves and count in full.
+	var outside Range // preparation outside the waves: before the first wave, or Shared Services'
+	if st := byWave[0]; len(st) > 0 {
+		pr := prepOf(st)
+		contribute(pr, pr)
+		outside = outside.add(pr)
+	}
+	// The enrollment queue: accountConcurrency at a time; account i is prepared once enrollment
+	// i − 2×accountConcurrency is done, so only the first batch's preparation, and whatever a
+	// batch's preparation takes beyond a batch of enrollments, adds to the total.
+	queue := enrollRange(len(enrolls4), conc)
+	phase[4] = phase[4].add(queue)
+	drivers[driverEnroll] += queue.Upper
+	var queueSpans, queuePreps []Range
+	if n := len(enrolls4); n > 0 {
+		first := enrolls4[0].Wave
+		last := enrolls4[n-1].Wave
+		batch := Range{enrollLowerSeconds, enrollUpperSeconds}
+		var one Range
+		for k := 0; k < n; k += conc {
+			var in []*Step
+			for _, st := range enrolls4[k:min(k+conc, n)] {
+				in = append(in, byWave[st.Wave]...)
+			}
+			prep := prepOf(in)
+			queuePreps = append(queuePreps, prep)
+			if k == 0 {
+				one = prep
+				contribute(prep, prep)
+				queueSpans = append(queueSpans, prep.add(batch))
+				continue
+			}
+			c := clampZero(prep.sub(batch))
+			contribute(prep, c)
+			queueSpans = append(queueSpans, c.add(batch))
+		}
+		mx := max(2*batch.Upper, one.Upper+batch.Upper)
+		windows = append(windows, Unrecorded{FromWave: first, ToWave: last, What: "enrollment queue (one account per wave)", Accounts: n,
+			MaxSeconds: mx, TypicalSeconds: (mx + batch.Lower) / 2})
+	}
+	// Shared Services (phase 5) is enrolled on its own, prepared just before.
+	for _, st := range enrolls5 {
+		r := enrollRange(1, 1)
+		prep := prepOf(byWave[st.Wave])
+		contribute(prep, prep)
+		outside = outside.add(prep)
+		phase[5] = phase[5].add(r)
+		drivers[driverEnroll] += r.Upper
+		windows = append(windows, Unrecorded{FromWave: st.Wave, ToWave: st.Wave, What: "the Shared Services account (phase 5)", Accounts: 1,
+			MaxSeconds: prep.Upper + r.Upper, TypicalSeconds: (prep.Upper + r.Upper + r.Lower) / 2})
+	}
+	e.Overlap = prepSum.sub(contribSum)
+	var sum Range
+	for i, ph := range p.Phases {
+		pe := PhaseEstimate{Phase: i, ID: ph.ID, Range: phase[i]}
+		e.PerPhase = append(e.PerPhase, pe)
+		p.Phases[i].EstimateSeconds, p.Phases[i].EstimateLowerSeconds = phase[i].Upper, phase[i].Lower
+		sum = sum.add(phase[i])
+	}
+	e.Total = sum.sub(e.Overlap)
+	e.ControlTower = b.ctTime(b.sc, conc)
+	e.Unrecorded = windows
+	e.Drivers, e.Dominant = driverShares(drivers, e.Total.Upper)
+	e.Calendar = b.calendar(p, waveSpans, preps, queueSpans, queuePreps, enrolls4, outside)
+	e.WhatIf, e.Moves = b.whatIf(conc)
 	e.Assumptions = []string{
-		"landing zone setup about 30 minutes (AWS Control Tower user guide, review-and-set-up)",
-		"OU registration at least 10 minutes plus up to 2 minutes per additional account, one OU operation at a time (importing-existing, limits)",
-		fmt.Sprintf("account enrollment %d minutes each (AWS says \"several minutes\"), %d at a time (accountConcurrency)", enrollSeconds/60, conc),
-		fmt.Sprintf("SCP detaches and Config removal for a wave run while Control Tower registers the previous one: only the first wave's count towards the total, the rest is the overlap (direct removal: %d account/regions at once, about %d s each; StackSet route: about 5 minutes per wave)", configParallelism, directConfigSeconds),
-		fmt.Sprintf("quick API steps %d s; decommission steps %d minutes (StackSet operations 10; per-resource deletions of one kind %d at a time); manual tasks %d minutes unless stated", quickStepSeconds, decomStepSeconds/60, decommParallelism, manualStepSeconds/60),
+		"landing zone set-up 30 to 60 minutes (AWS: about 30; AWS Control Tower user guide, review-and-set-up)",
+		"OU registration at least 10 minutes, and up to 10 + 2 × (accounts − 1) minutes, one OU operation at a time (importing-existing, limits)",
+		fmt.Sprintf("account enrollment 5 to 15 minutes each (AWS: \"several minutes\"), %s at a time (accountConcurrency; Control Tower allows %d by default, %d with a quota increase)",
+			plural(conc, "account", "accounts"), settings.DefaultAccountQuota, settings.MaxAccountConcurrency),
+		fmt.Sprintf("StackSet operations: a minute, plus 1 to 3 minutes per batch of accounts (the operation's MaxConcurrentCount, at most stackSetConcurrency %d, per region, regions in parallel)", s.StackSetConcurrency),
+		fmt.Sprintf("a wave is prepared while Control Tower registers the previous one when that takes at most %d minutes (upper bound), otherwise after it, so no account stays unrecorded through another OU's long registration; what runs meanwhile is the overlap", overlapMaxSeconds/60),
+		fmt.Sprintf("quick API steps %d s, %d of a kind at once; direct Config removal %d s per account and region; decommission steps %d minutes; manual tasks 30 to 60 minutes", quickStepSeconds, batchParallelism, directConfigSeconds, decomStepSeconds/60),
 		"waiting for people (reviews, change windows) is not included",
 	}
 	return e
+}
+
+// sumOnly is the duration of steps as one group (no phase bookkeeping).
+func sumOnly(steps []*Step) Range { t, _, _ := sumSteps(steps, false); return t }
+
+func driverShares(m map[string]int64, total int64) ([]Driver, Driver) {
+	var out []Driver
+	for what, secs := range m {
+		if secs <= 0 {
+			continue
+		}
+		d := Driver{What: what, Seconds: secs}
+		if total > 0 {
+			d.Share = float64(int64(float64(secs)/float64(total)*1000+0.5)) / 1000
+		}
+		out = append(out, d)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Seconds != out[j].Seconds {
+			return out[i].Seconds > out[j].Seconds
+		}
+		return out[i].What < out[j].What
+	})
+	if len(out) == 0 {
+		return []Driver{}, Driver{}
+	}
+	return out, out[0]
+}
+
+// ctTime is Control Tower's working time for a scope: the landing zone (when the plan creates
+// it), every registration, and the one-by-one enrollments at conc at a time.
+func (b *builder) ctTime(sc *scope.Scope, conc int) Range {
+	var r Range
+	if sc.Snapshot.ControlTower.LandingZone == nil {
+		r = Range{lzLowerSeconds, lzUpperSeconds}
+	}
+	for _, o := range sc.Registered() {
+		r = r.add(regRange(o.Enrolls))
+	}
+	n := 0
+	for _, a := range sc.Accounts {
+		if a.How == HowEnroll {
+			n++
+		}
+	}
+	return r.add(enrollRange(n, conc))
+}
+
+// whatIf works out what a change to the settings would save in Control Tower time: raising
+// accountConcurrency to Control Tower's default quota (5) and to its maximum with a quota increase
+// (10), raising ouAccountLimit to what the governed regions allow, allowing every move; and the
+// trade-off of the moves the plan makes.
+func (b *builder) whatIf(conc int) ([]WhatIf, MoveTradeOff) {
+	cur := b.ctTime(b.sc, conc)
+	out := []WhatIf{}
+	for _, c := range []int{settings.DefaultAccountQuota, settings.MaxAccountConcurrency} {
+		if c <= conc {
+			continue
+		}
+		if saves := cur.sub(b.ctTime(b.sc, c)); saves.Upper > 0 {
+			note := "Control Tower's default quota"
+			if c > settings.DefaultAccountQuota {
+				note = "needs a Control Tower quota increase"
+			}
+			out = append(out, WhatIf{Change: fmt.Sprintf("accountConcurrency %d", c), Saves: saves, Note: note})
+		}
+	}
+	if bound := scope.RegionalOUAccountLimit(len(b.sc.Governed)); bound > b.sc.Limit {
+		alt := b.sc.With(func(s *settings.Settings) { s.OUAccountLimit = bound })
+		if saves := cur.sub(b.ctTime(alt, conc)); saves.Upper > 0 || saves.Lower > 0 {
+			out = append(out, WhatIf{Change: fmt.Sprintf("ouAccountLimit %d", bound), Saves: saves,
+				Note: fmt.Sprintf("the most %d governed regions allow; AWS's older pages say 300", len(b.sc.Governed))})
+		}
+	}
+	var t MoveTradeOff
+	for _, a := range b.sc.Accounts {
+		if a.MoveTo != "" {
+			t.Moved++
+		}
+	}
+	for _, o := range b.sc.OUs {
+		if o.Created {
+			t.NewOUs++
+		}
+	}
+	if len(b.s.NoMoveOUs) > 0 {
+		alt := b.sc.With(func(s *settings.Settings) { s.NoMoveOUs = nil })
+		t.Costs = cur.sub(b.ctTime(alt, conc))
+		for _, a := range b.sc.Accounts {
+			if (a.How == HowEnroll || a.How == HowLeftOut) && strings.Contains(a.Reason, "noMoveOUs") {
+				t.Forbidden++
+			}
+		}
+		if t.Costs.Upper > 0 {
+			out = append(out, WhatIf{Change: "noMoveOUs removed (every move allowed)", Saves: t.Costs})
+		}
+	}
+	if t.Moved > 0 {
+		alt := b.sc.With(func(s *settings.Settings) { s.NoMoveOUs = []string{settings.AllOUs} })
+		t.Saves = b.ctTime(alt, conc).sub(cur)
+	}
+	return out, t
+}
+
+// waveName names an OU wave after its registration.
+func (b *builder) waveName(w int) string {
+	for _, o := range b.sc.Registered() {
+		if o.Order == w {
+			return "register " + o.Path
+		}
+	}
+	return fmt.Sprintf("wave %d", w)
+}
+
+// calendar groups the run into working sessions of sessionHours (upper bounds). A session ends
+// after a registration or an enrollment batch is done, before the next wave's preparation starts:
+// then no account is without AWS Config and unenrolled. The first wave of a session is prepared in
+// full (nothing ran ahead of it).
+func (b *builder) calendar(p *Plan, waveSpans, preps map[int]Range, queueSpans, queuePreps []Range, queue []*Step, outside Range) Calendar {
+	limit := int64(max(b.s.SessionHours, 1)) * 3600
+	c := Calendar{SessionHours: b.s.SessionHours, Sessions: []Session{}}
+	var cur *Session
+	var covers []string
+	flush := func() {
+		if cur != nil {
+			cur.Covers = strings.Join(covers, ", ")
+			c.Sessions = append(c.Sessions, *cur)
+		}
+		cur, covers = nil, nil
+	}
+	// item adds one piece that ends at a safe stopping point: span when the session goes on,
+	// fresh when a session starts with it (nothing was prepared ahead); ct is its longest
+	// Control Tower operation.
+	item := func(label string, span, fresh int64, endsAfter string, ct int64) {
+		if cur != nil && cur.UpperSeconds+span > limit {
+			flush()
+		}
+		if cur == nil {
+			cur = &Session{Number: len(c.Sessions) + 1}
+			span = fresh
+		}
+		cur.UpperSeconds += span
+		cur.EndsAfter = endsAfter
+		if ct > limit || cur.UpperSeconds > limit {
+			cur.Long = true // only its first piece can take it past the limit
+		}
+		if n := len(covers); n > 0 && mergeLabel(&covers[n-1], label) {
+			return
+		}
+		covers = append(covers, label)
+	}
+	for _, ph := range []int{0, 1} {
+		if id := p.orderedLast(ph); id != "" {
+			d := p.Phases[ph].EstimateSeconds
+			item(fmt.Sprintf("phase %d", ph), d, d, id, 0)
+		}
+	}
+	for _, wi := range b.waveInfos {
+		reg := stepRangeByID(p, wi.reg)
+		item(waveLabel(wi.wave, wi.wave), waveSpans[wi.wave].Upper, preps[wi.wave].add(reg).Upper, wi.reg, reg.Upper)
+	}
+	conc := max(b.s.AccountConcurrency, 1)
+	for i, span := range queueSpans {
+		from, to := queue[i*conc], queue[min((i+1)*conc, len(queue))-1]
+		fresh := queuePreps[i].add(Range{enrollLowerSeconds, enrollUpperSeconds})
+		item(waveLabel(from.Wave, to.Wave), span.Upper, fresh.Upper, to.ID, enrollUpperSeconds)
+	}
+	for _, ph := range []int{5, 6} {
+		if id := p.orderedLast(ph); id != "" {
+			d := p.Phases[ph].EstimateSeconds
+			if ph == 5 {
+				d += outside.Upper // Shared Services' preparation, and any outside the waves, counted with it
+			}
+			item(fmt.Sprintf("phase %d", ph), d, d, id, 0)
+		}
+	}
+	flush()
+	return c
+}
+
+func waveLabel(from, to int) string {
+	if from == to {
+		return fmt.Sprintf("wave %d", from)
+	}
+	return fmt.Sprintf("waves %d–%d", from, to)
+}
+
+// parseWaves reads a waveLabel back.
+func parseWaves(s string) (from, to int, ok bool) {
+	if _, err := fmt.Sscanf(s, "waves %d–%d", &from, &to); err == nil {
+		return from, to, true
+	}
+	if _, err := fmt.Sscanf(s, "wave %d", &from); err == nil {
+		return from, from, true
+	}
+	return 0, 0, false
+}
+
+// mergeLabel folds a wave label into the preceding one when they are consecutive ("waves 3–5").
+func mergeLabel(prev *string, label string) bool {
+	a, z, ok1 := parseWaves(*prev)
+	from, to, ok2 := parseWaves(label)
+	if !ok1 || !ok2 || from != z+1 {
+		return false
+	}
+	*prev = waveLabel(a, to)
+	return true
+}
+
+func stepRangeByID(p *Plan, id string) Range {
+	if st := p.Step(id); st != nil {
+		return stepRange(st)
+	}
+	return Range{}
+}
+
+// orderedLast is the last step of a phase in execution order ("" when it has none).
+func (p *Plan) orderedLast(phase int) string {
+	in := map[string]bool{}
+	for _, st := range p.Phases[phase].Steps {
+		in[st.ID] = true
+	}
+	last := ""
+	for _, id := range p.ExecutionOrder {
+		if in[id] {
+			last = id
+		}
+	}
+	return last
 }

@@ -180,11 +180,13 @@ func init() {
 		Operations: []string{"servicecatalog:DescribeProductAsAdmin", "servicecatalog:DeleteProduct"}})
 	registerKind(KindSpec{Kind: KindStackDelete, Params: StackDelete{},
 		Summary: "delete a CloudFormation stack",
-		Operations: []string{"sts:AssumeRole", "cloudformation:DescribeStacks", "cloudformation:UpdateTerminationProtection",
-			"cloudformation:DeleteStack"}})
+		Operations: []string{"sts:AssumeRole", "cloudformation:DescribeStacks", "ec2:DescribeVpcs", "ec2:DescribeNetworkInterfaces",
+			"cloudformation:UpdateTerminationProtection", "cloudformation:DeleteStack"}})
 	registerKind(KindSpec{Kind: KindStackSetInstancesDelete, Params: StackSetInstancesDelete{},
-		Summary:    "delete (or retain and detach) a StackSet's instances in one StackSet operation",
-		Operations: stackSetInstancesDeleteOps})
+		Summary: "delete (or retain and detach) a StackSet's instances in one StackSet operation",
+		// The guard reads the template and, in each account, the VPCs the stacks made.
+		Operations: append([]string{"cloudformation:DescribeStackSet", "sts:AssumeRole", "ec2:DescribeVpcs", "ec2:DescribeNetworkInterfaces"},
+			stackSetInstancesDeleteOps...)})
 	registerKind(KindSpec{Kind: KindStackSetDelete, Params: StackSetDelete{},
 		Summary:    "delete a StackSet that has no instances left",
 		Operations: []string{"cloudformation:DescribeStackSet", "cloudformation:ListStackInstances", "cloudformation:DeleteStackSet"}})

@@ -6,6 +6,7 @@ package plans
 // Kind names of phases 2–4.
 const (
 	KindSCPDetach                     = "scp.detach"
+	KindSCPAttach                     = "scp.attach"
 	KindConfigStackSetInstancesDelete = "config.stackset-instances.delete"
 	KindConfigRecorderDelete          = "config.recorder.delete"
 	KindOUCreate                      = "ou.create"
@@ -28,6 +29,13 @@ const (
 type SCPDetach struct {
 	PolicyID string `json:"policyId" desc:"the SCP (p-...)"`
 	TargetID string `json:"targetId" desc:"the root (r-...), OU (ou-...) or account ID"`
+}
+
+// SCPAttach attaches an SCP to an OU the plan creates, so that the accounts moved into it stay
+// under the same policies as in the OU they leave.
+type SCPAttach struct {
+	PolicyID string `json:"policyId" desc:"the SCP (p-...)"`
+	TargetID Value  `json:"targetId" desc:"the OU (ou-...), usually the ou.create step's output"`
 }
 
 // StackSetInstancesDelete deletes (or, with RetainStacks, detaches) a StackSet's instances in one
@@ -112,6 +120,7 @@ type Verify struct {
 }
 
 func (SCPDetach) Kind() string                     { return KindSCPDetach }
+func (SCPAttach) Kind() string                     { return KindSCPAttach }
 func (StackSetInstancesDelete) Kind() string       { return KindStackSetInstancesDelete }
 func (ConfigStackSetInstancesDelete) Kind() string { return KindConfigStackSetInstancesDelete }
 func (ConfigRecorderDelete) Kind() string          { return KindConfigRecorderDelete }
@@ -122,13 +131,16 @@ func (AccountEnroll) Kind() string                 { return KindAccountEnroll }
 func (Manual) Kind() string                        { return KindManual }
 func (Verify) Kind() string                        { return KindVerify }
 
-var stackSetInstancesDeleteOps = []string{"cloudformation:ListStackInstances", "cloudformation:DeleteStackInstances",
-	"cloudformation:DescribeStackSetOperation"}
+var stackSetInstancesDeleteOps = []string{"cloudformation:ListStackInstances", "cloudformation:ListStackSetOperations",
+	"cloudformation:DeleteStackInstances", "cloudformation:DescribeStackSetOperation"}
 
 func init() {
 	registerKind(KindSpec{Kind: KindSCPDetach, Params: SCPDetach{},
 		Summary:    "detach an SCP from a root, OU or account",
 		Operations: []string{"organizations:ListPoliciesForTarget", "organizations:DetachPolicy"}})
+	registerKind(KindSpec{Kind: KindSCPAttach, Params: SCPAttach{},
+		Summary:    "attach an SCP to an OU the plan creates (the policies of the OU its accounts come from)",
+		Operations: []string{"organizations:ListPoliciesForTarget", "organizations:AttachPolicy"}})
 	registerKind(KindSpec{Kind: KindConfigStackSetInstancesDelete, Params: ConfigStackSetInstancesDelete{},
 		Summary:    "remove ALZ's Config from a wave's accounts by deleting their EnableConfig stack instances",
 		Operations: stackSetInstancesDeleteOps})

@@ -489,18 +489,21 @@ func (b *builder) deleteStackSet(ss inventory.StackSet, g *group) {
 			if part.retain {
 				flag, what = "--retain-stacks", "Detach (keeping the stacks)"
 			}
+			// A tenth of the accounts per region may fail (a stack whose resources are in use)
+			// without stopping the deletion everywhere else; stackset.delete then fails naming them.
+			prefs := b.stackSetPrefs(len(grp.accounts), len(grp.accounts)/10)
 			deps = append(deps, g.add(Step{ID: id, Kind: KindStackSetInstancesDelete,
 				Params: StackSetInstancesDelete{Region: reg, StackSetName: ss.Name, Accounts: grp.accounts, Regions: grp.regions, RetainStacks: part.retain,
-					OperationID: op, Preferences: StackSetPreferences{MaxConcurrentCount: 10, FailureToleranceCount: 0, RegionConcurrencyType: "PARALLEL"}},
+					OperationID: op, Preferences: prefs},
 				Title:  fmt.Sprintf("%s %s stack instances of %d accounts in %s", what, ss.Name, len(grp.accounts), strings.Join(grp.regions, ", ")),
 				Why:    retainWhy(part.retain),
 				Target: Target{Region: reg, Resource: ss.Name},
 				CLI: []string{
-					fmt.Sprintf("aws cloudformation delete-stack-instances --stack-set-name %s --accounts %s --regions %s %s --operation-id %s --operation-preferences RegionConcurrencyType=PARALLEL,MaxConcurrentCount=10,FailureToleranceCount=0 --region %s",
-						ss.Name, strings.Join(grp.accounts, " "), strings.Join(grp.regions, " "), flag, op, reg),
+					fmt.Sprintf("aws cloudformation delete-stack-instances --stack-set-name %s --accounts %s --regions %s %s --operation-id %s %s --region %s",
+						ss.Name, strings.Join(grp.accounts, " "), strings.Join(grp.regions, " "), flag, op, prefsCLI(prefs), reg),
 					waitWhile("aws cloudformation describe-stack-set-operation --stack-set-name "+ss.Name+" --operation-id "+op+" --region "+reg+" --query StackSetOperation.Status --output text", 15, "RUNNING", "QUEUED", "STOPPING")},
 				Guard:    "its resources are not used by workloads; template exported; no other operation on the StackSet",
-				Expected: "operation SUCCEEDED", EstimateSeconds: 10 * 60}))
+				Expected: "operation SUCCEEDED", EstimateSeconds: stackSetRange(len(grp.accounts), prefs).Upper}))
 		}
 	}
 	g.add(Step{ID: KindStackSetDelete + "/" + ss.Name, Kind: KindStackSetDelete, DependsOn: append(deps, exportStackSetStepID(ss.Name)),

@@ -245,7 +245,7 @@ func (b *builder) deploy() {
 		Expected: fmt.Sprintf("operation SUCCEEDED; landing zone ACTIVE; %s; Security OU %q%s", manifest, b.sc.SecurityOUName(),
 			sandboxNote(b.sc.SandboxOUName())),
 		Rollback:        `aws controltower delete-landing-zone --landing-zone-identifier "$LANDING_ZONE_ARN" (decommissions Control Tower)`,
-		EstimateSeconds: 30 * 60})
+		EstimateSeconds: lzUpperSeconds})
 }
 
 func sandboxNote(name string) string {
@@ -330,7 +330,7 @@ func (b *builder) createAccount(key, name, email string) string {
 		Guard:           "no account in the organization uses " + email + " (CreateAccount has no idempotency token: the e-mail is the de-duplication key)",
 		Expected:        "state SUCCEEDED with the new account ID",
 		Rollback:        "close the new account (aws organizations close-account)",
-		EstimateSeconds: 5 * 60})
+		EstimateSeconds: newAccountSeconds})
 }
 
 // ctRole is one of the IAM roles Control Tower needs in the management account before

@@ -179,21 +179,21 @@ func (b *builder) removeConfig(wave int, key string, accounts []string, deps []s
 			id += fmt.Sprintf("/%d", i+1)
 		}
 		op := token(id)
+		// No failure tolerance: an account whose Config stays would fail the registration anyway.
 		p := ConfigStackSetInstancesDelete{StackSetInstancesDelete{Region: b.alzReg, StackSetName: EnableConfigStackSet,
-			Accounts: g.accounts, Regions: g.regions, OperationID: op,
-			Preferences: StackSetPreferences{MaxConcurrentCount: 10, FailureToleranceCount: 0, RegionConcurrencyType: "PARALLEL"}}}
+			Accounts: g.accounts, Regions: g.regions, OperationID: op, Preferences: b.stackSetPrefs(len(g.accounts), 0)}}
 		b.add(3, Step{ID: id, Kind: KindConfigStackSetInstancesDelete, Wave: wave, Destructive: true, DependsOn: deps, Params: p,
 			Title:  fmt.Sprintf("Delete %s stack instances of %d accounts in %s", EnableConfigStackSet, len(g.accounts), strings.Join(g.regions, ", ")),
 			Why:    "Control Tower refuses accounts with a Config recorder or delivery channel in a governed region; removed just before this wave so the unrecorded window stays short (configRemoval: stackset, the reference's method 1)",
 			Target: Target{OUID: ouOrEmpty(key), Region: b.alzReg, Resource: EnableConfigStackSet},
 			CLI: []string{
-				fmt.Sprintf("aws cloudformation delete-stack-instances --stack-set-name %s --accounts %s --regions %s --no-retain-stacks --operation-id %s --operation-preferences RegionConcurrencyType=PARALLEL,MaxConcurrentCount=10,FailureToleranceCount=0 --region %s",
-					EnableConfigStackSet, strings.Join(g.accounts, " "), strings.Join(g.regions, " "), op, b.alzReg),
+				fmt.Sprintf("aws cloudformation delete-stack-instances --stack-set-name %s --accounts %s --regions %s --no-retain-stacks --operation-id %s %s --region %s",
+					EnableConfigStackSet, strings.Join(g.accounts, " "), strings.Join(g.regions, " "), op, prefsCLI(p.Preferences), b.alzReg),
 				waitWhile("aws cloudformation describe-stack-set-operation --stack-set-name "+EnableConfigStackSet+" --operation-id "+op+" --region "+b.alzReg+" --query StackSetOperation.Status --output text", 15, "RUNNING", "QUEUED", "STOPPING")},
 			Guard:           "no other operation runs on the StackSet (OperationInProgressException); the ALZ SCPs are detached from these accounts",
 			Expected:        "operation SUCCEEDED; aws configservice describe-configuration-recorders is empty in each account and region",
 			Rollback:        "re-create the instances: aws cloudformation create-stack-instances --stack-set-name " + EnableConfigStackSet + " (template exported in safeguard)",
-			EstimateSeconds: 5 * 60})
+			EstimateSeconds: stackSetRange(len(g.accounts), p.Preferences).Upper})
 		for _, a := range g.accounts {
 			b.configSteps[a] = append(b.configSteps[a], id)
 			for _, r := range g.regions {
@@ -240,6 +240,29 @@ func ouOrEmpty(key string) string {
 		return key
 	}
 	return ""
+}
+
+// ---- StackSet operation preferences ----
+
+// StackSet concurrency modes. Under STRICT_FAILURE_TOLERANCE, CloudFormation's default, an
+// operation runs at most FailureToleranceCount + 1 accounts at once whatever MaxConcurrentCount
+// says — with a tolerance of 0, one account at a time; SOFT_FAILURE_TOLERANCE runs
+// MaxConcurrentCount accounts at once regardless of failures
+// (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_StackSetOperationPreferences.html).
+const concurrencySoft = "SOFT_FAILURE_TOLERANCE"
+
+// stackSetPrefs chooses a StackSet operation's preferences from its size and the settings: as
+// many accounts at once per region as it has, up to stackSetConcurrency; every region in parallel;
+// concurrency decoupled from failures; tolerance failed accounts per region before it stops.
+func (b *builder) stackSetPrefs(accounts, tolerance int) StackSetPreferences {
+	return StackSetPreferences{MaxConcurrentCount: max(1, min(accounts, b.s.StackSetConcurrency)), FailureToleranceCount: tolerance,
+		RegionConcurrencyType: "PARALLEL", ConcurrencyMode: concurrencySoft}
+}
+
+// prefsCLI is the AWS CLI's --operation-preferences for the preferences.
+func prefsCLI(p StackSetPreferences) string {
+	return fmt.Sprintf("--operation-preferences RegionConcurrencyType=%s,MaxConcurrentCount=%d,FailureToleranceCount=%d,ConcurrencyMode=%s",
+		p.RegionConcurrencyType, p.MaxConcurrentCount, p.FailureToleranceCount, p.ConcurrencyMode)
 }
 
 // ---- AWSControlTowerExecution ----
@@ -327,17 +350,17 @@ func (b *builder) executionRoles(wave int, key string, accounts []string) []stri
 	id := KindStackSetInstancesCreate + "/" + b.execSet.name + "/" + key
 	op := token(id)
 	p := StackSetInstancesCreate{Region: b.alzReg, StackSetName: b.execSet.name, Accounts: viaSet, Regions: []string{b.alzReg}, OperationID: op,
-		Preferences: StackSetPreferences{MaxConcurrentCount: min(len(viaSet), 25), FailureToleranceCount: 0, RegionConcurrencyType: "PARALLEL"}}
+		Preferences: b.stackSetPrefs(len(viaSet), 0)}
 	b.add(4, Step{ID: id, Kind: KindStackSetInstancesCreate, Wave: wave, DependsOn: []string{b.execSet.step}, Params: p,
 		Title:  fmt.Sprintf("Create %s in %s with one StackSet operation", ExecutionRole, plural(len(viaSet), "account", "accounts")),
 		Why:    "Control Tower enrolls an existing account only through this role; one StackSet operation per wave creates it everywhere at once, through ALZ's own StackSet roles",
 		Target: Target{OUID: ouOrEmpty(key), Region: b.alzReg, Resource: b.execSet.name},
 		CLI: []string{
-			fmt.Sprintf("aws cloudformation create-stack-instances --stack-set-name %s --accounts %s --regions %s --operation-id %s --operation-preferences RegionConcurrencyType=PARALLEL,MaxConcurrentCount=%d,FailureToleranceCount=0 --region %s",
-				b.execSet.name, strings.Join(viaSet, " "), b.alzReg, op, p.Preferences.MaxConcurrentCount, b.alzReg),
+			fmt.Sprintf("aws cloudformation create-stack-instances --stack-set-name %s --accounts %s --regions %s --operation-id %s %s --region %s",
+				b.execSet.name, strings.Join(viaSet, " "), b.alzReg, op, prefsCLI(p.Preferences), b.alzReg),
 			waitWhile("aws cloudformation describe-stack-set-operation --stack-set-name "+b.execSet.name+" --operation-id "+op+" --region "+b.alzReg+" --query StackSetOperation.Status --output text", 15, "RUNNING", "QUEUED", "STOPPING")},
 		Guard:    "no other operation runs on the StackSet; AWSCloudFormationStackSetExecutionRole exists in each account",
-		Expected: "operation SUCCEEDED; " + ExecutionRole + " exists in every account of the wave",
+		Expected: "operation SUCCEEDED; " + ExecutionRole + " exists in every account of the wave", EstimateSeconds: stackSetRange(len(viaSet), p.Preferences).Upper,
 		Rollback: fmt.Sprintf("aws cloudformation delete-stack-instances --stack-set-name %s --accounts %s --regions %s --no-retain-stacks --region %s", b.execSet.name, strings.Join(viaSet, " "), b.alzReg, b.alzReg)})
 	for _, a := range viaSet {
 		b.roleSteps[a] = id
@@ -411,17 +434,32 @@ func (b *builder) registerCLI(stepID string, p BaselineEnable) []string {
 	}
 }
 
+// overlapMaxSeconds is the longest registration (upper bound) during which the next wave is
+// prepared. Preparing wave k while Control Tower registers wave k−1 saves Control Tower waiting
+// for wave k's preparation (minutes, with StackSet throughput planned), but starts wave k's
+// unrecorded window a whole registration earlier: worth it only behind a short registration. Behind
+// a long one, wave k is prepared once wave k−1 is registered.
+const overlapMaxSeconds = 60 * 60
+
 // prepGate is what a wave's destructive preparation (SCP detach, Config removal) waits for: the
-// landing zone, the ALZ freeze, and the registration two waves back among those that can run, so
-// wave k is prepared while Control Tower registers wave k-1 — never earlier, which keeps each
-// account's unrecorded window short. A blocked registration is never part of the gate: it holds up
-// only what truly depends on it.
-func (b *builder) prepGate() []string {
-	gate := []string{b.deployStep, b.freezeStep}
-	if n := len(b.regs); n >= 2 {
+// landing zone, the ALZ freeze, and — among the registrations that can run — the one two waves back
+// when the last one is short (so the wave is prepared while Control Tower registers the previous
+// one), else the last one, so that no account stays unrecorded through a long registration that
+// is not its own. A blocked registration is never part of the gate: it holds up only what truly
+// depends on it. overlapped says whether the preparation runs during the last registration.
+func (b *builder) prepGate() (gate []string, overlapped bool) {
+	gate = []string{b.deployStep, b.freezeStep}
+	n := len(b.regs)
+	if n == 0 {
+		return gate, false
+	}
+	if last := b.regs[n-1]; regRange(b.regSize[last]).Upper > overlapMaxSeconds {
+		return append(gate, last), false
+	}
+	if n >= 2 {
 		gate = append(gate, b.regs[n-2])
 	}
-	return gate
+	return gate, true
 }
 
 // detachDeps are the prerequisite steps (SCP detaches) Config removal waits for.
@@ -435,10 +473,21 @@ func detachDeps(prep []string) []string {
 	return out
 }
 
-// waves schedules, for every OU in registration order: its remedies (child OUs, account moves),
-// and — when its registration can run — SCP detaches, execution roles and Config removal, then
-// the registration itself. A registration depends on its parent's and its own prerequisites only;
-// that Control Tower runs one OU operation at a time is for the engine to serialize.
+// waveInfo is what the estimate needs to know about an OU wave beyond its steps.
+type waveInfo struct {
+	wave       int
+	reg        string // its registration
+	prev       string // the registration that can run before it ("" for the first)
+	overlapped bool   // prepared during prev
+	accounts   int    // accounts it enrolls that can run (Config removed)
+	dead       bool
+}
+
+// waves schedules, for every OU in registration order: the OUs created next to or under it and the
+// account moves before its registration, and — when its registration can run — SCP detaches,
+// execution roles and Config removal, then the registration itself. A registration depends on its
+// parent's and its own prerequisites only; that Control Tower runs one OU operation at a time is
+// for the engine to serialize.
 func (b *builder) waves() {
 	if b.decideExecRoute() {
 		b.execSet = &execStackSet{name: execStackSetName}
@@ -454,56 +503,51 @@ func (b *builder) waves() {
 		var ouID, ouARN Value
 		var accts []string // accounts in the OU when it is registered
 		prepOU := o.ID
-		parentReg := ""
-		if p := b.sc.OU(o.ParentID); p != nil && p.Order > 0 {
-			parentReg = registerStepID(p.Key)
-		}
 		if o.Created {
 			create := KindOUCreate + "/" + o.Key
 			ouID, ouARN = Out(create, OutputOUID), Out(create, OutputOUARN)
-			deps = append(deps, create)
 			prepOU = o.ParentID
-			for _, p := range b.sc.OU(o.ParentID).Splits {
-				if p.Key == o.Key {
-					accts = p.Accounts
-					for _, a := range p.Accounts {
-						deps = append(deps, moveStepID(a))
-					}
-				}
+			if of := b.sc.OU(o.Of); of == nil || of.Order == 0 {
+				// Created for an OU registered before the migration: made in its own wave.
+				b.createSplit(of, b.splitOf(o), wave, b.parentReg(o.ParentID), blocked)
 			}
+			deps = append(deps, create)
+			deps = append(deps, b.splitDeps[o.Key]...)
+			accts = o.MovedIn
 		} else {
 			ouID, ouARN = Lit(o.ID), Lit(b.ouArn(o.ID))
-			moved := map[string]bool{}
-			// The excess leaves before this registration, which would otherwise enroll it too.
 			splitBlock := ""
 			if blocked != "" {
-				splitBlock = "part of the split of " + o.Path + ", whose registration is blocked: " + blocked
+				splitBlock = "part of the moves for " + o.Path + ", whose registration is blocked: " + blocked
 			}
 			for _, sp := range o.Splits {
-				deps = append(deps, b.splitSteps(o, sp, wave, parentReg, splitBlock)...)
-				for _, a := range sp.Accounts {
-					moved[a] = true
-				}
+				deps = append(deps, b.createSplit(o, sp, wave, b.parentReg(o.ParentID), splitBlock)...)
 			}
-			for _, a := range o.Excess {
-				moved[a] = true
-				deps = append(deps, b.moveOut(o, a, wave, parentReg, splitBlock))
+			for _, a := range o.MovedIn {
+				deps = append(deps, b.moveIn(a, o.Key, Lit(o.ID), o.Path, wave, []string{b.parentReg(o.ParentID)}, splitBlock))
 			}
 			for _, a := range b.ix.ChildAccounts(o.ID) {
-				if !moved[a] {
+				if b.sc.Account(a).MoveTo == "" {
 					accts = append(accts, a)
 				}
 			}
+			accts = append(accts, o.MovedIn...)
+			sort.Strings(accts)
 		}
-		deps = append(deps, parentReg)
+		deps = append(deps, b.parentReg(o.ParentID))
 		var covered []string
 		for _, a := range accts {
 			if d := b.sc.Account(a); d != nil && d.Registration == o.Key && b.blockedAcct[a] == "" {
 				covered = append(covered, a)
 			}
 		}
+		info := waveInfo{wave: wave, reg: regID, dead: dead, accounts: len(covered)}
 		if !dead {
-			gate := b.prepGate()
+			gate, overlapped := b.prepGate()
+			info.overlapped = overlapped
+			if n := len(b.regs); n > 0 {
+				info.prev = b.regs[n-1]
+			}
 			prep := b.detachALZ(wave, b.policyTargets(prepOU, covered), gate)
 			prep = append(prep, b.executionRoles(wave, o.Key, covered)...)
 			cfg := b.removeConfig(wave, o.Key, covered, append(detachDeps(prep), gate...))
@@ -516,67 +560,106 @@ func (b *builder) waves() {
 		if o.Created {
 			title = "Register the new OU " + o.Path
 		}
+		b.regSize[regID] = o.Enrolls
 		b.add(4, Step{ID: regID, Kind: KindBaselineEnable, Wave: wave, DependsOn: deps, Params: p, Blocked: blocked,
 			Title:  fmt.Sprintf("%s (%s)", title, plural(len(accts), "account", "accounts")),
 			Why:    "registering an OU enrolls all its accounts in one Control Tower operation; parents are registered first",
 			Target: Target{OUID: o.ID, Resource: o.Key},
 			CLI:    b.registerCLI(regID, p),
 			Guard: fmt.Sprintf("parent registered; no other Control Tower operation running; at most %d accounts in the OU; no Config recorder or delivery channel left in its accounts' governed regions; %s present in each account",
-				b.s.OUAccountLimit, ExecutionRole),
+				b.sc.Limit, ExecutionRole),
 			Expected:        "baseline operation SUCCEEDED; every account of the OU enrolled",
 			Rollback:        `aws controltower disable-baseline --enabled-baseline-identifier "$` + ShellVar(regID, OutputEnabledBaselineARN) + `" (deregisters the OU; accounts stay in the organization)`,
-			EstimateSeconds: regSeconds(o.Enrolls)})
+			EstimateSeconds: regRange(o.Enrolls).Upper})
+		b.waveInfos = append(b.waveInfos, info)
 		if !dead {
 			b.regs = append(b.regs, regID)
 		}
 	}
 }
 
-func moveStepID(account string) string { return KindAccountMove + "/" + account }
-
-// splitSteps creates one child OU of an oversized OU and moves its share of the accounts into it,
-// in the oversized OU's wave, before that OU's registration (and after its parent's, so nothing is
-// restructured below an OU whose registration cannot run).
-func (b *builder) splitSteps(o *scope.OU, sp scope.Split, wave int, parentReg, blocked string) []string {
-	create := KindOUCreate + "/" + sp.Key
-	path := o.Path + "/" + sp.Name
-	idVar, arnVar := ShellVar(create, OutputOUID), ShellVar(create, OutputOUARN)
-	b.add(4, Step{ID: create, Kind: KindOUCreate, Wave: wave, DependsOn: []string{parentReg}, Blocked: blocked,
-		Params:   OUCreate{ParentID: Lit(o.ID), Name: sp.Name},
-		Title:    "Create child OU " + sp.Name + " under " + o.Path,
-		Why:      fmt.Sprintf("%s holds more accounts than one registration may cover (ouAccountLimit %d): the excess moves into child OUs, registered after it", o.Path, b.s.OUAccountLimit),
-		Target:   Target{OUID: o.ID, Resource: sp.Name},
-		CLI:      []string{fmt.Sprintf(`read -r %s %s <<< "$(aws organizations create-organizational-unit --parent-id %s --name %s --query 'OrganizationalUnit.[Id,Arn]' --output text)"`, idVar, arnVar, o.ID, quote(sp.Name))},
-		Guard:    "no OU named " + sp.Name + " exists under " + o.ID + " (else it is reused)",
-		Expected: "the OU exists under " + o.ID,
-		Rollback: `aws organizations delete-organizational-unit --organizational-unit-id "$` + idVar + `" (after moving the accounts back)`})
-	out := []string{create}
-	for _, a := range sp.Accounts {
-		p := AccountMove{AccountID: a, SourceParentID: Lit(o.ID), DestinationParentID: Out(create, OutputOUID)}
-		out = append(out, b.add(4, Step{ID: moveStepID(a), Kind: KindAccountMove, Wave: wave, DependsOn: []string{create}, Blocked: blocked, Params: p,
-			Title:    "Move account " + a + " into " + path,
-			Why:      "keeps " + o.Path + " under the account limit for its registration",
-			Target:   Target{AccountID: a, OUID: o.ID, Resource: sp.Key},
-			CLI:      []string{"aws organizations move-account --account-id " + a + " --source-parent-id " + o.ID + " --destination-parent-id " + sh(p.DestinationParentID)},
-			Guard:    "the account is still in " + o.ID,
-			Expected: "the account's parent is " + path,
-			Rollback: "aws organizations move-account --account-id " + a + " --source-parent-id " + sh(p.DestinationParentID) + " --destination-parent-id " + o.ID}))
+// parentReg is the registration step of an OU the plan registers, "" for the root or an OU
+// registered already.
+func (b *builder) parentReg(id string) string {
+	if p := b.sc.OU(id); p != nil && p.Order > 0 {
+		return registerStepID(p.Key)
 	}
-	return out
+	return ""
 }
 
-// moveOut moves an excess account of an OU too deep to split to the OU's parent before the
-// registration; it is enrolled back one by one afterwards.
-func (b *builder) moveOut(o *scope.OU, a string, wave int, parentReg, blocked string) string {
-	return b.add(4, Step{ID: moveStepID(a), Kind: KindAccountMove, Wave: wave, DependsOn: []string{parentReg}, Blocked: blocked,
-		Params:   AccountMove{AccountID: a, SourceParentID: Lit(o.ID), DestinationParentID: Lit(o.ParentID)},
-		Title:    "Move account " + a + " out of " + o.Path + " until its registration is done",
-		Why:      fmt.Sprintf("%s is over the account limit (%d) and too deep to split; the account is enrolled back into it one by one after the registration", o.Path, b.s.OUAccountLimit),
-		Target:   Target{AccountID: a, OUID: o.ID, Resource: o.ParentID},
-		CLI:      []string{"aws organizations move-account --account-id " + a + " --source-parent-id " + o.ID + " --destination-parent-id " + o.ParentID},
-		Guard:    "the account is still in " + o.ID,
-		Expected: "the account's parent is " + o.ParentID,
-		Rollback: "aws organizations move-account --account-id " + a + " --source-parent-id " + o.ParentID + " --destination-parent-id " + o.ID})
+func (b *builder) splitOf(o *scope.OU) scope.Split {
+	if of := b.sc.OU(o.Of); of != nil {
+		for _, sp := range of.Splits {
+			if sp.Key == o.Key {
+				return sp
+			}
+		}
+	}
+	return scope.Split{Key: o.Key, Name: o.Name, ParentID: o.ParentID, Accounts: o.MovedIn, Policies: o.Policies}
+}
+
+func moveStepID(account string) string { return KindAccountMove + "/" + account }
+
+// createSplit creates an OU that takes accounts an OU cannot hold within the limit (a child of it,
+// or a sibling carrying its SCPs) and moves those accounts into it. It runs in the relieved OU's
+// wave, before that OU's registration, and after its parent's (so nothing is restructured in a
+// subtree whose registration cannot run). It returns the steps that OU's registration waits for.
+func (b *builder) createSplit(of *scope.OU, sp scope.Split, wave int, parentReg, blocked string) []string {
+	create := KindOUCreate + "/" + sp.Key
+	path := sp.Name
+	if !b.ix.IsRoot(sp.ParentID) {
+		path = b.ix.Path(sp.ParentID) + "/" + sp.Name
+	}
+	idVar, arnVar := ShellVar(create, OutputOUID), ShellVar(create, OutputOUARN)
+	where, why := "under "+of.Path, fmt.Sprintf("%s cannot hold these accounts within the limit of %d per registered OU: they move into a child OU, registered after it", of.Path, b.sc.Limit)
+	if sp.ParentID != of.ID {
+		where = "next to " + of.Path
+		why = fmt.Sprintf("%s cannot hold these accounts within the limit of %d per registered OU, and five levels deep it can have no child OUs: they move into an OU next to it, with the same SCPs attached", of.Path, b.sc.Limit)
+	}
+	b.add(4, Step{ID: create, Kind: KindOUCreate, Wave: wave, DependsOn: []string{parentReg}, Blocked: blocked,
+		Params:   OUCreate{ParentID: Lit(sp.ParentID), Name: sp.Name},
+		Title:    "Create OU " + sp.Name + " " + where,
+		Why:      why,
+		Target:   Target{OUID: sp.ParentID, Resource: sp.Name},
+		CLI:      []string{fmt.Sprintf(`read -r %s %s <<< "$(aws organizations create-organizational-unit --parent-id %s --name %s --query 'OrganizationalUnit.[Id,Arn]' --output text)"`, idVar, arnVar, sp.ParentID, quote(sp.Name))},
+		Guard:    "no OU named " + sp.Name + " exists under " + sp.ParentID + " (else it is reused)",
+		Expected: "the OU exists under " + sp.ParentID,
+		Rollback: `aws organizations delete-organizational-unit --organizational-unit-id "$` + idVar + `" (after moving the accounts back)`})
+	out := []string{create}
+	for _, pid := range sp.Policies {
+		pol := b.ix.Policy(pid)
+		id := KindSCPAttach + "/" + pid + "/" + sp.Key
+		out = append(out, b.add(4, Step{ID: id, Kind: KindSCPAttach, Wave: wave, DependsOn: []string{create}, Blocked: blocked,
+			Params:   SCPAttach{PolicyID: pid, TargetID: Out(create, OutputOUID)},
+			Title:    fmt.Sprintf("Attach SCP %s to the new OU %s", pol.Name, path),
+			Why:      "the accounts moving into it stay under the SCPs attached to " + of.Path,
+			Target:   Target{OUID: sp.ParentID, Resource: pid},
+			CLI:      []string{`aws organizations attach-policy --policy-id ` + pid + ` --target-id "$` + idVar + `"`},
+			Guard:    "the new OU has fewer than five SCPs",
+			Expected: "the policy is in aws organizations list-policies-for-target --target-id \"$" + idVar + "\" --filter SERVICE_CONTROL_POLICY",
+			Rollback: `aws organizations detach-policy --policy-id ` + pid + ` --target-id "$` + idVar + `"`}))
+	}
+	var moves []string
+	for _, a := range sp.Accounts {
+		moves = append(moves, b.moveIn(a, sp.Key, Out(create, OutputOUID), path, wave, out, blocked))
+	}
+	b.splitDeps[sp.Key] = append(append([]string(nil), out...), moves...)
+	return append(out, moves...)
+}
+
+// moveIn moves an account into the OU whose registration will cover it, before that registration.
+func (b *builder) moveIn(a, key string, dest Value, path string, wave int, deps []string, blocked string) string {
+	d := b.sc.Account(a)
+	src := d.ParentID
+	p := AccountMove{AccountID: a, SourceParentID: Lit(src), DestinationParentID: dest}
+	return b.add(4, Step{ID: moveStepID(a), Kind: KindAccountMove, Wave: wave, DependsOn: deps, Blocked: blocked, Params: p,
+		Title:    "Move account " + a + " into " + path,
+		Why:      d.Reason,
+		Target:   Target{AccountID: a, OUID: src, Resource: key},
+		CLI:      []string{"aws organizations move-account --account-id " + a + " --source-parent-id " + src + " --destination-parent-id " + sh(dest)},
+		Guard:    "the account is still in " + src,
+		Expected: "the account's parent is " + path,
+		Rollback: "aws organizations move-account --account-id " + a + " --source-parent-id " + sh(dest) + " --destination-parent-id " + src})
 }
 
 // ---- the enrollment queue ----
@@ -612,7 +695,8 @@ func (b *builder) enrollmentQueue() {
 		// Prepare an account (detach, Config removal) only when the enrollment 2×accountConcurrency
 		// places ahead of it is done: enough lookahead that Control Tower never waits, short
 		// enough that no account stays unrecorded for long.
-		gate := append(b.prepGate()[:2:2], b.lastReg())
+		base, _ := b.prepGate()
+		gate := append(base[:2:2], b.lastReg())
 		if n := len(runnable); n >= 2*conc {
 			gate = append(gate, runnable[n-2*conc])
 		}
@@ -624,7 +708,8 @@ func (b *builder) enrollmentQueue() {
 	// Shared Services comes last (phase 5); its preparation gets the wave after the queue so that
 	// it is not taken out of Config recording ahead of everyone else.
 	if shared != nil {
-		b.enroll(5, b.waveCount+pos+1, shared, append(b.prepGate()[:2:2], b.lastReg()))
+		base, _ := b.prepGate()
+		b.enroll(5, b.waveCount+pos+1, shared, append(base[:2:2], b.lastReg()))
 	}
 }
 
@@ -670,7 +755,7 @@ func (b *builder) enroll(phase, wave int, a *scope.Account, gate []string) strin
 	r := " --region " + b.home
 	return b.add(phase, Step{ID: sid, Kind: KindAccountEnroll, Wave: wave, DependsOn: deps, Params: p, Blocked: b.blockedAcct[a.ID],
 		Title:  fmt.Sprintf("Enroll account %s (%s) into %s", a.ID, ia.Name, ouName),
-		Why:    b.accounts[a.ID].Reason,
+		Why:    b.enrollWhy(a, ouName),
 		Target: enrollTarget(a.ID, a.Into),
 		CLI: []string{
 			fmt.Sprintf(`RECORD_ID=$(aws servicecatalog provision-product --product-name %s --provisioning-artifact-name %s --provisioned-product-name %s --provision-token %s --provisioning-parameters Key=AccountName,Value=%s Key=AccountEmail,Value=%s Key=SSOUserEmail,Value=%s Key=SSOUserFirstName,Value=Admin Key=SSOUserLastName,Value=User Key=ManagedOrganizationalUnit,Value="%s (%s)"%s --query RecordDetail.RecordId --output text)`,
@@ -679,7 +764,22 @@ func (b *builder) enroll(phase, wave int, a *scope.Account, gate []string) strin
 		Guard:           "target OU registered; " + ExecutionRole + " present; no Config recorder or delivery channel in governed regions; no other Control Tower operation on the OU; account operations in flight below accountConcurrency",
 		Expected:        "record SUCCEEDED; the account is enrolled in " + ouName,
 		Rollback:        "aws servicecatalog terminate-provisioned-product --provisioned-product-name " + name + r + " (unmanages the account; it stays in the organization)",
-		EstimateSeconds: enrollSeconds})
+		EstimateSeconds: enrollUpperSeconds})
+}
+
+// enrollWhy says why an account is enrolled on its own, in words shared by every account of the
+// same kind (the account's own reason is in the plan's accounts[]), so that a runbook shows the
+// enrollment queue's commands once.
+func (b *builder) enrollWhy(a *scope.Account, ouName string) string {
+	switch {
+	case a.SharedServices:
+		return b.accounts[a.ID].Reason
+	case a.Into == a.ParentID:
+		return "its OU is already registered: Account Factory enrolls it where it is"
+	case b.sc.OU(a.ParentID) != nil && b.sc.OU(a.ParentID).TooDeep:
+		return "its OU is too deep to register and noMoveOUs keeps it there: Account Factory moves it into " + ouName + ", the nearest registered ancestor, as it enrolls it"
+	}
+	return b.accounts[a.ID].Reason
 }
 
 // enrollTarget names the OU an account is enrolled into: its ID, or (for the Sandbox OU the
@@ -690,10 +790,6 @@ func enrollTarget(accountID, into string) Target {
 	}
 	return Target{AccountID: accountID, OUID: into}
 }
-
-// enrollSeconds is the assumed duration of one account enrollment: AWS only says "several
-// minutes" (AWS Control Tower user guide, accounts), so the plan assumes 15.
-const enrollSeconds = 15 * 60
 
 func sanitizeName(name, id string) string {
 	var sb strings.Builder

@@ -42,6 +42,8 @@ type Plan struct {
 	CreatedFrom string `json:"createdFrom"`
 	// Settings are the resolved settings the plan was built with (defaults filled in).
 	Settings settings.Settings `json:"settings"`
+	// Limits are the Control Tower limits the plan keeps to.
+	Limits Limits `json:"limits"`
 	// Phases are 0 (safeguard) to 6 (decommission), always all seven, in order.
 	Phases []Phase `json:"phases"`
 	// Findings is the whole pre-check report; blockers are also listed on the phase they block.
@@ -58,6 +60,17 @@ type Plan struct {
 	// ExecutionOrder lists every step ID in the order the engine takes them (phases 2–4
 	// interleaved wave by wave), so runbooks, tools and reviewers see one order.
 	ExecutionOrder []string `json:"executionOrder"`
+}
+
+// Limits are the limits the plan keeps to, as package scope decided them.
+type Limits struct {
+	// OUAccountLimit is the most accounts any OU the plan registers holds at any time:
+	// ouAccountLimit, clamped to RegionalOUAccountLimit.
+	OUAccountLimit int `json:"ouAccountLimit"`
+	// RegionalOUAccountLimit is what the governed regions allow.
+	RegionalOUAccountLimit int `json:"regionalOUAccountLimit"`
+	// Note says why OUAccountLimit is below the requested ouAccountLimit.
+	Note string `json:"note,omitempty"`
 }
 
 // Kept is one resource the plan leaves in place on purpose.
@@ -90,11 +103,13 @@ type Phase struct {
 	Steps   []Step `json:"steps"`
 	// Blockers are the blocking pre-check findings that stop this phase until they are resolved.
 	Blockers []checks.Finding `json:"blockers,omitempty"`
-	// EstimateSeconds is the phase's expected wall-clock duration (see Estimate.Assumptions).
-	EstimateSeconds int64 `json:"estimateSeconds"`
+	// EstimateSeconds and EstimateLowerSeconds are the phase's expected wall-clock duration, upper
+	// and lower bound (see Estimate.Assumptions).
+	EstimateSeconds      int64 `json:"estimateSeconds"`
+	EstimateLowerSeconds int64 `json:"estimateLowerSeconds"`
 }
 
-// Estimate returns the phase's expected duration.
+// Estimate returns the phase's expected duration (upper bound).
 func (p Phase) Estimate() time.Duration { return time.Duration(p.EstimateSeconds) * time.Second }
 
 // Step is one action. Its ID is derived from what it acts on, so re-planning the same organization
@@ -125,7 +140,7 @@ type Step struct {
 	Rollback string `json:"rollback,omitempty"`
 	// Blocked names the blocking finding(s) that stop this step; empty when nothing blocks it.
 	Blocked string `json:"blocked,omitempty"`
-	// EstimateSeconds is the step's own expected duration (0 for quick API calls).
+	// EstimateSeconds is the step's own expected duration, upper bound (0 for quick API calls).
 	EstimateSeconds int64 `json:"estimateSeconds,omitempty"`
 }
 
@@ -214,26 +229,6 @@ type AccountDisposition struct {
 	// empty otherwise.
 	By string `json:"by,omitempty"`
 }
-
-// Estimate is the expected duration of the migration, from AWS's published figures. The total is
-// the sum of the phases minus OverlapSeconds: phases 2 and 3 run while Control Tower registers the
-// previous wave, so only the first wave's preparation adds to the total.
-type Estimate struct {
-	PerPhase       []PhaseEstimate `json:"perPhase"`
-	OverlapSeconds int64           `json:"overlapSeconds"`
-	TotalSeconds   int64           `json:"totalSeconds"`
-	Assumptions    []string        `json:"assumptions"`
-}
-
-// PhaseEstimate is one phase's share of the estimate.
-type PhaseEstimate struct {
-	Phase   int    `json:"phase"`
-	ID      string `json:"id"`
-	Seconds int64  `json:"seconds"`
-}
-
-// Total returns the whole migration's expected duration.
-func (e Estimate) Total() time.Duration { return time.Duration(e.TotalSeconds) * time.Second }
 
 // Step returns the step with id, or nil.
 func (p *Plan) Step(id string) *Step {

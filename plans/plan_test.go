@@ -111,7 +111,10 @@ func checkInvariants(t testing.TB, snap *inventory.Snapshot, s settings.Settings
 	t.Helper()
 	ix := inventory.NewIndex(snap)
 	sx := index(t, p)
-	limit := s.OUAccountLimit
+	limit := p.Limits.OUAccountLimit
+	if limit > s.OUAccountLimit || limit > p.Limits.RegionalOUAccountLimit {
+		t.Fatalf("limit %d above ouAccountLimit %d or what the regions allow (%d)", limit, s.OUAccountLimit, p.Limits.RegionalOUAccountLimit)
+	}
 
 	// Format 2: every step has its kind's params, the JSON round-trips strictly, every reference
 	// resolves to an output of a step it depends on, and the execution order is topological.
@@ -229,6 +232,13 @@ func checkInvariants(t testing.TB, snap *inventory.Snapshot, s settings.Settings
 		}
 		if mv.DestinationParentID.IsRef() {
 			in[registerStepID(strings.TrimPrefix(mv.DestinationParentID.FromStep, KindOUCreate+"/"))]++
+		} else if reg := regOfOU[mv.DestinationParentID.Literal]; reg != "" {
+			in[reg]++
+			if !slices.Contains(sx.steps[reg].DependsOn, id) {
+				t.Fatalf("%s moves an account into %s independently of its registration", id, mv.DestinationParentID.Literal)
+			}
+		} else {
+			t.Fatalf("%s moves an account into %s, which the plan does not register", id, mv.DestinationParentID.Literal)
 		}
 	}
 	for reg, n := range in {
@@ -270,7 +280,10 @@ func checkInvariants(t testing.TB, snap *inventory.Snapshot, s settings.Settings
 				t.Fatalf("account %s covered by %q, not a registration step", d.AccountID, d.By)
 			}
 			if !prm.OUID.IsRef() && prm.OUID.Literal != a.ParentID {
-				t.Fatalf("account %s (in %s) covered by the registration of %s", d.AccountID, a.ParentID, prm.OUID.Literal)
+				mv := sx.steps[moveStepID(d.AccountID)]
+				if mv == nil || mv.Params.(AccountMove).DestinationParentID != prm.OUID || sx.pos[mv.ID] > sx.pos[st.ID] {
+					t.Fatalf("account %s (in %s) covered by the registration of %s without being moved there first", d.AccountID, a.ParentID, prm.OUID.Literal)
+				}
 			}
 			if prm.OUID.IsRef() {
 				mv := sx.steps[moveStepID(d.AccountID)]
@@ -283,6 +296,14 @@ func checkInvariants(t testing.TB, snap *inventory.Snapshot, s settings.Settings
 			st := sx.steps[d.By]
 			if st == nil || st.Kind != KindAccountEnroll || st.Params.(AccountEnroll).AccountID != d.AccountID {
 				t.Fatalf("account %s enrolled by %q, not its enroll step", d.AccountID, d.By)
+			}
+			// One by one only where no move the settings allow would let a registration cover it:
+			// its OU is registered already, it is ALZ's Shared Services account, or noMoveOUs keeps
+			// it in an OU too deep to register.
+			noMove, _ := s.NoMoves(ix, a.ParentID)
+			shared := snap.ALZ != nil && snap.ALZ.SharedServicesAccountID == a.ID
+			if !ix.IsRegistered(a.ParentID) && !shared && !(noMove && ix.Depth(a.ParentID) > MaxOUDepth) {
+				t.Fatalf("account %s (in %s) enrolled one by one though a move would do: %s", d.AccountID, ix.Path(a.ParentID), d.Reason)
 			}
 			checkConfigFirst(t, sx, blocked, d.AccountID, st)
 		case HowBlocked:
@@ -350,7 +371,7 @@ func checkInvariants(t testing.TB, snap *inventory.Snapshot, s settings.Settings
 				if !subtree(into) && !subtree(ix.Account(oprm.AccountID).ParentID) {
 					t.Fatalf("%s waits for the unrelated blocked registration %s", other, id)
 				}
-			case OUCreate, AccountMove:
+			case OUCreate, AccountMove, SCPAttach:
 			default:
 				t.Fatalf("%s (%s) waits for the blocked registration %s", other, ost.Kind, id)
 			}
@@ -379,16 +400,51 @@ func checkInvariants(t testing.TB, snap *inventory.Snapshot, s settings.Settings
 		}
 	}
 
-	// Phase estimates and the total agree: phases − overlap = total.
-	var sum int64
+	// Phase estimates and the total agree, per bound: phases − overlap = total; lower ≤ upper.
+	var sum Range
 	for i, pe := range p.Estimate.PerPhase {
-		if pe.Seconds != p.Phases[i].EstimateSeconds {
-			t.Fatalf("phase %d estimate %d, per-phase line %d", i, p.Phases[i].EstimateSeconds, pe.Seconds)
+		if pe.Upper != p.Phases[i].EstimateSeconds || pe.Lower != p.Phases[i].EstimateLowerSeconds {
+			t.Fatalf("phase %d estimate %d–%d, per-phase line %+v", i, p.Phases[i].EstimateLowerSeconds, p.Phases[i].EstimateSeconds, pe)
 		}
-		sum += pe.Seconds
+		if pe.Lower > pe.Upper || pe.Lower < 0 {
+			t.Fatalf("phase %d: lower %d > upper %d", i, pe.Lower, pe.Upper)
+		}
+		sum = sum.add(pe.Range)
 	}
-	if sum-p.Estimate.OverlapSeconds != p.Estimate.TotalSeconds || p.Estimate.OverlapSeconds < 0 {
-		t.Fatalf("phases %d − overlap %d ≠ total %d", sum, p.Estimate.OverlapSeconds, p.Estimate.TotalSeconds)
+	e := p.Estimate
+	if sum.sub(e.Overlap) != e.Total || e.Overlap.Lower < 0 || e.Overlap.Upper < 0 || e.Total.Lower > e.Total.Upper {
+		t.Fatalf("phases %+v − overlap %+v ≠ total %+v (or lower > upper)", sum, e.Overlap, e.Total)
+	}
+	if e.ControlTower.Lower > e.ControlTower.Upper || e.ControlTower.Upper > e.Total.Upper {
+		t.Fatalf("Control Tower time %+v, total %+v", e.ControlTower, e.Total)
+	}
+	var drivers int64
+	for _, d := range e.Drivers {
+		drivers += d.Seconds
+	}
+	if drivers != e.Total.Upper || (len(e.Drivers) > 0 && e.Dominant != e.Drivers[0]) {
+		t.Fatalf("drivers add up to %d, the upper bound is %d; dominant %+v", drivers, e.Total.Upper, e.Dominant)
+	}
+	for _, w := range e.Unrecorded {
+		if w.TypicalSeconds > w.MaxSeconds || w.Accounts < 1 {
+			t.Fatalf("unrecorded window %+v", w)
+		}
+	}
+	var cal int64
+	for i, se := range e.Calendar.Sessions {
+		if se.Number != i+1 || se.EndsAfter == "" || sx.steps[se.EndsAfter] == nil {
+			t.Fatalf("calendar session %+v", se)
+		}
+		if i > 0 && sx.pos[se.EndsAfter] <= sx.pos[e.Calendar.Sessions[i-1].EndsAfter] {
+			t.Fatalf("session %d ends before session %d", se.Number, se.Number-1)
+		}
+		if !se.Long && se.UpperSeconds > int64(s.SessionHours)*3600 {
+			t.Fatalf("session %+v is longer than %d h", se, s.SessionHours)
+		}
+		cal += se.UpperSeconds
+	}
+	if cal < e.Total.Upper {
+		t.Fatalf("the calendar's sessions (%d s) are shorter than the upper bound %d s", cal, e.Total.Upper)
 	}
 
 	// Determinism: the same input gives the same bytes.
@@ -519,6 +575,9 @@ func randomOrg(t testing.TB, seed int64) (*inventory.Snapshot, settings.Settings
 		if r.Intn(8) == 0 && s.SharedServicesOU == "" {
 			s.SharedServicesOU = ix.Path(ou.ID)
 		}
+		if r.Intn(10) == 0 {
+			s.NoMoveOUs = append(s.NoMoveOUs, ix.Path(ou.ID))
+		}
 		if r.Intn(8) == 0 && s.Decommission.OldAccountsOU == "" && ou.ID != snap.ALZ.CoreOUID && ou.ParentID != snap.ALZ.CoreOUID {
 			s.Decommission.OldAccountsOU = ou.ID
 		}
@@ -594,6 +653,50 @@ func TestBuildRandomOrganizations(t *testing.T) {
 	}
 	if blockedSeen == 0 || cleanSeen == 0 {
 		t.Errorf("the generated organizations do not exercise both sides: %d blocked, %d clean", blockedSeen, cleanSeen)
+	}
+}
+
+// TestBuildLargeOrganizations is the property test at scale: generated organizations with few,
+// large OUs (depth 1–6, OUs of up to about 2,000 accounts, 1–17 regions, random limits, some moves
+// forbidden) give plans that keep every invariant — no registered OU above the limit at any point,
+// one-by-one enrollment only where no move is allowed, estimate bounds in order and phase rows
+// that add up to the total.
+func TestBuildLargeOrganizations(t *testing.T) {
+	n := 3
+	if testing.Short() {
+		n = 1
+	}
+	for seed := int64(1); seed <= int64(n); seed++ {
+		r := rand.New(rand.NewSource(seed * 31))
+		params := orggen.DefaultParams()
+		params.Seed = seed
+		params.Accounts = 500 + r.Intn(3500)
+		params.Depth = 1 + r.Intn(orggen.MaxDepth)
+		params.OUs = params.Depth + 2 + r.Intn(10)
+		params.Regions = 1 + r.Intn(orggen.MaxRegions)
+		params.SCPDensity = 0.1
+		snap, err := orggen.Generate(params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := settings.Settings{LogArchiveEmail: "new-log@example.org", AuditEmail: "new-audit@example.org", AccountConcurrency: 1 + r.Intn(10)}
+		switch r.Intn(3) {
+		case 0:
+			s.OUAccountLimit = settings.MaxOUAccountLimit // clamped by the regions
+		case 1:
+			s.OUAccountLimit = 50 + r.Intn(400)
+		}
+		ix := inventory.NewIndex(snap)
+		for _, ou := range snap.OUs {
+			if r.Intn(5) == 0 {
+				s.NoMoveOUs = append(s.NoMoveOUs, ix.Path(ou.ID))
+			}
+		}
+		s = s.Resolve(snap)
+		t.Run(fmt.Sprintf("seed%d-%daccounts-%dregions", seed, params.Accounts, params.Regions), func(t *testing.T) {
+			p := mustBuild(t, snap, s, checks.Run(checks.Input{Snapshot: snap, Settings: s}))
+			checkInvariants(t, snap, s, p)
+		})
 	}
 }
 

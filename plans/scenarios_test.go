@@ -140,7 +140,7 @@ func TestSplitOversizedOU(t *testing.T) {
 	ids := o.accounts(big, 7)
 	p := o.plan(t, func(s *settings.Settings) { s.OUAccountLimit = 3 })
 	e := entry(p, "Apps")
-	if e.Order != 1 || e.Enrolls != 3 || !strings.Contains(e.Remedy, "split into 2 child OUs") {
+	if e.Order != 1 || e.Enrolls != 3 || !strings.Contains(e.Remedy, "4 accounts move into 2 new child OUs") {
 		t.Fatalf("oversized OU entry %+v", e)
 	}
 	for _, name := range []string{"Apps/Apps-2", "Apps/Apps-3"} {
@@ -167,33 +167,55 @@ func TestSplitOversizedOU(t *testing.T) {
 	}
 }
 
-func TestOversizedOUAtDepthFiveEnrollsExcess(t *testing.T) {
+// An OU five levels deep cannot have child OUs: what it cannot hold moves into a new OU next to
+// it, which carries the same SCPs and is registered by the plan; nothing is enrolled one by one.
+func TestOversizedOUAtDepthFiveMovesExcessIntoSibling(t *testing.T) {
 	o := newTiny()
 	parent := "r-ab12"
 	for i := 1; i <= 5; i++ {
 		parent = o.ou(parent, fmt.Sprintf("L%d", i))
 	}
+	l4 := o.s.OUs[3].ID
 	ids := o.accounts(parent, 4)
+	o.s.Policies = append(o.s.Policies, inventory.Policy{ID: "p-custom01", Name: "deny-regions", Document: "{}", Targets: []string{parent}})
 	p := o.plan(t, func(s *settings.Settings) { s.OUAccountLimit = 2 })
 	e := entry(p, "L1/L2/L3/L4/L5")
-	if e.Order == 0 || e.Enrolls != 2 || !strings.Contains(e.Remedy, "too deep to split") {
+	if e.Order == 0 || e.Enrolls != 2 || !strings.Contains(e.Remedy, "next to it") {
 		t.Fatalf("entry %+v", e)
 	}
+	sib := entry(p, "L1/L2/L3/L4/L5-2")
+	if !sib.Created || sib.Depth != 5 || sib.ParentID != l4 || sib.Enrolls != 2 || sib.Order <= e.Order {
+		t.Fatalf("sibling %+v", sib)
+	}
+	key := l4 + "/L5-2"
+	attach := p.Step("scp.attach/p-custom01/" + key)
+	if attach == nil || attach.Params.(SCPAttach).TargetID != Out("ou.create/"+key, OutputOUID) {
+		t.Fatalf("the sibling does not get L5's SCP: %+v", attach)
+	}
+	reg := p.Step("baseline.enable/" + key)
 	for _, id := range ids[2:] {
-		if d := disposition(p, id); d.How != HowEnroll {
+		if d := disposition(p, id); d.How != HowOURegistration || d.By != reg.ID {
 			t.Errorf("excess account %s: %+v", id, d)
 		}
-		en := p.Step("account.enroll/" + id)
-		if en == nil || !slices.Contains(en.DependsOn, "baseline.enable/"+parent) {
-			t.Errorf("enrollment of %s does not wait for its OU's registration: %+v", id, en)
+		mv := p.Step("account.move/" + id)
+		if mv == nil || mv.Params.(AccountMove).SourceParentID != Lit(parent) || !slices.Contains(p.Step("baseline.enable/"+parent).DependsOn, mv.ID) ||
+			!slices.Contains(reg.DependsOn, mv.ID) || !slices.Contains(mv.DependsOn, attach.ID) {
+			t.Errorf("excess account %s is not moved into the sibling, after its SCPs, before both registrations: %+v", id, mv)
 		}
-		if mv := p.Step("account.move/" + id); mv == nil || mv.Params.(AccountMove).SourceParentID != Lit(parent) {
-			t.Errorf("excess account %s is not moved out first", id)
-		}
+	}
+	if len(stepsOfKind(p, KindAccountEnroll)) != 0 {
+		t.Error("accounts enrolled one by one though they could move")
+	}
+	// With moves forbidden, L5 is not registered: it cannot hold its accounts within the limit.
+	p = o.plan(t, func(s *settings.Settings) { s.OUAccountLimit = 2; s.NoMoveOUs = []string{"L1/L2/L3/L4/L5"} })
+	if e := entry(p, "L1/L2/L3/L4/L5"); e.Order != 0 || !strings.Contains(e.Reason, "noMoveOUs") || !strings.Contains(e.Remedy, "raise ouAccountLimit") {
+		t.Fatalf("entry with moves forbidden %+v", e)
 	}
 }
 
-func TestDeepOUAccountsEnrollIntoAncestor(t *testing.T) {
+// Accounts of an OU deeper than five levels move into the nearest registered ancestor before its
+// registration; with moves forbidden, Account Factory enrolls them there one by one.
+func TestDeepOUAccountsMoveIntoAncestor(t *testing.T) {
 	o := newTiny()
 	parent := "r-ab12"
 	var level5 string
@@ -206,12 +228,21 @@ func TestDeepOUAccountsEnrollIntoAncestor(t *testing.T) {
 	ids := o.accounts(parent, 1)
 	p := o.plan(t, nil)
 	e := entry(p, "L1/L2/L3/L4/L5/L6")
-	if e.Order != 0 || !e.Skipped || !strings.Contains(e.Reason, "6 levels deep") {
+	if e.Order != 0 || !e.Skipped || !strings.Contains(e.Reason, "6 levels deep") || !strings.Contains(e.Remedy, "move up") {
 		t.Fatalf("deep OU entry %+v", e)
 	}
 	d := disposition(p, ids[0])
-	if d.How != HowEnroll || p.Step("account.enroll/"+ids[0]).Params.(AccountEnroll).OUID != Lit(level5) {
-		t.Errorf("deep account %+v", d)
+	mv := p.Step("account.move/" + ids[0])
+	if d.How != HowOURegistration || d.By != "baseline.enable/"+level5 || mv == nil || mv.Params.(AccountMove).DestinationParentID != Lit(level5) {
+		t.Errorf("deep account %+v, move %+v", d, mv)
+	}
+	p = o.plan(t, func(s *settings.Settings) { s.NoMoveOUs = []string{"L1/L2/L3/L4/L5/L6"} })
+	d = disposition(p, ids[0])
+	if d.How != HowEnroll || p.Step("account.enroll/"+ids[0]).Params.(AccountEnroll).OUID != Lit(level5) || p.Step("account.move/"+ids[0]) != nil {
+		t.Errorf("deep account with moves forbidden %+v", d)
+	}
+	if p.Estimate.Moves.Forbidden != 1 || len(p.Estimate.WhatIf) == 0 {
+		t.Errorf("the trade-off of noMoveOUs is not shown: %+v %+v", p.Estimate.Moves, p.Estimate.WhatIf)
 	}
 }
 
@@ -494,7 +525,7 @@ func TestEnrollmentQueueLookahead(t *testing.T) {
 		t.Errorf("first account waits for an enrollment: %v", c.DependsOn)
 	}
 	// Estimate: 6 enrollments at 15 minutes, one at a time.
-	if got := p.Phases[4].EstimateSeconds; got < 6*enrollSeconds {
+	if got := p.Phases[4].EstimateSeconds; got < 6*enrollUpperSeconds {
 		t.Errorf("phase 4 estimate %ds < 6 × 15 min", got)
 	}
 	p3 := o.plan(t, func(s *settings.Settings) { s.AccountConcurrency = 3 })

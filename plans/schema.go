@@ -114,6 +114,8 @@ func (b *schemaBuilder) typeSchema(t reflect.Type) map[string]any {
 		return map[string]any{"type": "boolean"}
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		return map[string]any{"type": "integer"}
+	case reflect.Float64:
+		return map[string]any{"type": "number"}
 	case reflect.Struct:
 		name := defName(t)
 		if _, done := b.defs[name]; !done {

@@ -26,12 +26,17 @@ func WriteText(w io.Writer, p *Plan, maxRows int) error {
 			}
 		}
 	}
-	ew.printf("%d steps: %d can run, %d blocked by a pre-check finding, %d waiting for a blocked step; estimated %s (%s at a time for account operations)\n\n",
-		p.StepCount(), p.StepCount()-len(blocked), direct, len(blocked)-direct, Human(p.Estimate.Total()), plural(s.AccountConcurrency, "account", "accounts"))
+	e := p.Estimate
+	ew.printf("Account limit per registered OU: %d", p.Limits.OUAccountLimit)
+	if p.Limits.Note != "" {
+		ew.printf(" (%s)", p.Limits.Note)
+	}
+	ew.printf("\n%d steps: %d can run, %d blocked by a pre-check finding, %d waiting for a blocked step; estimated %s (Control Tower's own time %s; %s at a time for account operations)\n\n",
+		p.StepCount(), p.StepCount()-len(blocked), direct, len(blocked)-direct, HumanRange(e.Total), HumanRange(e.ControlTower), plural(s.AccountConcurrency, "account", "accounts"))
 
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PHASE\tSTEPS\tDESTRUCTIVE\tMANUAL\tBLOCKED\tESTIMATE")
-	for _, ph := range p.Phases {
+	fmt.Fprintln(tw, "PHASE\tSTEPS\tDESTRUCTIVE\tMANUAL\tBLOCKED\tLOWER\tUPPER")
+	for i, ph := range p.Phases {
 		var d, m, b int
 		for _, st := range ph.Steps {
 			if st.Destructive {
@@ -44,18 +49,25 @@ func WriteText(w io.Writer, p *Plan, maxRows int) error {
 				b++
 			}
 		}
-		fmt.Fprintf(tw, "%d %s\t%d\t%d\t%d\t%d\t%s\n", ph.Number, ph.Name, len(ph.Steps), d, m, b, Human(ph.Estimate()))
+		var r Range
+		if i < len(e.PerPhase) {
+			r = e.PerPhase[i].Range
+		}
+		fmt.Fprintf(tw, "%d %s\t%d\t%d\t%d\t%d\t%s\t%s\n", ph.Number, ph.Name, len(ph.Steps), d, m, b, Human(r.LowerDuration()), Human(r.UpperDuration()))
 	}
-	if p.Estimate.OverlapSeconds > 0 {
-		fmt.Fprintf(tw, "  overlap of phases 2–3 with 4\t\t\t\t\t−%s\n", Human(time.Duration(p.Estimate.OverlapSeconds)*time.Second))
+	if e.Overlap.Upper > 0 || e.Overlap.Lower > 0 {
+		fmt.Fprintf(tw, "  overlap (runs during Control Tower's work)\t\t\t\t\t−%s\t−%s\n", Human(e.Overlap.LowerDuration()), Human(e.Overlap.UpperDuration()))
 	}
-	fmt.Fprintf(tw, "  total\t%d\t\t\t\t%s\n", p.StepCount(), Human(p.Estimate.Total()))
+	fmt.Fprintf(tw, "  total\t%d\t\t\t\t%s\t%s\n", p.StepCount(), Human(e.Total.LowerDuration()), Human(e.Total.UpperDuration()))
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	if p.Estimate.OverlapSeconds > 0 {
-		ew.printf("(a wave's SCP detaches and Config removal run while Control Tower registers the previous wave: only the first wave's add to the total)\n")
+	if e.Dominant.What != "" {
+		ew.printf("The upper bound is dominated by %s: %s of it.\n", e.Dominant.What, percent(e.Dominant.Share))
 	}
+	writeCalendar(ew, e.Calendar, maxRows)
+	writeUnrecorded(ew, e.Unrecorded, maxRows)
+	writeTradeOffs(ew, e)
 
 	var blockers int
 	for _, ph := range p.Phases {
@@ -163,10 +175,10 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 	ew := &errWriter{w: w}
 	ew.printf("# Migration plan for %s\n\n", p.Organization)
 	ew.printf("Made from %s. Home region `%s`, governed regions %s. %d steps, estimated %s.\n\n",
-		p.CreatedFrom, p.Settings.HomeRegion, "`"+strings.Join(p.Settings.GovernedRegions, "`, `")+"`", p.StepCount(), Human(p.Estimate.Total()))
+		p.CreatedFrom, p.Settings.HomeRegion, "`"+strings.Join(p.Settings.GovernedRegions, "`, `")+"`", p.StepCount(), HumanRange(p.Estimate.Total))
 	ew.printf("Steps are listed by phase; `executionOrder` in the JSON plan (and the runbook) gives the order a run takes them.\n\n")
 	for _, ph := range p.Phases {
-		ew.printf("## Phase %d — %s (%s)\n\n%s\n\n", ph.Number, ph.Name, Human(ph.Estimate()), ph.Summary)
+		ew.printf("## Phase %d — %s (%s–%s)\n\n%s\n\n", ph.Number, ph.Name, Human(time.Duration(ph.EstimateLowerSeconds)*time.Second), Human(ph.Estimate()), ph.Summary)
 		for _, f := range ph.Blockers {
 			ew.printf("> **Blocker** `%s`: %s — %s\n\n", f.Check, f.Title, f.Remediation)
 		}
@@ -192,6 +204,100 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 		ew.printf("\n")
 	}
 	return ew.err
+}
+
+// HumanRange formats a lower and upper bound: "3h20m – 2d 4h" (one figure when they agree).
+func HumanRange(r Range) string {
+	lo, hi := Human(r.LowerDuration()), Human(r.UpperDuration())
+	if lo == hi {
+		return hi
+	}
+	return lo + " – " + hi
+}
+
+// Days formats a range of seconds in days, for savings: "0.4–1.2 days".
+func Days(r Range) string {
+	lo, hi := float64(r.Lower)/86400, float64(r.Upper)/86400
+	if hi < 0.1 {
+		return HumanRange(r) + " (under 0.1 days)"
+	}
+	if fmt.Sprintf("%.1f", lo) == fmt.Sprintf("%.1f", hi) {
+		return fmt.Sprintf("%.1f days", hi)
+	}
+	return fmt.Sprintf("%.1f–%.1f days", lo, hi)
+}
+
+func percent(share float64) string { return fmt.Sprintf("%.0f%%", share*100) }
+
+func writeCalendar(ew *errWriter, c Calendar, maxRows int) {
+	if len(c.Sessions) == 0 {
+		return
+	}
+	ew.printf("\nCalendar: %s of up to %d h (upper bound; one a day: %s), each ending at a safe stopping point — every account whose Config was removed is enrolled, nothing of the next wave started:\n",
+		plural(len(c.Sessions), "working session", "working sessions"), c.SessionHours, plural(len(c.Sessions), "working day", "working days"))
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	for i, se := range c.Sessions {
+		if maxRows > 0 && i == maxRows {
+			fmt.Fprintf(tw, "  …\t%d more sessions in the JSON plan (estimate.calendar)\n", len(c.Sessions)-i)
+			break
+		}
+		note := ""
+		if se.Long {
+			note = " (a Control Tower operation outlasts the session: it runs on in AWS; lz2ct resume re-attaches)"
+		}
+		fmt.Fprintf(tw, "  %d\t%s\t%s\tstop after %s%s\n", se.Number, se.Covers, Human(time.Duration(se.UpperSeconds)*time.Second), se.EndsAfter, note)
+	}
+	tw.Flush()
+}
+
+func writeUnrecorded(ew *errWriter, ws []Unrecorded, maxRows int) {
+	if len(ws) == 0 {
+		return
+	}
+	worst := ws[0]
+	for _, w := range ws {
+		if w.MaxSeconds > worst.MaxSeconds {
+			worst = w
+		}
+	}
+	ew.printf("\nUnrecorded window (no AWS Config recording between the removal of ALZ's recorder and enrollment), per wave; the longest is %s (%s):\n",
+		Human(time.Duration(worst.MaxSeconds)*time.Second), worst.What)
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  WAVE\tACCOUNTS\tMAX\tTYPICAL\tWHAT")
+	for i, w := range ws {
+		if maxRows > 0 && i == maxRows {
+			fmt.Fprintf(tw, "  …\t%d more waves in the JSON plan (estimate.unrecorded)\n", len(ws)-i)
+			break
+		}
+		fmt.Fprintf(tw, "  %s\t%d\t%s\t%s\t%s\n", strings.TrimPrefix(strings.TrimPrefix(waveLabel(w.FromWave, w.ToWave), "waves "), "wave "), w.Accounts,
+			Human(time.Duration(w.MaxSeconds)*time.Second), Human(time.Duration(w.TypicalSeconds)*time.Second), w.What)
+	}
+	tw.Flush()
+}
+
+func writeTradeOffs(ew *errWriter, e Estimate) {
+	m := e.Moves
+	if m.Moved > 0 || m.Forbidden > 0 {
+		ew.printf("\nMoves: ")
+		if m.Moved > 0 {
+			ew.printf("%s move before a registration (%s created for them), so registrations cover them: that saves %s of Control Tower time against enrolling them one by one.",
+				plural(m.Moved, "account", "accounts"), plural(m.NewOUs, "new OU", "new OUs"), Days(m.Saves))
+		}
+		if m.Forbidden > 0 {
+			ew.printf(" noMoveOUs keeps %s where they are (enrolled one by one, or left out without room): that costs %s.", plural(m.Forbidden, "account", "accounts"), Days(m.Costs))
+		}
+		ew.printf("\n")
+	}
+	if len(e.WhatIf) > 0 {
+		ew.printf("\nWhat would save time (Control Tower time, lower–upper):\n")
+		for _, w := range e.WhatIf {
+			note := ""
+			if w.Note != "" {
+				note = " (" + w.Note + ")"
+			}
+			ew.printf("  %s%s: saves %s\n", w.Change, note, Days(w.Saves))
+		}
+	}
 }
 
 func mdEscape(s string) string {

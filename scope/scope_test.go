@@ -194,23 +194,52 @@ func TestSplitsExcessAndDepth(t *testing.T) {
 	deep := o.accounts(parent, 1)
 	sc := o.scope(t, func(s *settings.Settings) { s.OUAccountLimit = 2 })
 	b := sc.OU(big)
+	if !b.Oversized {
+		t.Errorf("Big not oversized")
+	}
 	if len(b.Splits) != 2 || b.Enrolls != 2 || b.Splits[1].Name != "Big-3" || len(b.Splits[1].Accounts) != 1 {
 		t.Fatalf("split of Big: %+v", b)
 	}
-	if a := want(t, sc, bigAccts[4], HowOURegistration, "child OU"); a.Registration != big+"/Big-3" || a.SplitInto != big+"/Big-3" {
+	if a := want(t, sc, bigAccts[4], HowOURegistration, "child OU"); a.Registration != big+"/Big-3" || a.MoveTo != big+"/Big-3" {
 		t.Errorf("split account %+v", a)
 	}
 	if c := sc.OU(big + "/Big-3"); c == nil || !c.Created || c.Order <= b.Order {
 		t.Errorf("created OU %+v registered before its parent", c)
 	}
-	if a := want(t, sc, l5Accts[2], HowEnroll, "account limit"); !a.MoveOut || a.Into != l5 {
+	// L5 is five levels deep: what it cannot hold, and the account of the 6-level OU below it,
+	// move into one new OU next to it (a sibling under L4), registered by the plan.
+	l4 := sc.OU(l5).ParentID
+	sib := l4 + "/L5-2"
+	if a := want(t, sc, l5Accts[2], HowOURegistration, "next to"); a.MoveTo != sib {
 		t.Errorf("excess account %+v", a)
 	}
-	if a := want(t, sc, deep[0], HowEnroll, "nearest registered ancestor"); a.Into != l5 {
+	if a := want(t, sc, deep[0], HowOURegistration, "no room left"); a.MoveTo != sib {
 		t.Errorf("deep account %+v", a)
+	}
+	if c := sc.OU(sib); c == nil || !c.Created || c.Depth != 5 || c.Enrolls != 2 || c.Of != l5 || sc.OU(l5).Enrolls != 2 {
+		t.Errorf("sibling OU %+v", c)
 	}
 	if o := sc.OU(parent); !o.TooDeep || o.Order != 0 {
 		t.Errorf("6-level OU %+v", o)
+	}
+	// With moves forbidden below L4, L5 cannot be registered within the limit (its accounts are
+	// left out), and the deep account is enrolled one by one into L4, the nearest registered ancestor.
+	sc = o.scope(t, func(s *settings.Settings) { s.OUAccountLimit = 2; s.NoMoveOUs = []string{"L1/L2/L3/L4"} })
+	if l := sc.OU(l5); l.Order != 0 || !strings.Contains(l.Skip, "noMoveOUs") {
+		t.Errorf("oversized OU with moves forbidden: %+v", l)
+	}
+	want(t, sc, l5Accts[0], HowLeftOut, "noMoveOUs")
+	if a := want(t, sc, deep[0], HowEnroll, "noMoveOUs"); a.Into != l4 {
+		t.Errorf("deep account, moves forbidden below L4: %+v", a)
+	}
+	// With room in L5 and moves forbidden, the deep account is enrolled into it one by one.
+	sc = o.scope(t, func(s *settings.Settings) { s.OUAccountLimit = 4; s.NoMoveOUs = []string{"*"} })
+	if a := want(t, sc, deep[0], HowEnroll, "noMoveOUs"); a.Into != l5 {
+		t.Errorf("deep account, moves forbidden: %+v", a)
+	}
+	sc = o.scope(t, func(s *settings.Settings) { s.OUAccountLimit = 4 })
+	if a := want(t, sc, deep[0], HowOURegistration, "nearest registered ancestor"); a.MoveTo != l5 || sc.OU(l5).Enrolls != 4 {
+		t.Errorf("deep account with room above: %+v", a)
 	}
 	// Registration order is parent-first.
 	pos := map[string]int{}
@@ -295,5 +324,173 @@ func TestCanonicalIsADeepCopy(t *testing.T) {
 	if snap.Accounts[k].Regions[0].Region == "changed" || snap.Accounts[k].IAM.ControlTowerExecutionRole == c.Accounts[k].IAM.ControlTowerExecutionRole ||
 		snap.ALZ.StackSets[0].Instances[0].AccountID == "changed" || snap.Policies[q].Targets[0] == "changed" {
 		t.Error("the copy shares memory with the snapshot")
+	}
+}
+
+func TestRegionalOUAccountLimit(t *testing.T) {
+	for _, c := range []struct{ regions, want int }{{1, 1000}, {15, 1000}, {16, 954}, {21, 725}, {22, 680}, {23, 650}, {30, 498}} {
+		if got := RegionalOUAccountLimit(c.regions); got != c.want {
+			t.Errorf("%d regions: %d, want %d", c.regions, got, c.want)
+		}
+	}
+	for r := 1; r < 40; r++ {
+		if RegionalOUAccountLimit(r+1) > RegionalOUAccountLimit(r) {
+			t.Errorf("the limit grows from %d to %d regions", r, r+1)
+		}
+	}
+	if l, why := EffectiveOUAccountLimit(1000, 17); l != 908 || !strings.Contains(why, "17 governed regions") {
+		t.Errorf("1000 at 17 regions: %d %q", l, why)
+	}
+	if l, why := EffectiveOUAccountLimit(300, 17); l != 300 || why != "" {
+		t.Errorf("300 at 17 regions: %d %q", l, why)
+	}
+	if l, _ := EffectiveOUAccountLimit(0, 4); l != settings.DefaultOUAccountLimit {
+		t.Errorf("unset: %d", l)
+	}
+}
+
+// bigOrg is a generated organization with few, large OUs: depth 1–6, OUs of up to about 2,000
+// accounts, 1–17 regions, random noMoveOUs and limits.
+func bigOrg(t testing.TB, seed int64) (*inventory.Snapshot, settings.Settings) {
+	r := rand.New(rand.NewSource(seed))
+	p := orggen.DefaultParams()
+	p.Seed = seed
+	p.Accounts = 200 + r.Intn(4800)
+	p.Depth = 1 + r.Intn(orggen.MaxDepth)
+	p.OUs = p.Depth + 2 + r.Intn(12)
+	p.Regions = 1 + r.Intn(orggen.MaxRegions)
+	snap, err := orggen.Generate(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := inventory.NewIndex(snap)
+	s := settings.Settings{LogArchiveEmail: "l@x.example", AuditEmail: "a@x.example"}
+	switch r.Intn(4) {
+	case 0:
+		s.OUAccountLimit = 1 + r.Intn(50)
+	case 1:
+		s.OUAccountLimit = settings.MaxOUAccountLimit // clamped by the regions
+	case 2:
+		s.OUAccountLimit = 100 + r.Intn(900)
+	}
+	for _, ou := range snap.OUs {
+		if r.Intn(6) == 0 {
+			s.NoMoveOUs = append(s.NoMoveOUs, ix.Path(ou.ID))
+		}
+	}
+	if r.Intn(8) == 0 {
+		s.NoMoveOUs = []string{settings.AllOUs}
+	}
+	for i := range snap.OUs {
+		if r.Intn(12) == 0 { // registered already
+			snap.ControlTower.EnabledBaselines = append(snap.ControlTower.EnabledBaselines, inventory.EnabledBaseline{
+				Arn: fmt.Sprintf("arn:aws:controltower:eu-west-1:1:enabledbaseline/O%d", i), BaselineIdentifier: ctBaseline,
+				TargetIdentifier: "arn:aws:organizations::1:ou/o-x/" + snap.OUs[i].ID, Status: "SUCCEEDED"})
+			snap.ControlTower.Baselines = []inventory.Baseline{{Arn: ctBaseline, Name: inventory.BaselineControlTower}}
+		}
+	}
+	return snap, s
+}
+
+// TestLimitAndMovesProperty: on generated organizations, no OU registered (now or by the plan) ever
+// holds more than the effective limit, and accounts are enrolled one by one only where no move the
+// settings allow would let a registration cover them.
+func TestLimitAndMovesProperty(t *testing.T) {
+	n := 16
+	if testing.Short() {
+		n = 6
+	}
+	seenDeep, seenSplit, seenNoMove, seenSibling := 0, 0, 0, 0
+	for seed := int64(1); seed <= int64(n); seed++ {
+		snap, s := bigOrg(t, seed)
+		sc := New(snap, s)
+		ix := sc.Index
+		if want, _ := EffectiveOUAccountLimit(sc.Settings.OUAccountLimit, len(sc.Governed)); sc.Limit != want || sc.Limit > RegionalOUAccountLimit(len(sc.Governed)) {
+			t.Fatalf("seed %d: limit %d", seed, sc.Limit)
+		}
+		movedIn, into := map[string]int{}, map[string]int{}
+		for _, d := range sc.Accounts {
+			if d.How == "" {
+				t.Fatalf("seed %d: account %s has no disposition", seed, d.ID)
+			}
+			if d.MoveTo != "" {
+				movedIn[d.MoveTo]++
+				if d.How != HowOURegistration || d.Registration != d.MoveTo {
+					t.Fatalf("seed %d: moved account %+v not covered by the registration it moves for", seed, d)
+				}
+				if no, _ := sc.Settings.NoMoves(ix, d.ParentID); no {
+					t.Fatalf("seed %d: account %s moved out of an OU noMoveOUs keeps: %+v", seed, d.ID, d)
+				}
+			}
+			if d.How == HowEnroll && d.Into != CTSandbox && d.Into != d.ParentID {
+				into[d.Into]++
+			}
+			// Minimality: one by one only where its OU is registered already, for Shared Services,
+			// or from an OU too deep to register whose moves noMoveOUs forbids.
+			if d.How == HowEnroll {
+				o := sc.OU(d.ParentID)
+				noMove, _ := sc.Settings.NoMoves(ix, d.ParentID)
+				if !(ix.IsRegistered(d.ParentID) || d.SharedServices || (o != nil && o.TooDeep && noMove)) {
+					t.Fatalf("seed %d: %s enrolled one by one though a move would do: %+v", seed, d.ID, d)
+				}
+				if o != nil && o.TooDeep {
+					seenNoMove++
+				}
+			}
+			// An account of a deep OU that may move is never left out while its ancestor or a new
+			// OU next to it could take it.
+			if o := sc.OU(d.ParentID); o != nil && o.TooDeep && d.How == HowLeftOut && strings.Contains(d.Reason, "no room") {
+				if no, _ := sc.Settings.NoMoves(ix, d.ParentID); !no && !strings.Contains(d.Reason, "no OU can be created") {
+					t.Fatalf("seed %d: movable deep account left out: %+v", seed, d)
+				}
+			}
+			if o := sc.OU(d.ParentID); o != nil && o.TooDeep && d.MoveTo != "" {
+				seenDeep++
+			}
+		}
+		for _, o := range sc.OUs {
+			if o.Order == 0 {
+				if o.Created {
+					t.Fatalf("seed %d: created OU %s not registered", seed, o.Key)
+				}
+				continue
+			}
+			if o.Depth > MaxOUDepth {
+				t.Fatalf("seed %d: %s (depth %d) registered", seed, o.Path, o.Depth)
+			}
+			// Accounts in it when it is registered: those that stay, and those moved in.
+			at := movedIn[o.Key]
+			if !o.Created {
+				for _, a := range ix.ChildAccounts(o.ID) {
+					if sc.Account(a).MoveTo == "" {
+						at++
+					}
+				}
+			} else {
+				seenSplit++
+				p := sc.OU(o.ParentID)
+				if !(ix.IsRoot(o.ParentID) || ix.IsRegistered(o.ParentID) || (p != nil && p.Order > 0 && p.Order < o.Order)) {
+					t.Fatalf("seed %d: created OU %s registered before (or without) its parent", seed, o.Path)
+				}
+				if of := sc.OU(o.Of); of.Depth == MaxOUDepth {
+					seenSibling++
+					if !reflect.DeepEqual(o.Policies, sc.customerSCPs(of.ID)) {
+						t.Fatalf("seed %d: sibling %s carries %v, %s has %v", seed, o.Path, o.Policies, of.Path, sc.customerSCPs(of.ID))
+					}
+				}
+			}
+			if at != o.Enrolls || at+into[o.Key] > sc.Limit {
+				t.Fatalf("seed %d: %s holds %d at registration (Enrolls %d) and %d later, limit %d", seed, o.Path, at, o.Enrolls, at+into[o.Key], sc.Limit)
+			}
+		}
+		for _, o := range sc.OUs {
+			if o.Registered && into[o.ID] > 0 && o.Accounts+into[o.ID] > sc.Limit {
+				t.Fatalf("seed %d: registered OU %s gets %d more accounts, over the limit %d", seed, o.Path, into[o.ID], sc.Limit)
+			}
+		}
+	}
+	t.Logf("moved from deep OUs: %d, created OUs: %d (siblings %d), deep accounts enrolled one by one: %d", seenDeep, seenSplit, seenSibling, seenNoMove)
+	if !testing.Short() && (seenDeep == 0 || seenSplit == 0 || seenNoMove == 0 || seenSibling == 0) {
+		t.Errorf("the generated organizations do not exercise every case")
 	}
 }

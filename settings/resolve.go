@@ -46,7 +46,8 @@ var DecommissionSteps = []string{
 //     Identity Center region (CT must be deployed there), else ALZ's home region;
 //   - governedRegions: the existing landing zone's governed regions, else the regions ALZ's
 //     manifest deployed to; plus the home region;
-//   - ctDeploy api, configRemoval stackset, ouAccountLimit 300, accountConcurrency 1;
+//   - ctDeploy api, configRemoval stackset, ouAccountLimit 300, accountConcurrency 1,
+//     stackSetConcurrency 100, sessionHours 8;
 //   - account names "Log Archive" and "Audit"; enrollSharedServices true;
 //   - decommission.steps: every step but account closure (closure only with closeOldAccounts).
 //
@@ -97,12 +98,19 @@ func (s Settings) Resolve(snap *inventory.Snapshot) Settings {
 	if r.AccountConcurrency == 0 {
 		r.AccountConcurrency = DefaultAccountConcurrency
 	}
+	if r.StackSetConcurrency == 0 {
+		r.StackSetConcurrency = DefaultStackSetConcurrency
+	}
+	if r.SessionHours == 0 {
+		r.SessionHours = DefaultSessionHours
+	}
 	if r.EnrollSharedServices == nil {
 		t := true
 		r.EnrollSharedServices = &t
 	}
 	r.Exclude.OUs = append([]string(nil), s.Exclude.OUs...)
 	r.Exclude.Accounts = append([]string(nil), s.Exclude.Accounts...)
+	r.NoMoveOUs = append([]string(nil), s.NoMoveOUs...)
 	steps := append([]string(nil), s.Decommission.Steps...)
 	if len(steps) == 0 {
 		for _, st := range DecommissionSteps[:len(DecommissionSteps)-1] {
@@ -166,11 +174,30 @@ func (s Settings) KeepsStackSet(name string) bool {
 // directly or through an excluded ancestor: an OU below an excluded one cannot be registered,
 // since Control Tower registers parents first.
 func (s Settings) ExcludedOU(ix *inventory.Index, ouID string) (excluded bool, by string) {
-	if len(s.Exclude.OUs) == 0 {
+	return matchOU(s.Exclude.OUs, ix, ouID, false)
+}
+
+// NoMoves reports whether noMoveOUs forbids moving the accounts of an OU: it, or an ancestor, is
+// listed (by ID or name path), or the list holds "*".
+func (s Settings) NoMoves(ix *inventory.Index, ouID string) (forbidden bool, by string) {
+	return matchOU(s.NoMoveOUs, ix, ouID, true)
+}
+
+// AllOUs is the noMoveOUs entry that names every OU.
+const AllOUs = "*"
+
+// matchOU finds the entry of list (OU IDs or name paths) that names the OU or one of its ancestors.
+func matchOU(list []string, ix *inventory.Index, ouID string, star bool) (bool, string) {
+	if len(list) == 0 {
 		return false, ""
 	}
+	for _, e := range list {
+		if star && e == AllOUs && ix.OU(ouID) != nil {
+			return true, e
+		}
+	}
 	for id := ouID; ix.OU(id) != nil; id = ix.Parent(id) {
-		for _, e := range s.Exclude.OUs {
+		for _, e := range list {
 			if e == id || strings.EqualFold(strings.Trim(e, "/"), ix.Path(id)) {
 				return true, e
 			}

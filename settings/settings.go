@@ -29,10 +29,21 @@ type Settings struct {
 	CTDeploy      string `json:"ctDeploy,omitempty" yaml:"ctDeploy,omitempty"`           // api | manual
 	ConfigRemoval string `json:"configRemoval,omitempty" yaml:"configRemoval,omitempty"` // stackset | direct
 
-	// OUAccountLimit is the most accounts one OU registration may cover (default 300).
+	// OUAccountLimit is the most accounts an OU the migration registers may hold (default 300); the
+	// plan uses less when the governed regions allow less (package scope decides, and says why).
 	OUAccountLimit int `json:"ouAccountLimit,omitempty" yaml:"ouAccountLimit,omitempty"`
-	// AccountConcurrency is how many account operations Control Tower may run at once (default 1).
+	// AccountConcurrency is how many account operations Control Tower may run at once (default 1:
+	// one-by-one enrollment stays single-threaded unless the user raises it).
 	AccountConcurrency int `json:"accountConcurrency,omitempty" yaml:"accountConcurrency,omitempty"`
+	// NoMoveOUs are OUs (IDs or name paths, "*" for every OU) whose accounts the plan never moves to
+	// another OU before a registration, the OU's subtree included: accounts there that no
+	// registration covers where they are are enrolled one by one instead.
+	NoMoveOUs []string `json:"noMoveOUs,omitempty" yaml:"noMoveOUs,omitempty"`
+	// StackSetConcurrency is how many accounts per region a StackSet operation of the plan works on
+	// at once (MaxConcurrentCount; default 100).
+	StackSetConcurrency int `json:"stackSetConcurrency,omitempty" yaml:"stackSetConcurrency,omitempty"`
+	// SessionHours is the length of one working session in the estimate's calendar (default 8).
+	SessionHours int `json:"sessionHours,omitempty" yaml:"sessionHours,omitempty"`
 
 	Exclude Exclude `json:"exclude,omitempty" yaml:"exclude,omitempty"`
 
@@ -74,4 +85,12 @@ const (
 	MaxOUAccountLimit         = 1000
 	DefaultAccountConcurrency = 1
 	MaxAccountConcurrency     = 10
+	// DefaultAccountQuota is how many account operations Control Tower allows at once without a
+	// quota increase (MaxAccountConcurrency with one)
+	// (https://docs.aws.amazon.com/controltower/latest/userguide/limits.html).
+	DefaultAccountQuota        = 5
+	DefaultStackSetConcurrency = 100
+	MaxStackSetConcurrency     = 1000
+	DefaultSessionHours        = 8
+	MaxSessionHours            = 24
 )

@@ -91,10 +91,16 @@ func (s Settings) Validate(snap *inventory.Snapshot) error {
 		v.add("configRemoval", fmt.Sprintf("%q is not one of %q, %q", s.ConfigRemoval, ConfigRemovalStackSet, ConfigRemovalDirect))
 	}
 	if s.OUAccountLimit < 1 || s.OUAccountLimit > MaxOUAccountLimit {
-		v.add("ouAccountLimit", fmt.Sprintf("%d is out of range 1..%d (AWS documents 300, and up to 1000 with fewer governed regions)", s.OUAccountLimit, MaxOUAccountLimit))
+		v.add("ouAccountLimit", fmt.Sprintf("%d is out of range 1..%d (AWS documents 300, and up to 1000 with at most 15 governed regions; the plan uses less when the governed regions allow less)", s.OUAccountLimit, MaxOUAccountLimit))
 	}
 	if s.AccountConcurrency < 1 || s.AccountConcurrency > MaxAccountConcurrency {
 		v.add("accountConcurrency", fmt.Sprintf("%d is out of range 1..%d (Control Tower runs up to 5 account operations at once by default, 10 with a quota increase)", s.AccountConcurrency, MaxAccountConcurrency))
+	}
+	if s.StackSetConcurrency < 1 || s.StackSetConcurrency > MaxStackSetConcurrency {
+		v.add("stackSetConcurrency", fmt.Sprintf("%d is out of range 1..%d (accounts per region a StackSet operation works on at once)", s.StackSetConcurrency, MaxStackSetConcurrency))
+	}
+	if s.SessionHours < 1 || s.SessionHours > MaxSessionHours {
+		v.add("sessionHours", fmt.Sprintf("%d is out of range 1..%d (hours in one working session of the calendar)", s.SessionHours, MaxSessionHours))
 	}
 
 	if snap != nil {
@@ -111,6 +117,11 @@ func (s Settings) Validate(snap *inventory.Snapshot) error {
 		for i, e := range s.Exclude.OUs {
 			if ix.OU(e) == nil && !paths[strings.ToLower(strings.Trim(e, "/"))] {
 				v.add(fmt.Sprintf("exclude.ous[%d]", i), fmt.Sprintf("%q is neither an OU ID nor an OU name path (e.g. Workloads/Legacy) in the organization", e))
+			}
+		}
+		for i, e := range s.NoMoveOUs {
+			if e != AllOUs && ix.OU(e) == nil && !paths[strings.ToLower(strings.Trim(e, "/"))] {
+				v.add(fmt.Sprintf("noMoveOUs[%d]", i), fmt.Sprintf("%q is neither an OU ID, an OU name path (e.g. Workloads/Legacy) in the organization, nor %q (every OU)", e, AllOUs))
 			}
 		}
 		core := ""

@@ -45,10 +45,13 @@ type opsRuntime struct {
 	nextDue atomic.Int64
 	tokens  map[string]*tokenResult
 	seq     uint64
+	org     orgRuntime // Organizations' account requests and closures (svc_organizations_mut.go)
+	// cfn is CloudFormation's state beyond the snapshot (svc_cloudformation_mut.go).
+	cfn *cfnRuntime
 }
 
 func newRuntime() *opsRuntime {
-	rt := &opsRuntime{ops: map[string]*AsyncOp{}, tokens: map[string]*tokenResult{}}
+	rt := &opsRuntime{ops: map[string]*AsyncOp{}, tokens: map[string]*tokenResult{}, cfn: newCFNRuntime()}
 	rt.nextDue.Store(noneDue)
 	return rt
 }

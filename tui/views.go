@@ -27,7 +27,7 @@ func NewCheckResult(r checks.Report) *CheckResult {
 
 // NewPlanView is the view of a plan.
 func NewPlanView(p *plans.Plan) PlanView {
-	v := PlanView{Organization: p.Organization, Total: p.Estimate.Total(), Assumptions: p.Estimate.Assumptions,
+	v := PlanView{Organization: p.Organization, Total: p.Estimate.Total.UpperDuration(), Assumptions: p.Estimate.Assumptions,
 		Accounts: map[string]int{}}
 	for _, ph := range p.Phases {
 		pv := PhaseView{Number: ph.Number, ID: ph.ID, Name: ph.Name, Summary: ph.Summary, Estimate: ph.Estimate()}

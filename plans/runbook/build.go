@@ -33,6 +33,12 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 		Generated:    cfg.now,
 	}
 	acctNames := map[string]string{}
+	ouNames := map[string]string{}
+	for _, o := range p.OUOrder {
+		if o.OUID != "" {
+			ouNames[o.OUID] = o.Path[strings.LastIndexByte(o.Path, '/')+1:]
+		}
+	}
 	for _, a := range p.Accounts {
 		acctNames[a.AccountID] = a.Name
 		if a.How == plans.HowManagement {
@@ -59,6 +65,7 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 
 	d.Settings = settingsRows(p)
 	d.Estimate = estimateOf(p)
+	estimateDetails(&d.Estimate, p, num)
 	d.Findings = findingsOf(p.Findings)
 	d.Totals = totals(p)
 
@@ -102,12 +109,19 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 	}
 
 	names := waveNames(p)
+	maxOrder := 0
+	for _, o := range p.OUOrder {
+		maxOrder = max(maxOrder, o.Order)
+	}
 	outputs := cfg.outputs
+	notes := &noteBook{}
 	stepIns := func(ss []*plans.Step, wave bool) ([]stepIn, []string) {
 		in := make([]stepIn, 0, len(ss))
 		ns := make([]string, 0, len(ss))
 		for _, s := range ss {
 			si := stepInOf(*s, acctNames, num, outputs)
+			si.OUName = r(ouNames[s.Target.OUID])
+			si.Blocked = notes.cut(si.Blocked)
 			if wave {
 				si.Phase = fmt.Sprintf("phase %d", phaseOf[s.ID])
 			}
@@ -116,12 +130,27 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 		}
 		return in, ns
 	}
+	// Where the estimate's working sessions end.
+	sessionEnd := map[string]string{}
+	for _, se := range p.Estimate.Calendar.Sessions {
+		sessionEnd[se.EndsAfter] = fmt.Sprintf("End of working session %d (%s): stop once step %s is done; the next session starts with the step after it.", se.Number, se.Covers, num[se.EndsAfter])
+	}
+	ends := func(ss []*plans.Step) []string {
+		var out []string
+		for _, s := range ss {
+			if e := sessionEnd[s.ID]; e != "" {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
 	phaseSection := func(ph *plans.Phase, ss []*plans.Step) {
 		pv := d.Phases[ph.Number]
 		sec := sectionView{Anchor: pv.Anchor, Heading: fmt.Sprintf("Phase %d: %s", ph.Number, pv.Name), Summary: pv.Summary,
 			Meta: phaseMeta(pv), Blockers: pv.Blockers, SignOff: fmt.Sprintf("phase %d (%s)", ph.Number, pv.Name)}
 		in, ns := stepIns(ss, false)
 		sec.Items = group(in, ns, status)
+		sec.Ends = ends(ss)
 		d.Sections = append(d.Sections, sec)
 	}
 	for i := 0; i < len(order); {
@@ -139,6 +168,28 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 			d.Waves = wavesOf(d.Phases)
 		}
 		w := order[i].Wave
+		qEnd := i
+		for qEnd < len(order) && w > maxOrder && interleaved(byNumber[phaseOf[order[qEnd].ID]].ID) && order[qEnd].Wave > maxOrder {
+			qEnd++
+		}
+		if w > maxOrder && order[qEnd-1].Wave-w+1 >= minQueueRows {
+			// The enrollment queue: one section, one row per account.
+			j = qEnd
+			in, ns := stepIns(order[i:j], true)
+			q := queueOf(order[i:j], in, ns, status, p, num, maxOrder, sessionEnd, notes)
+			last := order[j-1].Wave
+			sec := sectionView{Anchor: "queue", Wave: true,
+				Heading: fmt.Sprintf("Waves %d–%d: the enrollment queue (%s one by one, %d at a time)", w, last, plural(int64(q.Accounts), "account"), p.Settings.AccountConcurrency),
+				Meta: plural(int64(j-i), "step") + ", steps " + num[order[i].ID] + "–" + num[order[j-1].ID] + ". Each account is prepared (SCP detach, Config removal, execution role) when the enrollment " +
+					fmt.Sprintf("%d places ahead of it is done, then enrolled; the commands of each kind of step come once, then one row per account in queue order", 2*max(p.Settings.AccountConcurrency, 1)),
+				Items: []item{{Queue: q}}}
+			if j == len(order) || !interleaved(byNumber[phaseOf[order[j].ID]].ID) {
+				sec.SignOff = "phases 2–4 (the waves)"
+			}
+			d.Sections = append(d.Sections, sec)
+			i = j
+			continue
+		}
 		for j < len(order) && interleaved(byNumber[phaseOf[order[j].ID]].ID) && order[j].Wave == w {
 			j++
 		}
@@ -149,6 +200,7 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 		}
 		in, ns := stepIns(order[i:j], true)
 		sec.Items = group(in, ns, status)
+		sec.Ends = ends(order[i:j])
 		// The last wave signs phases 2–4 off.
 		if j == len(order) || !interleaved(byNumber[phaseOf[order[j].ID]].ID) {
 			sec.SignOff = "phases 2–4 (the waves)"
@@ -195,10 +247,64 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 		row.Note = r(strings.Join(note, "; "))
 		d.OUs = append(d.OUs, row)
 	}
+	groups := map[[3]string]int{}
 	for _, a := range p.Accounts {
 		d.Accounts = append(d.Accounts, accountRow{ID: r(a.AccountID), Name: r(a.Name), How: r(a.How), Reason: r(a.Reason), By: r(a.By)})
+		by := r(a.By)
+		if a.AccountID != "" && strings.HasSuffix(by, "/"+a.AccountID) {
+			by = strings.TrimSuffix(by, a.AccountID) + phAccount // a step of its own
+		}
+		k := [3]string{r(a.How), by, r(a.Reason)}
+		i, ok := groups[k]
+		if !ok {
+			i = len(d.AccountGroups)
+			groups[k] = i
+			d.AccountGroups = append(d.AccountGroups, accountGroup{How: k[0], By: k[1], Reason: k[2]})
+		}
+		d.AccountGroups[i].Accounts = append(d.AccountGroups[i].Accounts, strings.TrimSpace(r(a.AccountID)+" "+r(a.Name)))
 	}
+	for _, s := range order {
+		if s.Manual {
+			d.Manual = append(d.Manual, stepRef{Num: num[s.ID], ID: r(s.ID), Title: r(s.Title), Note: fmt.Sprintf("phase %d", phaseOf[s.ID])})
+		}
+	}
+	d.Notes = notes.full
 	return d
+}
+
+// minQueueRows is the shortest enrollment queue shown as one table; shorter ones are waves like
+// the others.
+const minQueueRows = 3
+
+// maxBlockedNote is the longest blocked note printed where it applies; a longer one is cut and
+// printed in full in an appendix, once.
+const maxBlockedNote = 240
+
+// noteBook keeps the blocked notes too long to print in place.
+type noteBook struct {
+	full []string
+	idx  map[string]int
+}
+
+func (n *noteBook) cut(s string) string {
+	if len([]rune(s)) <= maxBlockedNote {
+		return s
+	}
+	if n.idx == nil {
+		n.idx = map[string]int{}
+	}
+	k, ok := n.idx[s]
+	if !ok {
+		n.full = append(n.full, s)
+		k = len(n.full)
+		n.idx[s] = k
+	}
+	short := []rune(s)[:maxBlockedNote-40]
+	cut := string(short)
+	if i := strings.LastIndexByte(cut, ' '); i > 0 {
+		cut = cut[:i]
+	}
+	return fmt.Sprintf("%s … (in full: appendix D, note %d)", cut, k)
 }
 
 func interleaved(phaseID string) bool {
@@ -290,6 +396,10 @@ func stepInOf(s plans.Step, names map[string]string, num map[string]string, outp
 		AccountName: r(names[s.Target.AccountID]),
 		Destructive: s.Destructive, Manual: s.Manual,
 		Guard: r(s.Guard), Expected: r(s.Expected), Rollback: r(s.Rollback), Blocked: r(s.Blocked),
+		Token: plans.IdempotencyToken(s.ID),
+	}
+	if e, ok := s.Params.(plans.AccountEnroll); ok {
+		in.Email = r(e.AccountEmail)
 	}
 	for _, dep := range summarizeDeps(s.DependsOn, num) {
 		in.DependsOn = append(in.DependsOn, r(dep))
@@ -466,18 +576,73 @@ func estimateOf(p *plans.Plan) estimateView {
 		names[ph.Number] = ph.Name
 	}
 	for _, pe := range p.Estimate.PerPhase {
-		e.Rows = append(e.Rows, kv{fmt.Sprintf("%d. %s", pe.Phase, redact(names[pe.Phase])), human(time.Duration(pe.Seconds) * time.Second)})
+		e.Rows = append(e.Rows, kv{fmt.Sprintf("%d. %s", pe.Phase, redact(names[pe.Phase])), humanRange(pe.Range)})
 	}
-	if o := p.Estimate.OverlapSeconds; o > 0 {
-		// Phases 2 and 3 run while Control Tower registers the previous wave: the total counts
-		// only the first wave's preparation, and says so.
-		e.Rows = append(e.Rows, kv{"Overlap: phases 2–3 run during phase 4 (only the first wave's preparation adds to the total)", "− " + human(time.Duration(o)*time.Second)})
+	if o := p.Estimate.Overlap; o.Upper > 0 || o.Lower > 0 {
+		// A wave is prepared while Control Tower registers the previous one, and the enrollment
+		// queue's accounts while earlier ones enroll: that time is not added to the total.
+		e.Rows = append(e.Rows, kv{"Overlap: preparation that runs while Control Tower works (not added to the total)", "− (" + humanRange(o) + ")"})
 	}
-	e.Total = human(p.Estimate.Total())
+	e.Total = humanRange(p.Estimate.Total)
 	for _, a := range p.Estimate.Assumptions {
 		e.Assumptions = append(e.Assumptions, redact(a))
 	}
 	return e
+}
+
+// estimateDetails adds what a change board schedules with: Control Tower's own time, the
+// assumption that dominates, the working sessions, the unrecorded windows and the trade-offs.
+func estimateDetails(e *estimateView, p *plans.Plan, num map[string]string) {
+	r := redact
+	est := p.Estimate
+	e.ControlTower = humanRange(est.ControlTower)
+	if est.Dominant.What != "" {
+		e.Dominant = fmt.Sprintf("%s: %.0f%% of the upper bound", r(est.Dominant.What), est.Dominant.Share*100)
+	}
+	e.SessionHours = est.Calendar.SessionHours
+	for _, se := range est.Calendar.Sessions {
+		row := sessionRow{Number: strconv.Itoa(se.Number), Covers: r(se.Covers), Upper: human(time.Duration(se.UpperSeconds) * time.Second),
+			EndsAfter: r(se.EndsAfter), EndsNum: num[se.EndsAfter]}
+		if se.Long {
+			row.Note = "longer than a session: a Control Tower operation runs on in AWS; lz2ct resume re-attaches"
+		}
+		e.Sessions = append(e.Sessions, row)
+	}
+	for _, w := range est.Unrecorded {
+		waves := strconv.Itoa(w.FromWave)
+		if w.ToWave != w.FromWave {
+			waves += "–" + strconv.Itoa(w.ToWave)
+		}
+		e.Windows = append(e.Windows, windowRow{Waves: waves, What: r(w.What), Accounts: strconv.Itoa(w.Accounts),
+			Max: human(time.Duration(w.MaxSeconds) * time.Second), Typical: human(time.Duration(w.TypicalSeconds) * time.Second)})
+	}
+	if m := est.Moves; m.Moved > 0 {
+		e.TradeOffs = append(e.TradeOffs, fmt.Sprintf("%s move before a registration (%s created for them), so registrations cover them: %s of Control Tower time saved against enrolling them one by one.",
+			plural(int64(m.Moved), "account"), plural(int64(m.NewOUs), "new OU"), plans.Days(m.Saves)))
+	}
+	if m := est.Moves; m.Forbidden > 0 {
+		e.TradeOffs = append(e.TradeOffs, fmt.Sprintf("noMoveOUs keeps %s where they are (enrolled one by one, or left out without room): %s more Control Tower time than allowing the moves.",
+			plural(int64(m.Forbidden), "account"), plans.Days(m.Costs)))
+	}
+	for _, w := range est.WhatIf {
+		line := "Raising " + r(w.Change)
+		if strings.HasPrefix(w.Change, "noMoveOUs") {
+			line = "With " + r(w.Change)
+		}
+		if w.Note != "" {
+			line += " (" + r(w.Note) + ")"
+		}
+		e.TradeOffs = append(e.TradeOffs, line+" would save "+plans.Days(w.Saves)+" of Control Tower time.")
+	}
+}
+
+// humanRange prints a lower and an upper bound: "2 hours – 1 day 3 hours".
+func humanRange(r plans.Range) string {
+	lo, hi := human(r.LowerDuration()), human(r.UpperDuration())
+	if lo == hi {
+		return hi
+	}
+	return lo + " – " + hi
 }
 
 // human prints a duration the way people plan change windows: days, hours and minutes.

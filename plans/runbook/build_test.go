@@ -101,9 +101,10 @@ func TestInputsFromEarlierSteps(t *testing.T) {
 
 func TestEstimateShowsTheOverlap(t *testing.T) {
 	p := tinyPlan()
-	p.Estimate = plans.Estimate{PerPhase: []plans.PhaseEstimate{{Phase: 2, Seconds: 600}, {Phase: 4, Seconds: 3600}}, OverlapSeconds: 300, TotalSeconds: 3900}
+	p.Estimate = plans.Estimate{PerPhase: []plans.PhaseEstimate{{Phase: 2, Range: plans.Range{Lower: 600, Upper: 600}}, {Phase: 4, Range: plans.Range{Lower: 1800, Upper: 3600}}},
+		Overlap: plans.Range{Lower: 300, Upper: 300}, Total: plans.Range{Lower: 2100, Upper: 3900}}
 	e := estimateOf(p)
-	if len(e.Rows) != 3 || !strings.HasPrefix(e.Rows[2].Key, "Overlap") || e.Rows[2].Value != "− 5 minutes" || e.Total != "1 hour 5 minutes" {
+	if len(e.Rows) != 3 || !strings.HasPrefix(e.Rows[2].Key, "Overlap") || e.Rows[2].Value != "− (5 minutes)" || e.Total != "35 minutes – 1 hour 5 minutes" {
 		t.Errorf("estimate %+v", e)
 	}
 }

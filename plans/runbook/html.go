@@ -39,6 +39,7 @@ var htmlTmpl = template.Must(template.New("runbook").Funcs(template.FuncMap{
 	},
 	"n":   func(n int, unit string) string { return plural(int64(n), unit) },
 	"dec": func(i int) int { return i - 1 },
+	"inc": func(i int) int { return i + 1 },
 }).Parse(htmlSource))
 
 func writeHTML(w io.Writer, d *document) error {

@@ -67,13 +67,22 @@ func (m *mdWriter) doc(d *document) {
 	m.kvTable(d.Totals)
 	m.ln("## Estimate")
 	m.ln()
-	m.ln("| Phase | Duration |")
+	m.ln("| Phase | Lower – upper bound |")
 	m.ln("|---|---|")
 	for _, r := range d.Estimate.Rows {
 		m.ln("| ", mdCell(r.Key), " | ", mdCell(r.Value), " |")
 	}
 	m.ln("| **Total** | **", mdCell(d.Estimate.Total), "** |")
 	m.ln()
+	if d.Estimate.ControlTower != "" {
+		m.ln("Control Tower's own time (landing zone, registrations, one-by-one enrollments): ", mdText(d.Estimate.ControlTower), ".")
+		m.ln()
+	}
+	if d.Estimate.Dominant != "" {
+		m.ln("The assumption that dominates: ", mdText(d.Estimate.Dominant), ".")
+		m.ln()
+	}
+	m.estimateDetails(&d.Estimate)
 	if len(d.Estimate.Assumptions) > 0 {
 		m.ln("Assumptions:")
 		m.ln()
@@ -96,6 +105,16 @@ func (m *mdWriter) doc(d *document) {
 		m.ln("| ", strconv.Itoa(ph.Number), ". ", mdCell(ph.Name), " | ", mdCell(steps), " | ", mdCell(ph.Where), " | ", mdCell(ph.Estimate), " |")
 	}
 	m.ln()
+	if len(d.Manual) > 0 {
+		m.ln("Steps done by hand (the run waits for `lz2ct confirm`):")
+		m.ln()
+		m.ln("| Step | ID | What | Phase |")
+		m.ln("|---|---|---|---|")
+		for _, s := range d.Manual {
+			m.ln("| ", s.Num, " | ", mdCode(s.ID), " | ", mdCell(s.Title), " | ", mdCell(s.Note), " |")
+		}
+		m.ln()
+	}
 	if d.Run != nil {
 		m.run(d.Run)
 	}
@@ -236,11 +255,18 @@ func (m *mdWriter) section(sec *sectionView) {
 	}
 	m.blockers(sec.Blockers, "this phase")
 	for _, it := range sec.Items {
-		if it.Step != nil {
+		switch {
+		case it.Step != nil:
 			m.step(it.Step)
-		} else {
+		case it.Queue != nil:
+			m.queue(it.Queue)
+		default:
 			m.group(it.Group)
 		}
+	}
+	for _, e := range sec.Ends {
+		m.ln("> **", mdText(e), "**")
+		m.ln()
 	}
 	if sec.SignOff == "" {
 		return
@@ -359,8 +385,22 @@ func (m *mdWriter) group(g *groupView) {
 	num := g.First + "–" + g.Last
 	m.ln("#### ", num, " ", mdText(g.Title), " (", strconv.Itoa(len(g.Rows)), " steps)")
 	m.ln()
-	m.ln(mdCode(g.Kind), phaseTag(g.Phase), flags(g.Destructive, g.Manual), " — one row per ", g.Per, "; the table lists the steps in plan order.")
+	per := "one row per " + g.Per + "; the table lists the steps in plan order."
+	if g.Pivot != nil {
+		per = "one row per account, a column per region: each cell is the step's number."
+	}
+	m.ln(mdCode(g.Kind), phaseTag(g.Phase), flags(g.Destructive, g.Manual), " — ", per)
 	m.ln()
+	m.groupHead(g)
+	if g.Pivot != nil {
+		m.pivot(g.Pivot)
+		return
+	}
+	m.groupRows(g)
+}
+
+// groupHead prints what a group's rows share: why, guard, the commands with placeholders.
+func (m *mdWriter) groupHead(g *groupView) {
 	if g.Counts != nil {
 		m.ln("**Status:** ", g.Counts.String())
 		m.ln()
@@ -380,13 +420,31 @@ func (m *mdWriter) group(g *groupView) {
 	m.commands(g.CLI, intro+":")
 	m.field("Expected", mdText(g.Expected))
 	m.field("Rollback", mdText(g.Rollback))
+}
 
+func (m *mdWriter) legend(notes []string) {
+	if len(notes) == 0 {
+		return
+	}
+	m.ln("Blocked, as the rows say:")
+	m.ln()
+	for i, n := range notes {
+		m.ln("- **B", strconv.Itoa(i+1), "**: ", mdText(n))
+	}
+	m.ln()
+}
+
+func (m *mdWriter) groupRows(g *groupView) {
+	m.legend(g.BlockedNotes)
 	head := []string{"", "#", "Step ID"}
 	if g.Cols.What {
 		head = append(head, "Step")
 	}
 	if g.Cols.Account {
 		head = append(head, "Account")
+	}
+	if g.Cols.Email {
+		head = append(head, "E-mail")
 	}
 	if g.Cols.Region {
 		head = append(head, "Region")
@@ -422,6 +480,9 @@ func (m *mdWriter) group(g *groupView) {
 			}
 			m.p(" | ", mdCell(a))
 		}
+		if g.Cols.Email {
+			m.p(" | ", mdCell(r.Email))
+		}
 		if g.Cols.Region {
 			m.p(" | ", mdCell(r.Region))
 		}
@@ -447,6 +508,135 @@ func (m *mdWriter) group(g *groupView) {
 		m.ln(" |")
 	}
 	m.ln()
+}
+
+func (m *mdWriter) pivot(pv *pivotView) {
+	m.legend(pv.BlockedNotes)
+	after, blocked := false, false
+	for _, r := range pv.Rows {
+		after, blocked = after || r.After != "", blocked || r.Blocked != ""
+	}
+	head := append([]string{"Account"}, pv.Regions...)
+	if after {
+		head = append(head, "Also after")
+	}
+	if blocked {
+		head = append(head, "Blocked")
+	}
+	m.ln("| ", strings.Join(head, " | "), " |")
+	m.ln(strings.Repeat("|---", len(head)), "|")
+	for _, r := range pv.Rows {
+		a := r.Account
+		if r.AccountName != "" {
+			a += " " + r.AccountName
+		}
+		m.p("| ", mdCell(a))
+		for _, c := range r.Cells {
+			if c.Num == "" {
+				m.p(" | –")
+				continue
+			}
+			m.p(" | ", mdBox(c.Status), " ", c.Num)
+		}
+		if after {
+			m.p(" | ", mdCell(r.After))
+		}
+		if blocked {
+			m.p(" | ", mdCell(r.Blocked))
+		}
+		m.ln(" |")
+	}
+	m.ln()
+}
+
+func (m *mdWriter) queue(q *queueView) {
+	m.ln("Each kind of step, once; the table below says which step of which kind is whose (placeholders are the row's values).")
+	m.ln()
+	for _, g := range q.Templates {
+		m.ln("#### ", mdText(g.Label), ": ", mdText(g.Title))
+		m.ln()
+		m.ln(mdCode(g.Kind), phaseTag(g.Phase), flags(g.Destructive, g.Manual))
+		m.ln()
+		m.groupHead(g)
+	}
+	for _, s := range q.Singles {
+		m.step(s)
+	}
+	blocked := false
+	for _, r := range q.Rows {
+		blocked = blocked || r.Blocked != ""
+	}
+	m.legend(q.BlockedNotes)
+	head := []string{"", "Queue", "Account", "Into OU", "Prepare (steps)", "Enroll (step)"}
+	if q.Email {
+		head = append(head, "E-mail")
+	}
+	if blocked {
+		head = append(head, "Blocked")
+	}
+	if q.Known {
+		head = append(head, "Status")
+	}
+	m.ln("| ", strings.Join(head, " | "), " |")
+	m.ln(strings.Repeat("|---", len(head)), "|")
+	for _, r := range q.Rows {
+		if r.SessionEnd != "" {
+			m.ln("| | | **", mdCell(r.SessionEnd), "** |", strings.Repeat(" |", len(head)-3))
+			continue
+		}
+		a := r.Account
+		if r.AccountName != "" {
+			a += " " + r.AccountName
+		}
+		m.p("| ", mdBox(r.Status), " | ", r.Pos, " | ", mdCell(a), " | ", mdCell(r.Into), " | ", mdCell(r.Prepare), " | ", mdCell(r.Enroll))
+		if q.Email {
+			m.p(" | ", mdCell(r.Email))
+		}
+		if blocked {
+			m.p(" | ", mdCell(r.Blocked))
+		}
+		if q.Known {
+			m.p(" | ", mdCell(r.Status.Text))
+		}
+		m.ln(" |")
+	}
+	m.ln()
+}
+
+func (m *mdWriter) estimateDetails(e *estimateView) {
+	if len(e.Sessions) > 0 {
+		m.ln("### Calendar")
+		m.ln()
+		m.ln("Working sessions of up to ", strconv.Itoa(e.SessionHours), " hours (sessionHours), upper bound; each ends at a safe stopping point: ",
+			"every account whose AWS Config was removed is enrolled, and nothing of the next wave has started.")
+		m.ln()
+		m.ln("| Session | Covers | Up to | Stop after step | Note |")
+		m.ln("|---|---|---|---|---|")
+		for _, s := range e.Sessions {
+			m.ln("| ", s.Number, " | ", mdCell(s.Covers), " | ", mdCell(s.Upper), " | ", s.EndsNum, " ", mdCode(s.EndsAfter), " | ", mdCell(s.Note), " |")
+		}
+		m.ln()
+	}
+	if len(e.Windows) > 0 {
+		m.ln("### Unrecorded window")
+		m.ln()
+		m.ln("How long each wave's accounts go without AWS Config recording, between the removal of ALZ's recorder and their enrollment (upper bounds).")
+		m.ln()
+		m.ln("| Waves | What | Accounts | Longest | Typical |")
+		m.ln("|---|---|---|---|---|")
+		for _, w := range e.Windows {
+			m.ln("| ", w.Waves, " | ", mdCell(w.What), " | ", w.Accounts, " | ", mdCell(w.Max), " | ", mdCell(w.Typical), " |")
+		}
+		m.ln()
+	}
+	if len(e.TradeOffs) > 0 {
+		m.ln("### Trade-offs")
+		m.ln()
+		for _, t := range e.TradeOffs {
+			m.ln("- ", mdText(t))
+		}
+		m.ln()
+	}
 }
 
 func rowNoun(c vary) string {
@@ -477,13 +667,15 @@ func (m *mdWriter) appendices(d *document) {
 		}
 		m.ln()
 	}
-	if len(d.Accounts) > 0 {
+	if len(d.AccountGroups) > 0 {
 		m.ln("## Appendix B: every account and how it is migrated")
 		m.ln()
-		m.ln("| Account | Name | How | By | Reason |")
-		m.ln("|---|---|---|---|---|")
-		for _, a := range d.Accounts {
-			m.ln("| ", mdCode(a.ID), " | ", mdCell(a.Name), " | ", mdCell(a.How), " | ", mdCell(a.By), " | ", mdCell(a.Reason), " |")
+		m.ln("Accounts that share a disposition, a step and a reason are listed together.")
+		m.ln()
+		m.ln("| How | Step | Reason | Accounts |")
+		m.ln("|---|---|---|---|")
+		for _, g := range d.AccountGroups {
+			m.ln("| ", mdCell(g.How), " | ", mdCode(g.By), " | ", mdCell(g.Reason), " | ", mdCell(fmt.Sprintf("%d: %s", len(g.Accounts), strings.Join(g.Accounts, "; "))), " |")
 		}
 		m.ln()
 	}
@@ -494,6 +686,14 @@ func (m *mdWriter) appendices(d *document) {
 		m.ln("|---|---|")
 		for _, k := range d.Kept {
 			m.ln("| ", mdCell(k.Key), " | ", mdCell(k.Value), " |")
+		}
+		m.ln()
+	}
+	if len(d.Notes) > 0 {
+		m.ln("## Appendix D: blocked notes in full")
+		m.ln()
+		for i, n := range d.Notes {
+			m.ln(strconv.Itoa(i+1), ". ", mdText(n))
 		}
 		m.ln()
 	}

@@ -2,11 +2,13 @@ package runbook
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/lz2ct/lz2ct/journal"
+	"github.com/lz2ct/lz2ct/plans"
 )
 
 // The renderers share one document model built from the plan and the journal (build.go), so the
@@ -36,15 +38,35 @@ type document struct {
 	Waves    *wavesView
 	OUs      []ouRow
 	Accounts []accountRow
-	Kept     []kv
+	// AccountGroups are the accounts grouped by how, step and reason (appendix B).
+	AccountGroups []accountGroup
+	Kept          []kv
+	// Manual lists every step done by hand, for the contents.
+	Manual []stepRef
+	// Notes are blocked notes too long to print where they apply, in full (an appendix).
+	Notes []string
 }
 
 type kv struct{ Key, Value string }
 
 type estimateView struct {
-	Rows        []kv // phase -> duration
-	Total       string
-	Assumptions []string
+	Rows         []kv // phase -> lower – upper
+	Total        string
+	ControlTower string
+	Dominant     string // the assumption that dominates the upper bound, with its share
+	Sessions     []sessionRow
+	SessionHours int
+	Windows      []windowRow
+	TradeOffs    []string // the moves, and what raising a setting would save
+	Assumptions  []string
+}
+
+type sessionRow struct {
+	Number, Covers, Upper, EndsAfter, EndsNum, Note string
+}
+
+type windowRow struct {
+	Waves, What, Accounts, Max, Typical string
 }
 
 type findingsView struct {
@@ -127,6 +149,8 @@ type sectionView struct {
 	SignOff string
 	// Wave marks a wave section (its steps carry their phase).
 	Wave bool
+	// Ends names the working sessions (estimate's calendar) that end in this section.
+	Ends []string
 }
 
 // wavesView introduces phases 2–4: how the waves run, and the findings that block those phases.
@@ -137,10 +161,40 @@ type wavesView struct {
 	Blockers []findingRow
 }
 
-// item is one step shown in full or a group of like steps shown as one table.
+// item is one step shown in full, a group of like steps shown as one table, or the enrollment
+// queue (one row per account, each kind of step's commands once).
 type item struct {
 	Step  *stepView
 	Group *groupView
+	Queue *queueView
+}
+
+// queueView is the enrollment queue: the commands of each kind of step once (Templates, whose
+// rows are left out), then one row per account.
+type queueView struct {
+	Templates []*groupView
+	Singles   []*stepView // steps no other account shares a template with, in full
+	Rows      []queueRow
+	Accounts  int  // rows that are accounts (not session ends)
+	Known     bool // a run's status is shown
+	Email     bool // a template takes the account's e-mail: the rows show it
+	// BlockedNotes are the rows' blocked notes, printed once; the rows say B1, B2, ….
+	BlockedNotes []string
+}
+
+type queueRow struct {
+	Pos         string
+	Account     string
+	AccountName string
+	Email       string
+	Into        string
+	Prepare     string // "123 SCP detach, 124 Config removal"
+	Enroll      string // the enrollment step's number
+	EnrollID    string
+	Blocked     string
+	Status      statusView
+	// SessionEnd, on a row of its own, marks where a working session ends.
+	SessionEnd string
 }
 
 // statusView is a step's standing in the run; Known is false without a state folder.
@@ -208,11 +262,36 @@ type groupView struct {
 	Per         string // what one row is: "account and region", "account", "region", "OU", "resource"
 	Rows        []groupRow
 	Counts      *statusCounts
+	// Pivot shows steps per account and region as one row per account with a column per region
+	// (the cells are step numbers); nil when the rows are not account × region.
+	Pivot *pivotView
+	// Label names the template in the enrollment queue's rows ("Config removal").
+	Label string
+	// BlockedNotes are the rows' blocked notes, printed once; the rows say B1, B2, ….
+	BlockedNotes []string
+}
+
+type pivotView struct {
+	Regions      []string
+	Rows         []pivotRow
+	BlockedNotes []string
+}
+
+type pivotRow struct {
+	Account, AccountName string
+	Cells                []pivotCell // one per region, "" Num when none
+	After                string
+	Blocked              string
+}
+
+type pivotCell struct {
+	Num    string
+	Status statusView
 }
 
 // groupCols says which columns a group's table has: the target fields that vary between rows,
 // the rows' own titles when they differ, extra dependencies and blocked reasons when any row has one.
-type groupCols struct{ What, Account, Region, OU, Resource, After, Blocked bool }
+type groupCols struct{ What, Account, Email, Region, OU, Resource, After, Blocked bool }
 
 type groupRow struct {
 	Num         string
@@ -220,6 +299,7 @@ type groupRow struct {
 	ID          string
 	Account     string
 	AccountName string
+	Email       string
 	Region      string
 	OU          string
 	Resource    string
@@ -240,6 +320,13 @@ type accountRow struct {
 	ID, Name, How, Reason, By string
 }
 
+// accountGroup is the accounts that share a disposition, the step that covers them (the
+// templated ID for steps of their own) and the reason.
+type accountGroup struct {
+	How, By, Reason string
+	Accounts        []string // "ID name"
+}
+
 // stepIn is what the grouping reads from a plan step; build.go fills it, so this file does not
 // depend on the planner's types.
 type stepIn struct {
@@ -247,6 +334,9 @@ type stepIn struct {
 	Phase                         string
 	Account, Region, OU, Resource string
 	AccountName                   string
+	OUName                        string // the OU's name (the last element of its path)
+	Email                         string // the account's e-mail, when the step names it (enrollment)
+	Token                         string // the step's idempotency token (derived from its ID)
 	DependsOn                     []string
 	Inputs                        []string
 	Destructive, Manual           bool
@@ -261,6 +351,9 @@ const (
 	phAccountName = "<account-name>"
 	phRegion      = "<region>"
 	phOU          = "<ou-id>"
+	phOUName      = "<ou-name>"
+	phEmail       = "<account-email>"
+	phToken       = "<token>" // replaced by the shell expression that computes it
 	phResource    = "<resource>"
 )
 
@@ -287,8 +380,11 @@ func (s stepIn) subsFor(v vary) []sub {
 	}
 	add(v.Resource, s.Resource, phResource, 4)
 	add(v.OU, s.OU, phOU, 4)
+	add(v.OU, s.OUName, phOUName, 3)
 	add(v.Account, s.Account, phAccount, 4)
 	add(v.Account, s.AccountName, phAccountName, 3)
+	add(v.Account, s.Email, phEmail, 5)
+	add(true, s.Token, phToken, 10)
 	add(v.Region, s.Region, phRegion, 4)
 	sort.SliceStable(out, func(i, j int) bool { return len(out[i].val) > len(out[j].val) })
 	return out
@@ -457,10 +553,15 @@ func makeGroup(ss []stepIn, nums []string, status func(string) statusView) *grou
 		}
 	}
 	for _, c := range first.CLI {
-		g.CLI = append(g.CLI, templ(c, subs))
+		c = templ(c, subs)
+		if strings.Contains(c, phToken) {
+			// Every row's token derives from its step ID: the command computes it.
+			c = strings.ReplaceAll(c, phToken, plans.TokenShell("\""+templ(first.ID, subs)+"\""))
+		}
+		g.CLI = append(g.CLI, c)
 	}
 	used := strings.Join(append([]string{g.Title, g.Why, g.Guard, g.Expected, g.Rollback}, g.CLI...), "\n")
-	for _, ph := range []string{phAccount, phAccountName, phRegion, phOU, phResource} {
+	for _, ph := range []string{phAccount, phAccountName, phEmail, phRegion, phOU, phOUName, phResource} {
 		if strings.Contains(used, ph) {
 			g.Placeholder = append(g.Placeholder, ph)
 		}
@@ -491,11 +592,16 @@ func makeGroup(ss []stepIn, nums []string, status func(string) statusView) *grou
 	var counts statusCounts
 	known := false
 	for n, s := range ss {
-		r := groupRow{Num: nums[n], ID: s.ID, Account: s.Account, AccountName: s.AccountName, Region: s.Region,
+		r := groupRow{Num: nums[n], ID: s.ID, Account: s.Account, AccountName: s.AccountName, Email: s.Email, Region: s.Region,
 			OU: s.OU, Resource: s.Resource, Blocked: s.Blocked, Status: status(s.ID)}
 		if g.Cols.What {
+			// Only what the row's title adds to the group's.
 			r.What = s.Title
+			if pre := strings.TrimSuffix(g.Title, " …"); pre != g.Title && strings.HasPrefix(s.Title, pre+" ") {
+				r.What = "… " + strings.TrimPrefix(s.Title, pre+" ")
+			}
 		}
+
 		var after []string
 		for _, d := range s.DependsOn {
 			if !isCommon[templ(d, s.subsFor(v))] {
@@ -535,7 +641,90 @@ func makeGroup(ss []stepIn, nums []string, status func(string) statusView) *grou
 	if g.Cols.Account && inIDs(func(r groupRow) string { return r.Account + r.AccountName }) {
 		g.Cols.Account = false
 	}
+	g.BlockedNotes = legend(len(g.Rows), func(i int) *string { return &g.Rows[i].Blocked })
+	if slices.Contains(g.Placeholder, phEmail) {
+		g.Cols.Email, g.Cols.Account = true, true
+	}
+	if v.Account && v.Region {
+		g.Pivot = pivotOf(g.Rows)
+	}
 	return g
+}
+
+// legendMinRows is the size from which a table's blocked notes are printed once above it, the rows
+// naming them B1, B2, …: a long note repeated on a thousand rows helps nobody.
+const legendMinRows = 10
+
+// legend replaces the blocked notes of n rows (note(i) points at row i's) by their number in the
+// returned list, when the table is large enough.
+func legend(n int, note func(int) *string) []string {
+	if n < legendMinRows {
+		return nil
+	}
+	var out []string
+	idx := map[string]int{}
+	for i := 0; i < n; i++ {
+		p := note(i)
+		if *p == "" {
+			continue
+		}
+		k, ok := idx[*p]
+		if !ok {
+			out = append(out, *p)
+			k = len(out)
+			idx[*p] = k
+		}
+		*p = fmt.Sprintf("B%d", k)
+	}
+	return out
+}
+
+// pivotOf turns rows of one step per account and region into one row per account with a column
+// per region, when every account has at most one step per region and the same extra dependencies
+// in each; nil otherwise, or when it would not save rows.
+func pivotOf(rows []groupRow) *pivotView {
+	type acct struct {
+		row   pivotRow
+		cells map[string]pivotCell
+	}
+	var accts []*acct
+	byID := map[string]*acct{}
+	regions := map[string]bool{}
+	for _, r := range rows {
+		if r.Account == "" || r.Region == "" || r.What != "" {
+			return nil
+		}
+		a := byID[r.Account]
+		if a == nil {
+			a = &acct{row: pivotRow{Account: r.Account, AccountName: r.AccountName, After: r.After}, cells: map[string]pivotCell{}}
+			byID[r.Account] = a
+			accts = append(accts, a)
+		}
+		if _, dup := a.cells[r.Region]; dup || a.row.After != r.After {
+			return nil
+		}
+		a.cells[r.Region] = pivotCell{Num: r.Num, Status: r.Status}
+		if a.row.Blocked == "" {
+			a.row.Blocked = r.Blocked
+		}
+		regions[r.Region] = true
+	}
+	if len(accts) == len(rows) {
+		return nil
+	}
+	pv := &pivotView{}
+	for r := range regions {
+		pv.Regions = append(pv.Regions, r)
+	}
+	sort.Strings(pv.Regions)
+	for _, a := range accts {
+		for _, r := range pv.Regions {
+			a.row.Cells = append(a.row.Cells, a.cells[r])
+		}
+		pv.Rows = append(pv.Rows, a.row)
+	}
+	pv.BlockedNotes = legend(len(pv.Rows), func(i int) *string { return &pv.Rows[i].Blocked })
+	return pv
 }
 
 // statusOf turns the journal's view of a step into what the runbook prints.
