@@ -76,10 +76,11 @@ type Options struct {
 	// WaitForConfirmation keeps the run waiting for manual steps to be confirmed in-process
 	// (Engine.Confirm, the wizard) once nothing else can run, instead of ending.
 	WaitForConfirmation bool
-	// OrganizationTyped: the operator typed the organization ID before the run (--confirm-org), so
-	// the steps that need it (NeedsOrganizationTyped) may start. Otherwise they wait for
-	// Engine.ConfirmOrganization (with WaitForConfirmation), or end the run not started.
-	OrganizationTyped bool
+	// HoldForOrganization holds the steps that need the organization ID typed
+	// (NeedsOrganizationTyped) until Engine.ConfirmOrganization: they wait for it (with
+	// WaitForConfirmation) or end the run not started. The session sets it for every run it
+	// starts (apply, resume, the demo, the wizard); engines built directly (tests) run every step.
+	HoldForOrganization bool
 	// Now is the clock (tests); nil = time.Now.
 	Now func() time.Time
 	// Lookup finds a kind's implementation; nil = steps.Lookup (the catalogue). Scheduler tests
@@ -182,7 +183,7 @@ func New(opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("plan: %w (re-create it with lz2ct plan)", err)
 	}
 	e := &Engine{opts: opts, byID: map[string]*node{}, phaseOf: map[string]int{}, phaseID: map[string]string{}, state: st,
-		confirmed: make(chan string, 16), gate: make(chan struct{}, 1), orgTyped: opts.OrganizationTyped,
+		confirmed: make(chan string, 16), gate: make(chan struct{}, 1), orgTyped: !opts.HoldForOrganization,
 		res: resources.New(opts.AccountConcurrency, opts.Workers)}
 	for _, ph := range opts.Plan.Phases {
 		for _, s := range ph.Steps {

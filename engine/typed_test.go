@@ -47,7 +47,7 @@ func TestWhichStepsNeedTheOrganizationTyped(t *testing.T) {
 func TestDecommissionWaitsForTheOrganizationTyped(t *testing.T) {
 	h := newHarness(t)
 	p := gatedPlan()
-	sum, r := h.run(p, nil)
+	sum, r := h.run(p, func(o *Options) { o.HoldForOrganization = true })
 	if got := ids(sum.Done); len(got) != 1 || got[0] != "before" {
 		t.Fatalf("done %v", got)
 	}
@@ -66,8 +66,8 @@ func TestDecommissionWaitsForTheOrganizationTyped(t *testing.T) {
 		t.Error("a decommission step started")
 	}
 
-	// Typed before the run (--confirm-org): everything runs.
-	sum, _ = h.run(p, func(o *Options) { o.OrganizationTyped = true })
+	// An engine that does not hold them (built directly, as the kinds' tests do) runs everything.
+	sum, _ = h.run(p, nil)
 	if !sum.Complete() {
 		t.Fatalf("%+v", sum)
 	}
@@ -79,7 +79,7 @@ func TestOrganizationTypedDuringTheRun(t *testing.T) {
 	p := gatedPlan()
 	r := &rec{}
 	o := h.opts(p, r)
-	o.WaitForConfirmation = true
+	o.WaitForConfirmation, o.HoldForOrganization = true, true
 	e, err := New(o)
 	if err != nil {
 		t.Fatal(err)

@@ -224,7 +224,7 @@ func (r *Run) Engine(ctx context.Context, x Exec) (*engine.Engine, error) {
 	}
 	e, err := engine.New(engine.Options{Plan: r.Plan, Selected: x.Selected, State: r.State, AWS: x.Clients, Folder: r.Folder,
 		Hook: hs, AccountConcurrency: r.Plan.Settings.AccountConcurrency, Workers: x.Workers, TimeScale: x.TimeScale,
-		WaitForConfirmation: x.WaitForConfirmation})
+		WaitForConfirmation: x.WaitForConfirmation, HoldForOrganization: true})
 	if err != nil {
 		return nil, badInput(err)
 	}
