@@ -44,6 +44,10 @@ type applyScreen struct {
 	pageKind string // "failures", "work", "manual"
 	logBack  int    // log lines scrolled back from the newest
 	gateSeen string // the gate the dialog was opened for (esc dismisses it once)
+	// logWrapped caches each log line laid out for width logWidth: a scrolled-back log would
+	// otherwise lay out hundreds of lines every frame.
+	logWrapped map[string][]string
+	logWidth   int
 }
 
 type applyState int
@@ -828,7 +832,7 @@ func (s *applyScreen) logLines(n int) []string {
 	want := n + s.logBack
 	var got []string // newest first
 	for i := len(logs) - 1; i >= 0 && len(got) < want; i-- {
-		lines := logLayout(logs[i], s.w)
+		lines := s.logLine(logs[i])
 		for j := len(lines) - 1; j >= 0 && len(got) < want; j-- {
 			got = append(got, lines[j])
 		}
@@ -853,6 +857,19 @@ func clock(d time.Duration) string {
 		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
 	}
 	return Duration(d)
+}
+
+// logLine is one log line laid out for the screen's width, from the cache when it can.
+func (s *applyScreen) logLine(l string) []string {
+	if s.logWidth != s.w || len(s.logWrapped) > 4*1000 {
+		s.logWrapped, s.logWidth = map[string][]string{}, s.w
+	}
+	if ls, ok := s.logWrapped[l]; ok {
+		return ls
+	}
+	ls := logLayout(l, s.w)
+	s.logWrapped[l] = ls
+	return ls
 }
 
 // logLayout wraps one progress line, keeping its time and verb columns ("08:00:01 done     ")
