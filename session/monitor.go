@@ -68,11 +68,16 @@ func NewMonitor(p *plans.Plan, dir string, st *journal.State, scale float64) (*M
 		}
 	}
 	for _, s := range order {
-		if im, ok := steps.Lookup(s.Kind); ok && s.Params != nil {
-			m.ct[s.ID] = resources.IsControlTower(im.Claims(s.Params))
-		}
+		m.ct[s.ID] = controlTowerStep(s)
 	}
 	return m, nil
+}
+
+// controlTowerStep reports whether a step is one of Control Tower's operations (they queue one at
+// a time): what its kind claims. A kind without an implementation never runs, so it is not queued.
+var controlTowerStep = func(s *plans.Step) bool {
+	im, ok := steps.Lookup(s.Kind)
+	return ok && s.Params != nil && resources.IsControlTower(im.Claims(s.Params))
 }
 
 // Handle folds one event in and signals Changed.
