@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -22,7 +21,6 @@ import (
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/inventory/discover"
 	"github.com/lz2ct/lz2ct/iostreams"
-	"github.com/lz2ct/lz2ct/journal"
 	"github.com/lz2ct/lz2ct/plans"
 	"github.com/lz2ct/lz2ct/session"
 	"github.com/lz2ct/lz2ct/sim"
@@ -67,12 +65,12 @@ then the run, confirming the manual steps and typing the organization ID itself,
 operator — with plain progress lines, and ends with lz2ct status's summary. Nothing leaves this
 machine.
 
-The simulator lives in this process: when the demo ends at a safe point it saves the simulated
-organization in the state folder (demo-simulator.json), so that the next demo on that folder
-resumes the same run. To see a run survive a killed process as it would against AWS, serve the
-organization separately and point the demo at it:
+The simulator lives in this process, so a run of the demo can be paused and resumed in the wizard
+but ends with the process; a new demo starts afresh (in <folder>-2, … when the default folder holds
+an earlier demo's run). To see a run continue after its process ended — killed, as it would against
+AWS — serve the demo organization separately and point the demo at it:
 
-  lz2ct sim serve --snapshot <(lz2ct ...) --time-scale 200 &   # see lz2ct sim serve --help
+  lz2ct sim serve --snapshot testdata/orgs/alz2-typical.json --time-scale 200 --addr 127.0.0.1:4566 &
   lz2ct demo --endpoint-url http://127.0.0.1:4566 --time-scale 200`,
 		Example: `  lz2ct demo
   lz2ct demo --state /tmp/lz2ct-demo
@@ -101,98 +99,61 @@ organization separately and point the demo at it:
 
 // demoSim is the demo's simulator: in this process, or at an endpoint the user gave.
 type demoSim struct {
-	url   string
-	srv   *sim.Server // nil with --endpoint-url
-	dir   string
-	stale error // a run is recorded in dir, but this simulator does not hold its organization
+	url string
+	srv *sim.Server // nil with --endpoint-url
 }
 
-// startDemoSim starts the in-process simulator for the state folder dir: the simulated
-// organization a previous demo saved there, when it is in step with the folder's journal, else
-// the built-in one.
-func startDemoSim(opts *DemoOptions, dir string) (*demoSim, error) {
-	d := &demoSim{url: opts.EndpointURL, dir: dir}
+// startDemoSim starts the in-process simulator of the demo organization (or uses the one given).
+func startDemoSim(opts *DemoOptions, snap *inventory.Snapshot) (*demoSim, error) {
+	d := &demoSim{url: opts.EndpointURL}
 	if opts.EndpointURL != "" {
 		return d, nil
 	}
-	snap, err := demodata.Snapshot()
-	if err != nil {
-		return nil, err
-	}
-	saved, stale, err := loadDemoSim(dir)
-	if err != nil {
-		return nil, err
-	}
-	if saved != nil {
-		snap = saved
-	}
-	d.stale = stale
 	d.srv = sim.New(snap, sim.Options{Seed: 1, TimeScale: opts.TimeScale})
+	var err error
 	if d.url, err = d.srv.Start("127.0.0.1:0"); err != nil {
 		return nil, fmt.Errorf("demo: start the simulator: %w", err)
 	}
 	return d, nil
 }
 
-// demoSimFile is what the demo keeps of its simulator in the state folder.
-type demoSimFile struct {
-	// JournalEvents is the journal's length when the organization was saved: the two are in step
-	// while it has not grown since.
-	JournalEvents int                 `json:"journalEvents"`
-	SavedAt       time.Time           `json:"savedAt"`
-	Organization  *inventory.Snapshot `json:"organization"`
+func (d *demoSim) close() {
+	if d.srv != nil {
+		d.srv.Close()
+	}
 }
 
-// loadDemoSim reads the simulated organization saved in dir. With a run recorded there it must be
-// in step with the journal; when it is not (the demo was killed), stale says why the run cannot go
-// on against this process's simulator.
-func loadDemoSim(dir string) (*inventory.Snapshot, error, error) {
-	if _, err := os.Stat(dir); err != nil {
-		return nil, nil, nil // no folder yet
+// demoStateDir is the state folder the demo uses. The in-process simulator starts from the
+// built-in organization every time, so it cannot continue a run an earlier demo recorded (that run
+// changed a simulated organization that ended with its process): without --state the demo takes
+// the next free folder (<default>-2, -3, …) and says so; a --state folder holding such a run is
+// refused with what to do. A simulator served separately (--endpoint-url) outlives the demo, like
+// AWS: its runs are resumed.
+func demoStateDir(opts *DemoOptions, org string, w io.Writer) (string, error) {
+	dir := opts.StateDir
+	if dir == "" {
+		dir = statefolder.Default(org)
 	}
-	st, err := journal.Read(dir)
-	if err != nil {
-		return nil, nil, err
+	if opts.EndpointURL != "" {
+		return dir, nil
 	}
-	if st.Events == 0 {
-		return nil, nil, nil
+	started := func(d string) bool {
+		ok, _ := session.Open(d, "").RunStarted()
+		return ok
 	}
-	stale := fmt.Errorf("the demo's simulator lives in its process, and the process that ran the run recorded in %s ended without saving the simulated organization (killed?): this demo's simulator does not hold what that run did. Start over in a new folder (--state DIR) or remove %s; to see a run survive a killed process, serve the organization with lz2ct sim serve and give the demo --endpoint-url", dir, dir)
-	data, err := os.ReadFile(statefolder.Folder{Dir: dir}.Path(statefolder.DemoSimulator))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, stale, nil
+	if !started(dir) {
+		return dir, nil
 	}
-	if err != nil {
-		return nil, nil, err
+	if opts.StateDir != "" {
+		return "", fmt.Errorf("%s holds the run of an earlier demo, whose simulated organization ended with that demo's process (the demo's simulator lives in memory), so this demo cannot continue it: give another --state folder (or remove %s); to see a run continue after its process ended, serve the organization with lz2ct sim serve and give the demo --endpoint-url", dir, dir)
 	}
-	var f demoSimFile
-	if err := json.Unmarshal(data, &f); err != nil || f.Organization == nil {
-		return nil, stale, nil
+	for n := 2; ; n++ {
+		next := fmt.Sprintf("%s-%d", dir, n)
+		if !started(next) {
+			fmt.Fprintf(w, "lz2ct demo: %s holds the run of an earlier demo, whose simulated organization ended with it; this demo starts afresh in %s\n", dir, next)
+			return next, nil
+		}
 	}
-	if f.JournalEvents != st.Events {
-		return nil, stale, nil
-	}
-	// The simulated clock goes on from where it stopped.
-	f.Organization.CapturedAt = f.SavedAt
-	return f.Organization, nil, nil
-}
-
-// close saves the simulated organization next to the run's journal, so that the next demo on the
-// folder finds what the run did, and stops the simulator.
-func (d *demoSim) close() error {
-	if d.srv == nil {
-		return nil
-	}
-	defer d.srv.Close()
-	st, err := journal.Read(d.dir)
-	if err != nil || st.Events == 0 || d.stale != nil {
-		return nil // no run here (or one this simulator never held): nothing to keep
-	}
-	data, err := json.Marshal(demoSimFile{JournalEvents: st.Events, SavedAt: d.srv.Now(), Organization: d.srv.Snapshot()})
-	if err != nil {
-		return err
-	}
-	return statefolder.Folder{Dir: d.dir}.WriteFile(statefolder.DemoSimulator, data)
 }
 
 func demoRun(f *Factory, opts *DemoOptions) error {
@@ -201,24 +162,20 @@ func demoRun(f *Factory, opts *DemoOptions) error {
 	if err != nil {
 		return err
 	}
-	dir := opts.StateDir
-	if dir == "" {
-		dir = statefolder.Default(snap.Organization.ID)
+	dir, err := demoStateDir(opts, snap.Organization.ID, f.IO.ErrOut)
+	if err != nil {
+		return BadInput(err)
 	}
-	ds, err := startDemoSim(opts, dir)
+	ds, err := startDemoSim(opts, snap)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := ds.close(); err != nil {
-			fmt.Fprintln(f.IO.ErrOut, "lz2ct: demo: could not save the simulated organization:", err)
-		}
-	}()
+	defer ds.close()
 	// The demo organization holds data in its snapshot's regions only: reading every enabled region
 	// would add empty ones.
 	regions := discover.Options{Regions: snap.Regions}
 	if f.IO.Interactive() && !opts.Plain {
-		b := &wizardBackend{demoURL: ds.url, discover: regions, hard: f.HardContext(), timeScale: opts.TimeScale, demoStale: ds.stale}
+		b := &wizardBackend{demoURL: ds.url, discover: regions, hard: f.HardContext(), timeScale: opts.TimeScale}
 		defer b.close()
 		resume := func(dir string) string {
 			c := demoResumeCommand(f.command(), dir, ds)
@@ -227,12 +184,9 @@ func demoRun(f *Factory, opts *DemoOptions) error {
 			}
 			return c
 		}
-		return RunWizard(ctx, f, tui.Options{Backend: b, StateDir: opts.StateDir, ResumeCommand: resume})
+		return RunWizard(ctx, f, tui.Options{Backend: b, StateDir: dir, ResumeCommand: resume})
 	}
-	if ds.stale != nil {
-		return BadInput(ds.stale)
-	}
-	return walkDemo(ctx, f.HardContext(), opts.IO.Out, f.command(), ds, regions.Regions, opts.StateDir, opts.TimeScale)
+	return walkDemo(ctx, f.HardContext(), opts.IO.Out, f.command(), ds, regions.Regions, dir, opts.TimeScale)
 }
 
 // walkDemo is the wizard's journey without the wizard, through the same session layer: what CI
@@ -256,8 +210,8 @@ func walkDemo(stop, hard context.Context, w io.Writer, command string, ds *demoS
 	if started, err := folder.RunStarted(); err != nil {
 		return err
 	} else if started {
-		// An earlier demo's run: resume it (the journey's files are the run's own).
-		step("Resuming the run recorded in %s (an earlier demo)", folder.Dir)
+		// A run against this simulator (served separately, it outlives the demos): resume it.
+		step("Resuming the run recorded in %s", folder.Dir)
 		p, err := folder.Plan()
 		if err != nil {
 			return err
@@ -414,9 +368,13 @@ func demoApply(stop, hard context.Context, w io.Writer, command string, conn *se
 	for _, c := range tui.RunCommands(command, "", folder.Folder, snapshot, false) {
 		fmt.Fprintf(w, "  %s\n", c)
 	}
-	fmt.Fprintf(w, "Or open the wizard on it (its simulator keeps the organization in the folder): %s\n", demoResumeCommand(command, folder.Dir, ds))
+	if ds.srv == nil {
+		fmt.Fprintf(w, "Or open the wizard on it: %s\n", demoResumeCommand(command, folder.Dir, ds))
+	} else {
+		fmt.Fprintf(w, "The simulated organization ended with this demo: a new demo starts afresh (%s demo).\n", command)
+	}
 	if sum.Stopped {
-		return &ExitError{Code: ExitStopped, Err: errors.New("stopped; run the demo again on the same folder to resume")}
+		return &ExitError{Code: ExitStopped, Err: errors.New("stopped")}
 	}
 	if len(sum.Failed) > 0 {
 		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("%d step(s) of the demo failed (see above)", len(sum.Failed))}

@@ -120,26 +120,25 @@ func TestDemoWithoutTerminal(t *testing.T) {
 		t.Errorf("every kind is implemented, yet the demo did not finish the run:\n%s", text)
 	}
 
-	// The simulated organization is kept with the run, so the next demo on the folder resumes it.
-	if _, err := os.Stat(filepath.Join(dir, "demo-simulator.json")); err != nil {
-		t.Fatal(err)
-	}
+	// The demo's simulator lives in its process: a folder holding an earlier demo's run is not
+	// continued against a fresh one — refused when given, the next free folder otherwise.
 	ios, _, out, _ = iostreams.Test()
 	root = NewRootCmd(&Factory{IO: ios})
 	root.SetArgs([]string{"demo", "--state", dir, "--time-scale", "5000"})
-	if err := root.Execute(); err != nil || !strings.Contains(out.String(), "==> Resuming the run recorded in "+dir) {
-		t.Fatalf("second demo: %v\n%s", err, out)
+	if err := root.Execute(); ExitCode(err) != ExitBadInput || !strings.Contains(err.Error(), "holds the run of an earlier demo") {
+		t.Fatalf("a second demo on the same --state: %v\n%s", err, out)
 	}
-	// A run whose simulator died with its process (no saved organization in step with the journal)
-	// is not resumed against a fresh one: the demo says why and what to do.
-	if err := os.Remove(filepath.Join(dir, "demo-simulator.json")); err != nil {
-		t.Fatal(err)
-	}
-	ios, _, out, _ = iostreams.Test()
-	root = NewRootCmd(&Factory{IO: ios})
-	root.SetArgs([]string{"demo", "--state", dir})
-	if err := root.Execute(); ExitCode(err) != ExitBadInput || !strings.Contains(err.Error(), "ended without saving the simulated organization") {
-		t.Fatalf("demo on a run it cannot resume: %v\n%s", err, out)
+	t.Chdir(t.TempDir())
+	for _, want := range []string{".lz2ct/o-f4yjsoufrn", ".lz2ct/o-f4yjsoufrn-2"} {
+		ios, _, out, errOut := iostreams.Test()
+		root = NewRootCmd(&Factory{IO: ios})
+		root.SetArgs([]string{"demo", "--time-scale", "5000"})
+		if err := root.Execute(); err != nil || !strings.Contains(out.String(), "Files: "+want+" ") {
+			t.Fatalf("demo without --state, want %s: %v\n%s\n%s", want, err, out, errOut)
+		}
+		if want != ".lz2ct/o-f4yjsoufrn" && !strings.Contains(errOut.String(), "this demo starts afresh in "+want) {
+			t.Errorf("the demo does not say where it starts afresh:\n%s", errOut)
+		}
 	}
 }
 
@@ -189,7 +188,7 @@ func TestDemoCommandsWorkAsPrinted(t *testing.T) {
 			t.Errorf("%v: exit %d: %s", args, code, errOut)
 		}
 	}
-	if !strings.Contains(text, "./bin/lz2ct demo --state "+dir) {
+	if !strings.Contains(text, "a new demo starts afresh (./bin/lz2ct demo)") {
 		t.Errorf("the wizard's command is not the program's:\n%s", text)
 	}
 }

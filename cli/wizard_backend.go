@@ -34,9 +34,6 @@ type wizardBackend struct {
 	// hard is main's hard context: its end stops a run at once (the first signal stops it at a safe
 	// point through the wizard's own context).
 	hard context.Context
-	// demoStale says why the run recorded in the demo's state folder cannot go on against this
-	// process's simulator (nil: it can, or there is none).
-	demoStale error
 
 	mu   sync.Mutex
 	conn *session.Connection // set by Connect to a management account

@@ -30,9 +30,6 @@ const (
 	RunbookHTML = "runbook.html"
 	// Exports is the folder of the safeguard exports (SCP documents, templates, parameters, ...).
 	Exports = "exports"
-	// DemoSimulator is the simulated organization lz2ct demo saves when it ends, so that the next
-	// demo on the folder resumes its run against the same organization.
-	DemoSimulator = "demo-simulator.json"
 )
 
 // Default is the state folder of an organization when none is given.
