@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	tea "charm.land/bubbletea/v2"
@@ -54,5 +55,11 @@ func RunWizard(ctx context.Context, f *Factory, opts tui.Options) error {
 		fmt.Fprint(f.IO.Out, s)
 	}
 	// Ended by a signal (SIGTERM from outside; Ctrl-C is a key here): exit 3, after the summary.
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if app.RunStopped() {
+		return &ExitError{Code: ExitStopped, Err: errors.New("the run stopped at a safe point; the summary above says how to resume it")}
+	}
+	return nil
 }

@@ -297,6 +297,13 @@ func (a *App) resumeCommand() string {
 	return cmd + " resume --state " + ShellQuote(a.files.Dir)
 }
 
+// RunStopped reports whether the wizard ends with a run stopped before it was complete (paused, or
+// ctrl+c): the command exits as a stopped, resumable run does.
+func (a *App) RunStopped() bool {
+	r := a.lastRun()
+	return r != nil && r.Stopped && !r.Complete
+}
+
 // lastRun is how the last run ended: as the root heard it, or as the dashboard has it (the
 // message may not have reached the root yet, or the program ended with the run).
 func (a *App) lastRun() *RunSummary {
