@@ -29,7 +29,7 @@ func teaApply(t *testing.T, fake *fakeBackend, w, h int) *teatest.TestModel {
 	t.Helper()
 	tm := teaPlan(t, fake, w, h)
 	press(tm, "a")
-	waitText(t, tm, "Apply the plan to", "type yes")
+	waitText(t, tm, "the plan to o-f4yjsoufrn", "type yes")
 	press(tm, "no", "enter")
 	waitText(t, tm, "type the word yes to start")
 	press(tm, "backspace", "backspace", "yes", "enter")

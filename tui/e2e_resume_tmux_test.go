@@ -69,9 +69,10 @@ func TestApplyKillResumeInTmux(t *testing.T) {
 	tm.keys("Enter")
 	tm.waitFor("Governed regions")
 	tm.keys("Enter")
-	tm.waitFor("Log Archive account e-mail")
+	tm.waitFor("┃ Log Archive account e-mail")
 	tm.literal("ct-log-archive@acme-corp.example")
 	tm.keys("Enter")
+	tm.waitFor("┃ Audit account e-mail") // focus moved: what is typed now lands in the Audit field
 	tm.literal("ct-audit@acme-corp.example")
 	tm.keys("Enter")
 	tm.waitFor("Deploy Control Tower", "Remove ALZ's AWS Config")
