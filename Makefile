@@ -17,10 +17,12 @@ test:
 	$(GO) vet ./...
 	$(GO) test -timeout 14m ./...
 
-# The crash harness at full strength: lz2ct apply SIGKILLed at 300 points (make test runs 50).
+# The crash harness at full strength: lz2ct apply SIGKILLed at 300 points (make test runs 50),
+# and the S3 kinds' kill test at as many points (make test runs 30).
 CRASH_POINTS ?= 300
 crash:
 	LZ2CT_CRASH_POINTS=$(CRASH_POINTS) $(GO) test -count=1 -run '^TestCrashAndResume$$' -v -timeout 60m ./engine/crash/
+	LZ2CT_CRASH_POINTS=$(CRASH_POINTS) $(GO) test -count=1 -run '^TestS3CrashAndResume$$' -v -timeout 30m ./steps/
 
 # The main job on the built-in simulated ALZ organization: no AWS account needed. It builds
 # $(BIN) first, listing each package as it compiles (the first build compiles the AWS SDK and

@@ -32,7 +32,9 @@ func NewCmdConfirm(f *Factory, runF func(*ConfirmOptions) error) *cobra.Command 
 		Long: `Record in the journal that you did a manual step (who, when, your note). The next lz2ct resume
 records the step as done and goes on with what depends on it; where an AWS API can tell whether
 the task was done, the plan's next step checks it (e.g. landing-zone.verify after a console
-set-up) and stops with the reason if it was not. confirm works offline: it only writes the
+set-up) and stops with the reason if it was not. A step lz2ct handed to you while it waits
+(logs.copy above decommission.copyLogsMaxGiB, with the aws s3 sync command it printed) is
+confirmed the same way, and checks the result itself. confirm works offline: it only writes the
 journal, and is refused while a run holds the state folder (confirm in that run's wizard, or
 stop it first).`,
 		Example: `  lz2ct confirm manual/scp-merge/ou-ab12-cd34ef56 --note "merged as reviewed in CHG-1234"

@@ -80,7 +80,7 @@ func init() {
 			"servicecatalog:ListPrincipalsForPortfolio", "servicecatalog:ListConstraintsForPortfolio"}})
 	registerKind(KindSpec{Kind: KindExportBucket, Params: ExportBucket{},
 		Summary:    "copy a bucket's objects (ALZ's manifest and templates) into the state folder",
-		Operations: []string{"s3:ListObjectsV2", "s3:GetObject"}})
+		Operations: []string{"sts:AssumeRole", "s3:HeadBucket", "s3:ListObjectsV2", "s3:GetObject"}})
 	registerKind(KindSpec{Kind: KindPipelineTransitionDisable, Params: PipelineTransitionDisable{},
 		Summary:    "disable a pipeline stage's inbound transition (freeze ALZ)",
 		Operations: []string{"codepipeline:GetPipelineState", "codepipeline:DisableStageTransition"}})

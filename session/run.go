@@ -405,7 +405,8 @@ func Confirm(dir, stepID, by, note string) (ConfirmResult, error) {
 	if st == nil {
 		return ConfirmResult{}, badInput(fmt.Errorf("no step %s in the plan of %s (lz2ct status lists the steps waiting for you)", stepID, dir))
 	}
-	if st.Kind != plans.KindManual {
+	// A manual step, or a step waiting for the operator (logs.copy above its size limit).
+	if st.Kind != plans.KindManual && run.State.Step(st.ID).Status != journal.Waiting {
 		return ConfirmResult{}, badInput(fmt.Errorf("step %s is a %s step, not a manual one: lz2ct carries it out itself (lz2ct resume)", st.ID, st.Kind))
 	}
 	if run.State.Step(st.ID).Status == journal.Done {

@@ -189,18 +189,6 @@ func typical(t *testing.T, inUse bool) (*inventory.Snapshot, settings.Settings) 
 	return snap, s
 }
 
-func stepsOf(p *plans.Plan, kind string) []plans.Step {
-	var out []plans.Step
-	for _, ph := range p.Phases {
-		for _, st := range ph.Steps {
-			if st.Kind == kind {
-				out = append(out, st)
-			}
-		}
-	}
-	return out
-}
-
 // allowedOperations are the operations the plan's kinds may call, as their KindSpecs list them,
 // and GetCallerIdentity (awsapi.Clients learns the caller once, to tell the management account).
 func allowedOperations(p *plans.Plan) map[string]bool {

@@ -118,7 +118,7 @@ func TestOrgAccountCreateCrash(t *testing.T) {
 			}
 			st := r.journal()
 			killedStep := ""
-			for _, s := range orgStepsOf(p, plans.KindAccountCreate) {
+			for _, s := range stepsOf(p, plans.KindAccountCreate) {
 				if strings.EqualFold(s.Params.(plans.AccountCreate).Email, req.Target) {
 					killedStep = s.ID
 				}

@@ -131,18 +131,6 @@ func orgPlan(t *testing.T, snap *inventory.Snapshot, s settings.Settings, keep f
 	return &p
 }
 
-func orgStepsOf(p *plans.Plan, kind string) []plans.Step {
-	var out []plans.Step
-	for _, ph := range p.Phases {
-		for _, st := range ph.Steps {
-			if st.Kind == kind {
-				out = append(out, st)
-			}
-		}
-	}
-	return out
-}
-
 // orgRun is one simulator and state folder, and the runs of the engine against them.
 type orgRun struct {
 	t      *testing.T
@@ -333,7 +321,7 @@ func TestOrgKindsEndToEnd(t *testing.T) {
 	p := orgPlan(t, snap, s, nil)
 	for _, k := range []string{plans.KindTrustedAccessDisable, plans.KindAccountCreate, plans.KindOUCreate, plans.KindAccountMove,
 		plans.KindOUDelete, plans.KindSCPDelete, plans.KindAccountClose} {
-		if len(orgStepsOf(p, k)) == 0 {
+		if len(stepsOf(p, k)) == 0 {
 			t.Fatalf("the plan has no %s step: the test proves nothing for it", k)
 		}
 	}
@@ -408,7 +396,7 @@ func TestOrgKindsEndToEnd(t *testing.T) {
 		}
 	}
 	root := end.Roots[0].ID
-	for _, st := range orgStepsOf(p, plans.KindAccountCreate) {
+	for _, st := range stepsOf(p, plans.KindAccountCreate) {
 		q := st.Params.(plans.AccountCreate)
 		id, _ := jr.Output(st.ID, plans.OutputAccountID)
 		n := 0
@@ -424,7 +412,7 @@ func TestOrgKindsEndToEnd(t *testing.T) {
 			t.Errorf("%d accounts with the e-mail %s", n, q.Email)
 		}
 	}
-	for _, st := range orgStepsOf(p, plans.KindAccountMove) {
+	for _, st := range stepsOf(p, plans.KindAccountMove) {
 		q := st.Params.(plans.AccountMove)
 		dst, _ := q.DestinationParentID.Resolve(jr.Output)
 		if got := orgParentOf(end, q.AccountID); got != dst {
@@ -432,7 +420,7 @@ func TestOrgKindsEndToEnd(t *testing.T) {
 		}
 	}
 	ix := inventory.NewIndex(end)
-	for _, st := range orgStepsOf(p, plans.KindOUCreate) {
+	for _, st := range stepsOf(p, plans.KindOUCreate) {
 		q := st.Params.(plans.OUCreate)
 		id, _ := jr.Output(st.ID, plans.OutputOUID)
 		if o := ix.OU(id); o == nil || o.Name != q.Name || o.ParentID != q.ParentID.Literal {
@@ -447,7 +435,7 @@ func TestOrgKindsEndToEnd(t *testing.T) {
 			t.Errorf("old account %s: %+v, want SUSPENDED in Infrastructure", id, a)
 		}
 	}
-	for _, st := range orgStepsOf(p, plans.KindSCPDelete) {
+	for _, st := range stepsOf(p, plans.KindSCPDelete) {
 		if ix.Policy(st.Params.(plans.SCPDelete).PolicyID) != nil {
 			t.Errorf("%s: the SCP still exists", st.ID)
 		}

@@ -91,13 +91,13 @@ func TestOrgCoreOUGuard(t *testing.T) {
 		return st.Kind == plans.KindOUDelete || (st.Kind == plans.KindAccountMove && strings.HasPrefix(st.ID, "account.move/") &&
 			st.Params.(plans.AccountMove).SourceParentID.Literal == "ou-wkmz-24hf391y" && st.Params.(plans.AccountMove).AccountID != security)
 	})
-	if len(orgStepsOf(p, plans.KindAccountMove)) != 2 {
-		t.Fatalf("want the moves of the two other core accounts, got %d", len(orgStepsOf(p, plans.KindAccountMove)))
+	if len(stepsOf(p, plans.KindAccountMove)) != 2 {
+		t.Fatalf("want the moves of the two other core accounts, got %d", len(stepsOf(p, plans.KindAccountMove)))
 	}
 	r := newOrgRun(t, snap, p, sim.Options{})
 	sum := r.run(context.Background())
 	orgWantFailed(t, sum, "ou.delete/ou-wkmz-24hf391y", "unsafe", "core", security+" (security)", "1 account")
-	for _, st := range orgStepsOf(p, plans.KindAccountMove) {
+	for _, st := range stepsOf(p, plans.KindAccountMove) {
 		orgWantDone(t, sum, st.ID)
 	}
 	if got := r.calledOp("DeleteOrganizationalUnit"); len(got) != 0 {
