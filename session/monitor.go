@@ -33,6 +33,7 @@ type Monitor struct {
 	logNext int
 	logFull bool
 	gate    string
+	notes   map[string]string // what a waiting step asks of the operator (its waiting event)
 	running bool
 	changed chan struct{}
 }
@@ -51,7 +52,7 @@ func NewMonitor(p *plans.Plan, dir string, st *journal.State, scale float64) (*M
 		scale = 1
 	}
 	m := &Monitor{plan: p, dir: dir, scale: scale, order: order, phaseOf: map[string]int{}, ct: map[string]bool{},
-		st: journal.NewState(), log: make([]string, MonitorLogLines), changed: make(chan struct{}, 1)}
+		st: journal.NewState(), log: make([]string, MonitorLogLines), changed: make(chan struct{}, 1), notes: map[string]string{}}
 	if st != nil && st.Events > 0 {
 		// A copy: the engine folds its own state from the same events.
 		evs, err := journal.ReadEvents(dir)
@@ -87,6 +88,8 @@ func (m *Monitor) Handle(ev hooks.Event) error {
 		m.st.Apply(j)
 	}
 	switch ev.Type {
+	case hooks.Waiting:
+		m.notes[ev.StepID()] = ev.Note
 	case hooks.Gate:
 		m.gate = ev.Note
 	case hooks.Started:
@@ -223,6 +226,9 @@ func (m *Monitor) stepStatus(s *plans.Step, ss journal.StepState) StepStatus {
 	}
 	if mp, ok := s.Params.(plans.Manual); ok {
 		x.Instructions = mp.Instructions
+	} else if n := m.notes[s.ID]; n != "" && ss.Status == journal.Waiting {
+		// A step that handed its work to the operator (logs.copy: the command it printed).
+		x.Instructions = strings.Split(n, "\n")
 	}
 	return x
 }
