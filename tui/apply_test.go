@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,7 +18,16 @@ import (
 func teaPlan(t *testing.T, fake *fakeBackend, w, h int) *teatest.TestModel {
 	t.Helper()
 	t.Chdir(t.TempDir())
-	tm := newTeaSized(t, Options{Backend: fake, Snapshot: filepath.Join(pkgDir, "..", "testdata", "orgs", "alz2-typical.json"), StateDir: "state"}, w, h)
+	// A copy in the working folder: the summary names the snapshot, and its frame must not depend
+	// on where the repository is checked out.
+	data, err := os.ReadFile(filepath.Join(pkgDir, "..", "testdata", "orgs", "alz2-typical.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("alz2-typical.json", data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tm := newTeaSized(t, Options{Backend: fake, Snapshot: "alz2-typical.json", StateDir: "state"}, w, h)
 	waitText(t, tm, "Pre-checks:")
 	tm.Send(settingsMsg{Settings: settings.Settings{HomeRegion: "eu-west-1"}.Resolve(fake.snap)})
 	waitText(t, tm, "estimate", "a applies")

@@ -62,7 +62,7 @@ func TestCrashAndResumeKmiscKinds(t *testing.T) {
 	served, p := kmiscPlan(t)
 	kills, hookKills, episodes := 0, 0, 0
 	for seed := uint64(1); kills < want; seed++ {
-		e := &episode{t: t, bin: bin, dir: t.TempDir(), served: served, p: p, rng: rand.New(rand.NewPCG(seed, 11))}
+		e := &episode{t: t, bin: bin, dir: t.TempDir(), served: served, p: p, rng: rand.New(rand.NewPCG(seed, 11)), org: p.Organization}
 		e.state = filepath.Join(e.dir, "state")
 		e.plan = filepath.Join(e.dir, "plan.json")
 		if err := plans.Save(e.plan, p); err != nil {
