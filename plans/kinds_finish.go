@@ -227,7 +227,7 @@ func init() {
 		Operations: []string{"ssm:GetParameters", "ssm:DeleteParameters"}})
 	registerKind(KindSpec{Kind: KindKMSAliasDelete, Params: KMSAliasDelete{},
 		Summary:    "delete a KMS alias (and schedule its key's deletion only when chosen)",
-		Operations: []string{"kms:ListAliases", "kms:DeleteAlias", "kms:ScheduleKeyDeletion"}})
+		Operations: []string{"kms:ListAliases", "kms:DeleteAlias", "kms:DescribeKey", "kms:ScheduleKeyDeletion"}})
 	registerKind(KindSpec{Kind: KindAccountClose, Params: AccountClose{},
 		Summary:    "close a member account (Organizations limits closures per rolling 30 days)",
 		Operations: []string{"organizations:DescribeAccount", "organizations:CloseAccount"}})

@@ -33,6 +33,12 @@ type ExportSSMParameters struct {
 	Path          string `json:"path" desc:"the file written, relative to the state folder: exports/ssm-parameters-<region>.json (names, types, decrypted values)"`
 }
 
+// SSMParametersExportPath is where export.ssm-parameters saves a region's parameters, relative to
+// the state folder; ssm-parameters.delete deletes only parameters that export holds.
+func SSMParametersExportPath(region string) string {
+	return "exports/ssm-parameters-" + region + ".json"
+}
+
 // ExportPortfolios saves Service Catalog portfolios with their products, principals and constraints.
 type ExportPortfolios struct {
 	Region       string   `json:"region" desc:"the region of the portfolios"`

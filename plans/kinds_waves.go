@@ -146,8 +146,8 @@ func init() {
 		Operations: stackSetInstancesDeleteOps})
 	registerKind(KindSpec{Kind: KindConfigRecorderDelete, Params: ConfigRecorderDelete{},
 		Summary: "stop and delete ALZ's Config recorder and delivery channel in one account and region",
-		Operations: []string{"sts:AssumeRole", "config:DescribeConfigurationRecorders", "config:DescribeDeliveryChannels",
-			"config:StopConfigurationRecorder", "config:DeleteDeliveryChannel", "config:DeleteConfigurationRecorder"}})
+		Operations: []string{"sts:AssumeRole", "config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus",
+			"config:DescribeDeliveryChannels", "config:StopConfigurationRecorder", "config:DeleteDeliveryChannel", "config:DeleteConfigurationRecorder"}})
 	registerKind(KindSpec{Kind: KindOUCreate, Params: OUCreate{}, Outputs: []string{OutputOUID, OutputOUARN},
 		Summary:    "create an OU",
 		Operations: []string{"organizations:ListOrganizationalUnitsForParent", "organizations:CreateOrganizationalUnit"}})

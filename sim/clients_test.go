@@ -170,7 +170,13 @@ func clientCases(s *inventory.Snapshot) []clientCase {
 			sampled++
 			who = &asRole{Account: id, Role: a.AccessRole}
 		}
-		add(clientCase{Service: "iam", Op: "ListRoles", As: who, ResultKey: "Roles", Field: "RoleName", PageSizes: pages(1, 1000), want: rolesOf(a), cli: true})
+		roles := rolesOf(a)
+		if id == mgmt && s.ControlTower.LandingZone != nil {
+			// A landing zone implies Control Tower's service roles in the management account.
+			roles = append(roles, "AWSControlTowerAdmin", "AWSControlTowerCloudTrailRole", "AWSControlTowerConfigAggregatorRoleForOrganizations", "AWSControlTowerStackSetRole")
+			sort.Strings(roles)
+		}
+		add(clientCase{Service: "iam", Op: "ListRoles", As: who, ResultKey: "Roles", Field: "RoleName", PageSizes: pages(1, 1000), want: roles, cli: true})
 		for _, ar := range a.Regions {
 			named := func(typ string) []string {
 				var out []string

@@ -91,6 +91,9 @@ type Durations struct {
 	// Termination is TerminateProvisionedProduct of a provisioned product until its record
 	// SUCCEEDED (its stack deleted). AWS publishes no figure; this is our assumption.
 	Termination time.Duration
+	// PipelineStage is how long one stage of a CodePipeline execution runs (ALZ's pipeline builds and
+	// deploys in each). AWS publishes no figure; this is our assumption.
+	PipelineStage time.Duration
 }
 
 // DefaultDurations are the durations the simulator uses unless Options.Durations says otherwise:
@@ -108,6 +111,7 @@ func DefaultDurations() Durations {
 		CloseAccount:             2 * time.Minute,
 		PrecheckFailure:          2 * time.Minute,
 		Termination:              3 * time.Minute,
+		PipelineStage:            3 * time.Minute,
 	}
 }
 
@@ -120,6 +124,7 @@ func (d Durations) withDefaults() Durations {
 		{&d.StackSetOperation, &def.StackSetOperation}, {&d.StackInstance, &def.StackInstance}, {&d.StackDeletion, &def.StackDeletion},
 		{&d.CreateAccount, &def.CreateAccount}, {&d.CloseAccount, &def.CloseAccount},
 		{&d.PrecheckFailure, &def.PrecheckFailure}, {&d.Termination, &def.Termination},
+		{&d.PipelineStage, &def.PipelineStage},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.def

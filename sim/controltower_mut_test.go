@@ -64,7 +64,7 @@ func ctFixture() *inventory.Snapshot {
 		acct(ctDirty, "dirty", dirtyOU, exec),
 	}
 	s.Accounts[0].AccessRole = "caller"
-	for _, r := range ctServiceRoles {
+	for r := range ctServiceRoles {
 		s.Accounts[0].ReservedNames = append(s.Accounts[0].ReservedNames, inventory.NamedResource{Type: inventory.ResourceIAMRole, Name: r})
 	}
 	s.Accounts[6].Regions[1].ConfigRecorders = []inventory.ConfigRecorder{{Name: "AWS-Landing-Zone-BaselineConfigRecorder", RoleARN: "arn:aws:iam::" + ctDirty + ":role/AWS-Landing-Zone-ConfigRole", Recording: true}}

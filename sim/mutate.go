@@ -52,6 +52,12 @@ type opsRuntime struct {
 	// (svc_controltower_mut.go, svc_servicecatalog_mut.go).
 	ct ctRuntime
 	sc scRuntime
+
+	// Models of what the snapshot does not hold, kept by their service files.
+	iam      iamModel      // roles lz2ct created or changed (svc_iam_mut.go)
+	kms      kmsModel      // key states (svc_kms_mut.go)
+	pipeline pipelineModel // transition changes and executions (svc_codepipeline_mut.go)
+	scp      scpCache      // SCP decisions for member-account calls (scp.go)
 }
 
 func newRuntime() *opsRuntime {

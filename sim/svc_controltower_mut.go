@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -42,11 +44,6 @@ const (
 	// ctLatestVersion is the newest landing zone version the simulator models (3.x manifests).
 	ctLatestVersion = "3.3"
 )
-
-// ctServiceRoles are the roles CreateLandingZone needs in the management account (AWS Control Tower
-// user guide, "Getting started with AWS Control Tower using APIs", walkthrough-api-setup).
-var ctServiceRoles = []string{"AWSControlTowerAdmin", "AWSControlTowerCloudTrailRole", "AWSControlTowerStackSetRole",
-	"AWSControlTowerConfigAggregatorRoleForOrganizations"}
 
 // ctSupportedVersions are the landing zone versions CreateLandingZone accepts here (3.x manifests:
 // https://docs.aws.amazon.com/controltower/latest/userguide/lz-api-launch.html).
@@ -379,8 +376,10 @@ func (c *call) prelaunchProblems(m *lzManifest) []string {
 	var out []string
 	mgmt := st.account(st.snap.Organization.ManagementAccountID)
 	var missing []string
-	for _, r := range ctServiceRoles {
-		if mgmt == nil || !roleExists(mgmt, r) {
+	// ctServiceRoles (svc_iam_mut.go): the roles CreateLandingZone needs, as the snapshot or
+	// CreateRole left them.
+	for _, r := range slices.Sorted(maps.Keys(ctServiceRoles)) {
+		if mgmt == nil || !st.hasRole(mgmt.ID, r) {
 			missing = append(missing, r)
 		}
 	}

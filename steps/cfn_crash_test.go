@@ -35,6 +35,7 @@ type cfnEpisode struct {
 	bin  string
 	dir  string
 	plan string
+	org  string // the plan's organization: typed with --confirm-org, so decommission may run
 	url  string
 	srv  *sim.Server
 	rng  *rand.Rand
@@ -73,9 +74,9 @@ func (e *cfnEpisode) afterMutation(c sim.Call) {
 // run starts lz2ct; killAt > 0 kills it at that mutation, after > 0 at that instant. It reports
 // whether it was killed, and its exit code and output otherwise.
 func (e *cfnEpisode) run(killAt int, after time.Duration, first bool) (killed bool, code int, out string) {
-	args := []string{"resume", "--state", filepath.Join(e.dir, "state"), "--endpoint-url", e.url, "--rate", "-1", "--time-scale", strconv.Itoa(timeScale)}
+	args := []string{"resume", "--state", filepath.Join(e.dir, "state"), "--endpoint-url", e.url, "--rate", "-1", "--time-scale", strconv.Itoa(timeScale), "--confirm-org", e.org}
 	if first {
-		args = []string{"apply", "--plan", e.plan, "--state", filepath.Join(e.dir, "state"), "--endpoint-url", e.url, "--yes", "--rate", "-1", "--time-scale", strconv.Itoa(timeScale)}
+		args = []string{"apply", "--plan", e.plan, "--state", filepath.Join(e.dir, "state"), "--endpoint-url", e.url, "--yes", "--rate", "-1", "--time-scale", strconv.Itoa(timeScale), "--confirm-org", e.org}
 	}
 	cmd := exec.Command(e.bin, args...)
 	cmd.Dir = e.dir
@@ -151,7 +152,7 @@ func TestCloudFormationKindsSurviveKills(t *testing.T) {
 
 	kills, hookKills, runs := 0, 0, 0
 	for seed := uint64(1); kills < want; seed++ {
-		e := &cfnEpisode{t: t, bin: bin, dir: t.TempDir(), rng: rand.New(rand.NewPCG(seed, 11))}
+		e := &cfnEpisode{t: t, bin: bin, dir: t.TempDir(), org: p.Organization, rng: rand.New(rand.NewPCG(seed, 11))}
 		e.plan = filepath.Join(e.dir, "plan.json")
 		if err := plans.Save(e.plan, p); err != nil {
 			t.Fatal(err)
