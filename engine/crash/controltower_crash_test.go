@@ -97,7 +97,7 @@ type ctEpisode struct {
 }
 
 func newCTEpisode(t *testing.T, bin string, served *inventory.Snapshot, p *plans.Plan, seed uint64) *ctEpisode {
-	e := &ctEpisode{episode: &episode{t: t, bin: bin, dir: t.TempDir(), served: served, p: p, rng: rand.New(rand.NewPCG(seed, 11))}}
+	e := &ctEpisode{episode: &episode{t: t, bin: bin, dir: t.TempDir(), served: served, p: p, rng: rand.New(rand.NewPCG(seed, 11)), org: p.Organization}}
 	e.state = filepath.Join(e.dir, "state")
 	e.plan = filepath.Join(e.dir, "plan.json")
 	if err := plans.Save(e.plan, p); err != nil {
@@ -146,11 +146,7 @@ func newCTEpisode(t *testing.T, bin string, served *inventory.Snapshot, p *plans
 var ctTargets = []string{"CreateLandingZone", "EnableBaseline", "ProvisionProduct", "TerminateProvisionedProduct", "DeletePortfolio", "DeleteProduct"}
 
 func (e *episode) ctArgs(first bool) []string {
-	scale := strconv.Itoa(ctTimeScale)
-	if first {
-		return []string{"apply", "--plan", e.plan, "--state", e.state, "--endpoint-url", e.url, "--yes", "--rate", "-1", "--time-scale", scale}
-	}
-	return []string{"resume", "--state", e.state, "--endpoint-url", e.url, "--rate", "-1", "--time-scale", scale}
+	return append(e.args(first), "--time-scale", strconv.Itoa(ctTimeScale))
 }
 
 // ctCheck: every planned mutation applied exactly once (an idempotent replay changes nothing and
