@@ -186,6 +186,13 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
 	}
+	if opts.EndpointURL != "" {
+		// The endpoint given wins for every service: without this, AWS_ENDPOINT_URL_<SERVICE> or a
+		// profile's services section would send that service's calls elsewhere (the SDK prefers a
+		// service-specific endpoint to the base one), and a rehearsal against the simulator must
+		// never reach AWS. https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
+		cfg.ConfigSources = nil
+	}
 	mgmt := cfg.Copy()
 	limits := newLimiters(opts.RatePerSecond)
 	limits.install(&mgmt, "") // the caller's own account
