@@ -33,7 +33,7 @@ func init() {
 // durations) rehearses in about ten seconds, while the engine's own work between two AWS calls
 // (milliseconds of wall time, so seconds of simulated time) stays small beside Control Tower's
 // minutes.
-const DefaultRehearseTimeScale = 2000
+const DefaultRehearseTimeScale = 500
 
 // RehearseOptions are the inputs of lz2ct rehearse.
 type RehearseOptions struct {
@@ -125,11 +125,14 @@ type Rehearsal struct {
 	Stuck string `json:"stuck,omitempty"`
 	// WallSeconds is how long the rehearsal took; SimulatedSeconds the whole run on the simulated
 	// clock, from the first step's start to the last step's end.
-	WallSeconds      float64          `json:"wallSeconds"`
-	SimulatedSeconds int64            `json:"simulatedSeconds"`
-	Phases           []RehearsedPhase `json:"phases"`
-	Failed           []engine.Outcome `json:"failed"`
-	NotStarted       []engine.Outcome `json:"notStarted"`
+	WallSeconds      float64 `json:"wallSeconds"`
+	SimulatedSeconds int64   `json:"simulatedSeconds"`
+	// EstimateLowerSeconds and EstimateSeconds are the plan's estimate of the whole run.
+	EstimateLowerSeconds int64            `json:"estimateLowerSeconds"`
+	EstimateSeconds      int64            `json:"estimateSeconds"`
+	Phases               []RehearsedPhase `json:"phases"`
+	Failed               []engine.Outcome `json:"failed"`
+	NotStarted           []engine.Outcome `json:"notStarted"`
 	// Operator are the steps that wait for a person, rehearsed as done by the operator.
 	Operator []session.Confirmation `json:"operator"`
 	// OrganizationTyped: the organization ID gate was passed by the rehearsal's operator.
@@ -153,9 +156,11 @@ type RehearsedPhase struct {
 	// Manual counts the steps the operator confirmed: their time is the operator's, not in
 	// SimulatedSeconds.
 	Manual int `json:"manual"`
-	// SimulatedSeconds is from the phase's first step start to its last step end on the simulated
-	// clock (phases 2 to 4 interleave wave by wave, so their spans overlap).
+	// SimulatedSeconds is the time at least one of the phase's steps was running, on the simulated
+	// clock; SpanSeconds from its first step's start to its last step's end (phases 2 to 4
+	// interleave wave by wave, so their spans overlap and hold time spent on the others).
 	SimulatedSeconds int64 `json:"simulatedSeconds"`
+	SpanSeconds      int64 `json:"spanSeconds"`
 	// EstimateLowerSeconds and EstimateSeconds are the plan's estimate of the phase.
 	EstimateLowerSeconds int64 `json:"estimateLowerSeconds"`
 	EstimateSeconds      int64 `json:"estimateSeconds"`
@@ -267,6 +272,7 @@ func runRehearse(f *Factory, opts *RehearseOptions) error {
 	rep.Stuck = stuck.step
 	stuck.Unlock()
 	rep.Phases, rep.SimulatedSeconds = clock.phases(p, sum, rep.Operator)
+	rep.EstimateLowerSeconds, rep.EstimateSeconds = p.Estimate.Total.Lower, p.Estimate.Total.Upper
 	rep.Finished = sum.Complete() && rep.Stuck == ""
 
 	if opts.Format == "json" {
@@ -389,7 +395,7 @@ func (c *phaseClock) phases(p *plans.Plan, sum *engine.Summary, manual []session
 	for _, ph := range p.Phases {
 		rp := RehearsedPhase{Number: ph.Number, ID: ph.ID, Name: ph.Name, Steps: len(ph.Steps),
 			EstimateLowerSeconds: ph.EstimateLowerSeconds, EstimateSeconds: ph.EstimateSeconds}
-		var from, to time.Time
+		var spans []span
 		for _, s := range ph.Steps {
 			switch {
 			case done[s.ID]:
@@ -402,19 +408,13 @@ func (c *phaseClock) phases(p *plans.Plan, sum *engine.Summary, manual []session
 			if confirmed[s.ID] {
 				rp.Manual++
 			}
-			sp := c.steps[s.ID]
-			if sp == nil || sp.end.IsZero() {
-				continue
-			}
-			if from.IsZero() || sp.start.Before(from) {
-				from = sp.start
-			}
-			if sp.end.After(to) {
-				to = sp.end
+			if sp := c.steps[s.ID]; sp != nil && !sp.end.IsZero() {
+				spans = append(spans, *sp)
 			}
 		}
-		if !from.IsZero() {
-			rp.SimulatedSeconds = int64(to.Sub(from).Round(time.Second) / time.Second)
+		if len(spans) > 0 {
+			busy, from, to := union(spans)
+			rp.SimulatedSeconds, rp.SpanSeconds = seconds(busy), seconds(to.Sub(from))
 			if first.IsZero() || from.Before(first) {
 				first = from
 			}
@@ -424,7 +424,33 @@ func (c *phaseClock) phases(p *plans.Plan, sum *engine.Summary, manual []session
 		}
 		out = append(out, rp)
 	}
-	return out, int64(last.Sub(first).Round(time.Second) / time.Second)
+	return out, seconds(last.Sub(first))
+}
+
+func seconds(d time.Duration) int64 { return int64(d.Round(time.Second) / time.Second) }
+
+// union is the time covered by at least one of spans, and their first start and last end.
+func union(spans []span) (busy time.Duration, from, to time.Time) {
+	sort.Slice(spans, func(i, j int) bool { return spans[i].start.Before(spans[j].start) })
+	from = spans[0].start
+	curStart, curEnd := spans[0].start, spans[0].end
+	for _, sp := range spans[1:] {
+		if sp.start.After(curEnd) {
+			busy += curEnd.Sub(curStart)
+			curStart, curEnd = sp.start, sp.end
+			continue
+		}
+		if sp.end.After(curEnd) {
+			curEnd = sp.end
+		}
+	}
+	busy += curEnd.Sub(curStart)
+	for _, sp := range spans {
+		if sp.end.After(to) {
+			to = sp.end
+		}
+	}
+	return busy, from, to
 }
 
 // printRehearsal writes the report: the phases' simulated durations beside the estimate, what
@@ -433,18 +459,20 @@ func printRehearsal(w io.Writer, r *Rehearsal, kept string) {
 	secs := func(n int64) time.Duration { return time.Duration(n) * time.Second }
 	fmt.Fprintf(w, "\nRehearsal of %s (plan %s, snapshot %s) against the simulator in this process, simulated time ×%g.\n",
 		r.Organization, r.Plan, r.Snapshot, r.TimeScale)
-	fmt.Fprintf(w, "\n%-34s %6s %5s %7s %12s %6s  %-10s %s\n", "PHASE", "STEPS", "DONE", "FAILED", "NOT STARTED", "MANUAL", "SIMULATED", "PLAN ESTIMATE")
+	fmt.Fprintf(w, "\n%-34s %5s %5s %6s %11s %6s  %-9s %-9s %s\n", "PHASE", "STEPS", "DONE", "FAILED", "NOT STARTED", "MANUAL", "SIMULATED", "SPAN", "PLAN ESTIMATE")
 	for _, ph := range r.Phases {
-		sim := "—"
-		if ph.SimulatedSeconds > 0 || ph.Done+ph.Failed > 0 {
-			sim = simDuration(secs(ph.SimulatedSeconds))
+		busy, span := "—", "—"
+		if ph.Done+ph.Failed > 0 {
+			busy, span = simDuration(secs(ph.SimulatedSeconds)), simDuration(secs(ph.SpanSeconds))
 		}
-		fmt.Fprintf(w, "%-34s %6d %5d %7d %12d %6d  %-10s %s – %s\n", fmt.Sprintf("%d %s", ph.Number, ph.Name), ph.Steps, ph.Done, ph.Failed, ph.NotStarted, ph.Manual,
-			sim, tui.Duration(secs(ph.EstimateLowerSeconds)), tui.Duration(secs(ph.EstimateSeconds)))
+		fmt.Fprintf(w, "%-34s %5d %5d %6d %11d %6d  %-9s %-9s %s\n", fmt.Sprintf("%d %s", ph.Number, ph.Name), ph.Steps, ph.Done, ph.Failed, ph.NotStarted, ph.Manual,
+			busy, span, estimateRange(secs(ph.EstimateLowerSeconds), secs(ph.EstimateSeconds)))
 	}
-	fmt.Fprintf(w, "%-34s %55s  %-10s\n", "whole run", "", simDuration(secs(r.SimulatedSeconds)))
-	fmt.Fprintln(w, "SIMULATED is the phase's span on the simulated clock at AWS's published durations (phases 2–4")
-	fmt.Fprintln(w, "interleave, so they overlap); manual steps took no time here: the estimate allows for the operator's.")
+	fmt.Fprintf(w, "%-34s %38s  %-9s %-9s %s\n", "whole run", "", simDuration(secs(r.SimulatedSeconds)), "",
+		estimateRange(secs(r.EstimateLowerSeconds), secs(r.EstimateSeconds)))
+	fmt.Fprintln(w, "SIMULATED is the time the phase's steps ran on the simulated clock, at AWS's published durations;")
+	fmt.Fprintln(w, "SPAN from its first start to its last end (phases 2–4 interleave wave by wave, so spans overlap).")
+	fmt.Fprintln(w, "Manual steps took no time here: the estimate allows for the operator's.")
 
 	if len(r.Failed) > 0 {
 		fmt.Fprintf(w, "\nWould fail (%d):\n", len(r.Failed))
@@ -486,6 +514,14 @@ func printRehearsal(w io.Writer, r *Rehearsal, kept string) {
 	fmt.Fprintf(w, "\n%s in %s of wall time: %s answered by the simulator (%d mutating), none sent to AWS; journal and exports in %s.\n",
 		map[bool]string{true: "Every step finished", false: "The rehearsal did not finish every step"}[r.Finished],
 		time.Duration(r.WallSeconds*float64(time.Second)).Round(time.Millisecond), plural(r.Calls, "AWS call"), r.MutatingCalls, where)
+}
+
+// estimateRange is an estimate's bounds, one figure when they agree.
+func estimateRange(lower, upper time.Duration) string {
+	if tui.Duration(lower) == tui.Duration(upper) {
+		return tui.Duration(upper)
+	}
+	return tui.Duration(lower) + " – " + tui.Duration(upper)
 }
 
 // simDuration is a simulated span to the minute, or seconds below one.
