@@ -216,6 +216,21 @@ var checkCases = []checkCase{
 		addPolicy(s, "p-custom0001", "deny-all", `{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}`, fxMgmt)
 	}, nil},
 
+	{"scp.moved-accounts", "nothing to carry", noEdit, nil},
+	{"scp.moved-accounts", "Shared Services leaves a customer SCP of the core OU", func(s *inventory.Snapshot, _ *settings.Settings) {
+		addPolicy(s, "p-coreguard1", "core-guard", denyEC2Doc, fxCore)
+	}, []string{"info/fixed"}},
+	{"scp.moved-accounts", "deep account with more SCPs than it can carry", func(s *inventory.Snapshot, _ *settings.Settings) {
+		deep := deepUnderDev(s)
+		a := member(fmtID(600000000009), "deep1", deep)
+		s.Accounts = append(s.Accounts, a)
+		for _, id := range []string{"p-deepguard1", "p-deepguard2", "p-deepguard3", "p-deepguard4"} {
+			addPolicy(s, id, id, denyEC2Doc, deep)
+		}
+		addPolicy(s, "p-ownguard01", "own-guard", denyEC2Doc, a.ID)
+		policy(s, fxFull).Targets = append(policy(s, fxFull).Targets, a.ID)
+	}, []string{"blocker"}},
+
 	{"ou.depth", "shallow", noEdit, nil},
 	{"ou.depth", "six levels", func(s *inventory.Snapshot, _ *settings.Settings) {
 		parent := fxDev
@@ -351,6 +366,19 @@ var checkCases = []checkCase{
 
 	{"alz.pipeline", "transition disabled", noEdit, nil},
 	{"alz.pipeline", "transition enabled", func(s *inventory.Snapshot, _ *settings.Settings) { s.ALZ.Pipeline.DisabledTransitions = nil }, []string{"warning/fixed"}},
+}
+
+const denyEC2Doc = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ec2:*","Resource":"*"}]}`
+
+// deepUnderDev adds OUs under Workloads/Dev down to six levels and returns the deepest.
+func deepUnderDev(s *inventory.Snapshot) string {
+	parent := fxDev
+	for _, id := range []string{"ou-ab12-level003", "ou-ab12-level004", "ou-ab12-level005", "ou-ab12-level006"} {
+		s.OUs = append(s.OUs, inventory.OU{ID: id, Name: id[9:], ParentID: parent})
+		policy(s, fxFull).Targets = append(policy(s, fxFull).Targets, id)
+		parent = id
+	}
+	return parent
 }
 
 func activeLZ() *inventory.LandingZone {

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"github.com/lz2ct/lz2ct/words"
 	"slices"
 	"strings"
 )
@@ -77,7 +78,7 @@ func init() {
 			return []Finding{{
 				Title:       "Not enough account quota for Control Tower's Log Archive and Audit accounts",
 				Subjects:    []Subject{{Kind: KindOrganization, ID: in.Snapshot.Organization.ID}},
-				Evidence:    []string{fmt.Sprintf("%d accounts, quota %d: Control Tower needs 2 more", n, q)},
+				Evidence:    []string{fmt.Sprintf("%s, quota %d: Control Tower needs 2 more", words.Count(n, "account"), q)},
 				Remediation: "Request an increase of the Organizations quota L-29A0C5DF (Service Quotas, us-east-1) before deploying Control Tower.",
 			}}
 		},

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 const srcSCPEval = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html"
@@ -297,7 +298,7 @@ func (h *scpHit) finding(ix *inventory.Index, partition string, governed []strin
 		if !h.certain {
 			verb = "may deny"
 		}
-		f.Title = fmt.Sprintf("SCP %s %s %s (%d accounts)", pol.Name, verb, p.purpose, len(h.accounts))
+		f.Title = fmt.Sprintf("SCP %s %s %s (%s)", pol.Name, verb, p.purpose, words.Count(len(h.accounts), "account"))
 		f.Subjects = append(f.Subjects, policySubject(pol))
 		var where []string
 		targets := slices.Sorted(maps.Keys(h.attached))
@@ -309,11 +310,11 @@ func (h *scpHit) finding(ix *inventory.Index, partition string, governed []strin
 		}
 		switch {
 		case actions != "" && maybe != "":
-			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s deny %s and may deny %s to %s", quoteSids(slices.Sorted(maps.Keys(h.sids))), actions, maybe, roleDesc))
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%s %s %s %s and may deny %s to %s", words.Noun(len(h.sids), "statement"), quoteSids(slices.Sorted(maps.Keys(h.sids))), words.Noun(len(h.sids), "denies", "deny"), actions, maybe, roleDesc))
 		case actions != "":
-			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s deny %s to %s", quoteSids(slices.Sorted(maps.Keys(h.sids))), actions, roleDesc))
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%s %s %s %s to %s", words.Noun(len(h.sids), "statement"), quoteSids(slices.Sorted(maps.Keys(h.sids))), words.Noun(len(h.sids), "denies", "deny"), actions, roleDesc))
 		default:
-			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s may deny %s to %s", quoteSids(slices.Sorted(maps.Keys(h.sids))), maybe, roleDesc))
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%s %s may deny %s to %s", words.Noun(len(h.sids), "statement"), quoteSids(slices.Sorted(maps.Keys(h.sids))), maybe, roleDesc))
 		}
 		if len(where) > 0 {
 			f.Evidence = append(f.Evidence, "attached to "+listSome(where, 10)+" (inherited by everything below)")
@@ -326,7 +327,7 @@ func (h *scpHit) finding(ix *inventory.Index, partition string, governed []strin
 				"or detach the SCP from these accounts' OUs before the migration.", partition, p.role(h.accounts[0]))
 		}
 	} else {
-		f.Title = fmt.Sprintf("No SCP on %s allows what %s needs (%d accounts)", targetSubject(ix, h.level).Name, p.purpose, len(h.accounts))
+		f.Title = fmt.Sprintf("No SCP on %s allows what %s needs (%s)", targetSubject(ix, h.level).Name, p.purpose, words.Count(len(h.accounts), "account"))
 		f.Subjects = append(f.Subjects, targetSubject(ix, h.level))
 		f.Evidence = append(f.Evidence, fmt.Sprintf("none of the SCPs attached to %s (%s) allows %s: SCPs must allow an action at every level from the root to the account",
 			h.level, strings.Join(ix.PoliciesOn(h.level), ", "), strings.Trim(actions+", "+maybe, ", ")))

@@ -12,6 +12,7 @@ import (
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/scope"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 // Names the plan relies on (AWS Landing Zone implementation guide; AWS Control Tower user guide).
@@ -99,6 +100,7 @@ type builder struct {
 	waveCount   int
 	regSize     map[string]int      // registration step -> accounts it enrolls
 	splitDeps   map[string][]string // created OU key -> its creation, SCP attachments and moves in
+	moves       map[string]string   // account -> the step that moves it before its registration
 	waveInfos   []waveInfo
 }
 
@@ -111,7 +113,7 @@ func newBuilder(sc *scope.Scope, report checks.Report) *builder {
 		blockedAcct: map[string]string{}, blockedOU: map[string][]string{}, dead: map[string]bool{},
 		detached: map[string]bool{}, configSteps: map[string][]string{}, roleSteps: map[string]string{},
 		regOf: map[string]string{}, ecDeleted: map[string]bool{}, retain: map[string]bool{},
-		regSize: map[string]int{}, splitDeps: map[string][]string{},
+		regSize: map[string]int{}, splitDeps: map[string][]string{}, moves: map[string]string{},
 	}
 	if b.part == "" {
 		b.part = "aws"
@@ -244,7 +246,7 @@ func (b *builder) regBlocked(key string) string {
 	sort.Strings(msgs)
 	for _, m := range msgs {
 		accts := byMsg[m]
-		reasons = append(reasons, fmt.Sprintf("%s its registration enrolls blocked by %s: %s", plural(len(accts), "account", "accounts"), m, listSome(accts, 3)))
+		reasons = append(reasons, fmt.Sprintf("%s its registration enrolls blocked by %s: %s", words.Count(len(accts), "account"), m, listSome(accts, 3)))
 	}
 	return strings.Join(reasons, "; ")
 }

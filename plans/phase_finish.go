@@ -7,6 +7,7 @@ import (
 
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 // Phases 5 (shared accounts) and 6 (decommission).
@@ -390,7 +391,7 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 			}
 			g.add(Step{ID: KindSSMParametersDelete + "/" + rg, Kind: KindSSMParametersDelete, DependsOn: []string{KindExportSSMParameters + "/" + rg},
 				Params:   SSMParametersDelete{Region: rg, Names: names},
-				Title:    fmt.Sprintf("Delete %d landing zone SSM parameters in %s", len(names), rg),
+				Title:    fmt.Sprintf("Delete %s in %s", words.Count(len(names), "landing zone SSM parameter"), rg),
 				Why:      "ALZ's /org/ parameters are not used by Control Tower (reference, step 6)",
 				Target:   Target{Region: rg, Resource: "/org/"},
 				CLI:      cli,
@@ -495,7 +496,7 @@ func (b *builder) deleteStackSet(ss inventory.StackSet, g *group) {
 			deps = append(deps, g.add(Step{ID: id, Kind: KindStackSetInstancesDelete,
 				Params: StackSetInstancesDelete{Region: reg, StackSetName: ss.Name, Accounts: grp.accounts, Regions: grp.regions, RetainStacks: part.retain,
 					OperationID: op, Preferences: prefs},
-				Title:  fmt.Sprintf("%s %s stack instances of %d accounts in %s", what, ss.Name, len(grp.accounts), strings.Join(grp.regions, ", ")),
+				Title:  fmt.Sprintf("%s %s stack instances of %s in %s", what, ss.Name, words.Count(len(grp.accounts), "account"), strings.Join(grp.regions, ", ")),
 				Why:    retainWhy(part.retain),
 				Target: Target{Region: reg, Resource: ss.Name},
 				CLI: []string{

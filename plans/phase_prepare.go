@@ -9,6 +9,7 @@ import (
 	version "github.com/hashicorp/go-version"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 // Phases 0 (safeguard) and 1 (deploy Control Tower). The commands of phase 0 write into exports/:
@@ -64,7 +65,7 @@ func (b *builder) safeguard() {
 		path := "exports/ssm-parameters-" + r + ".json"
 		b.add(0, Step{ID: KindExportSSMParameters + "/" + r, Kind: KindExportSSMParameters,
 			Params:   ExportSSMParameters{Region: r, ParameterPath: "/org/", Path: path},
-			Title:    fmt.Sprintf("Export %d landing zone SSM parameters in %s", byRegion[r], r),
+			Title:    fmt.Sprintf("Export %s in %s", words.Count(byRegion[r], "landing zone SSM parameter"), r),
 			Why:      "decommission deletes them; tools may still read their values",
 			Target:   Target{Region: r, Resource: "/org/"},
 			CLI:      []string{"aws ssm get-parameters-by-path --path /org/ --recursive --with-decryption --region " + r + " --output json > " + path},
@@ -86,7 +87,7 @@ func (b *builder) safeguard() {
 		}
 		b.add(0, Step{ID: KindExportPortfolios + "/" + b.alzReg, Kind: KindExportPortfolios,
 			Params:   ExportPortfolios{Region: b.alzReg, PortfolioIDs: ids, Path: "exports/portfolios/"},
-			Title:    fmt.Sprintf("Export %d ALZ Service Catalog portfolios (products, principals, constraints)", len(alz.Portfolios)),
+			Title:    fmt.Sprintf("Export %s (products, principals, constraints)", words.Count(len(alz.Portfolios), "ALZ Service Catalog portfolio")),
 			Why:      "decommission empties and deletes them",
 			Target:   Target{Region: b.alzReg, Resource: "servicecatalog"},
 			CLI:      cli,

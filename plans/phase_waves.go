@@ -11,6 +11,7 @@ import (
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/scope"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 // Phases 2–4: per-wave SCP detaches, Config removal, execution roles, registrations and the
@@ -183,7 +184,7 @@ func (b *builder) removeConfig(wave int, key string, accounts []string, deps []s
 		p := ConfigStackSetInstancesDelete{StackSetInstancesDelete{Region: b.alzReg, StackSetName: EnableConfigStackSet,
 			Accounts: g.accounts, Regions: g.regions, OperationID: op, Preferences: b.stackSetPrefs(len(g.accounts), 0)}}
 		b.add(3, Step{ID: id, Kind: KindConfigStackSetInstancesDelete, Wave: wave, Destructive: true, DependsOn: deps, Params: p,
-			Title:  fmt.Sprintf("Delete %s stack instances of %d accounts in %s", EnableConfigStackSet, len(g.accounts), strings.Join(g.regions, ", ")),
+			Title:  fmt.Sprintf("Delete %s stack instances of %s in %s", EnableConfigStackSet, words.Count(len(g.accounts), "account"), strings.Join(g.regions, ", ")),
 			Why:    "Control Tower refuses accounts with a Config recorder or delivery channel in a governed region; removed just before this wave so the unrecorded window stays short (configRemoval: stackset, the reference's method 1)",
 			Target: Target{OUID: ouOrEmpty(key), Region: b.alzReg, Resource: EnableConfigStackSet},
 			CLI: []string{
@@ -352,7 +353,7 @@ func (b *builder) executionRoles(wave int, key string, accounts []string) []stri
 	p := StackSetInstancesCreate{Region: b.alzReg, StackSetName: b.execSet.name, Accounts: viaSet, Regions: []string{b.alzReg}, OperationID: op,
 		Preferences: b.stackSetPrefs(len(viaSet), 0)}
 	b.add(4, Step{ID: id, Kind: KindStackSetInstancesCreate, Wave: wave, DependsOn: []string{b.execSet.step}, Params: p,
-		Title:  fmt.Sprintf("Create %s in %s with one StackSet operation", ExecutionRole, plural(len(viaSet), "account", "accounts")),
+		Title:  fmt.Sprintf("Create %s in %s with one StackSet operation", ExecutionRole, words.Count(len(viaSet), "account")),
 		Why:    "Control Tower enrolls an existing account only through this role; one StackSet operation per wave creates it everywhere at once, through ALZ's own StackSet roles",
 		Target: Target{OUID: ouOrEmpty(key), Region: b.alzReg, Resource: b.execSet.name},
 		CLI: []string{
@@ -550,7 +551,15 @@ func (b *builder) waves() {
 			}
 			prep := b.detachALZ(wave, b.policyTargets(prepOU, covered), gate)
 			prep = append(prep, b.executionRoles(wave, o.Key, covered)...)
-			cfg := b.removeConfig(wave, o.Key, covered, append(detachDeps(prep), gate...))
+			// Accounts moving in are moved first: ALZ's SCPs on the OUs they leave then no
+			// longer deny their Config removal.
+			var moved []string
+			for _, a := range covered {
+				if m := b.moves[a]; m != "" {
+					moved = append(moved, m)
+				}
+			}
+			cfg := b.removeConfig(wave, o.Key, covered, append(append(detachDeps(prep), gate...), moved...))
 			deps = append(deps, prep...)
 			deps = append(deps, cfg...)
 		}
@@ -562,7 +571,7 @@ func (b *builder) waves() {
 		}
 		b.regSize[regID] = o.Enrolls
 		b.add(4, Step{ID: regID, Kind: KindBaselineEnable, Wave: wave, DependsOn: deps, Params: p, Blocked: blocked,
-			Title:  fmt.Sprintf("%s (%s)", title, plural(len(accts), "account", "accounts")),
+			Title:  fmt.Sprintf("%s (%s)", title, words.Count(len(accts), "account")),
 			Why:    "registering an OU enrolls all its accounts in one Control Tower operation; parents are registered first",
 			Target: Target{OUID: o.ID, Resource: o.Key},
 			CLI:    b.registerCLI(regID, p),
@@ -647,11 +656,14 @@ func (b *builder) createSplit(of *scope.OU, sp scope.Split, wave int, parentReg,
 	return append(out, moves...)
 }
 
-// moveIn moves an account into the OU whose registration will cover it, before that registration.
+// moveIn moves an account into the OU whose registration will cover it, before that registration;
+// the SCPs it would leave behind that its new OU does not carry are attached to it first.
 func (b *builder) moveIn(a, key string, dest Value, path string, wave int, deps []string, blocked string) string {
 	d := b.sc.Account(a)
 	src := d.ParentID
+	deps = append(deps, b.attachToAccount(4, wave, d, deps, blocked)...)
 	p := AccountMove{AccountID: a, SourceParentID: Lit(src), DestinationParentID: dest}
+	b.moves[a] = moveStepID(a)
 	return b.add(4, Step{ID: moveStepID(a), Kind: KindAccountMove, Wave: wave, DependsOn: deps, Blocked: blocked, Params: p,
 		Title:    "Move account " + a + " into " + path,
 		Why:      d.Reason,
@@ -660,6 +672,28 @@ func (b *builder) moveIn(a, key string, dest Value, path string, wave int, deps 
 		Guard:    "the account is still in " + src,
 		Expected: "the account's parent is " + path,
 		Rollback: "aws organizations move-account --account-id " + a + " --source-parent-id " + sh(dest) + " --destination-parent-id " + src})
+}
+
+// attachToAccount attaches to an account, before it moves (or before Account Factory moves it as
+// it enrolls it), the SCPs of the OUs it leaves that its new OU does not carry, so it is never
+// without them (scope.Account.AttachSCPs). Attaching an SCP the account already inherits changes
+// nothing until it moves.
+func (b *builder) attachToAccount(phase, wave int, d *scope.Account, deps []string, blocked string) []string {
+	var out []string
+	for _, pid := range d.AttachSCPs {
+		pol := b.ix.Policy(pid)
+		id := KindSCPAttach + "/" + pid + "/" + d.ID
+		out = append(out, b.add(phase, Step{ID: id, Kind: KindSCPAttach, Wave: wave, DependsOn: deps, Blocked: blocked,
+			Params:   SCPAttach{PolicyID: pid, TargetID: Lit(d.ID)},
+			Title:    fmt.Sprintf("Attach SCP %s to account %s (%s)", pol.Name, d.ID, d.Name),
+			Why:      "the account leaves the OU the SCP is attached to, and its new OU does not carry it: attached to the account itself first, the account stays under it",
+			Target:   Target{AccountID: d.ID, Resource: pid},
+			CLI:      []string{"aws organizations attach-policy --policy-id " + pid + " --target-id " + d.ID},
+			Guard:    fmt.Sprintf("the account has fewer than %d SCPs attached directly", scope.MaxSCPsPerTarget),
+			Expected: "the policy is in aws organizations list-policies-for-target --target-id " + d.ID + " --filter SERVICE_CONTROL_POLICY",
+			Rollback: "aws organizations detach-policy --policy-id " + pid + " --target-id " + d.ID}))
+	}
+	return out
 }
 
 // ---- the enrollment queue ----
@@ -748,6 +782,7 @@ func (b *builder) enroll(phase, wave int, a *scope.Account, gate []string) strin
 		deps = append(deps, cfg...)
 	}
 	sid := enrollStepID(a.ID)
+	deps = append(deps, b.attachToAccount(phase, wave, a, []string{b.deployStep}, b.blockedAcct[a.ID])...)
 	name := sanitizeName(ia.Name, a.ID)
 	p := AccountEnroll{Region: b.home, ProductName: AccountFactory, AccountID: a.ID, AccountName: ia.Name, AccountEmail: ia.Email,
 		SSOUserEmail: ia.Email, SSOUserFirstName: "Admin", SSOUserLastName: "User", OUName: ouName, OUID: ouID,
@@ -772,8 +807,8 @@ func (b *builder) enroll(phase, wave int, a *scope.Account, gate []string) strin
 // enrollment queue's commands once.
 func (b *builder) enrollWhy(a *scope.Account, ouName string) string {
 	switch {
-	case a.SharedServices:
-		return b.accounts[a.ID].Reason
+	case a.SharedServices, a.SCPsBlock != "":
+		return a.Reason
 	case a.Into == a.ParentID:
 		return "its OU is already registered: Account Factory enrolls it where it is"
 	case b.sc.OU(a.ParentID) != nil && b.sc.OU(a.ParentID).TooDeep:

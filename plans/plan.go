@@ -7,6 +7,7 @@ package plans
 
 import (
 	"bytes"
+	"container/heap"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -344,47 +345,101 @@ func (p *Plan) OrderedSteps() []*Step {
 // executionOrder is the order a sequential run takes the steps: phases 0 and 1; then phases 2–4
 // interleaved wave by wave (a wave's SCP detaches, then its Config removal, then its registration
 // or enrollment), so no account loses its Config recorder long before Control Tower takes it
-// over; then phases 5 and 6. Every step comes after the steps it depends on.
+// over; then phases 5 and 6. Every step comes after the steps it depends on: of the steps whose
+// dependencies are all placed, the one earliest in that order comes next (a wave's account moves,
+// phase 4, thus come before the Config removal that waits for them).
 func (p *Plan) executionOrder() []string {
-	type ws struct {
-		wave, phase, idx int
-		id               string
+	type key struct{ bucket, wave, phase, idx int }
+	less := func(a, b key) bool {
+		switch {
+		case a.bucket != b.bucket:
+			return a.bucket < b.bucket
+		case a.wave != b.wave:
+			return a.wave < b.wave
+		case a.phase != b.phase:
+			return a.phase < b.phase
+		}
+		return a.idx < b.idx
 	}
-	var mid []ws
-	var out []string
-	midAt := -1
+	var ids []string
+	var keys []key
+	at := map[string]int{}
 	for i := range p.Phases {
 		ph := &p.Phases[i]
 		for j, st := range ph.Steps {
-			switch ph.ID {
-			case PhaseSCP, PhaseConfig, PhaseRegistration:
-				mid = append(mid, ws{st.Wave, i, j, st.ID})
-			default:
-				if ph.Number > 4 && midAt < 0 {
-					midAt = len(out)
+			k := key{bucket: 0, phase: i, idx: j}
+			switch {
+			case ph.ID == PhaseSCP || ph.ID == PhaseConfig || ph.ID == PhaseRegistration:
+				k.bucket, k.wave = 1, st.Wave
+			case ph.Number > 4:
+				k.bucket = 2
+			}
+			at[st.ID] = len(ids)
+			ids = append(ids, st.ID)
+			keys = append(keys, k)
+		}
+	}
+	// Kahn's algorithm with a heap of the ready steps, by key.
+	waiting := make([]int, len(ids))
+	next := make([][]int, len(ids))
+	for i := range p.Phases {
+		for _, st := range p.Phases[i].Steps {
+			n := at[st.ID]
+			for _, d := range st.DependsOn {
+				if di, ok := at[d]; ok {
+					waiting[n]++
+					next[di] = append(next[di], n)
 				}
-				out = append(out, st.ID)
 			}
 		}
 	}
-	sort.SliceStable(mid, func(a, b int) bool {
-		if mid[a].wave != mid[b].wave {
-			return mid[a].wave < mid[b].wave
+	h := &stepHeap{less: func(a, b int) bool { return less(keys[a], keys[b]) }}
+	for n := range ids {
+		if waiting[n] == 0 {
+			heap.Push(h, n)
 		}
-		if mid[a].phase != mid[b].phase {
-			return mid[a].phase < mid[b].phase
+	}
+	out := make([]string, 0, len(ids))
+	placed := make([]bool, len(ids))
+	for h.Len() > 0 {
+		n := heap.Pop(h).(int)
+		placed[n] = true
+		out = append(out, ids[n])
+		for _, m := range next[n] {
+			if waiting[m]--; waiting[m] == 0 {
+				heap.Push(h, m)
+			}
 		}
-		return mid[a].idx < mid[b].idx
-	})
-	if midAt < 0 {
-		midAt = len(out)
 	}
-	ids := make([]string, 0, len(out)+len(mid))
-	ids = append(ids, out[:midAt]...)
-	for _, m := range mid {
-		ids = append(ids, m.id)
+	if len(out) < len(ids) { // a dependency cycle: never built, but never lose a step
+		var rest []int
+		for n := range ids {
+			if !placed[n] {
+				rest = append(rest, n)
+			}
+		}
+		sort.Slice(rest, func(a, b int) bool { return less(keys[rest[a]], keys[rest[b]]) })
+		for _, n := range rest {
+			out = append(out, ids[n])
+		}
 	}
-	return append(ids, out[midAt:]...)
+	return out
+}
+
+// stepHeap is a min-heap of step indexes (container/heap).
+type stepHeap struct {
+	items []int
+	less  func(a, b int) bool
+}
+
+func (h *stepHeap) Len() int           { return len(h.items) }
+func (h *stepHeap) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
+func (h *stepHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *stepHeap) Push(x any)         { h.items = append(h.items, x.(int)) }
+func (h *stepHeap) Pop() any {
+	last := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return last
 }
 
 // Blocked says, for every step that cannot run, why: the blocker on the step itself, or the

@@ -106,6 +106,10 @@ func covers(st *Step, acct string) bool {
 	return false
 }
 
+// carriedSeen counts the moved accounts checkGuardrails found under customer SCPs (the tests of
+// this package run one at a time).
+var carriedSeen int
+
 // checkInvariants asserts what must hold for every plan (issue 14, "What must hold").
 func checkInvariants(t testing.TB, snap *inventory.Snapshot, s settings.Settings, p *Plan) {
 	t.Helper()
@@ -447,6 +451,9 @@ func checkInvariants(t testing.TB, snap *inventory.Snapshot, s settings.Settings
 		t.Fatalf("the calendar's sessions (%d s) are shorter than the upper bound %d s", cal, e.Total.Upper)
 	}
 
+	// Guardrails: every migrated account stays under the customer SCPs it was under.
+	carriedSeen += checkGuardrails(t, snap, p)
+
 	// Determinism: the same input gives the same bytes.
 	again, err := Build(snap, s, checks.Report{Findings: p.Findings})
 	if err != nil {
@@ -625,6 +632,7 @@ func mutate(r *rand.Rand, snap *inventory.Snapshot) {
 // always give plans that satisfy the invariants; and lz2ct check exits 0 exactly when no step of
 // the plan is blocked.
 func TestBuildRandomOrganizations(t *testing.T) {
+	carriedSeen = 0
 	n := 60
 	if testing.Short() {
 		n = 15
@@ -653,6 +661,9 @@ func TestBuildRandomOrganizations(t *testing.T) {
 	}
 	if blockedSeen == 0 || cleanSeen == 0 {
 		t.Errorf("the generated organizations do not exercise both sides: %d blocked, %d clean", blockedSeen, cleanSeen)
+	}
+	if !testing.Short() && carriedSeen == 0 {
+		t.Error("no generated organization moves an account that has customer SCPs: the guardrails property is not exercised")
 	}
 }
 

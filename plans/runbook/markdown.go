@@ -3,6 +3,7 @@ package runbook
 import (
 	"bufio"
 	"fmt"
+	"github.com/lz2ct/lz2ct/words"
 	"io"
 	"strconv"
 	"strings"
@@ -168,7 +169,7 @@ func (m *mdWriter) run(r *runView) {
 		m.ln()
 	}
 	if len(r.Unplanned) > 0 {
-		m.ln("> The journal has events for ", plural(int64(len(r.Unplanned)), "step"), " this plan does not have (",
+		m.ln("> The journal has events for ", words.Count(len(r.Unplanned), "step"), " this plan does not have (",
 			mdText(strings.Join(limit(r.Unplanned, 10), ", ")), "): was the run started from another plan?")
 		m.ln()
 	}
@@ -177,7 +178,7 @@ func (m *mdWriter) run(r *runView) {
 func (m *mdWriter) findings(f findingsView) {
 	m.ln("## Pre-check results")
 	m.ln()
-	m.ln(plural(int64(f.Blockers), "blocker"), ", ", plural(int64(f.Warnings), "warning"), ", ", strconv.Itoa(f.Infos), " for information.",
+	m.ln(words.Count(f.Blockers, "blocker"), ", ", words.Count(f.Warnings, "warning"), ", ", strconv.Itoa(f.Infos), " for information.",
 		" Blockers the plan fixes by itself are marked *fixed by plan*; the others stop the phase they are listed under.")
 	m.ln()
 	if len(f.Rows) == 0 {
@@ -383,7 +384,7 @@ func (m *mdWriter) commands(cli []string, intro string) {
 
 func (m *mdWriter) group(g *groupView) {
 	num := g.First + "–" + g.Last
-	m.ln("#### ", num, " ", mdText(g.Title), " (", strconv.Itoa(len(g.Rows)), " steps)")
+	m.ln("#### ", num, " ", mdText(g.Title), " (", words.Count(len(g.Rows), "step"), ")")
 	m.ln()
 	per := "one row per " + g.Per + "; the table lists the steps in plan order."
 	if g.Pivot != nil {
