@@ -67,8 +67,8 @@ func init() {
 		Source: srcOrgQuotas,
 		Run: func(in Input) []Finding {
 			q := in.Snapshot.Organization.AccountQuota
-			if q == 0 || in.Snapshot.ControlTower.LandingZone != nil {
-				return nil // unknown quota; or CT already created its accounts
+			if q == 0 || in.Snapshot.ControlTower.LandingZone != nil || in.Settings.BringsExistingAccounts() {
+				return nil // unknown quota; CT already created its accounts; or it takes ALZ's
 			}
 			// Suspended accounts count too: they stay in the organization until closed for good.
 			n := len(in.Snapshot.Accounts)

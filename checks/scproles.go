@@ -124,6 +124,11 @@ type scpHit struct {
 // evaluateProbes runs the probes for every account in scope and returns one finding per blocking
 // policy (or level that does not allow) and probe.
 func evaluateProbes(in Input, probes []probe) []Finding {
+	return evaluateProbesFor(in, probes, in.scope().enroll)
+}
+
+// evaluateProbesFor runs the probes for the given accounts.
+func evaluateProbesFor(in Input, probes []probe, accounts []*inventory.Account) []Finding {
 	sc, ix := in.scope(), in.index()
 	ev := NewEvaluator(ix)
 	part := in.Snapshot.Partition
@@ -224,7 +229,7 @@ func evaluateProbes(in Input, probes []probe) []Finding {
 		}
 		return out
 	}
-	for _, a := range sc.enroll {
+	for _, a := range accounts {
 		if a.Status != inventory.AccountActive {
 			continue
 		}

@@ -137,6 +137,13 @@ func newBuilder(sc *scope.Scope, report checks.Report) *builder {
 			d.By = enrollStepID(a.ID)
 		case a.How == HowBlocked:
 			d.By = registerStepID(a.ParentID) // its OU's registration, which it blocks
+		case a.How == HowSharedAccount:
+			// The set-up that brings it in: landing-zone.create, or the verification of a
+			// console set-up.
+			d.By = KindLandingZoneCreate
+			if sc.Settings.CTDeploy == settings.CTDeployManual {
+				d.By = KindLandingZoneVerify
+			}
 		}
 		b.accounts[a.ID] = d
 	}
@@ -276,7 +283,9 @@ func (b *builder) markRetained() {
 	for id, d := range b.accounts {
 		replaced := alz != nil && (id == alz.SecurityAccountID || id == alz.LogArchiveAccountID)
 		switch {
-		case d.How == HowBlocked, d.How == HowLeftOut, d.How == HowExcluded && !replaced:
+		// Accounts brought in as Control Tower's shared accounts stay out of decommission: what
+		// ALZ's StackSets put there stays (kept[] says so).
+		case d.How == HowBlocked, d.How == HowLeftOut, d.How == HowExcluded && !replaced, d.How == HowSharedAccount:
 			b.retain[id] = true
 		case d.How == HowOURegistration && b.dead[b.sc.Account(id).Registration]:
 			b.retain[id] = true

@@ -28,6 +28,11 @@ func (b *builder) shared() {
 	if alz == nil {
 		return
 	}
+	if len(b.sc.SharedAccountIDs()) > 0 {
+		// ALZ's Log Archive and Security accounts are Control Tower's now: the logs, the security
+		// tooling and the alerting stay where they are; nothing moves.
+		return
+	}
 	if alz.SecurityAccountID != "" {
 		b.add(5, Step{ID: KindManual + "/security-tooling", Kind: KindManual, Manual: true, DependsOn: []string{b.deployStep},
 			Params: Manual{Instructions: []string{
@@ -412,8 +417,8 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 	case settings.DecomCloseAccounts:
 		for _, id := range []string{alz.LogArchiveAccountID, alz.SecurityAccountID} {
 			a := b.ix.Account(id)
-			if id == "" || a == nil || a.Status != inventory.AccountActive {
-				continue
+			if id == "" || a == nil || a.Status != inventory.AccountActive || b.sc.Account(id).How == HowSharedAccount {
+				continue // never Control Tower's own shared accounts
 			}
 			g.add(Step{ID: KindAccountClose + "/" + id, Kind: KindAccountClose,
 				Params:   AccountClose{AccountID: id},
@@ -519,7 +524,7 @@ func (b *builder) deleteStackSet(ss inventory.StackSet, g *group) {
 
 func retainWhy(retain bool) string {
 	if retain {
-		return "these accounts are left alone by the migration (excluded, left out or blocked): the StackSet lets go of their stacks, whose resources stay"
+		return "the migration leaves these accounts alone (excluded, left out or blocked), or brings them in as Control Tower's shared accounts: the StackSet lets go of their stacks, whose resources stay"
 	}
 	return "the migration took these accounts over; ALZ's stacks in them go"
 }
@@ -541,6 +546,9 @@ func (b *builder) deleteCoreOU(alz *inventory.ALZ, g *group) {
 	for _, id := range b.ix.ChildAccounts(core) {
 		if d := b.sc.Account(id); d != nil && d.How == HowEnroll && d.Into != core {
 			continue // Account Factory moves it out when it enrolls it
+		}
+		if d := b.sc.Account(id); d != nil && d.How == HowSharedAccount {
+			continue // Control Tower moves it into its Security OU when it sets the landing zone up (step-one.html)
 		}
 		remaining = append(remaining, id)
 	}
@@ -592,11 +600,31 @@ func (b *builder) keptByChoice(alz *inventory.ALZ) {
 			b.kept = append(b.kept, Kept{Resource: "portfolio " + pf.Name + " (" + pf.ID + ")", Reason: "it holds Add-On products that are still provisioned"})
 		}
 	}
+	existing := b.sc.SharedAccountIDs()
 	if !b.s.Decommissions(settings.DecomLogBuckets) {
+		reason := "ALZ's logs are kept: decommission.copyLogs is false and log-buckets is not in decommission.steps"
+		if len(existing) > 0 {
+			reason = "ALZ's logs stay where they are: its Log Archive account becomes Control Tower's (sharedAccounts: existing), so nothing is copied; list log-buckets in decommission.steps to delete them"
+		}
 		for _, bk := range alz.Buckets {
 			if strings.HasPrefix(bk.Name, "aws-landing-zone-logs-") || strings.HasPrefix(bk.Name, "aws-landing-zone-s3-access-logs") {
-				b.kept = append(b.kept, Kept{Resource: "bucket " + bk.Name, Reason: "ALZ's logs are kept: decommission.copyLogs is false and log-buckets is not in decommission.steps"})
+				b.kept = append(b.kept, Kept{Resource: "bucket " + bk.Name, Reason: reason})
 			}
+		}
+	}
+	for _, id := range existing {
+		n := 0
+		for _, ss := range alz.StackSets {
+			for _, in := range ss.Instances {
+				if in.AccountID == id && !(ss.Name == EnableConfigStackSet && b.ecDeleted[in.AccountID+"|"+in.Region]) {
+					n++
+				}
+			}
+		}
+		if n > 0 {
+			a := b.ix.Account(id)
+			b.kept = append(b.kept, Kept{Resource: fmt.Sprintf("ALZ's StackSet stacks in account %s (%s): %s", id, a.Name, words.Count(n, "stack instance")),
+				Reason: "the account is Control Tower's shared account now (sharedAccounts: existing): decommission detaches ALZ's StackSets from it but keeps their stacks and resources (security tooling, topics, the log bucket); delete what you no longer need by hand"})
 		}
 	}
 }

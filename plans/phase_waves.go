@@ -19,7 +19,7 @@ import (
 
 // detachALZ schedules the detaching of ALZ's SCPs from the targets that affect the given accounts
 // (the accounts, their OUs and every ancestor up to the root), skipping what an earlier wave detached.
-func (b *builder) detachALZ(wave int, targets []string, gate []string) []string {
+func (b *builder) detachALZ(phase, wave int, targets []string, gate []string) []string {
 	var out []string
 	for _, t := range targets {
 		for _, pid := range b.ix.PoliciesOn(t) {
@@ -28,7 +28,7 @@ func (b *builder) detachALZ(wave int, targets []string, gate []string) []string 
 				continue
 			}
 			b.detached[pid+"|"+t] = true
-			out = append(out, b.add(2, Step{ID: scpDetachStepID(pid, t), Kind: KindSCPDetach, Wave: wave, Destructive: true,
+			out = append(out, b.add(phase, Step{ID: scpDetachStepID(pid, t), Kind: KindSCPDetach, Wave: wave, Destructive: true,
 				Params:    SCPDetach{PolicyID: pid, TargetID: t},
 				Title:     fmt.Sprintf("Detach ALZ SCP %s from %s", p.Name, b.describe(t)),
 				Why:       "ALZ's SCP denies the AWS Config changes that Config removal and enrollment make; it is detached just before this wave and deleted in decommission",
@@ -158,7 +158,7 @@ func (b *builder) enableConfigInstances() map[string][]string {
 // removeConfig schedules the Config removal for a group of accounts (one wave): one StackSet
 // operation per set of regions for the stack instances, direct removal elsewhere. key names the
 // group in step IDs.
-func (b *builder) removeConfig(wave int, key string, accounts []string, deps []string) []string {
+func (b *builder) removeConfig(phase, wave int, key string, accounts []string, deps []string) []string {
 	var out []string
 	ssInst := map[string]map[string]bool{}
 	for _, id := range accounts {
@@ -170,7 +170,7 @@ func (b *builder) removeConfig(wave int, key string, accounts []string, deps []s
 			}
 		}
 		for _, d := range w.direct {
-			out = append(out, b.removeConfigDirect(wave, id, d, deps))
+			out = append(out, b.removeConfigDirect(phase, wave, id, d, deps))
 		}
 	}
 	groups := groupByRegions(ssInst)
@@ -183,7 +183,7 @@ func (b *builder) removeConfig(wave int, key string, accounts []string, deps []s
 		// No failure tolerance: an account whose Config stays would fail the registration anyway.
 		p := ConfigStackSetInstancesDelete{StackSetInstancesDelete{Region: b.alzReg, StackSetName: EnableConfigStackSet,
 			Accounts: g.accounts, Regions: g.regions, OperationID: op, Preferences: b.stackSetPrefs(len(g.accounts), 0)}}
-		b.add(3, Step{ID: id, Kind: KindConfigStackSetInstancesDelete, Wave: wave, Destructive: true, DependsOn: deps, Params: p,
+		b.add(phase, Step{ID: id, Kind: KindConfigStackSetInstancesDelete, Wave: wave, Destructive: true, DependsOn: deps, Params: p,
 			Title:  fmt.Sprintf("Delete %s stack instances of %s in %s", EnableConfigStackSet, words.Count(len(g.accounts), "account"), strings.Join(g.regions, ", ")),
 			Why:    "Control Tower refuses accounts with a Config recorder or delivery channel in a governed region; removed just before this wave so the unrecorded window stays short (configRemoval: stackset, the reference's method 1)",
 			Target: Target{OUID: ouOrEmpty(key), Region: b.alzReg, Resource: EnableConfigStackSet},
@@ -206,7 +206,7 @@ func (b *builder) removeConfig(wave int, key string, accounts []string, deps []s
 	return out
 }
 
-func (b *builder) removeConfigDirect(wave int, acct string, d directConfig, deps []string) string {
+func (b *builder) removeConfigDirect(phase, wave int, acct string, d directConfig, deps []string) string {
 	id := KindConfigRecorderDelete + "/" + acct + "/" + d.region
 	r := " --region " + d.region
 	var cmds []string
@@ -223,7 +223,7 @@ func (b *builder) removeConfigDirect(wave int, acct string, d directConfig, deps
 	if !b.sc.ReadIn(b.ix.Account(acct), d.region) {
 		guard = "discovery could not read this account here: delete only ALZ's recorder and channel if they exist, report anything else; " + guard
 	}
-	b.add(3, Step{ID: id, Kind: KindConfigRecorderDelete, Wave: wave, Destructive: true, DependsOn: deps,
+	b.add(phase, Step{ID: id, Kind: KindConfigRecorderDelete, Wave: wave, Destructive: true, DependsOn: deps,
 		Params:   ConfigRecorderDelete{AccountID: acct, Region: d.region, RecorderName: d.recorder, DeliveryChannelName: d.channel},
 		Title:    "Stop and delete the AWS Config recorder and delivery channel in " + acct + " / " + d.region,
 		Why:      "Control Tower refuses accounts with a Config recorder or delivery channel in a governed region; done just before this wave",
@@ -549,7 +549,7 @@ func (b *builder) waves() {
 			if n := len(b.regs); n > 0 {
 				info.prev = b.regs[n-1]
 			}
-			prep := b.detachALZ(wave, b.policyTargets(prepOU, covered), gate)
+			prep := b.detachALZ(2, wave, b.policyTargets(prepOU, covered), gate)
 			prep = append(prep, b.executionRoles(wave, o.Key, covered)...)
 			// Accounts moving in are moved first: ALZ's SCPs on the OUs they leave then no
 			// longer deny their Config removal.
@@ -559,7 +559,7 @@ func (b *builder) waves() {
 					moved = append(moved, m)
 				}
 			}
-			cfg := b.removeConfig(wave, o.Key, covered, append(append(detachDeps(prep), gate...), moved...))
+			cfg := b.removeConfig(3, wave, o.Key, covered, append(append(detachDeps(prep), gate...), moved...))
 			deps = append(deps, prep...)
 			deps = append(deps, cfg...)
 		}
@@ -775,9 +775,9 @@ func (b *builder) enroll(phase, wave int, a *scope.Account, gate []string) strin
 		deps = append(deps, b.deployStep, b.regOf[a.Into])
 	}
 	if !b.enrollDead(a) {
-		prep := b.detachALZ(wave, b.policyTargets(a.ParentID, []string{a.ID}), gate)
+		prep := b.detachALZ(2, wave, b.policyTargets(a.ParentID, []string{a.ID}), gate)
 		prep = append(prep, b.executionRoles(wave, a.ID, []string{a.ID})...)
-		cfg := b.removeConfig(wave, a.ID, []string{a.ID}, append(detachDeps(prep), gate...))
+		cfg := b.removeConfig(3, wave, a.ID, []string{a.ID}, append(detachDeps(prep), gate...))
 		deps = append(deps, prep...)
 		deps = append(deps, cfg...)
 	}

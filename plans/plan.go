@@ -16,6 +16,7 @@ import (
 	"os"
 	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/lz2ct/lz2ct/checks"
@@ -74,11 +75,48 @@ type Limits struct {
 	Note string `json:"note,omitempty"`
 }
 
-// Kept is one resource the plan leaves in place on purpose.
+// Kept is one resource the migration leaves in place on purpose.
 type Kept struct {
 	// Resource names it, e.g. "OU ou-ab12-cd34ef56 (core)".
 	Resource string `json:"resource"`
 	Reason   string `json:"reason"`
+	// Step is the decommission step a run's guard refused (KeptAfterRun); empty for what the
+	// plan itself keeps, by choice or because it cannot remove it.
+	Step string `json:"step,omitempty"`
+}
+
+// GuardRefusedPrefix starts the error the engine journals when a step's guard refuses it (the
+// kind observed it unsafe to run: a VPC still in use, logs not yet copied, an account still in
+// the core OU).
+const GuardRefusedPrefix = "unsafe to run: "
+
+// GuardRefusal returns the guard's words when a journaled error is a guard's refusal.
+func GuardRefusal(err string) (string, bool) {
+	if rest, ok := strings.CutPrefix(err, GuardRefusedPrefix); ok {
+		return rest, true
+	}
+	return "", false
+}
+
+// KeptAfterRun lists what the migration leaves in place and why: the plan's kept[] (what the
+// settings keep, and what the plan cannot remove), then every destructive decommission step a
+// run's guard refused — refused maps such a step's ID to the guard's words (GuardRefusal of the
+// journaled error). runbook and lz2ct status show this list.
+func (p *Plan) KeptAfterRun(refused map[string]string) []Kept {
+	out := append([]Kept(nil), p.Kept...)
+	for _, st := range p.OrderedSteps() {
+		why, ok := refused[st.ID]
+		if !ok || !st.Destructive {
+			continue
+		}
+		res := st.Title
+		if r, ok := strings.CutPrefix(res, "Delete "); ok {
+			res = r
+		}
+		out = append(out, Kept{Resource: res, Step: st.ID, Reason: "its guard refused the deletion during the run: " + why +
+			" (fix that, then lz2ct resume deletes it; or leave it)"})
+	}
+	return out
 }
 
 // Phase IDs, in order. Phase.Number is the index in this list.
@@ -218,6 +256,7 @@ const (
 	HowBlocked        = scope.HowBlocked        // its enrollment cannot run until a blocker is resolved
 	HowEnrolled       = scope.HowEnrolled       // Control Tower already governs it
 	HowManagement     = scope.HowManagement     // the management account: CT runs there, never enrolled
+	HowSharedAccount  = scope.HowSharedAccount  // ALZ's Log Archive or Security account, brought in as CT's by the set-up
 )
 
 // AccountDisposition is what the plan does with one account.
@@ -226,8 +265,8 @@ type AccountDisposition struct {
 	Name      string `json:"name"`
 	How       string `json:"how"`
 	Reason    string `json:"reason,omitempty"`
-	// By is the step that covers the account (baseline.enable/<ou> or account.enroll/<account>);
-	// empty otherwise.
+	// By is the step that covers the account (baseline.enable/<ou> or account.enroll/<account>, or
+	// the landing zone's set-up for a shared account brought in); empty otherwise.
 	By string `json:"by,omitempty"`
 }
 

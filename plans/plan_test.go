@@ -17,9 +17,17 @@ import (
 	"github.com/lz2ct/lz2ct/settings"
 )
 
+// testdataVariants are testdata settings files for another testdata organization: the variant's
+// name is the settings file's, the value the organization's.
+var testdataVariants = map[string]string{"alz2-existing": "alz2-typical"}
+
 func loadOrg(t testing.TB, name string) (*inventory.Snapshot, settings.Settings) {
 	t.Helper()
-	snap, err := inventory.Load(filepath.Join("..", "testdata", "orgs", name+".json"))
+	org := name
+	if o := testdataVariants[name]; o != "" {
+		org = o
+	}
+	snap, err := inventory.Load(filepath.Join("..", "testdata", "orgs", org+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,6 +329,28 @@ func checkInvariants(t testing.TB, snap *inventory.Snapshot, s settings.Settings
 					}
 				}
 			}
+		case HowSharedAccount:
+			// Brought in by the landing zone's set-up, after its Config removal.
+			st := sx.steps[d.By]
+			if st == nil || (st.Kind != KindLandingZoneCreate && st.Kind != KindLandingZoneVerify) || !s.BringsExistingAccounts() {
+				t.Fatalf("shared account %s brought in by %q", d.AccountID, d.By)
+			}
+			if prm, ok := st.Params.(LandingZoneCreate); ok && prm.Manifest.LogArchiveAccountID != Lit(d.AccountID) && prm.Manifest.AuditAccountID != Lit(d.AccountID) {
+				t.Fatalf("shared account %s is not in the landing zone's manifest %+v", d.AccountID, prm.Manifest)
+			}
+			for id, cst := range sx.steps {
+				if covers(cst, d.AccountID) && !sx.deps(st.ID)[id] {
+					t.Fatalf("Config removal %s does not come before the set-up %s", id, st.ID)
+				}
+			}
+			if sx.steps[KindAccountCreate+"/log-archive"] != nil || sx.steps[KindAccountCreate+"/audit"] != nil {
+				t.Fatalf("new shared accounts created though ALZ's are brought in")
+			}
+			for id, st := range sx.steps {
+				if st.Kind == KindAccountClose && strings.HasSuffix(id, "/"+d.AccountID) || st.Kind == KindAccountMove && sx.phase[id] == 6 && strings.HasSuffix(id, "/"+d.AccountID) {
+					t.Fatalf("decommission acts on the shared account %s: %s", d.AccountID, id)
+				}
+			}
 		case HowExcluded, HowLeftOut, HowEnrolled, HowManagement:
 			if d.Reason == "" {
 				t.Fatalf("account %s is %s without a reason", d.AccountID, d.How)
@@ -493,7 +523,7 @@ func firstDiff(a, b []byte) string {
 	return "lengths differ"
 }
 
-var testdataOrgs = []string{"alz2-typical", "alz1-legacy", "blockers", "alz2-midway", "alz2-ct-ready"}
+var testdataOrgs = []string{"alz2-typical", "alz1-legacy", "blockers", "alz2-midway", "alz2-ct-ready", "alz2-existing"}
 
 func TestBuildTestdataOrgs(t *testing.T) {
 	for _, name := range testdataOrgs {
@@ -593,6 +623,14 @@ func randomOrg(t testing.TB, seed int64) (*inventory.Snapshot, settings.Settings
 		if r.Intn(15) == 0 {
 			s.Exclude.Accounts = append(s.Exclude.Accounts, a.ID)
 		}
+	}
+	if r.Intn(4) == 0 { // ALZ's Log Archive and Security accounts become Control Tower's
+		s.SharedAccounts = settings.SharedAccountsExisting
+		s.LogArchiveEmail, s.AuditEmail = "", ""
+		s.Decommission.CopyLogs, s.Decommission.CloseOldAccounts = false, false
+		s.Exclude.Accounts = slices.DeleteFunc(s.Exclude.Accounts, func(id string) bool {
+			return id == snap.ALZ.LogArchiveAccountID || id == snap.ALZ.SecurityAccountID
+		})
 	}
 	return snap, s.Resolve(snap)
 }

@@ -73,6 +73,7 @@ func (c *classifier) base() {
 		alz = &inventory.ALZ{}
 	}
 	lz := sc.Snapshot.ControlTower.LandingZone
+	brought := len(sc.SharedAccountIDs()) > 0
 	for i := range sc.Snapshot.Accounts {
 		a := &sc.Snapshot.Accounts[i]
 		d := &Account{ID: a.ID, Name: a.Name, ParentID: a.ParentID}
@@ -86,6 +87,10 @@ func (c *classifier) base() {
 		switch {
 		case a.ID == sc.Snapshot.Organization.ManagementAccountID:
 			d.How, d.Reason = HowManagement, "the management account: Control Tower runs in it and never enrolls it"
+		case brought && a.ID == alz.SecurityAccountID:
+			d.How, d.Reason = HowSharedAccount, "ALZ's Security account becomes Control Tower's Audit account when the landing zone is set up (sharedAccounts: existing); Control Tower moves it into its Security OU"
+		case brought && a.ID == alz.LogArchiveAccountID:
+			d.How, d.Reason = HowSharedAccount, "ALZ's Log Archive account becomes Control Tower's Log Archive account when the landing zone is set up (sharedAccounts: existing); Control Tower moves it into its Security OU"
 		case ix.IsEnrolled(a.ID):
 			d.How, d.Reason = HowEnrolled, "Control Tower already governs it"
 		case lz != nil && (a.ID == lz.LogArchiveAccountID || a.ID == lz.AuditAccountID):

@@ -39,6 +39,9 @@ const (
 	HowBlocked        = "blocked"          // its enrollment cannot run until a blocker is resolved
 	HowEnrolled       = "already-enrolled" // Control Tower already governs it
 	HowManagement     = "management"       // the management account: Control Tower runs there, never enrolls it
+	// HowSharedAccount: ALZ's Log Archive or Security account, brought into Control Tower as its
+	// Log Archive or Audit account by the landing zone set-up (sharedAccounts: existing).
+	HowSharedAccount = "shared-account"
 )
 
 // CTSandbox is Into for an account enrolled into the Sandbox OU the landing zone creates (it has no
@@ -304,16 +307,16 @@ func (sc *Scope) SandboxOUName() string {
 
 // ManagedAccounts counts the accounts Control Tower governs once the migration is done: those it
 // governs now (the management account included), those the plan enrolls, and the two shared
-// accounts a new landing zone creates.
+// accounts of a new landing zone (new ones, or ALZ's brought in).
 func (sc *Scope) ManagedAccounts() int {
 	n := 0
 	for _, a := range sc.Accounts {
 		switch a.How {
-		case HowManagement, HowEnrolled, HowOURegistration, HowEnroll:
+		case HowManagement, HowEnrolled, HowOURegistration, HowEnroll, HowSharedAccount:
 			n++
 		}
 	}
-	if sc.Snapshot.ControlTower.LandingZone == nil {
+	if sc.Snapshot.ControlTower.LandingZone == nil && !sc.Settings.BringsExistingAccounts() {
 		n += 2
 	}
 	return n
@@ -340,6 +343,20 @@ func (sc *Scope) UnderCTSecurity(id string) bool {
 		}
 	}
 	return false
+}
+
+// SharedAccountIDs are the accounts that become Control Tower's Log Archive and Audit accounts when
+// the landing zone is set up with ALZ's existing ones (sharedAccounts: existing), in that order;
+// nil otherwise (new accounts, or Control Tower already set up).
+func (sc *Scope) SharedAccountIDs() []string {
+	if !sc.Settings.BringsExistingAccounts() || sc.Snapshot.ControlTower.LandingZone != nil || sc.Snapshot.ALZ == nil {
+		return nil
+	}
+	alz := sc.Snapshot.ALZ
+	if sc.Index.Account(alz.LogArchiveAccountID) == nil || sc.Index.Account(alz.SecurityAccountID) == nil {
+		return nil
+	}
+	return []string{alz.LogArchiveAccountID, alz.SecurityAccountID}
 }
 
 // InALZCore reports whether an OU is ALZ's core OU or below it.

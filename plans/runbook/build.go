@@ -216,8 +216,22 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 		}
 	}
 	sort.SliceStable(d.Sections, func(i, j int) bool { return sectionRank(d.Sections[i]) < sectionRank(d.Sections[j]) })
-	for _, k := range p.Kept {
-		d.Kept = append(d.Kept, kv{r(k.Resource), r(k.Reason)})
+	// What the migration keeps: the plan's kept[], and — once a run has started — what a guard
+	// refused to delete.
+	refused := map[string]string{}
+	if st != nil {
+		for id, ss := range st.Steps {
+			if why, ok := plans.GuardRefusal(ss.Error); ok && ss.Status == journal.Failed {
+				refused[id] = why
+			}
+		}
+	}
+	for _, k := range p.KeptAfterRun(refused) {
+		res := k.Resource
+		if k.Step != "" {
+			res += " (step " + num[k.Step] + ")"
+		}
+		d.Kept = append(d.Kept, kv{r(res), r(k.Reason)})
 	}
 	if st != nil {
 		d.Run = runOf(p, st, all, num)

@@ -116,6 +116,10 @@ func (m *mdWriter) doc(d *document) {
 		}
 		m.ln()
 	}
+	if len(d.Kept) > 0 {
+		m.ln("What the migration keeps on purpose: ", words.Count(len(d.Kept), "ALZ artefact"), ", each with its reason (Appendix C).")
+		m.ln()
+	}
 	if d.Run != nil {
 		m.run(d.Run)
 	}
@@ -681,7 +685,9 @@ func (m *mdWriter) appendices(d *document) {
 		m.ln()
 	}
 	if len(d.Kept) > 0 {
-		m.ln("## Appendix C: what the plan keeps, and why")
+		m.ln("## Appendix C: what the migration keeps, and why")
+		m.ln()
+		m.ln("ALZ artefacts left in place on purpose — by the settings, because the plan cannot remove them, or because a guard refused the deletion during the run — each with its reason.")
 		m.ln()
 		m.ln("| Kept | Why |")
 		m.ln("|---|---|")
