@@ -21,6 +21,7 @@ const (
 	KindSSMParametersDelete         = "ssm-parameters.delete"
 	KindKMSAliasDelete              = "kms-alias.delete"
 	KindAccountClose                = "account.close"
+	KindDelegatedAdminVerify        = "delegated-admin.verify"
 )
 
 // BucketCreate creates an S3 bucket (the destination of the ALZ log copy), private, owned by its
@@ -41,6 +42,16 @@ type LogsCopy struct {
 	Region               string `json:"region" desc:"the buckets' region"`
 	DestinationAccountID Value  `json:"destinationAccountId" desc:"Control Tower's Log Archive account"`
 	DestinationBucket    string `json:"destinationBucket" desc:"the destination bucket"`
+}
+
+// DelegatedAdminVerify confirms by API, after the manual step that moved it, that an account is a
+// service's delegated administrator in the organization and the former one no longer is
+// (Organizations ListDelegatedAdministrators). It changes nothing: until it holds, it says what is
+// still to do and the steps after it wait.
+type DelegatedAdminVerify struct {
+	ServicePrincipal string `json:"servicePrincipal" desc:"the service, e.g. guardduty.amazonaws.com"`
+	AccountID        Value  `json:"accountId" desc:"the account that must be its delegated administrator (the new Audit account)"`
+	FormerAccountID  string `json:"formerAccountId,omitempty" desc:"the account that must no longer be (ALZ's Security account)"`
 }
 
 // ProvisionedProductTerminate terminates a Service Catalog provisioned product.
@@ -151,6 +162,7 @@ func (SCPDelete) Kind() string                   { return KindSCPDelete }
 func (SSMParametersDelete) Kind() string         { return KindSSMParametersDelete }
 func (KMSAliasDelete) Kind() string              { return KindKMSAliasDelete }
 func (AccountClose) Kind() string                { return KindAccountClose }
+func (DelegatedAdminVerify) Kind() string        { return KindDelegatedAdminVerify }
 
 func init() {
 	registerKind(KindSpec{Kind: KindBucketCreate, Params: BucketCreate{},
@@ -205,6 +217,9 @@ func init() {
 	registerKind(KindSpec{Kind: KindKMSAliasDelete, Params: KMSAliasDelete{},
 		Summary:    "delete a KMS alias (and schedule its key's deletion only when chosen)",
 		Operations: []string{"kms:ListAliases", "kms:DeleteAlias", "kms:ScheduleKeyDeletion"}})
+	registerKind(KindSpec{Kind: KindDelegatedAdminVerify, Params: DelegatedAdminVerify{},
+		Summary:    "verify by API that an account is a service's delegated administrator (and the former one no longer is)",
+		Operations: []string{"organizations:ListDelegatedAdministrators"}})
 	registerKind(KindSpec{Kind: KindAccountClose, Params: AccountClose{},
 		Summary:    "close a member account (Organizations limits closures per rolling 30 days)",
 		Operations: []string{"organizations:DescribeAccount", "organizations:CloseAccount"}})

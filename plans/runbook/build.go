@@ -416,6 +416,12 @@ func stepInOf(s plans.Step, names map[string]string, num map[string]string, outp
 	if e, ok := s.Params.(plans.AccountEnroll); ok {
 		in.Email = r(e.AccountEmail)
 	}
+	if m, ok := s.Params.(plans.Manual); ok {
+		for _, i := range m.Instructions {
+			in.Instructions = append(in.Instructions, r(i))
+		}
+		in.Verified = r(m.Verify)
+	}
 	for _, dep := range summarizeDeps(s.DependsOn, num) {
 		in.DependsOn = append(in.DependsOn, r(dep))
 	}

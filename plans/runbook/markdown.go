@@ -335,6 +335,15 @@ func (m *mdWriter) step(s *stepView) {
 	m.field("Target", mdText(s.Target))
 	m.field("After", codeList(s.DependsOn))
 	m.field("Guard", mdText(s.Guard))
+	if len(s.Instructions) > 0 {
+		m.ln("**To do:**")
+		m.ln()
+		for i, in := range s.Instructions {
+			m.ln(strconv.Itoa(i+1), ". ", mdText(in))
+		}
+		m.ln()
+	}
+	m.field("Verified by", mdText(s.Verified))
 	m.inputs(s.Inputs)
 	m.commands(s.CLI, "")
 	m.field("Expected", mdText(s.Expected))
