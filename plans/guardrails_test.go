@@ -165,26 +165,7 @@ func (t *tiny) scp(id, name string, targets ...string) {
 // account whose SCPs fit neither is not moved: its enrollment is blocked by scp.moved-accounts,
 // and lz2ct check fails with it.
 func TestDeepAccountsKeepTheirSCPs(t *testing.T) {
-	build := func(deepSCPs, ownSCPs int) (o *tiny, ids []string, deep, l4 string) {
-		o = newTiny()
-		parent := "r-ab12"
-		for i := 1; i <= 6; i++ {
-			parent = o.ou(parent, fmt.Sprintf("L%d", i))
-			if i == 4 {
-				l4 = parent
-			}
-		}
-		ids = o.accounts(parent, 2)
-		for i := 0; i < deepSCPs; i++ {
-			o.scp(fmt.Sprintf("p-deep%07d", i), fmt.Sprintf("deep-guard-%d", i), parent)
-		}
-		for i := 0; i < ownSCPs; i++ {
-			o.scp(fmt.Sprintf("p-own0%07d", i), fmt.Sprintf("own-guard-%d", i), ids[0])
-		}
-		o.fullAccess()
-		return o, ids, parent, l4
-	}
-
+	build := deepOrgWithSCPs
 	// One SCP on the six-level OU: a new OU next to L5 (five levels deep) carries it.
 	o, ids, _, l4 := build(1, 0)
 	p := o.plan(t, nil)
@@ -234,4 +215,26 @@ func TestDeepAccountsKeepTheirSCPs(t *testing.T) {
 	if len(rep.Unfixed()) == 0 {
 		t.Error("lz2ct check would pass though the plan has a blocked step")
 	}
+}
+
+// deepOrgWithSCPs is an organization with a six-level OU of two accounts (L1/…/L6) that carries
+// deepSCPs customer SCPs, the first account ownSCPs more of its own, and FullAWSAccess everywhere.
+func deepOrgWithSCPs(deepSCPs, ownSCPs int) (o *tiny, ids []string, deep, l4 string) {
+	o = newTiny()
+	parent := "r-ab12"
+	for i := 1; i <= 6; i++ {
+		parent = o.ou(parent, fmt.Sprintf("L%d", i))
+		if i == 4 {
+			l4 = parent
+		}
+	}
+	ids = o.accounts(parent, 2)
+	for i := 0; i < deepSCPs; i++ {
+		o.scp(fmt.Sprintf("p-deep%07d", i), fmt.Sprintf("deep-guard-%d", i), parent)
+	}
+	for i := 0; i < ownSCPs; i++ {
+		o.scp(fmt.Sprintf("p-own0%07d", i), fmt.Sprintf("own-guard-%d", i), ids[0])
+	}
+	o.fullAccess()
+	return o, ids, parent, l4
 }
