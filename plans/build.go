@@ -190,6 +190,13 @@ func (b *builder) applyFindings() {
 			b.orgWide = appendOnce(b.orgWide, msg)
 		}
 	}
+	// The scope's own reason: an account that cannot move without leaving SCPs behind is not
+	// moved, and its enrollment waits (check scp.moved-accounts says the same).
+	for _, a := range b.sc.Accounts {
+		if a.SCPsBlock != "" && a.Covered() && b.blockedAcct[a.ID] == "" {
+			b.blockedAcct[a.ID] = "scp.moved-accounts: " + a.SCPsBlock
+		}
+	}
 	b.blockedIn = map[string]map[string][]string{}
 	for _, a := range b.sc.Accounts { // by ID: the lists come out sorted
 		if msg := b.blockedAcct[a.ID]; msg != "" {
