@@ -69,6 +69,13 @@ func (e *Engine) Run(ctx, stop context.Context) (*Summary, error) {
 					ready = insertReady(ready, n)
 				}
 			}
+		case <-e.gate:
+			for _, n := range e.nodes {
+				if n.status == held {
+					n.status = pending
+					ready = insertReady(ready, n)
+				}
+			}
 		case <-stop.Done():
 			stopping = true
 		case <-ctx.Done():
@@ -121,21 +128,28 @@ func (e *Engine) prepare() {
 	}
 }
 
-// block marks every pending step that depends on n (transitively) as not started.
+// block marks every pending step that depends on n (transitively) as not started, each with the
+// reason at the root: a step three links down says which step failed, not the chain between.
 func (e *Engine) block(n *node) {
 	why, cause := "needs "+n.st.ID, CauseBlocked
-	switch n.status {
-	case failed:
+	switch {
+	case n.status == notStarted && n.cause == CauseBlocked:
+		why = n.reason // n waits on another step: that one is the root
+	case n.status == failed:
 		why += ", which failed"
-	case notStarted:
+	case n.status == notStarted:
 		why += ", which is not started (" + n.reason + ")"
-	case stopped:
+	case n.status == stopped:
 		why, cause = why+", which was interrupted", CauseStopped
 	}
+	e.blockUsers(n, why, cause)
+}
+
+func (e *Engine) blockUsers(n *node, why, cause string) {
 	for _, u := range n.users {
 		if u.status == pending {
 			u.status, u.reason, u.cause = notStarted, why, cause
-			e.block(u)
+			e.blockUsers(u, why, cause)
 		}
 	}
 }
@@ -148,6 +162,11 @@ func (e *Engine) launch(ctx, stop context.Context, ready []*node, results chan<-
 	ctBlocked := false
 	for _, n := range ready {
 		if n.status != pending {
+			continue
+		}
+		if !e.organizationTyped() && e.gatedNode(n) {
+			n.status = held
+			e.announceGate(n)
 			continue
 		}
 		if n.ct && ctBlocked {
@@ -222,11 +241,27 @@ func insertReady(ready []*node, n *node) []*node {
 
 func (e *Engine) anyWaiting() bool {
 	for _, n := range e.nodes {
-		if n.status == waiting {
+		if n.status == waiting || n.status == held {
 			return true
 		}
 	}
 	return false
+}
+
+// announceGate tells the hooks, once per run, that the steps needing the organization ID typed
+// are ready to start (the wizard asks for it then).
+func (e *Engine) announceGate(n *node) {
+	e.mu.Lock()
+	sent := e.gateSent
+	e.gateSent = true
+	e.mu.Unlock()
+	if sent {
+		return
+	}
+	e.mu.Lock()
+	gated := Gated(e.opts.Plan, e.opts.Selected, e.state)
+	e.mu.Unlock()
+	_ = e.emit(hooks.Event{Type: hooks.Gate, Step: n.st, Note: GateText(e.opts.Plan, gated)})
 }
 
 func (e *Engine) fatalErr() error {

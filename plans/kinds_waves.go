@@ -131,8 +131,8 @@ func (AccountEnroll) Kind() string                 { return KindAccountEnroll }
 func (Manual) Kind() string                        { return KindManual }
 func (Verify) Kind() string                        { return KindVerify }
 
-var stackSetInstancesDeleteOps = []string{"cloudformation:ListStackInstances", "cloudformation:DeleteStackInstances",
-	"cloudformation:DescribeStackSetOperation"}
+var stackSetInstancesDeleteOps = []string{"cloudformation:ListStackInstances", "cloudformation:ListStackSetOperations",
+	"cloudformation:DeleteStackInstances", "cloudformation:DescribeStackSetOperation"}
 
 func init() {
 	registerKind(KindSpec{Kind: KindSCPDetach, Params: SCPDetach{},
@@ -146,8 +146,8 @@ func init() {
 		Operations: stackSetInstancesDeleteOps})
 	registerKind(KindSpec{Kind: KindConfigRecorderDelete, Params: ConfigRecorderDelete{},
 		Summary: "stop and delete ALZ's Config recorder and delivery channel in one account and region",
-		Operations: []string{"sts:AssumeRole", "config:DescribeConfigurationRecorders", "config:DescribeDeliveryChannels",
-			"config:StopConfigurationRecorder", "config:DeleteDeliveryChannel", "config:DeleteConfigurationRecorder"}})
+		Operations: []string{"sts:AssumeRole", "config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus",
+			"config:DescribeDeliveryChannels", "config:StopConfigurationRecorder", "config:DeleteDeliveryChannel", "config:DeleteConfigurationRecorder"}})
 	registerKind(KindSpec{Kind: KindOUCreate, Params: OUCreate{}, Outputs: []string{OutputOUID, OutputOUARN},
 		Summary:    "create an OU",
 		Operations: []string{"organizations:ListOrganizationalUnitsForParent", "organizations:CreateOrganizationalUnit"}})
@@ -157,12 +157,13 @@ func init() {
 	registerKind(KindSpec{Kind: KindBaselineEnable, Params: BaselineEnable{}, Outputs: []string{OutputEnabledBaselineARN},
 		Summary: "register an OU: enable AWSControlTowerBaseline on it (one Control Tower OU operation at a time)",
 		Operations: []string{"controltower:ListBaselines", "controltower:ListEnabledBaselines", "controltower:EnableBaseline",
-			"controltower:GetBaselineOperation"}})
+			"controltower:ResetEnabledBaseline", "controltower:GetBaselineOperation"}})
 	registerKind(KindSpec{Kind: KindAccountEnroll, Params: AccountEnroll{}, Outputs: []string{OutputProvisionedProductID},
 		Summary: "enroll one account through Account Factory (Service Catalog ProvisionProduct)",
-		Operations: []string{"controltower:ListEnabledBaselines", "servicecatalog:SearchProducts", "servicecatalog:DescribeProduct",
+		Operations: []string{"organizations:DescribeAccount", "organizations:ListParents", "controltower:ListBaselines",
+			"controltower:ListEnabledBaselines", "servicecatalog:SearchProducts", "servicecatalog:DescribeProduct",
 			"servicecatalog:ListLaunchPaths", "servicecatalog:SearchProvisionedProducts", "servicecatalog:ProvisionProduct",
-			"servicecatalog:DescribeRecord"}})
+			"servicecatalog:UpdateProvisionedProduct", "servicecatalog:DescribeRecord"}})
 	registerKind(KindSpec{Kind: KindManual, Params: Manual{},
 		Summary: "a task for the operator, confirmed with lz2ct confirm"})
 	registerKind(KindSpec{Kind: KindVerify, Params: Verify{},

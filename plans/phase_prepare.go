@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	version "github.com/hashicorp/go-version"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
 	"github.com/lz2ct/lz2ct/words"
@@ -62,7 +61,7 @@ func (b *builder) safeguard() {
 		byRegion[p.Region]++
 	}
 	for _, r := range sortedKeys(byRegion) {
-		path := "exports/ssm-parameters-" + r + ".json"
+		path := SSMParametersExportPath(r)
 		b.add(0, Step{ID: KindExportSSMParameters + "/" + r, Kind: KindExportSSMParameters,
 			Params:   ExportSSMParameters{Region: r, ParameterPath: "/org/", Path: path},
 			Title:    fmt.Sprintf("Export %s in %s", words.Count(byRegion[r], "landing zone SSM parameter"), r),
@@ -116,7 +115,9 @@ func (b *builder) freeze(alz *inventory.ALZ) {
 	if p == nil || !p.SourceTransitionEnabled() {
 		return
 	}
-	reason := "Migrating to AWS Control Tower (lz2ct): ALZ must not redeploy what the migration removes"
+	// DisabledReason allows letters, digits, spaces and !@().*?- only (no colon or comma):
+	// https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_DisableStageTransition.html
+	reason := "Migrating to AWS Control Tower with lz2ct - ALZ must not redeploy what the migration removes"
 	region := p.Region
 	if region == "" {
 		region = b.alzReg
@@ -137,29 +138,13 @@ func (b *builder) freeze(alz *inventory.ALZ) {
 // ---- phase 1: deploy Control Tower ----
 
 // baselineVersion is the AWSControlTowerBaseline version that goes with a landing zone version
-// (https://docs.aws.amazon.com/controltower/latest/userguide/lz-versions.html, "Compatibility of OU
-// and baseline versions"): 2.0–2.7 -> 1.0, 2.8–2.9 -> 2.0, 3.0–3.1 -> 3.0, 3.2–3.3 -> 4.0, newer -> 5.0.
+// (inventory.ControlTowerBaselineVersion); 4.0, the one of the version lz2ct deploys, when the
+// version cannot be read.
 func baselineVersion(lz string) string {
-	v, err := version.NewVersion(lz)
-	if err != nil {
-		return "4.0"
+	if v := inventory.ControlTowerBaselineVersion(lz); v != "" {
+		return v
 	}
-	seg := v.Segments()
-	maj, min := seg[0], 0
-	if len(seg) > 1 {
-		min = seg[1]
-	}
-	switch {
-	case maj < 2 || (maj == 2 && min <= 7):
-		return "1.0"
-	case maj == 2:
-		return "2.0"
-	case maj == 3 && min <= 1:
-		return "3.0"
-	case maj == 3:
-		return "4.0"
-	}
-	return "5.0"
+	return "4.0"
 }
 
 func (b *builder) lzVersion() string {
@@ -409,8 +394,12 @@ func (b *builder) createAccount(key, name, email string) string {
 }
 
 // ctRole is one of the IAM roles Control Tower needs in the management account before
-// CreateLandingZone (https://docs.aws.amazon.com/controltower/latest/userguide/lz-api-prereques.html,
-// walkthrough-api-setup.html).
+// CreateLandingZone, at path /service-role/ with the trust and policies of AWS's walkthrough
+// (https://docs.aws.amazon.com/controltower/latest/userguide/lz-api-prereques.html,
+// https://docs.aws.amazon.com/controltower/latest/userguide/walkthrough-api-setup.html). The
+// CloudTrail role gets the managed AWSControlTowerCloudTrailRolePolicy, which replaced the inline
+// policy of the same name on 2025-10-31
+// (https://docs.aws.amazon.com/controltower/latest/userguide/managed-policies-table.html).
 type ctRole struct {
 	name, service string
 	managed       []string

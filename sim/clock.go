@@ -61,7 +61,8 @@ type Durations struct {
 	// OURegistration is EnableBaseline of AWSControlTowerBaseline on an OU (registering it) with no
 	// accounts: "at least 10 minutes". https://docs.aws.amazon.com/controltower/latest/userguide/importing-existing.html
 	OURegistration time.Duration
-	// OURegistrationPerAccount is added per account in the OU ("up to 2 minutes per additional account").
+	// OURegistrationPerAccount is added per additional account in the OU ("up to 2 minutes per
+	// additional account").
 	OURegistrationPerAccount time.Duration
 	// Enrollment is enrolling one account (Account Factory ProvisionProduct, EnableBaseline on an
 	// account): AWS says "several minutes". https://docs.aws.amazon.com/controltower/latest/userguide/enroll-account.html
@@ -69,15 +70,30 @@ type Durations struct {
 	// LandingZone is CreateLandingZone / UpdateLandingZone: "about 30 minutes"
 	// (https://docs.aws.amazon.com/controltower/latest/userguide/review-and-set-up.html, "approximately 30 minutes").
 	LandingZone time.Duration
-	// StackSetOperation is a StackSet operation's fixed part and StackInstance its part per stack
-	// instance. AWS publishes no figure; these are typical of small templates.
+	// StackSetOperation is a StackSet operation's fixed part and StackInstance the time of each
+	// batch of stack instances (svc_cloudformation_mut.go lays batches out by the operation's
+	// preferences). AWS publishes no figure; a minute is typical of small templates, and the
+	// planner's estimates assume 1 to 3 minutes a batch.
 	StackSetOperation time.Duration
 	StackInstance     time.Duration
+	// StackDeletion is DeleteStack until DELETE_COMPLETE. AWS publishes no figure; it depends on
+	// the stack's resources (an assumption, like the StackSet figures).
+	StackDeletion time.Duration
 	// CreateAccount is Organizations CreateAccount until SUCCEEDED; AWS says it usually takes
 	// minutes. https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html
 	CreateAccount time.Duration
 	// CloseAccount is CloseAccount until the account is SUSPENDED (PENDING_CLOSURE until then).
 	CloseAccount time.Duration
+	// PrecheckFailure is how long a Control Tower operation whose pre-checks fail (registration,
+	// enrollment) runs before it ends FAILED: the checks come first, so it fails early. AWS
+	// publishes no figure; this is our assumption.
+	PrecheckFailure time.Duration
+	// Termination is TerminateProvisionedProduct of a provisioned product until its record
+	// SUCCEEDED (its stack deleted). AWS publishes no figure; this is our assumption.
+	Termination time.Duration
+	// PipelineStage is how long one stage of a CodePipeline execution runs (ALZ's pipeline builds and
+	// deploys in each). AWS publishes no figure; this is our assumption.
+	PipelineStage time.Duration
 }
 
 // DefaultDurations are the durations the simulator uses unless Options.Durations says otherwise:
@@ -89,9 +105,13 @@ func DefaultDurations() Durations {
 		Enrollment:               5 * time.Minute,
 		LandingZone:              30 * time.Minute,
 		StackSetOperation:        1 * time.Minute,
-		StackInstance:            20 * time.Second,
+		StackInstance:            1 * time.Minute,
+		StackDeletion:            2 * time.Minute,
 		CreateAccount:            4 * time.Minute,
 		CloseAccount:             2 * time.Minute,
+		PrecheckFailure:          2 * time.Minute,
+		Termination:              3 * time.Minute,
+		PipelineStage:            3 * time.Minute,
 	}
 }
 
@@ -101,8 +121,10 @@ func (d Durations) withDefaults() Durations {
 	for _, f := range []struct{ v, def *time.Duration }{
 		{&d.OURegistration, &def.OURegistration}, {&d.OURegistrationPerAccount, &def.OURegistrationPerAccount},
 		{&d.Enrollment, &def.Enrollment}, {&d.LandingZone, &def.LandingZone},
-		{&d.StackSetOperation, &def.StackSetOperation}, {&d.StackInstance, &def.StackInstance},
+		{&d.StackSetOperation, &def.StackSetOperation}, {&d.StackInstance, &def.StackInstance}, {&d.StackDeletion, &def.StackDeletion},
 		{&d.CreateAccount, &def.CreateAccount}, {&d.CloseAccount, &def.CloseAccount},
+		{&d.PrecheckFailure, &def.PrecheckFailure}, {&d.Termination, &def.Termination},
+		{&d.PipelineStage, &def.PipelineStage},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.def
