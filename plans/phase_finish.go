@@ -606,7 +606,7 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 				Why:      "closed last, only because decommission.closeOldAccounts was chosen; logs and tooling moved in phase 5",
 				Target:   Target{AccountID: id},
 				CLI:      []string{"aws organizations close-account --account-id " + id},
-				Guard:    "phase 5 done; the organization ID typed to confirm; Organizations closes at most 10% of member accounts per 30 days",
+				Guard:    "phase 5 done; the organization ID typed to confirm; Organizations closes at most the higher of 250 and 20% of the member accounts (1,000 at most) in any rolling 30 days: a closure over that quota waits until it frees",
 				Expected: "state PENDING_CLOSURE, then SUSPENDED", Rollback: "reopen within 90 days through AWS Support"})
 		}
 	}

@@ -171,7 +171,7 @@ func (b *builder) deploy() {
 			Target:      Target{Resource: svc},
 			Destructive: true,
 			CLI:         []string{"aws organizations disable-aws-service-access --service-principal " + svc},
-			Guard:       "no delegated administrator is registered for " + svc + " and no organization trail/aggregator depends on it",
+			Guard:       "no delegated administrator is registered for " + svc + " (organizations:ListDelegatedAdministrators); check by hand that no organization trail or aggregator you keep depends on it",
 			Expected:    svc + " no longer listed by aws organizations list-aws-service-access-for-organization",
 			Rollback:    "aws organizations enable-aws-service-access --service-principal " + svc}))
 	}
