@@ -7,7 +7,7 @@ FUZZTIME  ?= 15s
 FUZZMINIMIZE ?= 1s
 BENCHTIME ?= 1x
 
-.PHONY: build test demo bench fuzz vet clean crash
+.PHONY: build test demo bench bench-go fuzz vet clean crash
 
 build:
 	$(GO) build -o $(BIN) .
@@ -17,10 +17,13 @@ test:
 	$(GO) vet ./...
 	$(GO) test -timeout 14m ./...
 
-# The crash harness at full strength: lz2ct apply SIGKILLed at 300 points (make test runs 50).
+# The crash harnesses at full strength: lz2ct apply SIGKILLed at 300 points (make test runs 50), the
+# IAM/Config/SSM/KMS/CodePipeline kinds' harness at a third of them (make test runs 16), and the S3
+# kinds' kill test at as many points (make test runs 30).
 CRASH_POINTS ?= 300
 crash:
-	LZ2CT_CRASH_POINTS=$(CRASH_POINTS) $(GO) test -count=1 -run '^TestCrashAndResume$$' -v -timeout 60m ./engine/crash/
+	LZ2CT_CRASH_POINTS=$(CRASH_POINTS) $(GO) test -count=1 -run '^TestCrashAndResume' -v -timeout 60m ./engine/crash/
+	LZ2CT_CRASH_POINTS=$(CRASH_POINTS) $(GO) test -count=1 -run '^TestS3CrashAndResume$$' -v -timeout 30m ./steps/
 
 # The main job on the built-in simulated ALZ organization: no AWS account needed. It builds
 # $(BIN) first, listing each package as it compiles (the first build compiles the AWS SDK and
@@ -31,8 +34,14 @@ demo:
 	$(GO) build -v -o $(BIN) .
 	$(BIN) demo
 
-# Benchmarks report figures (never asserted in tests). BENCHTIME=3x for steadier numbers.
-bench:
+# The scale report: lz2ct on generated 10,000-account organizations, each figure next to its peer
+# or bound, as one table (bench/main.go; docs/architecture.md, "Measuring scale"). Never asserted;
+# about 10 minutes on 2 cores. BENCHFLAGS=-runs=9 for steadier timings, -help for the rest.
+bench: build
+	$(GO) run ./bench -lz2ct $(BIN) $(BENCHFLAGS)
+
+# The Go benchmarks of every package (go test -bench). BENCHTIME=3x for steadier numbers.
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) -timeout 60m ./...
 
 # Every fuzz target, briefly. FUZZTIME=5m for a longer soak.

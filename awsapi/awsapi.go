@@ -87,10 +87,11 @@ type Options struct {
 type Clients struct {
 	opts Options
 	// base is the caller's configuration without rate limiters; every account's configuration
-	// starts from it and gets limiters of its own.
-	base  aws.Config
-	mgmt  aws.Config
-	conns *connTracker
+	// starts from it and gets the limiter installed for that account.
+	base   aws.Config
+	mgmt   aws.Config
+	conns  *connTracker
+	limits *limiters
 
 	identityOnce sync.Once
 	identity     Identity
@@ -98,6 +99,9 @@ type Clients struct {
 
 	mu       sync.Mutex
 	accounts map[string]*accountConfig
+
+	stsOnce sync.Once
+	sts     *sts.Client // the management account's, for AssumeRole
 }
 
 type accountConfig struct {
@@ -183,8 +187,9 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 		cfg.Region = DefaultRegion
 	}
 	mgmt := cfg.Copy()
-	newLimiters(opts.RatePerSecond).install(&mgmt)
-	return &Clients{opts: opts, base: cfg, mgmt: mgmt, conns: conns, accounts: map[string]*accountConfig{}}, nil
+	limits := newLimiters(opts.RatePerSecond)
+	limits.install(&mgmt, "") // the caller's own account
+	return &Clients{opts: opts, base: cfg, mgmt: mgmt, conns: conns, limits: limits, accounts: map[string]*accountConfig{}}, nil
 }
 
 // Close drops the connections of the client set (idle keep-alive connections would otherwise keep
@@ -254,7 +259,10 @@ func (c *Clients) ForAccount(ctx context.Context, accountID string) (aws.Config,
 }
 
 func (c *Clients) assume(ctx context.Context, partition, accountID string) (aws.Config, string, error) {
-	stsClient := STS(c.mgmt)
+	// One STS client for every account: each account's credential provider keeps the client it
+	// was given for refreshes, and a client per account was thousands of middleware stacks.
+	c.stsOnce.Do(func() { c.sts = STS(c.mgmt) })
+	stsClient := c.sts
 	var last error
 	for _, role := range c.opts.RoleNames {
 		arn := fmt.Sprintf("arn:%s:iam::%s:role/%s", partition, accountID, role)
@@ -273,8 +281,8 @@ func (c *Clients) assume(ctx context.Context, partition, accountID string) (aws.
 		}
 		cfg := c.base.Copy()
 		cfg.Credentials = cache
-		// Each account gets its own limiters: AWS throttles per account and region.
-		newLimiters(c.opts.RatePerSecond).install(&cfg)
+		// Calls in the account count against its own buckets: AWS throttles per account and region.
+		c.limits.install(&cfg, accountID)
 		return cfg, role, nil
 	}
 	return aws.Config{}, "", &AssumeRoleError{AccountID: accountID, Roles: c.opts.RoleNames, Err: last}

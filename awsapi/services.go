@@ -44,11 +44,15 @@ func CloudTrail(cfg aws.Config) *cloudtrail.Client         { return cloudtrail.N
 func Logs(cfg aws.Config) *cloudwatchlogs.Client           { return cloudwatchlogs.NewFromConfig(cfg) }
 
 // S3 uses path-style addressing when a custom endpoint is set: virtual-hosted style would put the
-// bucket name in the host name, which a local endpoint such as the simulator cannot resolve.
+// bucket name in the host name, which a local endpoint such as the simulator cannot resolve. An
+// object stored without a checksum (everything written before S3 added them by default) is read
+// unvalidated without the SDK logging a line per object on stderr.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html
 func S3(cfg aws.Config) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		if cfg.BaseEndpoint != nil {
 			o.UsePathStyle = true
 		}
+		o.DisableLogOutputChecksumValidationSkipped = true
 	})
 }

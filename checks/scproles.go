@@ -137,15 +137,7 @@ func evaluateProbesFor(in Input, probes []probe, accounts []*inventory.Account) 
 	}
 	hits := map[string]*scpHit{}
 	var order []string
-	hit := func(key string, p *probe) *scpHit {
-		h := hits[key]
-		if h == nil {
-			h = &scpHit{probe: p, sids: map[string]bool{}, notes: map[string]bool{}, attached: map[string]bool{}, actions: map[string]bool{}, maybe: map[string]bool{}, regions: map[string]bool{}, seen: map[string]bool{}}
-			hits[key] = h
-			order = append(order, key)
-		}
-		return h
-	}
+	var hit func(key string, p *probe) *scpHit
 	add := func(h *scpHit, a *inventory.Account, action, region string, certain bool) {
 		h.regions[region] = true
 		if certain {
@@ -157,6 +149,20 @@ func evaluateProbesFor(in Input, probes []probe, accounts []*inventory.Account) 
 			h.seen[a.ID] = true
 			h.accounts = append(h.accounts, a)
 		}
+	}
+	// touched collects the hits a record call updates (nil: not collecting).
+	var touched *[]*scpHit
+	hit = func(key string, p *probe) *scpHit {
+		h := hits[key]
+		if h == nil {
+			h = &scpHit{probe: p, sids: map[string]bool{}, notes: map[string]bool{}, attached: map[string]bool{}, actions: map[string]bool{}, maybe: map[string]bool{}, regions: map[string]bool{}, seen: map[string]bool{}}
+			hits[key] = h
+			order = append(order, key)
+		}
+		if touched != nil && !slices.Contains(*touched, h) {
+			*touched = append(*touched, h)
+		}
+		return h
 	}
 	record := func(d Decision, p *probe, a *inventory.Account, action, region string) {
 		for _, v := range d.Denies {
@@ -208,7 +214,11 @@ func evaluateProbesFor(in Input, probes []probe, accounts []*inventory.Account) 
 		probeRole
 	}
 	reqKeys := map[probeRole][]string{}
-	decisions := map[groupKey][]Decision{}
+	// groupHits are the hits the shared decisions of a group touched when its first account was
+	// recorded: the same decisions touch the same hits with the same values for every account of
+	// the group, so the next accounts are only added to them (recording every decision again for
+	// each of 10,000 accounts was a third of the check).
+	groupHits := map[groupKey][]*scpHit{}
 	evaluate := func(pi int, p *probe, a *inventory.Account, role string) []Decision {
 		keys, ok := reqKeys[probeRole{pi, role}]
 		if !ok {
@@ -241,13 +251,20 @@ func evaluateProbesFor(in Input, probes []probe, accounts []*inventory.Account) 
 			}
 			role := p.role(a)
 			var ds []Decision
+			var collect []*scpHit
 			if shared {
 				gk := groupKey{group, probeRole{pi, role}}
-				var ok bool
-				if ds, ok = decisions[gk]; !ok {
-					ds = evaluate(pi, p, a, role)
-					decisions[gk] = ds
+				if hs, ok := groupHits[gk]; ok {
+					for _, h := range hs {
+						if !h.seen[a.ID] {
+							h.seen[a.ID] = true
+							h.accounts = append(h.accounts, a)
+						}
+					}
+					continue
 				}
+				ds = evaluate(pi, p, a, role)
+				touched = &collect
 			} else {
 				ds = evaluate(pi, p, a, role)
 			}
@@ -255,6 +272,10 @@ func evaluateProbesFor(in Input, probes []probe, accounts []*inventory.Account) 
 				if ds[si].Blocked() {
 					record(ds[si], p, a, specs[pi][si].action, specs[pi][si].region)
 				}
+			}
+			if touched != nil {
+				groupHits[groupKey{group, probeRole{pi, role}}] = collect
+				touched = nil
 			}
 		}
 	}

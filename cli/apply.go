@@ -7,8 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -20,10 +18,9 @@ import (
 	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/engine"
 	"github.com/lz2ct/lz2ct/engine/hooks"
-	"github.com/lz2ct/lz2ct/engine/runstate"
 	"github.com/lz2ct/lz2ct/iostreams"
-	"github.com/lz2ct/lz2ct/journal"
 	"github.com/lz2ct/lz2ct/plans"
+	"github.com/lz2ct/lz2ct/session"
 	"github.com/lz2ct/lz2ct/statefolder"
 	"github.com/lz2ct/lz2ct/tui"
 )
@@ -35,6 +32,9 @@ type RunFlags struct {
 	AWSFlags
 	State       string
 	ForceUnlock bool
+	// ConfirmOrg is the organization ID typed for scripts: it lets decommission and account
+	// closure start in this run (engine.NeedsOrganizationTyped).
+	ConfirmOrg string
 	// TimeScale speeds up the engine's waits for a simulated run whose operations take scaled
 	// time (lz2ct sim serve --time-scale); hidden, 1 = real time.
 	TimeScale float64
@@ -61,6 +61,7 @@ func (rf *RunFlags) register(fl *pflag.FlagSet) {
 	rf.AWSFlags.register(fl, "")
 	_ = fl.MarkHidden("regions") // the plan names the regions
 	fl.StringVar(&rf.State, "state", "", "state folder of the run (default .lz2ct/<organization-id>)")
+	fl.StringVar(&rf.ConfirmOrg, "confirm-org", "", "the organization ID, typed: lets decommission and account closure start in this run (without it they wait)")
 	fl.BoolVar(&rf.ForceUnlock, "force-unlock", false, "take over the state folder's lock from a run on another machine (only when that run is over)")
 	fl.Float64Var(&rf.TimeScale, "time-scale", 1, "divide every wait by this factor (a simulator with scaled operation times)")
 	_ = fl.MarkHidden("time-scale")
@@ -159,9 +160,9 @@ func runApply(opts *ApplyOptions) error {
 	if err != nil {
 		return BadInput(err)
 	}
-	sel, err := selection(p, opts.OnlyPhase, opts.Steps)
+	sel, err := session.Selection(p, opts.OnlyPhase, opts.Steps)
 	if err != nil {
-		return BadInput(err)
+		return runError(err)
 	}
 	if _, err := engine.ExecutionOrder(p); err != nil {
 		return BadInput(err)
@@ -176,7 +177,7 @@ func runApply(opts *ApplyOptions) error {
 	if !opts.Yes && !opts.IO.Interactive() {
 		return BadInput(errors.New("without a terminal, apply needs --yes (review it first with --dry-run)"))
 	}
-	run, err := openRun(runstate.Options{Dir: dir, Plan: p, Command: "lz2ct apply", ForceUnlock: opts.ForceUnlock}, opts.IO.ErrOut)
+	run, err := openRun(session.RunOptions{Dir: dir, Plan: p, Command: "lz2ct apply", ForceUnlock: opts.ForceUnlock}, opts.IO.ErrOut)
 	if err != nil {
 		return err
 	}
@@ -192,44 +193,24 @@ func runApply(opts *ApplyOptions) error {
 			fmt.Fprintln(opts.IO.Out, "Apply cancelled; nothing was changed.")
 			return &ExitError{Code: ExitStopped, Err: errors.New("apply cancelled")}
 		}
+		askOrganization(opts.IO, run, sel, &opts.RunFlags)
 	}
 	return execute(&opts.RunFlags, opts.IO, run, sel, "apply", nil)
 }
 
-// selection turns --only-phase / --step into the engine's filter (nil = every step).
-func selection(p *plans.Plan, phase int, ids []string) (func(*plans.Step) bool, error) {
-	switch {
-	case phase >= 0:
-		in := map[string]bool{}
-		for _, ph := range p.Phases {
-			if ph.Number == phase {
-				for _, s := range ph.Steps {
-					in[s.ID] = true
-				}
-			}
-		}
-		return func(s *plans.Step) bool { return in[s.ID] }, nil
-	case len(ids) > 0:
-		in := map[string]bool{}
-		for _, id := range ids {
-			if p.Step(id) == nil {
-				return nil, fmt.Errorf("--step %s: no such step in the plan (lz2ct plan --format text lists them)", id)
-			}
-			in[id] = true
-		}
-		return func(s *plans.Step) bool { return in[s.ID] }, nil
+// runError maps the session's errors to exit codes: the user's input (2), or a failure (1).
+func runError(err error) error {
+	if session.IsBadInput(err) {
+		return BadInput(err)
 	}
-	return nil, nil
+	return err
 }
 
 // openRun opens the state folder and prints what Open did; its errors carry exit codes.
-func openRun(o runstate.Options, errOut io.Writer) (*runstate.Run, error) {
-	run, err := runstate.Open(o)
+func openRun(o session.RunOptions, errOut io.Writer) (*session.Run, error) {
+	run, err := session.OpenRun(o)
 	if err != nil {
-		if errors.Is(err, runstate.ErrBadInput) || errors.Is(err, runstate.ErrLocked) {
-			return nil, BadInput(err)
-		}
-		return nil, err
+		return nil, runError(err)
 	}
 	for _, m := range run.Messages {
 		fmt.Fprintln(errOut, "lz2ct:", m)
@@ -238,47 +219,50 @@ func openRun(o runstate.Options, errOut io.Writer) (*runstate.Run, error) {
 }
 
 // showIntent says what the run will do, phase by phase, before it asks.
-func showIntent(w io.Writer, run *runstate.Run, sel func(*plans.Step) bool) {
+func showIntent(w io.Writer, run *session.Run, sel func(*plans.Step) bool) {
 	p := run.Plan
 	fmt.Fprintf(w, "Plan for %s (%s), state folder %s.\n", p.Organization, p.CreatedFrom, run.Folder.Dir)
 	total := 0
-	for _, ph := range p.Phases {
-		var todo, done int
-		var destructive, manual []string
-		for i := range ph.Steps {
-			s := &ph.Steps[i]
-			if sel != nil && !sel(s) {
-				continue
-			}
-			if run.State.Step(s.ID).Status == journal.Done {
-				done++
-				continue
-			}
-			todo++
-			if s.Destructive {
-				destructive = append(destructive, s.ID)
-			}
-			if s.Kind == plans.KindManual {
-				manual = append(manual, s.ID)
-			}
-		}
-		if todo == 0 && done == 0 {
-			continue
-		}
-		total += todo
-		fmt.Fprintf(w, "  phase %d %-16s %4d steps to run", ph.Number, ph.Name, todo)
-		if done > 0 {
-			fmt.Fprintf(w, ", %d done before", done)
+	for _, pi := range session.Intent(p, run.State, sel) {
+		total += pi.ToRun
+		fmt.Fprintf(w, "  phase %d %-16s %4d steps to run", pi.Number, pi.Name, pi.ToRun)
+		if pi.DoneBefore > 0 {
+			fmt.Fprintf(w, ", %d done before", pi.DoneBefore)
 		}
 		fmt.Fprintln(w)
-		if len(destructive) > 0 {
-			fmt.Fprintf(w, "      deletes or detaches: %s\n", describeIDs(destructive, 4))
+		if len(pi.Destructive) > 0 {
+			fmt.Fprintf(w, "      deletes or detaches: %s\n", describeIDs(pi.Destructive, 4))
 		}
-		if len(manual) > 0 {
-			fmt.Fprintf(w, "      manual steps (lz2ct confirm): %s\n", describeIDs(manual, 4))
+		if len(pi.Manual) > 0 {
+			fmt.Fprintf(w, "      manual steps (lz2ct confirm): %s\n", describeIDs(pi.Manual, 4))
+		}
+		if pi.Gated > 0 {
+			fmt.Fprintf(w, "      %d steps start only once the organization ID is typed (--confirm-org %s)\n", pi.Gated, p.Organization)
 		}
 	}
 	fmt.Fprintf(w, "%d steps to run. Every step observes AWS first and skips what is already in place.\n", total)
+}
+
+// askOrganization asks, on a terminal, for the organization ID when the run holds steps that
+// need it typed (decommission, account closure) and --confirm-org did not give it; an empty answer
+// runs everything else and leaves those steps for later.
+func askOrganization(ios *iostreams.IOStreams, run *session.Run, sel func(*plans.Step) bool, rf *RunFlags) {
+	gated := engine.Gated(run.Plan, sel, run.State)
+	if rf.ConfirmOrg != "" || len(gated) == 0 || !ios.Interactive() {
+		return
+	}
+	fmt.Fprintf(ios.Out, "%s.\nType the organization ID (%s) to allow them in this run, or press enter to stop before them: ",
+		engine.GateText(run.Plan, gated), run.Plan.Organization)
+	line, _ := bufio.NewReader(ios.In).ReadString('\n')
+	typed := strings.TrimSpace(line)
+	if typed == "" {
+		return
+	}
+	if err := engine.CheckOrganizationTyped(run.Plan, typed); err != nil {
+		fmt.Fprintf(ios.Out, "%v: they will not start in this run.\n", err)
+		return
+	}
+	rf.ConfirmOrg = typed
 }
 
 func describeIDs(ids []string, n int) string {
@@ -298,15 +282,10 @@ func askYes(io *iostreams.IOStreams, prompt string) (bool, error) {
 	return strings.TrimSpace(line) == "yes", nil
 }
 
-// who names the person running lz2ct in run events and confirmations.
-func who() string {
-	host, _ := os.Hostname()
-	return statefolder.CurrentUser() + "@" + host
-}
-
-// execute runs the engine over an open state folder and turns the summary into an exit code.
-// preflight, when set, runs once the engine is ready and before any step (resume's drift report).
-func execute(rf *RunFlags, ios *iostreams.IOStreams, run *runstate.Run, sel func(*plans.Step) bool, verb string,
+// execute runs the engine over an open state folder through the session and turns the summary
+// into an exit code. preflight, when set, runs once the engine is ready and before any step
+// (resume's drift report).
+func execute(rf *RunFlags, ios *iostreams.IOStreams, run *session.Run, sel func(*plans.Step) bool, verb string,
 	preflight func(ctx context.Context, e *engine.Engine) error) error {
 	stop, hard := rf.Stop, rf.Context
 	aopts, dopts := rf.options()
@@ -315,22 +294,14 @@ func execute(rf *RunFlags, ios *iostreams.IOStreams, run *runstate.Run, sel func
 		return BadInput(err)
 	}
 	defer clients.Close()
-	if err := checkCaller(hard, clients, run.Plan); err != nil {
-		return err
-	}
 	seen := len(run.Messages)
-	w, err := run.Writer()
-	if err != nil {
-		return err
-	}
+	e, err := run.Engine(hard, session.Exec{Clients: clients, Selected: sel, Hooks: []hooks.Hook{hooks.Lines(ios.ErrOut)},
+		Workers: dopts.Concurrency, TimeScale: rf.TimeScale, ConfirmOrg: rf.ConfirmOrg})
 	for _, m := range run.Messages[seen:] {
 		fmt.Fprintln(ios.ErrOut, "lz2ct:", m)
 	}
-	e, err := engine.New(engine.Options{Plan: run.Plan, Selected: sel, State: run.State, AWS: clients, Folder: run.Folder,
-		Hook:               hooks.Multi{hooks.Journal(w), hooks.Lines(ios.ErrOut)},
-		AccountConcurrency: run.Plan.Settings.AccountConcurrency, Workers: dopts.Concurrency, TimeScale: rf.TimeScale})
 	if err != nil {
-		return BadInput(err)
+		return runError(err)
 	}
 	if preflight != nil {
 		// Observing is read-only: the first signal ends it.
@@ -341,61 +312,19 @@ func execute(rf *RunFlags, ios *iostreams.IOStreams, run *runstate.Run, sel func
 			return &ExitError{Code: ExitStopped, Err: errors.New("stopped before any step ran")}
 		}
 	}
-	h := run.Holder()
-	if err := e.RunEvent(who(), fmt.Sprintf("%s started (pid %d on %s)", verb, h.PID, h.Host)); err != nil {
+	sum, err := run.Execute(hard, stop, e, verb)
+	if sum != nil {
+		printSummary(ios.Out, sum, rf.Command, run.Folder.Dir)
+	}
+	if err != nil {
 		return err
 	}
-	sum, runErr := e.Run(hard, stop)
-	note := endNote(sum)
-	if runErr != nil {
-		note = "stopped: " + runErr.Error()
-	}
-	_ = e.RunEvent(who(), note) // best effort: the journal may be what failed
-	printSummary(ios.Out, sum, rf.Command, run.Folder.Dir)
-	if runErr != nil {
-		return fmt.Errorf("the run stopped because an event could not be recorded: %w (fix the state folder's disk, then lz2ct resume)", runErr)
-	}
-	return exitFor(sum)
-}
-
-// checkCaller refuses credentials of another account than the plan's management account.
-func checkCaller(ctx context.Context, clients *awsapi.Clients, p *plans.Plan) error {
-	id, err := clients.CallerIdentity(ctx)
-	if err != nil {
-		return BadInput(fmt.Errorf("cannot reach AWS at %s with these credentials: %w (check --profile, or run aws sso login)", clients.Endpoint(), err))
-	}
-	for _, a := range p.Accounts {
-		if a.How == plans.HowManagement && a.AccountID != id.Account {
-			return BadInput(fmt.Errorf("the credentials are for account %s, but the plan's management account is %s: use credentials of the management account", id.Account, a.AccountID))
-		}
-	}
-	return nil
-}
-
-func endNote(sum *engine.Summary) string {
-	parts := []string{fmt.Sprintf("%d done", len(sum.Done))}
-	if n := len(sum.Failed); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d failed", n))
-	}
-	if n := len(sum.Waiting); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d waiting for confirmation", n))
-	}
-	if n := len(sum.Interrupted); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d interrupted", n))
-	}
-	if n := len(sum.NotStarted); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d not started", n))
-	}
-	what := "finished"
-	if sum.Stopped {
-		what = "stopped by the user"
-	}
-	return what + ": " + strings.Join(parts, ", ")
+	return exitFor(sum, run.Plan.Organization)
 }
 
 // exitFor maps a run's summary to the exit code: a user's stop first (3), then failures (1), then
-// manual steps (4).
-func exitFor(sum *engine.Summary) error {
+// manual steps and the organization ID not typed (4: the operator's turn).
+func exitFor(sum *engine.Summary, org string) error {
 	switch {
 	case sum.Stopped:
 		return &ExitError{Code: ExitStopped, Err: errors.New("stopped; lz2ct resume continues where it stopped")}
@@ -407,6 +336,8 @@ func exitFor(sum *engine.Summary) error {
 		return &ExitError{Code: ExitFindings, Err: errors.New("some steps cannot start (see the summary)")}
 	case len(sum.Waiting) > 0:
 		return &ExitError{Code: ExitWaiting, Err: fmt.Errorf("waiting on %d manual step(s): do them, lz2ct confirm STEP, then lz2ct resume", len(sum.Waiting))}
+	case slices.ContainsFunc(sum.NotStarted, func(o engine.Outcome) bool { return o.Cause == engine.CauseOrganizationNotTyped }):
+		return &ExitError{Code: ExitWaiting, Err: fmt.Errorf("decommission and account closure wait for the organization ID: lz2ct resume --confirm-org %s", org)}
 	}
 	return nil
 }
@@ -453,15 +384,6 @@ func printSummary(w io.Writer, sum *engine.Summary, lz2ct, dir string) {
 // dryRun observes the selected steps and prints what each would change; it writes nothing (no
 // lock, no pinned plan, no journal event) and makes no mutating AWS call.
 func dryRun(opts *ApplyOptions, p *plans.Plan, dir string, sel func(*plans.Step) bool) error {
-	st := journal.NewState()
-	if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-		if st, err = journal.Read(dir); err != nil {
-			return BadInput(err)
-		}
-		if err := runstate.Compatible(dir, p, st); err != nil {
-			return BadInput(err)
-		}
-	}
 	ctx := opts.Stop // observing is read-only: the first signal ends it
 	aopts, dopts := opts.options()
 	clients, err := awsapi.Load(ctx, aopts)
@@ -469,15 +391,10 @@ func dryRun(opts *ApplyOptions, p *plans.Plan, dir string, sel func(*plans.Step)
 		return BadInput(err)
 	}
 	defer clients.Close()
-	if err := checkCaller(ctx, clients, p); err != nil {
-		return err
-	}
-	e, err := engine.New(engine.Options{Plan: p, Selected: sel, State: st, AWS: clients, Folder: statefolder.Folder{Dir: dir},
-		Workers: dopts.Concurrency})
+	previews, err := session.Preview(ctx, clients, p, dir, sel, dopts.Concurrency)
 	if err != nil {
-		return BadInput(err)
+		return runError(err)
 	}
-	previews := e.Preview(ctx)
 	if ctx.Err() != nil {
 		return &ExitError{Code: ExitStopped, Err: ctx.Err()}
 	}
@@ -526,20 +443,4 @@ func printPreview(w io.Writer, p *plans.Plan, previews []engine.Preview) {
 }
 
 // stateDir finds the state folder when --state is not given: the only one under .lz2ct/.
-func stateDir(given string) (string, error) {
-	if given != "" {
-		return given, nil
-	}
-	matches, _ := filepath.Glob(filepath.Join(".lz2ct", "*", statefolder.Plan))
-	switch len(matches) {
-	case 0:
-		return "", errors.New("no state folder under .lz2ct/: give --state DIR (the folder lz2ct apply used)")
-	case 1:
-		return filepath.Dir(matches[0]), nil
-	}
-	var dirs []string
-	for _, m := range matches {
-		dirs = append(dirs, filepath.Dir(m))
-	}
-	return "", fmt.Errorf("several state folders under .lz2ct/ (%s): choose one with --state", strings.Join(dirs, ", "))
-}
+func stateDir(given string) (string, error) { return session.StateDir(given) }

@@ -453,3 +453,40 @@ func TestApplyFlags(t *testing.T) {
 		t.Errorf("parsed %+v", got)
 	}
 }
+
+// Decommission waits for the organization ID typed: without --confirm-org the run does everything
+// else and ends waiting on the operator (exit 4) with the command that goes on; a wrong ID is bad
+// input; the right one lets it run.
+func TestApplyDecommissionNeedsTheOrganizationTyped(t *testing.T) {
+	_, url, planFile, state, snap := applyFixture(t, enginetest.Options{})
+	p, err := plans.Load(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Phases[6].Steps = append(p.Phases[6].Steps, plans.Step{ID: "verify/decommissioned", Kind: plans.KindVerify, Title: "ALZ is gone",
+		DependsOn: []string{"verify/exports"}, Params: plans.Verify{Condition: "nothing of ALZ is left"}})
+	p.ExecutionOrder = append(p.ExecutionOrder, "verify/decommissioned")
+	if err := plans.Save(planFile, p); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, err := discoverRoot(t, "apply", "--plan", planFile, "--state", state, "--endpoint-url", url, "--yes")
+	if exitCode(err) != ExitWaiting || !strings.Contains(err.Error(), "--confirm-org "+snap.Organization.ID) {
+		t.Fatalf("apply without --confirm-org: %v (exit %d)\n%s\n%s", err, exitCode(err), out, errOut)
+	}
+	if !strings.Contains(errOut, "they start once the organization ID is typed") || !strings.Contains(out, "not started (1)") {
+		t.Errorf("the run does not say why decommission waits:\n%s\n%s", out, errOut)
+	}
+	if st, _ := journal.Read(state); st.Step("verify/decommissioned").Status != journal.NotStarted || st.Step("verify/exports").Status != journal.Done {
+		t.Errorf("journal: %+v %+v", st.Step("verify/decommissioned"), st.Step("verify/exports"))
+	}
+	if _, _, err := discoverRoot(t, "resume", "--state", state, "--endpoint-url", url, "--confirm-org", "o-nottheone"); exitCode(err) != ExitBadInput {
+		t.Errorf("resume with the wrong organization ID: %v", err)
+	}
+	if out, errOut, err := discoverRoot(t, "resume", "--state", state, "--endpoint-url", url, "--confirm-org", snap.Organization.ID); err != nil {
+		t.Fatalf("resume --confirm-org: %v\n%s\n%s", err, out, errOut)
+	}
+	st, _ := journal.Read(state)
+	if st.Step("verify/decommissioned").Status != journal.Done || !strings.Contains(st.Runs[len(st.Runs)-2].Note, "organization ID "+snap.Organization.ID+" typed") {
+		t.Errorf("journal: %+v, runs %+v", st.Step("verify/decommissioned"), st.Runs)
+	}
+}

@@ -105,7 +105,7 @@ func checkRun(opts *CheckOptions) error {
 	}
 	var snap *session.Snapshot
 	if opts.SnapshotFile != "" {
-		if snap, err = session.ReadSnapshot(opts.SnapshotFile); err != nil {
+		if snap, err = session.ReadSnapshotUnhashed(opts.SnapshotFile); err != nil {
 			return BadInput(err)
 		}
 	} else if snap, err = checkDiscover(opts); err != nil {

@@ -1,15 +1,12 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/lz2ct/lz2ct/engine/runstate"
 	"github.com/lz2ct/lz2ct/iostreams"
-	"github.com/lz2ct/lz2ct/journal"
-	"github.com/lz2ct/lz2ct/plans"
+	"github.com/lz2ct/lz2ct/session"
 	"github.com/lz2ct/lz2ct/tui"
 )
 
@@ -35,7 +32,9 @@ func NewCmdConfirm(f *Factory, runF func(*ConfirmOptions) error) *cobra.Command 
 		Long: `Record in the journal that you did a manual step (who, when, your note). The next lz2ct resume
 records the step as done and goes on with what depends on it; where an AWS API can tell whether
 the task was done, the plan's next step checks it (e.g. landing-zone.verify after a console
-set-up) and stops with the reason if it was not. confirm works offline: it only writes the
+set-up) and stops with the reason if it was not. A step lz2ct handed to you while it waits
+(logs.copy above decommission.copyLogsMaxGiB, with the aws s3 sync command it printed) is
+confirmed the same way, and checks the result itself. confirm works offline: it only writes the
 journal, and is refused while a run holds the state folder (confirm in that run's wizard, or
 stop it first).`,
 		Example: `  lz2ct confirm manual/scp-merge/ou-ab12-cd34ef56 --note "merged as reviewed in CHG-1234"
@@ -58,38 +57,16 @@ stop it first).`,
 func runConfirm(opts *ConfirmOptions) error {
 	dir, err := stateDir(opts.State)
 	if err != nil {
-		return BadInput(err)
+		return runError(err)
 	}
-	run, err := openRun(runstate.Options{Dir: dir, Command: "lz2ct confirm"}, opts.IO.ErrOut)
+	res, err := session.Confirm(dir, opts.Step, opts.By, opts.Note)
 	if err != nil {
-		return err
+		return runError(err)
 	}
-	defer run.Close()
-	st := run.Plan.Step(opts.Step)
-	if st == nil {
-		return BadInput(fmt.Errorf("no step %s in the plan of %s (lz2ct status lists the steps waiting for you)", opts.Step, dir))
-	}
-	if st.Kind != plans.KindManual {
-		return BadInput(fmt.Errorf("step %s is a %s step, not a manual one: lz2ct carries it out itself (lz2ct resume)", st.ID, st.Kind))
-	}
-	if run.State.Step(st.ID).Status == journal.Done {
-		fmt.Fprintf(opts.IO.Out, "Step %s is already done; nothing recorded.\n", st.ID)
+	if res.AlreadyDone {
+		fmt.Fprintf(opts.IO.Out, "Step %s is already done; nothing recorded.\n", res.Step)
 		return nil
 	}
-	by := opts.By
-	if by == "" {
-		by = who()
-	}
-	if by == "" {
-		return BadInput(errors.New("--by: say who confirms"))
-	}
-	w, err := run.Writer()
-	if err != nil {
-		return err
-	}
-	if err := w.Append(journal.Event{Step: st.ID, Event: journal.EventConfirmed, By: by, Note: opts.Note}); err != nil {
-		return err
-	}
-	fmt.Fprintf(opts.IO.Out, "Recorded: %s confirmed by %s.\nContinue with: %s resume --state %s\n", st.ID, by, opts.Command, tui.ShellQuote(dir))
+	fmt.Fprintf(opts.IO.Out, "Recorded: %s confirmed by %s.\nContinue with: %s resume --state %s\n", res.Step, res.By, opts.Command, tui.ShellQuote(dir))
 	return nil
 }

@@ -2,23 +2,38 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"os"
+	"slices"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/demodata"
+	"github.com/lz2ct/lz2ct/engine"
+	"github.com/lz2ct/lz2ct/engine/hooks"
+	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/inventory/discover"
 	"github.com/lz2ct/lz2ct/iostreams"
+	"github.com/lz2ct/lz2ct/plans"
 	"github.com/lz2ct/lz2ct/session"
 	"github.com/lz2ct/lz2ct/sim"
 	"github.com/lz2ct/lz2ct/statefolder"
 	"github.com/lz2ct/lz2ct/tui"
-	"github.com/spf13/cobra"
 )
 
 func init() { register("", newCmdDemo) }
+
+// DefaultDemoTimeScale runs the simulated clock so that the demo organization's whole migration
+// (a landing zone, nine OU registrations, an enrollment, decommission: hours at AWS's published
+// durations) takes about a minute.
+const DefaultDemoTimeScale = 200
 
 // DemoOptions are the inputs of lz2ct demo.
 type DemoOptions struct {
@@ -27,6 +42,11 @@ type DemoOptions struct {
 	StateDir string
 	// Plain walks the journey without the wizard even on a terminal.
 	Plain bool
+	// EndpointURL is a simulator serving the demo organization already (lz2ct sim serve); "" =
+	// start one in this process.
+	EndpointURL string
+	// TimeScale is the simulated clock's speed (the simulator's, and the engine's waits).
+	TimeScale float64
 }
 
 func newCmdDemo(f *Factory) *cobra.Command { return NewCmdDemo(f, nil) }
@@ -35,68 +55,173 @@ func newCmdDemo(f *Factory) *cobra.Command { return NewCmdDemo(f, nil) }
 func NewCmdDemo(f *Factory, runF func(*DemoOptions) error) *cobra.Command {
 	opts := &DemoOptions{IO: f.IO}
 	cmd := &cobra.Command{
-		Use:   "demo [--state DIR]",
-		Short: "The whole journey on a built-in simulated ALZ organization (no AWS account needed)",
+		Use:   "demo [--state DIR] [--plain] [--endpoint-url URL --time-scale N]",
+		Short: "The whole migration on a built-in simulated ALZ organization (no AWS account needed)",
 		Long: `demo starts the built-in simulator in this process, serving ` + demodata.Name + `,
-and opens the wizard connected to it. Without a terminal (a pipe, CI) it walks the same journey
-without asking: discovery against the simulator, pre-checks, default decisions, plan, runbook, and
-prints a summary. Nothing leaves this machine.`,
+and opens the wizard connected to it: discovery, pre-checks, decisions, the plan, then the
+migration itself on the dashboard, time-scaled so that it takes about a minute. Without a terminal
+(a pipe, CI) it walks the same journey without asking — default decisions, the plan, the runbooks,
+then the run, confirming the manual steps and typing the organization ID itself, as its own
+operator — with plain progress lines, and ends with lz2ct status's summary. Nothing leaves this
+machine.
+
+The simulator lives in this process, so a run of the demo can be paused and resumed in the wizard
+but ends with the process; a new demo starts afresh (in <folder>-2, … when the default folder holds
+an earlier demo's run). To see a run continue after its process ended — killed, as it would against
+AWS — serve the demo organization separately and point the demo at it:
+
+  lz2ct sim serve --snapshot testdata/orgs/alz2-typical.json --time-scale 200 --addr 127.0.0.1:4566 &
+  lz2ct demo --endpoint-url http://127.0.0.1:4566 --time-scale 200`,
 		Example: `  lz2ct demo
   lz2ct demo --state /tmp/lz2ct-demo
-  lz2ct demo --plain | less`,
+  lz2ct demo --plain | less
+  lz2ct demo --time-scale 1000 --plain`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if opts.TimeScale <= 0 {
+				return BadInput(fmt.Errorf("--time-scale %v: want a positive factor", opts.TimeScale))
+			}
+			if opts.EndpointURL != "" && !strings.HasPrefix(opts.EndpointURL, "http://") && !strings.HasPrefix(opts.EndpointURL, "https://") {
+				return BadInput(fmt.Errorf("--endpoint-url %q: want a URL such as http://127.0.0.1:4566", opts.EndpointURL))
+			}
 			if runF != nil {
 				return runF(opts)
 			}
-			return demoRun(f.StopContext(), f, opts)
+			return demoRun(f, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.StateDir, "state", "", "folder for the snapshot, settings, plan and runbooks (default ./.lz2ct/<organization-id>)")
+	cmd.Flags().StringVar(&opts.StateDir, "state", "", "folder for the snapshot, settings, plan, runbooks and the run's journal (default ./.lz2ct/<organization-id>)")
 	cmd.Flags().BoolVar(&opts.Plain, "plain", false, "walk the journey with plain output even on a terminal")
+	cmd.Flags().StringVar(&opts.EndpointURL, "endpoint-url", "", "use this simulator of the demo organization (lz2ct sim serve) instead of one in this process")
+	cmd.Flags().Float64Var(&opts.TimeScale, "time-scale", DefaultDemoTimeScale, "how much faster than AWS's durations simulated time runs (the same as the simulator's with --endpoint-url)")
 	return cmd
 }
 
-func demoRun(ctx context.Context, f *Factory, opts *DemoOptions) error {
+// demoSim is the demo's simulator: in this process, or at an endpoint the user gave.
+type demoSim struct {
+	url string
+	srv *sim.Server // nil with --endpoint-url
+}
+
+// startDemoSim starts the in-process simulator of the demo organization (or uses the one given).
+func startDemoSim(opts *DemoOptions, snap *inventory.Snapshot) (*demoSim, error) {
+	d := &demoSim{url: opts.EndpointURL}
+	if opts.EndpointURL != "" {
+		return d, nil
+	}
+	d.srv = sim.New(snap, sim.Options{Seed: 1, TimeScale: opts.TimeScale})
+	var err error
+	if d.url, err = d.srv.Start("127.0.0.1:0"); err != nil {
+		return nil, fmt.Errorf("demo: start the simulator: %w", err)
+	}
+	return d, nil
+}
+
+func (d *demoSim) close() {
+	if d.srv != nil {
+		d.srv.Close()
+	}
+}
+
+// demoStateDir is the state folder the demo uses. The in-process simulator starts from the
+// built-in organization every time, so it cannot continue a run an earlier demo recorded (that run
+// changed a simulated organization that ended with its process): without --state the demo takes
+// the next free folder (<default>-2, -3, …) and says so; a --state folder holding such a run is
+// refused with what to do. A simulator served separately (--endpoint-url) outlives the demo, like
+// AWS: its runs are resumed.
+func demoStateDir(opts *DemoOptions, org string, w io.Writer) (string, error) {
+	dir := opts.StateDir
+	if dir == "" {
+		dir = statefolder.Default(org)
+	}
+	if opts.EndpointURL != "" {
+		return dir, nil
+	}
+	started := func(d string) bool {
+		ok, _ := session.Open(d, "").RunStarted()
+		return ok
+	}
+	if !started(dir) {
+		return dir, nil
+	}
+	if opts.StateDir != "" {
+		return "", fmt.Errorf("%s holds the run of an earlier demo, whose simulated organization ended with that demo's process (the demo's simulator lives in memory), so this demo cannot continue it: give another --state folder (or remove %s); to see a run continue after its process ended, serve the organization with lz2ct sim serve and give the demo --endpoint-url", dir, dir)
+	}
+	for n := 2; ; n++ {
+		next := fmt.Sprintf("%s-%d", dir, n)
+		if !started(next) {
+			fmt.Fprintf(w, "lz2ct demo: %s holds the run of an earlier demo, whose simulated organization ended with it; this demo starts afresh in %s\n", dir, next)
+			return next, nil
+		}
+	}
+}
+
+func demoRun(f *Factory, opts *DemoOptions) error {
+	ctx := f.StopContext()
 	snap, err := demodata.Snapshot()
 	if err != nil {
 		return err
 	}
-	srv := sim.New(snap, sim.Options{Seed: 1})
-	url, err := srv.Start("127.0.0.1:0")
+	dir, err := demoStateDir(opts, snap.Organization.ID, f.IO.ErrOut)
 	if err != nil {
-		return fmt.Errorf("demo: start the simulator: %w", err)
+		return BadInput(err)
 	}
-	defer srv.Close()
+	ds, err := startDemoSim(opts, snap)
+	if err != nil {
+		return err
+	}
+	defer ds.close()
 	// The demo organization holds data in its snapshot's regions only: reading every enabled region
 	// would add empty ones.
 	regions := discover.Options{Regions: snap.Regions}
 	if f.IO.Interactive() && !opts.Plain {
-		b := &wizardBackend{demoURL: url, discover: regions}
+		b := &wizardBackend{demoURL: ds.url, discover: regions, hard: f.HardContext(), timeScale: opts.TimeScale}
 		defer b.close()
-		return RunWizard(ctx, f, tui.Options{Backend: b, StateDir: opts.StateDir})
+		resume := func(dir string) string {
+			c := demoResumeCommand(f.command(), dir, ds)
+			if opts.TimeScale != DefaultDemoTimeScale {
+				c += fmt.Sprintf(" --time-scale %g", opts.TimeScale)
+			}
+			return c
+		}
+		return RunWizard(ctx, f, tui.Options{Backend: b, StateDir: dir, ResumeCommand: resume})
 	}
-	return walkDemo(ctx, opts.IO.Out, f.command(), url, regions.Regions, opts.StateDir, srv)
+	return walkDemo(ctx, f.HardContext(), opts.IO.Out, f.command(), ds, regions.Regions, dir, opts.TimeScale)
 }
 
 // walkDemo is the wizard's journey without the wizard, through the same session layer: what CI
-// and `make demo` without a terminal run.
-func walkDemo(ctx context.Context, w io.Writer, command, url string, regions []string, stateDir string, srv *sim.Server) error {
+// and `make demo` without a terminal run. The demo is its own operator: it takes the default
+// decisions, confirms the manual steps and types the organization ID, and says so.
+func walkDemo(stop, hard context.Context, w io.Writer, command string, ds *demoSim, regions []string, stateDir string, scale float64) error {
 	step := func(format string, a ...any) { fmt.Fprintf(w, "==> "+format+"\n", a...) }
 	start := time.Now()
+	url := ds.url
 
 	step("Connecting to the simulated organization (%s)", url)
-	conn, err := session.Connect(ctx, session.DemoOptions(url))
+	conn, err := session.Connect(stop, session.DemoOptions(url))
 	if err != nil {
 		return fmt.Errorf("demo: connect: %w", err)
 	}
 	defer conn.Close()
 	id := conn.Identity
 	fmt.Fprintf(w, "    caller %s, management account of %s\n", id.Arn, id.OrganizationID)
+	folder := session.Open(stateDir, id.OrganizationID)
+
+	if started, err := folder.RunStarted(); err != nil {
+		return err
+	} else if started {
+		// A run against this simulator (served separately, it outlives the demos): resume it.
+		step("Resuming the run recorded in %s", folder.Dir)
+		p, err := folder.Plan()
+		if err != nil {
+			return err
+		}
+		return demoApply(stop, hard, w, command, conn, folder, p, nil, scale, start, ds)
+	}
 
 	step("Discovering the organization (read-only)")
 	lastStage := ""
-	snap, err := session.Discover(ctx, conn.Clients, discover.Options{Regions: regions, Progress: func(p discover.Progress) {
+	snap, err := session.Discover(stop, conn.Clients, discover.Options{Regions: regions, Progress: func(p discover.Progress) {
 		if p.Stage != lastStage {
 			lastStage = p.Stage
 			fmt.Fprintf(w, "    %s\n", progressLine(p))
@@ -107,8 +232,6 @@ func walkDemo(ctx context.Context, w io.Writer, command, url string, regions []s
 	}
 	fmt.Fprintf(w, "    %s: %s, %s, %s, regions %s\n", snap.Organization.ID, plural(len(snap.Accounts), "account"),
 		plural(len(snap.OUs), "OU"), plural(len(snap.Policies), "SCP"), strings.Join(snap.Regions, ", "))
-
-	folder := session.Open(stateDir, snap.Organization.ID)
 	if err := folder.SaveSnapshot(snap.Data); err != nil {
 		return err
 	}
@@ -156,24 +279,115 @@ func walkDemo(ctx context.Context, w io.Writer, command, url string, regions []s
 	for _, path := range runbooks {
 		fmt.Fprintf(w, "    wrote %s\n", path)
 	}
+	if ds.srv != nil {
+		calls, mutating := ds.srv.CallCount()
+		fmt.Fprintf(w, "    read-only so far: %s to the simulator, %d of them mutating\n", plural(calls, "AWS call"), mutating)
+	}
+	return demoApply(stop, hard, w, command, conn, folder, p, p, scale, start, ds)
+}
 
-	calls, mutating := 0, 0
-	if srv != nil {
-		calls, mutating = srv.CallCount()
+// demoApply runs the plan (given: a new run; nil: resume the folder's) through the session layer
+// with the CLI's progress lines, as its own operator, then prints lz2ct status's summary.
+func demoApply(stop, hard context.Context, w io.Writer, command string, conn *session.Connection, folder session.Folder,
+	p, given *plans.Plan, scale float64, start time.Time, ds *demoSim) error {
+	fmt.Fprintf(w, "==> Apply: the migration, against the simulator (simulated time runs ×%.0f)\n", scale)
+	run, err := session.OpenRun(session.RunOptions{Dir: folder.Dir, Plan: given, Command: "lz2ct demo"})
+	if err != nil {
+		return runError(err)
 	}
-	fmt.Fprintf(w, "\nDemo finished in %s: %s to the simulator, %d of them mutating.\n", time.Since(start).Round(time.Millisecond),
-		plural(calls, "AWS call"), mutating)
-	fmt.Fprintln(w, "Saved:")
-	for _, name := range []string{statefolder.Snapshot, statefolder.Settings, statefolder.Plan} {
-		fmt.Fprintf(w, "  %s\n", folder.Path(name))
+	closeRun := sync.OnceValue(run.Close)
+	defer closeRun()
+	for _, m := range run.Messages {
+		fmt.Fprintln(w, "    "+m)
 	}
-	for _, path := range runbooks {
-		fmt.Fprintf(w, "  %s\n", path)
+	var e *engine.Engine
+	// The demo is its own operator: it confirms manual steps and types the organization ID when
+	// they come up (from a goroutine: hooks run while the engine records the event).
+	operator := hooks.Func(func(ev hooks.Event) error {
+		switch ev.Type {
+		case hooks.Waiting:
+			id := ev.StepID()
+			fmt.Fprintf(w, "         the demo is its own operator: it confirms %s as done (lz2ct confirm %s)\n", id, id)
+			go func() { _ = e.Confirm(id, "lz2ct demo", "confirmed by the demo, its own operator") }()
+		case hooks.Gate:
+			fmt.Fprintf(w, "         the demo types the organization ID %s to let them start (--confirm-org)\n", p.Organization)
+			go func() { _ = e.ConfirmOrganization(p.Organization, "lz2ct demo") }()
+		}
+		return nil
+	})
+	e, err = run.Engine(hard, session.Exec{Clients: conn.Clients, Hooks: []hooks.Hook{hooks.Lines(w), operator}, TimeScale: scale,
+		WaitForConfirmation: true})
+	if err != nil {
+		return runError(err)
 	}
+	sum, err := run.Execute(hard, stop, e, "demo")
+	if sum != nil {
+		printSummary(w, sum, command, folder.Dir)
+	}
+	if err != nil {
+		return err
+	}
+	if _, err := folder.WriteRunbooks(run.Plan); err != nil {
+		return fmt.Errorf("demo: runbook with the final state: %w", err)
+	}
+	if err := closeRun(); err != nil { // the status below is of a run that is over
+		return err
+	}
+
+	fmt.Fprintln(w, "==> Status (lz2ct status)")
+	rep, err := session.Status(folder.Dir, time.Now())
+	if err != nil {
+		return err
+	}
+	printStatus(w, rep, command)
+	unsupported := map[string]int{}
+	for _, o := range sum.NotStarted {
+		if o.Cause == engine.CauseUnsupported {
+			unsupported[o.Kind]++
+		}
+	}
+	if len(unsupported) > 0 {
+		var kinds []string
+		for _, k := range slices.Sorted(maps.Keys(unsupported)) {
+			kinds = append(kinds, fmt.Sprintf("%s (%d)", k, unsupported[k]))
+		}
+		fmt.Fprintf(w, "\nThis lz2ct cannot carry out every step of the plan yet: %s have no implementation, so they and what depends on them were not run. The demo ran what it can; nothing was pretended.\n",
+			strings.Join(kinds, ", "))
+	}
+	if ds.srv != nil {
+		calls, mutating := ds.srv.CallCount()
+		fmt.Fprintf(w, "\nDemo finished in %s: %s to the simulator, %d of them mutating (made by the run).\n", time.Since(start).Round(time.Millisecond),
+			plural(calls, "AWS call"), mutating)
+	}
+	fmt.Fprintf(w, "Files: %s (snapshot, settings, plan, journal, runbooks with the final state)\n", folder.Dir)
 	fmt.Fprintln(w, "Continue from the command line:")
-	for _, c := range tui.ContinueCommands(command, folder.Folder, folder.Path(statefolder.Snapshot), true, true) {
+	snapshot := folder.Path(statefolder.Snapshot)
+	if _, err := os.Stat(snapshot); err != nil {
+		snapshot = ""
+	}
+	for _, c := range tui.RunCommands(command, "", folder.Folder, snapshot, false) {
 		fmt.Fprintf(w, "  %s\n", c)
 	}
-	fmt.Fprintf(w, "Or open the wizard on it: %s demo --state %s (in a terminal)\n", command, tui.ShellQuote(folder.Dir))
+	if ds.srv == nil {
+		fmt.Fprintf(w, "Or open the wizard on it: %s\n", demoResumeCommand(command, folder.Dir, ds))
+	} else {
+		fmt.Fprintf(w, "The simulated organization ended with this demo: a new demo starts afresh (%s demo).\n", command)
+	}
+	if sum.Stopped {
+		return &ExitError{Code: ExitStopped, Err: errors.New("stopped")}
+	}
+	if len(sum.Failed) > 0 {
+		return &ExitError{Code: ExitFailure, Err: fmt.Errorf("%d step(s) of the demo failed (see above)", len(sum.Failed))}
+	}
 	return nil
+}
+
+// demoResumeCommand is the command that goes on with a demo's run: the demo itself, on the same
+// folder (and the same simulator, when it was given).
+func demoResumeCommand(command, dir string, ds *demoSim) string {
+	c := command + " demo --state " + tui.ShellQuote(dir)
+	if ds.srv == nil {
+		c += " --endpoint-url " + tui.ShellQuote(ds.url)
+	}
+	return c
 }

@@ -4,41 +4,59 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/iostreams"
+	"github.com/lz2ct/lz2ct/journal"
 	"github.com/lz2ct/lz2ct/plans"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/steps"
 )
 
 func TestDemoFlags(t *testing.T) {
 	ios, _, _, _ := iostreams.Test()
 	var got *DemoOptions
 	cmd := NewCmdDemo(&Factory{IO: ios}, func(o *DemoOptions) error { got = o; return nil })
-	cmd.SetArgs([]string{"--state", "/tmp/x", "--plain"})
+	cmd.SetArgs([]string{"--state", "/tmp/x", "--plain", "--endpoint-url", "http://127.0.0.1:4566", "--time-scale", "50"})
 	if err := cmd.Execute(); err != nil {
 		t.Fatal(err)
 	}
-	if got.StateDir != "/tmp/x" || !got.Plain {
+	if got.StateDir != "/tmp/x" || !got.Plain || got.EndpointURL != "http://127.0.0.1:4566" || got.TimeScale != 50 {
 		t.Fatalf("flags not parsed: %+v", got)
+	}
+	cmd = NewCmdDemo(&Factory{IO: ios}, func(o *DemoOptions) error { got = o; return nil })
+	cmd.SetArgs(nil)
+	if err := cmd.Execute(); err != nil || got.TimeScale != DefaultDemoTimeScale {
+		t.Fatalf("default time scale: %v %+v", err, got)
+	}
+	for _, bad := range [][]string{{"--time-scale", "0"}, {"--endpoint-url", "127.0.0.1:4566"}} {
+		cmd = NewCmdDemo(&Factory{IO: ios}, func(o *DemoOptions) error { return nil })
+		cmd.SetArgs(bad)
+		if err := cmd.Execute(); ExitCode(err) != ExitBadInput {
+			t.Errorf("%v: %v", bad, err)
+		}
 	}
 }
 
-// Without a terminal, lz2ct demo walks the whole journey against the in-process simulator and
-// leaves the files the CLI continues from; nothing it does mutates the (simulated) organization.
+// Without a terminal, lz2ct demo walks the whole journey against the in-process simulator — the
+// read-only part mutating nothing — then runs the migration and ends with lz2ct status's summary,
+// saying plainly which steps this lz2ct cannot carry out yet; it leaves the files the CLI
+// continues from.
 func TestDemoWithoutTerminal(t *testing.T) {
 	ios, _, out, _ := iostreams.Test()
 	dir := filepath.Join(t.TempDir(), "state")
 	root := NewRootCmd(&Factory{IO: ios})
-	root.SetArgs([]string{"demo", "--state", dir})
+	root.SetArgs([]string{"demo", "--state", dir, "--time-scale", "5000"})
 	if err := root.Execute(); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
 	text := out.String()
-	for _, want := range []string{"==> Discovering", "==> Pre-checks", "BLOCKER", "==> Plan", "0 of them mutating", "lz2ct plan --snapshot " + dir,
-		"==> Runbook\n    wrote " + filepath.Join(dir, "runbook.md") + "\n    wrote " + filepath.Join(dir, "runbook.html") + "\n"} {
+	for _, want := range []string{"==> Discovering", "==> Pre-checks", "BLOCKER", "==> Plan", "read-only so far:", " 0 of them mutating\n", "lz2ct status --state " + dir,
+		"==> Runbook\n    wrote " + filepath.Join(dir, "runbook.md") + "\n    wrote " + filepath.Join(dir, "runbook.html") + "\n",
+		"==> Apply", "done     export.scp/", "==> Status (lz2ct status)\nMigration of o-f4yjsoufrn", "Not running. Last run: finished:"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("output lacks %q:\n%s", want, text)
 		}
@@ -74,6 +92,54 @@ func TestDemoWithoutTerminal(t *testing.T) {
 	if p.Organization != snap.Organization.ID {
 		t.Fatalf("plan for %s, snapshot of %s", p.Organization, snap.Organization.ID)
 	}
+	// What the run could not do is said plainly, per kind.
+	st, err := journal.Read(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing []string
+	for _, ph := range p.Phases {
+		for _, s := range ph.Steps {
+			if _, ok := steps.Lookup(s.Kind); !ok && !slices.Contains(missing, s.Kind) {
+				missing = append(missing, s.Kind)
+			}
+			if _, ok := steps.Lookup(s.Kind); !ok && st.Step(s.ID).Status != journal.NotStarted {
+				t.Errorf("step %s of kind %s without implementation has status %s", s.ID, s.Kind, st.Step(s.ID).Status)
+			}
+		}
+	}
+	if len(missing) > 0 && !strings.Contains(text, "This lz2ct cannot carry out every step of the plan yet: ") {
+		t.Errorf("kinds without implementation (%v) not named:\n%s", missing, text)
+	}
+	for _, k := range missing {
+		if !strings.Contains(text, k+" (") {
+			t.Errorf("kind %s not named among those the demo cannot run", k)
+		}
+	}
+	if len(missing) == 0 && (st.Events == 0 || strings.Contains(text, "cannot carry out")) {
+		t.Errorf("every kind is implemented, yet the demo did not finish the run:\n%s", text)
+	}
+
+	// The demo's simulator lives in its process: a folder holding an earlier demo's run is not
+	// continued against a fresh one — refused when given, the next free folder otherwise.
+	ios, _, out, _ = iostreams.Test()
+	root = NewRootCmd(&Factory{IO: ios})
+	root.SetArgs([]string{"demo", "--state", dir, "--time-scale", "5000"})
+	if err := root.Execute(); ExitCode(err) != ExitBadInput || !strings.Contains(err.Error(), "holds the run of an earlier demo") {
+		t.Fatalf("a second demo on the same --state: %v\n%s", err, out)
+	}
+	t.Chdir(t.TempDir())
+	for _, want := range []string{".lz2ct/o-f4yjsoufrn", ".lz2ct/o-f4yjsoufrn-2"} {
+		ios, _, out, errOut := iostreams.Test()
+		root = NewRootCmd(&Factory{IO: ios})
+		root.SetArgs([]string{"demo", "--time-scale", "5000"})
+		if err := root.Execute(); err != nil || !strings.Contains(out.String(), "Files: "+want+" ") {
+			t.Fatalf("demo without --state, want %s: %v\n%s\n%s", want, err, out, errOut)
+		}
+		if want != ".lz2ct/o-f4yjsoufrn" && !strings.Contains(errOut.String(), "this demo starts afresh in "+want) {
+			t.Errorf("the demo does not say where it starts afresh:\n%s", errOut)
+		}
+	}
 }
 
 func TestRootWithoutTerminalPrintsHelp(t *testing.T) {
@@ -94,7 +160,7 @@ func TestDemoCommandsWorkAsPrinted(t *testing.T) {
 	ios, _, out, _ := iostreams.Test()
 	dir := filepath.Join(t.TempDir(), "state")
 	root := NewRootCmd(&Factory{IO: ios, Command: "./bin/lz2ct"})
-	root.SetArgs([]string{"demo", "--state", dir})
+	root.SetArgs([]string{"demo", "--state", dir, "--time-scale", "5000"})
 	if err := root.Execute(); err != nil {
 		t.Fatalf("demo: %v\n%s", err, out)
 	}
@@ -122,7 +188,7 @@ func TestDemoCommandsWorkAsPrinted(t *testing.T) {
 			t.Errorf("%v: exit %d: %s", args, code, errOut)
 		}
 	}
-	if !strings.Contains(text, "Or open the wizard on it: ./bin/lz2ct demo --state "+dir) {
+	if !strings.Contains(text, "a new demo starts afresh (./bin/lz2ct demo)") {
 		t.Errorf("the wizard's command is not the program's:\n%s", text)
 	}
 }

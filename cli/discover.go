@@ -117,7 +117,7 @@ func runDiscover(opts *DiscoverOptions) error {
 		}
 		return err // discover.ErrFatal exits 2, a stop 3 (ExitCode)
 	}
-	if err := session.WriteFile(opts.Output, snap.Data); err != nil {
+	if err := session.SaveSnapshot(opts.Output, snap.Snapshot); err != nil {
 		return err
 	}
 	sum := discoverSummary{Organization: snap.Organization.ID, Output: opts.Output, Accounts: len(snap.Accounts), OUs: len(snap.OUs),

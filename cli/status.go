@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/lz2ct/lz2ct/engine/runstate"
 	"github.com/lz2ct/lz2ct/iostreams"
 	"github.com/lz2ct/lz2ct/journal"
+	"github.com/lz2ct/lz2ct/session"
 	"github.com/lz2ct/lz2ct/tui"
 )
 
@@ -60,14 +60,11 @@ func runStatus(opts *StatusOptions) error {
 	}
 	dir, err := stateDir(opts.State)
 	if err != nil {
-		return BadInput(err)
+		return runError(err)
 	}
-	r, err := runstate.Inspect(dir, opts.Now())
+	r, err := session.Status(dir, opts.Now())
 	if err != nil {
-		if errors.Is(err, runstate.ErrBadInput) {
-			return BadInput(err)
-		}
-		return err
+		return runError(err)
 	}
 	if opts.Format == "json" {
 		enc := json.NewEncoder(opts.IO.Out)
@@ -100,10 +97,10 @@ func printStatus(w io.Writer, r *runstate.Report, lz2ct string) {
 	fmt.Fprintln(w)
 	for _, ph := range r.Phases {
 		if ph.Counts.Total() == 0 {
-			fmt.Fprintf(w, "Phase %d %-18s no steps\n", ph.Number, ph.Name)
+			fmt.Fprintf(w, "Phase %d %-30s no steps\n", ph.Number, ph.Name)
 			continue
 		}
-		line := fmt.Sprintf("Phase %d %-18s %d/%d done", ph.Number, ph.Name, ph.Counts.Done, ph.Counts.Total())
+		line := fmt.Sprintf("Phase %d %-30s %d/%d done", ph.Number, ph.Name, ph.Counts.Done, ph.Counts.Total())
 		for _, x := range []struct {
 			n    int
 			what string

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	tea "charm.land/bubbletea/v2"
@@ -17,7 +18,7 @@ func init() {
 		if !f.IO.Interactive() {
 			return cmd.Help()
 		}
-		b := &wizardBackend{}
+		b := &wizardBackend{hard: f.HardContext()}
 		defer b.close()
 		return RunWizard(f.StopContext(), f, tui.Options{Backend: b})
 	}
@@ -43,12 +44,22 @@ func RunWizard(ctx context.Context, f *Factory, opts tui.Options) error {
 		// video, which carry no colour, so focus stays visible.
 		popts = append(popts, tea.WithColorProfile(colorprofile.ASCII))
 	}
-	if _, err := tea.NewProgram(app, popts...).Run(); err != nil && ctx.Err() == nil {
+	_, err := tea.NewProgram(app, popts...).Run()
+	// A run the wizard started stops at its next safe point before the process ends, so that the
+	// journal says what is in flight and the lock is released.
+	app.Wait()
+	if err != nil && ctx.Err() == nil {
 		return fmt.Errorf("wizard: %w", err)
 	}
 	if s := app.Summary(); s != "" {
 		fmt.Fprint(f.IO.Out, s)
 	}
 	// Ended by a signal (SIGTERM from outside; Ctrl-C is a key here): exit 3, after the summary.
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if app.RunStopped() {
+		return &ExitError{Code: ExitStopped, Err: errors.New("the run stopped at a safe point; the summary above says how to resume it")}
+	}
+	return nil
 }

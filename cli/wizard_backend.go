@@ -28,8 +28,16 @@ type wizardBackend struct {
 	// discover tunes discovery (regions, concurrency).
 	discover discover.Options
 
+	// timeScale is the simulator's time scale (the demo): the engine scales its waits by it and
+	// the dashboard its times; 0 = real time.
+	timeScale float64
+	// hard is main's hard context: its end stops a run at once (the first signal stops it at a safe
+	// point through the wizard's own context).
+	hard context.Context
+
 	mu   sync.Mutex
 	conn *session.Connection // set by Connect to a management account
+	live *liveRun            // the run in progress (Apply)
 }
 
 var _ tui.Backend = (*wizardBackend)(nil)

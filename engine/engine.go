@@ -76,6 +76,11 @@ type Options struct {
 	// WaitForConfirmation keeps the run waiting for manual steps to be confirmed in-process
 	// (Engine.Confirm, the wizard) once nothing else can run, instead of ending.
 	WaitForConfirmation bool
+	// HoldForOrganization holds the steps that need the organization ID typed
+	// (NeedsOrganizationTyped) until Engine.ConfirmOrganization: they wait for it (with
+	// WaitForConfirmation) or end the run not started. The session sets it for every run it
+	// starts (apply, resume, the demo, the wizard); engines built directly (tests) run every step.
+	HoldForOrganization bool
 	// Now is the clock (tests); nil = time.Now.
 	Now func() time.Time
 	// Lookup finds a kind's implementation; nil = steps.Lookup (the catalogue). Scheduler tests
@@ -89,6 +94,7 @@ type Engine struct {
 	nodes   []*node
 	byID    map[string]*node
 	phaseOf map[string]int
+	phaseID map[string]string
 	res     *resources.Manager
 
 	// mu guards state and serializes hook calls, so the journal and every other hook see events
@@ -96,8 +102,12 @@ type Engine struct {
 	mu    sync.Mutex
 	state *journal.State
 	fatal error
+	// orgTyped: the steps that need the organization ID typed may start (ConfirmOrganization).
+	orgTyped bool
+	gateSent bool
 
 	confirmed chan string
+	gate      chan struct{}
 }
 
 // node is one plan step in the run.
@@ -131,6 +141,7 @@ const (
 	waiting    // a manual step waiting for the operator
 	stopped    // interrupted by a stop; resumable
 	previously // done before this run
+	held       // ready, but it needs the organization ID typed first
 )
 
 // New checks the plan and prepares a run: every step once in the execution order, after the steps
@@ -171,11 +182,13 @@ func New(opts Options) (*Engine, error) {
 	if err := opts.Plan.CheckRefs(); err != nil {
 		return nil, fmt.Errorf("plan: %w (re-create it with lz2ct plan)", err)
 	}
-	e := &Engine{opts: opts, byID: map[string]*node{}, phaseOf: map[string]int{}, state: st, confirmed: make(chan string, 16),
+	e := &Engine{opts: opts, byID: map[string]*node{}, phaseOf: map[string]int{}, phaseID: map[string]string{}, state: st,
+		confirmed: make(chan string, 16), gate: make(chan struct{}, 1), orgTyped: !opts.HoldForOrganization,
 		res: resources.New(opts.AccountConcurrency, opts.Workers)}
 	for _, ph := range opts.Plan.Phases {
 		for _, s := range ph.Steps {
 			e.phaseOf[s.ID] = ph.Number
+			e.phaseID[s.ID] = ph.ID
 		}
 	}
 	for i, s := range order {
@@ -259,7 +272,9 @@ func (e *Engine) Confirm(stepID, by, note string) error {
 	if n == nil {
 		return fmt.Errorf("no step %s in the plan", stepID)
 	}
-	if n.st.Kind != plans.KindManual {
+	// A manual step, or a step that handed its work to the operator (logs.copy above its size
+	// limit waits for the aws s3 sync it printed).
+	if n.st.Kind != plans.KindManual && e.stepState(stepID).Status != journal.Waiting {
 		return fmt.Errorf("step %s is a %s step, not a manual one: lz2ct carries it out itself", stepID, n.st.Kind)
 	}
 	if by == "" {

@@ -69,6 +69,13 @@ func (e *Engine) Run(ctx, stop context.Context) (*Summary, error) {
 					ready = insertReady(ready, n)
 				}
 			}
+		case <-e.gate:
+			for _, n := range e.nodes {
+				if n.status == held {
+					n.status = pending
+					ready = insertReady(ready, n)
+				}
+			}
 		case <-stop.Done():
 			stopping = true
 		case <-ctx.Done():
@@ -150,6 +157,11 @@ func (e *Engine) launch(ctx, stop context.Context, ready []*node, results chan<-
 		if n.status != pending {
 			continue
 		}
+		if !e.organizationTyped() && e.gatedNode(n) {
+			n.status = held
+			e.announceGate(n)
+			continue
+		}
 		if n.ct && ctBlocked {
 			keep = append(keep, n)
 			continue
@@ -222,11 +234,27 @@ func insertReady(ready []*node, n *node) []*node {
 
 func (e *Engine) anyWaiting() bool {
 	for _, n := range e.nodes {
-		if n.status == waiting {
+		if n.status == waiting || n.status == held {
 			return true
 		}
 	}
 	return false
+}
+
+// announceGate tells the hooks, once per run, that the steps needing the organization ID typed
+// are ready to start (the wizard asks for it then).
+func (e *Engine) announceGate(n *node) {
+	e.mu.Lock()
+	sent := e.gateSent
+	e.gateSent = true
+	e.mu.Unlock()
+	if sent {
+		return
+	}
+	e.mu.Lock()
+	gated := Gated(e.opts.Plan, e.opts.Selected, e.state)
+	e.mu.Unlock()
+	_ = e.emit(hooks.Event{Type: hooks.Gate, Step: n.st, Note: GateText(e.opts.Plan, gated)})
 }
 
 func (e *Engine) fatalErr() error {

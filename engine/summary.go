@@ -33,6 +33,9 @@ const (
 	CauseWaiting = "waiting"
 	// CauseStopped: the run stopped before it (or before a step it needs).
 	CauseStopped = "stopped"
+	// CauseOrganizationNotTyped: it (or a step it needs) starts only once the operator typed the
+	// organization ID (NeedsOrganizationTyped).
+	CauseOrganizationNotTyped = "organization-not-typed"
 )
 
 // Summary is what a run did.
@@ -75,10 +78,15 @@ func (e *Engine) summary(start time.Time, stoppedByUser bool) *Summary {
 		case stopped, running:
 			o.OperationID, o.Error = n.opID, n.err
 			s.Interrupted = append(s.Interrupted, o)
+		case held:
+			o.Reason, o.Cause = organizationReason(e.opts.Plan.Organization), CauseOrganizationNotTyped
+			s.NotStarted = append(s.NotStarted, o)
 		case pending:
 			o.Reason, o.Cause = "the run stopped before it", CauseStopped
 			if d := e.firstOpenDependency(n); d != nil && d.status == waiting {
 				o.Reason, o.Cause = "waits for "+d.st.ID+" (a manual step: lz2ct confirm "+d.st.ID+")", CauseWaiting
+			} else if d != nil && e.heldBehind(d) {
+				o.Reason, o.Cause = organizationReason(e.opts.Plan.Organization), CauseOrganizationNotTyped
 			} else if d != nil && !stoppedBy(d) {
 				o.Reason = "waits for " + d.st.ID
 			}
@@ -99,6 +107,26 @@ func (e *Engine) firstOpenDependency(n *node) *node {
 		}
 	}
 	return nil
+}
+
+// organizationReason says why a step waits for the organization ID, and how to give it.
+func organizationReason(org string) string {
+	return "decommission and account closure start only once the organization ID is typed (lz2ct resume --confirm-org " + org + ", or in the wizard)"
+}
+
+// heldBehind reports whether d is held for the organization ID, or waits on a step that is.
+func (e *Engine) heldBehind(d *node) bool {
+	for d != nil {
+		switch d.status {
+		case held:
+			return true
+		case pending:
+			d = e.firstOpenDependency(d)
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 func stoppedBy(d *node) bool {

@@ -440,6 +440,8 @@ type Bucket struct {
 type SSMParameter struct {
 	Name   string `json:"name"`
 	Region string `json:"region"`
+	// Type is String, StringList or SecureString (DescribeParameters); empty means String.
+	Type string `json:"type,omitempty"`
 }
 
 // KMSAlias is a KMS alias such as alias/AwsLandingZoneKMSKey.

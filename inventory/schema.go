@@ -192,6 +192,7 @@ var fieldNotes = map[string]string{
 
 	"SSMParameter.name":   "Parameter name.",
 	"SSMParameter.region": "Region of the parameter.",
+	"SSMParameter.type":   "String, StringList or SecureString (a SecureString's value is a secret); empty means String.",
 
 	"KMSAlias.name":        "Alias name.",
 	"KMSAlias.targetKeyId": "The key the alias points to.",

@@ -25,10 +25,96 @@ var (
 )
 
 // IsAccountID reports whether s is a 12-digit AWS account ID.
-func IsAccountID(s string) bool { return accountIDPattern.MatchString(s) }
+func IsAccountID(s string) bool { return isAccountID(s) }
 
 // IsRegion reports whether s looks like an AWS region name (e.g. eu-west-1, us-gov-west-1).
-func IsRegion(s string) bool { return regionPattern.MatchString(s) }
+func IsRegion(s string) bool { return isRegion(s) }
+
+// The patterns above, as plain loops for what Validate checks once per account, region and stack
+// instance: the regexp engine was most of Validate's time on large organizations. The patterns
+// stay the published form (the JSON Schema); a test holds the two in step.
+
+// isAccountID matches accountIDPattern.
+func isAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isRegion matches regionPattern: ^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$.
+func isRegion(s string) bool {
+	lower := func(c byte) bool { return 'a' <= c && c <= 'z' }
+	if len(s) < 2 || !lower(s[0]) || !lower(s[1]) {
+		return false
+	}
+	rest := s[2:]
+	// The optional group, tried with and without (a regexp backtracks the same way).
+	if isRegionTail(rest) {
+		return true
+	}
+	switch {
+	case len(rest) >= 4 && rest[:4] == "-gov":
+		return isRegionTail(rest[4:])
+	case len(rest) >= 4 && rest[:4] == "-iso":
+		if isRegionTail(rest[4:]) {
+			return true
+		}
+		return len(rest) >= 5 && lower(rest[4]) && isRegionTail(rest[5:])
+	}
+	return false
+}
+
+// isRegionTail matches -[a-z]+-\d{1,2}$.
+func isRegionTail(s string) bool {
+	if len(s) < 4 || s[0] != '-' {
+		return false
+	}
+	i := 1
+	for i < len(s) && 'a' <= s[i] && s[i] <= 'z' {
+		i++
+	}
+	if i == 1 || i >= len(s) || s[i] != '-' {
+		return false
+	}
+	digits := s[i+1:]
+	if len(digits) < 1 || len(digits) > 2 {
+		return false
+	}
+	for k := range len(digits) {
+		if digits[k] < '0' || digits[k] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isEmail matches EmailPattern: ^[^\s@]+@[^\s@]+\.[^\s@]+$ (\s is [\t\n\f\r ] in Go's regexp).
+func isEmail(s string) bool {
+	at := -1
+	for i := range len(s) {
+		switch s[i] {
+		case '\t', '\n', '\f', '\r', ' ':
+			return false
+		case '@':
+			if at >= 0 {
+				return false
+			}
+			at = i
+		}
+	}
+	if at < 1 {
+		return false
+	}
+	domain := s[at+1:]
+	// A dot with at least one character on each side.
+	return len(domain) >= 3 && strings.IndexByte(domain[1:len(domain)-1], '.') >= 0
+}
 
 var accountStatuses = map[string]bool{AccountPendingActivation: true, AccountActive: true, AccountSuspended: true, AccountPendingClosure: true, AccountClosed: true}
 
@@ -38,7 +124,7 @@ func Validate(s *Snapshot) error {
 		return &PathError{"$.schemaVersion", fmt.Sprintf("unsupported version %d (this lz2ct reads version %d)", s.SchemaVersion, SchemaVersion)}
 	}
 	for i, r := range s.Regions {
-		if !regionPattern.MatchString(r) {
+		if !isRegion(r) {
 			return &PathError{fmt.Sprintf("$.regions[%d]", i), fmt.Sprintf("%q is not a region name", r)}
 		}
 	}
@@ -49,7 +135,7 @@ func Validate(s *Snapshot) error {
 	if o.FeatureSet != "ALL" && o.FeatureSet != "CONSOLIDATED_BILLING" {
 		return &PathError{"$.organization.featureSet", fmt.Sprintf("%q: want ALL or CONSOLIDATED_BILLING", o.FeatureSet)}
 	}
-	if !accountIDPattern.MatchString(o.ManagementAccountID) {
+	if !isAccountID(o.ManagementAccountID) {
 		return &PathError{"$.organization.managementAccountId", fmt.Sprintf("%q is not a 12-digit account ID", o.ManagementAccountID)}
 	}
 	if o.AccountQuota < 0 {
@@ -117,14 +203,14 @@ func Validate(s *Snapshot) error {
 	// most of Validate's time on large organizations.
 	for i, a := range s.Accounts {
 		p := func(field string) string { return fmt.Sprintf("$.accounts[%d]%s", i, field) }
-		if !accountIDPattern.MatchString(a.ID) {
+		if !isAccountID(a.ID) {
 			return &PathError{p(".id"), fmt.Sprintf("%q is not a 12-digit account ID", a.ID)}
 		}
 		if prev, dup := accounts[a.ID]; dup {
 			return &PathError{p(".id"), fmt.Sprintf("duplicate account %s (also at $.accounts[%d])", a.ID, prev)}
 		}
 		accounts[a.ID] = i
-		if !EmailPattern.MatchString(a.Email) {
+		if !isEmail(a.Email) {
 			return &PathError{p(".email"), fmt.Sprintf("%q is not a valid e-mail address", a.Email)}
 		}
 		if !accountStatuses[a.Status] {
@@ -134,7 +220,7 @@ func Validate(s *Snapshot) error {
 			return &PathError{p(".parentId"), fmt.Sprintf("unknown parent %q (no root or OU has that ID)", a.ParentID)}
 		}
 		for k, r := range a.Regions {
-			if !regionPattern.MatchString(r.Region) {
+			if !isRegion(r.Region) {
 				return &PathError{p(fmt.Sprintf(".regions[%d].region", k)), fmt.Sprintf("%q is not a region name", r.Region)}
 			}
 			for _, prev := range a.Regions[:k] { // a handful of regions: no map needed
@@ -157,7 +243,7 @@ func Validate(s *Snapshot) error {
 			}
 		}
 		for k, r := range a.OptInRegions {
-			if !regionPattern.MatchString(r) {
+			if !isRegion(r) {
 				return &PathError{p(fmt.Sprintf(".optInRegions[%d]", k)), fmt.Sprintf("%q is not a region name", r)}
 			}
 		}
@@ -192,21 +278,21 @@ func Validate(s *Snapshot) error {
 			return &PathError{fmt.Sprintf("$.delegatedAdmins[%d].accountId", i), fmt.Sprintf("unknown account %q", d.AccountID)}
 		}
 	}
-	if ic := s.IdentityCenter; ic != nil && !regionPattern.MatchString(ic.Region) {
+	if ic := s.IdentityCenter; ic != nil && !isRegion(ic.Region) {
 		return &PathError{"$.identityCenter.region", fmt.Sprintf("%q is not a region name", ic.Region)}
 	}
 	if lz := s.ControlTower.LandingZone; lz != nil {
-		if !regionPattern.MatchString(lz.HomeRegion) {
+		if !isRegion(lz.HomeRegion) {
 			return &PathError{"$.controlTower.landingZone.homeRegion", fmt.Sprintf("%q is not a region name", lz.HomeRegion)}
 		}
 		for i, r := range lz.GovernedRegions {
-			if !regionPattern.MatchString(r) {
+			if !isRegion(r) {
 				return &PathError{fmt.Sprintf("$.controlTower.landingZone.governedRegions[%d]", i), fmt.Sprintf("%q is not a region name", r)}
 			}
 		}
 	}
 	if z := s.ALZ; z != nil {
-		if z.HomeRegion != "" && !regionPattern.MatchString(z.HomeRegion) {
+		if z.HomeRegion != "" && !isRegion(z.HomeRegion) {
 			return &PathError{"$.alz.homeRegion", fmt.Sprintf("%q is not a region name", z.HomeRegion)}
 		}
 		if z.CoreOUID != "" {
@@ -222,10 +308,10 @@ func Validate(s *Snapshot) error {
 		}
 		for i, ss := range z.StackSets {
 			for k, in := range ss.Instances {
-				if !accountIDPattern.MatchString(in.AccountID) {
+				if !isAccountID(in.AccountID) {
 					return &PathError{fmt.Sprintf("$.alz.stackSets[%d].instances[%d].accountId", i, k), fmt.Sprintf("%q is not a 12-digit account ID", in.AccountID)}
 				}
-				if !regionPattern.MatchString(in.Region) {
+				if !isRegion(in.Region) {
 					return &PathError{fmt.Sprintf("$.alz.stackSets[%d].instances[%d].region", i, k), fmt.Sprintf("%q is not a region name", in.Region)}
 				}
 			}

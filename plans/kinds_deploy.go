@@ -136,12 +136,12 @@ func init() {
 		Operations: []string{"cloudformation:DescribeStackSet", "cloudformation:CreateStackSet"}})
 	registerKind(KindSpec{Kind: KindStackSetInstancesCreate, Params: StackSetInstancesCreate{},
 		Summary: "deploy a StackSet to accounts and regions in one StackSet operation",
-		Operations: []string{"cloudformation:ListStackInstances", "cloudformation:CreateStackInstances",
-			"cloudformation:DescribeStackSetOperation"}})
+		Operations: []string{"cloudformation:ListStackInstances", "cloudformation:ListStackSetOperations",
+			"cloudformation:CreateStackInstances", "cloudformation:DescribeStackSetOperation"}})
 	registerKind(KindSpec{Kind: KindAccountCreate, Params: AccountCreate{}, Outputs: []string{OutputAccountID},
 		Summary: "create a member account (the e-mail is the de-duplication key)",
-		Operations: []string{"organizations:ListAccounts", "organizations:ListCreateAccountStatus", "organizations:CreateAccount",
-			"organizations:DescribeCreateAccountStatus"}})
+		Operations: []string{"organizations:ListAccounts", "organizations:ListCreateAccountStatus", "organizations:DescribeAccount",
+			"organizations:CreateAccount", "organizations:DescribeCreateAccountStatus"}})
 	registerKind(KindSpec{Kind: KindLandingZoneCreate, Params: LandingZoneCreate{},
 		Outputs: []string{OutputLandingZoneARN, OutputIdentityCenterEnabledBaselineARN, OutputSandboxOUID},
 		Summary: "set up the Control Tower landing zone by API",

@@ -1,5 +1,7 @@
 package plans
 
+import "fmt"
+
 // Step kinds of phases 5 (shared accounts) and 6 (decommission ALZ): one kind per AWS action.
 
 // Kind names of phases 5 and 6.
@@ -24,6 +26,21 @@ const (
 	KindDelegatedAdminVerify        = "delegated-admin.verify"
 )
 
+// Outputs of logs.copy: what both buckets held when the copy was verified.
+const (
+	OutputObjectCount = "objectCount"
+	OutputTotalBytes  = "totalBytes"
+)
+
+// LogWriterPolicy is the bucket policy bucket.create puts on the log copy's destination: the
+// writer account may list the bucket and put objects into it (what a server-side copy run as
+// that account needs), nothing else. The runbook prints the same document.
+// https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-walkthroughs-managing-access-example2.html
+func LogWriterPolicy(partition, writerAccountID, bucket string) string {
+	return fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Sid":"LogCopyWriter","Effect":"Allow","Principal":{"AWS":"arn:%s:iam::%s:root"},"Action":["s3:ListBucket","s3:PutObject"],"Resource":["arn:%s:s3:::%s","arn:%s:s3:::%s/*"]}]}`,
+		partition, writerAccountID, partition, bucket, partition, bucket)
+}
+
 // BucketCreate creates an S3 bucket (the destination of the ALZ log copy), private, owned by its
 // account, and lets one other account write into it (the account the copy runs as).
 type BucketCreate struct {
@@ -42,6 +59,7 @@ type LogsCopy struct {
 	Region               string `json:"region" desc:"the buckets' region"`
 	DestinationAccountID Value  `json:"destinationAccountId" desc:"Control Tower's Log Archive account"`
 	DestinationBucket    string `json:"destinationBucket" desc:"the destination bucket"`
+	ManualAboveBytes     int64  `json:"manualAboveBytes,omitempty" desc:"above this many bytes still to copy (decommission.copyLogsMaxGiB), or with an object over 5 GB, the copy is the operator's: the step waits with the exact aws s3 sync command, and is done when both buckets agree; 0 = no limit"`
 }
 
 // DelegatedAdminVerify confirms by API, after the manual step that moved it, that an account is a
@@ -114,6 +132,7 @@ type BucketDelete struct {
 	AccountID string `json:"accountId" desc:"the account that owns the bucket"`
 	Region    string `json:"region" desc:"the bucket's region"`
 	Bucket    string `json:"bucket" desc:"the bucket"`
+	CopiedTo  string `json:"copiedTo,omitempty" desc:"the bucket ALZ's logs were copied to (logs.copy): the guard refuses the deletion while an object of this bucket is missing there or differs in size; empty = nothing to keep (not a log bucket, or the user chose not to keep the logs)"`
 }
 
 // OUDelete deletes an empty OU.
@@ -166,11 +185,13 @@ func (DelegatedAdminVerify) Kind() string        { return KindDelegatedAdminVeri
 
 func init() {
 	registerKind(KindSpec{Kind: KindBucketCreate, Params: BucketCreate{},
-		Summary:    "create an S3 bucket",
-		Operations: []string{"sts:AssumeRole", "s3:HeadBucket", "s3:CreateBucket", "s3:PutPublicAccessBlock", "s3:PutBucketPolicy"}})
+		Summary: "create an S3 bucket",
+		Operations: []string{"sts:AssumeRole", "s3:HeadBucket", "s3:GetPublicAccessBlock", "s3:GetBucketPolicy", "s3:CreateBucket",
+			"s3:PutPublicAccessBlock", "s3:PutBucketPolicy"}})
 	registerKind(KindSpec{Kind: KindLogsCopy, Params: LogsCopy{},
 		Summary:    "copy ALZ's logs server-side into the new Log Archive account, resumable by key",
-		Operations: []string{"sts:AssumeRole", "s3:ListObjectsV2", "s3:HeadObject", "s3:CopyObject"}})
+		Outputs:    []string{OutputObjectCount, OutputTotalBytes},
+		Operations: []string{"sts:AssumeRole", "s3:ListObjectsV2", "s3:CopyObject"}})
 	registerKind(KindSpec{Kind: KindProvisionedProductTerminate, Params: ProvisionedProductTerminate{},
 		Summary: "terminate a Service Catalog provisioned product",
 		Operations: []string{"servicecatalog:DescribeProvisionedProduct", "servicecatalog:TerminateProvisionedProduct",
@@ -192,17 +213,19 @@ func init() {
 		Operations: []string{"servicecatalog:DescribeProductAsAdmin", "servicecatalog:DeleteProduct"}})
 	registerKind(KindSpec{Kind: KindStackDelete, Params: StackDelete{},
 		Summary: "delete a CloudFormation stack",
-		Operations: []string{"sts:AssumeRole", "cloudformation:DescribeStacks", "cloudformation:UpdateTerminationProtection",
-			"cloudformation:DeleteStack"}})
+		Operations: []string{"sts:AssumeRole", "cloudformation:DescribeStacks", "ec2:DescribeVpcs", "ec2:DescribeNetworkInterfaces",
+			"cloudformation:UpdateTerminationProtection", "cloudformation:DeleteStack"}})
 	registerKind(KindSpec{Kind: KindStackSetInstancesDelete, Params: StackSetInstancesDelete{},
-		Summary:    "delete (or retain and detach) a StackSet's instances in one StackSet operation",
-		Operations: stackSetInstancesDeleteOps})
+		Summary: "delete (or retain and detach) a StackSet's instances in one StackSet operation",
+		// The guard reads the template and, in each account, the VPCs the stacks made.
+		Operations: append([]string{"cloudformation:DescribeStackSet", "sts:AssumeRole", "ec2:DescribeVpcs", "ec2:DescribeNetworkInterfaces"},
+			stackSetInstancesDeleteOps...)})
 	registerKind(KindSpec{Kind: KindStackSetDelete, Params: StackSetDelete{},
 		Summary:    "delete a StackSet that has no instances left",
 		Operations: []string{"cloudformation:DescribeStackSet", "cloudformation:ListStackInstances", "cloudformation:DeleteStackSet"}})
 	registerKind(KindSpec{Kind: KindBucketDelete, Params: BucketDelete{},
 		Summary: "empty a bucket of every version and delete marker, then delete it",
-		Operations: []string{"sts:AssumeRole", "s3:HeadBucket", "s3:ListObjectVersions", "s3:DeleteObjects",
+		Operations: []string{"sts:AssumeRole", "s3:HeadBucket", "s3:ListObjectsV2", "s3:ListObjectVersions", "s3:DeleteObjects",
 			"s3:DeleteBucket"}})
 	registerKind(KindSpec{Kind: KindOUDelete, Params: OUDelete{},
 		Summary: "delete an empty OU",
@@ -216,7 +239,7 @@ func init() {
 		Operations: []string{"ssm:GetParameters", "ssm:DeleteParameters"}})
 	registerKind(KindSpec{Kind: KindKMSAliasDelete, Params: KMSAliasDelete{},
 		Summary:    "delete a KMS alias (and schedule its key's deletion only when chosen)",
-		Operations: []string{"kms:ListAliases", "kms:DeleteAlias", "kms:ScheduleKeyDeletion"}})
+		Operations: []string{"kms:ListAliases", "kms:DeleteAlias", "kms:DescribeKey", "kms:ScheduleKeyDeletion"}})
 	registerKind(KindSpec{Kind: KindDelegatedAdminVerify, Params: DelegatedAdminVerify{},
 		Summary:    "verify by API that an account is a service's delegated administrator (and the former one no longer is)",
 		Operations: []string{"organizations:ListDelegatedAdministrators"}})

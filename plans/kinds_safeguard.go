@@ -33,6 +33,12 @@ type ExportSSMParameters struct {
 	Path          string `json:"path" desc:"the file written, relative to the state folder: exports/ssm-parameters-<region>.json (names, types, decrypted values)"`
 }
 
+// SSMParametersExportPath is where export.ssm-parameters saves a region's parameters, relative to
+// the state folder; ssm-parameters.delete deletes only parameters that export holds.
+func SSMParametersExportPath(region string) string {
+	return "exports/ssm-parameters-" + region + ".json"
+}
+
 // ExportPortfolios saves Service Catalog portfolios with their products, principals and constraints.
 type ExportPortfolios struct {
 	Region       string   `json:"region" desc:"the region of the portfolios"`
@@ -80,7 +86,7 @@ func init() {
 			"servicecatalog:ListPrincipalsForPortfolio", "servicecatalog:ListConstraintsForPortfolio"}})
 	registerKind(KindSpec{Kind: KindExportBucket, Params: ExportBucket{},
 		Summary:    "copy a bucket's objects (ALZ's manifest and templates) into the state folder",
-		Operations: []string{"s3:ListObjectsV2", "s3:GetObject"}})
+		Operations: []string{"sts:AssumeRole", "s3:HeadBucket", "s3:ListObjectsV2", "s3:GetObject"}})
 	registerKind(KindSpec{Kind: KindPipelineTransitionDisable, Params: PipelineTransitionDisable{},
 		Summary:    "disable a pipeline stage's inbound transition (freeze ALZ)",
 		Operations: []string{"codepipeline:GetPipelineState", "codepipeline:DisableStageTransition"}})

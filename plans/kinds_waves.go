@@ -131,8 +131,8 @@ func (AccountEnroll) Kind() string                 { return KindAccountEnroll }
 func (Manual) Kind() string                        { return KindManual }
 func (Verify) Kind() string                        { return KindVerify }
 
-var stackSetInstancesDeleteOps = []string{"cloudformation:ListStackInstances", "cloudformation:DeleteStackInstances",
-	"cloudformation:DescribeStackSetOperation"}
+var stackSetInstancesDeleteOps = []string{"cloudformation:ListStackInstances", "cloudformation:ListStackSetOperations",
+	"cloudformation:DeleteStackInstances", "cloudformation:DescribeStackSetOperation"}
 
 func init() {
 	registerKind(KindSpec{Kind: KindSCPDetach, Params: SCPDetach{},
@@ -146,8 +146,8 @@ func init() {
 		Operations: stackSetInstancesDeleteOps})
 	registerKind(KindSpec{Kind: KindConfigRecorderDelete, Params: ConfigRecorderDelete{},
 		Summary: "stop and delete ALZ's Config recorder and delivery channel in one account and region",
-		Operations: []string{"sts:AssumeRole", "config:DescribeConfigurationRecorders", "config:DescribeDeliveryChannels",
-			"config:StopConfigurationRecorder", "config:DeleteDeliveryChannel", "config:DeleteConfigurationRecorder"}})
+		Operations: []string{"sts:AssumeRole", "config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus",
+			"config:DescribeDeliveryChannels", "config:StopConfigurationRecorder", "config:DeleteDeliveryChannel", "config:DeleteConfigurationRecorder"}})
 	registerKind(KindSpec{Kind: KindOUCreate, Params: OUCreate{}, Outputs: []string{OutputOUID, OutputOUARN},
 		Summary:    "create an OU",
 		Operations: []string{"organizations:ListOrganizationalUnitsForParent", "organizations:CreateOrganizationalUnit"}})

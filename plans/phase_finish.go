@@ -197,6 +197,18 @@ func (b *builder) securityHandOver(old string) {
 		EstimateSeconds: 60 * 60})
 }
 
+// isALZLogBucket reports whether a bucket is one of ALZ's log buckets: the CloudTrail and Config
+// logs (aws-landing-zone-logs-*) or the S3 server access logs of that bucket.
+func isALZLogBucket(name string) bool {
+	return strings.HasPrefix(name, "aws-landing-zone-logs-") || strings.HasPrefix(name, "aws-landing-zone-s3-access-logs")
+}
+
+// logCopyDestination is the bucket in the new Log Archive account that ALZ's log bucket bk is
+// copied into.
+func logCopyDestination(bk inventory.Bucket) string {
+	return "alz-logs-" + bk.AccountID + "-" + bk.Region
+}
+
 // copyLogs copies ALZ's log buckets into new buckets of the new Log Archive account (never into
 // Control Tower's own aws-controltower-logs bucket, which accepts no other writers).
 func (b *builder) copyLogs(alz *inventory.ALZ) []string {
@@ -205,15 +217,14 @@ func (b *builder) copyLogs(alz *inventory.ALZ) []string {
 		if !strings.HasPrefix(bk.Name, "aws-landing-zone-logs-") {
 			continue
 		}
-		dest := "alz-logs-" + bk.AccountID + "-" + bk.Region
+		dest := logCopyDestination(bk)
 		la := b.newLogArchive()
 		create := KindBucketCreate + "/" + dest
 		loc := ""
 		if bk.Region != "us-east-1" {
 			loc = " --create-bucket-configuration LocationConstraint=" + bk.Region
 		}
-		policy := fmt.Sprintf(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:%s:iam::%s:root"},"Action":["s3:ListBucket","s3:PutObject"],"Resource":["arn:%s:s3:::%s","arn:%s:s3:::%s/*"]}]}`,
-			b.part, bk.AccountID, b.part, dest, b.part, dest)
+		policy := LogWriterPolicy(b.part, bk.AccountID, dest)
 		out = append(out, b.add(5, Step{ID: create, Kind: KindBucketCreate, DependsOn: []string{b.deployStep, la.FromStep},
 			Params: BucketCreate{AccountID: la, Region: bk.Region, Bucket: dest, WriterAccountID: bk.AccountID},
 			Title:  "Create bucket " + dest + " in the new " + b.s.LogArchiveAccountName + " account for ALZ's old logs",
@@ -221,25 +232,44 @@ func (b *builder) copyLogs(alz *inventory.ALZ) []string {
 			Target: Target{Region: bk.Region, Resource: dest},
 			CLI: []string{"(\n  " + assumeRole(b.part, inner(la), "OrganizationAccountAccessRole") + "\n  " + strings.Join([]string{
 				"aws s3api create-bucket --bucket " + dest + " --region " + bk.Region + loc,
-				"aws s3api put-public-access-block --bucket " + dest + " --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
-				"aws s3api put-bucket-policy --bucket " + dest + " --policy " + quote(policy)}, "\n  ") + "\n)"},
+				"aws s3api put-public-access-block --bucket " + dest + " --region " + bk.Region + " --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
+				"aws s3api put-bucket-policy --bucket " + dest + " --region " + bk.Region + " --policy " + quote(policy)}, "\n  ") + "\n)"},
 			Guard:    "the name is free (or the bucket exists in the new Log Archive account)",
 			Expected: "the bucket exists, private, writable by ALZ's Log Archive account " + bk.AccountID,
 			Rollback: "aws s3 rb s3://" + dest + " (in the new Log Archive account)"}))
-		copyID := KindLogsCopy + "/" + bk.Name
-		out = append(out, b.add(5, Step{ID: copyID, Kind: KindLogsCopy, DependsOn: []string{create},
-			Params: LogsCopy{SourceAccountID: bk.AccountID, SourceBucket: bk.Name, Region: bk.Region, DestinationAccountID: la, DestinationBucket: dest},
-			Title:  "Copy ALZ's logs from " + bk.Name + " to " + dest,
-			Why:    "decommission.copyLogs: the old logs are kept in the new Log Archive account before ALZ's log bucket is deleted",
-			Target: Target{AccountID: bk.AccountID, Region: bk.Region, Resource: bk.Name},
-			CLI: b.inAccount(bk.AccountID, "aws s3 sync s3://"+bk.Name+" s3://"+dest+" --region "+bk.Region,
-				"aws s3 ls s3://"+bk.Name+" --recursive --summarize --region "+bk.Region+" | tail -2",
-				"aws s3 ls s3://"+dest+" --recursive --summarize --region "+bk.Region+" | tail -2"),
-			Guard:           "the destination is not Control Tower's aws-controltower-logs-* bucket",
-			Expected:        "the same object count and total size in both buckets",
-			EstimateSeconds: 60 * 60}))
+		out = append(out, b.add(5, b.logsCopyStep(KindLogsCopy+"/"+bk.Name, bk, []string{create},
+			"Copy ALZ's logs from "+bk.Name+" to "+dest,
+			"decommission.copyLogs: the old logs are kept in the new Log Archive account before ALZ's log bucket is deleted")))
 	}
 	return out
+}
+
+// logsCopyStep copies ALZ's log bucket bk into its destination: resumable by key, so a second
+// step with the same params copies only what the first did not see.
+func (b *builder) logsCopyStep(id string, bk inventory.Bucket, deps []string, title, why string) Step {
+	dest := logCopyDestination(bk)
+	return Step{ID: id, Kind: KindLogsCopy, DependsOn: deps,
+		Params: LogsCopy{SourceAccountID: bk.AccountID, SourceBucket: bk.Name, Region: bk.Region, DestinationAccountID: b.newLogArchive(),
+			DestinationBucket: dest, ManualAboveBytes: int64(b.s.Decommission.CopyLogsMaxGiB) << 30},
+		Title:  title,
+		Why:    why,
+		Target: Target{AccountID: bk.AccountID, Region: bk.Region, Resource: bk.Name},
+		CLI: b.inAccount(bk.AccountID, LogsSyncCommand(bk.Name, dest, bk.Region),
+			"aws s3 ls s3://"+bk.Name+" --recursive --summarize --region "+bk.Region+" | tail -2",
+			"aws s3 ls s3://"+dest+" --recursive --summarize --region "+bk.Region+" | tail -2"),
+		Guard: fmt.Sprintf("the destination is not Control Tower's aws-controltower-logs-* bucket; above %d GiB to copy (decommission.copyLogsMaxGiB) or with an object over 5 GB, the step waits for you to run the aws s3 sync command",
+			b.s.Decommission.CopyLogsMaxGiB),
+		Expected:        "the same objects, object count and total size in both buckets",
+		EstimateSeconds: 60 * 60}
+}
+
+// LogsSyncCommand is the command that copies ALZ's log bucket by hand (run as ALZ's Log Archive
+// account): what logs.copy asks the operator to run above decommission.copyLogsMaxGiB. aws s3 sync
+// copies server-side, only the keys missing or different in the destination, and copies objects
+// over 5 GB in parts; both buckets are in one region, which --region names.
+// https://docs.aws.amazon.com/cli/latest/reference/s3/sync.html
+func LogsSyncCommand(source, dest, region string) string {
+	return "aws s3 sync s3://" + source + " s3://" + dest + " --region " + region
 }
 
 // ---- phase 6: decommission ----
@@ -443,25 +473,40 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 		}
 	case settings.DecomLogBuckets, settings.DecomConfigBuckets:
 		for _, bk := range alz.Buckets {
-			isLog := strings.HasPrefix(bk.Name, "aws-landing-zone-logs-") || strings.HasPrefix(bk.Name, "aws-landing-zone-s3-access-logs")
+			isLog := isALZLogBucket(bk.Name)
 			if isLog != (name == settings.DecomLogBuckets) {
 				continue
 			}
 			guard := "nothing writes to it any more"
 			var deps []string
+			copiedTo := ""
 			switch {
+			case isLog && b.s.Decommission.CopyLogs && b.has(KindLogsCopy+"/"+bk.Name):
+				// ALZ's trails and recorders wrote on until the StackSets before this group were
+				// deleted: a last copy takes what arrived since phase 5, and the guard checks, by
+				// listing both buckets, that every object is in the destination.
+				last := b.logsCopyStep(KindLogsCopy+"/"+bk.Name+"/final", bk, append([]string{KindLogsCopy + "/" + bk.Name}, g.prev...),
+					"Copy the logs ALZ wrote since the first copy from "+bk.Name+" to "+logCopyDestination(bk),
+					"ALZ's trails and recorders wrote into the bucket until the decommission removed them; the bucket is deleted only when the copy holds every object")
+				last.EstimateSeconds = 10 * 60 // the days since phase 5, not the whole history
+				final := b.add(6, last)
+				deps = append(deps, final)
+				copiedTo = logCopyDestination(bk)
+				guard = "every object is in " + copiedTo + " with the same size (" + KindLogsCopy + "/" + bk.Name + ")"
+			case isLog && b.s.Decommission.CopyLogs && strings.HasPrefix(bk.Name, "aws-landing-zone-logs-"):
+				// copyLogs, yet no copy is planned (ALZ's Log Archive account is not known): the
+				// logs are not deleted uncopied.
+				b.kept = append(b.kept, Kept{Resource: "bucket " + bk.Name, Reason: "decommission.copyLogs is true but no copy is planned (ALZ's Log Archive account was not found): the logs are kept"})
+				continue
 			case isLog && b.s.Decommission.CopyLogs:
-				guard = "the logs were copied (" + KindLogsCopy + "/" + bk.Name + ")"
-				if b.has(KindLogsCopy + "/" + bk.Name) {
-					deps = append(deps, KindLogsCopy+"/"+bk.Name)
-				}
+				guard = "S3 server access logs of ALZ's log bucket: not copied (decommission.copyLogs copies the CloudTrail and Config logs of aws-landing-zone-logs-*)"
 			case isLog:
 				guard = "you chose not to keep the ALZ logs (log-buckets listed in decommission.steps, copyLogs: false)"
 			case b.has(KindExportBucket + "/" + bk.Name):
 				deps = append(deps, KindExportBucket+"/"+bk.Name)
 			}
 			g.add(Step{ID: KindBucketDelete + "/" + bk.Name, Kind: KindBucketDelete, DependsOn: deps,
-				Params:   BucketDelete{AccountID: bk.AccountID, Region: bk.Region, Bucket: bk.Name},
+				Params:   BucketDelete{AccountID: bk.AccountID, Region: bk.Region, Bucket: bk.Name, CopiedTo: copiedTo},
 				Title:    "Delete bucket " + bk.Name,
 				Why:      "ALZ bucket no longer used (reference, step 6)",
 				Target:   Target{AccountID: bk.AccountID, Region: bk.Region, Resource: bk.Name},
@@ -736,7 +781,7 @@ func (b *builder) keptByChoice(alz *inventory.ALZ) {
 			reason = "ALZ's logs stay where they are: its Log Archive account becomes Control Tower's (sharedAccounts: existing), so nothing is copied; list log-buckets in decommission.steps to delete them"
 		}
 		for _, bk := range alz.Buckets {
-			if strings.HasPrefix(bk.Name, "aws-landing-zone-logs-") || strings.HasPrefix(bk.Name, "aws-landing-zone-s3-access-logs") {
+			if isALZLogBucket(bk.Name) {
 				b.kept = append(b.kept, Kept{Resource: "bucket " + bk.Name, Reason: reason})
 			}
 		}

@@ -62,7 +62,7 @@ func (b *builder) safeguard() {
 		byRegion[p.Region]++
 	}
 	for _, r := range sortedKeys(byRegion) {
-		path := "exports/ssm-parameters-" + r + ".json"
+		path := SSMParametersExportPath(r)
 		b.add(0, Step{ID: KindExportSSMParameters + "/" + r, Kind: KindExportSSMParameters,
 			Params:   ExportSSMParameters{Region: r, ParameterPath: "/org/", Path: path},
 			Title:    fmt.Sprintf("Export %s in %s", words.Count(byRegion[r], "landing zone SSM parameter"), r),
@@ -116,7 +116,9 @@ func (b *builder) freeze(alz *inventory.ALZ) {
 	if p == nil || !p.SourceTransitionEnabled() {
 		return
 	}
-	reason := "Migrating to AWS Control Tower (lz2ct): ALZ must not redeploy what the migration removes"
+	// DisabledReason allows letters, digits, spaces and !@().*?- only (no colon or comma):
+	// https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_DisableStageTransition.html
+	reason := "Migrating to AWS Control Tower with lz2ct - ALZ must not redeploy what the migration removes"
 	region := p.Region
 	if region == "" {
 		region = b.alzReg
@@ -409,8 +411,12 @@ func (b *builder) createAccount(key, name, email string) string {
 }
 
 // ctRole is one of the IAM roles Control Tower needs in the management account before
-// CreateLandingZone (https://docs.aws.amazon.com/controltower/latest/userguide/lz-api-prereques.html,
-// walkthrough-api-setup.html).
+// CreateLandingZone, at path /service-role/ with the trust and policies of AWS's walkthrough
+// (https://docs.aws.amazon.com/controltower/latest/userguide/lz-api-prereques.html,
+// https://docs.aws.amazon.com/controltower/latest/userguide/walkthrough-api-setup.html). The
+// CloudTrail role gets the managed AWSControlTowerCloudTrailRolePolicy, which replaced the inline
+// policy of the same name on 2025-10-31
+// (https://docs.aws.amazon.com/controltower/latest/userguide/managed-policies-table.html).
 type ctRole struct {
 	name, service string
 	managed       []string

@@ -18,13 +18,19 @@ import (
 // enrollment queue. A wave whose registration (or enrollment) cannot run gets no preparation.
 
 // detachALZ schedules the detaching of ALZ's SCPs from the targets that affect the given accounts
-// (the accounts, their OUs and every ancestor up to the root), skipping what an earlier wave detached.
+// (the accounts, their OUs and every ancestor up to the root). A detach an earlier wave scheduled is
+// not scheduled again, but is returned too: this wave's Config removal must wait for it as well (an
+// SCP on a parent OU denies the Config calls in every account below it).
 func (b *builder) detachALZ(phase, wave int, targets []string, gate []string) []string {
 	var out []string
 	for _, t := range targets {
 		for _, pid := range b.ix.PoliciesOn(t) {
 			p := b.ix.Policy(pid)
-			if p == nil || !checks.IsALZPolicy(p) || b.detached[pid+"|"+t] {
+			if p == nil || !checks.IsALZPolicy(p) {
+				continue
+			}
+			if b.detached[pid+"|"+t] {
+				out = append(out, scpDetachStepID(pid, t))
 				continue
 			}
 			b.detached[pid+"|"+t] = true

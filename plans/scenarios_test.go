@@ -821,11 +821,39 @@ func TestCopyLogs(t *testing.T) {
 	p = mk().plan(t, func(s *settings.Settings) { s.Decommission.CopyLogs = true })
 	order := pos(p)
 	cp := stepsOfKind(p, KindLogsCopy)
-	if len(cp) != 1 || order[cp[0].ID] > order[stepsOfKind(p, KindBucketDelete)[0].ID] {
-		t.Fatalf("copyLogs true: copy %v, must precede the bucket deletion", cp)
+	del := stepsOfKind(p, KindBucketDelete)[0]
+	// The copy of phase 5, and a last one in decommission for what ALZ wrote since; the deletion
+	// needs the last one and checks the copy holds every object.
+	if len(cp) != 2 || order[cp[0].ID] > order[cp[1].ID] || order[cp[1].ID] > order[del.ID] || !slices.Contains(del.DependsOn, cp[1].ID) {
+		t.Fatalf("copyLogs true: copies %s, %s must precede the bucket deletion %v", cp[0].ID, cp[1].ID, del.DependsOn)
 	}
-	if prm := cp[0].Params.(LogsCopy); prm.DestinationAccountID != Out("account.create/log-archive", OutputAccountID) {
-		t.Errorf("copy destination %+v", prm)
+	for _, c := range cp {
+		prm := c.Params.(LogsCopy)
+		if prm.DestinationAccountID != Out("account.create/log-archive", OutputAccountID) || prm.ManualAboveBytes != settings.DefaultCopyLogsMaxGiB<<30 {
+			t.Errorf("%s: params %+v", c.ID, prm)
+		}
+		if !slices.ContainsFunc(c.CLI, func(cmd string) bool {
+			return strings.Contains(cmd, LogsSyncCommand(prm.SourceBucket, prm.DestinationBucket, prm.Region))
+		}) {
+			t.Errorf("%s: no aws s3 sync command in %v", c.ID, c.CLI)
+		}
+	}
+	if got := del.Params.(BucketDelete).CopiedTo; got != cp[0].Params.(LogsCopy).DestinationBucket {
+		t.Errorf("the deletion's guard checks the copy in %q", got)
+	}
+	p = mk().plan(t, func(s *settings.Settings) { s.Decommission.CopyLogs, s.Decommission.CopyLogsMaxGiB = true, 7 })
+	if got := stepsOfKind(p, KindLogsCopy)[0].Params.(LogsCopy).ManualAboveBytes; got != 7<<30 {
+		t.Errorf("copyLogsMaxGiB 7: manualAboveBytes %d", got)
+	}
+	// copyLogs, but ALZ's Log Archive account is unknown: nothing copies, so nothing deletes the logs.
+	o := mk()
+	o.s.ALZ.LogArchiveAccountID = ""
+	p = o.plan(t, func(s *settings.Settings) { s.Decommission.CopyLogs = true })
+	if n := len(stepsOfKind(p, KindLogsCopy)) + len(stepsOfKind(p, KindBucketDelete)); n != 0 {
+		t.Errorf("no copy planned, yet %d copy or delete steps", n)
+	}
+	if !strings.Contains(fmt.Sprint(p.Kept), "no copy is planned") {
+		t.Errorf("the uncopied log bucket is not kept: %v", p.Kept)
 	}
 }
 

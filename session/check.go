@@ -75,8 +75,6 @@ func Plan(snap *Snapshot, s settings.Settings, report checks.Report) (*plans.Pla
 	if err != nil {
 		return nil, err
 	}
-	if len(snap.Data) > 0 {
-		p.SnapshotHash = plans.SnapshotHash(snap.Data)
-	}
+	p.SnapshotHash = snap.SnapshotHash()
 	return p, nil
 }

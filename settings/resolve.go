@@ -142,6 +142,9 @@ func (s Settings) Resolve(snap *inventory.Snapshot) Settings {
 		steps = append(steps, DecomCloseAccounts)
 	}
 	r.Decommission.Steps = canonicalDecomOrder(steps)
+	if r.Decommission.CopyLogsMaxGiB == 0 {
+		r.Decommission.CopyLogsMaxGiB = DefaultCopyLogsMaxGiB
+	}
 	if s.Decommission.KeepStackSets == nil {
 		// Unset: keep the StackSets that build workload networks (the baseline VPCs), as the
 		// reference asks; an explicit list, even an empty one, is taken as given.

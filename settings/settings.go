@@ -86,6 +86,9 @@ type Decommission struct {
 	KeepStackSets []string `json:"keepStackSets,omitempty" yaml:"keepStackSets,omitempty"`
 	// CopyLogs says the ALZ logs were (or will be) copied before the log buckets are deleted.
 	CopyLogs bool `json:"copyLogs,omitempty" yaml:"copyLogs,omitempty"`
+	// CopyLogsMaxGiB is the most the log copy carries out itself (default 100): above it the copy
+	// step waits for the operator to run the aws s3 sync command it prints.
+	CopyLogsMaxGiB int `json:"copyLogsMaxGiB,omitempty" yaml:"copyLogsMaxGiB,omitempty"`
 	// CloseOldAccounts closes ALZ's old Log Archive and Security accounts at the very end.
 	CloseOldAccounts bool `json:"closeOldAccounts,omitempty" yaml:"closeOldAccounts,omitempty"`
 	// OldAccountsOU is the OU (ID or name path) the accounts still in ALZ's core OU (the old Security
@@ -108,4 +111,7 @@ const (
 	MaxStackSetConcurrency     = 1000
 	DefaultSessionHours        = 8
 	MaxSessionHours            = 24
+	// DefaultCopyLogsMaxGiB: copying more takes hours of CopyObject calls, better run and watched
+	// on its own (aws s3 sync, S3 Batch Operations) than inside the migration's run.
+	DefaultCopyLogsMaxGiB = 100
 )

@@ -117,6 +117,10 @@ func (s Settings) Validate(snap *inventory.Snapshot) error {
 		v.add("sessionHours", fmt.Sprintf("%d is out of range 1..%d (hours in one working session of the calendar)", s.SessionHours, MaxSessionHours))
 	}
 
+	if s.Decommission.CopyLogsMaxGiB < 1 {
+		v.add("decommission.copyLogsMaxGiB", fmt.Sprintf("%d: want a size in GiB of at least 1", s.Decommission.CopyLogsMaxGiB))
+	}
+
 	if snap != nil {
 		ix := inventory.NewIndex(snap)
 		for i, id := range s.Exclude.Accounts {

@@ -72,7 +72,7 @@ var unsized = []int{0}
 // operation the simulator serves (paged at its smallest and its largest page size), and every other
 // read. Large organizations are sampled: a few parents, policies and accounts.
 func clientCases(s *inventory.Snapshot) []clientCase {
-	st := newState(copySnapshot(s))
+	st := newState(copySnapshot(s), 0)
 	mgmt := s.Organization.ManagementAccountID
 	home := "us-east-1"
 	if s.ALZ != nil {
@@ -170,7 +170,13 @@ func clientCases(s *inventory.Snapshot) []clientCase {
 			sampled++
 			who = &asRole{Account: id, Role: a.AccessRole}
 		}
-		add(clientCase{Service: "iam", Op: "ListRoles", As: who, ResultKey: "Roles", Field: "RoleName", PageSizes: pages(1, 1000), want: rolesOf(a), cli: true})
+		roles := rolesOf(a)
+		if id == mgmt && s.ControlTower.LandingZone != nil {
+			// A landing zone implies Control Tower's service roles in the management account.
+			roles = append(roles, "AWSControlTowerAdmin", "AWSControlTowerCloudTrailRole", "AWSControlTowerConfigAggregatorRoleForOrganizations", "AWSControlTowerStackSetRole")
+			sort.Strings(roles)
+		}
+		add(clientCase{Service: "iam", Op: "ListRoles", As: who, ResultKey: "Roles", Field: "RoleName", PageSizes: pages(1, 1000), want: roles, cli: true})
 		for _, ar := range a.Regions {
 			named := func(typ string) []string {
 				var out []string
@@ -276,13 +282,10 @@ func clientCases(s *inventory.Snapshot) []clientCase {
 			add(clientCase{Service: "codepipeline", Op: "GetPipelineState", Params: map[string]any{"name": pl.Name}, Region: pl.Region, ResultKey: "stageStates", Field: "stageName", want: pl.Stages})
 		}
 	}
-	var buckets []string
-	for _, b := range st.buckets[mgmt] {
-		buckets = append(buckets, b.Name)
-	}
+	buckets := st.s3.owned[mgmt]
 	add(clientCase{Service: "s3", Op: "ListBuckets", ResultKey: "Buckets", Field: "Name", PageSizes: pages(1, 10000), want: buckets, cli: true})
-	if bs := st.buckets[mgmt]; len(bs) > 0 {
-		b := bs[0]
+	if len(buckets) > 0 {
+		b := st.s3.buckets[buckets[0]]
 		var loc []string
 		if b.Region != "us-east-1" { // S3 answers an empty LocationConstraint (null) for us-east-1
 			loc = []string{b.Region}
@@ -290,7 +293,11 @@ func clientCases(s *inventory.Snapshot) []clientCase {
 		p := map[string]any{"Bucket": b.Name}
 		add(clientCase{Service: "s3", Op: "GetBucketLocation", Params: p, ResultKey: "LocationConstraint", want: loc})
 		add(clientCase{Service: "s3", Op: "GetBucketAcl", Params: p, ResultKey: "Owner", Field: "ID", want: []string{hexOf(mgmt)}, cli: true})
-		add(clientCase{Service: "s3", Op: "GetBucketVersioning", Params: p, ResultKey: "Status", cli: true})
+		var versioning []string
+		if b.Versioning != "" {
+			versioning = []string{b.Versioning}
+		}
+		add(clientCase{Service: "s3", Op: "GetBucketVersioning", Params: p, ResultKey: "Status", want: versioning, cli: true})
 		add(clientCase{Service: "s3", Op: "HeadBucket", Params: p, ResultKey: "BucketRegion", want: []string{b.Region}, cli: true})
 	}
 	add(clientCase{Service: "s3", Op: "HeadBucket", Params: map[string]any{"Bucket": "no-such-bucket-lz2ct"}, wantError: "404"})

@@ -69,15 +69,23 @@ type Durations struct {
 	// LandingZone is CreateLandingZone / UpdateLandingZone: "about 30 minutes"
 	// (https://docs.aws.amazon.com/controltower/latest/userguide/review-and-set-up.html, "approximately 30 minutes").
 	LandingZone time.Duration
-	// StackSetOperation is a StackSet operation's fixed part and StackInstance its part per stack
-	// instance. AWS publishes no figure; these are typical of small templates.
+	// StackSetOperation is a StackSet operation's fixed part and StackInstance the time of each
+	// batch of stack instances (svc_cloudformation_mut.go lays batches out by the operation's
+	// preferences). AWS publishes no figure; a minute is typical of small templates, and the
+	// planner's estimates assume 1 to 3 minutes a batch.
 	StackSetOperation time.Duration
 	StackInstance     time.Duration
+	// StackDeletion is DeleteStack until DELETE_COMPLETE. AWS publishes no figure; it depends on
+	// the stack's resources (an assumption, like the StackSet figures).
+	StackDeletion time.Duration
 	// CreateAccount is Organizations CreateAccount until SUCCEEDED; AWS says it usually takes
 	// minutes. https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html
 	CreateAccount time.Duration
 	// CloseAccount is CloseAccount until the account is SUSPENDED (PENDING_CLOSURE until then).
 	CloseAccount time.Duration
+	// PipelineStage is how long one stage of a CodePipeline execution runs (ALZ's pipeline builds and
+	// deploys in each). AWS publishes no figure; this is our assumption.
+	PipelineStage time.Duration
 }
 
 // DefaultDurations are the durations the simulator uses unless Options.Durations says otherwise:
@@ -89,9 +97,11 @@ func DefaultDurations() Durations {
 		Enrollment:               5 * time.Minute,
 		LandingZone:              30 * time.Minute,
 		StackSetOperation:        1 * time.Minute,
-		StackInstance:            20 * time.Second,
+		StackInstance:            1 * time.Minute,
+		StackDeletion:            2 * time.Minute,
 		CreateAccount:            4 * time.Minute,
 		CloseAccount:             2 * time.Minute,
+		PipelineStage:            3 * time.Minute,
 	}
 }
 
@@ -101,8 +111,9 @@ func (d Durations) withDefaults() Durations {
 	for _, f := range []struct{ v, def *time.Duration }{
 		{&d.OURegistration, &def.OURegistration}, {&d.OURegistrationPerAccount, &def.OURegistrationPerAccount},
 		{&d.Enrollment, &def.Enrollment}, {&d.LandingZone, &def.LandingZone},
-		{&d.StackSetOperation, &def.StackSetOperation}, {&d.StackInstance, &def.StackInstance},
+		{&d.StackSetOperation, &def.StackSetOperation}, {&d.StackInstance, &def.StackInstance}, {&d.StackDeletion, &def.StackDeletion},
 		{&d.CreateAccount, &def.CreateAccount}, {&d.CloseAccount, &def.CloseAccount},
+		{&d.PipelineStage, &def.PipelineStage},
 	} {
 		if *f.v == 0 {
 			*f.v = *f.def

@@ -45,10 +45,19 @@ type opsRuntime struct {
 	nextDue atomic.Int64
 	tokens  map[string]*tokenResult
 	seq     uint64
+	org     orgRuntime // Organizations' account requests and closures (svc_organizations_mut.go)
+	// cfn is CloudFormation's state beyond the snapshot (svc_cloudformation_mut.go).
+	cfn *cfnRuntime
+
+	// Models of what the snapshot does not hold, kept by their service files.
+	iam      iamModel      // roles lz2ct created or changed (svc_iam_mut.go)
+	kms      kmsModel      // key states (svc_kms_mut.go)
+	pipeline pipelineModel // transition changes and executions (svc_codepipeline_mut.go)
+	scp      scpCache      // SCP decisions for member-account calls (scp.go)
 }
 
 func newRuntime() *opsRuntime {
-	rt := &opsRuntime{ops: map[string]*AsyncOp{}, tokens: map[string]*tokenResult{}}
+	rt := &opsRuntime{ops: map[string]*AsyncOp{}, tokens: map[string]*tokenResult{}, cfn: newCFNRuntime()}
 	rt.nextDue.Store(noneDue)
 	return rt
 }

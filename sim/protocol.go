@@ -50,6 +50,10 @@ func errorf(status int, code, format string, args ...any) *apiError {
 func (c *call) writeResult(w http.ResponseWriter, out any) {
 	h := w.Header()
 	h.Set("X-Amzn-RequestId", c.requestID)
+	if rr, ok := out.(*rawResult); ok {
+		rr.write(c, w)
+		return
+	}
 	if hr, ok := out.(headResult); ok {
 		for k, v := range hr {
 			h.Set(k, v)

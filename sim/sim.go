@@ -140,7 +140,7 @@ type Server struct {
 func New(snap *inventory.Snapshot, opts Options) *Server {
 	s := &Server{opts: opts, optsErr: opts.Validate(), closing: make(chan struct{})}
 	s.opts.Durations = opts.Durations.withDefaults()
-	s.st = newState(copySnapshot(snap))
+	s.st = newState(copySnapshot(snap), opts.Seed)
 	s.faults = newFaults(opts)
 	s.audit = newAuditLog(opts.AuditLog)
 	s.creds = newCredentialIssuer(opts.Seed, opts.AccessKeys)

@@ -45,9 +45,7 @@ type state struct {
 	portfolioBy map[string]*inventory.Portfolio
 	products    []*inventory.Product // sorted by ID
 	productBy   map[string]*inventory.Product
-	provisioned []*inventory.ProvisionedProduct // sorted by ID
-	buckets     map[string][]*inventory.Bucket  // account -> buckets sorted by name
-	bucketBy    map[string]*inventory.Bucket
+	provisioned []*inventory.ProvisionedProduct     // sorted by ID
 	ssm         map[string][]inventory.SSMParameter // region -> sorted by name
 	kms         map[string][]inventory.KMSAlias     // region -> sorted by name
 
@@ -56,23 +54,25 @@ type state struct {
 
 	// runtime: kept across reindex.
 	rt *opsRuntime
+	// s3 is S3's buckets and objects (s3objects.go), kept across reindex.
+	s3 *s3Store
 }
 
 type targetInfo struct{ id, arn, name, kind string }
 
-func newState(snap *inventory.Snapshot) *state {
-	st := &state{snap: snap, rt: newRuntime()}
+func newState(snap *inventory.Snapshot, seed int64) *state {
+	st := &state{snap: snap, rt: newRuntime(), s3: newS3Store(snap, seed)}
 	st.reindex()
 	return st
 }
 
 // reindex rebuilds every index from snap. Mutations that add or remove snapshot elements call it.
 func (st *state) reindex() {
-	snap := st.snap
-	rt := st.rt
+	snap, rt, s3 := st.snap, st.rt, st.s3
 	*st = state{
 		snap:              snap,
 		rt:                rt,
+		s3:                s3,
 		regions:           map[string]string{},
 		accountBy:         make(map[string]*inventory.Account, len(snap.Accounts)),
 		acctRegion:        make(map[string]map[string]*inventory.AccountRegion, len(snap.Accounts)),
@@ -90,8 +90,6 @@ func (st *state) reindex() {
 		instances:         map[string][]inventory.StackInstance{},
 		portfolioBy:       map[string]*inventory.Portfolio{},
 		productBy:         map[string]*inventory.Product{},
-		buckets:           map[string][]*inventory.Bucket{},
-		bucketBy:          map[string]*inventory.Bucket{},
 		ssm:               map[string][]inventory.SSMParameter{},
 		kms:               map[string][]inventory.KMSAlias{},
 		problemsByAccount: map[string][]inventory.Problem{},
@@ -203,15 +201,6 @@ func (st *state) indexALZ(alz *inventory.ALZ) {
 		st.provisioned = append(st.provisioned, &alz.ProvisionedProducts[i])
 	}
 	sort.Slice(st.provisioned, func(i, j int) bool { return st.provisioned[i].ID < st.provisioned[j].ID })
-	for i := range alz.Buckets {
-		b := &alz.Buckets[i]
-		st.buckets[b.AccountID] = append(st.buckets[b.AccountID], b)
-		st.bucketBy[b.Name] = b
-	}
-	for a := range st.buckets {
-		l := st.buckets[a]
-		sort.Slice(l, func(i, j int) bool { return l[i].Name < l[j].Name })
-	}
 	for _, p := range alz.SSMParameters {
 		st.ssm[p.Region] = append(st.ssm[p.Region], p)
 	}

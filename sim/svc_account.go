@@ -2,11 +2,9 @@ package sim
 
 import (
 	"encoding/xml"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/lz2ct/lz2ct/inventory"
 )
@@ -18,7 +16,9 @@ func init() {
 		name: "iam", version: "2010-05-08", protocol: protoQuery, xmlns: "https://iam.amazonaws.com/doc/2010-05-08/",
 		throttle: apiError{Status: 400, Code: "Throttling", Message: "Rate exceeded"},
 		denied:   apiError{Status: 403, Code: "AccessDenied"}, badToken: "ValidationError", validation: "ValidationError",
-		ops: map[string]handler{"GetRole": iamGetRole, "ListRoles": iamListRoles},
+		ops: map[string]handler{"GetRole": iamGetRole, "ListRoles": iamListRoles,
+			// svc_iam_mut.go
+			"GetRolePolicy": iamGetRolePolicy, "ListAttachedRolePolicies": iamListAttachedRolePolicies},
 	})
 	// AWS Config: JSON 1.1 (StarlingDoveService). https://docs.aws.amazon.com/config/latest/APIReference/Welcome.html
 	registerService(&service{
@@ -90,40 +90,26 @@ func rolesOf(a *inventory.Account) []string {
 	return out
 }
 
-func (c *call) roleXML(a *inventory.Account, name string) iamRoleXML {
-	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:` + c.partition() + `:iam::` + c.st.snap.Organization.ManagementAccountID + `:root"},"Action":"sts:AssumeRole"}]}`
-	if _, tracked := trackedRoles[name]; !tracked {
-		trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"controltower.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
-	}
-	return iamRoleXML{Path: "/", RoleName: name, RoleID: "AROA" + strings.ToUpper(hexOf(a.ID + name)[:17]),
-		Arn: "arn:" + c.partition() + ":iam::" + a.ID + ":role/" + name, CreateDate: a.JoinedAt.UTC().Format(time.RFC3339),
-		// IAM returns policy documents URL-encoded.
-		AssumeRolePolicyDocument: url.QueryEscape(trust), MaxSessionDuration: 3600}
-}
-
-// iamGetRole answers for the roles the snapshot knows (rolesOf); any other role is unknown.
+// iamGetRole answers for the roles of the calling account (svc_iam_mut.go's model over the
+// snapshot); any other role is unknown.
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetRole.html
 func iamGetRole(c *call) (any, error) {
-	name := c.param("RoleName")
-	if name == "" {
-		return nil, c.missing("roleName")
+	_, r, e := c.iamRoleParam()
+	if e != nil {
+		return nil, e
 	}
-	a := c.st.account(c.account)
-	if a == nil || !roleExists(a, name) {
-		return nil, errorf(404, "NoSuchEntity", "The role with name %s cannot be found.", name)
-	}
-	return iamGetRoleResult{Role: c.roleXML(a, name)}, nil
+	return iamGetRoleResult{Role: c.roleView(c.account, r)}, nil
 }
 
-// iamListRoles pages the account's roles with Marker and MaxItems (1-1000, default 100).
+// iamListRoles pages the account's roles with Marker and MaxItems (1-1000, default 100); PathPrefix
+// keeps the roles whose path starts with it.
 // https://docs.aws.amazon.com/IAM/latest/APIReference/API_ListRoles.html
 func iamListRoles(c *call) (any, error) {
-	a := c.st.account(c.account)
 	var names []string
-	if a != nil {
-		prefix := c.param("PathPrefix")
-		if prefix == "" || strings.HasPrefix("/", prefix) {
-			names = rolesOf(a)
+	prefix := c.param("PathPrefix")
+	for _, n := range c.st.roleNames(c.account) {
+		if prefix == "" || strings.HasPrefix(c.st.role(c.account, n).Path, prefix) {
+			names = append(names, n)
 		}
 	}
 	names, next, err := page(c, names, strKey, c.param("Marker"), c.maxResults("MaxItems"), 100, 1000, "maxItems")
@@ -132,7 +118,7 @@ func iamListRoles(c *call) (any, error) {
 	}
 	out := iamListRolesResult{Roles: []iamRoleXML{}, IsTruncated: next != "", Marker: next}
 	for _, n := range names {
-		out.Roles = append(out.Roles, c.roleXML(a, n))
+		out.Roles = append(out.Roles, c.roleView(c.account, c.st.role(c.account, n)))
 	}
 	return out, nil
 }
@@ -152,7 +138,7 @@ func configDescribeRecorders(c *call) (any, error) {
 			}
 			m := map[string]any{
 				"name": r.Name, "roleARN": r.RoleARN,
-				"arn":            "arn:" + c.partition() + ":config:" + c.region + ":" + c.account + ":configuration-recorder/" + r.Name + "/" + hexOf(c.account + c.region + r.Name)[:16],
+				"arn":            c.recorderARN(r.Name),
 				"recordingGroup": map[string]any{"allSupported": true, "includeGlobalResourceTypes": false},
 				"recordingScope": "PAID",
 			}

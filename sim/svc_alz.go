@@ -30,13 +30,15 @@ func init() {
 	registerService(&service{
 		name: "ssm", protocol: protoJSON, targetPrefixes: []string{"AmazonSSM"},
 		throttle: throttling, denied: denied, badToken: "InvalidNextToken", validation: "ValidationException",
-		ops: map[string]handler{"DescribeParameters": ssmDescribeParameters},
+		ops: map[string]handler{"DescribeParameters": ssmDescribeParameters,
+			// svc_ssm_mut.go
+			"GetParametersByPath": ssmGetParametersByPath, "GetParameters": ssmGetParameters},
 	})
 	// https://docs.aws.amazon.com/kms/latest/APIReference/API_ListAliases.html
 	registerService(&service{
 		name: "kms", protocol: protoJSON, targetPrefixes: []string{"TrentService"},
 		throttle: throttling, denied: denied, badToken: "InvalidMarkerException", validation: "ValidationException",
-		ops: map[string]handler{"ListAliases": kmsListAliases},
+		ops: map[string]handler{"ListAliases": kmsListAliases, "DescribeKey": kmsDescribeKey},
 	})
 	// sso-admin signs as "sso" and is the IAM prefix sso.
 	// https://docs.aws.amazon.com/singlesignon/latest/APIReference/API_ListInstances.html
@@ -319,7 +321,7 @@ func ssmDescribeParameters(c *call) (any, error) {
 	}
 	out := make([]map[string]any, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, map[string]any{"Name": p.Name, "Type": "String", "Version": 1, "DataType": "text", "Tier": "Standard",
+		out = append(out, map[string]any{"Name": p.Name, "Type": ssmType(p), "Version": 1, "DataType": "text", "Tier": "Standard",
 			"ARN": "arn:" + c.partition() + ":ssm:" + c.region + ":" + c.account + ":parameter" + p.Name, "LastModifiedDate": epoch(c.st.snap.CapturedAt)})
 	}
 	return withToken(map[string]any{"Parameters": out}, "NextToken", next), nil
@@ -408,28 +410,14 @@ func cpGetPipeline(c *call) (any, error) {
 	}, nil
 }
 
+// cpGetPipelineState answers each stage's inbound transition and the latest execution's state
+// there (svc_codepipeline_mut.go). https://docs.aws.amazon.com/codepipeline/latest/APIReference/API_GetPipelineState.html
 func cpGetPipelineState(c *call) (any, error) {
 	p, err := c.pipeline()
 	if err != nil {
 		return nil, err
 	}
-	disabled := map[string]bool{}
-	for _, s := range p.DisabledTransitions {
-		disabled[s] = true
-	}
-	states := make([]map[string]any, 0, len(p.Stages))
-	for i, s := range p.Stages {
-		st := map[string]any{"stageName": s}
-		if i > 0 { // the first stage has no inbound transition
-			tr := map[string]any{"enabled": !disabled[s]}
-			if disabled[s] {
-				tr["disabledReason"] = "Disabled by the ALZ to Control Tower migration"
-			}
-			st["inboundTransitionState"] = tr
-		}
-		states = append(states, st)
-	}
-	return map[string]any{"pipelineName": p.Name, "pipelineVersion": 1, "stageStates": states,
+	return map[string]any{"pipelineName": p.Name, "pipelineVersion": 1, "stageStates": c.stageStates(p),
 		"created": epoch(c.st.snap.CapturedAt), "updated": epoch(c.st.snap.CapturedAt)}, nil
 }
 

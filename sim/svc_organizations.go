@@ -37,6 +37,9 @@ func init() {
 			"ListDelegatedServicesForAccount":     orgMgmt(orgListDelegatedServices),
 			"ListParents":                         orgMgmt(orgListParents),
 			"ListChildren":                        orgMgmt(orgListChildren),
+			// Account creation requests; served from svc_organizations_mut.go with the operations that make them.
+			"ListCreateAccountStatus":     orgMgmt(orgListCreateAccountStatus),
+			"DescribeCreateAccountStatus": orgMgmt(orgDescribeCreateAccountStatus),
 		},
 	})
 }

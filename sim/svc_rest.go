@@ -1,17 +1,14 @@
 package sim
 
 import (
-	"encoding/xml"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/lz2ct/lz2ct/inventory"
 )
 
-// Control Tower (REST-JSON: POST /<operation-path>) and S3 (REST-XML, path-style: the bucket is the
-// first path segment).
+// Control Tower, Lambda and GuardDuty (REST-JSON). S3 (REST-XML) is in svc_s3.go.
 func init() {
 	// https://docs.aws.amazon.com/controltower/latest/APIReference/Welcome.html
 	registerService(&service{
@@ -25,16 +22,6 @@ func init() {
 			"ListEnabledBaselines": ctListEnabledBaselines,
 			"ListBaselines":        ctListBaselines,
 		},
-	})
-	// https://docs.aws.amazon.com/AmazonS3/latest/API/Welcome.html
-	registerService(&service{
-		name: "s3", protocol: protoRESTXML,
-		// SlowDown (503) is S3's throttling answer. https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html
-		throttle: apiError{Status: 503, Code: "SlowDown", Message: "Please reduce your request rate."},
-		denied:   apiError{Status: 403, Code: "AccessDenied"}, badToken: "InvalidArgument", validation: "InvalidArgument",
-		route: s3Route,
-		ops: map[string]handler{"ListBuckets": s3ListBuckets, "GetBucketLocation": s3GetBucketLocation,
-			"GetBucketAcl": s3GetBucketAcl, "GetBucketVersioning": s3GetBucketVersioning, "HeadBucket": s3HeadBucket},
 	})
 	// Lambda: REST-JSON. https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html
 	registerService(&service{
@@ -216,165 +203,6 @@ func ctListBaselines(c *call) (any, error) {
 	}
 	return withToken(map[string]any{"baselines": out}, "nextToken", next), nil
 }
-
-// s3Route names the S3 operation of a path-style request.
-func s3Route(r *http.Request) string {
-	bucket, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	q := r.URL.Query()
-	switch {
-	case bucket == "" && r.Method == http.MethodGet:
-		return "ListBuckets"
-	case key != "":
-		return map[string]string{"GET": "GetObject", "HEAD": "HeadObject", "PUT": "PutObject", "DELETE": "DeleteObject"}[r.Method]
-	case r.Method == http.MethodGet && q.Has("location"):
-		return "GetBucketLocation"
-	case r.Method == http.MethodGet && q.Has("acl"):
-		return "GetBucketAcl"
-	case r.Method == http.MethodGet && q.Has("versioning"):
-		return "GetBucketVersioning"
-	case r.Method == http.MethodGet:
-		return "ListObjects"
-	case r.Method == http.MethodHead:
-		return "HeadBucket"
-	case r.Method == http.MethodPut:
-		return "CreateBucket"
-	case r.Method == http.MethodDelete:
-		return "DeleteBucket"
-	}
-	return ""
-}
-
-type s3BucketXML struct {
-	Name         string `xml:"Name"`
-	CreationDate string `xml:"CreationDate"`
-	BucketRegion string `xml:"BucketRegion"`
-}
-
-type s3ListBucketsResult struct {
-	XMLName           xml.Name      `xml:"ListAllMyBucketsResult"`
-	Xmlns             string        `xml:"xmlns,attr"`
-	OwnerID           string        `xml:"Owner>ID"`
-	Buckets           []s3BucketXML `xml:"Buckets>Bucket"`
-	ContinuationToken string        `xml:"ContinuationToken,omitempty"`
-	Prefix            string        `xml:"Prefix,omitempty"`
-}
-
-const s3NS = "http://s3.amazonaws.com/doc/2006-03-01/"
-
-// s3ListBuckets lists the caller's buckets; max-buckets (1-10000) and continuation-token page it.
-// https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html
-func s3ListBuckets(c *call) (any, error) {
-	q := c.req.URL.Query()
-	prefix := q.Get("prefix")
-	var all []*inventory.Bucket
-	for _, b := range c.st.buckets[c.account] {
-		if strings.HasPrefix(b.Name, prefix) && (q.Get("bucket-region") == "" || q.Get("bucket-region") == b.Region) {
-			all = append(all, b)
-		}
-	}
-	max := 0
-	if v := q.Get("max-buckets"); v != "" {
-		max, _ = strconv.Atoi(v)
-	}
-	bs, next, err := page(c, all, func(b *inventory.Bucket) string { return b.Name }, q.Get("continuation-token"), max, 10000, 10000, "max-buckets")
-	if err != nil {
-		return nil, err
-	}
-	out := s3ListBucketsResult{Xmlns: s3NS, OwnerID: hexOf(c.account), ContinuationToken: next, Prefix: prefix}
-	for _, b := range bs {
-		out.Buckets = append(out.Buckets, s3BucketXML{b.Name, c.st.snap.CapturedAt.UTC().Add(-24 * time.Hour).Format("2006-01-02T15:04:05.000Z"), b.Region})
-	}
-	return out, nil
-}
-
-type s3Location struct {
-	XMLName xml.Name `xml:"LocationConstraint"`
-	Xmlns   string   `xml:"xmlns,attr"`
-	Region  string   `xml:",chardata"`
-}
-
-// bucket is the bucket a path-style request names, when the caller owns it: S3 answers NoSuchBucket
-// for a bucket that does not exist and AccessDenied for someone else's.
-func (c *call) bucket() (*inventory.Bucket, error) {
-	name, _, _ := strings.Cut(strings.TrimPrefix(c.req.URL.Path, "/"), "/")
-	b := c.st.bucketBy[name]
-	if b == nil {
-		return nil, errorf(404, "NoSuchBucket", "The specified bucket does not exist")
-	}
-	if b.AccountID != c.account {
-		return nil, errorf(403, "AccessDenied", "Access Denied")
-	}
-	return b, nil
-}
-
-// s3GetBucketLocation answers an empty LocationConstraint for us-east-1, as S3 does.
-// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html
-func s3GetBucketLocation(c *call) (any, error) {
-	b, err := c.bucket()
-	if err != nil {
-		return nil, err
-	}
-	region := b.Region
-	if region == "us-east-1" {
-		region = ""
-	}
-	return s3Location{Xmlns: s3NS, Region: region}, nil
-}
-
-type s3Grant struct {
-	Grantee struct {
-		XMLNSxsi string `xml:"xmlns:xsi,attr"`
-		Type     string `xml:"xsi:type,attr"`
-		ID       string `xml:"ID"`
-	} `xml:"Grantee"`
-	Permission string `xml:"Permission"`
-}
-
-type s3ACL struct {
-	XMLName xml.Name  `xml:"AccessControlPolicy"`
-	Xmlns   string    `xml:"xmlns,attr"`
-	OwnerID string    `xml:"Owner>ID"`
-	Grants  []s3Grant `xml:"AccessControlList>Grant"`
-}
-
-// s3GetBucketAcl answers the owner-only ACL S3 gives every bucket it creates (the snapshot models
-// no other grants). https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAcl.html
-func s3GetBucketAcl(c *call) (any, error) {
-	if _, err := c.bucket(); err != nil {
-		return nil, err
-	}
-	var g s3Grant
-	g.Grantee.XMLNSxsi, g.Grantee.Type, g.Grantee.ID = "http://www.w3.org/2001/XMLSchema-instance", "CanonicalUser", hexOf(c.account)
-	g.Permission = "FULL_CONTROL"
-	return s3ACL{Xmlns: s3NS, OwnerID: hexOf(c.account), Grants: []s3Grant{g}}, nil
-}
-
-type s3Versioning struct {
-	XMLName xml.Name `xml:"VersioningConfiguration"`
-	Xmlns   string   `xml:"xmlns,attr"`
-}
-
-// s3GetBucketVersioning answers an empty configuration: versioning was never enabled (the snapshot
-// does not model it). https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketVersioning.html
-func s3GetBucketVersioning(c *call) (any, error) {
-	if _, err := c.bucket(); err != nil {
-		return nil, err
-	}
-	return s3Versioning{Xmlns: s3NS}, nil
-}
-
-// s3HeadBucket answers 200 with the bucket's region for its owner; errors carry no body (HEAD).
-// https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
-func s3HeadBucket(c *call) (any, error) {
-	b, err := c.bucket()
-	if err != nil {
-		return nil, err
-	}
-	return headResult{"X-Amz-Bucket-Region": b.Region}, nil
-}
-
-// headResult is an answer of headers only.
-type headResult map[string]string
 
 // lambdaListFunctions lists the region's functions the snapshot models (reservedNames of type
 // AWS::Lambda::Function): MaxItems 1-10000 (default 50), Marker / NextMarker.

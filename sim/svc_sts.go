@@ -68,8 +68,9 @@ type stsAssumeRoleResult struct {
 	} `xml:"AssumedRoleUser"`
 }
 
-// stsAssumeRole succeeds for a role the snapshot says exists in an active account and whose trust
-// policy trusts the caller (trustsCaller: the management account); suspended and closing accounts
+// stsAssumeRole succeeds for a role that exists in an active account and whose trust policy trusts
+// the caller (assumable: the management account for the roles the snapshot knows, a created role's
+// own trust policy); suspended and closing accounts
 // cannot be entered (docs/discovery.md).
 // https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html
 func stsAssumeRole(c *call) (any, error) {
@@ -92,7 +93,7 @@ func stsAssumeRole(c *call) (any, error) {
 		return nil, errorf(400, "ValidationError", "1 validation error detected: Value '%s' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*", session)
 	}
 	a := c.st.account(account)
-	if a == nil || a.Status != inventory.AccountActive || !roleExists(a, role) || !trustsCaller(role, c.id, c.st) {
+	if a == nil || a.Status != inventory.AccountActive || !c.st.assumable(a.ID, role, c.id) {
 		return nil, errorf(403, "AccessDenied", "User: %s is not authorized to perform: sts:AssumeRole on resource: %s", c.principalARN(), roleARN)
 	}
 	dur := 3600

@@ -17,8 +17,8 @@ import (
 	"github.com/lz2ct/lz2ct/statefolder"
 )
 
-// ScreenID names a wizard screen. The order is the session's order; the apply dashboard and the
-// resume screen will slot in after ScreenPlan when the engine exists.
+// ScreenID names a wizard screen. The order is the session's order; resuming a run recorded in
+// the state folder goes from the start screen straight to the apply dashboard.
 type ScreenID int
 
 // The wizard's screens.
@@ -28,11 +28,12 @@ const (
 	ScreenChecks
 	ScreenDecisions
 	ScreenPlan
+	ScreenApply
 	ScreenLeave
 	numScreens
 )
 
-var screenNames = [numScreens]string{"Connect", "Discover", "Pre-checks", "Decisions", "Plan", "Done"}
+var screenNames = [numScreens]string{"Connect", "Discover", "Pre-checks", "Decisions", "Plan", "Apply", "Done"}
 
 // Options configure a wizard session.
 type Options struct {
@@ -43,6 +44,9 @@ type Options struct {
 	Command string
 	// Snapshot, when set, opens this snapshot file instead of discovering (skips connect/discover).
 	Snapshot string
+	// ResumeCommand, when set, is the command that resumes a run in the state folder dir (the demo:
+	// the demo itself, whose simulator lives in its process); nil = lz2ct resume --state DIR.
+	ResumeCommand func(dir string) string
 	// Context bounds every background call; nil means context.Background().
 	Context context.Context
 	// Now is the clock; nil means time.Now (tests fix it).
@@ -72,6 +76,10 @@ type App struct {
 	written  []written // files saved, in order, for the leave screen
 	status   string    // the last background error, shown above the footer
 	quitting bool
+	// run is how the last run ended (nil before one); resumed is true when the session resumed a
+	// run recorded in the state folder (the plan screen has no plan then).
+	run     *RunSummary
+	resumed bool
 }
 
 type written struct{ What, Path string }
@@ -86,13 +94,15 @@ func New(opts Options) *App {
 	if now == nil {
 		now = time.Now
 	}
-	c := &Common{Ctx: ctx, Styles: DefaultStyles(), Keys: DefaultKeyMap(), Backend: opts.Backend, Now: now}
+	c := &Common{Ctx: ctx, Styles: DefaultStyles(), Keys: DefaultKeyMap(), Backend: opts.Backend, Now: now, Command: opts.Command,
+		StateDir: opts.StateDir, ResumeCommand: opts.ResumeCommand}
 	a := &App{c: c, opts: opts, help: newHelp(c.Styles)}
 	a.screens[ScreenStart] = newStartScreen(c)
 	a.screens[ScreenDiscovery] = newDiscoveryScreen(c)
 	a.screens[ScreenChecks] = newChecksScreen(c)
 	a.screens[ScreenDecisions] = newDecisionsScreen(c)
 	a.screens[ScreenPlan] = newPlanScreen(c)
+	a.screens[ScreenApply] = newApplyScreen(c)
 	a.screens[ScreenLeave] = newLeaveScreen(c)
 	return a
 }
@@ -140,6 +150,12 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return a, nil
 	case tea.KeyPressMsg:
 		if key.Matches(msg, a.c.Keys.ForceQuit) {
+			// A run in progress asks first, and stops at a safe point.
+			if cmd, ok := a.apply().GuardQuit(); ok {
+				a.full = false
+				a.switchTo(ScreenApply)
+				return a, cmd
+			}
 			return a, a.quit()
 		}
 		if !a.screens[a.active].Capturing() && key.Matches(msg, a.c.Keys.Help) {
@@ -194,6 +210,40 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case exportMsg:
 		return a, a.export()
 
+	case applyMsg:
+		if a.plan == nil {
+			return a, nil
+		}
+		a.switchTo(ScreenApply)
+		return a, a.apply().Prepare(a.files.Dir, a.plan)
+
+	case resumeMsg:
+		a.files = statefolder.Folder{Dir: msg.Dir}
+		b, dir := a.c.Backend, msg.Dir
+		return a, func() tea.Msg {
+			p, err := b.LoadRun(dir)
+			return runLoadedMsg{Dir: dir, Plan: p, Err: err}
+		}
+
+	case runLoadedMsg:
+		if msg.Err != nil {
+			a.status = fmt.Sprintf("cannot resume the run in %s: %v", msg.Dir, msg.Err)
+			a.resize()
+			return a, nil
+		}
+		a.plan, a.resumed, a.status = msg.Plan, true, ""
+		a.switchTo(ScreenApply)
+		return a, a.apply().Resume(msg.Dir, msg.Plan)
+
+	case runEndedMsg:
+		a.run = msg.Summary
+		if msg.Summary != nil {
+			for i, p := range msg.Summary.Runbooks {
+				a.record([]string{"runbook (Markdown)", "runbook (HTML)"}[min(i, 1)], p)
+			}
+		}
+		return a, a.screens[ScreenApply].Update(msg)
+
 	case exportedMsg:
 		if msg.Err == nil {
 			for i, p := range msg.Paths {
@@ -233,8 +283,43 @@ func (a *App) record(what, path string) {
 	a.written = append(a.written, written{what, path})
 }
 
+func (a *App) apply() *applyScreen { return a.screens[ScreenApply].(*applyScreen) }
+
+// resumeCommand is the command that resumes the run in the state folder.
+func (a *App) resumeCommand() string {
+	if a.opts.ResumeCommand != nil {
+		return a.opts.ResumeCommand(a.files.Dir)
+	}
+	cmd := a.opts.Command
+	if cmd == "" {
+		cmd = "lz2ct"
+	}
+	return cmd + " resume --state " + ShellQuote(a.files.Dir)
+}
+
+// RunStopped reports whether the wizard ends with a run stopped before it was complete (paused, or
+// ctrl+c): the command exits as a stopped, resumable run does.
+func (a *App) RunStopped() bool {
+	r := a.lastRun()
+	return r != nil && r.Stopped && !r.Complete
+}
+
+// lastRun is how the last run ended: as the root heard it, or as the dashboard has it (the
+// message may not have reached the root yet, or the program ended with the run).
+func (a *App) lastRun() *RunSummary {
+	if a.run != nil {
+		return a.run
+	}
+	return a.apply().summary
+}
+
+// Wait returns once a run started by the wizard has stopped (the program has ended: the run was
+// asked to stop at its next safe point), so that the journal is closed and the lock released.
+func (a *App) Wait() { a.apply().Wait() }
+
 func (a *App) quit() tea.Cmd {
 	a.quitting = true
+	a.apply().Stop(true)
 	if d, ok := a.screens[ScreenDiscovery].(*discoveryScreen); ok {
 		d.cancel()
 	}
@@ -258,9 +343,12 @@ func (a *App) forward() tea.Cmd {
 		a.switchTo(ScreenDecisions)
 		d := a.screens[ScreenDecisions].(*decisionsScreen)
 		return d.Start(a.snap, s.Resolve(a.snap))
-	case ScreenPlan:
+	case ScreenPlan, ScreenApply:
+		if a.apply().Running() {
+			return nil
+		}
 		l := a.screens[ScreenLeave].(*leaveScreen)
-		l.set(a.Summary())
+		l.set(a.Summary(), a.lastRun() != nil)
 		a.switchTo(ScreenLeave)
 	case ScreenLeave:
 		return a.quit()
@@ -285,6 +373,20 @@ func (a *App) back() tea.Cmd {
 		// The form was submitted (huh has nothing left to draw): show it again with the answers given.
 		a.switchTo(ScreenDecisions)
 		return a.screens[ScreenDecisions].(*decisionsScreen).Reopen()
+	case ScreenApply:
+		switch {
+		case a.apply().Running():
+		case a.resumed:
+			a.switchTo(ScreenStart)
+		default:
+			a.switchTo(ScreenPlan)
+		}
+	case ScreenLeave:
+		if a.lastRun() != nil || a.resumed {
+			a.switchTo(ScreenApply)
+		} else {
+			a.switchTo(ScreenPlan)
+		}
 	default:
 		a.switchTo(a.active - 1)
 	}
@@ -434,10 +536,22 @@ func columns(keys []key.Binding, per int) [][]key.Binding {
 }
 
 func (a *App) titleBar() string {
+	line := a.titleBarWith(true)
+	if ansi.StringWidth(line) > a.width {
+		// Narrow terminals: the names without their numbers, so that every one fits.
+		line = a.titleBarWith(false)
+	}
+	return truncate(line, a.width)
+}
+
+func (a *App) titleBarWith(numbers bool) string {
 	st := a.c.Styles
 	parts := []string{st.Title.Render("lz2ct")}
 	for i := ScreenID(0); i < numScreens; i++ {
-		label := fmt.Sprintf("%d %s", i+1, screenNames[i])
+		label := screenNames[i]
+		if numbers {
+			label = fmt.Sprintf("%d %s", i+1, screenNames[i])
+		}
 		switch {
 		case i == a.active:
 			parts = append(parts, st.TabActive.Render("["+label+"]"))
@@ -447,8 +561,7 @@ func (a *App) titleBar() string {
 			parts = append(parts, st.Muted.Padding(0, 1).Render(label))
 		}
 	}
-	line := strings.Join(parts, "")
-	return truncate(line, a.width)
+	return strings.Join(parts, "")
 }
 
 // contextLine says which organization, as whom, and where the files go, in width cells: in full
@@ -459,6 +572,9 @@ func (a *App) contextLine(width int) string {
 	if a.snap != nil {
 		long = append(long, "organization "+a.snap.Organization.ID, plural(len(a.snap.Accounts), "account", "accounts"))
 		short = append(short, a.snap.Organization.ID, plural(len(a.snap.Accounts), "account", "accounts"))
+	} else if a.plan != nil && a.plan.View.Organization != "" {
+		long = append(long, "organization "+a.plan.View.Organization)
+		short = append(short, a.plan.View.Organization)
 	}
 	if a.identity != nil {
 		sim := ""
@@ -493,13 +609,18 @@ func (a *App) contextLine(width int) string {
 	return truncate(strings.Join(rest, " · "), width)
 }
 
-// Summary is what the leave screen shows and the CLI prints after the wizard exits: where each
-// file was saved and the commands that continue from them.
+// Summary is what the leave screen shows and the CLI prints after the wizard exits: how a run
+// ended (when one ran), where each file was saved and the commands that continue from them.
 func (a *App) Summary() string {
 	if a.files.Dir == "" {
 		return ""
 	}
 	var b strings.Builder
+	run := a.lastRun()
+	if run != nil {
+		b.WriteString(RunSummaryText(run, a.opts.Command, a.files.Dir))
+		b.WriteString("\n")
+	}
 	b.WriteString("Saved:\n")
 	// Saves finish in any order; list them in the session's order.
 	rank := map[string]int{"snapshot": 0, "settings": 1, "plan": 2, "runbook (Markdown)": 3, "runbook (HTML)": 4}
@@ -512,7 +633,17 @@ func (a *App) Summary() string {
 		b.WriteString("  nothing yet\n")
 	}
 	b.WriteString("\nContinue from the command line:\n")
-	for _, c := range ContinueCommands(a.opts.Command, a.files, a.snapshotPath(), a.settings != nil, a.plan != nil) {
+	var cmds []string
+	if run != nil || a.resumed {
+		snapshot := ""
+		if !a.resumed {
+			snapshot = a.snapshotPath()
+		}
+		cmds = RunCommands(a.opts.Command, a.resumeCommand(), a.files, snapshot, run == nil || !run.Complete)
+	} else {
+		cmds = ContinueCommands(a.opts.Command, a.files, a.snapshotPath(), a.settings != nil, a.plan != nil)
+	}
+	for _, c := range cmds {
 		b.WriteString("  " + c + "\n")
 	}
 	return b.String()

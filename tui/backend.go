@@ -55,7 +55,140 @@ type Backend interface {
 	// Runbooks writes the plan as Markdown and HTML runbooks into dir, with each step's status
 	// when a run has started, and returns the files written (Markdown first).
 	Runbooks(dir string, p *PlanResult) ([]string, error)
+
+	// Carrying the plan out (the session layer's apply and resume, on the same state folder).
+
+	// FindRun reports the run recorded in dir; nil (and no error) when no run has started there.
+	FindRun(dir string) (*RunInfo, error)
+	// LoadRun reads the plan of the run recorded in dir, to resume it.
+	LoadRun(dir string) (*PlanResult, error)
+	// Intent says what applying p in dir would do, phase by phase; it refuses a plan the folder
+	// cannot run (another organization's, or another plan once a run started).
+	Intent(dir string, p *PlanResult) (*ApplyIntent, error)
+	// Apply carries out the plan in dir (p nil: resume the folder's own run) and returns when the
+	// run ends, reporting where it stands as it goes (newest view only). Cancelling stop ends it at
+	// the next safe point (calls in flight finish and are recorded); cancelling ctx ends it at once.
+	Apply(ctx, stop context.Context, dir string, p *PlanResult, progress func(RunView)) (*RunSummary, error)
+	// ConfirmStep records that the operator did a manual step of the run in progress (as lz2ct
+	// confirm does).
+	ConfirmStep(stepID, note string) error
+	// ConfirmOrganization lets decommission and account closure start in the run in progress, once
+	// typed is the plan's organization ID.
+	ConfirmOrganization(typed string) error
 }
+
+// RunInfo is a run recorded in a state folder, as the start screen offers to resume it.
+type RunInfo struct {
+	Dir, Organization string
+	Done, Total       int
+	Failed, Waiting   int
+	// Active is true while another process holds the folder (Holder names it).
+	Active bool
+	Holder string
+	// Where is where it stopped ("phase 4 Register OUs, enroll accounts"); Next the first steps
+	// not done.
+	Where string
+	Next  []string
+	// LastNote, LastBy and LastTime are the newest run event: why it ended, who, when.
+	LastNote, LastBy string
+	LastTime         time.Time
+	// Open are AWS operations the journal has no outcome for: running in AWS now, or ended there
+	// unseen (resume re-attaches to them).
+	Open []RunStep
+}
+
+// ApplyIntent is what a run will do, shown before it starts.
+type ApplyIntent struct {
+	Organization string
+	Phases       []PhaseIntent
+	// Gate says what typing the organization ID allows ("" when the run has no such step).
+	Gate string
+}
+
+// PhaseIntent is one phase of an ApplyIntent.
+type PhaseIntent struct {
+	Number                          int
+	Name                            string
+	ToRun, DoneBefore               int
+	Destructive, Manual, NeedsTyped int
+}
+
+// RunView is where a run stands, as the apply dashboard shows it.
+type RunView struct {
+	Organization string
+	Phases       []RunPhase
+	Done, Total  int
+	// Started is the run's first step; Remaining the time left (wall clock), from the plan's
+	// estimate corrected by what was measured (Factor); Scale is a simulator's time scale (1 = AWS).
+	Started   time.Time
+	Remaining time.Duration
+	Factor    float64
+	Scale     float64
+	// ControlTower are Control Tower's operations running; Next its queue after them.
+	ControlTower, Next []RunStep
+	InFlight           []RunStep
+	Failed             []RunStep
+	Waiting            []RunStep
+	// Gate, when set, says what typing the organization ID allows: those steps are ready.
+	Gate string
+	// Log is the newest progress lines, oldest first.
+	Log []string
+}
+
+// RunPhase is one phase's progress.
+type RunPhase struct {
+	Number                         int
+	Name                           string
+	Done, Running, Failed, Waiting int
+	Total                          int
+	Remaining                      time.Duration
+}
+
+// RunStep is one step in the dashboard: running, queued, failed or waiting.
+type RunStep struct {
+	ID, Title, Scope string
+	Phase            int
+	Since            time.Time
+	// Expected is the step's estimate (wall clock: scaled like the run).
+	Expected     time.Duration
+	OperationID  string
+	Error        string
+	Advice       string
+	Instructions []string
+	ConfirmedBy  string
+}
+
+// RunSummary is how a run ended, for the done screen.
+type RunSummary struct {
+	Organization string
+	Stopped      bool
+	Elapsed      time.Duration
+	Done         []StepOutcome
+	Previously   int
+	Failed       []StepOutcome
+	Waiting      []StepOutcome
+	Interrupted  []StepOutcome
+	NotStarted   []StepOutcome
+	// Complete is true when every step of the plan is done.
+	Complete bool
+	// Kept is what the plan leaves in place on purpose, with the reason.
+	Kept []KeptView
+	// Runbooks are the runbooks written with the final state (Markdown first).
+	Runbooks []string
+}
+
+// StepOutcome is one step of a RunSummary.
+type StepOutcome struct {
+	ID, Title   string
+	Phase       int
+	Error       string
+	Advice      string
+	Reason      string
+	OperationID string
+}
+
+// KeptView is one resource the plan leaves in place.
+type KeptView struct{ Resource, Reason string }
 
 // Target is one way to reach an organization: a named AWS profile or the built-in demo.
 type Target struct {

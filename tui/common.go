@@ -14,6 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/statefolder"
 )
 
 // Common is what every screen shares: context, styles, keys and the backend. It holds no session
@@ -25,6 +26,20 @@ type Common struct {
 	Backend Backend
 	// Now is the clock (tests fix it so that golden screens do not change with time).
 	Now func() time.Time
+	// Command is how the user runs lz2ct ("lz2ct", "./bin/lz2ct"), for the commands screens print.
+	Command string
+	// StateDir is the state folder given (--state); "" = the organization's default folder.
+	StateDir string
+	// ResumeCommand is Options.ResumeCommand.
+	ResumeCommand func(dir string) string
+}
+
+// stateDirFor is the state folder of an organization: the one given, or its default.
+func (c *Common) stateDirFor(org string) string {
+	if c.StateDir != "" {
+		return c.StateDir
+	}
+	return statefolder.Default(org)
 }
 
 // Screen is one wizard screen. Screens return plain strings; only the root builds the tea.View.
@@ -71,6 +86,16 @@ type (
 	}
 	// exportMsg: the plan screen asks for a runbook export.
 	exportMsg struct{}
+	// applyMsg: the plan screen asks to apply the plan.
+	applyMsg struct{}
+	// resumeMsg: the start screen asks to resume the run recorded in Dir.
+	resumeMsg struct{ Dir string }
+	// runLoadedMsg: the plan of the run to resume was read.
+	runLoadedMsg struct {
+		Dir  string
+		Plan *PlanResult
+		Err  error
+	}
 	// exportedMsg: runbooks were written.
 	exportedMsg struct {
 		Paths []string

@@ -86,6 +86,7 @@ func walkNothingCut(t *testing.T, goldens bool, fill func(*fakeBackend)) {
 			}
 			fake := newFake(t)
 			fill(fake)
+			fake.script = sampleRun(fake.plan)
 			app := New(Options{Backend: fake, Snapshot: "org.json", StateDir: "state", Now: fixedClock})
 			d := newDriver(t, app, sz.w, sz.h)
 			shot := func(name string) {
@@ -210,16 +211,84 @@ func walkNothingCut(t *testing.T, goldens bool, fill func(*fakeBackend)) {
 			for _, p := range []string{"state/runbook.md", "state/runbook.html"} {
 				seesWhole(t, d.plain(), "the runbook written", p)
 			}
-			d.keys("q")
+			walkApply(t, d, fake, shot)
+
+			d.keys("enter")
 			if !d.on(ScreenLeave) {
 				t.Fatalf("screen %v, want leave", app.Active())
 			}
-			for _, c := range ContinueCommands("", app.files, app.snapshotPath(), true, true) {
-				seesWhole(t, d.plain(), "the command", c)
+			leave := app.screens[ScreenLeave].(*leaveScreen)
+			text := pageText(d, &leave.page)
+			checkPage(t, d, &leave.page, "the run's summary")
+			for _, c := range RunCommands("", "", app.files, app.snapshotPath(), true) {
+				seesWhole(t, text, "the command", c)
+			}
+			sum := app.lastRun()
+			for _, o := range sum.Failed {
+				seesWhole(t, text, o.ID+"'s AWS error", o.Error)
+				seesWhole(t, text, o.ID+"'s advice", o.Advice)
+			}
+			for _, o := range sum.NotStarted {
+				seesWhole(t, text, "why "+o.ID+" is not started", o.Reason)
+			}
+			for _, k := range sum.Kept {
+				seesWhole(t, text, "why "+k.Resource+" is kept", k.Reason)
+			}
+			for _, p := range sum.Runbooks {
+				seesWhole(t, text, "the runbook written", p)
 			}
 			shot("leave")
 		})
 	}
+}
+
+// walkApply goes from the plan to the run: the intent (every phase whole), the dashboard (phase
+// names and counts whole; what it cuts, its pages show whole: Control Tower's queue and the work
+// in flight, the failures with the AWS error and what to do, the manual step's instructions), and
+// the end of the run.
+func walkApply(t *testing.T, d *driver, fake *fakeBackend, shot func(string)) {
+	t.Helper()
+	app := d.app
+	d.keys("a")
+	d.must("type yes")
+	as := app.apply()
+	for _, ph := range as.intent.Phases {
+		seesWhole(t, d.plain(), "phase "+ph.Name+" in what the run will do", ph.Name)
+	}
+	shot("apply-intent")
+	d.keys("yes", "enter")
+	d.must("steps done", "In flight (")
+	v := as.view
+	for _, ph := range v.Phases {
+		seesWhole(t, d.plain(), "phase "+ph.Name+" on the dashboard", fmt.Sprintf("%d %s", ph.Number, ph.Name))
+	}
+	shot("apply-dashboard")
+	d.keys("w")
+	text := pageText(d, &as.page)
+	for _, x := range append(append(append([]RunStep{}, v.ControlTower...), v.Next...), v.InFlight...) {
+		seesWhole(t, text, "step "+x.ID+"'s title on the work page", x.Title)
+		seesWhole(t, text, "step "+x.ID+" on the work page", x.ID)
+	}
+	checkPage(t, d, &as.page, "the work in flight")
+	d.fits(t, d.app.width, d.app.height)
+	d.keys("esc", "f")
+	text = pageText(d, &as.page)
+	for _, x := range v.Failed {
+		seesWhole(t, text, x.ID+"'s AWS error", x.Error)
+		seesWhole(t, text, x.ID+"'s advice", x.Advice)
+	}
+	checkPage(t, d, &as.page, "the failures")
+	shot("apply-failures")
+	d.keys("esc", "m")
+	text = pageText(d, &as.page)
+	for _, in := range v.Waiting[0].Instructions {
+		seesWhole(t, text, "the manual step's instructions", in)
+	}
+	checkPage(t, d, &as.page, "the manual step")
+	d.keys("esc")
+	close(fake.script.hold)
+	d.must("The run ended")
+	d.fits(t, d.app.width, d.app.height)
 }
 
 // frameLine is the first line of the frame that holds marker (the cursor row).

@@ -19,19 +19,9 @@ func TestWizardInTmux(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end: builds the binary")
 	}
-	tmux, err := exec.LookPath("tmux")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is not installed: CI must install it (.ci/run does) to run the wizard's end-to-end test")
-		}
-		t.Skip("tmux not installed")
-	}
+	tmux := needTmux(t)
 	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "lz2ct")
-	build := exec.Command("go", "build", "-o", bin, "github.com/lz2ct/lz2ct")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildLz2ct(t, tmp)
 	state := filepath.Join(tmp, "state")
 	socket := fmt.Sprintf("lz2ct-e2e-%d", os.Getpid())
 	tm := &tmuxSession{t: t, bin: tmux, socket: socket, target: "wiz"}
@@ -71,6 +61,7 @@ func TestWizardInTmux(t *testing.T) {
 	tm.keys("C-u")
 	tm.literal("ct-log-archive@acme-corp.example")
 	tm.keys("Enter")
+	tm.waitFor("┃ Audit account e-mail") // focus moved: what is typed now lands in the Audit field
 	tm.literal("ct-audit@acme-corp.example")
 	tm.keys("Enter")
 	tm.waitFor("Remove ALZ's AWS Config", "Accounts per OU registration")
@@ -113,7 +104,7 @@ func TestWizardInTmux(t *testing.T) {
 	tm.keys("c")
 	tm.waitFor("sent to the clipboard (OSC 52)")
 	// As the plan has them: one a line, not laid out for the screen.
-	if buf := tm.run("show-buffer"); !strings.Contains(buf, "\naws organizations describe-policy --policy-id p-") || strings.Contains(buf, "\\\n") {
+	if buf := tm.pasteBuffer(); !strings.Contains(buf, "\naws organizations describe-policy --policy-id p-") || strings.Contains(buf, "\\\n") {
 		t.Errorf("the paste buffer holds %q, want the step's commands", buf)
 	}
 	tm.keys("Escape")
@@ -153,6 +144,23 @@ func (s *tmuxSession) run(args ...string) string {
 		s.t.Fatalf("tmux %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
+}
+
+// pasteBuffer waits for tmux's paste buffer: the program may draw its note before tmux has read
+// the OSC 52 sequence that fills it.
+func (s *tmuxSession) pasteBuffer() string {
+	s.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, err := exec.Command(s.bin, "-L", s.socket, "show-buffer").CombinedOutput()
+		if err == nil {
+			return string(out)
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("tmux holds no paste buffer: %v\n%s", err, out)
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval
+	}
 }
 
 func (s *tmuxSession) keys(keys ...string) {

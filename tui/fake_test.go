@@ -38,6 +38,14 @@ type fakeBackend struct {
 	release chan struct{}
 	// stages, when set, are the progress reports discovery makes before it waits for release.
 	stages []Progress
+	// runInfo is the run FindRun reports; script what Apply does; applied, confirmed and orgTyped
+	// what the screens asked.
+	runInfo   *RunInfo
+	script    *fakeRunScript
+	applied   []bool // per Apply: a plan was given (false = resume)
+	confirmed []string
+	orgTyped  string
+	orgCh     chan struct{}
 }
 
 func newFake(t testing.TB) *fakeBackend {
@@ -273,7 +281,7 @@ func (d *driver) handle(msg tea.Msg) {
 	case tea.QuitMsg:
 		d.quit = true
 		return
-	case discoveryTickMsg:
+	case discoveryTickMsg, applyTickMsg:
 		return
 	}
 	if name := fmt.Sprintf("%T", msg); strings.HasPrefix(name, "cursor.") {
@@ -436,3 +444,163 @@ func (d *driver) eventually(cond func() bool) bool {
 }
 
 var errBoom = errors.New("boom")
+
+// The fake's runs: Apply reports the scripted views, then holds until released or stopped, and
+// returns the scripted summary (Stopped when stopped). Confirmations are recorded.
+
+// fakeRunScript is what the fake's Apply does.
+type fakeRunScript struct {
+	views   []RunView
+	summary RunSummary
+	// hold, when set, keeps the run going after the views until it is closed (or the run stopped).
+	hold chan struct{}
+	// gated, when set, is a view reported once the organization ID was typed.
+	afterOrg *RunView
+}
+
+func (f *fakeBackend) FindRun(dir string) (*RunInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.runInfo != nil {
+		r := *f.runInfo
+		r.Dir = dir
+		return &r, nil
+	}
+	return nil, nil
+}
+
+func (f *fakeBackend) LoadRun(dir string) (*PlanResult, error) {
+	return &PlanResult{View: *f.plan}, nil
+}
+
+func (f *fakeBackend) Intent(dir string, p *PlanResult) (*ApplyIntent, error) {
+	in := &ApplyIntent{Organization: p.View.Organization}
+	for _, ph := range p.View.Phases {
+		pi := PhaseIntent{Number: ph.Number, Name: ph.Name, ToRun: len(ph.Steps)}
+		for _, s := range ph.Steps {
+			if s.Destructive {
+				pi.Destructive++
+			}
+			if s.Manual {
+				pi.Manual++
+			}
+		}
+		if ph.ID == "decommission" {
+			pi.NeedsTyped = len(ph.Steps)
+			in.Gate = fmt.Sprintf("%d steps of phase 6 (Decommission ALZ) delete what ALZ left for good", len(ph.Steps))
+		}
+		in.Phases = append(in.Phases, pi)
+	}
+	return in, nil
+}
+
+func (f *fakeBackend) Apply(ctx, stop context.Context, dir string, p *PlanResult, progress func(RunView)) (*RunSummary, error) {
+	f.mu.Lock()
+	if f.script == nil {
+		f.script = sampleRun(f.plan)
+	}
+	sc := f.script
+	f.applied = append(f.applied, p != nil)
+	f.orgCh = make(chan struct{}, 1)
+	orgCh := f.orgCh
+	f.mu.Unlock()
+	for _, v := range sc.views {
+		progress(v)
+	}
+	sum := sc.summary
+	for stopped := false; !stopped; {
+		select {
+		case <-sc.hold:
+			return &sum, nil
+		case <-orgCh:
+			if sc.afterOrg != nil {
+				progress(*sc.afterOrg)
+			}
+		case <-stop.Done():
+			stopped = true
+		case <-ctx.Done():
+			stopped = true
+		}
+	}
+	sum.Stopped, sum.Complete = true, false
+	return &sum, nil
+}
+
+func (f *fakeBackend) ConfirmStep(stepID, note string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.confirmed = append(f.confirmed, stepID+": "+note)
+	return nil
+}
+
+func (f *fakeBackend) ConfirmOrganization(typed string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if typed != f.snap.Organization.ID {
+		return fmt.Errorf("the organization ID typed does not match: %q is not %s", typed, f.snap.Organization.ID)
+	}
+	f.orgTyped = typed
+	select {
+	case f.orgCh <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// sampleRun is a run in the middle of phase 4 of the fake's plan: an OU registration running for
+// 4m12s of ~12m, two steps queued, per-account work in flight, a failure with AWS's error and
+// advice, a manual step waiting, and a log.
+func sampleRun(pv *PlanView) *fakeRunScript {
+	at := fixedClock()
+	v := RunView{Organization: pv.Organization, Started: at.Add(-42 * time.Minute), Remaining: 3*time.Hour + 10*time.Minute, Factor: 1.2, Scale: 1}
+	var all []StepView
+	for _, ph := range pv.Phases {
+		all = append(all, ph.Steps...)
+	}
+	done := 0
+	for i, ph := range pv.Phases {
+		rp := RunPhase{Number: ph.Number, Name: ph.Name, Total: len(ph.Steps)}
+		switch {
+		case i < len(pv.Phases)/2:
+			rp.Done = rp.Total
+		case i == len(pv.Phases)/2:
+			rp.Done, rp.Running, rp.Failed = rp.Total/3, 1, min(1, rp.Total)
+		}
+		done += rp.Done
+		v.Phases = append(v.Phases, rp)
+		v.Total += rp.Total
+	}
+	v.Done = done
+	pick := func(i int) StepView { return all[max(min(i, len(all)-1), 0)] }
+	mid := len(all) / 2
+	ct := pick(mid)
+	v.ControlTower = []RunStep{{ID: ct.ID, Title: ct.Title, Scope: ct.Target, Since: at.Add(-4*time.Minute - 12*time.Second), Expected: 12 * time.Minute,
+		OperationID: "5a1c8e0f-7c3b-4d2e-9f10-0123456789ab"}}
+	for _, x := range []StepView{pick(mid + 1), pick(mid + 2)} {
+		v.Next = append(v.Next, RunStep{ID: x.ID, Title: x.Title, Expected: 11 * time.Minute})
+	}
+	for _, x := range []StepView{pick(mid - 1), pick(mid - 2), pick(mid - 3)} {
+		v.InFlight = append(v.InFlight, RunStep{ID: x.ID, Title: x.Title, Scope: "4 accounts × 2 regions", Since: at.Add(-30 * time.Second)})
+	}
+	failed := pick(mid - 4)
+	v.Failed = []RunStep{{ID: failed.ID, Title: failed.Title,
+		Error:  "operation 9f2e41aa-0b7c-4e55-8d21-77aa00bb11cc failed: AccessDenied: User: arn:aws:sts::853357229539:assumed-role/AWSControlTowerExecution/lz2ct is not authorized to perform: config:DeleteConfigurationRecorder on resource: AWS-Landing-Zone-BaselineConfigRecorder with an explicit deny in a service control policy",
+		Advice: "the credentials lack a permission this step needs (lz2ct iam-policy prints the policy): grant it, then run lz2ct resume"}}
+	v.Waiting = []RunStep{{ID: "manual/security-tooling", Title: "Move security tooling and alerting to the new Audit account",
+		Instructions: []string{"Make the new Audit account the delegated administrator of GuardDuty and Security Hub (aws guardduty enable-organization-admin-account --admin-account-id 111111111111).",
+			"Point the alerting subscriptions of ALZ's AWS-Landing-Zone-SharedTopic at the new account's topic."}}}
+	for i := 0; i < 40; i++ {
+		x := pick(i)
+		v.Log = append(v.Log, fmt.Sprintf("%s done     %s", at.Add(time.Duration(i-40)*time.Minute).Format("15:04:05"), x.ID))
+	}
+	v.Log = append(v.Log, at.Add(-4*time.Minute-12*time.Second).Format("15:04:05")+" waiting  "+ct.ID+": AWS operation 5a1c8e0f-7c3b-4d2e-9f10-0123456789ab")
+	sum := RunSummary{Organization: pv.Organization, Elapsed: 42 * time.Minute, Previously: 3,
+		Done:       []StepOutcome{{ID: pick(0).ID, Title: pick(0).Title}, {ID: pick(1).ID, Title: pick(1).Title}},
+		Failed:     []StepOutcome{{ID: failed.ID, Title: failed.Title, Error: v.Failed[0].Error, Advice: v.Failed[0].Advice}},
+		Waiting:    []StepOutcome{{ID: "manual/security-tooling", Title: v.Waiting[0].Title}},
+		NotStarted: []StepOutcome{{ID: pick(mid + 1).ID, Reason: "needs " + failed.ID + ", which failed"}, {ID: pick(mid + 2).ID, Reason: "needs " + failed.ID + ", which failed"}},
+		Kept: []KeptView{{Resource: "OU ou-wkmz-24hf391y (core)", Reason: "ALZ's core OU still holds 788964670936, 923262032000; an OU with accounts cannot be deleted: set decommission.oldAccountsOU to the OU they should move to (e.g. one for suspended accounts) and re-plan"},
+			{Resource: "StackSet AWS-Landing-Zone-Baseline-PrimaryVPC", Reason: "decommission.keepStackSets: workloads use its resources"}},
+		Runbooks: []string{"state/runbook.md", "state/runbook.html"}}
+	return &fakeRunScript{views: []RunView{v}, summary: sum, hold: make(chan struct{})}
+}

@@ -9,7 +9,10 @@ type KeyMap struct {
 	Enter, Back, Quit, ForceQuit, Help      key.Binding
 	Filter, Severity, Next, Tab             key.Binding
 	Expand, Collapse, ExpandAll, Export     key.Binding
+	Apply                                   key.Binding
 	Copy                                    key.Binding
+	// The apply dashboard's.
+	Pause, Resume, Failures, Work, Manual, Confirm, Organization key.Binding
 }
 
 // DefaultKeyMap returns the wizard's key bindings.
@@ -34,8 +37,17 @@ func DefaultKeyMap() KeyMap {
 		Collapse:  key.NewBinding(key.WithKeys("left", "h"), key.WithHelp("←/h", "collapse")),
 		ExpandAll: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "expand/collapse all")),
 		Export:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export runbook")),
+		Apply:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "apply the plan")),
 		// OSC 52 asks the terminal to set the clipboard; terminals that do not allow it ignore it,
 		// so the help says where else the commands are (the runbook).
 		Copy: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy commands (OSC 52 clipboard)")),
+
+		Pause:        key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "pause at the next safe point")),
+		Resume:       key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "resume")),
+		Failures:     key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "failures")),
+		Work:         key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "work in flight")),
+		Manual:       key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "manual step")),
+		Confirm:      key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "confirm it is done")),
+		Organization: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "type the organization ID")),
 	}
 }

@@ -175,7 +175,7 @@ func (s *planScreen) Help() []key.Binding {
 		return pageKeys(k, &s.page, "back to plan")
 	}
 	return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open/toggle")),
-		k.Tab, k.ExpandAll, k.Export,
+		k.Tab, k.ExpandAll, k.Export, k.Apply,
 		key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "finish")),
 		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "decisions")),
 		k.Expand, k.Collapse, k.PageUp, k.PageDown}
@@ -226,6 +226,9 @@ func (s *planScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, k.Tab) {
 		s.tab = (s.tab + 1) % len(planTabs)
 		return nil
+	}
+	if key.Matches(msg, k.Apply) {
+		return send(applyMsg{})
 	}
 	if s.tab > 0 {
 		switch {
@@ -385,7 +388,7 @@ func (s *planScreen) statusText(info string) string {
 	case len(s.exported) > 0:
 		return st.OK.Render(wrap("✔ runbook written: "+strings.Join(s.exported, ", "), s.w))
 	}
-	return st.Muted.Render(strings.TrimSpace("enter opens · e exports the runbook · q finishes   " + info))
+	return st.Muted.Render(strings.TrimSpace("enter opens · e exports the runbook · a applies · q finishes   " + info))
 }
 
 // howLabels say what the plan does with an account, by its disposition.

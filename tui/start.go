@@ -25,6 +25,9 @@ type startScreen struct {
 	connecting bool
 	identity   *Identity
 	connErr    error
+	// run is a run recorded in the organization's state folder: the screen offers to resume it.
+	run    *RunInfo
+	runErr error
 
 	opening bool // typing a snapshot path
 	path    textinput.Model
@@ -39,6 +42,10 @@ type targetsMsg struct {
 type connectResultMsg struct {
 	Identity Identity
 	Err      error
+	// Run is the run recorded in the organization's state folder (nil when none); RunErr says why
+	// it cannot be read.
+	Run    *RunInfo
+	RunErr error
 }
 
 type openErrMsg struct{ Err error }
@@ -71,6 +78,13 @@ func (s *startScreen) Help() []key.Binding {
 	if s.opening {
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")), key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))}
 	}
+	if s.identity != nil && s.identity.Management && s.run != nil {
+		keys := []key.Binding{key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "new session")), k.Up, k.Down, k.Quit}
+		if !s.run.Active {
+			keys = append([]key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "resume the run"))}, keys...)
+		}
+		return keys
+	}
 	if s.identity != nil && s.identity.Management {
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "discover")), k.Up, k.Down, k.Quit}
 	}
@@ -93,6 +107,7 @@ func (s *startScreen) Update(msg tea.Msg) tea.Cmd {
 		}
 		id := msg.Identity
 		s.identity = &id
+		s.run, s.runErr = msg.Run, msg.RunErr
 		if !id.Management {
 			s.connErr = fmt.Errorf("refused: %w", notManagement(id))
 		}
@@ -141,13 +156,24 @@ func (s *startScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	if s.list.handleNav(k, msg) {
-		s.identity, s.connErr, s.openErr = nil, nil, nil
+		s.identity, s.connErr, s.openErr, s.run, s.runErr = nil, nil, nil, nil, nil
 		return nil
 	}
 	switch {
 	case key.Matches(msg, k.Back):
 		return send(backMsg{})
+	case msg.String() == "n" && s.identity != nil && s.identity.Management && (s.run != nil || s.runErr != nil):
+		return send(connectedMsg{Identity: *s.identity})
 	case key.Matches(msg, k.Enter):
+		if s.identity != nil && s.identity.Management && s.run != nil {
+			if s.run.Active {
+				return nil
+			}
+			return send(resumeMsg{Dir: s.run.Dir})
+		}
+		if s.identity != nil && s.identity.Management && s.runErr != nil {
+			return nil
+		}
 		if s.identity != nil && s.identity.Management {
 			return send(connectedMsg{Identity: *s.identity})
 		}
@@ -161,11 +187,16 @@ func (s *startScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		t := s.targets[s.list.cursor]
 		// An error from an earlier attempt (a snapshot that would not open) is not about this one.
-		s.connecting, s.identity, s.connErr, s.openErr = true, nil, nil, nil
-		b, ctx := s.c.Backend, s.c.Ctx
+		s.connecting, s.identity, s.connErr, s.openErr, s.run, s.runErr = true, nil, nil, nil, nil, nil
+		b, ctx, c := s.c.Backend, s.c.Ctx, s.c
 		return func() tea.Msg {
 			id, err := b.Connect(ctx, t)
-			return connectResultMsg{id, err}
+			res := connectResultMsg{Identity: id, Err: err}
+			if err == nil && id.Management {
+				// A run recorded for this organization is offered before anything else.
+				res.Run, res.RunErr = b.FindRun(c.stateDirFor(id.OrganizationID))
+			}
+			return res
 		}
 	}
 	return nil
@@ -226,12 +257,23 @@ func (s *startScreen) View() string {
 	if s.openErr != nil {
 		b.WriteString(st.Error.Render(wrap("✖ "+s.openErr.Error(), s.w)) + "\n")
 	}
-	if id := s.identity; id != nil {
+	if id := s.identity; id != nil && s.run != nil {
+		// The run's details need the room: who the caller is in one line.
+		b.WriteString(wrap(fmt.Sprintf("Connected as %s (organization %s).", id.Arn, id.OrganizationID), s.w) + "\n")
+	} else if id != nil {
 		b.WriteString(st.Box.Render(fmt.Sprintf("%s %s\n%s %s\n%s %s",
 			st.Label.Render("Caller"), id.Arn,
 			st.Label.Render("Account"), id.Account,
 			st.Label.Render("Organization"), id.OrganizationID)) + "\n")
-		if id.Management {
+	}
+	if id := s.identity; id != nil {
+		switch {
+		case id.Management && s.run != nil:
+			b.WriteString(s.runOffer())
+		case id.Management && s.runErr != nil:
+			b.WriteString(st.Error.Render(wrap("✖ a run is recorded for this organization, but "+s.runErr.Error(), s.w)) + "\n")
+			b.WriteString(wrap("n starts a new session (its plan cannot replace the run's)", s.w) + "\n")
+		case id.Management:
 			b.WriteString(st.OKBanner.Render("✔ management account — press enter to discover the organization") + "\n")
 		}
 	}
@@ -249,4 +291,60 @@ func targetName(t Target) string {
 		return "(default credentials)"
 	}
 	return t.Name
+}
+
+// runOffer describes the run recorded in the state folder: where it stopped, why, when, by whom,
+// and what runs in AWS now; and the keys that resume it or start anew.
+func (s *startScreen) runOffer() string {
+	st := s.c.Styles
+	r := s.run
+	var lines []string
+	add := func(label, text string) { lines = append(lines, labeled(st, label, text, s.w)) }
+	lines = append(lines, st.Warning.Render(wrap("A migration run of "+r.Organization+" is recorded in "+r.Dir, s.w)))
+	progress := fmt.Sprintf("%d of %d steps done", r.Done, r.Total)
+	if r.Failed > 0 {
+		progress += fmt.Sprintf(" · %d failed", r.Failed)
+	}
+	if r.Waiting > 0 {
+		progress += fmt.Sprintf(" · %d waiting for you", r.Waiting)
+	}
+	add("Progress", progress)
+	if r.Where != "" {
+		where := r.Where
+		if len(r.Next) > 0 {
+			where += " (next: " + strings.Join(r.Next, ", ") + ")"
+		}
+		add("Stopped in", where)
+	}
+	if r.LastNote != "" {
+		add("Why", r.LastNote)
+	}
+	if !r.LastTime.IsZero() {
+		add("When", r.LastTime.UTC().Format("2006-01-02 15:04 UTC")+" by "+r.LastBy)
+	}
+	if len(r.Open) == 0 {
+		add("In AWS now", "no operation of this run is open")
+	}
+	for _, o := range r.Open {
+		add("In AWS now", fmt.Sprintf("%s: operation %s (since %s; resume waits on it)", o.ID, o.OperationID, o.Since.UTC().Format("15:04 UTC")))
+	}
+	if r.Active {
+		lines = append(lines, st.Error.Render(wrap("✖ "+r.Holder+" is running it now: wait for it to end, or stop it there. n starts a new session.", s.w)))
+	} else {
+		lines = append(lines, st.OKBanner.Render(wrap("✔ enter resumes this run · n starts a new session (discovers the organization again)", s.w)))
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// labeled is "Label  text" with the text wrapped under itself (the label column is 15 cells).
+func labeled(st *Styles, label, text string, w int) string {
+	ls := strings.Split(wrap(text, max(w-15, 10)), "\n")
+	for i := range ls {
+		if i == 0 {
+			ls[i] = st.Label.Render(label) + " " + ls[i]
+		} else {
+			ls[i] = strings.Repeat(" ", 15) + ls[i]
+		}
+	}
+	return strings.Join(ls, "\n")
 }

@@ -75,6 +75,8 @@ type episode struct {
 	srv    *sim.Server
 	url    string
 	rng    *rand.Rand
+	// org, when set, is typed with --confirm-org so the plan's decommission steps may run.
+	org string
 
 	mu        sync.Mutex
 	proc      *os.Process
@@ -188,10 +190,14 @@ func (e *episode) run(killAt int, after time.Duration, args ...string) result {
 // args is apply for the first run of an episode and resume afterwards. The client-side rate limit
 // is off: the simulator answers at once, and the harness wants many runs, not paced ones.
 func (e *episode) args(first bool) []string {
+	args := []string{"resume", "--state", e.state, "--endpoint-url", e.url, "--rate", "-1"}
 	if first {
-		return []string{"apply", "--plan", e.plan, "--state", e.state, "--endpoint-url", e.url, "--yes", "--rate", "-1"}
+		args = []string{"apply", "--plan", e.plan, "--state", e.state, "--endpoint-url", e.url, "--yes", "--rate", "-1"}
 	}
-	return []string{"resume", "--state", e.state, "--endpoint-url", e.url, "--rate", "-1"}
+	if e.org != "" {
+		args = append(args, "--confirm-org", e.org)
+	}
+	return args
 }
 
 // check verifies the episode's end: every planned detach done once, nothing else touched, the

@@ -96,3 +96,53 @@ func SCPPlan(snap *inventory.Snapshot, o Options) *plans.Plan {
 	}
 	return p
 }
+
+// Cut keeps the steps of a plan (one the planner built) that keep says, and drops the others: a kept
+// step then depends on the kept steps it reached through the dropped ones, so the plan's order
+// stays (a Config removal still waits for the SCP detach its OU's registration waited for). Blocked
+// steps are dropped. Tests use it to run the kinds they are about on a real plan.
+func Cut(p *plans.Plan, keep func(*plans.Step) bool) *plans.Plan {
+	kept, deps := map[string]bool{}, map[string][]string{}
+	for i := range p.Phases {
+		var out []plans.Step
+		for _, st := range p.Phases[i].Steps {
+			deps[st.ID] = st.DependsOn
+			if keep(&st) && st.Blocked == "" {
+				out = append(out, st)
+				kept[st.ID] = true
+			}
+		}
+		p.Phases[i].Steps = out
+	}
+	var reach func(id string, seen map[string]bool, out *[]string)
+	reach = func(id string, seen map[string]bool, out *[]string) {
+		for _, d := range deps[id] {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			if kept[d] {
+				*out = append(*out, d)
+			} else {
+				reach(d, seen, out)
+			}
+		}
+	}
+	for i := range p.Phases {
+		for j := range p.Phases[i].Steps {
+			st := &p.Phases[i].Steps[j]
+			var ds []string
+			reach(st.ID, map[string]bool{}, &ds)
+			sort.Strings(ds)
+			st.DependsOn = ds
+		}
+	}
+	var order []string
+	for _, id := range p.ExecutionOrder {
+		if kept[id] {
+			order = append(order, id)
+		}
+	}
+	p.ExecutionOrder = order
+	return p
+}

@@ -15,7 +15,7 @@ import (
 // Type is what happened.
 type Type string
 
-// Event types. All but Log are journaled (Journal); Log is for people only.
+// Event types. All but Log and Gate are journaled (Journal); those two are for people only.
 const (
 	Started   Type = "started"
 	Intent    Type = "intent"
@@ -27,6 +27,9 @@ const (
 	Confirmed Type = "confirmed"
 	Run       Type = "run"
 	Log       Type = "log"
+	// Gate: steps that start only once the organization ID is typed are ready (not journaled;
+	// Note says what typing it allows). The wizard asks for it then; ConfirmOrganization answers.
+	Gate Type = "gate"
 )
 
 // Event is one thing that happened in a run.

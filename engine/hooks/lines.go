@@ -13,7 +13,7 @@ import (
 func Lines(w io.Writer) Hook {
 	var mu sync.Mutex
 	return Func(func(ev Event) error {
-		line := lineFor(ev)
+		line := Line(ev)
 		if line == "" {
 			return nil
 		}
@@ -24,7 +24,8 @@ func Lines(w io.Writer) Hook {
 	})
 }
 
-func lineFor(ev Event) string {
+// Line is the plain progress line of an event ("" for none): what Lines writes and the wizard's log shows.
+func Line(ev Event) string {
 	at := ev.Time.UTC().Format("15:04:05")
 	id := ev.StepID()
 	switch ev.Type {
@@ -64,6 +65,8 @@ func lineFor(ev Event) string {
 		return fmt.Sprintf("%s confirm  %s by %s", at, id, ev.By)
 	case Run:
 		return fmt.Sprintf("%s run      %s", at, ev.Note)
+	case Gate:
+		return fmt.Sprintf("%s confirm  %s: %s; they start once the organization ID is typed (--confirm-org)", at, id, ev.Note)
 	case Log:
 		if id != "" {
 			return fmt.Sprintf("%s          %s: %s", at, id, ev.Message)

@@ -29,8 +29,12 @@ type Report struct {
 	// done steps took against their estimates (Factor).
 	RemainingSeconds int64   `json:"remainingSeconds"`
 	Factor           float64 `json:"factor"`
-	Counts           Counts  `json:"counts"`
-	Phases           []Phase `json:"phases"`
+	// TimeScale is how much faster than AWS's own durations the run went (a simulated run, lz2ct
+	// demo): measured times count that many times over, and RemainingSeconds is in AWS's time
+	// (divide by it for the wall clock). 0 or 1 = real time.
+	TimeScale float64 `json:"timeScale,omitempty"`
+	Counts    Counts  `json:"counts"`
+	Phases    []Phase `json:"phases"`
 	// LastRun is the newest run event (who started or stopped a run, and why).
 	LastRun *journal.Event `json:"lastRun,omitempty"`
 }
@@ -81,12 +85,14 @@ type Step struct {
 	Status      journal.Status `json:"status"`
 	Attempts    int            `json:"attempts,omitempty"`
 	OperationID string         `json:"operationId,omitempty"`
-	Error       string         `json:"error,omitempty"`
-	Advice      string         `json:"advice,omitempty"`
-	Note        string         `json:"note,omitempty"`
-	ConfirmedBy string         `json:"confirmedBy,omitempty"`
-	Started     time.Time      `json:"started,omitzero"`
-	Updated     time.Time      `json:"updated,omitzero"`
+	// OperationOpen: the operation has no outcome in the journal (it may still run in AWS).
+	OperationOpen bool      `json:"operationOpen,omitempty"`
+	Error         string    `json:"error,omitempty"`
+	Advice        string    `json:"advice,omitempty"`
+	Note          string    `json:"note,omitempty"`
+	ConfirmedBy   string    `json:"confirmedBy,omitempty"`
+	Started       time.Time `json:"started,omitzero"`
+	Updated       time.Time `json:"updated,omitzero"`
 }
 
 // Inspect reads a state folder without taking its lock or changing anything.
@@ -119,7 +125,20 @@ func Build(dir string, p *plans.Plan, st *journal.State, holder *statefolder.Hol
 	if _, err := engine.ExecutionOrder(p); err != nil {
 		return nil, err
 	}
+	return BuildScaled(dir, p, st, holder, active, now, 1, true), nil
+}
+
+// BuildScaled is Build for a plan already checked, whose run went scale times faster than AWS's
+// durations (a simulator's time scale; 1 = real time). Without steps, the phases carry counts and
+// estimates only (a dashboard's update for thousands of steps, several a second).
+func BuildScaled(dir string, p *plans.Plan, st *journal.State, holder *statefolder.Holder, active bool, now time.Time, scale float64, steps bool) *Report {
+	if scale <= 0 {
+		scale = 1
+	}
 	r := &Report{Dir: dir, Organization: p.Organization, Holder: holder, Active: active, Last: st.Last}
+	if scale != 1 {
+		r.TimeScale = scale
+	}
 	if len(st.Runs) > 0 {
 		last := st.Runs[len(st.Runs)-1]
 		r.LastRun = &last
@@ -130,7 +149,7 @@ func Build(dir string, p *plans.Plan, st *journal.State, holder *statefolder.Hol
 		for _, s := range ph.Steps {
 			ss := st.Step(s.ID)
 			if ss.Status == journal.Done && s.EstimateSeconds > 0 && !ss.Started.IsZero() {
-				took += ss.Updated.Sub(ss.Started).Seconds()
+				took += ss.Updated.Sub(ss.Started).Seconds() * scale
 				estimated += float64(s.EstimateSeconds)
 			}
 			if !ss.Started.IsZero() && (r.Started.IsZero() || ss.Started.Before(r.Started)) {
@@ -148,9 +167,11 @@ func Build(dir string, p *plans.Plan, st *journal.State, holder *statefolder.Hol
 		for _, s := range ph.Steps {
 			ss := st.Step(s.ID)
 			out.Counts.add(ss.Status)
-			out.Steps = append(out.Steps, Step{ID: s.ID, Kind: s.Kind, Title: s.Title, Status: ss.Status, Attempts: ss.Attempts,
-				OperationID: ss.OperationID, Error: ss.Error, Advice: ss.Advice, Note: ss.Note, ConfirmedBy: ss.Confirmed.By,
-				Started: ss.Started, Updated: ss.Updated})
+			if steps {
+				out.Steps = append(out.Steps, Step{ID: s.ID, Kind: s.Kind, Title: s.Title, Status: ss.Status, Attempts: ss.Attempts,
+					OperationID: ss.OperationID, OperationOpen: ss.OperationOpen, Error: ss.Error, Advice: ss.Advice, Note: ss.Note, ConfirmedBy: ss.Confirmed.By,
+					Started: ss.Started, Updated: ss.Updated})
+			}
 			w := max(s.EstimateSeconds, 1) // a quick step still counts for its share
 			all += w
 			if ss.Status != journal.Done {
@@ -175,5 +196,5 @@ func Build(dir string, p *plans.Plan, st *journal.State, holder *statefolder.Hol
 		}
 		r.ElapsedSeconds = int64(end.Sub(r.Started).Seconds())
 	}
-	return r, nil
+	return r
 }

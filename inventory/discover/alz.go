@@ -389,7 +389,11 @@ func (r *run) alzParameters(ctx context.Context, home aws.Config, z *inventory.A
 			return
 		}
 		for _, p := range page.Parameters {
-			z.SSMParameters = append(z.SSMParameters, inventory.SSMParameter{Name: aws.ToString(p.Name), Region: home.Region})
+			sp := inventory.SSMParameter{Name: aws.ToString(p.Name), Region: home.Region}
+			if p.Type != ssmtypes.ParameterTypeString {
+				sp.Type = string(p.Type) // String is the default the snapshot leaves out
+			}
+			z.SSMParameters = append(z.SSMParameters, sp)
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unique"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
@@ -139,8 +140,14 @@ func Run(ctx context.Context, c *awsapi.Clients, opts Options) (*inventory.Snaps
 	r.progressMu.Unlock()
 	r.report("accounts")
 	p := pool.New().WithMaxGoroutines(opts.Concurrency)
+	alz := func(ctx context.Context) {
+		r.alz(ctx)
+		if r.snap.ALZ != nil { // hundreds of thousands of StackSet instances in a large organization
+			detachStrings(reflect.ValueOf(r.snap.ALZ).Elem())
+		}
+	}
 	orgTasks := []func(context.Context){r.accountQuota, r.policies, r.trustedServices, r.delegatedAdmins,
-		r.identityCenter, r.controlTower, r.alz}
+		r.identityCenter, r.controlTower, alz}
 	for _, t := range orgTasks {
 		p.Go(func() { t(ctx) })
 	}
@@ -148,6 +155,9 @@ func Run(ctx context.Context, c *awsapi.Clients, opts Options) (*inventory.Snaps
 		a := &r.snap.Accounts[i]
 		p.Go(func() {
 			r.account(ctx, a)
+			// What the account holds now is final: copy its strings out of the SDK's response
+			// buffers, or every buffer a kept string came from stays in memory to the end.
+			detachStrings(reflect.ValueOf(a).Elem())
 			if ctx.Err() == nil { // a stopped run does not count the accounts it skipped as read
 				r.accountDone()
 			}
@@ -157,6 +167,7 @@ func Run(ctx context.Context, c *awsapi.Clients, opts Options) (*inventory.Snaps
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("discovery interrupted: %w", err)
 	}
+	detachStrings(reflect.ValueOf(r.snap).Elem())
 	fillEmptySlices(reflect.ValueOf(r.snap).Elem())
 	r.snap.Sort()
 	r.report("done")
@@ -282,6 +293,50 @@ func fillEmptySlices(v reflect.Value) {
 				f.Set(reflect.MakeSlice(f.Type(), 0, 0))
 			}
 			fillEmptySlices(f)
+		}
+	}
+}
+
+// detachStrings replaces every string in v with its canonical copy (package unique): the same
+// value is stored once (a region, a role name, a status in every account), and no string keeps
+// alive the response buffer the SDK decoded it into (its deserializers cut strings out of shared
+// chunks). The walk is generic over the model: a new field is covered without a change here.
+func detachStrings(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.String:
+		if v.CanSet() && v.Len() > 0 {
+			v.SetString(unique.Make(v.String()).Value())
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			detachStrings(v.Elem())
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			detachStrings(v.Index(i))
+		}
+	case reflect.Map:
+		if v.Type().Key().Kind() != reflect.String || v.Type().Elem().Kind() != reflect.String {
+			return // the model's maps are map[string]string
+		}
+		iter := v.MapRange()
+		m := reflect.MakeMapWithSize(v.Type(), v.Len())
+		for iter.Next() {
+			m.SetMapIndex(reflect.ValueOf(unique.Make(iter.Key().String()).Value()).Convert(v.Type().Key()),
+				reflect.ValueOf(unique.Make(iter.Value().String()).Value()).Convert(v.Type().Elem()))
+		}
+		if v.CanSet() {
+			v.Set(m)
+		}
+	case reflect.Struct:
+		if v.Type() == reflect.TypeOf(time.Time{}) {
+			return
+		}
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			if t.Field(i).IsExported() {
+				detachStrings(v.Field(i))
+			}
 		}
 	}
 }

@@ -1,0 +1,387 @@
+package strictjson
+
+import (
+	"bytes"
+	"encoding"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// flushAt is how much encoded output is buffered before it goes to the writer.
+const flushAt = 256 << 10
+
+// Encode writes v as indented JSON (two spaces, a final newline) to w, as it goes: the encoded
+// document is never held in memory as a whole. The bytes are those of encoding/json's Encoder
+// with SetEscapeHTML(false) and SetIndent("", "  ").
+func Encode(w io.Writer, v any) error {
+	e := encoder{w: w, buf: make([]byte, 0, flushAt+4096)}
+	if err := e.top(v); err != nil {
+		return err
+	}
+	e.buf = append(e.buf, '\n')
+	return e.flush()
+}
+
+// Marshal returns what Encode writes.
+func Marshal(v any) ([]byte, error) {
+	e := encoder{buf: make([]byte, 0, 4096)}
+	if err := e.top(v); err != nil {
+		return nil, err
+	}
+	return append(e.buf, '\n'), nil
+}
+
+type encoder struct {
+	w     io.Writer // nil: keep everything in buf
+	buf   []byte
+	depth int
+	err   error
+}
+
+func (e *encoder) top(v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		panic(fmt.Sprintf("strictjson: Encode needs a non-nil pointer, got %T", v))
+	}
+	c := codecFor(rv.Type().Elem())
+	e.value(c, rv.UnsafePointer())
+	return e.err
+}
+
+func (e *encoder) flush() error {
+	if e.err == nil && e.w != nil && len(e.buf) > 0 {
+		_, e.err = e.w.Write(e.buf)
+		e.buf = e.buf[:0]
+	}
+	return e.err
+}
+
+// indentation is a newline and spaces enough for any depth a snapshot or plan reaches.
+var indentation = "\n" + strings.Repeat("  ", 64)
+
+func (e *encoder) newline() {
+	if n := 1 + 2*e.depth; n <= len(indentation) {
+		e.buf = append(e.buf, indentation[:n]...)
+	} else {
+		e.buf = append(e.buf, '\n')
+		for range e.depth {
+			e.buf = append(e.buf, ' ', ' ')
+		}
+	}
+	if e.w != nil && len(e.buf) >= flushAt {
+		e.flush()
+	}
+}
+
+func (e *encoder) fail(err error) {
+	if e.err == nil {
+		e.err = err
+	}
+}
+
+func (e *encoder) value(c *codec, p unsafe.Pointer) {
+	switch c.kind {
+	case kString:
+		e.buf = appendString(e.buf, *(*string)(p))
+	case kBool:
+		e.buf = strconv.AppendBool(e.buf, *(*bool)(p))
+	case kInt:
+		var n int64
+		switch c.bits {
+		case 8:
+			n = int64(*(*int8)(p))
+		case 16:
+			n = int64(*(*int16)(p))
+		case 32:
+			n = int64(*(*int32)(p))
+		default:
+			n = *(*int64)(p)
+		}
+		e.buf = strconv.AppendInt(e.buf, n, 10)
+	case kUint:
+		var n uint64
+		switch c.bits {
+		case 8:
+			n = uint64(*(*uint8)(p))
+		case 16:
+			n = uint64(*(*uint16)(p))
+		case 32:
+			n = uint64(*(*uint32)(p))
+		default:
+			n = *(*uint64)(p)
+		}
+		e.buf = strconv.AppendUint(e.buf, n, 10)
+	case kFloat:
+		f := float64(0)
+		if c.bits == 32 {
+			f = float64(*(*float32)(p))
+		} else {
+			f = *(*float64)(p)
+		}
+		e.float(f, c.bits)
+	case kStruct:
+		e.object(c, p)
+	case kPtr:
+		ptr := *(*unsafe.Pointer)(p)
+		if ptr == nil {
+			e.buf = append(e.buf, "null"...)
+			return
+		}
+		e.value(c.elem, ptr)
+	case kSlice:
+		h := (*sliceHeader)(p)
+		if h.data == nil {
+			e.buf = append(e.buf, "null"...)
+			return
+		}
+		if h.len == 0 {
+			e.buf = append(e.buf, "[]"...)
+			return
+		}
+		e.buf = append(e.buf, '[')
+		e.depth++
+		for i := range h.len {
+			if i > 0 {
+				e.buf = append(e.buf, ',')
+			}
+			e.newline()
+			e.value(c.elem, add(h.data, uintptr(i)*c.elem.size))
+		}
+		e.depth--
+		e.newline()
+		e.buf = append(e.buf, ']')
+	case kMap:
+		e.mapValue(c, p)
+	case kTime:
+		t := (*time.Time)(p)
+		b, err := t.MarshalJSON()
+		if err != nil {
+			e.fail(err)
+			return
+		}
+		e.buf = append(e.buf, b...)
+	case kMarshaler:
+		m := reflect.NewAt(c.typ, p).Interface().(json.Marshaler)
+		b, err := m.MarshalJSON()
+		if err != nil {
+			e.fail(fmt.Errorf("json: error calling MarshalJSON for type %s: %w", c.typ, err))
+			return
+		}
+		// encoding/json compacts what MarshalJSON returns, then indents the whole document.
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, b); err != nil {
+			e.fail(fmt.Errorf("json: error calling MarshalJSON for type %s: %w", c.typ, err))
+			return
+		}
+		var indented bytes.Buffer
+		prefix := string(bytes.Repeat([]byte("  "), e.depth))
+		if err := json.Indent(&indented, compact.Bytes(), prefix, "  "); err != nil {
+			e.fail(err)
+			return
+		}
+		e.buf = append(e.buf, indented.Bytes()...)
+	case kText:
+		m := reflect.NewAt(c.typ, p).Interface().(encoding.TextMarshaler)
+		b, err := m.MarshalText()
+		if err != nil {
+			e.fail(fmt.Errorf("json: error calling MarshalText for type %s: %w", c.typ, err))
+			return
+		}
+		e.buf = appendString(e.buf, string(b))
+	}
+}
+
+func (e *encoder) object(c *codec, p unsafe.Pointer) {
+	e.buf = append(e.buf, '{')
+	e.depth++
+	n := 0
+	for i := range c.fields {
+		f := &c.fields[i]
+		fp := add(p, f.offset)
+		if f.omitEmpty && isEmpty(f.codec, fp) || f.omitZero && isZero(f, fp) {
+			continue
+		}
+		if n > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		n++
+		e.newline()
+		e.buf = append(e.buf, f.quoted...)
+		e.buf = append(e.buf, ':', ' ')
+		e.value(f.codec, fp)
+	}
+	e.depth--
+	if n > 0 {
+		e.newline()
+	}
+	e.buf = append(e.buf, '}')
+}
+
+func (e *encoder) mapValue(c *codec, p unsafe.Pointer) {
+	m := reflect.NewAt(c.typ, p).Elem()
+	if m.IsNil() {
+		e.buf = append(e.buf, "null"...)
+		return
+	}
+	if m.Len() == 0 {
+		e.buf = append(e.buf, "{}"...)
+		return
+	}
+	keys := m.MapKeys()
+	slices.SortFunc(keys, func(a, b reflect.Value) int {
+		if a.String() < b.String() {
+			return -1
+		}
+		if a.String() > b.String() {
+			return 1
+		}
+		return 0
+	})
+	e.buf = append(e.buf, '{')
+	e.depth++
+	v := reflect.New(c.elem.typ)
+	for i, k := range keys {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		e.newline()
+		e.buf = appendString(e.buf, k.String())
+		e.buf = append(e.buf, ':', ' ')
+		v.Elem().Set(m.MapIndex(k))
+		e.value(c.elem, v.UnsafePointer())
+	}
+	e.depth--
+	e.newline()
+	e.buf = append(e.buf, '}')
+}
+
+// isEmpty is encoding/json's omitempty rule.
+func isEmpty(c *codec, p unsafe.Pointer) bool {
+	switch c.kind {
+	case kString:
+		return len(*(*string)(p)) == 0
+	case kSlice:
+		return (*sliceHeader)(p).len == 0
+	case kMap:
+		return reflect.NewAt(c.typ, p).Elem().Len() == 0
+	case kPtr:
+		return *(*unsafe.Pointer)(p) == nil
+	case kBool, kInt, kUint, kFloat:
+		return reflect.NewAt(c.typ, p).Elem().IsZero()
+	}
+	if c.typ.Kind() == reflect.String || c.typ.Kind() == reflect.Slice || c.typ.Kind() == reflect.Map {
+		return reflect.NewAt(c.typ, p).Elem().Len() == 0 // a Marshaler of one of these kinds
+	}
+	switch c.typ.Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+		return reflect.NewAt(c.typ, p).Elem().IsZero()
+	}
+	return false
+}
+
+// isZero is encoding/json's omitzero rule.
+func isZero(f *field, p unsafe.Pointer) bool {
+	if f.isZero != nil {
+		return f.isZero(p)
+	}
+	return reflect.NewAt(f.codec.typ, p).Elem().IsZero()
+}
+
+// float formats like encoding/json: ES6 number formatting.
+func (e *encoder) float(f float64, bits int) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		e.fail(fmt.Errorf("json: unsupported value: %s", strconv.FormatFloat(f, 'g', -1, bits)))
+		return
+	}
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 {
+		if bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21) {
+			format = 'e'
+		}
+	}
+	b := strconv.AppendFloat(e.buf, f, format, -1, bits)
+	if format == 'e' {
+		n := len(b)
+		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	e.buf = b
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString quotes s as encoding/json does without HTML escaping: control characters, quote
+// and backslash escaped, invalid UTF-8 as \ufffd, U+2028 and U+2029 escaped.
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	// Most strings need no escaping: find the first byte that might, and copy up to it at once.
+	i := 0
+	for i < len(s) && strSafe[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		dst = append(dst, s...)
+		return append(dst, '"')
+	}
+	start := 0
+	for i < len(s) {
+		if b := s[i]; b < utf8.RuneSelf {
+			if strSafe[b] {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}

@@ -1,0 +1,58 @@
+//go:build linux || darwin
+
+package inventory
+
+import (
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A mapped snapshot file cut short while it is read gives an error, not a crash.
+func TestLoadFileShrinksWhileRead(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "testdata", "orgs", "alz2-typical.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "org.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	in, err := openInput(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.close()
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	_, err = decodeInput(path, in)
+	if err == nil || !strings.Contains(err.Error(), "changed while it was read") {
+		t.Fatalf("error %v, want one saying the file changed", err)
+	}
+}
+
+// LoadHashed hashes every byte of the file, however the decoder released them.
+func TestLoadHashed(t *testing.T) {
+	for _, name := range []string{"alz2-typical.json", "blockers.json"} {
+		path := filepath.Join("..", "testdata", "orgs", name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, sum, err := LoadHashed(path)
+		if err != nil || s == nil {
+			t.Fatal(err)
+		}
+		if sum != sha256.Sum256(data) {
+			t.Errorf("%s: hash differs from the SHA-256 of the file", name)
+		}
+	}
+}
