@@ -45,9 +45,9 @@ func init() {
 			if r.Method == http.MethodGet && strings.TrimSuffix(r.URL.Path, "/") == "/detector" {
 				return "ListDetectors"
 			}
-			return ""
+			return guardDutyAdmins.route(r, "") // svc_delegated_admin_mut.go
 		},
-		ops: map[string]handler{"ListDetectors": gdListDetectors},
+		ops: map[string]handler{"ListDetectors": gdListDetectors, "ListOrganizationAdminAccounts": guardDutyAdmins.list},
 	})
 }
 
