@@ -106,14 +106,26 @@ def client(svc, region, creds=None):
     creds = creds or {"aws_access_key_id": cfg["key"], "aws_secret_access_key": "secret"}
     return boto3.client(svc, region_name=region, endpoint_url=cfg["endpoint"], **creds)
 sts = client("sts", "us-east-1")
-c = sts.assume_role(RoleArn="arn:aws:iam::%s:role/AWSControlTowerExecution" % cfg["member"], RoleSessionName="lz2ct-test")["Credentials"]
-member = {"aws_access_key_id": c["AccessKeyId"], "aws_secret_access_key": c["SecretAccessKey"], "aws_session_token": c["SessionToken"]}
+def role(arn):
+    c = sts.assume_role(RoleArn=arn, RoleSessionName="lz2ct-test")["Credentials"]
+    return {"aws_access_key_id": c["AccessKeyId"], "aws_secret_access_key": c["SecretAccessKey"], "aws_session_token": c["SessionToken"]}
+member = role("arn:aws:iam::%s:role/AWSControlTowerExecution" % cfg["member"])
+admin = role("arn:aws:iam::%s:role/AWSCloudFormationStackSetExecutionRole" % cfg["admin"])
 out = []
 for step in cfg["steps"]:
     svc, op, region = step["svc"], step["op"], step["region"]
-    cl = client(svc, region, member if step.get("member") else None)
+    cl = client(svc, region, member if step.get("member") else admin if step.get("admin") else None)
     try:
-        if op == "list":
+        if op == "detectors":
+            out.append(len(cl.list_detectors()["DetectorIds"]))
+        elif op == "configure":
+            if svc == "guardduty":
+                ids = cl.list_detectors()["DetectorIds"] or ["0" * 32]
+                cl.update_organization_configuration(DetectorId=step.get("account") or ids[0], AutoEnableOrganizationMembers="ALL")
+            else:
+                cl.update_organization_configuration(AutoEnable=True)
+            out.append("ok")
+        elif op == "list":
             if svc == "guardduty":
                 r = cl.list_organization_admin_accounts()
                 out.append(sorted(a["AdminAccountId"] + ":" + a["AdminStatus"] for a in r["AdminAccounts"]))
@@ -149,6 +161,7 @@ func TestGuardDutyAndSecurityHubAdministrators(t *testing.T) {
 		Account   string `json:"account,omitempty"`
 		Principal string `json:"principal,omitempty"`
 		Member    bool   `json:"member,omitempty"`
+		Admin     bool   `json:"admin,omitempty"` // as the Log Archive account, the new administrator
 		want      string
 	}
 	gd, sh := "guardduty.amazonaws.com", "securityhub.amazonaws.com"
@@ -169,6 +182,14 @@ func TestGuardDutyAndSecurityHubAdministrators(t *testing.T) {
 		{Svc: "guardduty", Op: "enable_organization_admin_account", Region: r2, Account: logID, want: `"ok"`},
 		{Svc: "guardduty", Op: "list", Region: r2, want: `["` + logID + `:ENABLED"]`},
 		{Svc: "guardduty", Op: "list", Region: testRegions[2], want: `[]`},
+		// Designating enabled GuardDuty for the new administrator: it configures the organization.
+		{Svc: "guardduty", Op: "detectors", Region: r1, Admin: true, want: `1`},
+		{Svc: "guardduty", Op: "detectors", Region: testRegions[2], Admin: true, want: `0`},
+		{Svc: "guardduty", Op: "detectors", Region: r1, want: `0`},
+		{Svc: "guardduty", Op: "configure", Region: r1, Admin: true, want: `"ok"`},
+		{Svc: "guardduty", Op: "configure", Region: r1, Admin: true, Account: "1234567890abcdef1234567890abcdef", want: `"BadRequestException 400"`},
+		{Svc: "guardduty", Op: "configure", Region: testRegions[2], Admin: true, want: `"BadRequestException 400"`},
+		{Svc: "guardduty", Op: "configure", Region: r1, Member: true, want: `"BadRequestException 400"`},
 		{Svc: "organizations", Op: "orgs-list", Region: r1, Principal: gd, want: `["` + logID + `"]`},
 		{Svc: "guardduty", Op: "enable_organization_admin_account", Region: r2, Account: mgmtID, want: `"BadRequestException 400"`},
 		{Svc: "guardduty", Op: "enable_organization_admin_account", Region: r2, Account: "999999999999", want: `"BadRequestException 400"`},
@@ -180,11 +201,13 @@ func TestGuardDutyAndSecurityHubAdministrators(t *testing.T) {
 		{Svc: "organizations", Op: "orgs-list", Region: r1, Principal: sh, want: `["` + logID + `"]`},
 		{Svc: "securityhub", Op: "enable_organization_admin_account", Region: r2, Account: sharedID, want: `"InvalidInputException 400"`},
 		{Svc: "securityhub", Op: "list", Region: r1, Member: true, want: `"InvalidAccessException 401"`},
+		{Svc: "securityhub", Op: "configure", Region: r1, Admin: true, want: `"ok"`},
+		{Svc: "securityhub", Op: "configure", Region: r2, Admin: true, want: `"InvalidAccessException 401"`},
 		// Deregistering removes the designation in every region.
 		{Svc: "organizations", Op: "deregister", Region: r1, Account: logID, Principal: sh, want: `"ok"`},
 		{Svc: "securityhub", Op: "list", Region: r1, want: `[]`},
 	}
-	in, _ := json.Marshal(map[string]any{"endpoint": url, "key": "AKIAEXAMPLEEXAMPLE00", "member": sharedID, "steps": steps})
+	in, _ := json.Marshal(map[string]any{"endpoint": url, "key": "AKIAEXAMPLEEXAMPLE00", "member": sharedID, "admin": logID, "steps": steps})
 	cmd := exec.Command(py, "-c", regionalAdminScript)
 	cmd.Stdin = bytes.NewReader(in)
 	cmd.Env = append(cleanAWSEnv(), "HOME="+t.TempDir())
@@ -205,6 +228,9 @@ func TestGuardDutyAndSecurityHubAdministrators(t *testing.T) {
 	snap := s.Snapshot()
 	if !slices.Contains(snap.TrustedServices, gd) || !slices.Contains(snap.TrustedServices, sh) {
 		t.Errorf("trusted services %v: designating turns on GuardDuty's and Security Hub's trusted access", snap.TrustedServices)
+	}
+	if got := successfulTargets(s, "UpdateOrganizationConfiguration"); !slices.Equal(got, []string{r1 + "/" + logID, r1 + "/" + logID}) {
+		t.Errorf("audit targets of UpdateOrganizationConfiguration = %v", got)
 	}
 	want := []string{r1 + "/" + logID, r1 + "/" + logID, r2 + "/" + logID}
 	if got := successfulTargets(s, "EnableOrganizationAdminAccount"); !slices.Equal(got[:3], want) || len(got) != 4 {

@@ -21,6 +21,7 @@ func init() {
 	for _, svc := range []*regionalAdminService{guardDutyAdmins, securityHubAdmins} {
 		registerMutation(svc.name, "EnableOrganizationAdminAccount", svc.enable)
 		registerMutation(svc.name, "DisableOrganizationAdminAccount", svc.disable)
+		registerMutation(svc.name, "UpdateOrganizationConfiguration", svc.updateConfig)
 	}
 	// Security Hub: REST-JSON; only its delegated administration is served.
 	// https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_EnableOrganizationAdminAccount.html
@@ -211,6 +212,10 @@ func regionalAdminsOf(principal string) *regionalAdminService {
 type regionalAdmins struct {
 	initial  string            // the service's delegated administrator when the simulator started
 	byRegion map[string]string // regions changed since: their administrator, "" for none
+	// autoEnable is the organization configuration the administrator set, by region
+	// (UpdateOrganizationConfiguration: GuardDuty's autoEnableOrganizationMembers, Security Hub's
+	// AutoEnable).
+	autoEnable map[string]string
 }
 
 // model returns the service's regional administrators, set up on first use (before any change
@@ -221,7 +226,7 @@ func (s *regionalAdminService) model(st *state) *regionalAdmins {
 	}
 	m := st.rt.regionalAdmins[s.principal]
 	if m == nil {
-		m = &regionalAdmins{byRegion: map[string]string{}}
+		m = &regionalAdmins{byRegion: map[string]string{}, autoEnable: map[string]string{}}
 		if ids := st.delegatedBySvc[s.principal]; len(ids) > 0 {
 			m.initial = ids[0]
 		}
@@ -354,9 +359,74 @@ func (s *regionalAdminService) list(c *call) (any, error) {
 	return withToken(map[string]any{s.listMember: out}, s.tokenParam, next), nil
 }
 
+// gdDetectorID is the GuardDuty detector of an account the simulator designated as GuardDuty's
+// administrator in a region: designating enables GuardDuty there for that account
+// (https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html). The snapshot
+// models no other detector.
+func gdDetectorID(account, region string) string {
+	return hexOf(account + "/" + region)[:32]
+}
+
+// gdDetectors lists the detectors of the calling account in the call's region.
+func gdDetectors(c *call) []string {
+	if m := c.st.rt.regionalAdmins[guardDutyAdmins.principal]; m != nil {
+		if a, ok := m.byRegion[c.region]; ok && a == c.account {
+			return []string{gdDetectorID(a, c.region)}
+		}
+	}
+	return nil
+}
+
+// updateConfig sets the organization configuration as the region's delegated administrator
+// (GuardDuty: POST /detector/{detectorId}/admin with the administrator's own detector; Security
+// Hub: POST /organization/configuration). Audit target: <region>/<account ID>.
+// https://docs.aws.amazon.com/guardduty/latest/APIReference/API_UpdateOrganizationConfiguration.html
+// https://docs.aws.amazon.com/securityhub/1.0/APIReference/API_UpdateOrganizationConfiguration.html
+func (s *regionalAdminService) updateConfig(c *call) (any, error) {
+	var in struct {
+		AutoEnable                    *bool
+		AutoEnableOrganizationMembers string
+	}
+	if err := c.decode(&in); err != nil {
+		return nil, err
+	}
+	m := s.model(c.st)
+	if m.admin(c.region) != c.account {
+		return nil, s.refuse(s.notManagement, "The request is rejected because the current account is not the delegated administrator in "+c.region+".")
+	}
+	setting := in.AutoEnableOrganizationMembers
+	if s == guardDutyAdmins {
+		id := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSuffix(c.req.URL.Path, "/"), "/detector/"), "/admin")
+		if !slices.Contains(gdDetectors(c), id) {
+			return nil, s.refuse(s.badInput, "The request is rejected because the input detectorId is not owned by the current account.")
+		}
+		if setting == "" && in.AutoEnable != nil {
+			setting = map[bool]string{true: "NEW", false: "NONE"}[*in.AutoEnable]
+		}
+		if setting != "ALL" && setting != "NEW" && setting != "NONE" {
+			return nil, s.refuse(s.badInput, "The request is rejected because autoEnableOrganizationMembers must be ALL, NEW or NONE.")
+		}
+	} else {
+		if in.AutoEnable == nil {
+			return nil, c.missing("AutoEnable")
+		}
+		setting = strconv.FormatBool(*in.AutoEnable)
+	}
+	if err := c.setTarget(c.region, c.account); err != nil {
+		return nil, err
+	}
+	m.autoEnable[c.region] = setting
+	return map[string]any{}, nil
+}
+
 // route maps the service's delegated-administrator paths to operations.
 func (s *regionalAdminService) route(r *http.Request, prefix string) string {
-	switch r.Method + " " + strings.TrimSuffix(r.URL.Path, "/") {
+	path := strings.TrimSuffix(r.URL.Path, "/")
+	if r.Method == http.MethodPost && (prefix == "" && strings.HasPrefix(path, "/detector/") && strings.HasSuffix(path, "/admin") ||
+		prefix != "" && path == prefix+"/configuration") {
+		return "UpdateOrganizationConfiguration"
+	}
+	switch r.Method + " " + path {
 	case "POST " + prefix + "/admin/enable":
 		return "EnableOrganizationAdminAccount"
 	case "POST " + prefix + "/admin/disable":

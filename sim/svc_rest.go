@@ -239,7 +239,7 @@ func gdListDetectors(c *call) (any, error) {
 			max = -1
 		}
 	}
-	ids, next, err := page(c, []string(nil), strKey, q.Get("nextToken"), max, 50, 50, "maxResults")
+	ids, next, err := page(c, gdDetectors(c), strKey, q.Get("nextToken"), max, 50, 50, "maxResults")
 	if err != nil {
 		return nil, err
 	}
