@@ -17,9 +17,9 @@ test:
 	$(GO) vet ./...
 	$(GO) test -timeout 14m ./...
 
-# The crash harnesses at full strength: lz2ct apply SIGKILLed at 300 points (make test runs 50), the
-# IAM/Config/SSM/KMS/CodePipeline kinds' harness at a third of them (make test runs 16), and the S3
-# kinds' kill test at as many points (make test runs 30).
+# The crash harnesses at full strength: lz2ct apply SIGKILLed at 300 points (make test runs 50; the
+# Control Tower one takes half of them), the IAM/Config/SSM/KMS/CodePipeline kinds' harness at a
+# third of them (make test runs 16), and the S3 kinds' kill test at as many points (make test runs 30).
 CRASH_POINTS ?= 300
 crash:
 	LZ2CT_CRASH_POINTS=$(CRASH_POINTS) $(GO) test -count=1 -run '^TestCrashAndResume' -v -timeout 60m ./engine/crash/

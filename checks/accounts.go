@@ -257,10 +257,16 @@ func checkReservedNames(in Input) []Finding {
 	var out []Finding
 	for _, a := range sc.enroll {
 		var ev []string
+		// IAM roles are global: discovery records them on the account, the rest per region.
+		for _, n := range a.ReservedNames {
+			if reservedNames[n.Type+"/"+n.Name] || inventory.IsControlTowerName(n.Type, n.Name) {
+				ev = append(ev, fmt.Sprintf("global: %s %s", n.Type, n.Name))
+			}
+		}
 		for i := range a.Regions {
 			r := &a.Regions[i]
 			for _, n := range r.ReservedNames {
-				if reservedNames[n.Type+"/"+n.Name] || strings.HasPrefix(n.Name, "aws-controltower-") {
+				if reservedNames[n.Type+"/"+n.Name] || inventory.IsControlTowerName(n.Type, n.Name) {
 					ev = append(ev, fmt.Sprintf("%s: %s %s", r.Region, n.Type, n.Name))
 				}
 			}

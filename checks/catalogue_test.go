@@ -411,6 +411,9 @@ var checkCases = []checkCase{
 	{"account.reserved-names", "SNS topic", func(s *inventory.Snapshot, _ *settings.Settings) {
 		account(s, fxProd1).Regions[1].ReservedNames = []inventory.NamedResource{{Type: "AWS::SNS::Topic", Name: "aws-controltower-SecurityNotifications"}}
 	}, []string{"blocker"}},
+	{"account.reserved-names", "IAM role (global, on the account)", func(s *inventory.Snapshot, _ *settings.Settings) {
+		account(s, fxProd1).ReservedNames = []inventory.NamedResource{{Type: "AWS::IAM::Role", Name: "aws-controltower-ReadOnlyExecutionRole"}}
+	}, []string{"blocker"}},
 
 	// ALZ's Security and Log Archive accounts are replaced by Control Tower's, never enrolled:
 	// nothing in them blocks enrollment.

@@ -76,7 +76,7 @@ func TestBlockersTestdataOrg(t *testing.T) {
 		"ct.identity-center-region": {"region:eu-west-1 service:arn:aws:sso:::instance/ssoins-722357bf5c29aa1e"},
 		"email.shared-accounts":     nil, // two findings; subjects checked below
 		"alz.under-change":          nil,
-		"account.reserved-names":    {"account:payments-prod"},
+		"account.reserved-names":    {"account:payments-prod", "account:sandbox-user-109"},
 		"account.sts-disabled":      {"account:data-lake-prod region:eu-central-1"},
 		"account.suspended":         {"account:closed-legacy-app ou:Suspended", "account:closed-poc ou:Suspended"},
 	}

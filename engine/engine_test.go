@@ -481,6 +481,10 @@ func TestAFailureStopsOnlyItsDependents(t *testing.T) {
 	if !strings.Contains(sum.NotStarted[0].Reason, "needs bad, which failed") {
 		t.Errorf("reason %q", sum.NotStarted[0].Reason)
 	}
+	// Two links down, the reason names the root, not the chain of steps between.
+	if got := sum.NotStarted[1].Reason; got != "needs bad, which failed" {
+		t.Errorf("grandchild's reason %q, want the root's", got)
+	}
 	if len(r.of("child", hooks.Started)) != 0 || h.w.starts["child"] != 0 {
 		t.Error("a dependent of a failed step was started")
 	}

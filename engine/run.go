@@ -128,21 +128,28 @@ func (e *Engine) prepare() {
 	}
 }
 
-// block marks every pending step that depends on n (transitively) as not started.
+// block marks every pending step that depends on n (transitively) as not started, each with the
+// reason at the root: a step three links down says which step failed, not the chain between.
 func (e *Engine) block(n *node) {
 	why, cause := "needs "+n.st.ID, CauseBlocked
-	switch n.status {
-	case failed:
+	switch {
+	case n.status == notStarted && n.cause == CauseBlocked:
+		why = n.reason // n waits on another step: that one is the root
+	case n.status == failed:
 		why += ", which failed"
-	case notStarted:
+	case n.status == notStarted:
 		why += ", which is not started (" + n.reason + ")"
-	case stopped:
+	case n.status == stopped:
 		why, cause = why+", which was interrupted", CauseStopped
 	}
+	e.blockUsers(n, why, cause)
+}
+
+func (e *Engine) blockUsers(n *node, why, cause string) {
 	for _, u := range n.users {
 		if u.status == pending {
 			u.status, u.reason, u.cause = notStarted, why, cause
-			e.block(u)
+			e.blockUsers(u, why, cause)
 		}
 	}
 }

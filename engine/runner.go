@@ -207,13 +207,17 @@ func (r *stepRun) finish(ctx, stop context.Context, note string) result {
 	}
 	spec, _ := plans.LookupKind(r.n.st.Kind)
 	for _, name := range spec.Outputs {
-		if outs[name] == "" {
+		// An output present with "" is one AWS does not have here (no Sandbox OU, Identity Center
+		// not managed): the kind said so; a later step that needs it stops, naming it.
+		if _, ok := outs[name]; !ok {
 			return r.fail(fmt.Errorf("kind %s did not return its output %q: this is a bug in lz2ct", r.n.st.Kind, name), "", "")
 		}
 	}
 	names := make([]string, 0, len(outs))
-	for name := range outs {
-		names = append(names, name)
+	for name, v := range outs {
+		if v != "" {
+			names = append(names, name)
+		}
 	}
 	sort.Strings(names)
 	for _, name := range names {

@@ -27,7 +27,7 @@ const (
 	// MaxOUDepth is how deep Control Tower registers nested OUs (scope.MaxOUDepth).
 	MaxOUDepth = scope.MaxOUDepth
 	// AccountFactory is the Service Catalog product that enrolls existing accounts.
-	AccountFactory = "AWS Control Tower Account Factory"
+	AccountFactory = inventory.AccountFactoryProduct
 	// ALZ's names for the Config recorder and delivery channel its EnableConfig StackSet deploys.
 	alzRecorderName = "AWS-Landing-Zone-BaselineConfigRecorder"
 	alzChannelName  = "Landing-Zone-Delivery-Channel"

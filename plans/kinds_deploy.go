@@ -145,12 +145,13 @@ func init() {
 	registerKind(KindSpec{Kind: KindLandingZoneCreate, Params: LandingZoneCreate{},
 		Outputs: []string{OutputLandingZoneARN, OutputIdentityCenterEnabledBaselineARN, OutputSandboxOUID},
 		Summary: "set up the Control Tower landing zone by API",
-		Operations: []string{"controltower:ListLandingZones", "controltower:CreateLandingZone", "controltower:GetLandingZoneOperation",
-			"controltower:GetLandingZone", "controltower:ListBaselines", "controltower:ListEnabledBaselines",
-			"organizations:ListOrganizationalUnitsForParent"}})
+		Operations: []string{"controltower:ListLandingZones", "controltower:ListLandingZoneOperations", "controltower:CreateLandingZone",
+			"controltower:GetLandingZoneOperation", "controltower:GetLandingZone", "controltower:ListBaselines", "controltower:ListEnabledBaselines",
+			"organizations:ListRoots", "organizations:ListOrganizationalUnitsForParent"}})
 	registerKind(KindSpec{Kind: KindLandingZoneVerify, Params: LandingZoneVerify{},
 		Outputs: []string{OutputLandingZoneARN, OutputLogArchiveAccountID, OutputAuditAccountID, OutputIdentityCenterEnabledBaselineARN, OutputSandboxOUID},
 		Summary: "observe an existing (or console-made) landing zone: ACTIVE, version, shared accounts",
 		Operations: []string{"controltower:ListLandingZones", "controltower:GetLandingZone", "controltower:ListBaselines",
-			"controltower:ListEnabledBaselines", "organizations:ListOrganizationalUnitsForParent"}})
+			"controltower:ListEnabledBaselines", "organizations:ListRoots", "organizations:ListOrganizationalUnitsForParent",
+			"organizations:DescribeAccount"}})
 }

@@ -194,8 +194,8 @@ func init() {
 		Operations: []string{"sts:AssumeRole", "s3:ListObjectsV2", "s3:CopyObject"}})
 	registerKind(KindSpec{Kind: KindProvisionedProductTerminate, Params: ProvisionedProductTerminate{},
 		Summary: "terminate a Service Catalog provisioned product",
-		Operations: []string{"servicecatalog:DescribeProvisionedProduct", "servicecatalog:TerminateProvisionedProduct",
-			"servicecatalog:DescribeRecord"}})
+		Operations: []string{"servicecatalog:DescribeProvisionedProduct", "servicecatalog:ListPortfoliosForProduct",
+			"servicecatalog:TerminateProvisionedProduct", "servicecatalog:DescribeRecord"}})
 	registerKind(KindSpec{Kind: KindSCConstraintDelete, Params: SCConstraintDelete{},
 		Summary:    "delete a portfolio constraint",
 		Operations: []string{"servicecatalog:DescribeConstraint", "servicecatalog:DeleteConstraint"}})
@@ -204,13 +204,13 @@ func init() {
 		Operations: []string{"servicecatalog:ListPrincipalsForPortfolio", "servicecatalog:DisassociatePrincipalFromPortfolio"}})
 	registerKind(KindSpec{Kind: KindSCProductDisassociate, Params: SCProductDisassociate{},
 		Summary:    "remove a product from a portfolio",
-		Operations: []string{"servicecatalog:SearchProductsAsAdmin", "servicecatalog:DisassociateProductFromPortfolio"}})
+		Operations: []string{"servicecatalog:DescribePortfolio", "servicecatalog:SearchProductsAsAdmin", "servicecatalog:DisassociateProductFromPortfolio"}})
 	registerKind(KindSpec{Kind: KindSCPortfolioDelete, Params: SCPortfolioDelete{},
 		Summary:    "delete an empty portfolio",
 		Operations: []string{"servicecatalog:DescribePortfolio", "servicecatalog:DeletePortfolio"}})
 	registerKind(KindSpec{Kind: KindSCProductDelete, Params: SCProductDelete{},
 		Summary:    "delete a product",
-		Operations: []string{"servicecatalog:DescribeProductAsAdmin", "servicecatalog:DeleteProduct"}})
+		Operations: []string{"servicecatalog:DescribeProductAsAdmin", "servicecatalog:SearchProvisionedProducts", "servicecatalog:DeleteProduct"}})
 	registerKind(KindSpec{Kind: KindStackDelete, Params: StackDelete{},
 		Summary: "delete a CloudFormation stack",
 		Operations: []string{"sts:AssumeRole", "cloudformation:DescribeStacks", "ec2:DescribeVpcs", "ec2:DescribeNetworkInterfaces",

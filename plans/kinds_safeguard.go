@@ -43,7 +43,7 @@ func SSMParametersExportPath(region string) string {
 type ExportPortfolios struct {
 	Region       string   `json:"region" desc:"the region of the portfolios"`
 	PortfolioIDs []string `json:"portfolioIds" desc:"the portfolios (port-...)"`
-	Path         string   `json:"path" desc:"the folder written, relative to the state folder: exports/portfolios/, per portfolio <ID>.json, <ID>.products.json, <ID>.principals.json, <ID>.constraints.json"`
+	Path         string   `json:"path" desc:"the folder written, relative to the state folder: exports/portfolios/, per portfolio <ID>.json, <ID>.products.json, <ID>.principals.json, <ID>.constraints.json (each constraint with its parameters)"`
 }
 
 // ExportBucket copies a bucket's objects (ALZ's manifest and templates) into the state folder.
@@ -83,7 +83,7 @@ func init() {
 	registerKind(KindSpec{Kind: KindExportPortfolios, Params: ExportPortfolios{},
 		Summary: "save Service Catalog portfolios with products, principals and constraints into the state folder",
 		Operations: []string{"servicecatalog:DescribePortfolio", "servicecatalog:SearchProductsAsAdmin",
-			"servicecatalog:ListPrincipalsForPortfolio", "servicecatalog:ListConstraintsForPortfolio"}})
+			"servicecatalog:ListPrincipalsForPortfolio", "servicecatalog:ListConstraintsForPortfolio", "servicecatalog:DescribeConstraint"}})
 	registerKind(KindSpec{Kind: KindExportBucket, Params: ExportBucket{},
 		Summary:    "copy a bucket's objects (ALZ's manifest and templates) into the state folder",
 		Operations: []string{"sts:AssumeRole", "s3:HeadBucket", "s3:ListObjectsV2", "s3:GetObject"}})

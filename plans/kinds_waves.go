@@ -157,12 +157,13 @@ func init() {
 	registerKind(KindSpec{Kind: KindBaselineEnable, Params: BaselineEnable{}, Outputs: []string{OutputEnabledBaselineARN},
 		Summary: "register an OU: enable AWSControlTowerBaseline on it (one Control Tower OU operation at a time)",
 		Operations: []string{"controltower:ListBaselines", "controltower:ListEnabledBaselines", "controltower:EnableBaseline",
-			"controltower:GetBaselineOperation"}})
+			"controltower:ResetEnabledBaseline", "controltower:GetBaselineOperation"}})
 	registerKind(KindSpec{Kind: KindAccountEnroll, Params: AccountEnroll{}, Outputs: []string{OutputProvisionedProductID},
 		Summary: "enroll one account through Account Factory (Service Catalog ProvisionProduct)",
-		Operations: []string{"controltower:ListEnabledBaselines", "servicecatalog:SearchProducts", "servicecatalog:DescribeProduct",
+		Operations: []string{"organizations:DescribeAccount", "organizations:ListParents", "controltower:ListBaselines",
+			"controltower:ListEnabledBaselines", "servicecatalog:SearchProducts", "servicecatalog:DescribeProduct",
 			"servicecatalog:ListLaunchPaths", "servicecatalog:SearchProvisionedProducts", "servicecatalog:ProvisionProduct",
-			"servicecatalog:DescribeRecord"}})
+			"servicecatalog:UpdateProvisionedProduct", "servicecatalog:DescribeRecord"}})
 	registerKind(KindSpec{Kind: KindManual, Params: Manual{},
 		Summary: "a task for the operator, confirmed with lz2ct confirm"})
 	registerKind(KindSpec{Kind: KindVerify, Params: Verify{},

@@ -350,7 +350,7 @@ func (g *group) add(st Step) string {
 func addOnProducts(alz *inventory.ALZ) map[string]bool {
 	out := map[string]bool{}
 	for _, pf := range alz.Portfolios {
-		if strings.Contains(strings.ToLower(pf.Name), "add-on") {
+		if inventory.IsAddOnPortfolio(pf.Name) {
 			for _, p := range pf.ProductIDs {
 				out[p] = true
 			}
@@ -403,16 +403,19 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 			if slices.ContainsFunc(pf.ProductIDs, func(p string) bool { return kept[p] }) {
 				continue // keptByChoice says why
 			}
-			var inner []string
+			var inner, constraints []string
+			// Each step's guard is the exported definition: it runs after the export.
+			exported := KindExportPortfolios + "/" + reg
 			for _, c := range pf.ConstraintIDs {
-				inner = append(inner, g.add(Step{ID: KindSCConstraintDelete + "/" + c, Kind: KindSCConstraintDelete,
+				constraints = append(constraints, g.add(Step{ID: KindSCConstraintDelete + "/" + c, Kind: KindSCConstraintDelete, DependsOn: []string{exported},
 					Params: SCConstraintDelete{Region: reg, PortfolioID: pf.ID, ConstraintID: c},
 					Title:  "Delete constraint " + c + " of portfolio " + pf.Name, Why: "a portfolio is deleted only once it is empty (reference, step 6)",
 					Target: Target{Region: reg, Resource: c}, CLI: []string{"aws servicecatalog delete-constraint --id " + c + r},
 					Guard: "definition exported (" + KindExportPortfolios + "/" + reg + ")", Expected: "the constraint is gone"}))
 			}
+			inner = append(inner, constraints...)
 			for _, pr := range pf.PrincipalARNs {
-				inner = append(inner, g.add(Step{ID: KindSCPrincipalDisassociate + "/" + pf.ID + "/" + pr, Kind: KindSCPrincipalDisassociate,
+				inner = append(inner, g.add(Step{ID: KindSCPrincipalDisassociate + "/" + pf.ID + "/" + pr, Kind: KindSCPrincipalDisassociate, DependsOn: []string{exported},
 					Params: SCPrincipalDisassociate{Region: reg, PortfolioID: pf.ID, PrincipalARN: pr},
 					Title:  "Remove " + pr + " from portfolio " + pf.Name, Why: "a portfolio is deleted only once it is empty (reference, step 6)",
 					Target: Target{Region: reg, Resource: pf.ID},
@@ -420,14 +423,17 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 					Guard:  "definition exported", Expected: "the principal no longer has access to the portfolio"}))
 			}
 			for _, pd := range pf.ProductIDs {
+				// A product leaves a portfolio only once the portfolio's constraints on it are gone
+				// (DisassociateProductFromPortfolio answers ResourceInUseException before).
 				inner = append(inner, g.add(Step{ID: KindSCProductDisassociate + "/" + pf.ID + "/" + pd, Kind: KindSCProductDisassociate,
-					Params: SCProductDisassociate{Region: reg, PortfolioID: pf.ID, ProductID: pd},
-					Title:  "Remove product " + pd + " from portfolio " + pf.Name, Why: "a portfolio is deleted only once it is empty (reference, step 6)",
+					DependsOn: append([]string{exported}, constraints...),
+					Params:    SCProductDisassociate{Region: reg, PortfolioID: pf.ID, ProductID: pd},
+					Title:     "Remove product " + pd + " from portfolio " + pf.Name, Why: "a portfolio is deleted only once it is empty (reference, step 6)",
 					Target: Target{Region: reg, Resource: pf.ID},
 					CLI:    []string{"aws servicecatalog disassociate-product-from-portfolio --product-id " + pd + " --portfolio-id " + pf.ID + r},
 					Guard:  "definition exported", Expected: "the product is no longer in the portfolio"}))
 			}
-			g.add(Step{ID: KindSCPortfolioDelete + "/" + pf.ID, Kind: KindSCPortfolioDelete, DependsOn: append(inner, KindExportPortfolios+"/"+reg),
+			g.add(Step{ID: KindSCPortfolioDelete + "/" + pf.ID, Kind: KindSCPortfolioDelete, DependsOn: append(inner, exported),
 				Params:   SCPortfolioDelete{Region: reg, PortfolioID: pf.ID},
 				Title:    "Delete portfolio " + pf.Name,
 				Why:      "ALZ's portfolios are replaced by Control Tower's Account Factory; constraints, principals and products go first (reference, step 6)",

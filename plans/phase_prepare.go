@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	version "github.com/hashicorp/go-version"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
 	"github.com/lz2ct/lz2ct/words"
@@ -139,29 +138,13 @@ func (b *builder) freeze(alz *inventory.ALZ) {
 // ---- phase 1: deploy Control Tower ----
 
 // baselineVersion is the AWSControlTowerBaseline version that goes with a landing zone version
-// (https://docs.aws.amazon.com/controltower/latest/userguide/lz-versions.html, "Compatibility of OU
-// and baseline versions"): 2.0–2.7 -> 1.0, 2.8–2.9 -> 2.0, 3.0–3.1 -> 3.0, 3.2–3.3 -> 4.0, newer -> 5.0.
+// (inventory.ControlTowerBaselineVersion); 4.0, the one of the version lz2ct deploys, when the
+// version cannot be read.
 func baselineVersion(lz string) string {
-	v, err := version.NewVersion(lz)
-	if err != nil {
-		return "4.0"
+	if v := inventory.ControlTowerBaselineVersion(lz); v != "" {
+		return v
 	}
-	seg := v.Segments()
-	maj, min := seg[0], 0
-	if len(seg) > 1 {
-		min = seg[1]
-	}
-	switch {
-	case maj < 2 || (maj == 2 && min <= 7):
-		return "1.0"
-	case maj == 2:
-		return "2.0"
-	case maj == 3 && min <= 1:
-		return "3.0"
-	case maj == 3:
-		return "4.0"
-	}
-	return "5.0"
+	return "4.0"
 }
 
 func (b *builder) lzVersion() string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"sort"
 	"testing"
 
@@ -85,8 +86,14 @@ func TestALZResourcesServeTheSnapshot(t *testing.T) {
 	// Service Catalog.
 	sc := servicecatalog.NewFromConfig(cfg)
 	ports := must[*servicecatalog.ListPortfoliosOutput](t, "ListPortfolios")(sc.ListPortfolios(ctx, nil))
-	if len(ports.PortfolioDetails) != 1 || *ports.PortfolioDetails[0].Id != alz.Portfolios[0].ID || *ports.PortfolioDetails[0].DisplayName != alz.Portfolios[0].Name {
-		t.Errorf("ListPortfolios = %+v", ports.PortfolioDetails)
+	var names []string
+	for _, p := range ports.PortfolioDetails {
+		names = append(names, *p.Id+" "+*p.DisplayName)
+	}
+	// ALZ's portfolio, and Control Tower's Account Factory (the landing zone is in the same region).
+	f, _ := servers[url].st.accountFactoryIn(alz.HomeRegion)
+	if want := []string{alz.Portfolios[0].ID + " " + alz.Portfolios[0].Name, f.portfolio + " " + inventory.AccountFactoryPortfolio}; !slices.Equal(slices.Sorted(slices.Values(names)), slices.Sorted(slices.Values(want))) {
+		t.Errorf("ListPortfolios = %v, want %v", names, want)
 	}
 	pid := alz.Portfolios[0].ID
 	prods := must[*servicecatalog.SearchProductsAsAdminOutput](t, "SearchProductsAsAdmin")(sc.SearchProductsAsAdmin(ctx, &servicecatalog.SearchProductsAsAdminInput{PortfolioId: &pid}))
@@ -239,6 +246,6 @@ func TestControlTowerServesTheSnapshot(t *testing.T) {
 	if !reflect.DeepEqual(got, snap.ControlTower.EnabledBaselines) {
 		t.Errorf("ListEnabledBaselines:\n got %+v\nwant %+v", got, snap.ControlTower.EnabledBaselines)
 	}
-	_, err = ct.EnableBaseline(ctx, &controltower.EnableBaselineInput{BaselineIdentifier: aws.String("b"), BaselineVersion: aws.String("4.0"), TargetIdentifier: aws.String("t")})
+	_, err = ct.DisableBaseline(ctx, &controltower.DisableBaselineInput{EnabledBaselineIdentifier: aws.String(snap.ControlTower.EnabledBaselines[0].Arn)})
 	wantCode(t, "unserved Control Tower operation", err, "UnknownOperationException")
 }

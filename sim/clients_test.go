@@ -254,6 +254,11 @@ func clientCases(s *inventory.Snapshot) []clientCase {
 		for _, p := range st.provisioned {
 			pps = append(pps, p.ID)
 		}
+		if f, ok := st.accountFactoryIn(home); ok { // Control Tower's Account Factory, in the same region
+			ports, prods = append(ports, f.portfolio), append(prods, f.product)
+			sort.Strings(ports)
+			sort.Strings(prods)
+		}
 		add(clientCase{Service: "servicecatalog", Op: "ListPortfolios", Region: home, ResultKey: "PortfolioDetails", Field: "Id", PageSizes: pages(1, 20), want: ports})
 		add(clientCase{Service: "servicecatalog", Op: "SearchProductsAsAdmin", Region: home, ResultKey: "ProductViewDetails", Field: "ProductViewSummary.ProductId", PageSizes: pages(1, 20), want: prods})
 		add(clientCase{Service: "servicecatalog", Op: "SearchProvisionedProducts", Region: home, ResultKey: "ProvisionedProducts", Field: "Id", PageSizes: pages(1, 100),
@@ -308,8 +313,19 @@ func clientCases(s *inventory.Snapshot) []clientCase {
 			baselines = append(baselines, b.Arn)
 		}
 		sort.Strings(baselines)
+		parents := map[string]string{}
+		for _, a := range s.Accounts {
+			parents[a.ID] = a.ParentID
+		}
+		registered := map[string]bool{} // baseline + OU ID
 		for _, b := range s.ControlTower.EnabledBaselines {
 			if !strings.Contains(b.TargetIdentifier, ":account/") {
+				registered[b.BaselineIdentifier+" "+b.TargetID()] = true
+			}
+		}
+		for _, b := range s.ControlTower.EnabledBaselines {
+			// Without includeChildren, no account-level enabled baseline inherited from its OU's.
+			if !strings.Contains(b.TargetIdentifier, ":account/") || !registered[b.BaselineIdentifier+" "+parents[b.TargetID()]] {
 				enabledBaselines = append(enabledBaselines, b.Arn)
 			}
 		}

@@ -61,7 +61,8 @@ type Durations struct {
 	// OURegistration is EnableBaseline of AWSControlTowerBaseline on an OU (registering it) with no
 	// accounts: "at least 10 minutes". https://docs.aws.amazon.com/controltower/latest/userguide/importing-existing.html
 	OURegistration time.Duration
-	// OURegistrationPerAccount is added per account in the OU ("up to 2 minutes per additional account").
+	// OURegistrationPerAccount is added per additional account in the OU ("up to 2 minutes per
+	// additional account").
 	OURegistrationPerAccount time.Duration
 	// Enrollment is enrolling one account (Account Factory ProvisionProduct, EnableBaseline on an
 	// account): AWS says "several minutes". https://docs.aws.amazon.com/controltower/latest/userguide/enroll-account.html
@@ -83,6 +84,13 @@ type Durations struct {
 	CreateAccount time.Duration
 	// CloseAccount is CloseAccount until the account is SUSPENDED (PENDING_CLOSURE until then).
 	CloseAccount time.Duration
+	// PrecheckFailure is how long a Control Tower operation whose pre-checks fail (registration,
+	// enrollment) runs before it ends FAILED: the checks come first, so it fails early. AWS
+	// publishes no figure; this is our assumption.
+	PrecheckFailure time.Duration
+	// Termination is TerminateProvisionedProduct of a provisioned product until its record
+	// SUCCEEDED (its stack deleted). AWS publishes no figure; this is our assumption.
+	Termination time.Duration
 	// PipelineStage is how long one stage of a CodePipeline execution runs (ALZ's pipeline builds and
 	// deploys in each). AWS publishes no figure; this is our assumption.
 	PipelineStage time.Duration
@@ -101,6 +109,8 @@ func DefaultDurations() Durations {
 		StackDeletion:            2 * time.Minute,
 		CreateAccount:            4 * time.Minute,
 		CloseAccount:             2 * time.Minute,
+		PrecheckFailure:          2 * time.Minute,
+		Termination:              3 * time.Minute,
 		PipelineStage:            3 * time.Minute,
 	}
 }
@@ -113,6 +123,7 @@ func (d Durations) withDefaults() Durations {
 		{&d.Enrollment, &def.Enrollment}, {&d.LandingZone, &def.LandingZone},
 		{&d.StackSetOperation, &def.StackSetOperation}, {&d.StackInstance, &def.StackInstance}, {&d.StackDeletion, &def.StackDeletion},
 		{&d.CreateAccount, &def.CreateAccount}, {&d.CloseAccount, &def.CloseAccount},
+		{&d.PrecheckFailure, &def.PrecheckFailure}, {&d.Termination, &def.Termination},
 		{&d.PipelineStage, &def.PipelineStage},
 	} {
 		if *f.v == 0 {

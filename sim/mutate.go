@@ -48,6 +48,10 @@ type opsRuntime struct {
 	org     orgRuntime // Organizations' account requests and closures (svc_organizations_mut.go)
 	// cfn is CloudFormation's state beyond the snapshot (svc_cloudformation_mut.go).
 	cfn *cfnRuntime
+	// ct and sc are Control Tower's and Service Catalog's runtime state beyond the snapshot
+	// (svc_controltower_mut.go, svc_servicecatalog_mut.go).
+	ct ctRuntime
+	sc scRuntime
 
 	// Models of what the snapshot does not hold, kept by their service files.
 	iam      iamModel      // roles lz2ct created or changed (svc_iam_mut.go)
@@ -92,6 +96,10 @@ type AsyncOp struct {
 	message  string
 	complete func(*state) error
 	failWith *Fault // an injected fail-async fault
+	// onFail, when set, runs once, under the write lock, when the operation ends FAILED (an
+	// injected fail-async fault or complete's error): it records the failure where the service
+	// shows it (a FAILED enabled baseline, an ERROR provisioned product).
+	onFail func(*state)
 }
 
 // State is OpRunning, OpSucceeded or OpFailed.
@@ -242,11 +250,17 @@ func (s *Server) settleLocked(now time.Time) {
 			if op.message == "" {
 				op.message = "injected fault (lz2ct sim)"
 			}
+			if op.onFail != nil {
+				op.onFail(s.st)
+			}
 			continue
 		}
 		if op.complete != nil {
 			if err := op.complete(s.st); err != nil {
 				op.state, op.code, op.message = OpFailed, "InternalFailure", err.Error()
+				if op.onFail != nil {
+					op.onFail(s.st)
+				}
 				continue
 			}
 		}
@@ -288,7 +302,7 @@ func (s *Server) Operations() []AsyncOp {
 	out := make([]AsyncOp, 0, len(s.st.rt.ops))
 	for _, op := range s.st.rt.ops {
 		cp := *op
-		cp.complete, cp.failWith = nil, nil
+		cp.complete, cp.failWith, cp.onFail = nil, nil, nil
 		out = append(out, cp)
 	}
 	sort.Slice(out, func(i, j int) bool {

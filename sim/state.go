@@ -48,6 +48,9 @@ type state struct {
 	provisioned []*inventory.ProvisionedProduct     // sorted by ID
 	ssm         map[string][]inventory.SSMParameter // region -> sorted by name
 	kms         map[string][]inventory.KMSAlias     // region -> sorted by name
+	// enabled: baseline ARN + "\x00" + target ARN -> index in snap.ControlTower.EnabledBaselines
+	// (svc_controltower_mut.go keeps it when it appends).
+	enabled map[string]int
 
 	problemsByAccount map[string][]inventory.Problem
 	globalProblems    []inventory.Problem
@@ -93,6 +96,10 @@ func (st *state) reindex() {
 		ssm:               map[string][]inventory.SSMParameter{},
 		kms:               map[string][]inventory.KMSAlias{},
 		problemsByAccount: map[string][]inventory.Problem{},
+		enabled:           make(map[string]int, len(snap.ControlTower.EnabledBaselines)),
+	}
+	for i, b := range snap.ControlTower.EnabledBaselines {
+		st.enabled[b.BaselineIdentifier+"\x00"+b.TargetIdentifier] = i
 	}
 	for _, r := range snap.Regions {
 		st.regions[r] = r

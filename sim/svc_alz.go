@@ -24,6 +24,15 @@ func init() {
 			"ListConstraintsForPortfolio": scListConstraints,
 			"SearchProvisionedProducts":   scSearchProvisionedProducts,
 			"DescribeProductAsAdmin":      scDescribeProductAsAdmin,
+			// svc_servicecatalog_mut.go: Account Factory, records, and what the deletes check.
+			"DescribeRecord":             scDescribeRecord,
+			"SearchProducts":             scSearchProducts,
+			"DescribeProduct":            scDescribeProduct,
+			"ListLaunchPaths":            scListLaunchPaths,
+			"DescribeProvisionedProduct": scDescribeProvisionedProduct,
+			"DescribeConstraint":         scDescribeConstraint,
+			"DescribePortfolio":          scDescribePortfolio,
+			"ListPortfoliosForProduct":   scListPortfoliosForProduct,
 		},
 	})
 	// https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_DescribeParameters.html
@@ -83,18 +92,13 @@ func scListPortfolios(c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	var all []*inventory.Portfolio
-	if c.alzHere() {
-		all = c.st.portfolios
-	}
-	ps, next, err := page(c, all, func(p *inventory.Portfolio) string { return p.ID }, in.PageToken, in.PageSize, scMaxPage, scMaxPage, "pageSize")
+	ps, next, err := page(c, c.portfoliosHere(), func(p *inventory.Portfolio) string { return p.ID }, in.PageToken, in.PageSize, scMaxPage, scMaxPage, "pageSize")
 	if err != nil {
 		return nil, err
 	}
 	out := make([]map[string]any, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, map[string]any{"Id": p.ID, "ARN": "arn:" + c.partition() + ":catalog:" + c.region + ":" + c.account + ":portfolio/" + p.ID,
-			"DisplayName": p.Name, "ProviderName": p.ProviderName, "CreatedTime": epoch(c.st.snap.CapturedAt)})
+		out = append(out, c.portfolioView(p))
 	}
 	return withToken(map[string]any{"PortfolioDetails": out}, "NextPageToken", next), nil
 }
@@ -104,6 +108,9 @@ func (c *call) portfolio(id string) (*inventory.Portfolio, error) {
 		return nil, c.missing("portfolioId")
 	}
 	if p := c.st.portfolioBy[id]; p != nil && c.alzHere() {
+		return p, nil
+	}
+	if p := c.afPortfolio(); p != nil && p.ID == id {
 		return p, nil
 	}
 	return nil, errorf(400, "ResourceNotFoundException", "Portfolio %s not found.", id)
@@ -126,26 +133,15 @@ func scSearchProductsAsAdmin(c *call) (any, error) {
 			return nil, err
 		}
 		for _, id := range p.ProductIDs {
-			if pr := c.st.productBy[id]; pr != nil {
+			if pr := c.productByID(id); pr != nil {
 				all = append(all, pr)
 			}
 		}
 		sortBy(all, func(p *inventory.Product) string { return p.ID })
-	} else if c.alzHere() {
-		all = c.st.products
+	} else {
+		all = c.productsHere()
 	}
-	if words := in.Filters["FullTextSearch"]; len(words) > 0 {
-		var f []*inventory.Product
-		for _, p := range all {
-			for _, w := range words {
-				if strings.Contains(strings.ToLower(p.Name), strings.ToLower(w)) {
-					f = append(f, p)
-					break
-				}
-			}
-		}
-		all = f
-	}
+	all = filterProducts(all, in.Filters["FullTextSearch"])
 	ps, next, err := page(c, all, func(p *inventory.Product) string { return p.ID }, in.PageToken, in.PageSize, scMaxPage, scMaxPage, "pageSize")
 	if err != nil {
 		return nil, err
@@ -178,15 +174,13 @@ func scDescribeProductAsAdmin(c *call) (any, error) {
 		return nil, errorf(400, "InvalidParametersException", "Either Id or Name must be specified.")
 	}
 	var p *inventory.Product
-	if c.alzHere() {
-		if in.Id != "" {
-			p = c.st.productBy[in.Id]
-		} else {
-			for _, pr := range c.st.products {
-				if pr.Name == in.Name {
-					p = pr
-					break
-				}
+	if in.Id != "" {
+		p = c.productByID(in.Id)
+	} else {
+		for _, pr := range c.productsHere() {
+			if pr.Name == in.Name {
+				p = pr
+				break
 			}
 		}
 	}
@@ -253,28 +247,35 @@ func scListConstraints(c *call) (any, error) {
 	return withToken(map[string]any{"ConstraintDetails": out}, "NextPageToken", next), nil
 }
 
-// SearchProvisionedProducts pages with PageSize 0-100.
+// SearchProvisionedProducts pages with PageSize 0-100; Filters SearchQuery narrow the list
+// (ppMatches).
 // https://docs.aws.amazon.com/servicecatalog/latest/dg/API_SearchProvisionedProducts.html
 func scSearchProvisionedProducts(c *call) (any, error) {
 	var in struct {
+		Filters   map[string][]string
 		PageSize  int
 		PageToken string
 	}
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	var all []*inventory.ProvisionedProduct
-	if c.alzHere() {
-		all = c.st.provisioned
+	var all []ppView
+	for _, p := range c.provisionedHere() {
+		if ppMatches(p, in.Filters["SearchQuery"]) {
+			all = append(all, p)
+		}
 	}
-	ps, next, err := page(c, all, func(p *inventory.ProvisionedProduct) string { return p.ID }, in.PageToken, in.PageSize, 20, 100, "pageSize")
+	ps, next, err := page(c, all, func(p ppView) string { return p.ID }, in.PageToken, in.PageSize, 20, 100, "pageSize")
 	if err != nil {
 		return nil, err
 	}
 	out := make([]map[string]any, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, map[string]any{"Id": p.ID, "Name": p.Name, "ProductId": p.ProductID, "Status": p.Status, "Type": "CFN_STACK",
-			"Arn": "arn:" + c.partition() + ":servicecatalog:" + c.region + ":" + c.account + ":stack/" + p.Name + "/" + p.ID, "CreatedTime": epoch(c.st.snap.CapturedAt)})
+		m := c.ppDetail(p)
+		if p.PhysicalID != "" {
+			m["PhysicalId"] = p.PhysicalID
+		}
+		out = append(out, m)
 	}
 	return withToken(map[string]any{"ProvisionedProducts": out, "TotalResultsCount": len(all)}, "NextPageToken", next), nil
 }

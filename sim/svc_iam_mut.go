@@ -109,7 +109,9 @@ func (st *state) role(account, name string) *iamRole {
 	if m != nil {
 		return m
 	}
-	if sr, ok := ctServiceRoles[name]; ok && account == st.snap.Organization.ManagementAccountID && st.snap.ControlTower.LandingZone != nil {
+	// A landing zone implies its service roles; a hand-made snapshot may also list them among the
+	// management account's reservedNames before there is one.
+	if sr, ok := ctServiceRoles[name]; ok && account == st.snap.Organization.ManagementAccountID && (st.snap.ControlTower.LandingZone != nil || roleExists(a, name)) {
 		r := &iamRole{Name: name, Path: "/service-role/", Trust: serviceTrust(sr.service), Created: a.JoinedAt, Inline: map[string]string{}}
 		for _, p := range sr.managed {
 			r.Managed = append(r.Managed, "arn:"+st.partition()+":iam::aws:policy/"+p)

@@ -21,6 +21,11 @@ func init() {
 			"GetLandingZone":       ctGetLandingZone,
 			"ListEnabledBaselines": ctListEnabledBaselines,
 			"ListBaselines":        ctListBaselines,
+			// svc_controltower_mut.go: the reads of the operations it starts.
+			"GetLandingZoneOperation":   ctGetLandingZoneOperation,
+			"ListLandingZoneOperations": ctListLandingZoneOperations,
+			"GetBaselineOperation":      ctGetBaselineOperation,
+			"GetEnabledBaseline":        ctGetEnabledBaseline,
 		},
 	})
 	// Lambda: REST-JSON. https://docs.aws.amazon.com/lambda/latest/api/API_ListFunctions.html
@@ -54,18 +59,19 @@ func init() {
 // ctRoutes maps Control Tower's request paths to operations (the served ones and the ones a later
 // issue adds, so that the audit log names them).
 var ctRoutes = map[string]string{
-	"POST /list-landingzones":         "ListLandingZones",
-	"POST /get-landingzone":           "GetLandingZone",
-	"POST /list-enabled-baselines":    "ListEnabledBaselines",
-	"POST /enable-baseline":           "EnableBaseline",
-	"POST /disable-baseline":          "DisableBaseline",
-	"POST /reset-enabled-baseline":    "ResetEnabledBaseline",
-	"POST /get-enabled-baseline":      "GetEnabledBaseline",
-	"POST /list-baselines":            "ListBaselines",
-	"POST /create-landingzone":        "CreateLandingZone",
-	"POST /update-landingzone":        "UpdateLandingZone",
-	"POST /get-baseline-operation":    "GetBaselineOperation",
-	"POST /get-landingzone-operation": "GetLandingZoneOperation",
+	"POST /list-landingzones":           "ListLandingZones",
+	"POST /get-landingzone":             "GetLandingZone",
+	"POST /list-enabled-baselines":      "ListEnabledBaselines",
+	"POST /enable-baseline":             "EnableBaseline",
+	"POST /disable-baseline":            "DisableBaseline",
+	"POST /reset-enabled-baseline":      "ResetEnabledBaseline",
+	"POST /get-enabled-baseline":        "GetEnabledBaseline",
+	"POST /list-baselines":              "ListBaselines",
+	"POST /create-landingzone":          "CreateLandingZone",
+	"POST /update-landingzone":          "UpdateLandingZone",
+	"POST /get-baseline-operation":      "GetBaselineOperation",
+	"POST /get-landingzone-operation":   "GetLandingZoneOperation",
+	"POST /list-landingzone-operations": "ListLandingZoneOperations",
 }
 
 // landingZoneHere is the landing zone when the call is the management account in its home region.
@@ -113,17 +119,7 @@ func ctGetLandingZone(c *call) (any, error) {
 	if lz == nil || lz.Arn != in.LandingZoneIdentifier {
 		return nil, errorf(404, "ResourceNotFoundException", "Landing zone %s not found.", in.LandingZoneIdentifier)
 	}
-	structure := map[string]any{"security": map[string]any{"name": lz.SecurityOUName}}
-	if lz.SandboxOUName != "" {
-		structure["sandbox"] = map[string]any{"name": lz.SandboxOUName}
-	}
-	manifest := map[string]any{
-		"governedRegions":       lz.GovernedRegions,
-		"organizationStructure": structure,
-		"centralizedLogging":    map[string]any{"accountId": lz.LogArchiveAccountID, "enabled": true},
-		"securityRoles":         map[string]any{"accountId": lz.AuditAccountID},
-		"accessManagement":      map[string]any{"enabled": true},
-	}
+	manifest := c.lzManifestView(lz)
 	return map[string]any{"landingZone": map[string]any{
 		"arn": lz.Arn, "version": lz.Version, "latestAvailableVersion": lz.LatestAvailableVersion, "status": lz.Status,
 		"driftStatus": map[string]any{"status": lz.DriftStatus}, "manifest": manifest,
@@ -151,10 +147,10 @@ func ctListEnabledBaselines(c *call) (any, error) {
 	var all []inventory.EnabledBaseline
 	if c.landingZoneHere() != nil {
 		for _, b := range c.st.snap.ControlTower.EnabledBaselines {
-			// Account-level enabled baselines are children of their OU's: listed only with
-			// includeChildren or when the filter names the account.
-			child := strings.Contains(b.TargetIdentifier, ":account/")
-			if child && !in.IncludeChildren && len(in.Filter.TargetIdentifiers) == 0 {
+			// Account-level enabled baselines inherited from their OU's are its children: listed
+			// only with includeChildren or when the filter names the account. One enabled on an
+			// account by itself (IdentityCenterBaseline on the management account) has no parent.
+			if !in.IncludeChildren && len(in.Filter.TargetIdentifiers) == 0 && c.ebParent(b) != "" {
 				continue
 			}
 			if selected(in.Filter.TargetIdentifiers, b.TargetIdentifier) && selected(in.Filter.BaselineIdentifiers, b.BaselineIdentifier) {
@@ -169,8 +165,7 @@ func ctListEnabledBaselines(c *call) (any, error) {
 	}
 	out := make([]map[string]any, 0, len(bs))
 	for _, b := range bs {
-		out = append(out, map[string]any{"arn": b.Arn, "baselineIdentifier": b.BaselineIdentifier, "baselineVersion": b.BaselineVersion,
-			"targetIdentifier": b.TargetIdentifier, "statusSummary": map[string]any{"status": b.Status}})
+		out = append(out, c.ebView(b))
 	}
 	return withToken(map[string]any{"enabledBaselines": out}, "nextToken", next), nil
 }

@@ -35,7 +35,7 @@ const gdPrincipal = "guardduty.amazonaws.com"
 func newDAEnv(t *testing.T) *daEnv {
 	t.Helper()
 	snap, s := loadOrg(t, "alz2-typical")
-	p := planOf(t, snap, s, func(st *plans.Step) bool {
+	p := kindsPlan(t, snap, s, func(st *plans.Step) bool {
 		return st.Kind == plans.KindAccountCreate || st.Kind == plans.KindDelegatedAdminVerify ||
 			st.Kind == plans.KindManual && strings.HasPrefix(st.ID, plans.KindManual+"/delegated-admin/")
 	})

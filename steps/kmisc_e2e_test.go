@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
-	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/engine"
 	"github.com/lz2ct/lz2ct/engine/enginetest"
 	"github.com/lz2ct/lz2ct/engine/hooks"
@@ -39,15 +38,10 @@ var kmiscKinds = map[string]bool{
 }
 
 // planOf builds the plan as lz2ct plan does, then keeps the steps keep says (enginetest.Cut).
-func planOf(t *testing.T, snap *inventory.Snapshot, s settings.Settings, keep func(*plans.Step) bool) *plans.Plan {
+// kindsPlan is the planner's plan for snap and s, cut down to the steps keep selects.
+func kindsPlan(t *testing.T, snap *inventory.Snapshot, s settings.Settings, keep func(*plans.Step) bool) *plans.Plan {
 	t.Helper()
-	s = s.Resolve(snap)
-	rep := checks.Run(checks.Input{Snapshot: snap, Index: inventory.NewIndex(snap), Settings: s})
-	p, err := plans.Build(snap, s, rep)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return enginetest.Cut(p, keep)
+	return enginetest.Cut(planOf(t, snap, s.Resolve(snap)), keep)
 }
 
 func ofKinds(kinds map[string]bool) func(*plans.Step) bool {
@@ -93,17 +87,6 @@ func run(t *testing.T, url string, p *plans.Plan, dir string, log *bytes.Buffer)
 	return sum
 }
 
-// applied counts the successful mutating calls per operation and target.
-func applied(srv *sim.Server) map[string]int {
-	out := map[string]int{}
-	for _, c := range srv.Calls() {
-		if c.Mutating && c.Code == "" {
-			out[c.Operation+" "+c.Target]++
-		}
-	}
-	return out
-}
-
 // alz1-legacy (direct Config removal, Control Tower set up by API): the freeze, the SCP detaches,
 // every Config removal, Control Tower's service roles, the SSM export and deletion and the KMS alias
 // — previewed without a change, run once with every target changed once, run again with no change;
@@ -113,7 +96,7 @@ func TestKmiscKindsEndToEnd(t *testing.T) {
 	secretParam := snap.ALZ.SSMParameters[0]
 	snap.ALZ.SSMParameters[0].Type = "SecureString"
 	secret := sim.SSMValue(snap.ALZ.SSMParameters[0])
-	p := planOf(t, snap, s, ofKinds(kmiscKinds))
+	p := kindsPlan(t, snap, s, ofKinds(kmiscKinds))
 	for k := range kmiscKinds {
 		if len(stepsOf(p, k)) == 0 {
 			t.Fatalf("the plan of alz1-legacy has no %s step: the test proves nothing for it", k)
@@ -266,7 +249,7 @@ func TestConfigRemovalNeedsTheSCPDetachFirst(t *testing.T) {
 	snap, s := loadOrg(t, "alz2-ct-ready")
 	s.ConfigRemoval = settings.ConfigRemovalDirect
 	const network = "324867486512" // has AWSControlTowerExecution; under aws-landing-zone-non-core-mandatory-preventive-guardrails
-	p := planOf(t, snap, s, ofKinds(map[string]bool{plans.KindExportSCP: true, plans.KindSCPDetach: true,
+	p := kindsPlan(t, snap, s, ofKinds(map[string]bool{plans.KindExportSCP: true, plans.KindSCPDetach: true,
 		plans.KindPipelineTransitionDisable: true, plans.KindConfigRecorderDelete: true}))
 	var removal []string
 	for _, st := range stepsOf(p, plans.KindConfigRecorderDelete) {
@@ -288,7 +271,7 @@ func TestConfigRemovalNeedsTheSCPDetachFirst(t *testing.T) {
 	srv, url := serveSnap(t, snap, sim.Options{TimeScale: 600})
 
 	// Config removal first: the same steps without the detaches.
-	early := planOf(t, snap, s, func(st *plans.Step) bool {
+	early := kindsPlan(t, snap, s, func(st *plans.Step) bool {
 		return slices.Contains(removal, st.ID) || st.Kind == plans.KindPipelineTransitionDisable
 	})
 	sum := run(t, url, early, filepath.Join(t.TempDir(), "early"), nil)

@@ -148,7 +148,7 @@ type Def[P plans.Params] struct {
 	Poll func(ctx context.Context, x *Exec, p P, operationID string) (OpStatus, error)
 	// PollEvery is the polling schedule; zero = DefaultPoll.
 	PollEvery Backoff
-	// Verify is required; it returns every output the kind declares.
+	// Verify is required; it returns every output the kind declares ("" for one AWS does not have here).
 	Verify func(ctx context.Context, x *Exec, p P) (Outputs, error)
 	// Classify sorts Start's errors; nil = DefaultClass.
 	Classify func(err error) Class

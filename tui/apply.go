@@ -27,23 +27,26 @@ type applyScreen struct {
 	plan   *PlanResult
 	resume bool // the folder's own run, started from the start screen
 
-	state    applyState
-	intent   *ApplyIntent
-	err      error // the intent or the run could not start / ended with an error
-	view     RunView
-	run      *applyRun
-	summary  *RunSummary
-	now      time.Time
-	stopWhy  string // why the run is stopping: "pause" or "leave"
-	leaving  bool   // leave the wizard once the run stopped
-	prompt   prompt
-	input    textinput.Model
-	note     string // what the last key did (a confirmation recorded, a wrong ID)
-	noteErr  bool
-	page     page
-	pageKind string // "failures", "work", "manual"
-	logBack  int    // log lines scrolled back from the newest
-	gateSeen string // the gate the dialog was opened for (esc dismisses it once)
+	state   applyState
+	intent  *ApplyIntent
+	err     error // the intent or the run could not start / ended with an error
+	view    RunView
+	run     *applyRun
+	summary *RunSummary
+	now     time.Time
+	stopWhy string // why the run is stopping: "pause" or "leave"
+	leaving bool   // leave the wizard once the run stopped
+	prompt  prompt
+	input   textinput.Model
+	// confirming is the manual step the note prompt confirms, fixed when it opens: the list of
+	// waiting steps may change under the prompt, and the step confirmed must be the one shown.
+	confirming string
+	note       string // what the last key did (a confirmation recorded, a wrong ID)
+	noteErr    bool
+	page       page
+	pageKind   string // "failures", "work", "manual"
+	logBack    int    // log lines scrolled back from the newest
+	gateSeen   string // the gate the dialog was opened for (esc dismisses it once)
 	// logWrapped caches each log line laid out for width logWidth: a scrolled-back log would
 	// otherwise lay out hundreds of lines every frame.
 	logWrapped map[string][]string
@@ -368,7 +371,7 @@ func (s *applyScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 		case key.Matches(msg, k.Back):
 			s.page.close()
 			return nil
-		case s.pageKind == "manual" && key.Matches(msg, k.Confirm) && len(s.view.Waiting) > 0:
+		case s.pageKind == "manual" && key.Matches(msg, k.Confirm) && s.confirming != "":
 			s.page.close()
 			return s.ask(promptNote)
 		}
@@ -416,6 +419,7 @@ func (s *applyScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Organization) && s.view.Gate != "" && s.Running():
 		return s.ask(promptOrg)
 	case key.Matches(msg, k.Confirm) && len(s.view.Waiting) > 0:
+		s.confirming = s.view.Waiting[0].ID
 		return s.ask(promptNote)
 	case key.Matches(msg, k.Manual) && len(s.view.Waiting) > 0:
 		s.openPage("manual")
@@ -453,11 +457,7 @@ func (s *applyScreen) submit() tea.Cmd {
 		s.input.Blur()
 		return s.start()
 	case promptNote:
-		if len(s.view.Waiting) == 0 {
-			s.prompt = promptNone
-			return nil
-		}
-		id := s.view.Waiting[0].ID
+		id := s.confirming
 		s.prompt = promptNone
 		s.input.Blur()
 		return func() tea.Msg {
@@ -529,6 +529,7 @@ func (s *applyScreen) openPage(kind string) {
 			})
 	case "manual":
 		x := v.Waiting[0]
+		s.confirming = x.ID
 		s.page.show(func(w int) string { return pageTitle(st, "Waiting for you", x.Title, w) },
 			func(w int) string {
 				var b strings.Builder
@@ -697,8 +698,7 @@ func (s *applyScreen) dashboard() string {
 	case promptStop:
 		bottom = append(bottom, strings.Split(st.Warn.Render(wrap(s.stopText(), s.w)), "\n")...)
 	case promptNote:
-		x := v.Waiting[0]
-		bottom = append(bottom, strings.Split(wrap("Confirm that "+x.ID+" is done (recorded in the journal with your name, as lz2ct confirm would):", s.w), "\n")...)
+		bottom = append(bottom, strings.Split(wrap("Confirm that "+s.confirming+" is done (recorded in the journal with your name, as lz2ct confirm would):", s.w), "\n")...)
 		bottom = append(bottom, s.input.View())
 	case promptOrg:
 		bottom = append(bottom, strings.Split(st.Warn.Render(wrap(v.Gate+". Type the organization ID "+v.Organization+" to let them start (esc: not now; the rest goes on):", s.w)), "\n")...)

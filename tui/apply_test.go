@@ -1,11 +1,14 @@
 package tui
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/charmbracelet/x/exp/teatest/v2"
 	"github.com/lz2ct/lz2ct/settings"
@@ -255,5 +258,31 @@ func TestTeaRunSummary(t *testing.T) {
 			}
 			teaGolden(t, app)
 		})
+	}
+}
+
+// The note prompt confirms the step that waited when c was pressed, even when the list of waiting
+// steps changes under it (one finished, another came first), and the screen draws it meanwhile.
+func TestApplyNoteConfirmsTheStepItOpenedFor(t *testing.T) {
+	fake := newFake(t)
+	s := newApplyScreen(&Common{Ctx: context.Background(), Styles: DefaultStyles(), Keys: DefaultKeyMap(), Backend: fake, Now: fixedClock})
+	s.w, s.h, s.state = 100, 30, applyRunning
+	s.view.Waiting = []RunStep{{ID: "manual/first", Title: "First"}, {ID: "manual/second", Title: "Second"}}
+	s.key(tea.KeyPressMsg{Code: 'c', Text: "c"})
+	if s.prompt != promptNote {
+		t.Fatalf("c opened prompt %v", s.prompt)
+	}
+	s.view.Waiting = nil // the step was confirmed elsewhere (lz2ct confirm) meanwhile
+	if out := s.dashboard(); !strings.Contains(out, "Confirm that manual/first is done") {
+		t.Errorf("the prompt does not name the step it confirms:\n%s", out)
+	}
+	s.view.Waiting = []RunStep{{ID: "manual/second", Title: "Second"}}
+	cmd := s.key(tea.KeyPressMsg{Code: tea.KeyEnter})
+	if cmd == nil {
+		t.Fatal("enter recorded nothing")
+	}
+	cmd()
+	if _, confirmed, _ := fake.calls(); len(confirmed) != 1 || !strings.HasPrefix(confirmed[0], "manual/first:") {
+		t.Fatalf("confirmations %v, want manual/first only", confirmed)
 	}
 }
