@@ -301,12 +301,19 @@ func demoApply(stop, hard context.Context, w io.Writer, command string, conn *se
 		fmt.Fprintln(w, "    "+m)
 	}
 	var e *engine.Engine
-	// The demo is its own operator: it confirms manual steps and types the organization ID when
-	// they come up (from a goroutine: hooks run while the engine records the event).
+	// The demo is its own operator: it does what a manual step asks where the steps after it
+	// check by API (demoOperator), confirms manual steps and types the organization ID when they
+	// come up (from a goroutine: hooks run while the engine records the event).
+	op := demoOperator{w: w, plan: run.Plan, dir: folder.Dir, aws: conn.Clients.Management()}
 	operator := hooks.Func(func(ev hooks.Event) error {
 		switch ev.Type {
 		case hooks.Waiting:
 			id := ev.StepID()
+			// The operator's work runs here, before the confirmation: a few calls to the local
+			// simulator; an error stops the run instead of leaving the verify waiting for ever.
+			if err := op.before(hard, id); err != nil {
+				return err
+			}
 			fmt.Fprintf(w, "         the demo is its own operator: it confirms %s as done (lz2ct confirm %s)\n", id, id)
 			go func() { _ = e.Confirm(id, "lz2ct demo", "confirmed by the demo, its own operator") }()
 		case hooks.Gate:

@@ -108,15 +108,13 @@ func (b *builder) securityHandOver(old string) {
 			// the new administrator then auto-enables the members
 			// (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_organizations.html).
 			instr = []string{
-				"From the management account, in each governed region (" + strings.Join(regions, ", ") + "), remove ALZ's Security account " + old + " as GuardDuty's delegated administrator and designate the new " + b.s.AuditAccountName + " account (the commands below). GuardDuty keeps running in every account; findings already in ALZ's Security account stay there.",
+				"From the management account, in each governed region (" + strings.Join(regions, ", ") + "), remove ALZ's Security account " + old + " as GuardDuty's delegated administrator, deregister it from Organizations, then designate the new " + b.s.AuditAccountName + " account (the commands below, in that order). GuardDuty keeps running in every account; findings already in ALZ's Security account stay there.",
 				"As the " + b.s.AuditAccountName + " account, turn on auto-enable for every member account in each of those regions (the last command), and re-create there the suppression rules, trusted IP lists and exports ALZ's Security account had.",
 				"Check in every region: aws guardduty list-organization-admin-accounts lists the " + b.s.AuditAccountName + " account.",
 			}
 			var sub []string
+			cli = moveRegionalAdmin("guardduty", sp, old, sh(audit), regions)
 			for _, r := range regions {
-				cli = append(cli,
-					"aws guardduty disable-organization-admin-account --admin-account-id "+old+" --region "+r,
-					"aws guardduty enable-organization-admin-account --admin-account-id "+sh(audit)+" --region "+r)
 				sub = append(sub, `aws guardduty update-organization-configuration --detector-id "$(aws guardduty list-detectors --region `+r+` --query 'DetectorIds[0]' --output text)" --auto-enable-organization-members ALL --region `+r)
 			}
 			cli = append(cli, b.inNewAccount(audit, sub...))
@@ -124,15 +122,13 @@ func (b *builder) securityHandOver(old string) {
 			// Security Hub's delegated administrator is designated from the management account,
 			// per region (https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html).
 			instr = []string{
-				"From the management account, in each governed region (" + strings.Join(regions, ", ") + "), remove ALZ's Security account " + old + " as Security Hub's delegated administrator and designate the new " + b.s.AuditAccountName + " account (the commands below).",
+				"From the management account, in each governed region (" + strings.Join(regions, ", ") + "), remove ALZ's Security account " + old + " as Security Hub's delegated administrator, deregister it from Organizations, then designate the new " + b.s.AuditAccountName + " account (the commands below, in that order).",
 				"As the " + b.s.AuditAccountName + " account, turn on auto-enable for new member accounts (the last command), and re-create there the custom actions, insights and integrations ALZ's Security account had.",
 				"Check: aws securityhub list-organization-admin-accounts lists the " + b.s.AuditAccountName + " account.",
 			}
 			var sub []string
+			cli = moveRegionalAdmin("securityhub", sp, old, sh(audit), regions)
 			for _, r := range regions {
-				cli = append(cli,
-					"aws securityhub disable-organization-admin-account --admin-account-id "+old+" --region "+r,
-					"aws securityhub enable-organization-admin-account --admin-account-id "+sh(audit)+" --region "+r)
 				sub = append(sub, "aws securityhub update-organization-configuration --auto-enable --region "+r)
 			}
 			cli = append(cli, b.inNewAccount(audit, sub...))
@@ -207,6 +203,23 @@ func isALZLogBucket(name string) bool {
 // copied into.
 func logCopyDestination(bk inventory.Bucket) string {
 	return "alz-logs-" + bk.AccountID + "-" + bk.Region
+}
+
+// moveRegionalAdmin are the commands that move a delegated administrator designated per region
+// (GuardDuty, Security Hub) in AWS's order: removed in every region, deregistered from
+// Organizations (one global action; the service refuses a new administrator while the former one
+// is registered), then the new one designated in every region.
+// https://docs.aws.amazon.com/guardduty/latest/ug/change-guardduty-delegated-admin.html
+func moveRegionalAdmin(service, principal, old, account string, regions []string) []string {
+	var cli []string
+	for _, r := range regions {
+		cli = append(cli, "aws "+service+" disable-organization-admin-account --admin-account-id "+old+" --region "+r)
+	}
+	cli = append(cli, "aws organizations deregister-delegated-administrator --account-id "+old+" --service-principal "+principal)
+	for _, r := range regions {
+		cli = append(cli, "aws "+service+" enable-organization-admin-account --admin-account-id "+account+" --region "+r)
+	}
+	return cli
 }
 
 // copyLogs copies ALZ's log buckets into new buckets of the new Log Archive account (never into
