@@ -7,6 +7,7 @@ import (
 
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/scope"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 const (
@@ -147,7 +148,7 @@ func checkExcludedInRegisteredOU(in Input) []Finding {
 			continue
 		}
 		out = append(out, Finding{
-			Title:    fmt.Sprintf("OU %s holds %d excluded account(s): its registration would enroll them", o.Path, len(subj)),
+			Title:    fmt.Sprintf("OU %s holds %s: its registration would enroll %s", o.Path, words.Count(len(subj), "excluded account"), words.Noun(len(subj), "it", "them")),
 			Subjects: append([]Subject{ouSubject(ix, o.ID)}, subj...),
 			Evidence: ev,
 			Remediation: "The plan does not register " + o.Path + " (nor the OUs below it) until this is resolved: move " + listSome(names, 5) +
@@ -175,7 +176,7 @@ func checkLeftOut(in Input) []Finding {
 		ev = append(ev[:20], fmt.Sprintf("… %d more (subjects lists them all)", len(subj)-20))
 	}
 	return []Finding{{
-		Title:       fmt.Sprintf("%d account(s) are left out of the migration", len(subj)),
+		Title:       fmt.Sprintf("%s %s left out of the migration", words.Count(len(subj), "account"), words.Noun(len(subj), "is", "are")),
 		Subjects:    subj,
 		Evidence:    ev,
 		Remediation: "Each line says why and what would include it (usually: move the account into an OU the plan registers, then discover again and re-plan). Left-out accounts keep ALZ's Config and SCPs until decommission.",
@@ -197,7 +198,7 @@ func checkExecutionRole(in Input) []Finding {
 	if len(missing) > 0 {
 		out = append(out, Finding{
 			Severity:    Info,
-			Title:       fmt.Sprintf("%d accounts lack the AWSControlTowerExecution role; the plan creates it", len(missing)),
+			Title:       fmt.Sprintf("%s %s the AWSControlTowerExecution role; the plan creates it", words.Count(len(missing), "account"), words.Noun(len(missing), "lacks", "lack")),
 			Subjects:    missing,
 			Evidence:    []string{"accounts: " + listSome(ids, 20)},
 			Remediation: "Nothing to do: the plan creates the role (AdministratorAccess, trusting the management account) before enrolling each account.",

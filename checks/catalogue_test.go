@@ -216,6 +216,89 @@ var checkCases = []checkCase{
 		addPolicy(s, "p-custom0001", "deny-all", `{"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}}`, fxMgmt)
 	}, nil},
 
+	{"scp.moved-accounts", "nothing to carry", noEdit, nil},
+	{"scp.moved-accounts", "Shared Services leaves a customer SCP of the core OU", func(s *inventory.Snapshot, _ *settings.Settings) {
+		addPolicy(s, "p-coreguard1", "core-guard", denyEC2Doc, fxCore)
+	}, []string{"info/fixed"}},
+	{"scp.moved-accounts", "deep account with more SCPs than it can carry", func(s *inventory.Snapshot, _ *settings.Settings) {
+		deep := deepUnderDev(s)
+		a := member(fmtID(600000000009), "deep1", deep)
+		s.Accounts = append(s.Accounts, a)
+		for _, id := range []string{"p-deepguard1", "p-deepguard2", "p-deepguard3", "p-deepguard4"} {
+			addPolicy(s, id, id, denyEC2Doc, deep)
+		}
+		addPolicy(s, "p-ownguard01", "own-guard", denyEC2Doc, a.ID)
+		policy(s, fxFull).Targets = append(policy(s, fxFull).Targets, a.ID)
+	}, []string{"blocker"}},
+
+	{"shared.existing-accounts", "new accounts", noEdit, nil},
+	{"shared.existing-accounts", "existing, both active", existing, nil},
+	{"shared.existing-accounts", "existing, Security suspended", func(s *inventory.Snapshot, st *settings.Settings) {
+		existing(s, st)
+		account(s, fxSecurity).Status = inventory.AccountSuspended
+	}, []string{"blocker"}},
+	{"shared.existing-accounts", "existing, no Log Archive account known", func(s *inventory.Snapshot, st *settings.Settings) {
+		existing(s, st)
+		s.ALZ.LogArchiveAccountID = ""
+	}, []string{"blocker"}},
+
+	{"shared.existing-config", "new accounts", noEdit, nil},
+	{"shared.existing-config", "existing, no Config", func(s *inventory.Snapshot, st *settings.Settings) {
+		existing(s, st)
+		withoutALZConfig(s, st)
+	}, nil},
+	{"shared.existing-config", "existing, ALZ's Config only", existing, []string{"blocker/fixed", "blocker/fixed"}},
+	{"shared.existing-config", "existing, a customer aggregator", func(s *inventory.Snapshot, st *settings.Settings) {
+		existing(s, st)
+		account(s, fxSecurity).Regions[0].ConfigAggregators = []string{"org-aggregator"}
+	}, []string{"blocker", "blocker/fixed", "blocker/fixed"}},
+
+	{"shared.existing-names", "existing, nothing named as Control Tower's", existing, nil},
+	{"shared.existing-names", "new accounts, SNS topic in ALZ's Security account", func(s *inventory.Snapshot, _ *settings.Settings) {
+		account(s, fxSecurity).Regions[0].ReservedNames = []inventory.NamedResource{{Type: inventory.ResourceSNSTopic, Name: "aws-controltower-SecurityNotifications"}}
+	}, nil},
+	{"shared.existing-names", "existing, SNS topic in ALZ's Security account", func(s *inventory.Snapshot, st *settings.Settings) {
+		existing(s, st)
+		account(s, fxSecurity).Regions[0].ReservedNames = []inventory.NamedResource{{Type: inventory.ResourceSNSTopic, Name: "aws-controltower-SecurityNotifications"}}
+	}, []string{"blocker"}},
+	{"shared.existing-names", "existing, Control Tower's logging bucket name taken", func(s *inventory.Snapshot, st *settings.Settings) {
+		existing(s, st)
+		s.ALZ.Buckets = append(s.ALZ.Buckets, inventory.Bucket{Name: "aws-controltower-logs-" + fxLogs + "-eu-west-1", AccountID: fxLogs, Region: "eu-west-1"})
+	}, []string{"blocker"}},
+
+	{"shared.existing-sts", "existing, STS active", existing, nil},
+	{"shared.existing-sts", "existing, STS off in a governed region", func(s *inventory.Snapshot, st *settings.Settings) {
+		existing(s, st)
+		account(s, fxLogs).Regions[1].STSDisabled = true
+	}, []string{"blocker"}},
+
+	{"shared.existing-access", "new accounts", noEdit, nil},
+	{"shared.existing-access", "existing, roles present", func(s *inventory.Snapshot, st *settings.Settings) {
+		existing(s, st)
+		account(s, fxSecurity).IAM.ControlTowerExecutionRole = true
+		account(s, fxLogs).IAM.ControlTowerExecutionRole = true
+	}, nil},
+	{"shared.existing-access", "existing, roles missing", existing, []string{"info/fixed", "info/fixed"}},
+	{"shared.existing-access", "existing, Security unreadable", func(s *inventory.Snapshot, st *settings.Settings) {
+		existing(s, st)
+		a := account(s, fxSecurity)
+		a.AccessRole, a.IAM = "", nil
+	}, []string{"blocker", "info/fixed"}},
+	{"shared.existing-access", "existing, SCP on the core OU denies creating buckets", func(s *inventory.Snapshot, st *settings.Settings) {
+		existing(s, st)
+		addPolicy(s, "p-nobucket01", "no-buckets", `{"Statement":{"Effect":"Deny","Action":"s3:CreateBucket","Resource":"*"}}`, fxCore)
+	}, []string{"blocker", "info/fixed", "info/fixed"}},
+
+	{"email.shared-accounts", "existing, their own e-mails", existing, nil},
+	{"email.shared-accounts", "existing, another e-mail", func(s *inventory.Snapshot, st *settings.Settings) {
+		existing(s, st)
+		st.AuditEmail = "someone-else@example.com"
+	}, []string{"blocker"}},
+	{"org.account-quota", "full, but no new account (existing)", func(s *inventory.Snapshot, st *settings.Settings) {
+		existing(s, st)
+		s.Organization.AccountQuota = 7
+	}, nil},
+
 	{"ou.depth", "shallow", noEdit, nil},
 	{"ou.depth", "six levels", func(s *inventory.Snapshot, _ *settings.Settings) {
 		parent := fxDev
@@ -354,6 +437,26 @@ var checkCases = []checkCase{
 
 	{"alz.pipeline", "transition disabled", noEdit, nil},
 	{"alz.pipeline", "transition enabled", func(s *inventory.Snapshot, _ *settings.Settings) { s.ALZ.Pipeline.DisabledTransitions = nil }, []string{"warning/fixed"}},
+}
+
+// existing brings ALZ's Log Archive and Security accounts into Control Tower (their e-mails come
+// from the accounts).
+func existing(_ *inventory.Snapshot, st *settings.Settings) {
+	st.SharedAccounts = settings.SharedAccountsExisting
+	st.LogArchiveEmail, st.AuditEmail = "", ""
+}
+
+const denyEC2Doc = `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"ec2:*","Resource":"*"}]}`
+
+// deepUnderDev adds OUs under Workloads/Dev down to six levels and returns the deepest.
+func deepUnderDev(s *inventory.Snapshot) string {
+	parent := fxDev
+	for _, id := range []string{"ou-ab12-level003", "ou-ab12-level004", "ou-ab12-level005", "ou-ab12-level006"} {
+		s.OUs = append(s.OUs, inventory.OU{ID: id, Name: id[9:], ParentID: parent})
+		policy(s, fxFull).Targets = append(policy(s, fxFull).Targets, id)
+		parent = id
+	}
+	return parent
 }
 
 func activeLZ() *inventory.LandingZone {

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"github.com/lz2ct/lz2ct/words"
 	"sort"
 	"strings"
 )
@@ -103,7 +104,7 @@ func checkConfigRecorders(in Input) []Finding {
 		}
 	}
 	if len(alzAccts) > 0 {
-		ev := append([]string{fmt.Sprintf("%d accounts, %d account-regions with ALZ's recorder/delivery channel in governed regions", len(alzAccts), alzPairs)}, alzEvidence...)
+		ev := append([]string{fmt.Sprintf("%s, %s with ALZ's recorder/delivery channel in governed regions", words.Count(len(alzAccts), "account"), words.Count(alzPairs, "account-region"))}, alzEvidence...)
 		if alzPairs > len(alzEvidence) {
 			ev = append(ev, fmt.Sprintf("… %d more account-regions", alzPairs-len(alzEvidence)))
 		}
@@ -184,7 +185,7 @@ func checkServiceLinkedRecorders(in Input) []Finding {
 		return nil
 	}
 	return []Finding{{
-		Title:       fmt.Sprintf("%d accounts have service-linked Config recorders; lz2ct leaves them alone", len(subj)),
+		Title:       fmt.Sprintf("%s %s service-linked Config recorders; lz2ct leaves them alone", words.Count(len(subj), "account"), words.Noun(len(subj), "has", "have")),
 		Subjects:    subj,
 		Evidence:    ev,
 		Remediation: "Nothing to do.",

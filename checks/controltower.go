@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	version "github.com/hashicorp/go-version"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 const (
@@ -105,7 +106,7 @@ func init() {
 					Severity:    sev,
 					Title:       "An OU named " + ou.Name + " already exists under the root",
 					Subjects:    []Subject{ouSubject(ix, ou.ID)},
-					Evidence:    []string{fmt.Sprintf("OU %s %q has %d accounts in its subtree and %d child OUs", ou.ID, ou.Name, n, len(ix.ChildOUs(ou.ID)))},
+					Evidence:    []string{fmt.Sprintf("OU %s %q has %s in its subtree and %s", ou.ID, ou.Name, words.Count(n, "account"), words.Count(len(ix.ChildOUs(ou.ID)), "child OU"))},
 					Remediation: remediationFor(name),
 				})
 			}

@@ -18,7 +18,7 @@ func init() {
 		ID: "email.shared-accounts", Title: "E-mails for the new Log Archive and Audit accounts",
 		Severity: Blocker, Phase: PhaseDeploy,
 		Reads:  "settings logArchiveEmail, auditEmail; accounts[].email; organization.managementAccountEmail",
-		Why:    "Control Tower creates the Log Archive and Audit accounts with two e-mail addresses that must be valid, different and never used by any AWS account; setup fails otherwise.",
+		Why:    "Control Tower creates the Log Archive and Audit accounts with two e-mail addresses that must be valid, different and never used by any AWS account; setup fails otherwise. With sharedAccounts: existing they are the e-mails of ALZ's Log Archive and Security accounts.",
 		Source: srcEmails,
 		Run:    checkEmails,
 	})
@@ -29,6 +29,9 @@ func checkEmails(in Input) []Finding {
 		return nil // Control Tower already created its shared accounts
 	}
 	org := Subject{Kind: KindOrganization, ID: in.Snapshot.Organization.ID}
+	if in.Settings.BringsExistingAccounts() {
+		return checkExistingEmails(in, org)
+	}
 	used := map[string]string{} // lower-case e-mail -> account
 	for _, a := range in.Snapshot.Accounts {
 		used[strings.ToLower(a.Email)] = a.ID + " (" + a.Name + ")"
@@ -77,6 +80,30 @@ func checkEmails(in Input) []Finding {
 			Subjects:    []Subject{org},
 			Evidence:    []string{fmt.Sprintf("logArchiveEmail and auditEmail are both %q", a)},
 			Remediation: "Every AWS account needs its own e-mail address: choose two different ones.",
+		})
+	}
+	return out
+}
+
+// checkExistingEmails: with sharedAccounts: existing the e-mails are those of ALZ's Log Archive and
+// Security accounts (the console identifies an existing account by its e-mail); another address
+// would name another account.
+func checkExistingEmails(in Input, org Subject) []Finding {
+	accts, labels := broughtAccounts(in)
+	var out []Finding
+	for i, a := range accts {
+		key, got := "logArchiveEmail", in.Settings.LogArchiveEmail
+		if labels[i] == "Security" {
+			key, got = "auditEmail", in.Settings.AuditEmail
+		}
+		if got == "" || strings.EqualFold(got, a.Email) {
+			continue
+		}
+		out = append(out, Finding{
+			Title:       "The " + key + " is not the e-mail of ALZ's " + labels[i] + " account",
+			Subjects:    []Subject{org, accountSubject(a)},
+			Evidence:    []string{fmt.Sprintf("%s %q; ALZ's %s account %s has %q", key, got, labels[i], a.ID, a.Email)},
+			Remediation: "With sharedAccounts: existing, leave " + key + " empty (lz2ct takes the account's) or give its current address.",
 		})
 	}
 	return out

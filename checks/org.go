@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"github.com/lz2ct/lz2ct/words"
 	"slices"
 	"strings"
 )
@@ -66,8 +67,8 @@ func init() {
 		Source: srcOrgQuotas,
 		Run: func(in Input) []Finding {
 			q := in.Snapshot.Organization.AccountQuota
-			if q == 0 || in.Snapshot.ControlTower.LandingZone != nil {
-				return nil // unknown quota; or CT already created its accounts
+			if q == 0 || in.Snapshot.ControlTower.LandingZone != nil || in.Settings.BringsExistingAccounts() {
+				return nil // unknown quota; CT already created its accounts; or it takes ALZ's
 			}
 			// Suspended accounts count too: they stay in the organization until closed for good.
 			n := len(in.Snapshot.Accounts)
@@ -77,7 +78,7 @@ func init() {
 			return []Finding{{
 				Title:       "Not enough account quota for Control Tower's Log Archive and Audit accounts",
 				Subjects:    []Subject{{Kind: KindOrganization, ID: in.Snapshot.Organization.ID}},
-				Evidence:    []string{fmt.Sprintf("%d accounts, quota %d: Control Tower needs 2 more", n, q)},
+				Evidence:    []string{fmt.Sprintf("%s, quota %d: Control Tower needs 2 more", words.Count(n, "account"), q)},
 				Remediation: "Request an increase of the Organizations quota L-29A0C5DF (Service Quotas, us-east-1) before deploying Control Tower.",
 			}}
 		},

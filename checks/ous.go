@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/lz2ct/lz2ct/scope"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 const (
@@ -29,7 +30,7 @@ func init() {
 				out = append(out, Finding{
 					Title:       fmt.Sprintf("OU %s is %d levels deep", o.Path, o.Depth),
 					Subjects:    []Subject{ouSubject(ix, o.ID)},
-					Evidence:    []string{fmt.Sprintf("depth %d (limit %d), %d accounts directly in it", o.Depth, scope.MaxOUDepth, o.Accounts)},
+					Evidence:    []string{fmt.Sprintf("depth %d (limit %d), %s directly in it", o.Depth, scope.MaxOUDepth, words.Count(o.Accounts, "account"))},
 					Remediation: rem,
 					FixedByPlan: true,
 				})
@@ -62,7 +63,7 @@ func init() {
 				out = append(out, Finding{
 					Title:       "OU " + ix.Path(id) + " is under Control Tower's Security OU",
 					Subjects:    []Subject{ouSubject(ix, id)},
-					Evidence:    []string{fmt.Sprintf("%d accounts in its subtree cannot be governed there", n)},
+					Evidence:    []string{fmt.Sprintf("%s in its subtree cannot be governed there", words.Count(n, "account"))},
 					Remediation: "Move the OU out of the Security OU (organizations move-account / recreate the OU elsewhere) if its accounts should be governed.",
 				})
 			}
@@ -94,7 +95,7 @@ func checkOUAccountLimit(in Input) []Finding {
 		f := Finding{
 			Title:    fmt.Sprintf("OU %s has %d accounts, over the limit of %d per registered OU", o.Path, o.Accounts, limit),
 			Subjects: []Subject{ouSubject(ix, o.ID)},
-			Evidence: []string{fmt.Sprintf("%d accounts directly in the OU; limit %d (ouAccountLimit %d, governed regions %d)", o.Accounts, limit, in.Settings.OUAccountLimit, len(sc.governed))},
+			Evidence: []string{fmt.Sprintf("%s directly in the OU; limit %d (ouAccountLimit %d, governed regions %d)", words.Count(o.Accounts, "account"), limit, in.Settings.OUAccountLimit, len(sc.governed))},
 		}
 		if o.Order > 0 {
 			f.FixedByPlan = true
@@ -113,7 +114,7 @@ func checkOUAccountLimit(in Input) []Finding {
 	managed, regions := sc.ManagedAccounts(), len(sc.governed)
 	if regions > 0 && sc.AccountRegions() > scope.MaxAccountRegions {
 		out = append(out, Finding{
-			Title:    fmt.Sprintf("%d managed accounts × %d governed regions exceeds Control Tower's bound of %d", managed, regions, scope.MaxAccountRegions),
+			Title:    fmt.Sprintf("%s × %s exceeds Control Tower's bound of %d", words.Count(managed, "managed account"), words.Count(regions, "governed region"), scope.MaxAccountRegions),
 			Subjects: []Subject{{Kind: KindOrganization, ID: in.Snapshot.Organization.ID}},
 			Evidence: []string{fmt.Sprintf("%d accounts to govern (already governed, to enroll, and the new shared accounts), governed regions %v", managed, sc.governed)},
 			Remediation: fmt.Sprintf("Govern fewer regions (at most %d for this organization) or exclude accounts from the migration.",

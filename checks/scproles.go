@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 const srcSCPEval = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html"
@@ -123,6 +124,11 @@ type scpHit struct {
 // evaluateProbes runs the probes for every account in scope and returns one finding per blocking
 // policy (or level that does not allow) and probe.
 func evaluateProbes(in Input, probes []probe) []Finding {
+	return evaluateProbesFor(in, probes, in.scope().enroll)
+}
+
+// evaluateProbesFor runs the probes for the given accounts.
+func evaluateProbesFor(in Input, probes []probe, accounts []*inventory.Account) []Finding {
 	sc, ix := in.scope(), in.index()
 	ev := NewEvaluator(ix)
 	part := in.Snapshot.Partition
@@ -233,7 +239,7 @@ func evaluateProbes(in Input, probes []probe) []Finding {
 		}
 		return out
 	}
-	for _, a := range sc.enroll {
+	for _, a := range accounts {
 		if a.Status != inventory.AccountActive {
 			continue
 		}
@@ -318,7 +324,7 @@ func (h *scpHit) finding(ix *inventory.Index, partition string, governed []strin
 		if !h.certain {
 			verb = "may deny"
 		}
-		f.Title = fmt.Sprintf("SCP %s %s %s (%d accounts)", pol.Name, verb, p.purpose, len(h.accounts))
+		f.Title = fmt.Sprintf("SCP %s %s %s (%s)", pol.Name, verb, p.purpose, words.Count(len(h.accounts), "account"))
 		f.Subjects = append(f.Subjects, policySubject(pol))
 		var where []string
 		targets := slices.Sorted(maps.Keys(h.attached))
@@ -330,11 +336,11 @@ func (h *scpHit) finding(ix *inventory.Index, partition string, governed []strin
 		}
 		switch {
 		case actions != "" && maybe != "":
-			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s deny %s and may deny %s to %s", quoteSids(slices.Sorted(maps.Keys(h.sids))), actions, maybe, roleDesc))
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%s %s %s %s and may deny %s to %s", words.Noun(len(h.sids), "statement"), quoteSids(slices.Sorted(maps.Keys(h.sids))), words.Noun(len(h.sids), "denies", "deny"), actions, maybe, roleDesc))
 		case actions != "":
-			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s deny %s to %s", quoteSids(slices.Sorted(maps.Keys(h.sids))), actions, roleDesc))
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%s %s %s %s to %s", words.Noun(len(h.sids), "statement"), quoteSids(slices.Sorted(maps.Keys(h.sids))), words.Noun(len(h.sids), "denies", "deny"), actions, roleDesc))
 		default:
-			f.Evidence = append(f.Evidence, fmt.Sprintf("statement(s) %s may deny %s to %s", quoteSids(slices.Sorted(maps.Keys(h.sids))), maybe, roleDesc))
+			f.Evidence = append(f.Evidence, fmt.Sprintf("%s %s may deny %s to %s", words.Noun(len(h.sids), "statement"), quoteSids(slices.Sorted(maps.Keys(h.sids))), maybe, roleDesc))
 		}
 		if len(where) > 0 {
 			f.Evidence = append(f.Evidence, "attached to "+listSome(where, 10)+" (inherited by everything below)")
@@ -347,7 +353,7 @@ func (h *scpHit) finding(ix *inventory.Index, partition string, governed []strin
 				"or detach the SCP from these accounts' OUs before the migration.", partition, p.role(h.accounts[0]))
 		}
 	} else {
-		f.Title = fmt.Sprintf("No SCP on %s allows what %s needs (%d accounts)", targetSubject(ix, h.level).Name, p.purpose, len(h.accounts))
+		f.Title = fmt.Sprintf("No SCP on %s allows what %s needs (%s)", targetSubject(ix, h.level).Name, p.purpose, words.Count(len(h.accounts), "account"))
 		f.Subjects = append(f.Subjects, targetSubject(ix, h.level))
 		f.Evidence = append(f.Evidence, fmt.Sprintf("none of the SCPs attached to %s (%s) allows %s: SCPs must allow an action at every level from the root to the account",
 			h.level, strings.Join(ix.PoliciesOn(h.level), ", "), strings.Trim(actions+", "+maybe, ", ")))

@@ -300,9 +300,11 @@ func demoApply(stop, hard context.Context, w io.Writer, command string, conn *se
 	for _, m := range run.Messages {
 		fmt.Fprintln(w, "    "+m)
 	}
-	// The demo is its own operator: it confirms manual steps and types the organization ID when
-	// they come up.
+	// The demo is its own operator: it does what a manual step asks where the steps after it check
+	// by API (session.Moves), confirms manual steps and types the organization ID when they come up.
+	moves := session.Moves{W: w, Who: "the demo", Plan: run.Plan, Dir: folder.Dir, AWS: conn.Clients.Management()}
 	operator := &session.Operator{W: w, Who: "lz2ct demo", Note: "confirmed by the demo, its own operator", Organization: p.Organization,
+		Before: moves.Before, Ctx: hard,
 		Confirming: func(s *plans.Step) string {
 			return fmt.Sprintf("         the demo is its own operator: it confirms %s as done (lz2ct confirm %s)", s.ID, s.ID)
 		},

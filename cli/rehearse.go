@@ -233,7 +233,10 @@ func runRehearse(f *Factory, opts *RehearseOptions) error {
 		sync.Mutex
 		step string
 	}
+	// The delegated-administrator moves a later step checks by API are done as the operator would.
+	moves := session.Moves{W: progress, Who: "the rehearsal", Plan: run.Plan, Dir: dir, AWS: conn.Clients.Management()}
 	operator := &session.Operator{W: progress, Who: "lz2ct rehearse", Note: "rehearsed as done by the operator", Organization: p.Organization,
+		Before: moves.Before, Ctx: hard,
 		Confirming: func(s *plans.Step) string {
 			return fmt.Sprintf("%s operator  %s: rehearsed as done by the operator", srv.Now().UTC().Format("15:04:05"), s.ID)
 		},

@@ -25,7 +25,7 @@ type SettingsFlags struct {
 // settingsFlagNames are the flags that replace a settings file key when given (the exclusions add to
 // the file's lists instead).
 var settingsFlagNames = []string{"home-region", "governed-regions", "log-archive-email", "audit-email", "log-archive-name",
-	"audit-name", "ct-deploy", "config-removal", "ou-account-limit", "account-concurrency", "enroll-shared-services",
+	"audit-name", "ct-deploy", "shared-accounts", "config-removal", "ou-account-limit", "account-concurrency", "enroll-shared-services",
 	"stackset-concurrency", "session-hours"}
 
 // register defines --settings and one flag per settings key on fl.
@@ -39,6 +39,7 @@ func (sf *SettingsFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&o.LogArchiveAccountName, "log-archive-name", "", "name of the new Log Archive account (logArchiveAccountName)")
 	fl.StringVar(&o.AuditAccountName, "audit-name", "", "name of the new Audit account (auditAccountName)")
 	fl.StringVar(&o.CTDeploy, "ct-deploy", "", "how to deploy Control Tower: api or manual (ctDeploy)")
+	fl.StringVar(&o.SharedAccounts, "shared-accounts", "", "Control Tower's Log Archive and Audit accounts: new, or existing (ALZ's Log Archive and Security accounts) (sharedAccounts)")
 	fl.StringVar(&o.ConfigRemoval, "config-removal", "", "how to remove ALZ's AWS Config: stackset or direct (configRemoval)")
 	fl.IntVar(&o.OUAccountLimit, "ou-account-limit", 0, "most accounts per registered OU, 1..1000, less when the governed regions allow less (ouAccountLimit)")
 	fl.IntVar(&o.AccountConcurrency, "account-concurrency", 0, "account operations Control Tower runs at once, 1..10 (accountConcurrency)")
@@ -81,6 +82,7 @@ func (sf *SettingsFlags) load() (settings.Settings, error) {
 	str("log-archive-name", &s.LogArchiveAccountName, o.LogArchiveAccountName)
 	str("audit-name", &s.AuditAccountName, o.AuditAccountName)
 	str("ct-deploy", &s.CTDeploy, o.CTDeploy)
+	str("shared-accounts", &s.SharedAccounts, o.SharedAccounts)
 	str("config-removal", &s.ConfigRemoval, o.ConfigRemoval)
 	if set["governed-regions"] {
 		s.GovernedRegions = o.GovernedRegions

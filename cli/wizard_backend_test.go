@@ -153,11 +153,13 @@ func TestWizardNeverRewritesAStartedRunsPlan(t *testing.T) {
 			tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 		}
 	}
-	enter(2)
+	enter(3)
 	waitFor("Audit account e-mail")
 	enter(2)
 	waitFor("Concurrent account operations")
 	enter(4)
+	waitFor("Hours per working session")
+	enter(3)
 	waitFor("could not save the plan", "a run has started")
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)

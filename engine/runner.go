@@ -87,7 +87,7 @@ func (e *Engine) runStep(ctx, stop context.Context, n *node) result {
 			}
 			return result{n: n, status: waiting, note: obs.Note, seen: r.prev.Confirmed}
 		case steps.Unsafe:
-			return r.fail(errors.New("unsafe to run: "+obs.Note),
+			return r.fail(errors.New(plans.GuardRefusedPrefix+obs.Note),
 				"the organization no longer matches the plan here: check it, then re-create the plan (lz2ct discover, lz2ct plan) or fix the drift and run lz2ct resume", "")
 		case steps.Running:
 			if obs.OperationID == "" {

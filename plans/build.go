@@ -12,6 +12,7 @@ import (
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/scope"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 // Names the plan relies on (AWS Landing Zone implementation guide; AWS Control Tower user guide).
@@ -99,6 +100,7 @@ type builder struct {
 	waveCount   int
 	regSize     map[string]int      // registration step -> accounts it enrolls
 	splitDeps   map[string][]string // created OU key -> its creation, SCP attachments and moves in
+	moves       map[string]string   // account -> the step that moves it before its registration
 	waveInfos   []waveInfo
 }
 
@@ -111,7 +113,7 @@ func newBuilder(sc *scope.Scope, report checks.Report) *builder {
 		blockedAcct: map[string]string{}, blockedOU: map[string][]string{}, dead: map[string]bool{},
 		detached: map[string]bool{}, configSteps: map[string][]string{}, roleSteps: map[string]string{},
 		regOf: map[string]string{}, ecDeleted: map[string]bool{}, retain: map[string]bool{},
-		regSize: map[string]int{}, splitDeps: map[string][]string{},
+		regSize: map[string]int{}, splitDeps: map[string][]string{}, moves: map[string]string{},
 	}
 	if b.part == "" {
 		b.part = "aws"
@@ -135,6 +137,13 @@ func newBuilder(sc *scope.Scope, report checks.Report) *builder {
 			d.By = enrollStepID(a.ID)
 		case a.How == HowBlocked:
 			d.By = registerStepID(a.ParentID) // its OU's registration, which it blocks
+		case a.How == HowSharedAccount:
+			// The set-up that brings it in: landing-zone.create, or the verification of a
+			// console set-up.
+			d.By = KindLandingZoneCreate
+			if sc.Settings.CTDeploy == settings.CTDeployManual {
+				d.By = KindLandingZoneVerify
+			}
 		}
 		b.accounts[a.ID] = d
 	}
@@ -179,6 +188,13 @@ func (b *builder) applyFindings() {
 		}
 		if !named {
 			b.orgWide = appendOnce(b.orgWide, msg)
+		}
+	}
+	// The scope's own reason: an account that cannot move without leaving SCPs behind is not
+	// moved, and its enrollment waits (check scp.moved-accounts says the same).
+	for _, a := range b.sc.Accounts {
+		if a.SCPsBlock != "" && a.Covered() && b.blockedAcct[a.ID] == "" {
+			b.blockedAcct[a.ID] = "scp.moved-accounts: " + a.SCPsBlock
 		}
 	}
 	b.blockedIn = map[string]map[string][]string{}
@@ -244,7 +260,7 @@ func (b *builder) regBlocked(key string) string {
 	sort.Strings(msgs)
 	for _, m := range msgs {
 		accts := byMsg[m]
-		reasons = append(reasons, fmt.Sprintf("%s its registration enrolls blocked by %s: %s", plural(len(accts), "account", "accounts"), m, listSome(accts, 3)))
+		reasons = append(reasons, fmt.Sprintf("%s its registration enrolls blocked by %s: %s", words.Count(len(accts), "account"), m, listSome(accts, 3)))
 	}
 	return strings.Join(reasons, "; ")
 }
@@ -274,7 +290,9 @@ func (b *builder) markRetained() {
 	for id, d := range b.accounts {
 		replaced := alz != nil && (id == alz.SecurityAccountID || id == alz.LogArchiveAccountID)
 		switch {
-		case d.How == HowBlocked, d.How == HowLeftOut, d.How == HowExcluded && !replaced:
+		// Accounts brought in as Control Tower's shared accounts stay out of decommission: what
+		// ALZ's StackSets put there stays (kept[] says so).
+		case d.How == HowBlocked, d.How == HowLeftOut, d.How == HowExcluded && !replaced, d.How == HowSharedAccount:
 			b.retain[id] = true
 		case d.How == HowOURegistration && b.dead[b.sc.Account(id).Registration]:
 			b.retain[id] = true

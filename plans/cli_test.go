@@ -82,11 +82,16 @@ func TestCLIRunsAsPrinted(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, "exports")); err != nil && len(stepsOfKind(p, KindExportSCP)) > 0 {
 				t.Errorf("the export commands wrote nothing under exports/: %v", err)
 			}
-			// The values flowed: the landing zone manifest names the new accounts by ID.
-			if p.Step(KindLandingZoneCreate) != nil {
+			// The values flowed: the landing zone manifest names the new accounts by ID (or
+			// ALZ's, brought in).
+			if st := p.Step(KindLandingZoneCreate); st != nil {
+				want := `"accountId": "111122223333"`
+				if id := st.Params.(LandingZoneCreate).Manifest.LogArchiveAccountID; !id.IsRef() {
+					want = `"accountId": "` + id.Literal + `"`
+				}
 				m, err := os.ReadFile(filepath.Join(dir, "landing-zone-manifest.json"))
-				if err != nil || !strings.Contains(string(m), `"accountId": "111122223333"`) {
-					t.Errorf("the manifest does not carry the created account IDs: %v\n%s", err, m)
+				if err != nil || !strings.Contains(string(m), want) {
+					t.Errorf("the manifest does not carry the shared account IDs: %v\n%s", err, m)
 				}
 			}
 		})

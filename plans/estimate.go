@@ -8,6 +8,7 @@ import (
 
 	"github.com/lz2ct/lz2ct/scope"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 // Figures the estimate uses. AWS publishes a few (each cited); the rest are the plan's
@@ -438,7 +439,7 @@ func (b *builder) estimate(p *Plan) Estimate {
 		"landing zone set-up 30 to 60 minutes (AWS: about 30; AWS Control Tower user guide, review-and-set-up)",
 		"OU registration at least 10 minutes, and up to 10 + 2 × (accounts − 1) minutes, one OU operation at a time (importing-existing, limits)",
 		fmt.Sprintf("account enrollment 5 to 15 minutes each (AWS: \"several minutes\"), %s at a time (accountConcurrency; Control Tower allows %d by default, %d with a quota increase)",
-			plural(conc, "account", "accounts"), settings.DefaultAccountQuota, settings.MaxAccountConcurrency),
+			words.Count(conc, "account"), settings.DefaultAccountQuota, settings.MaxAccountConcurrency),
 		fmt.Sprintf("StackSet operations: a minute, plus 1 to 3 minutes per batch of accounts (the operation's MaxConcurrentCount, at most stackSetConcurrency %d, per region, regions in parallel)", s.StackSetConcurrency),
 		fmt.Sprintf("a wave is prepared while Control Tower registers the previous one when that takes at most %d minutes (upper bound), otherwise after it, so no account stays unrecorded through another OU's long registration; what runs meanwhile is the overlap", overlapMaxSeconds/60),
 		fmt.Sprintf("quick API steps %d s, %d of a kind at once; direct Config removal %d s per account and region; decommission steps %d minutes; manual tasks 30 to 60 minutes", quickStepSeconds, batchParallelism, directConfigSeconds, decomStepSeconds/60),

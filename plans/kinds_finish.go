@@ -23,6 +23,7 @@ const (
 	KindSSMParametersDelete         = "ssm-parameters.delete"
 	KindKMSAliasDelete              = "kms-alias.delete"
 	KindAccountClose                = "account.close"
+	KindDelegatedAdminVerify        = "delegated-admin.verify"
 )
 
 // Outputs of logs.copy: what both buckets held when the copy was verified.
@@ -59,6 +60,16 @@ type LogsCopy struct {
 	DestinationAccountID Value  `json:"destinationAccountId" desc:"Control Tower's Log Archive account"`
 	DestinationBucket    string `json:"destinationBucket" desc:"the destination bucket"`
 	ManualAboveBytes     int64  `json:"manualAboveBytes,omitempty" desc:"above this many bytes still to copy (decommission.copyLogsMaxGiB), or with an object over 5 GB, the copy is the operator's: the step waits with the exact aws s3 sync command, and is done when both buckets agree; 0 = no limit"`
+}
+
+// DelegatedAdminVerify confirms by API, after the manual step that moved it, that an account is a
+// service's delegated administrator in the organization and the former one no longer is
+// (Organizations ListDelegatedAdministrators). It changes nothing: until it holds, it says what is
+// still to do and the steps after it wait.
+type DelegatedAdminVerify struct {
+	ServicePrincipal string `json:"servicePrincipal" desc:"the service, e.g. guardduty.amazonaws.com"`
+	AccountID        Value  `json:"accountId" desc:"the account that must be its delegated administrator (the new Audit account)"`
+	FormerAccountID  string `json:"formerAccountId,omitempty" desc:"the account that must no longer be (ALZ's Security account)"`
 }
 
 // ProvisionedProductTerminate terminates a Service Catalog provisioned product.
@@ -170,6 +181,7 @@ func (SCPDelete) Kind() string                   { return KindSCPDelete }
 func (SSMParametersDelete) Kind() string         { return KindSSMParametersDelete }
 func (KMSAliasDelete) Kind() string              { return KindKMSAliasDelete }
 func (AccountClose) Kind() string                { return KindAccountClose }
+func (DelegatedAdminVerify) Kind() string        { return KindDelegatedAdminVerify }
 
 func init() {
 	registerKind(KindSpec{Kind: KindBucketCreate, Params: BucketCreate{},
@@ -228,6 +240,9 @@ func init() {
 	registerKind(KindSpec{Kind: KindKMSAliasDelete, Params: KMSAliasDelete{},
 		Summary:    "delete a KMS alias (and schedule its key's deletion only when chosen)",
 		Operations: []string{"kms:ListAliases", "kms:DeleteAlias", "kms:DescribeKey", "kms:ScheduleKeyDeletion"}})
+	registerKind(KindSpec{Kind: KindDelegatedAdminVerify, Params: DelegatedAdminVerify{},
+		Summary:    "verify by API that an account is a service's delegated administrator (and the former one no longer is)",
+		Operations: []string{"organizations:ListDelegatedAdministrators"}})
 	registerKind(KindSpec{Kind: KindAccountClose, Params: AccountClose{},
 		Summary:    "close a member account (Organizations limits closures per rolling 30 days)",
 		Operations: []string{"organizations:DescribeAccount", "organizations:CloseAccount"}})

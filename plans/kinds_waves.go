@@ -31,11 +31,11 @@ type SCPDetach struct {
 	TargetID string `json:"targetId" desc:"the root (r-...), OU (ou-...) or account ID"`
 }
 
-// SCPAttach attaches an SCP to an OU the plan creates, so that the accounts moved into it stay
-// under the same policies as in the OU they leave.
+// SCPAttach attaches an SCP to an OU the plan creates, or to an account the plan (or Account
+// Factory) moves, so that the accounts moved stay under the same policies as in the OUs they leave.
 type SCPAttach struct {
 	PolicyID string `json:"policyId" desc:"the SCP (p-...)"`
-	TargetID Value  `json:"targetId" desc:"the OU (ou-...), usually the ou.create step's output"`
+	TargetID Value  `json:"targetId" desc:"the OU (ou-..., usually the ou.create step's output) or the account ID"`
 }
 
 // StackSetInstancesDelete deletes (or, with RetainStacks, detaches) a StackSet's instances in one
@@ -139,7 +139,7 @@ func init() {
 		Summary:    "detach an SCP from a root, OU or account",
 		Operations: []string{"organizations:ListPoliciesForTarget", "organizations:DetachPolicy"}})
 	registerKind(KindSpec{Kind: KindSCPAttach, Params: SCPAttach{},
-		Summary:    "attach an SCP to an OU the plan creates (the policies of the OU its accounts come from)",
+		Summary:    "attach an SCP to an OU the plan creates, or to an account it moves, so the accounts stay under the SCPs of the OUs they leave",
 		Operations: []string{"organizations:ListPoliciesForTarget", "organizations:AttachPolicy"}})
 	registerKind(KindSpec{Kind: KindConfigStackSetInstancesDelete, Params: ConfigStackSetInstancesDelete{},
 		Summary:    "remove ALZ's Config from a wave's accounts by deleting their EnableConfig stack instances",

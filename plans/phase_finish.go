@@ -7,6 +7,7 @@ import (
 
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 // Phases 5 (shared accounts) and 6 (decommission).
@@ -27,18 +28,13 @@ func (b *builder) shared() {
 	if alz == nil {
 		return
 	}
+	if len(b.sc.SharedAccountIDs()) > 0 {
+		// ALZ's Log Archive and Security accounts are Control Tower's now: the logs, the security
+		// tooling and the alerting stay where they are; nothing moves.
+		return
+	}
 	if alz.SecurityAccountID != "" {
-		b.add(5, Step{ID: KindManual + "/security-tooling", Kind: KindManual, Manual: true, DependsOn: []string{b.deployStep},
-			Params: Manual{Instructions: []string{
-				"Move the delegated administration of GuardDuty, Security Hub and other security services from ALZ's Security account " + alz.SecurityAccountID + " to the new " + b.s.AuditAccountName + " account (aws organizations list-delegated-administrators shows them).",
-				"Move third-party security tooling and the subscriptions of SNS alert topics (paging, e-mail) to the " + b.s.AuditAccountName + " account.",
-				"Confirm this step when nothing depends on ALZ's Security account any more."}},
-			Title:           "Move security tooling and alerting from ALZ's Security account " + alz.SecurityAccountID + " to the new " + b.s.AuditAccountName + " account",
-			Why:             "Control Tower creates a new Audit account and cannot adopt ALZ's; GuardDuty, Security Hub, third-party tools and SNS alert subscriptions must move (reference, step 5)",
-			Target:          Target{AccountID: alz.SecurityAccountID},
-			Guard:           "the new Audit account exists (landing zone set up)",
-			Expected:        "delegated administrators and alert subscriptions point at the Audit account",
-			EstimateSeconds: 60 * 60})
+		b.securityHandOver(alz.SecurityAccountID)
 	}
 	if alz.LogArchiveAccountID == "" {
 		return
@@ -62,6 +58,141 @@ func (b *builder) shared() {
 		Guard:  "the new Log Archive account exists", Expected: "log consumers read from the new account", EstimateSeconds: 60 * 60})
 }
 
+// newAudit is the new Audit account's ID: the output of the step that creates it, or of the
+// landing zone verification when Control Tower made it.
+func (b *builder) newAudit() Value {
+	if b.has(KindAccountCreate + "/audit") {
+		return Out(KindAccountCreate+"/audit", OutputAccountID)
+	}
+	return Out(b.deployStep, OutputAuditAccountID)
+}
+
+// newAccountRole is the role the commands assume in a shared account Control Tower got: the one
+// Organizations creates in an account lz2ct created (OrganizationAccountAccessRole), or the one
+// Control Tower creates in the accounts it creates itself (AWSControlTowerExecution,
+// https://docs.aws.amazon.com/controltower/latest/userguide/roles-how.html).
+func (b *builder) newAccountRole() string {
+	if b.has(KindAccountCreate + "/audit") {
+		return "OrganizationAccountAccessRole"
+	}
+	return ExecutionRole
+}
+
+// inNewAccount runs commands in a shared account known by a value (an earlier step's output), in
+// a subshell that assumes newAccountRole there.
+func (b *builder) inNewAccount(account Value, cmds ...string) string {
+	return "(\n  " + assumeRole(b.part, inner(account), b.newAccountRole()) + "\n  " + strings.Join(cmds, "\n  ") + "\n)"
+}
+
+// securityHandOver plans the hand-over of ALZ's Security account to the new Audit account (reference,
+// step 5): for each service whose delegated administrator ALZ's Security account is, a manual step
+// with the exact commands and a delegated-admin.verify step that confirms the move by API; then
+// the alerting (SNS subscriptions) and third-party tooling, which only the operator can confirm.
+func (b *builder) securityHandOver(old string) {
+	audit := b.newAudit()
+	var services []string
+	for _, da := range b.snap.DelegatedAdmins {
+		if da.AccountID == old {
+			services = append(services, da.ServicePrincipal)
+		}
+	}
+	slices.Sort(services)
+	services = slices.Compact(services)
+	regions := b.sc.Governed
+	for _, sp := range services {
+		var instr, cli []string
+		name := strings.TrimSuffix(sp, ".amazonaws.com")
+		switch sp {
+		case "guardduty.amazonaws.com":
+			// GuardDuty's delegated administrator is set per region, from the management account;
+			// the new administrator then auto-enables the members
+			// (https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_organizations.html).
+			instr = []string{
+				"From the management account, in each governed region (" + strings.Join(regions, ", ") + "), remove ALZ's Security account " + old + " as GuardDuty's delegated administrator, deregister it from Organizations, then designate the new " + b.s.AuditAccountName + " account (the commands below, in that order). GuardDuty keeps running in every account; findings already in ALZ's Security account stay there.",
+				"As the " + b.s.AuditAccountName + " account, turn on auto-enable for every member account in each of those regions (the last command), and re-create there the suppression rules, trusted IP lists and exports ALZ's Security account had.",
+				"Check in every region: aws guardduty list-organization-admin-accounts lists the " + b.s.AuditAccountName + " account.",
+			}
+			var sub []string
+			cli = moveRegionalAdmin("guardduty", sp, old, sh(audit), regions)
+			for _, r := range regions {
+				sub = append(sub, `aws guardduty update-organization-configuration --detector-id "$(aws guardduty list-detectors --region `+r+` --query 'DetectorIds[0]' --output text)" --auto-enable-organization-members ALL --region `+r)
+			}
+			cli = append(cli, b.inNewAccount(audit, sub...))
+		case "securityhub.amazonaws.com":
+			// Security Hub's delegated administrator is designated from the management account,
+			// per region (https://docs.aws.amazon.com/securityhub/latest/userguide/designate-orgs-admin-account.html).
+			instr = []string{
+				"From the management account, in each governed region (" + strings.Join(regions, ", ") + "), remove ALZ's Security account " + old + " as Security Hub's delegated administrator, deregister it from Organizations, then designate the new " + b.s.AuditAccountName + " account (the commands below, in that order).",
+				"As the " + b.s.AuditAccountName + " account, turn on auto-enable for new member accounts (the last command), and re-create there the custom actions, insights and integrations ALZ's Security account had.",
+				"Check: aws securityhub list-organization-admin-accounts lists the " + b.s.AuditAccountName + " account.",
+			}
+			var sub []string
+			cli = moveRegionalAdmin("securityhub", sp, old, sh(audit), regions)
+			for _, r := range regions {
+				sub = append(sub, "aws securityhub update-organization-configuration --auto-enable --region "+r)
+			}
+			cli = append(cli, b.inNewAccount(audit, sub...))
+		default:
+			// Organizations' own registration; a service with its own way to designate its
+			// administrator (its console's settings, an enable-organization-admin-account call)
+			// should be moved that way
+			// (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_integrate_delegated_admin.html).
+			instr = []string{
+				"Move the delegated administration of " + sp + " from ALZ's Security account " + old + " to the new " + b.s.AuditAccountName + " account. If the service designates its administrator itself (its console, or an enable-organization-admin-account call), use that; otherwise the Organizations commands below do it.",
+				"Re-create in the " + b.s.AuditAccountName + " account the configuration the service's administrator held in ALZ's Security account.",
+			}
+			cli = []string{
+				"aws organizations deregister-delegated-administrator --account-id " + old + " --service-principal " + sp,
+				"aws organizations register-delegated-administrator --account-id " + sh(audit) + " --service-principal " + sp,
+			}
+		}
+		instr = append(instr, "Confirm this step (lz2ct confirm); delegated-admin.verify/"+sp+" then checks with organizations:ListDelegatedAdministrators that the "+b.s.AuditAccountName+" account, and not ALZ's Security account, is "+sp+"'s delegated administrator.")
+		deps := []string{b.deployStep}
+		if audit.IsRef() && audit.FromStep != b.deployStep {
+			deps = append(deps, audit.FromStep)
+		}
+		manual := b.add(5, Step{ID: KindManual + "/delegated-admin/" + name, Kind: KindManual, Manual: true, DependsOn: deps,
+			Params: Manual{Instructions: instr,
+				Verify: "delegated-admin.verify/" + sp + " reads organizations:ListDelegatedAdministrators for " + sp},
+			Title:    "Move " + sp + "'s delegated administration from ALZ's Security account " + old + " to the new " + b.s.AuditAccountName + " account",
+			Why:      "Control Tower's Audit account replaces ALZ's Security account, which is " + sp + "'s delegated administrator (reference, step 5)",
+			Target:   Target{AccountID: old, Resource: sp},
+			CLI:      cli,
+			Guard:    "the new " + b.s.AuditAccountName + " account exists (landing zone set up)",
+			Expected: "the " + b.s.AuditAccountName + " account is " + sp + "'s delegated administrator; ALZ's Security account no longer is",
+			Rollback: "designate ALZ's Security account " + old + " again with the same commands, account IDs swapped"})
+		b.add(5, Step{ID: KindDelegatedAdminVerify + "/" + sp, Kind: KindDelegatedAdminVerify, DependsOn: []string{manual},
+			Params:   DelegatedAdminVerify{ServicePrincipal: sp, AccountID: audit, FormerAccountID: old},
+			Title:    "Verify that the new " + b.s.AuditAccountName + " account is " + sp + "'s delegated administrator",
+			Why:      "an operator's confirmation is checked by API where an API can tell",
+			Target:   Target{Resource: sp},
+			CLI:      []string{"aws organizations list-delegated-administrators --service-principal " + sp + " --query 'DelegatedAdministrators[].Id' --output text"},
+			Expected: "the output is the " + b.s.AuditAccountName + " account's ID alone"})
+	}
+	// Control Tower's Audit account aggregates the security notifications of every account in the
+	// home region's aws-controltower-AggregateSecurityNotifications topic
+	// (https://docs.aws.amazon.com/controltower/latest/userguide/sns-guidance.html).
+	topic := "arn:" + b.part + ":sns:" + b.home + ":" + inner(audit) + ":aws-controltower-AggregateSecurityNotifications"
+	subs := "ALZ_ALERT_SUBSCRIPTIONS"
+	b.add(5, Step{ID: KindManual + "/security-alerting", Kind: KindManual, Manual: true, DependsOn: []string{b.deployStep},
+		Params: Manual{Instructions: []string{
+			"The first command lists who receives ALZ's security alerts: the subscriptions (protocol, endpoint) of the AWS-Landing-Zone-* SNS topics in ALZ's Security account " + old + ", in " + b.alzReg + ".",
+			"The second subscribes each of them to Control Tower's aws-controltower-AggregateSecurityNotifications topic in the new " + b.s.AuditAccountName + " account, in the home region " + b.home + ". E-mail endpoints must confirm the subscription; an SQS queue or Lambda function in another account needs its resource policy to allow the new topic.",
+			"Move third-party security tooling that reads from or runs in ALZ's Security account to the " + b.s.AuditAccountName + " account.",
+			"Confirm this step (lz2ct confirm) once alerts reach your people from the new topic: lz2ct cannot tell by API which endpoints are yours, so your confirmation is the check.",
+		}},
+		Title:  "Move security alerting and third-party tooling from ALZ's Security account " + old + " to the new " + b.s.AuditAccountName + " account",
+		Why:    "Control Tower sends its security notifications to topics in its Audit account; subscriptions to ALZ's topics and tools in ALZ's Security account must follow (reference, step 5)",
+		Target: Target{AccountID: old},
+		CLI: []string{
+			subs + "=$( " + b.inAccount(old, `for topic in $(aws sns list-topics --region `+b.alzReg+` --query "Topics[?contains(TopicArn, 'Landing-Zone')].TopicArn" --output text); do aws sns list-subscriptions-by-topic --topic-arn "$topic" --region `+b.alzReg+` --query 'Subscriptions[].[Protocol,Endpoint]' --output text; done`)[0] + " )",
+			b.inNewAccount(audit, `printf '%s\n' "$`+subs+`" | while read -r protocol endpoint; do [ -n "${endpoint:-}" ] || continue; aws sns subscribe --topic-arn `+topic+` --protocol "$protocol" --notification-endpoint "$endpoint" --region `+b.home+`; done`),
+		},
+		Guard:           "the new " + b.s.AuditAccountName + " account exists (landing zone set up)",
+		Expected:        "alerts reach the same people from aws-controltower-AggregateSecurityNotifications",
+		EstimateSeconds: 60 * 60})
+}
+
 // isALZLogBucket reports whether a bucket is one of ALZ's log buckets: the CloudTrail and Config
 // logs (aws-landing-zone-logs-*) or the S3 server access logs of that bucket.
 func isALZLogBucket(name string) bool {
@@ -72,6 +203,23 @@ func isALZLogBucket(name string) bool {
 // copied into.
 func logCopyDestination(bk inventory.Bucket) string {
 	return "alz-logs-" + bk.AccountID + "-" + bk.Region
+}
+
+// moveRegionalAdmin are the commands that move a delegated administrator designated per region
+// (GuardDuty, Security Hub) in AWS's order: removed in every region, deregistered from
+// Organizations (one global action; the service refuses a new administrator while the former one
+// is registered), then the new one designated in every region.
+// https://docs.aws.amazon.com/guardduty/latest/ug/change-guardduty-delegated-admin.html
+func moveRegionalAdmin(service, principal, old, account string, regions []string) []string {
+	var cli []string
+	for _, r := range regions {
+		cli = append(cli, "aws "+service+" disable-organization-admin-account --admin-account-id "+old+" --region "+r)
+	}
+	cli = append(cli, "aws organizations deregister-delegated-administrator --account-id "+old+" --service-principal "+principal)
+	for _, r := range regions {
+		cli = append(cli, "aws "+service+" enable-organization-admin-account --admin-account-id "+account+" --region "+r)
+	}
+	return cli
 }
 
 // copyLogs copies ALZ's log buckets into new buckets of the new Log Archive account (never into
@@ -150,7 +298,7 @@ func (b *builder) decommission() {
 	prev := []string{b.deployStep}
 	for _, ph := range []int{4, 5} {
 		for _, st := range b.phases[ph] {
-			if st.Kind == KindBaselineEnable || st.Kind == KindAccountEnroll || st.Kind == KindManual || st.Kind == KindLogsCopy {
+			if st.Kind == KindBaselineEnable || st.Kind == KindAccountEnroll || st.Kind == KindManual || st.Kind == KindLogsCopy || st.Kind == KindDelegatedAdminVerify {
 				prev = append(prev, st.ID)
 			}
 		}
@@ -441,7 +589,7 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 			}
 			g.add(Step{ID: KindSSMParametersDelete + "/" + rg, Kind: KindSSMParametersDelete, DependsOn: []string{KindExportSSMParameters + "/" + rg},
 				Params:   SSMParametersDelete{Region: rg, Names: names},
-				Title:    fmt.Sprintf("Delete %d landing zone SSM parameters in %s", len(names), rg),
+				Title:    fmt.Sprintf("Delete %s in %s", words.Count(len(names), "landing zone SSM parameter"), rg),
 				Why:      "ALZ's /org/ parameters are not used by Control Tower (reference, step 6)",
 				Target:   Target{Region: rg, Resource: "/org/"},
 				CLI:      cli,
@@ -462,8 +610,8 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 	case settings.DecomCloseAccounts:
 		for _, id := range []string{alz.LogArchiveAccountID, alz.SecurityAccountID} {
 			a := b.ix.Account(id)
-			if id == "" || a == nil || a.Status != inventory.AccountActive {
-				continue
+			if id == "" || a == nil || a.Status != inventory.AccountActive || b.sc.Account(id).How == HowSharedAccount {
+				continue // never Control Tower's own shared accounts
 			}
 			g.add(Step{ID: KindAccountClose + "/" + id, Kind: KindAccountClose,
 				Params:   AccountClose{AccountID: id},
@@ -471,7 +619,7 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 				Why:      "closed last, only because decommission.closeOldAccounts was chosen; logs and tooling moved in phase 5",
 				Target:   Target{AccountID: id},
 				CLI:      []string{"aws organizations close-account --account-id " + id},
-				Guard:    "phase 5 done; the organization ID typed to confirm; Organizations closes at most 10% of member accounts per 30 days",
+				Guard:    "phase 5 done; the organization ID typed to confirm; Organizations closes at most the higher of 250 and 20% of the member accounts (1,000 at most) in any rolling 30 days: a closure over that quota waits until it frees",
 				Expected: "state PENDING_CLOSURE, then SUSPENDED", Rollback: "reopen within 90 days through AWS Support"})
 		}
 	}
@@ -546,7 +694,7 @@ func (b *builder) deleteStackSet(ss inventory.StackSet, g *group) {
 			deps = append(deps, g.add(Step{ID: id, Kind: KindStackSetInstancesDelete,
 				Params: StackSetInstancesDelete{Region: reg, StackSetName: ss.Name, Accounts: grp.accounts, Regions: grp.regions, RetainStacks: part.retain,
 					OperationID: op, Preferences: prefs},
-				Title:  fmt.Sprintf("%s %s stack instances of %d accounts in %s", what, ss.Name, len(grp.accounts), strings.Join(grp.regions, ", ")),
+				Title:  fmt.Sprintf("%s %s stack instances of %s in %s", what, ss.Name, words.Count(len(grp.accounts), "account"), strings.Join(grp.regions, ", ")),
 				Why:    retainWhy(part.retain),
 				Target: Target{Region: reg, Resource: ss.Name},
 				CLI: []string{
@@ -569,7 +717,7 @@ func (b *builder) deleteStackSet(ss inventory.StackSet, g *group) {
 
 func retainWhy(retain bool) string {
 	if retain {
-		return "these accounts are left alone by the migration (excluded, left out or blocked): the StackSet lets go of their stacks, whose resources stay"
+		return "the migration leaves these accounts alone (excluded, left out or blocked), or brings them in as Control Tower's shared accounts: the StackSet lets go of their stacks, whose resources stay"
 	}
 	return "the migration took these accounts over; ALZ's stacks in them go"
 }
@@ -591,6 +739,9 @@ func (b *builder) deleteCoreOU(alz *inventory.ALZ, g *group) {
 	for _, id := range b.ix.ChildAccounts(core) {
 		if d := b.sc.Account(id); d != nil && d.How == HowEnroll && d.Into != core {
 			continue // Account Factory moves it out when it enrolls it
+		}
+		if d := b.sc.Account(id); d != nil && d.How == HowSharedAccount {
+			continue // Control Tower moves it into its Security OU when it sets the landing zone up (step-one.html)
 		}
 		remaining = append(remaining, id)
 	}
@@ -642,11 +793,31 @@ func (b *builder) keptByChoice(alz *inventory.ALZ) {
 			b.kept = append(b.kept, Kept{Resource: "portfolio " + pf.Name + " (" + pf.ID + ")", Reason: "it holds Add-On products that are still provisioned"})
 		}
 	}
+	existing := b.sc.SharedAccountIDs()
 	if !b.s.Decommissions(settings.DecomLogBuckets) {
+		reason := "ALZ's logs are kept: decommission.copyLogs is false and log-buckets is not in decommission.steps"
+		if len(existing) > 0 {
+			reason = "ALZ's logs stay where they are: its Log Archive account becomes Control Tower's (sharedAccounts: existing), so nothing is copied; list log-buckets in decommission.steps to delete them"
+		}
 		for _, bk := range alz.Buckets {
 			if isALZLogBucket(bk.Name) {
-				b.kept = append(b.kept, Kept{Resource: "bucket " + bk.Name, Reason: "ALZ's logs are kept: decommission.copyLogs is false and log-buckets is not in decommission.steps"})
+				b.kept = append(b.kept, Kept{Resource: "bucket " + bk.Name, Reason: reason})
 			}
+		}
+	}
+	for _, id := range existing {
+		n := 0
+		for _, ss := range alz.StackSets {
+			for _, in := range ss.Instances {
+				if in.AccountID == id && !(ss.Name == EnableConfigStackSet && b.ecDeleted[in.AccountID+"|"+in.Region]) {
+					n++
+				}
+			}
+		}
+		if n > 0 {
+			a := b.ix.Account(id)
+			b.kept = append(b.kept, Kept{Resource: fmt.Sprintf("ALZ's StackSet stacks in account %s (%s): %s", id, a.Name, words.Count(n, "stack instance")),
+				Reason: "the account is Control Tower's shared account now (sharedAccounts: existing): decommission detaches ALZ's StackSets from it but keeps their stacks and resources (security tooling, topics, the log bucket); delete what you no longer need by hand"})
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 // Phases 0 (safeguard) and 1 (deploy Control Tower). The commands of phase 0 write into exports/:
@@ -63,7 +64,7 @@ func (b *builder) safeguard() {
 		path := SSMParametersExportPath(r)
 		b.add(0, Step{ID: KindExportSSMParameters + "/" + r, Kind: KindExportSSMParameters,
 			Params:   ExportSSMParameters{Region: r, ParameterPath: "/org/", Path: path},
-			Title:    fmt.Sprintf("Export %d landing zone SSM parameters in %s", byRegion[r], r),
+			Title:    fmt.Sprintf("Export %s in %s", words.Count(byRegion[r], "landing zone SSM parameter"), r),
 			Why:      "decommission deletes them; tools may still read their values",
 			Target:   Target{Region: r, Resource: "/org/"},
 			CLI:      []string{"aws ssm get-parameters-by-path --path /org/ --recursive --with-decryption --region " + r + " --output json > " + path},
@@ -85,7 +86,7 @@ func (b *builder) safeguard() {
 		}
 		b.add(0, Step{ID: KindExportPortfolios + "/" + b.alzReg, Kind: KindExportPortfolios,
 			Params:   ExportPortfolios{Region: b.alzReg, PortfolioIDs: ids, Path: "exports/portfolios/"},
-			Title:    fmt.Sprintf("Export %d ALZ Service Catalog portfolios (products, principals, constraints)", len(alz.Portfolios)),
+			Title:    fmt.Sprintf("Export %s (products, principals, constraints)", words.Count(len(alz.Portfolios), "ALZ Service Catalog portfolio")),
 			Why:      "decommission empties and deletes them",
 			Target:   Target{Region: b.alzReg, Resource: "servicecatalog"},
 			CLI:      cli,
@@ -170,7 +171,7 @@ func (b *builder) deploy() {
 			Target:      Target{Resource: svc},
 			Destructive: true,
 			CLI:         []string{"aws organizations disable-aws-service-access --service-principal " + svc},
-			Guard:       "no delegated administrator is registered for " + svc + " and no organization trail/aggregator depends on it",
+			Guard:       "no delegated administrator is registered for " + svc + " (organizations:ListDelegatedAdministrators); check by hand that no organization trail or aggregator you keep depends on it",
 			Expected:    svc + " no longer listed by aws organizations list-aws-service-access-for-organization",
 			Rollback:    "aws organizations enable-aws-service-access --service-principal " + svc}))
 	}
@@ -186,19 +187,30 @@ func (b *builder) deploy() {
 		return
 	}
 	manifest := "governed regions " + strings.Join(b.s.GovernedRegions, ", ")
+	existing := b.sc.SharedAccountIDs() // [Log Archive, Audit] when ALZ's accounts are brought
+	if len(existing) == 2 {
+		deps = append(deps, b.prepareExisting(existing)...)
+	}
 	if b.s.CTDeploy == settings.CTDeployManual {
+		accounts := fmt.Sprintf("New Log Archive account %q with e-mail %s; new Audit account %q with e-mail %s.", b.s.LogArchiveAccountName, b.s.LogArchiveEmail, b.s.AuditAccountName, b.s.AuditEmail)
+		created := fmt.Sprintf("Log Archive %s and Audit %s accounts created", b.s.LogArchiveEmail, b.s.AuditEmail)
+		if len(existing) == 2 {
+			accounts = fmt.Sprintf("Choose to use existing accounts: as the Log Archive account ALZ's Log Archive account %s (e-mail %s), as the Audit account ALZ's Security account %s (e-mail %s).",
+				existing[0], b.s.LogArchiveEmail, existing[1], b.s.AuditEmail)
+			created = fmt.Sprintf("ALZ's accounts %s (Log Archive) and %s (Audit) in the Security OU", existing[0], existing[1])
+		}
 		manual := b.add(1, Step{ID: KindManual + "/landing-zone", Kind: KindManual, Manual: true, DependsOn: deps,
 			Params: Manual{Instructions: []string{
 				"Open the AWS Control Tower console in " + b.home + " (the IAM Identity Center region when Identity Center is used) and set up the landing zone.",
 				fmt.Sprintf("Governed regions: %s. Security OU %q%s.", strings.Join(b.s.GovernedRegions, ", "), b.sc.SecurityOUName(), sandboxNote(b.sc.SandboxOUName())),
-				fmt.Sprintf("New Log Archive account %q with e-mail %s; new Audit account %q with e-mail %s.", b.s.LogArchiveAccountName, b.s.LogArchiveEmail, b.s.AuditAccountName, b.s.AuditEmail),
+				accounts,
 				"Wait until the console reports the landing zone set up, then confirm this step."},
 				Verify: "landing-zone.verify reads the landing zone with controltower:ListLandingZones and GetLandingZone"},
 			Title:           "Set up the landing zone in the Control Tower console, in " + b.home,
 			Why:             "ctDeploy: manual — you set it up in the console; lz2ct then verifies it",
 			Target:          Target{Region: b.home},
 			Guard:           "console region is " + b.home,
-			Expected:        fmt.Sprintf("landing zone ACTIVE in %s; %s; Log Archive %s and Audit %s accounts created", b.home, manifest, b.s.LogArchiveEmail, b.s.AuditEmail),
+			Expected:        fmt.Sprintf("landing zone ACTIVE in %s; %s; %s", b.home, manifest, created),
 			EstimateSeconds: 60 * 60})
 		b.deployStep = b.add(1, Step{ID: KindLandingZoneVerify, Kind: KindLandingZoneVerify, DependsOn: []string{manual},
 			Params: LandingZoneVerify{Region: b.home, MinVersion: "3.0", LogArchiveEmail: b.s.LogArchiveEmail, AuditEmail: b.s.AuditEmail},
@@ -210,27 +222,90 @@ func (b *builder) deploy() {
 		return
 	}
 	deps = append(deps, b.controlTowerRoles()...)
-	la := b.createAccount("log-archive", b.s.LogArchiveAccountName, b.s.LogArchiveEmail)
-	au := b.createAccount("audit", b.s.AuditAccountName, b.s.AuditEmail)
+	logID, auditID := Lit(""), Lit("")
+	guard := "no landing zone exists yet (aws controltower list-landing-zones is empty); Control Tower's pre-launch checks pass"
+	if len(existing) == 2 {
+		// ALZ's accounts, by ID: the manifest names the shared accounts by account ID
+		// (https://docs.aws.amazon.com/controltower/latest/userguide/lz-api-launch.html).
+		logID, auditID = Lit(existing[0]), Lit(existing[1])
+		guard += "; ALZ's Log Archive and Security accounts hold no AWS Config recorder or delivery channel, nor resources named as Control Tower's (pre-checks shared.existing-*)"
+	} else {
+		la := b.createAccount("log-archive", b.s.LogArchiveAccountName, b.s.LogArchiveEmail)
+		au := b.createAccount("audit", b.s.AuditAccountName, b.s.AuditEmail)
+		deps = append(deps, la, au)
+		logID, auditID = Out(la, OutputAccountID), Out(au, OutputAccountID)
+	}
 	m := LandingZoneManifest{GovernedRegions: b.s.GovernedRegions, SecurityOUName: b.sc.SecurityOUName(), SandboxOUName: b.sc.SandboxOUName(),
-		LogArchiveAccountID: Out(la, OutputAccountID), AuditAccountID: Out(au, OutputAccountID),
+		LogArchiveAccountID: logID, AuditAccountID: auditID,
 		LoggingRetentionDays: 365, AccessLoggingRetentionDays: 3650, AccessManagement: true}
 	op := "LANDING_ZONE_OPERATION_ID"
 	cli := []string{"cat > landing-zone-manifest.json <<EOF\n" + b.manifestJSON(m) + "\nEOF",
 		op + "=$(aws controltower create-landing-zone --landing-zone-version " + LandingZoneVersion + " --manifest file://landing-zone-manifest.json --region " + b.home + " --query operationIdentifier --output text)",
 		waitWhile(`aws controltower get-landing-zone-operation --operation-identifier "$`+op+`" --region `+b.home+" --query operationDetails.status --output text", 60, "IN_PROGRESS")}
 	cli = append(cli, b.lzOutputsCLI(KindLandingZoneCreate, b.home)...)
-	b.deployStep = b.add(1, Step{ID: KindLandingZoneCreate, Kind: KindLandingZoneCreate, DependsOn: append(deps, la, au),
+	why := "Control Tower must run before OUs can be registered; home region = the IAM Identity Center region when Identity Center exists"
+	if len(existing) == 2 {
+		why += "; ALZ's Log Archive and Security accounts become Control Tower's Log Archive and Audit accounts (sharedAccounts: existing), and Control Tower moves them into its Security OU"
+	}
+	b.deployStep = b.add(1, Step{ID: KindLandingZoneCreate, Kind: KindLandingZoneCreate, DependsOn: deps,
 		Params: LandingZoneCreate{Region: b.home, Version: LandingZoneVersion, Manifest: m},
 		Title:  "Set up the landing zone " + LandingZoneVersion + " in " + b.home,
-		Why:    "Control Tower must run before OUs can be registered; home region = the IAM Identity Center region when Identity Center exists",
+		Why:    why,
 		Target: Target{Region: b.home},
 		CLI:    cli,
-		Guard:  "no landing zone exists yet (aws controltower list-landing-zones is empty); Control Tower's pre-launch checks pass",
+		Guard:  guard,
 		Expected: fmt.Sprintf("operation SUCCEEDED; landing zone ACTIVE; %s; Security OU %q%s", manifest, b.sc.SecurityOUName(),
 			sandboxNote(b.sc.SandboxOUName())),
 		Rollback:        `aws controltower delete-landing-zone --landing-zone-identifier "$LANDING_ZONE_ARN" (decommissions Control Tower)`,
 		EstimateSeconds: lzUpperSeconds})
+}
+
+// prepareExisting readies ALZ's Log Archive and Security accounts for the landing zone set-up that
+// brings them in as Control Tower's Log Archive and Audit accounts. Control Tower accepts an
+// existing account only without AWS Config resources and when it can provision in it
+// (https://docs.aws.amazon.com/controltower/latest/userguide/accounts.html, "Considerations for
+// bringing existing security or logging accounts"; step-one.html): ALZ's SCPs on their path are
+// detached (they deny the Config changes), ALZ's Config recorder and delivery channel removed in
+// every governed region, and AWSControlTowerExecution created where it is missing. It returns the
+// steps the set-up waits for.
+func (b *builder) prepareExisting(ids []string) []string {
+	gate := []string{b.freezeStep}
+	var targets []string
+	seen := map[string]bool{}
+	for _, id := range ids {
+		for _, t := range b.policyTargets(b.ix.Parent(id), []string{id}) {
+			if !seen[t] {
+				seen[t] = true
+				targets = append(targets, t)
+			}
+		}
+	}
+	prep := b.detachALZ(1, 0, targets, gate)
+	for _, id := range ids {
+		a := b.ix.Account(id)
+		if !needsRole(a) || a.IAM == nil {
+			continue // present; or unknown (pre-check shared.existing-access says so)
+		}
+		sid := iamRoleStepID(id, ExecutionRole)
+		p := IAMRoleCreate{AccountID: id, RoleName: ExecutionRole, TrustPolicy: b.trustPolicy(),
+			ManagedPolicyARNs: []string{"arn:" + b.part + ":iam::aws:policy/AdministratorAccess"}}
+		prep = append(prep, b.add(1, Step{ID: sid, Kind: KindIAMRoleCreate, Params: p,
+			Title:    "Create " + ExecutionRole + " in " + id + " (" + a.Name + ")",
+			Why:      "Control Tower provisions its resources in an existing shared account through this role, trusting the management account, with AdministratorAccess (accounts.html: Control Tower must be able to provision in the account)",
+			Target:   Target{AccountID: id, Resource: ExecutionRole},
+			CLI:      b.inAccount(id, roleCLI(p)...),
+			Guard:    "the role does not exist yet (aws iam get-role --role-name " + ExecutionRole + " → NoSuchEntity), or exists trusting the management account",
+			Expected: "the role exists with the trust policy and AdministratorAccess attached",
+			Rollback: "aws iam detach-role-policy --role-name " + ExecutionRole + " --policy-arn arn:" + b.part + ":iam::aws:policy/AdministratorAccess && aws iam delete-role --role-name " + ExecutionRole}))
+	}
+	cfg := b.removeConfig(1, 0, "shared-accounts", ids, append(detachDeps(prep), gate...))
+	for i := range b.phases[1] {
+		st := &b.phases[1][i]
+		if slices.Contains(cfg, st.ID) {
+			st.Why = "Control Tower accepts an existing account as its Log Archive or Audit account only without AWS Config resources (step-one); ALZ's recorder and delivery channel go before the set-up, which brings Control Tower's own"
+		}
+	}
+	return append(prep, cfg...)
 }
 
 func sandboxNote(name string) string {

@@ -11,6 +11,7 @@ import (
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/scope"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 // Phases 2–4: per-wave SCP detaches, Config removal, execution roles, registrations and the
@@ -20,7 +21,7 @@ import (
 // (the accounts, their OUs and every ancestor up to the root). A detach an earlier wave scheduled is
 // not scheduled again, but is returned too: this wave's Config removal must wait for it as well (an
 // SCP on a parent OU denies the Config calls in every account below it).
-func (b *builder) detachALZ(wave int, targets []string, gate []string) []string {
+func (b *builder) detachALZ(phase, wave int, targets []string, gate []string) []string {
 	var out []string
 	for _, t := range targets {
 		for _, pid := range b.ix.PoliciesOn(t) {
@@ -33,7 +34,7 @@ func (b *builder) detachALZ(wave int, targets []string, gate []string) []string 
 				continue
 			}
 			b.detached[pid+"|"+t] = true
-			out = append(out, b.add(2, Step{ID: scpDetachStepID(pid, t), Kind: KindSCPDetach, Wave: wave, Destructive: true,
+			out = append(out, b.add(phase, Step{ID: scpDetachStepID(pid, t), Kind: KindSCPDetach, Wave: wave, Destructive: true,
 				Params:    SCPDetach{PolicyID: pid, TargetID: t},
 				Title:     fmt.Sprintf("Detach ALZ SCP %s from %s", p.Name, b.describe(t)),
 				Why:       "ALZ's SCP denies the AWS Config changes that Config removal and enrollment make; it is detached just before this wave and deleted in decommission",
@@ -163,7 +164,7 @@ func (b *builder) enableConfigInstances() map[string][]string {
 // removeConfig schedules the Config removal for a group of accounts (one wave): one StackSet
 // operation per set of regions for the stack instances, direct removal elsewhere. key names the
 // group in step IDs.
-func (b *builder) removeConfig(wave int, key string, accounts []string, deps []string) []string {
+func (b *builder) removeConfig(phase, wave int, key string, accounts []string, deps []string) []string {
 	var out []string
 	ssInst := map[string]map[string]bool{}
 	for _, id := range accounts {
@@ -175,7 +176,7 @@ func (b *builder) removeConfig(wave int, key string, accounts []string, deps []s
 			}
 		}
 		for _, d := range w.direct {
-			out = append(out, b.removeConfigDirect(wave, id, d, deps))
+			out = append(out, b.removeConfigDirect(phase, wave, id, d, deps))
 		}
 	}
 	groups := groupByRegions(ssInst)
@@ -188,8 +189,8 @@ func (b *builder) removeConfig(wave int, key string, accounts []string, deps []s
 		// No failure tolerance: an account whose Config stays would fail the registration anyway.
 		p := ConfigStackSetInstancesDelete{StackSetInstancesDelete{Region: b.alzReg, StackSetName: EnableConfigStackSet,
 			Accounts: g.accounts, Regions: g.regions, OperationID: op, Preferences: b.stackSetPrefs(len(g.accounts), 0)}}
-		b.add(3, Step{ID: id, Kind: KindConfigStackSetInstancesDelete, Wave: wave, Destructive: true, DependsOn: deps, Params: p,
-			Title:  fmt.Sprintf("Delete %s stack instances of %d accounts in %s", EnableConfigStackSet, len(g.accounts), strings.Join(g.regions, ", ")),
+		b.add(phase, Step{ID: id, Kind: KindConfigStackSetInstancesDelete, Wave: wave, Destructive: true, DependsOn: deps, Params: p,
+			Title:  fmt.Sprintf("Delete %s stack instances of %s in %s", EnableConfigStackSet, words.Count(len(g.accounts), "account"), strings.Join(g.regions, ", ")),
 			Why:    "Control Tower refuses accounts with a Config recorder or delivery channel in a governed region; removed just before this wave so the unrecorded window stays short (configRemoval: stackset, the reference's method 1)",
 			Target: Target{OUID: ouOrEmpty(key), Region: b.alzReg, Resource: EnableConfigStackSet},
 			CLI: []string{
@@ -211,7 +212,7 @@ func (b *builder) removeConfig(wave int, key string, accounts []string, deps []s
 	return out
 }
 
-func (b *builder) removeConfigDirect(wave int, acct string, d directConfig, deps []string) string {
+func (b *builder) removeConfigDirect(phase, wave int, acct string, d directConfig, deps []string) string {
 	id := KindConfigRecorderDelete + "/" + acct + "/" + d.region
 	r := " --region " + d.region
 	var cmds []string
@@ -228,7 +229,7 @@ func (b *builder) removeConfigDirect(wave int, acct string, d directConfig, deps
 	if !b.sc.ReadIn(b.ix.Account(acct), d.region) {
 		guard = "discovery could not read this account here: delete only ALZ's recorder and channel if they exist, report anything else; " + guard
 	}
-	b.add(3, Step{ID: id, Kind: KindConfigRecorderDelete, Wave: wave, Destructive: true, DependsOn: deps,
+	b.add(phase, Step{ID: id, Kind: KindConfigRecorderDelete, Wave: wave, Destructive: true, DependsOn: deps,
 		Params:   ConfigRecorderDelete{AccountID: acct, Region: d.region, RecorderName: d.recorder, DeliveryChannelName: d.channel},
 		Title:    "Stop and delete the AWS Config recorder and delivery channel in " + acct + " / " + d.region,
 		Why:      "Control Tower refuses accounts with a Config recorder or delivery channel in a governed region; done just before this wave",
@@ -358,7 +359,7 @@ func (b *builder) executionRoles(wave int, key string, accounts []string) []stri
 	p := StackSetInstancesCreate{Region: b.alzReg, StackSetName: b.execSet.name, Accounts: viaSet, Regions: []string{b.alzReg}, OperationID: op,
 		Preferences: b.stackSetPrefs(len(viaSet), 0)}
 	b.add(4, Step{ID: id, Kind: KindStackSetInstancesCreate, Wave: wave, DependsOn: []string{b.execSet.step}, Params: p,
-		Title:  fmt.Sprintf("Create %s in %s with one StackSet operation", ExecutionRole, plural(len(viaSet), "account", "accounts")),
+		Title:  fmt.Sprintf("Create %s in %s with one StackSet operation", ExecutionRole, words.Count(len(viaSet), "account")),
 		Why:    "Control Tower enrolls an existing account only through this role; one StackSet operation per wave creates it everywhere at once, through ALZ's own StackSet roles",
 		Target: Target{OUID: ouOrEmpty(key), Region: b.alzReg, Resource: b.execSet.name},
 		CLI: []string{
@@ -554,9 +555,17 @@ func (b *builder) waves() {
 			if n := len(b.regs); n > 0 {
 				info.prev = b.regs[n-1]
 			}
-			prep := b.detachALZ(wave, b.policyTargets(prepOU, covered), gate)
+			prep := b.detachALZ(2, wave, b.policyTargets(prepOU, covered), gate)
 			prep = append(prep, b.executionRoles(wave, o.Key, covered)...)
-			cfg := b.removeConfig(wave, o.Key, covered, append(detachDeps(prep), gate...))
+			// Accounts moving in are moved first: ALZ's SCPs on the OUs they leave then no
+			// longer deny their Config removal.
+			var moved []string
+			for _, a := range covered {
+				if m := b.moves[a]; m != "" {
+					moved = append(moved, m)
+				}
+			}
+			cfg := b.removeConfig(3, wave, o.Key, covered, append(append(detachDeps(prep), gate...), moved...))
 			deps = append(deps, prep...)
 			deps = append(deps, cfg...)
 		}
@@ -568,7 +577,7 @@ func (b *builder) waves() {
 		}
 		b.regSize[regID] = o.Enrolls
 		b.add(4, Step{ID: regID, Kind: KindBaselineEnable, Wave: wave, DependsOn: deps, Params: p, Blocked: blocked,
-			Title:  fmt.Sprintf("%s (%s)", title, plural(len(accts), "account", "accounts")),
+			Title:  fmt.Sprintf("%s (%s)", title, words.Count(len(accts), "account")),
 			Why:    "registering an OU enrolls all its accounts in one Control Tower operation; parents are registered first",
 			Target: Target{OUID: o.ID, Resource: o.Key},
 			CLI:    b.registerCLI(regID, p),
@@ -653,11 +662,14 @@ func (b *builder) createSplit(of *scope.OU, sp scope.Split, wave int, parentReg,
 	return append(out, moves...)
 }
 
-// moveIn moves an account into the OU whose registration will cover it, before that registration.
+// moveIn moves an account into the OU whose registration will cover it, before that registration;
+// the SCPs it would leave behind that its new OU does not carry are attached to it first.
 func (b *builder) moveIn(a, key string, dest Value, path string, wave int, deps []string, blocked string) string {
 	d := b.sc.Account(a)
 	src := d.ParentID
+	deps = append(deps, b.attachToAccount(4, wave, d, deps, blocked)...)
 	p := AccountMove{AccountID: a, SourceParentID: Lit(src), DestinationParentID: dest}
+	b.moves[a] = moveStepID(a)
 	return b.add(4, Step{ID: moveStepID(a), Kind: KindAccountMove, Wave: wave, DependsOn: deps, Blocked: blocked, Params: p,
 		Title:    "Move account " + a + " into " + path,
 		Why:      d.Reason,
@@ -666,6 +678,28 @@ func (b *builder) moveIn(a, key string, dest Value, path string, wave int, deps 
 		Guard:    "the account is still in " + src,
 		Expected: "the account's parent is " + path,
 		Rollback: "aws organizations move-account --account-id " + a + " --source-parent-id " + sh(dest) + " --destination-parent-id " + src})
+}
+
+// attachToAccount attaches to an account, before it moves (or before Account Factory moves it as
+// it enrolls it), the SCPs of the OUs it leaves that its new OU does not carry, so it is never
+// without them (scope.Account.AttachSCPs). Attaching an SCP the account already inherits changes
+// nothing until it moves.
+func (b *builder) attachToAccount(phase, wave int, d *scope.Account, deps []string, blocked string) []string {
+	var out []string
+	for _, pid := range d.AttachSCPs {
+		pol := b.ix.Policy(pid)
+		id := KindSCPAttach + "/" + pid + "/" + d.ID
+		out = append(out, b.add(phase, Step{ID: id, Kind: KindSCPAttach, Wave: wave, DependsOn: deps, Blocked: blocked,
+			Params:   SCPAttach{PolicyID: pid, TargetID: Lit(d.ID)},
+			Title:    fmt.Sprintf("Attach SCP %s to account %s (%s)", pol.Name, d.ID, d.Name),
+			Why:      "the account leaves the OU the SCP is attached to, and its new OU does not carry it: attached to the account itself first, the account stays under it",
+			Target:   Target{AccountID: d.ID, Resource: pid},
+			CLI:      []string{"aws organizations attach-policy --policy-id " + pid + " --target-id " + d.ID},
+			Guard:    fmt.Sprintf("the account has fewer than %d SCPs attached directly", scope.MaxSCPsPerTarget),
+			Expected: "the policy is in aws organizations list-policies-for-target --target-id " + d.ID + " --filter SERVICE_CONTROL_POLICY",
+			Rollback: "aws organizations detach-policy --policy-id " + pid + " --target-id " + d.ID}))
+	}
+	return out
 }
 
 // ---- the enrollment queue ----
@@ -747,13 +781,14 @@ func (b *builder) enroll(phase, wave int, a *scope.Account, gate []string) strin
 		deps = append(deps, b.deployStep, b.regOf[a.Into])
 	}
 	if !b.enrollDead(a) {
-		prep := b.detachALZ(wave, b.policyTargets(a.ParentID, []string{a.ID}), gate)
+		prep := b.detachALZ(2, wave, b.policyTargets(a.ParentID, []string{a.ID}), gate)
 		prep = append(prep, b.executionRoles(wave, a.ID, []string{a.ID})...)
-		cfg := b.removeConfig(wave, a.ID, []string{a.ID}, append(detachDeps(prep), gate...))
+		cfg := b.removeConfig(3, wave, a.ID, []string{a.ID}, append(detachDeps(prep), gate...))
 		deps = append(deps, prep...)
 		deps = append(deps, cfg...)
 	}
 	sid := enrollStepID(a.ID)
+	deps = append(deps, b.attachToAccount(phase, wave, a, []string{b.deployStep}, b.blockedAcct[a.ID])...)
 	name := sanitizeName(ia.Name, a.ID)
 	p := AccountEnroll{Region: b.home, ProductName: AccountFactory, AccountID: a.ID, AccountName: ia.Name, AccountEmail: ia.Email,
 		SSOUserEmail: ia.Email, SSOUserFirstName: "Admin", SSOUserLastName: "User", OUName: ouName, OUID: ouID,
@@ -778,8 +813,8 @@ func (b *builder) enroll(phase, wave int, a *scope.Account, gate []string) strin
 // enrollment queue's commands once.
 func (b *builder) enrollWhy(a *scope.Account, ouName string) string {
 	switch {
-	case a.SharedServices:
-		return b.accounts[a.ID].Reason
+	case a.SharedServices, a.SCPsBlock != "":
+		return a.Reason
 	case a.Into == a.ParentID:
 		return "its OU is already registered: Account Factory enrolls it where it is"
 	case b.sc.OU(a.ParentID) != nil && b.sc.OU(a.ParentID).TooDeep:

@@ -7,6 +7,7 @@ package plans
 
 import (
 	"bytes"
+	"container/heap"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/lz2ct/lz2ct/checks"
@@ -73,11 +75,48 @@ type Limits struct {
 	Note string `json:"note,omitempty"`
 }
 
-// Kept is one resource the plan leaves in place on purpose.
+// Kept is one resource the migration leaves in place on purpose.
 type Kept struct {
 	// Resource names it, e.g. "OU ou-ab12-cd34ef56 (core)".
 	Resource string `json:"resource"`
 	Reason   string `json:"reason"`
+	// Step is the decommission step a run's guard refused (KeptAfterRun); empty for what the
+	// plan itself keeps, by choice or because it cannot remove it.
+	Step string `json:"step,omitempty"`
+}
+
+// GuardRefusedPrefix starts the error the engine journals when a step's guard refuses it (the
+// kind observed it unsafe to run: a VPC still in use, logs not yet copied, an account still in
+// the core OU).
+const GuardRefusedPrefix = "unsafe to run: "
+
+// GuardRefusal returns the guard's words when a journaled error is a guard's refusal.
+func GuardRefusal(err string) (string, bool) {
+	if rest, ok := strings.CutPrefix(err, GuardRefusedPrefix); ok {
+		return rest, true
+	}
+	return "", false
+}
+
+// KeptAfterRun lists what the migration leaves in place and why: the plan's kept[] (what the
+// settings keep, and what the plan cannot remove), then every destructive decommission step a
+// run's guard refused — refused maps such a step's ID to the guard's words (GuardRefusal of the
+// journaled error). runbook and lz2ct status show this list.
+func (p *Plan) KeptAfterRun(refused map[string]string) []Kept {
+	out := append([]Kept(nil), p.Kept...)
+	for _, st := range p.OrderedSteps() {
+		why, ok := refused[st.ID]
+		if !ok || !st.Destructive {
+			continue
+		}
+		res := st.Title
+		if r, ok := strings.CutPrefix(res, "Delete "); ok {
+			res = r
+		}
+		out = append(out, Kept{Resource: res, Step: st.ID, Reason: "its guard refused the deletion during the run: " + why +
+			" (fix that, then lz2ct resume deletes it; or leave it)"})
+	}
+	return out
 }
 
 // Phase IDs, in order. Phase.Number is the index in this list.
@@ -217,6 +256,7 @@ const (
 	HowBlocked        = scope.HowBlocked        // its enrollment cannot run until a blocker is resolved
 	HowEnrolled       = scope.HowEnrolled       // Control Tower already governs it
 	HowManagement     = scope.HowManagement     // the management account: CT runs there, never enrolled
+	HowSharedAccount  = scope.HowSharedAccount  // ALZ's Log Archive or Security account, brought in as CT's by the set-up
 )
 
 // AccountDisposition is what the plan does with one account.
@@ -225,8 +265,8 @@ type AccountDisposition struct {
 	Name      string `json:"name"`
 	How       string `json:"how"`
 	Reason    string `json:"reason,omitempty"`
-	// By is the step that covers the account (baseline.enable/<ou> or account.enroll/<account>);
-	// empty otherwise.
+	// By is the step that covers the account (baseline.enable/<ou> or account.enroll/<account>, or
+	// the landing zone's set-up for a shared account brought in); empty otherwise.
 	By string `json:"by,omitempty"`
 }
 
@@ -344,47 +384,101 @@ func (p *Plan) OrderedSteps() []*Step {
 // executionOrder is the order a sequential run takes the steps: phases 0 and 1; then phases 2–4
 // interleaved wave by wave (a wave's SCP detaches, then its Config removal, then its registration
 // or enrollment), so no account loses its Config recorder long before Control Tower takes it
-// over; then phases 5 and 6. Every step comes after the steps it depends on.
+// over; then phases 5 and 6. Every step comes after the steps it depends on: of the steps whose
+// dependencies are all placed, the one earliest in that order comes next (a wave's account moves,
+// phase 4, thus come before the Config removal that waits for them).
 func (p *Plan) executionOrder() []string {
-	type ws struct {
-		wave, phase, idx int
-		id               string
+	type key struct{ bucket, wave, phase, idx int }
+	less := func(a, b key) bool {
+		switch {
+		case a.bucket != b.bucket:
+			return a.bucket < b.bucket
+		case a.wave != b.wave:
+			return a.wave < b.wave
+		case a.phase != b.phase:
+			return a.phase < b.phase
+		}
+		return a.idx < b.idx
 	}
-	var mid []ws
-	var out []string
-	midAt := -1
+	var ids []string
+	var keys []key
+	at := map[string]int{}
 	for i := range p.Phases {
 		ph := &p.Phases[i]
 		for j, st := range ph.Steps {
-			switch ph.ID {
-			case PhaseSCP, PhaseConfig, PhaseRegistration:
-				mid = append(mid, ws{st.Wave, i, j, st.ID})
-			default:
-				if ph.Number > 4 && midAt < 0 {
-					midAt = len(out)
+			k := key{bucket: 0, phase: i, idx: j}
+			switch {
+			case ph.ID == PhaseSCP || ph.ID == PhaseConfig || ph.ID == PhaseRegistration:
+				k.bucket, k.wave = 1, st.Wave
+			case ph.Number > 4:
+				k.bucket = 2
+			}
+			at[st.ID] = len(ids)
+			ids = append(ids, st.ID)
+			keys = append(keys, k)
+		}
+	}
+	// Kahn's algorithm with a heap of the ready steps, by key.
+	waiting := make([]int, len(ids))
+	next := make([][]int, len(ids))
+	for i := range p.Phases {
+		for _, st := range p.Phases[i].Steps {
+			n := at[st.ID]
+			for _, d := range st.DependsOn {
+				if di, ok := at[d]; ok {
+					waiting[n]++
+					next[di] = append(next[di], n)
 				}
-				out = append(out, st.ID)
 			}
 		}
 	}
-	sort.SliceStable(mid, func(a, b int) bool {
-		if mid[a].wave != mid[b].wave {
-			return mid[a].wave < mid[b].wave
+	h := &stepHeap{less: func(a, b int) bool { return less(keys[a], keys[b]) }}
+	for n := range ids {
+		if waiting[n] == 0 {
+			heap.Push(h, n)
 		}
-		if mid[a].phase != mid[b].phase {
-			return mid[a].phase < mid[b].phase
+	}
+	out := make([]string, 0, len(ids))
+	placed := make([]bool, len(ids))
+	for h.Len() > 0 {
+		n := heap.Pop(h).(int)
+		placed[n] = true
+		out = append(out, ids[n])
+		for _, m := range next[n] {
+			if waiting[m]--; waiting[m] == 0 {
+				heap.Push(h, m)
+			}
 		}
-		return mid[a].idx < mid[b].idx
-	})
-	if midAt < 0 {
-		midAt = len(out)
 	}
-	ids := make([]string, 0, len(out)+len(mid))
-	ids = append(ids, out[:midAt]...)
-	for _, m := range mid {
-		ids = append(ids, m.id)
+	if len(out) < len(ids) { // a dependency cycle: never built, but never lose a step
+		var rest []int
+		for n := range ids {
+			if !placed[n] {
+				rest = append(rest, n)
+			}
+		}
+		sort.Slice(rest, func(a, b int) bool { return less(keys[rest[a]], keys[rest[b]]) })
+		for _, n := range rest {
+			out = append(out, ids[n])
+		}
 	}
-	return append(ids, out[midAt:]...)
+	return out
+}
+
+// stepHeap is a min-heap of step indexes (container/heap).
+type stepHeap struct {
+	items []int
+	less  func(a, b int) bool
+}
+
+func (h *stepHeap) Len() int           { return len(h.items) }
+func (h *stepHeap) Less(i, j int) bool { return h.less(h.items[i], h.items[j]) }
+func (h *stepHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *stepHeap) Push(x any)         { h.items = append(h.items, x.(int)) }
+func (h *stepHeap) Pop() any {
+	last := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return last
 }
 
 // Blocked says, for every step that cannot run, why: the blocker on the step itself, or the

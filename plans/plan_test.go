@@ -17,9 +17,17 @@ import (
 	"github.com/lz2ct/lz2ct/settings"
 )
 
+// testdataVariants are testdata settings files for another testdata organization: the variant's
+// name is the settings file's, the value the organization's.
+var testdataVariants = map[string]string{"alz2-existing": "alz2-typical"}
+
 func loadOrg(t testing.TB, name string) (*inventory.Snapshot, settings.Settings) {
 	t.Helper()
-	snap, err := inventory.Load(filepath.Join("..", "testdata", "orgs", name+".json"))
+	org := name
+	if o := testdataVariants[name]; o != "" {
+		org = o
+	}
+	snap, err := inventory.Load(filepath.Join("..", "testdata", "orgs", org+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,6 +113,10 @@ func covers(st *Step, acct string) bool {
 	}
 	return false
 }
+
+// carriedSeen counts the moved accounts checkGuardrails found under customer SCPs (the tests of
+// this package run one at a time).
+var carriedSeen int
 
 // checkInvariants asserts what must hold for every plan (issue 14, "What must hold").
 func checkInvariants(t testing.TB, snap *inventory.Snapshot, s settings.Settings, p *Plan) {
@@ -317,6 +329,28 @@ func checkInvariants(t testing.TB, snap *inventory.Snapshot, s settings.Settings
 					}
 				}
 			}
+		case HowSharedAccount:
+			// Brought in by the landing zone's set-up, after its Config removal.
+			st := sx.steps[d.By]
+			if st == nil || (st.Kind != KindLandingZoneCreate && st.Kind != KindLandingZoneVerify) || !s.BringsExistingAccounts() {
+				t.Fatalf("shared account %s brought in by %q", d.AccountID, d.By)
+			}
+			if prm, ok := st.Params.(LandingZoneCreate); ok && prm.Manifest.LogArchiveAccountID != Lit(d.AccountID) && prm.Manifest.AuditAccountID != Lit(d.AccountID) {
+				t.Fatalf("shared account %s is not in the landing zone's manifest %+v", d.AccountID, prm.Manifest)
+			}
+			for id, cst := range sx.steps {
+				if covers(cst, d.AccountID) && !sx.deps(st.ID)[id] {
+					t.Fatalf("Config removal %s does not come before the set-up %s", id, st.ID)
+				}
+			}
+			if sx.steps[KindAccountCreate+"/log-archive"] != nil || sx.steps[KindAccountCreate+"/audit"] != nil {
+				t.Fatalf("new shared accounts created though ALZ's are brought in")
+			}
+			for id, st := range sx.steps {
+				if st.Kind == KindAccountClose && strings.HasSuffix(id, "/"+d.AccountID) || st.Kind == KindAccountMove && sx.phase[id] == 6 && strings.HasSuffix(id, "/"+d.AccountID) {
+					t.Fatalf("decommission acts on the shared account %s: %s", d.AccountID, id)
+				}
+			}
 		case HowExcluded, HowLeftOut, HowEnrolled, HowManagement:
 			if d.Reason == "" {
 				t.Fatalf("account %s is %s without a reason", d.AccountID, d.How)
@@ -447,6 +481,9 @@ func checkInvariants(t testing.TB, snap *inventory.Snapshot, s settings.Settings
 		t.Fatalf("the calendar's sessions (%d s) are shorter than the upper bound %d s", cal, e.Total.Upper)
 	}
 
+	// Guardrails: every migrated account stays under the customer SCPs it was under.
+	carriedSeen += checkGuardrails(t, snap, p)
+
 	// Determinism: the same input gives the same bytes.
 	again, err := Build(snap, s, checks.Report{Findings: p.Findings})
 	if err != nil {
@@ -486,7 +523,7 @@ func firstDiff(a, b []byte) string {
 	return "lengths differ"
 }
 
-var testdataOrgs = []string{"alz2-typical", "alz1-legacy", "blockers", "alz2-midway", "alz2-ct-ready"}
+var testdataOrgs = []string{"alz2-typical", "alz1-legacy", "blockers", "alz2-midway", "alz2-ct-ready", "alz2-existing"}
 
 func TestBuildTestdataOrgs(t *testing.T) {
 	for _, name := range testdataOrgs {
@@ -587,6 +624,14 @@ func randomOrg(t testing.TB, seed int64) (*inventory.Snapshot, settings.Settings
 			s.Exclude.Accounts = append(s.Exclude.Accounts, a.ID)
 		}
 	}
+	if r.Intn(4) == 0 { // ALZ's Log Archive and Security accounts become Control Tower's
+		s.SharedAccounts = settings.SharedAccountsExisting
+		s.LogArchiveEmail, s.AuditEmail = "", ""
+		s.Decommission.CopyLogs, s.Decommission.CloseOldAccounts = false, false
+		s.Exclude.Accounts = slices.DeleteFunc(s.Exclude.Accounts, func(id string) bool {
+			return id == snap.ALZ.LogArchiveAccountID || id == snap.ALZ.SecurityAccountID
+		})
+	}
 	return snap, s.Resolve(snap)
 }
 
@@ -625,6 +670,7 @@ func mutate(r *rand.Rand, snap *inventory.Snapshot) {
 // always give plans that satisfy the invariants; and lz2ct check exits 0 exactly when no step of
 // the plan is blocked.
 func TestBuildRandomOrganizations(t *testing.T) {
+	carriedSeen = 0
 	n := 60
 	if testing.Short() {
 		n = 15
@@ -653,6 +699,9 @@ func TestBuildRandomOrganizations(t *testing.T) {
 	}
 	if blockedSeen == 0 || cleanSeen == 0 {
 		t.Errorf("the generated organizations do not exercise both sides: %d blocked, %d clean", blockedSeen, cleanSeen)
+	}
+	if !testing.Short() && carriedSeen == 0 {
+		t.Error("no generated organization moves an account that has customer SCPs: the guardrails property is not exercised")
 	}
 }
 

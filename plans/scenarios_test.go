@@ -1043,3 +1043,94 @@ func TestMidwayPlansOnlyTheRest(t *testing.T) {
 		t.Errorf("registration params %+v", prm)
 	}
 }
+
+// TestBringExistingSharedAccounts: with sharedAccounts: existing, ALZ's Log Archive and Security
+// accounts become Control Tower's: no account is created, the manifest names them by ID, ALZ's
+// SCPs and Config leave them (and AWSControlTowerExecution arrives) before the set-up, phase 5 has
+// nothing to move, and decommission neither moves, closes nor strips them.
+func TestBringExistingSharedAccounts(t *testing.T) {
+	snap, s := loadOrg(t, "alz2-existing")
+	rep := checks.Run(checks.Input{Snapshot: snap, Settings: s})
+	p := mustBuild(t, snap, s, rep)
+	checkInvariants(t, snap, s, p)
+	sx := index(t, p)
+	logID, secID := snap.ALZ.LogArchiveAccountID, snap.ALZ.SecurityAccountID
+	lz := p.Step(KindLandingZoneCreate)
+	m := lz.Params.(LandingZoneCreate).Manifest
+	if m.LogArchiveAccountID != Lit(logID) || m.AuditAccountID != Lit(secID) {
+		t.Fatalf("manifest %+v", m)
+	}
+	if len(stepsOfKind(p, KindAccountCreate))+len(stepsOfKind(p, KindLogsCopy))+len(stepsOfKind(p, KindBucketCreate))+len(stepsOfKind(p, KindAccountClose)) > 0 {
+		t.Fatal("accounts created, logs copied or old accounts closed though ALZ's accounts are brought in")
+	}
+	for _, id := range []string{KindManual + "/security-tooling", KindManual + "/log-consumers"} {
+		if p.Step(id) != nil {
+			t.Errorf("%s planned: nothing moves off accounts Control Tower takes over", id)
+		}
+	}
+	before := sx.deps(lz.ID)
+	for _, acct := range []string{logID, secID} {
+		if d := disposition(p, acct); d.How != HowSharedAccount || d.By != KindLandingZoneCreate {
+			t.Errorf("account %s: %+v", acct, d)
+		}
+		removed := false
+		for id, st := range sx.steps {
+			if covers(st, acct) {
+				removed = true
+				if !before[id] || sx.phase[id] != 1 {
+					t.Errorf("%s removes Config from %s outside phase 1 or after the set-up", id, acct)
+				}
+			}
+		}
+		if !removed {
+			t.Errorf("ALZ's Config is not removed from %s before the set-up", acct)
+		}
+		if a := snap.Accounts; len(a) > 0 && !before[iamRoleStepID(acct, ExecutionRole)] && p.Step(iamRoleStepID(acct, ExecutionRole)) != nil {
+			t.Errorf("AWSControlTowerExecution in %s is created after the set-up", acct)
+		}
+	}
+	// ALZ's SCPs on their path (the core OU's guardrails) are detached before the Config removal.
+	for _, pid := range inventory.NewIndex(snap).PoliciesOn(snap.ALZ.CoreOUID) {
+		if checks.IsALZPolicy(inventory.NewIndex(snap).Policy(pid)) && !before[scpDetachStepID(pid, snap.ALZ.CoreOUID)] {
+			t.Errorf("ALZ SCP %s stays on the core OU during the set-up", pid)
+		}
+	}
+	// Decommission keeps their stacks (detached from ALZ's StackSets) and lists them as kept.
+	for _, st := range stepsOfKind(p, KindStackSetInstancesDelete) {
+		prm := st.Params.(StackSetInstancesDelete)
+		if (slices.Contains(prm.Accounts, logID) || slices.Contains(prm.Accounts, secID)) && !prm.RetainStacks {
+			t.Errorf("%s deletes ALZ's stacks in a shared account", st.ID)
+		}
+	}
+	kept := 0
+	for _, k := range p.Kept {
+		if strings.Contains(k.Resource, logID) || strings.Contains(k.Resource, secID) {
+			kept++
+		}
+	}
+	if kept < 3 { // two accounts' stacks, the log bucket(s)
+		t.Errorf("kept %+v", p.Kept)
+	}
+	if p.Step(KindOUDelete+"/"+snap.ALZ.CoreOUID) == nil {
+		t.Error("the core OU, emptied by Control Tower's set-up, is not deleted")
+	}
+	if len(rep.Unfixed()) != 0 || anyBlocked(p) {
+		t.Errorf("blocked: %v", p.Blocked())
+	}
+
+	// By hand in the console: the same preparation, and the instructions name the accounts.
+	s.CTDeploy = settings.CTDeployManual
+	p = mustBuild(t, snap, s, checks.Run(checks.Input{Snapshot: snap, Settings: s}))
+	checkInvariants(t, snap, s, p)
+	man := p.Step(KindManual + "/landing-zone")
+	if man == nil || !strings.Contains(strings.Join(man.Params.(Manual).Instructions, " "), "existing accounts") ||
+		!strings.Contains(strings.Join(man.Params.(Manual).Instructions, " "), logID) {
+		t.Fatalf("manual set-up %+v", man)
+	}
+	if v := p.Step(KindLandingZoneVerify).Params.(LandingZoneVerify); v.LogArchiveEmail != inventory.NewIndex(snap).Account(logID).Email {
+		t.Errorf("verify %+v", v)
+	}
+	if !index(t, p).deps(man.ID)[KindConfigStackSetInstancesDelete+"/shared-accounts"] {
+		t.Error("the console set-up does not wait for the Config removal")
+	}
+}

@@ -2,6 +2,7 @@ package plans
 
 import (
 	"fmt"
+	"github.com/lz2ct/lz2ct/words"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -32,7 +33,7 @@ func WriteText(w io.Writer, p *Plan, maxRows int) error {
 		ew.printf(" (%s)", p.Limits.Note)
 	}
 	ew.printf("\n%d steps: %d can run, %d blocked by a pre-check finding, %d waiting for a blocked step; estimated %s (Control Tower's own time %s; %s at a time for account operations)\n\n",
-		p.StepCount(), p.StepCount()-len(blocked), direct, len(blocked)-direct, HumanRange(e.Total), HumanRange(e.ControlTower), plural(s.AccountConcurrency, "account", "accounts"))
+		p.StepCount(), p.StepCount()-len(blocked), direct, len(blocked)-direct, HumanRange(e.Total), HumanRange(e.ControlTower), words.Count(s.AccountConcurrency, "account"))
 
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PHASE\tSTEPS\tDESTRUCTIVE\tMANUAL\tBLOCKED\tLOWER\tUPPER")
@@ -101,7 +102,7 @@ func WriteText(w io.Writer, p *Plan, maxRows int) error {
 		if e.Blocked != "" {
 			note = strings.TrimPrefix(note+"; BLOCKED: "+e.Blocked, "; ")
 		}
-		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", e.Order, e.Path, plural(e.Enrolls, "account", "accounts"), note)
+		fmt.Fprintf(tw, "  %d\t%s\t%s\t%s\n", e.Order, e.Path, words.Count(e.Enrolls, "account"), note)
 	}
 	if rows == 0 {
 		fmt.Fprintln(tw, "  (none)")
@@ -234,7 +235,7 @@ func writeCalendar(ew *errWriter, c Calendar, maxRows int) {
 		return
 	}
 	ew.printf("\nCalendar: %s of up to %d h (upper bound; one a day: %s), each ending at a safe stopping point — every account whose Config was removed is enrolled, nothing of the next wave started:\n",
-		plural(len(c.Sessions), "working session", "working sessions"), c.SessionHours, plural(len(c.Sessions), "working day", "working days"))
+		words.Count(len(c.Sessions), "working session"), c.SessionHours, words.Count(len(c.Sessions), "working day"))
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	for i, se := range c.Sessions {
 		if maxRows > 0 && i == maxRows {
@@ -281,10 +282,10 @@ func writeTradeOffs(ew *errWriter, e Estimate) {
 		ew.printf("\nMoves: ")
 		if m.Moved > 0 {
 			ew.printf("%s move before a registration (%s created for them), so registrations cover them: that saves %s of Control Tower time against enrolling them one by one.",
-				plural(m.Moved, "account", "accounts"), plural(m.NewOUs, "new OU", "new OUs"), Days(m.Saves))
+				words.Count(m.Moved, "account"), words.Count(m.NewOUs, "new OU"), Days(m.Saves))
 		}
 		if m.Forbidden > 0 {
-			ew.printf(" noMoveOUs keeps %s where they are (enrolled one by one, or left out without room): that costs %s.", plural(m.Forbidden, "account", "accounts"), Days(m.Costs))
+			ew.printf(" noMoveOUs keeps %s where they are (enrolled one by one, or left out without room): that costs %s.", words.Count(m.Forbidden, "account"), Days(m.Costs))
 		}
 		ew.printf("\n")
 	}
@@ -312,13 +313,6 @@ func countOrdered(p *Plan) int {
 		}
 	}
 	return n
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // Human formats a duration for people: "45m", "3h20m", "2d 4h".

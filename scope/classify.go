@@ -7,6 +7,7 @@ import (
 
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 // Classification, in passes:
@@ -46,13 +47,15 @@ type classifier struct {
 	// excess: accounts an oversized OU to register cannot keep; overflow: accounts of deeper OUs
 	// that do not fit into their ancestor. Both go into created OUs.
 	excess, overflow map[string][]string
-	moved            map[string]bool
-	usedNames        map[string]map[string]bool // parent -> lower-cased child names, existing and created
+	// carry: per OU, accounts of deeper OUs that move into new OUs carrying the SCPs they leave.
+	carry     map[string][]*carryGroup
+	moved     map[string]bool
+	usedNames map[string]map[string]bool // parent -> lower-cased child names, existing and created
 }
 
 func (sc *Scope) classify() {
 	c := &classifier{sc: sc, class: map[string]accountClass{}, sched: map[string]bool{}, room: map[string]int{},
-		excess: map[string][]string{}, overflow: map[string][]string{}, moved: map[string]bool{}, usedNames: map[string]map[string]bool{}}
+		excess: map[string][]string{}, overflow: map[string][]string{}, carry: map[string][]*carryGroup{}, moved: map[string]bool{}, usedNames: map[string]map[string]bool{}}
 	c.base()
 	ous := c.schedule()
 	c.placeDeep()
@@ -70,6 +73,7 @@ func (c *classifier) base() {
 		alz = &inventory.ALZ{}
 	}
 	lz := sc.Snapshot.ControlTower.LandingZone
+	brought := len(sc.SharedAccountIDs()) > 0
 	for i := range sc.Snapshot.Accounts {
 		a := &sc.Snapshot.Accounts[i]
 		d := &Account{ID: a.ID, Name: a.Name, ParentID: a.ParentID}
@@ -83,6 +87,10 @@ func (c *classifier) base() {
 		switch {
 		case a.ID == sc.Snapshot.Organization.ManagementAccountID:
 			d.How, d.Reason = HowManagement, "the management account: Control Tower runs in it and never enrolls it"
+		case brought && a.ID == alz.SecurityAccountID:
+			d.How, d.Reason = HowSharedAccount, "ALZ's Security account becomes Control Tower's Audit account when the landing zone is set up (sharedAccounts: existing); Control Tower moves it into its Security OU"
+		case brought && a.ID == alz.LogArchiveAccountID:
+			d.How, d.Reason = HowSharedAccount, "ALZ's Log Archive account becomes Control Tower's Log Archive account when the landing zone is set up (sharedAccounts: existing); Control Tower moves it into its Security OU"
 		case ix.IsEnrolled(a.ID):
 			d.How, d.Reason = HowEnrolled, "Control Tower already governs it"
 		case lz != nil && (a.ID == lz.LogArchiveAccountID || a.ID == lz.AuditAccountID):
@@ -171,6 +179,15 @@ func (c *classifier) schedule() []*OU {
 				o.Remedy = "move some of them out of it (or close suspended ones) and re-plan"
 				continue
 			}
+			if o.Depth >= MaxOUDepth {
+				// Its excess moves into OUs next to it, which must carry its SCPs.
+				if why := sc.cannotCarry(sc.customerSCPs(o.ID), o.ID, MaxSCPsPerTarget-maxCarriedOnNewOU, MaxSCPsPerTarget); why != "" {
+					o.Skip = fmt.Sprintf("holds %d accounts, over the limit of %d per registered OU; five levels deep it can have no child OUs, and an OU next to it could not carry its SCPs (%s)", o.Accounts, L, why)
+					o.Remedy = fmt.Sprintf("merge its SCPs (%s) into fewer, or raise ouAccountLimit to %d or more if the governed regions allow it (at most %d with %d governed regions)",
+						sc.policyNames(sc.customerSCPs(o.ID)), o.Accounts, RegionalOUAccountLimit(len(sc.Governed)), len(sc.Governed))
+					continue
+				}
+			}
 			keep := L - fixed
 			c.excess[o.Key] = movable[keep:]
 		}
@@ -201,9 +218,19 @@ func (c *classifier) home(ouID string) string {
 
 // ---- pass 3: accounts of OUs too deep to register ----
 
+// carryGroup is accounts of deep OUs that move up to the same registered ancestor and leave the
+// same customer SCPs behind: they move into new OUs that carry those SCPs.
+type carryGroup struct {
+	left     []string // the SCPs they leave behind
+	accounts []string
+	from     string // the deep OU of the first account (names the new OU when all come from it)
+	single   bool   // every account comes from that one OU
+}
+
 func (c *classifier) placeDeep() {
 	sc, ix := c.sc, c.sc.Index
 	movers := map[string][]string{}
+	carry := map[string]map[string]*carryGroup{}
 	var homes []string
 	// Accounts that may not move first: the registered ancestor's room is all they can use.
 	for _, d := range sc.Accounts {
@@ -215,22 +242,40 @@ func (c *classifier) placeDeep() {
 		if h == "" {
 			continue // left out in pass 5
 		}
+		left := sc.leftSCPs(d.ID, h, nil)
 		if no, by := sc.Settings.NoMoves(ix, d.ParentID); no {
 			c.class[d.ID] = classFixed
 			if c.room[h] > 0 {
 				c.room[h]--
 				d.How, d.Into = HowEnroll, h
-				d.Reason = fmt.Sprintf("its OU is %d levels deep and noMoveOUs (%s) keeps it there until Account Factory enrolls it into %s, the nearest registered ancestor", o.Depth, by, ix.Path(h))
+				d.Reason = fmt.Sprintf("its OU is %d levels deep and noMoveOUs (%s) keeps it there until Account Factory enrolls it into %s, the nearest registered ancestor (which moves it there)", o.Depth, by, ix.Path(h))
+				if len(left) > 0 {
+					d.Reason += sc.carryOnAccount(d, left)
+				}
 			} else {
 				d.How = HowLeftOut
 				d.Reason = fmt.Sprintf("its OU is %d levels deep, noMoveOUs (%s) forbids moving it into a new OU, and %s, the nearest registered ancestor, has no room left within the limit of %d accounts", o.Depth, by, ix.Path(h), sc.Limit)
 			}
 			continue
 		}
-		if movers[h] == nil {
+		if movers[h] == nil && carry[h] == nil {
 			homes = append(homes, h)
+			carry[h] = map[string]*carryGroup{}
 		}
-		movers[h] = append(movers[h], d.ID)
+		if len(left) == 0 {
+			movers[h] = append(movers[h], d.ID)
+			continue
+		}
+		key := strings.Join(left, ",")
+		g := carry[h][key]
+		if g == nil {
+			g = &carryGroup{left: left, from: d.ParentID, single: true}
+			carry[h][key] = g
+		}
+		if d.ParentID != g.from {
+			g.single = false
+		}
+		g.accounts = append(g.accounts, d.ID)
 	}
 	// Shared Services next: enrolled into its target when that has room.
 	for _, d := range sc.Accounts {
@@ -238,131 +283,239 @@ func (c *classifier) placeDeep() {
 			c.sharedServices(d)
 		}
 	}
-	// Then the accounts that may move: into the ancestor before its registration, while it has
-	// room; the rest into new OUs next to it (pass 4). An ancestor already registered enrolls
-	// nothing by a move, so they all go into new OUs it gets.
+	// Then the accounts that may move. Those that leave no SCP behind move into the ancestor before
+	// its registration while it has room, the rest into new OUs next to it (pass 4); an ancestor
+	// registered already enrolls nothing by a move, so they all go into new OUs it gets. Those that
+	// leave SCPs behind move into new OUs that carry them (pass 4) when such an OU can be created
+	// within the SCP limit; else they carry them on the account itself and move like the others;
+	// else they stay where they are, and their enrollment waits until the SCPs are merged.
 	sort.SliceStable(homes, func(i, j int) bool { return lessOU(sc.ous[homes[i]], sc.ous[homes[j]]) })
 	for _, h := range homes {
+		hou := sc.ous[h]
+		var stuck []string
+		for _, key := range sortedGroupKeys(carry[h]) {
+			g := carry[h][key]
+			ouWhy := c.cannotCarryOnNewOU(hou, g.left, g.from)
+			if ouWhy == "" {
+				c.carry[h] = append(c.carry[h], g)
+				continue
+			}
+			for _, id := range g.accounts {
+				d := sc.accounts[id]
+				if why := sc.cannotCarry(g.left, d.ParentID, sc.accountSCPCount(id), MaxSCPsPerTarget); why != "" {
+					d.LeavesSCPs = g.left
+					d.SCPsBlock = fmt.Sprintf("moving it up out of %s would leave the SCPs %s behind; a new OU cannot carry them (%s), nor can the account itself (%s)",
+						sc.ous[d.ParentID].Path, sc.policyNames(g.left), ouWhy, why)
+					stuck = append(stuck, id)
+					continue
+				}
+				d.LeavesSCPs, d.AttachSCPs = g.left, g.left
+				movers[h] = append(movers[h], id)
+			}
+		}
 		accts := movers[h]
+		sort.Strings(accts)
 		take := 0
 		if c.sched[h] {
 			take = min(c.room[h], len(accts))
 			c.room[h] -= take
 		}
-		hou := sc.ous[h]
 		for _, id := range accts[:take] {
 			d := sc.accounts[id]
 			c.class[id] = classFixed
 			d.How, d.Registration, d.MoveTo = HowOURegistration, h, h
-			d.Reason = fmt.Sprintf("its OU %s is %d levels deep: moved into %s, the nearest registered ancestor, before that OU's registration%s",
-				sc.ous[d.ParentID].Path, sc.ous[d.ParentID].Depth, hou.Path, c.policiesLeft(d.ParentID, h))
+			d.Reason = fmt.Sprintf("its OU %s is %d levels deep: moved into %s, the nearest registered ancestor, before that OU's registration",
+				sc.ous[d.ParentID].Path, sc.ous[d.ParentID].Depth, hou.Path) + attachWords(sc, d)
 			hou.MovedIn = append(hou.MovedIn, id)
 		}
 		c.overflow[h] = append(c.overflow[h], accts[take:]...)
+		// Accounts whose SCPs cannot be carried stay where they are: enrolled one by one into the
+		// ancestor once the SCPs are merged (blocked until then), while it has room.
+		for _, id := range stuck {
+			d := sc.accounts[id]
+			c.class[id] = classFixed
+			if c.room[h] > 0 {
+				c.room[h]--
+				d.How, d.Into = HowEnroll, h
+				d.Reason = "not moved: " + d.SCPsBlock + "; merge them into fewer SCPs (or attach them higher up), then discover again and re-plan"
+			} else {
+				d.How = HowLeftOut
+				d.Reason = "not moved: " + d.SCPsBlock + ", and " + hou.Path + ", the nearest registered ancestor, has no room left within the limit; merge them and re-plan"
+			}
+		}
 	}
 }
 
-// policiesLeft names the SCPs an account leaves behind when it moves from a deep OU up to an
-// ancestor: those attached to the OUs between them.
-func (c *classifier) policiesLeft(from, to string) string {
-	var names []string
-	for id := from; id != "" && id != to; id = c.sc.Index.Parent(id) {
-		for _, p := range c.sc.customerSCPs(id) {
-			names = append(names, c.sc.Index.Policy(p).Name)
-		}
-		if c.sc.Index.OU(id) == nil {
-			break
-		}
-	}
-	if len(names) == 0 {
+// attachWords says, in an account's reason, which SCPs the plan attaches to it.
+func attachWords(sc *Scope, d *Account) string {
+	if len(d.AttachSCPs) == 0 {
 		return ""
 	}
-	sort.Strings(names)
-	return "; it no longer inherits the SCPs attached to the deep OUs it leaves (" + strings.Join(names, ", ") + ") — attach them to the account if it must keep them"
+	return fmt.Sprintf("; the SCPs of the deep OUs it leaves (%s) are attached to the account itself first, so it stays under them", sc.policyNames(d.AttachSCPs))
+}
+
+func sortedGroupKeys(m map[string]*carryGroup) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// newOUParent is where the OUs that relieve h are created: under h, or — five levels deep, where
+// it can have no child OUs — next to it; "" when nowhere (a sibling's parent must be the root or
+// an OU that is or will be registered).
+func (c *classifier) newOUParent(h *OU) (parent string, sibling bool) {
+	if h.Depth < MaxOUDepth {
+		return h.ID, false
+	}
+	if p := h.ParentID; c.sc.Index.IsRoot(p) || c.sc.Index.IsRegistered(p) || c.sched[p] {
+		return p, true
+	}
+	return "", true
+}
+
+// cannotCarryOnNewOU says why a new OU relieving h cannot carry the SCPs left (which apply under
+// from), "" when it can: a child of h carries them alone; a sibling also carries h's own.
+func (c *classifier) cannotCarryOnNewOU(h *OU, left []string, from string) string {
+	parent, sibling := c.newOUParent(h)
+	if parent == "" {
+		return "no OU can be created next to " + h.Path + " that Control Tower could register"
+	}
+	ps := left
+	if sibling {
+		ps = unionSorted(c.sc.customerSCPs(h.ID), left)
+	}
+	// FullAWSAccess, which Organizations attaches to a new OU, and room for Control Tower's own.
+	return c.sc.cannotCarry(ps, from, MaxSCPsPerTarget-maxCarriedOnNewOU, MaxSCPsPerTarget)
 }
 
 // ---- pass 4: new OUs for what does not fit ----
 
 func (c *classifier) split(ous []*OU) []*OU {
-	sc, ix := c.sc, c.sc.Index
+	sc := c.sc
 	L := sc.Limit
 	var created []*OU
 	for _, h := range ous {
-		ex, over := c.excess[h.Key], c.overflow[h.Key]
-		if len(ex)+len(over) == 0 {
+		ex, over, groups := c.excess[h.Key], c.overflow[h.Key], c.carry[h.Key]
+		if len(ex)+len(over)+len(groups) == 0 {
 			continue
 		}
-		all := append(append([]string(nil), ex...), over...)
-		parent, depth, sibling := h.ID, h.Depth+1, false
-		if h.Depth >= MaxOUDepth {
-			parent, depth, sibling = h.ParentID, h.Depth, true
+		parent, sibling := c.newOUParent(h)
+		var base []string // what a sibling carries: h's own SCPs
+		why := ""
+		if sibling && parent != "" {
+			base = sc.customerSCPs(h.ID)
+			why = sc.cannotCarry(base, h.ID, MaxSCPsPerTarget-maxCarriedOnNewOU, MaxSCPsPerTarget)
 		}
-		if sibling && !(ix.IsRoot(parent) || ix.IsRegistered(parent) || c.sched[parent]) {
-			// Nowhere to register a sibling: what does not fit is left out (pass 5 says why).
+		if parent == "" || why != "" {
+			// Nowhere to register a sibling that keeps h's SCPs: what does not fit is left out
+			// (an oversized OU in that case is not registered at all: schedule).
+			what := "no OU can be created next to it that Control Tower could register"
+			if why != "" {
+				what = "an OU next to it could not carry its SCPs: " + why
+			}
 			for _, id := range over {
 				d := sc.accounts[id]
 				c.class[id] = classFixed
 				d.How = HowLeftOut
-				d.Reason = fmt.Sprintf("its OU is %d levels deep and %s, the nearest registered ancestor, has no room left within the limit of %d accounts (and no OU can be created next to it that Control Tower could register)",
-					sc.ous[d.ParentID].Depth, h.Path, L)
+				d.Reason = fmt.Sprintf("its OU is %d levels deep and %s, the nearest registered ancestor, has no room left within the limit of %d accounts (and %s)",
+					sc.ous[d.ParentID].Depth, h.Path, L, what)
 			}
 			continue
 		}
-		var policies []string
+		depth := h.Depth + 1
 		if sibling {
-			policies = c.sc.customerSCPs(h.ID)
+			depth = h.Depth
 		}
 		parentPath := ""
-		if !ix.IsRoot(parent) {
-			parentPath = ix.Path(parent) + "/"
+		if !sc.Index.IsRoot(parent) {
+			parentPath = sc.Index.Path(parent) + "/"
 		}
 		names := c.used(parent)
-		var made []string
-		for k := 2; len(all) > 0; k++ {
-			name := fmt.Sprintf("%s-%d", h.Name, k)
-			if names[strings.ToLower(name)] {
-				continue
+		k := 2
+		nextName := func(prefer string) string {
+			if prefer != "" && !names[strings.ToLower(prefer)] {
+				names[strings.ToLower(prefer)] = true
+				return prefer
 			}
-			names[strings.ToLower(name)] = true
-			n := min(L, len(all))
-			chunk := all[:n:n]
-			all = all[n:]
-			key := parent + "/" + name
-			sp := Split{Key: key, Name: name, ParentID: parent, Accounts: chunk, Policies: policies}
-			h.Splits = append(h.Splits, sp)
-			o := &OU{Key: key, Name: name, Path: parentPath + name, ParentID: parent, Depth: depth, Created: true,
-				Enrolls: n, MovedIn: chunk, Of: h.Key, Policies: policies}
-			created = append(created, o)
-			sc.ous[key] = o
-			made = append(made, name)
-			for _, id := range chunk {
-				d := sc.accounts[id]
-				c.class[id] = classFixed
-				d.How, d.Registration, d.MoveTo = HowOURegistration, key, key
-				where := "a child OU created under " + h.Path
-				if sibling {
-					where = "an OU created next to " + h.Path + " (it is five levels deep and can have no child OUs), with the same SCPs attached"
-				}
-				if d.ParentID == h.ID {
-					d.Reason = fmt.Sprintf("over %s's limit of %d accounts: moved into %s, registered after it", h.Path, L, where)
-				} else {
-					d.Reason = fmt.Sprintf("its OU %s is %d levels deep and %s has no room left within the limit of %d accounts: moved into %s",
-						sc.ous[d.ParentID].Path, sc.ous[d.ParentID].Depth, h.Path, L, where)
+			for ; ; k++ {
+				if name := fmt.Sprintf("%s-%d", h.Name, k); !names[strings.ToLower(name)] {
+					names[strings.ToLower(name)] = true
+					k++
+					return name
 				}
 			}
 		}
-		kind := "child OUs"
+		var made []string
+		// place moves accounts into new OUs of at most L accounts each, carrying policies.
+		place := func(all []string, policies []string, prefer string, words func(d *Account) string) {
+			for len(all) > 0 {
+				name := nextName(prefer)
+				n := min(L, len(all))
+				chunk := all[:n:n]
+				all = all[n:]
+				key := parent + "/" + name
+				sp := Split{Key: key, Name: name, ParentID: parent, Accounts: chunk, Policies: policies}
+				h.Splits = append(h.Splits, sp)
+				o := &OU{Key: key, Name: name, Path: parentPath + name, ParentID: parent, Depth: depth, Created: true,
+					Enrolls: n, MovedIn: chunk, Of: h.Key, Policies: policies, ofPath: h.Path}
+				created = append(created, o)
+				sc.ous[key] = o
+				made = append(made, name)
+				for _, id := range chunk {
+					d := sc.accounts[id]
+					c.class[id] = classFixed
+					d.How, d.Registration, d.MoveTo = HowOURegistration, key, key
+					d.Reason = words(d) + attachWords(sc, d)
+				}
+			}
+		}
+		where := "a child OU created under " + h.Path
 		if sibling {
-			kind = "OUs next to it (it is five levels deep)"
+			where = "an OU created next to " + h.Path + " (it is five levels deep and can have no child OUs), with the same SCPs attached"
+		}
+		place(append(append([]string(nil), ex...), over...), base, "", func(d *Account) string {
+			if d.ParentID == h.ID {
+				return fmt.Sprintf("over %s's limit of %d accounts: moved into %s, registered after it", h.Path, L, where)
+			}
+			return fmt.Sprintf("its OU %s is %d levels deep and %s has no room left within the limit of %d accounts: moved into %s",
+				sc.ous[d.ParentID].Path, sc.ous[d.ParentID].Depth, h.Path, L, where)
+		})
+		carried := 0
+		for _, g := range groups {
+			carried += len(g.accounts)
+			prefer := ""
+			if g.single {
+				prefer = sc.ous[g.from].Name
+			}
+			cw := "a child OU created under " + h.Path
+			if sibling {
+				cw = "an OU created next to " + h.Path + " (five levels deep, it can have no child OUs), which carries its SCPs too"
+			}
+			left := g.left
+			place(g.accounts, unionSorted(base, g.left), prefer, func(d *Account) string {
+				d.LeavesSCPs = left
+				return fmt.Sprintf("its OU %s is %d levels deep: moved into %s, to which the plan attaches the SCPs of the deep OUs it leaves (%s), so it stays under them",
+					sc.ous[d.ParentID].Path, sc.ous[d.ParentID].Depth, cw, sc.policyNames(left))
+			})
+		}
+		kind := words.Count(len(made), "new child OU")
+		if sibling {
+			kind = words.Count(len(made), "new OU") + " next to it (it is five levels deep)"
 		}
 		var parts []string
 		if len(ex) > 0 {
-			parts = append(parts, fmt.Sprintf("over the limit of %d accounts per registered OU: %d accounts move", L, len(ex)))
+			parts = append(parts, fmt.Sprintf("over the limit of %d accounts per registered OU: %s move", L, words.Count(len(ex), "account")))
 		}
 		if len(over) > 0 {
-			parts = append(parts, fmt.Sprintf("%d accounts of deeper OUs move", len(over)))
+			parts = append(parts, fmt.Sprintf("%s of deeper OUs move", words.Count(len(over), "account")))
 		}
-		h.Remedy = strings.Join(parts, "; ") + fmt.Sprintf(" into %d new %s (%s), each registered by the plan", len(made), kind, listNames(made))
+		if carried > 0 {
+			parts = append(parts, fmt.Sprintf("%s of deeper OUs move with the SCPs of the OUs they leave", words.Count(carried, "account")))
+		}
+		h.Remedy = strings.Join(parts, "; ") + fmt.Sprintf(" into %s (%s), each registered by the plan", kind, listNames(made))
 	}
 	return created
 }
@@ -453,13 +606,13 @@ func (c *classifier) finish() {
 		}
 		var parts []string
 		if moved > 0 {
-			parts = append(parts, fmt.Sprintf("%d accounts move up before a registration that covers them", moved))
+			parts = append(parts, words.Count(moved, "account")+" move up before a registration that covers them")
 		}
 		if enrolled > 0 {
-			parts = append(parts, fmt.Sprintf("%d accounts are enrolled one by one into the nearest registered ancestor (noMoveOUs)", enrolled))
+			parts = append(parts, words.Count(enrolled, "account")+" "+words.Noun(enrolled, "is", "are")+" enrolled one by one into the nearest registered ancestor")
 		}
 		if out > 0 {
-			parts = append(parts, fmt.Sprintf("%d accounts are left out", out))
+			parts = append(parts, words.Count(out, "account")+" "+words.Noun(out, "is", "are")+" left out")
 		}
 		o.Remedy = strings.Join(parts, "; ")
 	}
@@ -479,10 +632,19 @@ func lessOU(a, b *OU) bool {
 	if a.Depth != b.Depth {
 		return a.Depth < b.Depth
 	}
-	if a.Path != b.Path {
-		return a.Path < b.Path
+	if ka, kb := a.orderPath(), b.orderPath(); ka != kb {
+		return ka < kb
 	}
 	return a.Key < b.Key
+}
+
+// orderPath places an OU among those of its depth: by path, and an OU the plan creates right
+// after the OU it relieves (its accounts move out before that OU's registration, in its wave).
+func (o *OU) orderPath() string {
+	if o.Created && o.ofPath != "" {
+		return o.ofPath + "\x00" + o.Name
+	}
+	return o.Path
 }
 
 // scheduled reports whether the migration registers the OU.
@@ -524,9 +686,15 @@ func (c *classifier) sharedServices(d *Account) {
 		}
 		d.How, d.Into = HowEnroll, id
 		d.Reason = "ALZ's Shared Services account, enrolled through Account Factory into " + ix.Path(id) + " (sharedServicesOU)"
+		if left := sc.leftSCPs(d.ID, id, nil); len(left) > 0 {
+			d.Reason += sc.carryOnAccount(d, left)
+		}
 	case id == "" && sc.SandboxOUName() != "" && strings.EqualFold(strings.Trim(want, "/"), sc.SandboxOUName()) && sc.Snapshot.ControlTower.LandingZone == nil:
 		d.How, d.Into = HowEnroll, CTSandbox
 		d.Reason = "ALZ's Shared Services account, enrolled through Account Factory into the " + sc.SandboxOUName() + " OU the landing zone creates (sharedServicesOU)"
+		if left := sc.leftSCPs(d.ID, "", nil); len(left) > 0 {
+			d.Reason += sc.carryOnAccount(d, left)
+		}
 	default:
 		why := "is not an OU of the organization"
 		if id != "" {

@@ -39,6 +39,9 @@ const (
 	HowBlocked        = "blocked"          // its enrollment cannot run until a blocker is resolved
 	HowEnrolled       = "already-enrolled" // Control Tower already governs it
 	HowManagement     = "management"       // the management account: Control Tower runs there, never enrolls it
+	// HowSharedAccount: ALZ's Log Archive or Security account, brought into Control Tower as its
+	// Log Archive or Audit account by the landing zone set-up (sharedAccounts: existing).
+	HowSharedAccount = "shared-account"
 )
 
 // CTSandbox is Into for an account enrolled into the Sandbox OU the landing zone creates (it has no
@@ -86,6 +89,7 @@ type OU struct {
 	// attached to it before its registration (a sibling carries the SCPs attached to that OU).
 	Of       string
 	Policies []string
+	ofPath   string // the path of Of, which orders a created OU right after it
 }
 
 // Block is one account that stops an OU's registration.
@@ -122,6 +126,18 @@ type Account struct {
 	MoveTo string
 	// SharedServices marks ALZ's Shared Services account (enrolled with the shared accounts).
 	SharedServices bool
+	// LeavesSCPs are the customer SCPs it would no longer inherit where it moves (the plan's move,
+	// or Account Factory's when it enrolls it into another OU): those attached to the OUs it leaves.
+	// The plan carries them — on its new OU (OU.Policies) or, listed in AttachSCPs, on the account
+	// itself — unless SCPsBlock says why it cannot.
+	LeavesSCPs []string
+	// AttachSCPs are the SCPs the plan attaches to the account itself before it moves, because its
+	// new OU does not carry them.
+	AttachSCPs []string
+	// SCPsBlock says why the plan cannot carry LeavesSCPs (more than five SCPs per target, an
+	// allow-list): the account is not moved, and its enrollment is blocked (check
+	// scp.moved-accounts) until the SCPs are merged.
+	SCPsBlock string
 }
 
 // Covered reports whether a step of the plan enrolls the account (through a registration or on its own).
@@ -151,6 +167,8 @@ type Scope struct {
 	govSet   map[string]bool
 	ctSec    string // Control Tower's Security OU ID ("" when there is none yet)
 	problems map[string][]inventory.Problem
+	// inherited caches, per root or OU, the customer SCPs that apply below it.
+	inherited map[string]map[string]bool
 }
 
 // New computes the scope of a snapshot with settings (resolved here; Resolve only fills what is
@@ -159,7 +177,8 @@ func New(snap *inventory.Snapshot, s settings.Settings) *Scope {
 	c := canonical(snap)
 	sort.Slice(c.ControlTower.Baselines, func(i, j int) bool { return c.ControlTower.Baselines[i].Arn < c.ControlTower.Baselines[j].Arn })
 	sc := &Scope{Snapshot: c, Index: inventory.NewIndex(c), Settings: s.Resolve(c),
-		ous: map[string]*OU{}, accounts: map[string]*Account{}, govSet: map[string]bool{}, problems: map[string][]inventory.Problem{}}
+		ous: map[string]*OU{}, accounts: map[string]*Account{}, govSet: map[string]bool{}, problems: map[string][]inventory.Problem{},
+		inherited: map[string]map[string]bool{}}
 	gov := append([]string(nil), sc.Settings.GovernedRegions...)
 	if h := sc.Settings.HomeRegion; h != "" {
 		gov = append(gov, h)
@@ -190,7 +209,7 @@ func (sc *Scope) With(edit func(*settings.Settings)) *Scope {
 	s.NoMoveOUs = append([]string(nil), s.NoMoveOUs...)
 	edit(&s)
 	n := &Scope{Snapshot: sc.Snapshot, Index: sc.Index, Settings: s.Resolve(sc.Snapshot), Governed: sc.Governed,
-		govSet: sc.govSet, ctSec: sc.ctSec, problems: sc.problems, ous: map[string]*OU{}, accounts: map[string]*Account{}}
+		govSet: sc.govSet, ctSec: sc.ctSec, problems: sc.problems, ous: map[string]*OU{}, accounts: map[string]*Account{}, inherited: sc.inherited}
 	n.Limit, n.LimitNote = EffectiveOUAccountLimit(n.Settings.OUAccountLimit, len(n.Governed))
 	n.classify()
 	return n
@@ -288,16 +307,16 @@ func (sc *Scope) SandboxOUName() string {
 
 // ManagedAccounts counts the accounts Control Tower governs once the migration is done: those it
 // governs now (the management account included), those the plan enrolls, and the two shared
-// accounts a new landing zone creates.
+// accounts of a new landing zone (new ones, or ALZ's brought in).
 func (sc *Scope) ManagedAccounts() int {
 	n := 0
 	for _, a := range sc.Accounts {
 		switch a.How {
-		case HowManagement, HowEnrolled, HowOURegistration, HowEnroll:
+		case HowManagement, HowEnrolled, HowOURegistration, HowEnroll, HowSharedAccount:
 			n++
 		}
 	}
-	if sc.Snapshot.ControlTower.LandingZone == nil {
+	if sc.Snapshot.ControlTower.LandingZone == nil && !sc.Settings.BringsExistingAccounts() {
 		n += 2
 	}
 	return n
@@ -324,6 +343,20 @@ func (sc *Scope) UnderCTSecurity(id string) bool {
 		}
 	}
 	return false
+}
+
+// SharedAccountIDs are the accounts that become Control Tower's Log Archive and Audit accounts when
+// the landing zone is set up with ALZ's existing ones (sharedAccounts: existing), in that order;
+// nil otherwise (new accounts, or Control Tower already set up).
+func (sc *Scope) SharedAccountIDs() []string {
+	if !sc.Settings.BringsExistingAccounts() || sc.Snapshot.ControlTower.LandingZone != nil || sc.Snapshot.ALZ == nil {
+		return nil
+	}
+	alz := sc.Snapshot.ALZ
+	if sc.Index.Account(alz.LogArchiveAccountID) == nil || sc.Index.Account(alz.SecurityAccountID) == nil {
+		return nil
+	}
+	return []string{alz.LogArchiveAccountID, alz.SecurityAccountID}
 }
 
 // InALZCore reports whether an OU is ALZ's core OU or below it.

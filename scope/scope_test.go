@@ -2,8 +2,10 @@ package scope
 
 import (
 	"fmt"
+	"maps"
 	"math/rand"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -400,7 +402,7 @@ func TestLimitAndMovesProperty(t *testing.T) {
 	if testing.Short() {
 		n = 6
 	}
-	seenDeep, seenSplit, seenNoMove, seenSibling := 0, 0, 0, 0
+	seenDeep, seenSplit, seenNoMove, seenSibling, seenCarry := 0, 0, 0, 0, 0
 	for seed := int64(1); seed <= int64(n); seed++ {
 		snap, s := bigOrg(t, seed)
 		sc := New(snap, s)
@@ -430,7 +432,7 @@ func TestLimitAndMovesProperty(t *testing.T) {
 			if d.How == HowEnroll {
 				o := sc.OU(d.ParentID)
 				noMove, _ := sc.Settings.NoMoves(ix, d.ParentID)
-				if !(ix.IsRegistered(d.ParentID) || d.SharedServices || (o != nil && o.TooDeep && noMove)) {
+				if !(ix.IsRegistered(d.ParentID) || d.SharedServices || (o != nil && o.TooDeep && (noMove || d.SCPsBlock != ""))) {
 					t.Fatalf("seed %d: %s enrolled one by one though a move would do: %+v", seed, d.ID, d)
 				}
 				if o != nil && o.TooDeep {
@@ -474,13 +476,54 @@ func TestLimitAndMovesProperty(t *testing.T) {
 				}
 				if of := sc.OU(o.Of); of.Depth == MaxOUDepth {
 					seenSibling++
-					if !reflect.DeepEqual(o.Policies, sc.customerSCPs(of.ID)) {
-						t.Fatalf("seed %d: sibling %s carries %v, %s has %v", seed, o.Path, o.Policies, of.Path, sc.customerSCPs(of.ID))
+					for _, p := range sc.customerSCPs(of.ID) {
+						if !slices.Contains(o.Policies, p) {
+							t.Fatalf("seed %d: sibling %s carries %v, %s has %v", seed, o.Path, o.Policies, of.Path, sc.customerSCPs(of.ID))
+						}
 					}
 				}
 			}
 			if at != o.Enrolls || at+into[o.Key] > sc.Limit {
 				t.Fatalf("seed %d: %s holds %d at registration (Enrolls %d) and %d later, limit %d", seed, o.Path, at, o.Enrolls, at+into[o.Key], sc.Limit)
+			}
+		}
+		// Guardrails: an account that moves (or that Account Factory moves) stays under every
+		// customer SCP it was under, or it does not move and SCPsBlock says why.
+		for _, d := range sc.Accounts {
+			dest := d.MoveTo
+			if dest == "" && d.How == HowEnroll && d.Into != d.ParentID {
+				dest = d.Into
+			}
+			if dest == "" {
+				continue
+			}
+			after := map[string]bool{}
+			add := func(ids ...string) {
+				for _, id := range ids {
+					after[id] = true
+				}
+			}
+			switch o := sc.OU(dest); {
+			case dest == CTSandbox:
+				add(keys(sc.inheritedSCPs(ix.RootID()))...)
+			case o != nil && o.Created:
+				add(keys(sc.inheritedSCPs(o.ParentID))...)
+				add(o.Policies...)
+			default:
+				add(keys(sc.inheritedSCPs(dest))...)
+			}
+			add(ix.PoliciesOn(d.ID)...)
+			add(d.AttachSCPs...)
+			for p := range sc.inheritedSCPs(d.ParentID) {
+				if after[p] {
+					continue
+				}
+				if d.SCPsBlock == "" || d.MoveTo != "" || !slices.Contains(d.LeavesSCPs, p) {
+					t.Fatalf("seed %d: account %s moves to %s and leaves SCP %s behind: %+v", seed, d.ID, dest, p, d)
+				}
+			}
+			if len(d.LeavesSCPs) > 0 {
+				seenCarry++
 			}
 		}
 		for _, o := range sc.OUs {
@@ -489,8 +532,10 @@ func TestLimitAndMovesProperty(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("moved from deep OUs: %d, created OUs: %d (siblings %d), deep accounts enrolled one by one: %d", seenDeep, seenSplit, seenSibling, seenNoMove)
-	if !testing.Short() && (seenDeep == 0 || seenSplit == 0 || seenNoMove == 0 || seenSibling == 0) {
+	t.Logf("moved from deep OUs: %d, created OUs: %d (siblings %d), deep accounts enrolled one by one: %d, accounts carrying SCPs: %d", seenDeep, seenSplit, seenSibling, seenNoMove, seenCarry)
+	if !testing.Short() && (seenDeep == 0 || seenSplit == 0 || seenNoMove == 0 || seenSibling == 0 || seenCarry == 0) {
 		t.Errorf("the generated organizations do not exercise every case")
 	}
 }
+
+func keys(m map[string]bool) []string { return slices.Sorted(maps.Keys(m)) }

@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sync"
@@ -24,6 +25,11 @@ type Operator struct {
 	// Confirming and Typing are the lines it writes (nil = the default wording).
 	Confirming func(step *plans.Step) string
 	Typing     func(org string) string
+	// Before, when set, does the operator's work for a waiting step before it confirms it (Moves:
+	// the delegated-administrator moves a later step checks by API); an error stops the run.
+	Before func(ctx context.Context, stepID string) error
+	// Ctx is the context Before runs in.
+	Ctx context.Context
 	// Stuck, when set, is called once for a step that waits again after the operator confirmed it
 	// (the step's own check still fails): confirming again would loop for ever, so the caller
 	// decides (the rehearsal stops the run).
@@ -72,6 +78,16 @@ func (o *Operator) Handle(ev hooks.Event) error {
 				o.Stuck(ev.Step, ev.Note)
 			}
 			return nil
+		}
+		if o.Before != nil {
+			// A few calls to the local simulator, before the confirmation.
+			ctx := o.Ctx
+			if ctx == nil {
+				ctx = context.Background()
+			}
+			if err := o.Before(ctx, ev.Step.ID); err != nil {
+				return err
+			}
 		}
 		o.say(o.confirming(ev.Step))
 		go func() { _ = e.Confirm(ev.Step.ID, o.Who, o.Note) }()

@@ -46,12 +46,13 @@ var DecommissionSteps = []string{
 //     Identity Center region (CT must be deployed there), else ALZ's home region;
 //   - governedRegions: the existing landing zone's governed regions, else the regions ALZ's
 //     manifest deployed to; plus the home region;
-//   - ctDeploy api, configRemoval stackset, ouAccountLimit 300, accountConcurrency 1,
+//   - ctDeploy api, sharedAccounts new, configRemoval stackset, ouAccountLimit 300, accountConcurrency 1,
 //     stackSetConcurrency 100, sessionHours 8;
 //   - account names "Log Archive" and "Audit"; enrollSharedServices true;
 //   - decommission.steps: every step but account closure (closure only with closeOldAccounts).
 //
-// The e-mails have no default: they must be addresses never used by any AWS account.
+// The e-mails have no default: they must be addresses never used by any AWS account — except with
+// sharedAccounts: existing, where they are the e-mails of ALZ's Log Archive and Security accounts.
 func (s Settings) Resolve(snap *inventory.Snapshot) Settings {
 	r := s
 	r.GovernedRegions = append([]string(nil), s.GovernedRegions...)
@@ -89,6 +90,20 @@ func (s Settings) Resolve(snap *inventory.Snapshot) Settings {
 	if r.CTDeploy == "" {
 		r.CTDeploy = CTDeployAPI
 	}
+	if r.SharedAccounts == "" {
+		r.SharedAccounts = SharedAccountsNew
+	}
+	if r.BringsExistingAccounts() && snap != nil && snap.ALZ != nil {
+		// The accounts keep their e-mails: the console asks for them, and the plan identifies
+		// the accounts by them after a console set-up.
+		ix := inventory.NewIndex(snap)
+		if a := ix.Account(snap.ALZ.LogArchiveAccountID); a != nil && r.LogArchiveEmail == "" {
+			r.LogArchiveEmail = a.Email
+		}
+		if a := ix.Account(snap.ALZ.SecurityAccountID); a != nil && r.AuditEmail == "" {
+			r.AuditEmail = a.Email
+		}
+	}
 	if r.ConfigRemoval == "" {
 		r.ConfigRemoval = ConfigRemovalStackSet
 	}
@@ -116,7 +131,8 @@ func (s Settings) Resolve(snap *inventory.Snapshot) Settings {
 		for _, st := range DecommissionSteps[:len(DecommissionSteps)-1] {
 			// Deleting ALZ's log buckets loses audit history: by default only once the logs are
 			// copied (copyLogs); listing log-buckets in decommission.steps is the explicit "don't keep them".
-			if st == DecomLogBuckets && !s.Decommission.CopyLogs {
+			// With sharedAccounts: existing nothing is copied: the logs stay in the Log Archive account.
+			if st == DecomLogBuckets && (!s.Decommission.CopyLogs || s.SharedAccounts == SharedAccountsExisting) {
 				continue
 			}
 			steps = append(steps, st)
@@ -154,6 +170,10 @@ func (s Settings) Resolve(snap *inventory.Snapshot) Settings {
 func DefaultKeptStackSet(name string) bool {
 	return strings.HasPrefix(name, "AWS-Landing-Zone-") && strings.HasSuffix(strings.ToUpper(name), "VPC")
 }
+
+// BringsExistingAccounts reports whether ALZ's Log Archive and Security accounts become Control
+// Tower's Log Archive and Audit accounts (sharedAccounts: existing).
+func (s Settings) BringsExistingAccounts() bool { return s.SharedAccounts == SharedAccountsExisting }
 
 // SharedServicesEnrolled reports the resolved enrollSharedServices decision (true when unset).
 func (s Settings) SharedServicesEnrolled() bool {

@@ -9,6 +9,18 @@ const (
 	CTDeployManual = "manual" // the operator sets it up in the console; lz2ct verifies
 )
 
+// Where Control Tower's Log Archive and Audit accounts come from.
+const (
+	// SharedAccountsNew: Control Tower gets two new accounts (created by lz2ct with the API, by the
+	// console in a manual set-up), with the two e-mails of the settings.
+	SharedAccountsNew = "new"
+	// SharedAccountsExisting: ALZ's Log Archive and Security accounts become Control Tower's Log
+	// Archive and Audit accounts at its first set-up, when they pass its pre-launch checks
+	// (https://docs.aws.amazon.com/controltower/latest/userguide/accounts.html, "Considerations
+	// for bringing existing security or logging accounts").
+	SharedAccountsExisting = "existing"
+)
+
 // Ways to remove ALZ's AWS Config recorder and delivery channel.
 const (
 	ConfigRemovalStackSet = "stackset" // delete AWS-Landing-Zone-Baseline-EnableConfig stack instances (recommended)
@@ -16,7 +28,7 @@ const (
 )
 
 // Settings are the migration decisions. Keys are camelCase; only HomeRegion and the two e-mails
-// have no default.
+// have no default (and the e-mails none to give when ALZ's existing accounts are brought).
 type Settings struct {
 	HomeRegion      string   `json:"homeRegion" yaml:"homeRegion"`
 	GovernedRegions []string `json:"governedRegions,omitempty" yaml:"governedRegions,omitempty"`
@@ -27,6 +39,9 @@ type Settings struct {
 	AuditAccountName      string `json:"auditAccountName,omitempty" yaml:"auditAccountName,omitempty"`
 
 	CTDeploy      string `json:"ctDeploy,omitempty" yaml:"ctDeploy,omitempty"`           // api | manual
+	// SharedAccounts says where Control Tower's Log Archive and Audit accounts come from: new
+	// accounts (default), or ALZ's existing Log Archive and Security accounts.
+	SharedAccounts string `json:"sharedAccounts,omitempty" yaml:"sharedAccounts,omitempty"` // new | existing
 	ConfigRemoval string `json:"configRemoval,omitempty" yaml:"configRemoval,omitempty"` // stackset | direct
 
 	// OUAccountLimit is the most accounts an OU the migration registers may hold (default 300); the

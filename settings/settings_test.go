@@ -311,3 +311,45 @@ func TestResolveKeepsVPCStackSetsUnlessTold(t *testing.T) {
 		t.Error("an explicit empty keepStackSets still keeps the VPC StackSet")
 	}
 }
+
+// TestExistingSharedAccounts: with sharedAccounts: existing, the e-mails default to those of ALZ's
+// Log Archive and Security accounts, other e-mails are refused, and so is closing them.
+func TestExistingSharedAccounts(t *testing.T) {
+	snap := org()
+	snap.Accounts = append(snap.Accounts,
+		inventory.Account{ID: "333333333333", Name: "log-archive", Email: "alz-log@corp.example", Status: "ACTIVE", ParentID: "r-ab12"},
+		inventory.Account{ID: "444444444444", Name: "security", Email: "alz-sec@corp.example", Status: "ACTIVE", ParentID: "r-ab12"})
+	snap.ALZ.LogArchiveAccountID, snap.ALZ.SecurityAccountID = "333333333333", "444444444444"
+	s := Settings{HomeRegion: "eu-west-1", SharedAccounts: SharedAccountsExisting}
+	r := s.Resolve(snap)
+	if r.LogArchiveEmail != "alz-log@corp.example" || r.AuditEmail != "alz-sec@corp.example" || !r.BringsExistingAccounts() {
+		t.Fatalf("resolved %+v", r)
+	}
+	if err := r.Validate(snap); err != nil {
+		t.Fatalf("the e-mails of the accounts brought are refused: %v", err)
+	}
+	if d := (Settings{}).Resolve(snap); d.SharedAccounts != SharedAccountsNew {
+		t.Errorf("default sharedAccounts %q", d.SharedAccounts)
+	}
+	bad := r
+	bad.AuditEmail = "other@corp.example"
+	bad.Decommission.CloseOldAccounts = true
+	bad.Decommission.CopyLogs = true
+	var ve *ValidationError
+	if !errors.As(bad.Validate(snap), &ve) || len(ve.Problems) != 3 || ve.Problems[0].Key != "auditEmail" || ve.Problems[1].Key != "decommission.copyLogs" || ve.Problems[2].Key != "decommission.closeOldAccounts" {
+		t.Fatalf("problems %v", ve)
+	}
+	// Even with copyLogs, the log buckets are kept unless listed: there is no copy to wait for.
+	withCopy := Settings{HomeRegion: "eu-west-1", SharedAccounts: SharedAccountsExisting, Decommission: Decommission{CopyLogs: true}}.Resolve(snap)
+	if withCopy.Decommissions(DecomLogBuckets) {
+		t.Error("log buckets deleted by default though nothing copies the logs")
+	}
+	noALZ := org()
+	if !errors.As(r.Validate(noALZ), &ve) || ve.Problems[0].Key != "sharedAccounts" {
+		t.Fatalf("existing accounts without ALZ's: %v", ve)
+	}
+	r.SharedAccounts = "reuse"
+	if err := r.Validate(snap); !errors.As(err, &ve) || !strings.Contains(err.Error(), `sharedAccounts: "reuse" is not one of`) {
+		t.Fatalf("unknown sharedAccounts: %v", err)
+	}
+}

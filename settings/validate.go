@@ -2,6 +2,7 @@ package settings
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/lz2ct/lz2ct/inventory"
@@ -69,8 +70,12 @@ func (s Settings) Validate(snap *inventory.Snapshot) error {
 	// Tower will govern is the scope's decision (package scope), and the check ou.account-limit
 	// reports it, so check and plan count it the same way.
 
-	v.email("logArchiveEmail", s.LogArchiveEmail, snap)
-	v.email("auditEmail", s.AuditEmail, snap)
+	if s.BringsExistingAccounts() {
+		v.existing(s, snap)
+	} else {
+		v.email("logArchiveEmail", s.LogArchiveEmail, snap)
+		v.email("auditEmail", s.AuditEmail, snap)
+	}
 	if s.LogArchiveEmail != "" && strings.EqualFold(s.LogArchiveEmail, s.AuditEmail) {
 		v.add("auditEmail", fmt.Sprintf("%q is also the logArchiveEmail; Control Tower needs two different addresses", s.AuditEmail))
 	}
@@ -86,6 +91,15 @@ func (s Settings) Validate(snap *inventory.Snapshot) error {
 
 	if s.CTDeploy != CTDeployAPI && s.CTDeploy != CTDeployManual {
 		v.add("ctDeploy", fmt.Sprintf("%q is not one of %q, %q", s.CTDeploy, CTDeployAPI, CTDeployManual))
+	}
+	if s.SharedAccounts != SharedAccountsNew && s.SharedAccounts != SharedAccountsExisting {
+		v.add("sharedAccounts", fmt.Sprintf("%q is not one of %q, %q", s.SharedAccounts, SharedAccountsNew, SharedAccountsExisting))
+	}
+	if s.BringsExistingAccounts() && s.Decommission.CopyLogs {
+		v.add("decommission.copyLogs", "with sharedAccounts: existing, ALZ's Log Archive account becomes Control Tower's and its logs stay in it: there is nothing to copy; remove copyLogs")
+	}
+	if s.BringsExistingAccounts() && s.Decommission.CloseOldAccounts {
+		v.add("decommission.closeOldAccounts", "with sharedAccounts: existing, ALZ's Log Archive and Security accounts become Control Tower's: there are no old accounts to close")
 	}
 	if s.ConfigRemoval != ConfigRemovalStackSet && s.ConfigRemoval != ConfigRemovalDirect {
 		v.add("configRemoval", fmt.Sprintf("%q is not one of %q, %q", s.ConfigRemoval, ConfigRemovalStackSet, ConfigRemovalDirect))
@@ -189,6 +203,37 @@ func (v *validator) err() error {
 		return nil
 	}
 	return &ValidationError{Problems: v.problems}
+}
+
+// existing checks sharedAccounts: existing: ALZ's Log Archive and Security accounts are known, and
+// the e-mails, when given, are theirs (the console identifies an existing account by its e-mail).
+// Whether they pass Control Tower's pre-launch checks is the pre-checks' job (shared.existing-*).
+func (v *validator) existing(s Settings, snap *inventory.Snapshot) {
+	if snap == nil {
+		return
+	}
+	if snap.ControlTower.LandingZone != nil {
+		return // Control Tower is set up: its shared accounts are what they are
+	}
+	ix := inventory.NewIndex(snap)
+	alz := snap.ALZ
+	if alz == nil {
+		alz = &inventory.ALZ{}
+	}
+	for _, c := range []struct{ key, label, id, email string }{
+		{"logArchiveEmail", "Log Archive", alz.LogArchiveAccountID, s.LogArchiveEmail},
+		{"auditEmail", "Security", alz.SecurityAccountID, s.AuditEmail},
+	} {
+		a := ix.Account(c.id)
+		switch {
+		case a == nil:
+			v.add("sharedAccounts", fmt.Sprintf("existing: discovery found no ALZ %s account to bring into Control Tower; choose new (two new accounts) or discover again", c.label))
+		case c.email != "" && !strings.EqualFold(c.email, a.Email):
+			v.add(c.key, fmt.Sprintf("%q is not the e-mail of ALZ's %s account %s (%s); with sharedAccounts: existing leave it empty or give that address", c.email, c.label, a.ID, a.Email))
+		case slices.Contains(s.Exclude.Accounts, a.ID):
+			v.add("exclude.accounts", fmt.Sprintf("ALZ's %s account %s is listed, but sharedAccounts: existing brings it into Control Tower; remove it from the list or choose new", c.label, a.ID))
+		}
+	}
 }
 
 // email checks one of the two new account e-mails: Account Factory's pattern (AWS Control Tower user

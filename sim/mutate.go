@@ -58,6 +58,9 @@ type opsRuntime struct {
 	kms      kmsModel      // key states (svc_kms_mut.go)
 	pipeline pipelineModel // transition changes and executions (svc_codepipeline_mut.go)
 	scp      scpCache      // SCP decisions for member-account calls (scp.go)
+	// regionalAdmins: GuardDuty's and Security Hub's administrator per region, by service
+	// principal (svc_delegated_admin_mut.go).
+	regionalAdmins map[string]*regionalAdmins
 }
 
 func newRuntime() *opsRuntime {

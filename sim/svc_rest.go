@@ -50,9 +50,9 @@ func init() {
 			if r.Method == http.MethodGet && strings.TrimSuffix(r.URL.Path, "/") == "/detector" {
 				return "ListDetectors"
 			}
-			return ""
+			return guardDutyAdmins.route(r, "") // svc_delegated_admin_mut.go
 		},
-		ops: map[string]handler{"ListDetectors": gdListDetectors},
+		ops: map[string]handler{"ListDetectors": gdListDetectors, "ListOrganizationAdminAccounts": guardDutyAdmins.list},
 	})
 }
 
@@ -234,7 +234,7 @@ func gdListDetectors(c *call) (any, error) {
 			max = -1
 		}
 	}
-	ids, next, err := page(c, []string(nil), strKey, q.Get("nextToken"), max, 50, 50, "maxResults")
+	ids, next, err := page(c, gdDetectors(c), strKey, q.Get("nextToken"), max, 50, 50, "maxResults")
 	if err != nil {
 		return nil, err
 	}

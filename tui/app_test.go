@@ -89,13 +89,13 @@ func TestJourneyGoldens(t *testing.T) {
 			d.must("Home region", "eu-west-1", "IAM Identity Center is in eu-west-1")
 			shot("decisions")
 
-			d.keys("enter", "enter") // home region, governed regions
+			d.keys("enter", "enter", "enter") // home region, governed regions, how to deploy
 			d.must("Log Archive account e-mail")
 			d.keys("aws+payments-dev@acme-corp.example", "enter")
 			d.must("already used by account")
 			// AWS lets Control Tower take existing Log Archive and Audit accounts at its first set-up:
 			// the form must not say otherwise.
-			if !strings.Contains(flat(d.plain()), "Control Tower can also take existing accounts") || strings.Contains(d.plain(), "cannot reuse") {
+			if !strings.Contains(flat(d.plain()), "To bring ALZ's Log Archive and Security accounts instead") || strings.Contains(d.plain(), "cannot reuse") {
 				t.Fatalf("the form says Control Tower cannot take existing accounts:\n%s", d.plain())
 			}
 			shot("decisions-invalid-email")
@@ -103,8 +103,8 @@ func TestJourneyGoldens(t *testing.T) {
 				d.keys("backspace")
 			}
 			d.keys("new-log-archive@acme-corp.example", "enter", "new-audit@acme-corp.example", "enter")
-			d.must("Deploy Control Tower")
-			d.keys("enter", "enter", "enter", "enter")
+			d.must("Remove ALZ's AWS Config")
+			d.keys("enter", "enter", "enter", "enter", "enter", "enter", "enter")
 			if !d.on(ScreenPlan) {
 				t.Fatalf("after the form: screen %v, want plan\n%s", app.Active(), d.plain())
 			}
@@ -254,9 +254,9 @@ func TestDecisionsRejectHomeRegionOtherThanIdentityCenter(t *testing.T) {
 func TestDecisionsRejectLimitOutOfRange(t *testing.T) {
 	app := New(Options{Backend: newFake(t), Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: t.TempDir(), Now: fixedClock})
 	d := newDriver(t, app, 100, 30)
-	d.keys("n", "enter", "enter", "fresh-log@acme-corp.example", "enter", "fresh-audit@acme-corp.example", "enter")
+	d.keys("n", "enter", "enter", "enter", "fresh-log@acme-corp.example", "enter", "fresh-audit@acme-corp.example", "enter")
 	d.must("Accounts per OU registration")
-	d.keys("enter", "enter")
+	d.keys("enter")
 	for range 3 {
 		d.keys("backspace")
 	}
@@ -339,7 +339,7 @@ func TestPrechecksRunWithSavedSettings(t *testing.T) {
 func TestFormMessagesUseFieldLabels(t *testing.T) {
 	app := New(Options{Backend: newFake(t), Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: t.TempDir(), Now: fixedClock})
 	d := newDriver(t, app, 120, 30)
-	d.keys("n", "enter", "enter", "same@acme-corp.example", "enter", "same@acme-corp.example", "enter")
+	d.keys("n", "enter", "enter", "enter", "same@acme-corp.example", "enter", "same@acme-corp.example", "enter")
 	d.must("Log Archive account e-mail; Control Tower needs two different addresses")
 	for _, key := range []string{"logArchiveEmail", "auditEmail"} {
 		if strings.Contains(d.plain(), key) {
@@ -369,9 +369,9 @@ func TestDecisionsAgainFromPlan(t *testing.T) {
 			t.Chdir(t.TempDir()) // the frame names the state folder: keep it the same every run
 			app := New(Options{Backend: newFake(t), Snapshot: filepath.Join(pkgDir, "..", "testdata", "orgs", "alz2-typical.json"), StateDir: "state", Now: fixedClock})
 			d := newDriver(t, app, sz.w, sz.h)
-			d.keys("n", "enter", "enter", "kept-log@acme-corp.example", "enter", "kept-audit@acme-corp.example", "enter")
-			d.must("Deploy Control Tower")
-			d.keys("enter", "enter", "enter", "enter")
+			d.keys("n", "enter", "enter", "enter", "kept-log@acme-corp.example", "enter", "kept-audit@acme-corp.example", "enter")
+			d.must("Remove ALZ's AWS Config")
+			d.keys("enter", "enter", "enter", "enter", "enter", "enter", "enter")
 			if !d.on(ScreenPlan) {
 				t.Fatalf("after the form: screen %v, want plan", app.Active())
 			}
@@ -383,9 +383,9 @@ func TestDecisionsAgainFromPlan(t *testing.T) {
 			d.must("Home region", "eu-west-1", "Governed regions")
 			d.fits(t, sz.w, sz.h)
 			d.golden(t, pkgDir)
-			d.keys("enter", "enter")
+			d.keys("enter", "enter", "enter")
 			d.must("kept-log@acme-corp.example", "kept-audit@acme-corp.example")
-			d.keys("enter", "enter", "enter", "enter", "enter", "enter")
+			d.keys("enter", "enter", "enter", "enter", "enter", "enter", "enter", "enter", "enter")
 			if !d.on(ScreenPlan) {
 				t.Fatalf("submitting the reopened form: screen %v, want plan\n%s", app.Active(), d.plain())
 			}

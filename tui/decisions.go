@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,8 +29,33 @@ type decisionsScreen struct {
 
 	homeRegion, logEmail, auditEmail string
 	governed                         []string
-	ctDeploy, configRemoval          string
+	deploy, configRemoval            string
 	ouLimit, concurrency             string
+	noMove, stackSetConc, session    string
+	copyLogs                         bool
+}
+
+// The three ways to deploy Control Tower the form offers: they set ctDeploy and sharedAccounts.
+const (
+	deployAPINew      = "api-new"      // ctDeploy api, sharedAccounts new
+	deployAPIExisting = "api-existing" // ctDeploy api, sharedAccounts existing
+	deployManual      = "manual"       // ctDeploy manual (sharedAccounts as the settings file had it)
+)
+
+// deployChoice is the form's choice for resolved settings.
+func deployChoice(s settings.Settings) string {
+	switch {
+	case s.CTDeploy == settings.CTDeployManual:
+		return deployManual
+	case s.BringsExistingAccounts():
+		return deployAPIExisting
+	}
+	return deployAPINew
+}
+
+// existing reports whether the form brings ALZ's Log Archive and Security accounts.
+func (s *decisionsScreen) existing() bool {
+	return s.deploy == deployAPIExisting || (s.deploy == deployManual && s.base.CTDeploy == settings.CTDeployManual && s.base.BringsExistingAccounts())
 }
 
 type formDoneMsg struct{}
@@ -43,8 +69,15 @@ func (s *decisionsScreen) Start(snap *inventory.Snapshot, resolved settings.Sett
 	s.snap, s.base, s.err = snap, resolved, nil
 	s.homeRegion, s.logEmail, s.auditEmail = resolved.HomeRegion, resolved.LogArchiveEmail, resolved.AuditEmail
 	s.governed = append([]string(nil), resolved.GovernedRegions...)
-	s.ctDeploy, s.configRemoval = resolved.CTDeploy, resolved.ConfigRemoval
+	s.deploy, s.configRemoval = deployChoice(resolved), resolved.ConfigRemoval
 	s.ouLimit, s.concurrency = itoa(resolved.OUAccountLimit), itoa(resolved.AccountConcurrency)
+	s.noMove = strings.Join(resolved.NoMoveOUs, ", ")
+	s.stackSetConc, s.session = itoa(resolved.StackSetConcurrency), itoa(resolved.SessionHours)
+	s.copyLogs = resolved.Decommission.CopyLogs
+	if resolved.BringsExistingAccounts() {
+		// The e-mails are the accounts' own (Resolve filled them in): the form shows none to type.
+		s.logEmail, s.auditEmail = "", ""
+	}
 	return s.newForm()
 }
 
@@ -121,45 +154,130 @@ func (s *decisionsScreen) build() *huh.Form {
 				return s.check(k, func(t *settings.Settings) { set(t, n) })
 			})
 	}
+	deploy := huh.NewSelect[string]().Key("ctDeploy").Title("Deploy Control Tower").Value(&s.deploy).
+		Options(
+			huh.NewOption("by API, with two new accounts", deployAPINew),
+			huh.NewOption("by API, bringing ALZ's Log Archive and Security accounts", deployAPIExisting),
+			huh.NewOption("by hand in the console; lz2ct verifies", deployManual)).
+		DescriptionFunc(func() string { return deployNote(s.deploy, s.snap) }, &s.deploy).
+		Validate(func(v string) error {
+			return s.check("sharedAccounts", func(t *settings.Settings) { applyDeploy(t, v, s.base) })
+		})
 	return huh.NewForm(
-		huh.NewGroup(home, governed).Title("Regions"),
+		huh.NewGroup(home, governed, deploy).Title("Control Tower"),
 		huh.NewGroup(
 			email("logArchiveEmail", "Log Archive account e-mail", &s.logEmail),
 			email("auditEmail", "Audit account e-mail", &s.auditEmail),
-		).Title("Shared accounts").Description(sharedAccountsNote),
+		).Title("Shared accounts").Description(sharedAccountsNote).WithHideFunc(s.existing),
 		huh.NewGroup(
-			huh.NewSelect[string]().Key("ctDeploy").Title("Deploy Control Tower").Value(&s.ctDeploy).Options(
-				huh.NewOption("by API (controltower:CreateLandingZone)", settings.CTDeployAPI),
-				huh.NewOption("by hand in the console; lz2ct verifies", settings.CTDeployManual)),
 			huh.NewSelect[string]().Key("configRemoval").Title("Remove ALZ's AWS Config").Value(&s.configRemoval).Options(
 				huh.NewOption("delete EnableConfig StackSet instances (recommended)", settings.ConfigRemovalStackSet),
 				huh.NewOption("stop and delete recorder and channel directly", settings.ConfigRemovalDirect)),
-			number("ouAccountLimit", "Accounts per OU registration", fmt.Sprintf("at most %d; larger OUs are enrolled account by account", settings.MaxOUAccountLimit),
+			number("ouAccountLimit", "Accounts per OU registration",
+				fmt.Sprintf("1 to %d; the plan uses less when the governed regions allow less (1000 up to 15 regions, 680 at 22); an OU with more accounts moves the rest into new OUs the plan registers", settings.MaxOUAccountLimit),
 				&s.ouLimit, func(t *settings.Settings, n int) { t.OUAccountLimit = n }),
-			number("accountConcurrency", "Concurrent account operations", fmt.Sprintf("1 to %d (Control Tower quota)", settings.MaxAccountConcurrency),
+			number("accountConcurrency", "Concurrent account operations",
+				fmt.Sprintf("1 to %d: enrollments Control Tower runs at once (%d by default, %d with a quota increase)", settings.MaxAccountConcurrency, settings.DefaultAccountQuota, settings.MaxAccountConcurrency),
 				&s.concurrency, func(t *settings.Settings, n int) { t.AccountConcurrency = n }),
+			huh.NewInput().Key("noMoveOUs").Title("OUs whose accounts never move").Value(&s.noMove).Placeholder("none").
+				Description("name paths or IDs, comma-separated; * for every OU: accounts there are enrolled one by one where a registration cannot cover them").
+				Validate(func(x string) error {
+					return s.check("noMoveOUs", func(t *settings.Settings) { t.NoMoveOUs = splitList(x) })
+				}),
 		).Title("How"),
+		huh.NewGroup(
+			number("stackSetConcurrency", "Accounts per StackSet operation",
+				fmt.Sprintf("1 to %d accounts per region at once (Config removal, execution roles, decommission)", settings.MaxStackSetConcurrency),
+				&s.stackSetConc, func(t *settings.Settings, n int) { t.StackSetConcurrency = n }),
+			number("sessionHours", "Hours per working session",
+				fmt.Sprintf("1 to %d: the length of one working session in the plan's calendar", settings.MaxSessionHours),
+				&s.session, func(t *settings.Settings, n int) { t.SessionHours = n }),
+			huh.NewConfirm().Key("decommission.copyLogs").Title("Copy ALZ's logs to the new Log Archive account").Value(&s.copyLogs).
+				DescriptionFunc(func() string {
+					if s.existing() {
+						return "ALZ's Log Archive account becomes Control Tower's: its logs stay where they are (choose no)"
+					}
+					return "yes: copied (phase 5) before ALZ's log buckets are deleted; no: the log buckets are kept"
+				}, &s.deploy).
+				Validate(func(v bool) error {
+					return s.check("decommission.copyLogs", func(t *settings.Settings) { t.Decommission.CopyLogs = v })
+				}),
+		).Title("Schedule and logs"),
 	).WithShowHelp(false).WithShowErrors(false).WithTheme(huh.ThemeFunc(huh.ThemeCharm))
 }
 
-// sharedAccountsNote says what the plan does with the Log Archive and Audit accounts. Control Tower
-// can also take existing accounts as these two at its first set-up, when they pass its pre-launch
-// checks (https://docs.aws.amazon.com/controltower/latest/userguide/accounts.html, "Considerations
-// for bringing existing security or logging accounts"); the plan does not offer that yet.
-const sharedAccountsNote = "The plan has Control Tower create two new accounts with these addresses. " +
-	"(Control Tower can also take existing accounts, such as ALZ's, at its first set-up; this plan does not offer that yet.)"
+// deployNote says what a way to deploy does with the shared accounts.
+func deployNote(choice string, snap *inventory.Snapshot) string {
+	if snap != nil && snap.ControlTower.LandingZone != nil {
+		return "Control Tower is already set up here: lz2ct verifies its landing zone and builds on it"
+	}
+	switch choice {
+	case deployAPIExisting:
+		return "Control Tower takes ALZ's Log Archive and Security accounts as its Log Archive and Audit accounts at its first set-up, when they pass its pre-launch checks (no AWS Config resources, no resources named as its own, STS on, not suspended): " +
+			"the plan removes ALZ's Config from them first; no new accounts, no log copy"
+	case deployManual:
+		return "you set the landing zone up in the Control Tower console; lz2ct shows the steps and then verifies it"
+	}
+	return "lz2ct creates the Log Archive and Audit accounts with the e-mails you give next, then calls controltower:CreateLandingZone"
+}
+
+// applyDeploy sets ctDeploy and sharedAccounts for a way to deploy.
+func applyDeploy(t *settings.Settings, choice string, base settings.Settings) {
+	switch choice {
+	case deployAPIExisting:
+		t.CTDeploy, t.SharedAccounts = settings.CTDeployAPI, settings.SharedAccountsExisting
+	case deployManual:
+		t.CTDeploy, t.SharedAccounts = settings.CTDeployManual, settings.SharedAccountsNew
+		if base.CTDeploy == settings.CTDeployManual && base.BringsExistingAccounts() {
+			t.SharedAccounts = settings.SharedAccountsExisting // a settings file's choice the form keeps
+		}
+	default:
+		t.CTDeploy, t.SharedAccounts = settings.CTDeployAPI, settings.SharedAccountsNew
+	}
+	if t.SharedAccounts == settings.SharedAccountsExisting {
+		t.LogArchiveEmail, t.AuditEmail = "", "" // the accounts' own: Resolve fills them in
+	}
+}
+
+// splitList reads a comma-separated list, without blanks.
+func splitList(x string) []string {
+	var out []string
+	for _, p := range strings.Split(x, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// sharedAccountsNote says what the plan does with the Log Archive and Audit accounts when it
+// creates new ones.
+const sharedAccountsNote = "Control Tower gets two new accounts with these addresses. " +
+	"(To bring ALZ's Log Archive and Security accounts instead, choose that way to deploy it.)"
 
 // current is the settings the form holds right now.
 func (s *decisionsScreen) current() settings.Settings {
 	t := s.base
 	t.HomeRegion, t.LogArchiveEmail, t.AuditEmail = s.homeRegion, strings.TrimSpace(s.logEmail), strings.TrimSpace(s.auditEmail)
 	t.GovernedRegions = append([]string(nil), s.governed...)
-	t.CTDeploy, t.ConfigRemoval = s.ctDeploy, s.configRemoval
-	if n, err := strconv.Atoi(strings.TrimSpace(s.ouLimit)); err == nil {
-		t.OUAccountLimit = n
+	t.ConfigRemoval = s.configRemoval
+	applyDeploy(&t, s.deploy, s.base)
+	for _, f := range []struct {
+		text string
+		to   *int
+	}{{s.ouLimit, &t.OUAccountLimit}, {s.concurrency, &t.AccountConcurrency}, {s.stackSetConc, &t.StackSetConcurrency}, {s.session, &t.SessionHours}} {
+		if n, err := strconv.Atoi(strings.TrimSpace(f.text)); err == nil {
+			*f.to = n
+		}
 	}
-	if n, err := strconv.Atoi(strings.TrimSpace(s.concurrency)); err == nil {
-		t.AccountConcurrency = n
+	t.NoMoveOUs = splitList(s.noMove)
+	t.Decommission.CopyLogs = s.copyLogs
+	// Resolve chose the default decommission steps from copyLogs (and sharedAccounts): choose them
+	// again from the form's answers, unless the settings file listed its own.
+	def := settings.Settings{SharedAccounts: s.base.SharedAccounts, Decommission: settings.Decommission{
+		CopyLogs: s.base.Decommission.CopyLogs, CloseOldAccounts: s.base.Decommission.CloseOldAccounts}}.Resolve(nil)
+	if slices.Equal(s.base.Decommission.Steps, def.Decommission.Steps) {
+		t.Decommission.Steps = nil
 	}
 	return t
 }
@@ -196,20 +314,25 @@ func (s *decisionsScreen) check(field string, change func(*settings.Settings)) e
 // formLabels name the settings keys the form shows as the form does: settings.Validate writes its
 // messages for the settings file, where the keys are what the user edits; in the form they are not.
 var formLabels = map[string]string{
-	"homeRegion":         "home region",
-	"governedRegions":    "governed regions",
-	"logArchiveEmail":    "Log Archive account e-mail",
-	"auditEmail":         "Audit account e-mail",
-	"ctDeploy":           "Deploy Control Tower",
-	"configRemoval":      "Remove ALZ's AWS Config",
-	"ouAccountLimit":     "accounts per OU registration",
-	"accountConcurrency": "concurrent account operations",
+	"homeRegion":            "home region",
+	"governedRegions":       "governed regions",
+	"logArchiveEmail":       "Log Archive account e-mail",
+	"auditEmail":            "Audit account e-mail",
+	"ctDeploy":              "Deploy Control Tower",
+	"sharedAccounts":        "Deploy Control Tower",
+	"configRemoval":         "Remove ALZ's AWS Config",
+	"ouAccountLimit":        "accounts per OU registration",
+	"accountConcurrency":    "concurrent account operations",
+	"noMoveOUs":             "OUs whose accounts never move",
+	"stackSetConcurrency":   "accounts per StackSet operation",
+	"sessionHours":          "hours per working session",
+	"decommission.copyLogs": "copy ALZ's logs",
 }
 
 var settingsKey = func() *regexp.Regexp {
 	keys := make([]string, 0, len(formLabels))
 	for k := range formLabels {
-		keys = append(keys, k)
+		keys = append(keys, regexp.QuoteMeta(k))
 	}
 	sort.Strings(keys)
 	return regexp.MustCompile(`\b(?:the )?(` + strings.Join(keys, "|") + `)\b`)

@@ -69,16 +69,21 @@ func TestApplyKillResumeInTmux(t *testing.T) {
 	tm.keys("Enter")
 	tm.waitFor("Governed regions")
 	tm.keys("Enter")
+	tm.waitFor("by API, with two new accounts")
+	tm.keys("Enter")
 	tm.waitFor("┃ Log Archive account e-mail")
 	tm.literal("ct-log-archive@acme-corp.example")
 	tm.keys("Enter")
 	tm.waitFor("┃ Audit account e-mail") // focus moved: what is typed now lands in the Audit field
 	tm.literal("ct-audit@acme-corp.example")
 	tm.keys("Enter")
-	tm.waitFor("Deploy Control Tower", "Remove ALZ's AWS Config")
+	tm.waitFor("Remove ALZ's AWS Config", "Accounts per OU registration")
 	tm.keys("Enter")
 	tm.keys("Enter")
-	tm.waitFor("Accounts per OU registration")
+	tm.keys("Enter")
+	tm.keys("Enter")
+	tm.waitFor("Accounts per StackSet operation", "Hours per working session")
+	tm.keys("Enter")
 	tm.keys("Enter")
 	tm.keys("Enter")
 	tm.waitFor("Plan for o-f4yjsoufrn", "a applies")
@@ -107,7 +112,7 @@ func TestApplyKillResumeInTmux(t *testing.T) {
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	tm.waitFor("Pane is dead")
+	waitPaneDead(t, tm, pid)
 	t.Logf("killed (SIGKILL) with two %q steps done:\n%s", kind, tm.capture())
 
 	// Start it again: the start screen offers the run; resume it.
@@ -303,6 +308,21 @@ func journalDone(state string) (map[string]int, int) {
 }
 
 // panePID is the process the pane runs (env execs lz2ct in place).
+// waitPaneDead waits until tmux reports the pane's process gone (#{pane_dead}): the "Pane is dead"
+// line is drawn only when tmux next redraws, which a loaded machine may delay.
+func waitPaneDead(t *testing.T, tm *tmuxSession, pid int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if strings.TrimSpace(tm.run("display-message", "-p", "-t", "wiz", "#{pane_dead}")) == "1" {
+			return
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval
+	}
+	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	t.Fatalf("the pane's process %d is not dead 30 s after SIGKILL; /proc status:\n%s\nscreen:\n%s", pid, status, tm.capture())
+}
+
 func panePID(t *testing.T, tm *tmuxSession) int {
 	t.Helper()
 	pid, err := strconv.Atoi(strings.TrimSpace(tm.run("display-message", "-p", "-t", "wiz", "#{pane_pid}")))

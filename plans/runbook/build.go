@@ -10,6 +10,7 @@ import (
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/journal"
 	"github.com/lz2ct/lz2ct/plans"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 // build turns a plan and a journal into the document both renderers print. Every text taken from
@@ -102,7 +103,7 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 		if interleaved(ph.ID) {
 			pv.Anchor = "waves"
 			if len(waves) > 0 {
-				pv.Where = fmt.Sprintf("in %s: %s", plural(int64(len(waves)), "wave"), pv.Where)
+				pv.Where = fmt.Sprintf("in %s: %s", words.Count(len(waves), "wave"), pv.Where)
 			}
 		}
 		d.Phases = append(d.Phases, pv)
@@ -179,8 +180,8 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 			q := queueOf(order[i:j], in, ns, status, p, num, maxOrder, sessionEnd, notes)
 			last := order[j-1].Wave
 			sec := sectionView{Anchor: "queue", Wave: true,
-				Heading: fmt.Sprintf("Waves %d–%d: the enrollment queue (%s one by one, %d at a time)", w, last, plural(int64(q.Accounts), "account"), p.Settings.AccountConcurrency),
-				Meta: plural(int64(j-i), "step") + ", steps " + num[order[i].ID] + "–" + num[order[j-1].ID] + ". Each account is prepared (SCP detach, Config removal, execution role) when the enrollment " +
+				Heading: fmt.Sprintf("Waves %d–%d: the enrollment queue (%s one by one, %d at a time)", w, last, words.Count(q.Accounts, "account"), p.Settings.AccountConcurrency),
+				Meta: words.Count(j-i, "step") + ", steps " + num[order[i].ID] + "–" + num[order[j-1].ID] + ". Each account is prepared (SCP detach, Config removal, execution role) when the enrollment " +
 					fmt.Sprintf("%d places ahead of it is done, then enrolled; the commands of each kind of step come once, then one row per account in queue order", 2*max(p.Settings.AccountConcurrency, 1)),
 				Items: []item{{Queue: q}}}
 			if j == len(order) || !interleaved(byNumber[phaseOf[order[j].ID]].ID) {
@@ -194,7 +195,7 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 			j++
 		}
 		sec := sectionView{Anchor: fmt.Sprintf("wave-%d", w), Heading: fmt.Sprintf("Wave %d: %s", w, r(names(w))), Wave: true,
-			Meta: plural(int64(j-i), "step") + ", steps " + num[order[i].ID] + "–" + num[order[j-1].ID]}
+			Meta: words.Count(j-i, "step") + ", steps " + num[order[i].ID] + "–" + num[order[j-1].ID]}
 		if w == 0 {
 			sec.Heading = "Steps of phases 2–4 outside the waves"
 		}
@@ -215,8 +216,22 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 		}
 	}
 	sort.SliceStable(d.Sections, func(i, j int) bool { return sectionRank(d.Sections[i]) < sectionRank(d.Sections[j]) })
-	for _, k := range p.Kept {
-		d.Kept = append(d.Kept, kv{r(k.Resource), r(k.Reason)})
+	// What the migration keeps: the plan's kept[], and — once a run has started — what a guard
+	// refused to delete.
+	refused := map[string]string{}
+	if st != nil {
+		for id, ss := range st.Steps {
+			if why, ok := plans.GuardRefusal(ss.Error); ok && ss.Status == journal.Failed {
+				refused[id] = why
+			}
+		}
+	}
+	for _, k := range p.KeptAfterRun(refused) {
+		res := k.Resource
+		if k.Step != "" {
+			res += " (step " + num[k.Step] + ")"
+		}
+		d.Kept = append(d.Kept, kv{r(res), r(k.Reason)})
 	}
 	if st != nil {
 		d.Run = runOf(p, st, all, num)
@@ -324,7 +339,7 @@ func sectionRank(s sectionView) int {
 }
 
 func phaseMeta(pv phaseView) string {
-	line := plural(int64(pv.Steps), "step")
+	line := words.Count(pv.Steps, "step")
 	if pv.Where != "" && pv.Steps > 0 {
 		line += " (" + pv.Where + ")"
 	}
@@ -377,7 +392,7 @@ func where(nums []int) string {
 	}
 	const max = 6
 	if len(parts) > max {
-		return fmt.Sprintf("steps %s, … %s (between %d and %d)", strings.Join(parts[:max-1], ", "), plural(int64(len(parts)-max+1), "more range"), nums[0], nums[len(nums)-1])
+		return fmt.Sprintf("steps %s, … %s (between %d and %d)", strings.Join(parts[:max-1], ", "), words.Count(len(parts)-max+1, "more range"), nums[0], nums[len(nums)-1])
 	}
 	if len(parts) == 1 {
 		if len(nums) == 1 {
@@ -400,6 +415,12 @@ func stepInOf(s plans.Step, names map[string]string, num map[string]string, outp
 	}
 	if e, ok := s.Params.(plans.AccountEnroll); ok {
 		in.Email = r(e.AccountEmail)
+	}
+	if m, ok := s.Params.(plans.Manual); ok {
+		for _, i := range m.Instructions {
+			in.Instructions = append(in.Instructions, r(i))
+		}
+		in.Verified = r(m.Verify)
 	}
 	for _, dep := range summarizeDeps(s.DependsOn, num) {
 		in.DependsOn = append(in.DependsOn, r(dep))
@@ -618,11 +639,11 @@ func estimateDetails(e *estimateView, p *plans.Plan, num map[string]string) {
 	}
 	if m := est.Moves; m.Moved > 0 {
 		e.TradeOffs = append(e.TradeOffs, fmt.Sprintf("%s move before a registration (%s created for them), so registrations cover them: %s of Control Tower time saved against enrolling them one by one.",
-			plural(int64(m.Moved), "account"), plural(int64(m.NewOUs), "new OU"), plans.Days(m.Saves)))
+			words.Count(m.Moved, "account"), words.Count(m.NewOUs, "new OU"), plans.Days(m.Saves)))
 	}
 	if m := est.Moves; m.Forbidden > 0 {
 		e.TradeOffs = append(e.TradeOffs, fmt.Sprintf("noMoveOUs keeps %s where they are (enrolled one by one, or left out without room): %s more Control Tower time than allowing the moves.",
-			plural(int64(m.Forbidden), "account"), plans.Days(m.Costs)))
+			words.Count(m.Forbidden, "account"), plans.Days(m.Costs)))
 	}
 	for _, w := range est.WhatIf {
 		line := "Raising " + r(w.Change)
@@ -654,25 +675,18 @@ func human(d time.Duration) string {
 	days, hours, mins := m/(24*60), m/60%24, m%60
 	var parts []string
 	if days > 0 {
-		parts = append(parts, plural(days, "day"))
+		parts = append(parts, words.Count(int(days), "day"))
 	}
 	if hours > 0 {
-		parts = append(parts, plural(hours, "hour"))
+		parts = append(parts, words.Count(int(hours), "hour"))
 	}
 	if mins > 0 && days == 0 {
-		parts = append(parts, plural(mins, "minute"))
+		parts = append(parts, words.Count(int(mins), "minute"))
 	}
 	if len(parts) == 0 {
-		return plural(days, "day")
+		return words.Count(int(days), "day")
 	}
 	return strings.Join(parts, " ")
-}
-
-func plural(n int64, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return strconv.FormatInt(n, 10) + " " + unit + "s"
 }
 
 func totals(p *plans.Plan) []kv {

@@ -3,6 +3,7 @@ package runbook
 import (
 	"bufio"
 	_ "embed"
+	"github.com/lz2ct/lz2ct/words"
 	"html/template"
 	"io"
 	"strings"
@@ -37,7 +38,7 @@ var htmlTmpl = template.Must(template.New("runbook").Funcs(template.FuncMap{
 		}
 		return ""
 	},
-	"n":   func(n int, unit string) string { return plural(int64(n), unit) },
+	"n":   func(n int, unit string) string { return words.Count(n, unit) },
 	"dec": func(i int) int { return i - 1 },
 	"inc": func(i int) int { return i + 1 },
 }).Parse(htmlSource))

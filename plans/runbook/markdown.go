@@ -3,6 +3,7 @@ package runbook
 import (
 	"bufio"
 	"fmt"
+	"github.com/lz2ct/lz2ct/words"
 	"io"
 	"strconv"
 	"strings"
@@ -115,6 +116,10 @@ func (m *mdWriter) doc(d *document) {
 		}
 		m.ln()
 	}
+	if len(d.Kept) > 0 {
+		m.ln("What the migration keeps on purpose: ", words.Count(len(d.Kept), "ALZ artefact"), ", each with its reason (Appendix C).")
+		m.ln()
+	}
 	if d.Run != nil {
 		m.run(d.Run)
 	}
@@ -168,7 +173,7 @@ func (m *mdWriter) run(r *runView) {
 		m.ln()
 	}
 	if len(r.Unplanned) > 0 {
-		m.ln("> The journal has events for ", plural(int64(len(r.Unplanned)), "step"), " this plan does not have (",
+		m.ln("> The journal has events for ", words.Count(len(r.Unplanned), "step"), " this plan does not have (",
 			mdText(strings.Join(limit(r.Unplanned, 10), ", ")), "): was the run started from another plan?")
 		m.ln()
 	}
@@ -177,7 +182,7 @@ func (m *mdWriter) run(r *runView) {
 func (m *mdWriter) findings(f findingsView) {
 	m.ln("## Pre-check results")
 	m.ln()
-	m.ln(plural(int64(f.Blockers), "blocker"), ", ", plural(int64(f.Warnings), "warning"), ", ", strconv.Itoa(f.Infos), " for information.",
+	m.ln(words.Count(f.Blockers, "blocker"), ", ", words.Count(f.Warnings, "warning"), ", ", strconv.Itoa(f.Infos), " for information.",
 		" Blockers the plan fixes by itself are marked *fixed by plan*; the others stop the phase they are listed under.")
 	m.ln()
 	if len(f.Rows) == 0 {
@@ -330,6 +335,15 @@ func (m *mdWriter) step(s *stepView) {
 	m.field("Target", mdText(s.Target))
 	m.field("After", codeList(s.DependsOn))
 	m.field("Guard", mdText(s.Guard))
+	if len(s.Instructions) > 0 {
+		m.ln("**To do:**")
+		m.ln()
+		for i, in := range s.Instructions {
+			m.ln(strconv.Itoa(i+1), ". ", mdText(in))
+		}
+		m.ln()
+	}
+	m.field("Verified by", mdText(s.Verified))
 	m.inputs(s.Inputs)
 	m.commands(s.CLI, "")
 	m.field("Expected", mdText(s.Expected))
@@ -383,7 +397,7 @@ func (m *mdWriter) commands(cli []string, intro string) {
 
 func (m *mdWriter) group(g *groupView) {
 	num := g.First + "–" + g.Last
-	m.ln("#### ", num, " ", mdText(g.Title), " (", strconv.Itoa(len(g.Rows)), " steps)")
+	m.ln("#### ", num, " ", mdText(g.Title), " (", words.Count(len(g.Rows), "step"), ")")
 	m.ln()
 	per := "one row per " + g.Per + "; the table lists the steps in plan order."
 	if g.Pivot != nil {
@@ -680,7 +694,9 @@ func (m *mdWriter) appendices(d *document) {
 		m.ln()
 	}
 	if len(d.Kept) > 0 {
-		m.ln("## Appendix C: what the plan keeps, and why")
+		m.ln("## Appendix C: what the migration keeps, and why")
+		m.ln()
+		m.ln("ALZ artefacts left in place on purpose — by the settings, because the plan cannot remove them, or because a guard refused the deletion during the run — each with its reason.")
 		m.ln()
 		m.ln("| Kept | Why |")
 		m.ln("|---|---|")

@@ -241,6 +241,9 @@ type stepView struct {
 	Manual      bool
 	Blocked     string
 	Status      statusView
+	// Instructions are a manual step's tasks, in order; Verified says how lz2ct checks the result.
+	Instructions []string
+	Verified     string
 }
 
 type groupView struct {
@@ -343,6 +346,9 @@ type stepIn struct {
 	CLI                           []string
 	Guard, Expected, Rollback     string
 	Blocked                       string
+	// Instructions are a manual step's tasks, in order; Verified says how lz2ct checks the result.
+	Instructions []string
+	Verified     string
 }
 
 // Placeholders written into templated commands, spelled as AWS's own docs spell them.
@@ -435,7 +441,7 @@ func (s stepIn) signature() string {
 	subs := s.subs()
 	parts := []string{s.Kind, s.Phase, strings.Join(s.Inputs, "\n"), templ(s.Why, subs), templ(s.Guard, subs),
 		templ(s.Expected, subs), templ(s.Rollback, subs), fmt.Sprint(s.Destructive, s.Manual),
-		fmt.Sprint(s.Account != "", s.Region != "", s.OU != "", s.Resource != "")}
+		fmt.Sprint(s.Account != "", s.Region != "", s.OU != "", s.Resource != ""), strings.Join(s.Instructions, "\n"), s.Verified}
 	for _, c := range s.CLI {
 		parts = append(parts, templ(c, subs))
 	}
@@ -524,6 +530,7 @@ func makeStep(s stepIn, num string, status func(string) statusView) *stepView {
 		Num: num, ID: s.ID, Phase: s.Phase, Kind: s.Kind, Title: s.Title, Why: s.Why, Target: strings.Join(target, ", "), Inputs: s.Inputs,
 		Guard: s.Guard, CLI: s.CLI, Expected: s.Expected, Rollback: s.Rollback, DependsOn: s.DependsOn,
 		Destructive: s.Destructive, Manual: s.Manual, Blocked: s.Blocked, Status: status(s.ID),
+		Instructions: s.Instructions, Verified: s.Verified,
 	}
 }
 

@@ -22,7 +22,11 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
-var orgs = []string{"alz2-typical", "alz1-legacy", "blockers", "alz2-midway"}
+var orgs = []string{"alz2-typical", "alz1-legacy", "blockers", "alz2-midway", "alz2-existing"}
+
+// variants are testdata settings files for another testdata organization (settings name ->
+// organization name).
+var variants = map[string]string{"alz2-existing": "alz2-typical"}
 
 // fixed makes the cover deterministic.
 var fixed = []runbook.Option{runbook.WithOperator("Test Operator"), runbook.WithTime(time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC))}
@@ -30,7 +34,11 @@ var fixed = []runbook.Option{runbook.WithOperator("Test Operator"), runbook.With
 // planFor builds the plan of a testdata organization exactly as lz2ct plan does.
 func planFor(t testing.TB, name string) *plans.Plan {
 	t.Helper()
-	path := filepath.Join("..", "..", "testdata", "orgs", name+".json")
+	org := name
+	if o := variants[name]; o != "" {
+		org = o
+	}
+	path := filepath.Join("..", "..", "testdata", "orgs", org+".json")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -43,7 +51,7 @@ func planFor(t testing.TB, name string) *plans.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return planOf(t, snap, s.Resolve(snap), plans.SnapshotHash(data), "testdata/orgs/"+name+".json")
+	return planOf(t, snap, s.Resolve(snap), plans.SnapshotHash(data), "testdata/orgs/"+org+".json")
 }
 
 func planOf(t testing.TB, snap *inventory.Snapshot, s settings.Settings, hash, from string) *plans.Plan {
@@ -390,4 +398,36 @@ func cells(line string) int {
 		}
 	}
 	return n - 1
+}
+
+// TestKeptListsGuardRefusals: the runbook lists what the migration keeps — the plan's kept[], and,
+// once a run's guard refused a deletion (a baseline VPC still in use), that resource with the
+// guard's words.
+func TestKeptListsGuardRefusals(t *testing.T) {
+	p := planFor(t, "alz2-typical")
+	var del *plans.Step
+	for _, st := range p.OrderedSteps() {
+		if st.Kind == plans.KindStackSetDelete {
+			del = st
+			break
+		}
+	}
+	if del == nil || len(p.Kept) == 0 {
+		t.Fatalf("alz2-typical: no StackSet deletion or nothing kept (%d)", len(p.Kept))
+	}
+	plain := string(render(t, "markdown", p, nil))
+	if !strings.Contains(plain, "Appendix C: what the migration keeps") || !strings.Contains(plain, p.Kept[0].Reason) {
+		t.Fatal("the plan's kept[] is not in the runbook")
+	}
+	st := journal.NewState()
+	at := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	st.Apply(journal.Event{Time: at, Step: del.ID, Event: journal.EventStarted})
+	st.Apply(journal.Event{Time: at, Step: del.ID, Event: journal.EventFailed, Error: plans.GuardRefusedPrefix + "vpc-0abc still has 3 network interfaces"})
+	for _, format := range []string{"markdown", "html"} {
+		out := string(render(t, format, p, st))
+		i := strings.Index(out, "Appendix C")
+		if i < 0 || !strings.Contains(out[i:], "vpc-0abc still has 3 network interfaces") || !strings.Contains(out[i:], "guard refused") {
+			t.Errorf("%s: the guard's refusal of %s is not among what the migration keeps", format, del.ID)
+		}
+	}
 }
