@@ -49,6 +49,10 @@ type RehearseOptions struct {
 	Faults    []string // sim.ParseFault syntax: what if AWS refuses this call
 	// Quiet leaves out the progress lines (stderr).
 	Quiet bool
+	// Inspect, when set, is called with the simulator's URL once the run ended, before the
+	// simulator stops: the end-to-end tests ask the real AWS CLI what the rehearsed organization
+	// looks like. No flag sets it.
+	Inspect func(url string) error
 }
 
 // NewCmdRehearse builds lz2ct rehearse. runF replaces the run function in tests of flag parsing.
@@ -266,6 +270,11 @@ func runRehearse(f *Factory, opts *RehearseOptions) error {
 	sum, err := run.Execute(hard, stopNow, e, "rehearse")
 	if err != nil {
 		return err
+	}
+	if opts.Inspect != nil {
+		if err := opts.Inspect(url); err != nil {
+			return err
+		}
 	}
 	calls, mutating := srv.CallCount()
 	rep := Rehearsal{Organization: p.Organization, Plan: opts.PlanFile, Snapshot: snapPath, TimeScale: opts.TimeScale,
