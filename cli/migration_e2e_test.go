@@ -118,7 +118,9 @@ func agreeWithAWSCLI(t *testing.T, bin, url string, p *plans.Plan) {
 	var policies struct{ Policies []struct{ Id, Name string } }
 	awsJSON(&policies, "organizations", "list-policies", "--filter", "SERVICE_CONTROL_POLICY")
 	var aliases struct{ Aliases []struct{ AliasName string } }
-	var stackSets struct{ Summaries []struct{ StackSetName string } }
+	var stackSets struct {
+		Summaries []struct{ StackSetName string }
+	}
 
 	for _, st := range p.OrderedSteps() {
 		switch prm := st.Params.(type) {
