@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/lz2ct/lz2ct/awsapi"
-	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/engine"
+	"github.com/lz2ct/lz2ct/engine/enginetest"
 	"github.com/lz2ct/lz2ct/engine/hooks"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/journal"
@@ -50,75 +50,12 @@ func loadOrg(t *testing.T, name string) (*inventory.Snapshot, settings.Settings)
 	return snap, s.Resolve(snap)
 }
 
-// cfnPlan builds the plan with the planner and keeps the steps of the kinds tested here. A kept
-// step that depended on a dropped one depends on what that one depended on, so the plan's order
-// (phase 3 before phase 6, the initiation stack last) holds.
+// cfnPlan builds the plan with the planner and keeps the steps of the kinds tested here
+// (enginetest.Cut: a kept step depends on what the dropped ones it depended on depended on, so the
+// plan's order — phase 3 before phase 6, the initiation stack last — holds).
 func cfnPlan(t *testing.T, snap *inventory.Snapshot, s settings.Settings) *plans.Plan {
 	t.Helper()
-	full, err := plans.Build(snap, s, checks.Run(checks.Input{Snapshot: snap, Settings: s}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	byID := map[string]*plans.Step{}
-	for i := range full.Phases {
-		for j := range full.Phases[i].Steps {
-			st := &full.Phases[i].Steps[j]
-			byID[st.ID] = st
-		}
-	}
-	memo := map[string][]string{}
-	var kept func(id string) []string // the kept steps id stands for
-	kept = func(id string) []string {
-		if cfnKinds[byID[id].Kind] {
-			return []string{id}
-		}
-		if d, ok := memo[id]; ok {
-			return d
-		}
-		seen := map[string]bool{}
-		var out []string
-		for _, d := range byID[id].DependsOn {
-			for _, k := range kept(d) {
-				if !seen[k] {
-					seen[k] = true
-					out = append(out, k)
-				}
-			}
-		}
-		memo[id] = out
-		return out
-	}
-	p := *full
-	p.Phases = nil
-	p.ExecutionOrder = nil
-	for _, ph := range full.Phases {
-		nph := ph
-		nph.Steps = nil
-		for _, st := range ph.Steps {
-			if !cfnKinds[st.Kind] {
-				continue
-			}
-			seen := map[string]bool{}
-			var deps []string
-			for _, d := range st.DependsOn {
-				for _, k := range kept(d) {
-					if !seen[k] {
-						seen[k] = true
-						deps = append(deps, k)
-					}
-				}
-			}
-			st.DependsOn = deps
-			nph.Steps = append(nph.Steps, st)
-		}
-		p.Phases = append(p.Phases, nph)
-	}
-	for _, id := range full.ExecutionOrder {
-		if cfnKinds[byID[id].Kind] {
-			p.ExecutionOrder = append(p.ExecutionOrder, id)
-		}
-	}
-	return &p
+	return enginetest.Cut(planOf(t, snap, s), func(st *plans.Step) bool { return cfnKinds[st.Kind] })
 }
 
 func clients(t *testing.T, url string) *awsapi.Clients {

@@ -17,7 +17,7 @@ import (
 // prepared as the plan's other steps (SCP detaches, Config removal, execution roles) leave it.
 func ctReadyPlan(t *testing.T) (*inventory.Snapshot, *plans.Plan) {
 	t.Helper()
-	snap, s := testdataOrg(t, "alz2-ct-ready")
+	snap, s := loadOrg(t, "alz2-ct-ready")
 	p := subplan(planOf(t, snap, s), plans.KindLandingZoneVerify, plans.KindBaselineEnable, plans.KindAccountEnroll)
 	var accts []string
 	for _, st := range stepsOf(p, plans.KindBaselineEnable) {

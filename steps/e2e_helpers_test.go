@@ -2,8 +2,6 @@ package steps_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -31,24 +29,6 @@ import (
 
 // ctScale runs Control Tower's half hour in well under a second, and the engine's waits with it.
 const ctScale = 20000
-
-// testdataOrg loads a testdata organization and its settings.
-func testdataOrg(t *testing.T, name string) (*inventory.Snapshot, settings.Settings) {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "testdata", "orgs", name+".json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	snap, err := inventory.Decode(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := settings.Load(filepath.Join("..", "testdata", "settings", name+".yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap, s.Resolve(snap)
-}
 
 // planOf builds the plan as lz2ct plan does.
 func planOf(t *testing.T, snap *inventory.Snapshot, s settings.Settings) *plans.Plan {

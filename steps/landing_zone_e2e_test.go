@@ -37,7 +37,7 @@ const (
 
 func beforeLandingZone(t *testing.T) *inventory.Snapshot {
 	t.Helper()
-	snap, _ := testdataOrg(t, "alz2-typical")
+	snap, _ := loadOrg(t, "alz2-typical")
 	enginetest.PrepareLandingZone(snap)
 	if err := inventory.Validate(snap); err != nil {
 		t.Fatal(err)
@@ -193,7 +193,7 @@ func TestObserveFollowsOperationsAStoppedRunStarted(t *testing.T) {
 // landing-zone.verify: an ACTIVE, in-sync landing zone of the plan's version with the expected
 // shared accounts gives its outputs; anything else stops the run with what to do.
 func TestLandingZoneVerify(t *testing.T) {
-	_, s := testdataOrg(t, "alz2-ct-ready")
+	_, s := loadOrg(t, "alz2-ct-ready")
 	for _, tc := range []struct {
 		name   string
 		change func(*inventory.Snapshot, *plans.LandingZoneVerify)
@@ -225,7 +225,7 @@ func TestLandingZoneVerify(t *testing.T) {
 			"there is no Control Tower landing zone in eu-west-1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			snap, _ := testdataOrg(t, "alz2-ct-ready")
+			snap, _ := loadOrg(t, "alz2-ct-ready")
 			p := subplan(planOf(t, snap, s), plans.KindLandingZoneVerify)
 			v := p.Phases[1].Steps[0].Params.(plans.LandingZoneVerify)
 			tc.change(snap, &v)
@@ -257,7 +257,7 @@ func TestLandingZoneVerify(t *testing.T) {
 // service roles in place (what iam-role.create leaves). alz2-typical has a root-level OU named
 // Sandbox, so the landing zone makes none and its sandboxOuId is empty.
 func TestLandingZoneFromThePlan(t *testing.T) {
-	snap, s := testdataOrg(t, "alz2-typical")
+	snap, s := loadOrg(t, "alz2-typical")
 	p := subplan(planOf(t, snap, s), plans.KindTrustedAccessDisable, plans.KindAccountCreate, plans.KindLandingZoneCreate)
 	if len(stepsOf(p, plans.KindAccountCreate)) != 2 || len(stepsOf(p, plans.KindLandingZoneCreate)) != 1 {
 		t.Fatalf("the plan has %d account.create and %d landing-zone.create steps", len(stepsOf(p, plans.KindAccountCreate)), len(stepsOf(p, plans.KindLandingZoneCreate)))

@@ -26,7 +26,7 @@ var scKinds = []string{plans.KindExportPortfolios, plans.KindProvisionedProductT
 // provisioned products terminated, the portfolio emptied and deleted, the product deleted; each
 // mutation once; the preview changes nothing.
 func TestServiceCatalogDecommissionFromThePlan(t *testing.T) {
-	snap, s := testdataOrg(t, "alz2-ct-ready")
+	snap, s := loadOrg(t, "alz2-ct-ready")
 	p := subplan(planOf(t, snap, s), scKinds...)
 	srv, c := server(t, snap, sim.Options{})
 
@@ -108,7 +108,7 @@ func addOn(snap *inventory.Snapshot) {
 // and product, a product with provisioned products left, a portfolio whose definition is not
 // exported: each refused before any call, the step failing with what to do.
 func TestServiceCatalogGuards(t *testing.T) {
-	snap, s := testdataOrg(t, "alz2-ct-ready")
+	snap, s := loadOrg(t, "alz2-ct-ready")
 	addOn(snap)
 	snap.Sort()
 	plan := planOf(t, snap, s)
