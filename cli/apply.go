@@ -331,7 +331,7 @@ func exitFor(sum *engine.Summary, org string) error {
 	case len(sum.Failed) > 0:
 		return &ExitError{Code: ExitFindings, Err: fmt.Errorf("%d step(s) failed; fix the cause and run lz2ct resume", len(sum.Failed))}
 	case slices.ContainsFunc(sum.NotStarted, func(o engine.Outcome) bool {
-		return o.Cause == engine.CauseUnsupported || o.Cause == engine.CauseBlocked
+		return o.Cause == engine.CauseUnsupported || o.Cause == engine.CauseBlocked || o.Cause == engine.CauseFinding
 	}):
 		return &ExitError{Code: ExitFindings, Err: errors.New("some steps cannot start (see the summary)")}
 	case len(sum.Waiting) > 0:

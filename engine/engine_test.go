@@ -799,3 +799,28 @@ func TestUnimplementedKindsAreNotStarted(t *testing.T) {
 		t.Errorf("%+v", sum)
 	}
 }
+
+// A step the plan marks blocked by a finding never runs, nor what needs it; the rest goes on, and
+// the summary says which finding stops it.
+func TestAStepThePlanBlocksNeverRuns(t *testing.T) {
+	h := newHarness(t)
+	blocked := step("register", work{})
+	blocked.Blocked = "2 accounts its registration enrolls blocked by scp.deny-ct-roles"
+	p := testPlan(blocked, step("enroll", work{}, "register"), step("other", work{}))
+	sum, r := h.run(p, nil)
+	if got := strings.Join(ids(sum.Done), " "); got != "other" {
+		t.Errorf("done %s, want other only", got)
+	}
+	if got := strings.Join(ids(sum.NotStarted), " "); got != "register enroll" {
+		t.Fatalf("not started %s", got)
+	}
+	if o := sum.NotStarted[0]; o.Cause != CauseFinding || !strings.Contains(o.Reason, "scp.deny-ct-roles") {
+		t.Errorf("the blocked step's outcome %+v does not name the finding", o)
+	}
+	if o := sum.NotStarted[1]; o.Cause != CauseBlocked || !strings.Contains(o.Reason, "needs register") {
+		t.Errorf("its dependent's outcome %+v", o)
+	}
+	if len(r.of("register", hooks.Started)) != 0 || h.w.starts["register"] != 0 {
+		t.Error("a step the plan blocks was started")
+	}
+}

@@ -105,6 +105,10 @@ func (e *Engine) prepare() {
 			n.status = previously
 		case !e.selected(n):
 			n.status, n.cause, n.reason = notStarted, CauseNotSelected, "not part of this run (--only-phase / --step)"
+		case n.st.Blocked != "":
+			// The planner's verdict, never second-guessed: a blocked registration would fail
+			// (Control Tower's pre-checks), a blocked deletion is one a guard forbids.
+			n.status, n.cause, n.reason = notStarted, CauseFinding, "blocked by a finding: "+n.st.Blocked+"; resolve it, run lz2ct discover again and re-plan"
 		case n.st.Params == nil:
 			n.status, n.cause, n.reason = notStarted, CauseUnsupported, "the step has no params (a plan of an older format): re-create the plan with this lz2ct's lz2ct plan"
 		case n.impl == nil:

@@ -29,6 +29,9 @@ const (
 	CauseUnsupported = "unsupported"
 	// CauseBlocked: it needs a step that failed, cannot run, or is not part of this run.
 	CauseBlocked = "blocked"
+	// CauseFinding: the plan marks it blocked by a pre-check finding (Step.Blocked): it never runs
+	// from this plan; the finding is resolved, the organization discovered again and re-planned.
+	CauseFinding = "finding"
 	// CauseWaiting: it needs a manual step the operator has not confirmed.
 	CauseWaiting = "waiting"
 	// CauseStopped: the run stopped before it (or before a step it needs).
