@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -74,6 +75,11 @@ type Options struct {
 	RatePerSecond float64
 	// Static, when set, replaces the credential chain (tests, the demo).
 	Static *aws.Credentials
+	// Isolated builds the configuration from these options alone (Static and EndpointURL are then
+	// required): no environment variable (AWS_PROFILE, AWS_ENDPOINT_URL_<SERVICE>, AWS_CA_BUNDLE,
+	// ...) and no shared config or credentials file is read. The demo and the rehearsal use it:
+	// their clients reach their simulator and nothing else, whatever the user's AWS set-up.
+	Isolated bool
 	// SessionName for AssumeRole; "" = SessionName.
 	SessionName string
 	// Logger receives the SDK's own log lines (transport warnings); nil = the SDK's default, which
@@ -142,23 +148,21 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 		tr.MaxIdleConnsPerHost = 256
 		tr.DialContext = conns.DialContext
 	})
-	lo := []func(*config.LoadOptions) error{
-		config.WithHTTPClient(httpClient),
-		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = maxAttempts
-				o.MaxBackoff = maxBackoff
-				// The standard retryer's retry-quota bucket is shared by every goroutine using the
-				// client; under fan-out it runs dry and calls fail with "retry quota exceeded"
-				// before AWS has throttled anything (aws-sdk-go-v2 retries-timeouts guide). Our own
-				// rate limiter paces calls instead.
-				o.RateLimiter = ratelimit.None
-				// A service endpoint that does not exist in a region (IAM Identity Center or Control
-				// Tower where they are not offered) will not appear by retrying: fail at once.
-				o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(unknownHost)}, o.Retryables...)
-			})
-		}),
+	newRetryer := func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = maxAttempts
+			o.MaxBackoff = maxBackoff
+			// The standard retryer's retry-quota bucket is shared by every goroutine using the
+			// client; under fan-out it runs dry and calls fail with "retry quota exceeded"
+			// before AWS has throttled anything (aws-sdk-go-v2 retries-timeouts guide). Our own
+			// rate limiter paces calls instead.
+			o.RateLimiter = ratelimit.None
+			// A service endpoint that does not exist in a region (IAM Identity Center or Control
+			// Tower where they are not offered) will not appear by retrying: fail at once.
+			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(unknownHost)}, o.Retryables...)
+		})
 	}
+	lo := []func(*config.LoadOptions) error{config.WithHTTPClient(httpClient), config.WithRetryer(newRetryer)}
 	if opts.Profile != "" {
 		// SSO profiles resolve through the SDK's SSO provider and the token cache `aws sso login` fills.
 		lo = append(lo, config.WithSharedConfigProfile(opts.Profile))
@@ -175,6 +179,17 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 	if opts.Logger != nil {
 		lo = append(lo, config.WithLogger(opts.Logger))
 	}
+	if opts.Isolated {
+		if opts.Static == nil || opts.EndpointURL == "" {
+			return nil, errors.New("awsapi: an isolated configuration needs static credentials and an endpoint URL")
+		}
+		cfg := aws.Config{Region: opts.Region, Credentials: aws.NewCredentialsCache(credentials.StaticCredentialsProvider{Value: *opts.Static}),
+			HTTPClient: httpClient, Retryer: newRetryer, BaseEndpoint: aws.String(opts.EndpointURL), Logger: opts.Logger}
+		if cfg.Logger == nil {
+			cfg.Logger = logging.NewStandardLogger(os.Stderr)
+		}
+		return newClients(opts, cfg, conns), nil
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, lo...)
 	if err != nil {
 		where := "the default credential chain"
@@ -186,10 +201,24 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
 	}
+	if opts.EndpointURL != "" {
+		// The endpoint given wins for every service: without this, AWS_ENDPOINT_URL_<SERVICE> or a
+		// profile's services section would send that service's calls elsewhere (the SDK prefers a
+		// service-specific endpoint to the base one), and a rehearsal against the simulator must
+		// never reach AWS. https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html
+		cfg.ConfigSources = nil
+	}
+	return newClients(opts, cfg, conns), nil
+}
+
+func newClients(opts Options, cfg aws.Config, conns *connTracker) *Clients {
+	if cfg.Region == "" {
+		cfg.Region = DefaultRegion
+	}
 	mgmt := cfg.Copy()
 	limits := newLimiters(opts.RatePerSecond)
 	limits.install(&mgmt, "") // the caller's own account
-	return &Clients{opts: opts, base: cfg, mgmt: mgmt, conns: conns, limits: limits, accounts: map[string]*accountConfig{}}, nil
+	return &Clients{opts: opts, base: cfg, mgmt: mgmt, conns: conns, limits: limits, accounts: map[string]*accountConfig{}}
 }
 
 // Close drops the connections of the client set (idle keep-alive connections would otherwise keep

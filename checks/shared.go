@@ -58,7 +58,7 @@ func init() {
 	register(Check{
 		ID: "shared.existing-access", Title: "Control Tower can provision in the accounts brought into Control Tower",
 		Severity: Blocker, Phase: PhaseDeploy,
-		Reads:  "settings sharedAccounts; accounts[].iam, accounts[].accessRole, policies (of ALZ's Log Archive and Security accounts)",
+		Reads: "settings sharedAccounts; accounts[].iam, accounts[].accessRole, policies (of ALZ's Log Archive and Security accounts)",
 		Why: "Control Tower needs permission to provision resources in an existing shared account: AWSControlTowerExecution trusting the management account, which the plan creates where it is missing (as the role lz2ct reads the account with), " +
 			"and no SCP on the account's path that denies what that role does.",
 		Source: srcExistingAccounts,

@@ -300,33 +300,23 @@ func demoApply(stop, hard context.Context, w io.Writer, command string, conn *se
 	for _, m := range run.Messages {
 		fmt.Fprintln(w, "    "+m)
 	}
-	var e *engine.Engine
-	// The demo is its own operator: it does what a manual step asks where the steps after it
-	// check by API (demoOperator), confirms manual steps and types the organization ID when they
-	// come up (from a goroutine: hooks run while the engine records the event).
-	op := demoOperator{w: w, plan: run.Plan, dir: folder.Dir, aws: conn.Clients.Management()}
-	operator := hooks.Func(func(ev hooks.Event) error {
-		switch ev.Type {
-		case hooks.Waiting:
-			id := ev.StepID()
-			// The operator's work runs here, before the confirmation: a few calls to the local
-			// simulator; an error stops the run instead of leaving the verify waiting for ever.
-			if err := op.before(hard, id); err != nil {
-				return err
-			}
-			fmt.Fprintf(w, "         the demo is its own operator: it confirms %s as done (lz2ct confirm %s)\n", id, id)
-			go func() { _ = e.Confirm(id, "lz2ct demo", "confirmed by the demo, its own operator") }()
-		case hooks.Gate:
-			fmt.Fprintf(w, "         the demo types the organization ID %s to let them start (--confirm-org)\n", p.Organization)
-			go func() { _ = e.ConfirmOrganization(p.Organization, "lz2ct demo") }()
-		}
-		return nil
-	})
-	e, err = run.Engine(hard, session.Exec{Clients: conn.Clients, Hooks: []hooks.Hook{hooks.Lines(w), operator}, TimeScale: scale,
+	// The demo is its own operator: it does what a manual step asks where the steps after it check
+	// by API (session.Moves), confirms manual steps and types the organization ID when they come up.
+	moves := session.Moves{W: w, Who: "the demo", Plan: run.Plan, Dir: folder.Dir, AWS: conn.Clients.Management()}
+	operator := &session.Operator{W: w, Who: "lz2ct demo", Note: "confirmed by the demo, its own operator", Organization: p.Organization,
+		Before: moves.Before, Ctx: hard,
+		Confirming: func(s *plans.Step) string {
+			return fmt.Sprintf("         the demo is its own operator: it confirms %s as done (lz2ct confirm %s)", s.ID, s.ID)
+		},
+		Typing: func(org string) string {
+			return fmt.Sprintf("         the demo types the organization ID %s to let them start (--confirm-org)", org)
+		}}
+	e, err := run.Engine(hard, session.Exec{Clients: conn.Clients, Hooks: []hooks.Hook{hooks.Lines(w), operator}, TimeScale: scale,
 		WaitForConfirmation: true})
 	if err != nil {
 		return runError(err)
 	}
+	operator.Attach(e)
 	sum, err := run.Execute(hard, stop, e, "demo")
 	if sum != nil {
 		printSummary(w, sum, command, folder.Dir)

@@ -41,10 +41,11 @@ func (c *Connection) Close() {
 // it did not hand out itself as the management account's.
 var DemoCredentials = aws.Credentials{AccessKeyID: "AKIALZ2CTDEMO0000000", SecretAccessKey: "demo", Source: "lz2ct demo"}
 
-// DemoOptions are the client options for the in-process simulator at url.
+// DemoOptions are the client options for the simulator at url (the demo's, the rehearsal's): isolated
+// from the user's AWS configuration, so that they reach the simulator and nothing else.
 func DemoOptions(url string) awsapi.Options {
 	creds := DemoCredentials
-	return awsapi.Options{EndpointURL: url, Region: "eu-west-1", Static: &creds, MaxBackoff: 10 * time.Millisecond}
+	return awsapi.Options{EndpointURL: url, Region: "eu-west-1", Static: &creds, MaxBackoff: 10 * time.Millisecond, Isolated: true}
 }
 
 // Connect loads credentials, asks STS who they are and Organizations which account manages the

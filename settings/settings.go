@@ -38,11 +38,11 @@ type Settings struct {
 	LogArchiveAccountName string `json:"logArchiveAccountName,omitempty" yaml:"logArchiveAccountName,omitempty"`
 	AuditAccountName      string `json:"auditAccountName,omitempty" yaml:"auditAccountName,omitempty"`
 
-	CTDeploy      string `json:"ctDeploy,omitempty" yaml:"ctDeploy,omitempty"`           // api | manual
+	CTDeploy string `json:"ctDeploy,omitempty" yaml:"ctDeploy,omitempty"` // api | manual
 	// SharedAccounts says where Control Tower's Log Archive and Audit accounts come from: new
 	// accounts (default), or ALZ's existing Log Archive and Security accounts.
 	SharedAccounts string `json:"sharedAccounts,omitempty" yaml:"sharedAccounts,omitempty"` // new | existing
-	ConfigRemoval string `json:"configRemoval,omitempty" yaml:"configRemoval,omitempty"` // stackset | direct
+	ConfigRemoval  string `json:"configRemoval,omitempty" yaml:"configRemoval,omitempty"`   // stackset | direct
 
 	// OUAccountLimit is the most accounts an OU the migration registers may hold (default 300); the
 	// plan uses less when the governed regions allow less (package scope decides, and says why).

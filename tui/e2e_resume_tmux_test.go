@@ -15,6 +15,7 @@ import (
 
 	"github.com/lz2ct/lz2ct/demodata"
 	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/journal"
 	"github.com/lz2ct/lz2ct/plans"
 )
 
@@ -127,7 +128,7 @@ func TestApplyKillResumeInTmux(t *testing.T) {
 	tm.waitFor("Applying the plan for o-f4yjsoufrn")
 
 	// Finish: the manual steps are confirmed in place, the organization ID typed when asked.
-	end := finishRun(t, tm, p.Organization)
+	end := finishRun(t, tm, p.Organization, func() { moveDelegatedAdmins(t, p, state, url) })
 	t.Logf("the run's end:\n%s", end)
 	tm.keys("Enter")
 	tm.waitFor("Run summary")
@@ -334,12 +335,18 @@ func panePID(t *testing.T, tm *tmuxSession) int {
 
 // finishRun acts as the operator until the run ends: it confirms each manual step that waits and
 // types the organization ID when the dashboard asks for it. It returns the final screen.
-func finishRun(t *testing.T, tm *tmuxSession, org string) string {
+func finishRun(t *testing.T, tm *tmuxSession, org string, move func()) string {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Minute)
+	moved := false
 	for time.Now().Before(deadline) {
 		screen := tm.capture()
 		switch {
+		case !moved && strings.Contains(screen, "Waiting for you (") && strings.Contains(screen, "delegat"):
+			// The hand-over's manual step asks for the move a later step verifies: do it, as the
+			// operator running the step's commands would, before confirming.
+			move()
+			moved = true
 		case strings.Contains(screen, "every step of the plan is done"), strings.Contains(screen, "The run ended"):
 			return screen
 		case strings.Contains(screen, "organization ID:") && strings.Contains(screen, "Type the organization ID"):
@@ -360,6 +367,46 @@ func finishRun(t *testing.T, tm *tmuxSession, org string) string {
 	}
 	t.Fatalf("the run did not end; last screen:\n%s", tm.capture())
 	return ""
+}
+
+// moveDelegatedAdmins does what the hand-over's manual steps ask, with the real AWS CLI against the
+// simulator: each service's former delegated administrator deregistered, the new Audit account
+// (phase 1's output, in the journal) registered.
+func moveDelegatedAdmins(t *testing.T, p *plans.Plan, state, url string) {
+	t.Helper()
+	bin, err := exec.LookPath("aws")
+	if err != nil {
+		t.Fatal("the hand-over's moves run the AWS CLI: pip install awscli (v1), or apt-get install awscli (.ci/run does)")
+	}
+	st, err := journal.Read(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aws := func(args ...string) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+url, "AWS_ACCESS_KEY_ID=AKIAEXAMPLEEXAMPLE00", "AWS_SECRET_ACCESS_KEY=secret",
+			"AWS_DEFAULT_REGION=us-east-1", "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
+		if out, err := cmd.CombinedOutput(); err != nil && !strings.Contains(string(out), "AccountNotRegistered") && !strings.Contains(string(out), "AccountAlreadyRegistered") {
+			t.Fatalf("aws %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	for _, s := range p.OrderedSteps() {
+		d, ok := s.Params.(plans.DelegatedAdminVerify)
+		if !ok {
+			continue
+		}
+		acct, err := d.AccountID.Resolve(func(step, output string) (string, bool) {
+			v, ok := st.Outputs(step)[output]
+			return v, ok
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.FormerAccountID != "" {
+			aws("organizations", "deregister-delegated-administrator", "--account-id", d.FormerAccountID, "--service-principal", d.ServicePrincipal)
+		}
+		aws("organizations", "register-delegated-administrator", "--account-id", acct, "--service-principal", d.ServicePrincipal)
+	}
 }
 
 // checkAudit fails on a mutating call that succeeded twice on one target (idempotent repeats the

@@ -237,11 +237,8 @@ func TestCrashAndResumeControlTower(t *testing.T) {
 			}
 			first = false
 		}
-		for attempt := 0; ; attempt++ {
-			if attempt > 200 {
-				t.Fatalf("episode %d does not finish", seed)
-			}
-			var r result
+		e.untilDone(seed, &kills, first, func(attempt int, first bool) result {
+			runs++
 			switch {
 			case kills < want && attempt%3 == 0:
 				e.mu.Lock()
@@ -251,36 +248,18 @@ func TestCrashAndResumeControlTower(t *testing.T) {
 					e.killOp = ctTargets[int(seed-1)%len(ctTargets)]
 				}
 				e.mu.Unlock()
-				r = e.run(0, 0, e.ctArgs(first)...)
+				r := e.run(0, 0, e.ctArgs(first)...)
 				e.mu.Lock()
 				e.killOp = ""
 				e.mu.Unlock()
+				return r
 			case kills < want && attempt%3 == 1:
-				r = e.run(1+e.rng.IntN(6), 0, e.ctArgs(first)...)
+				return e.run(1+e.rng.IntN(6), 0, e.ctArgs(first)...)
 			case kills < want:
-				r = e.run(0, time.Duration(e.rng.Int64N(int64(clean)))+time.Millisecond, e.ctArgs(first)...)
-			default:
-				r = e.run(0, 0, e.ctArgs(first)...)
+				return e.run(0, time.Duration(e.rng.Int64N(int64(clean)))+time.Millisecond, e.ctArgs(first)...)
 			}
-			runs++
-			if r.killed {
-				kills++
-				if _, err := os.Stat(filepath.Join(e.state, journal.FileName)); err == nil {
-					if _, err := journal.Read(e.state); err != nil {
-						t.Fatalf("after kill %d the journal is damaged: %v", kills, err)
-					}
-				}
-				if _, err := os.Stat(filepath.Join(e.state, "plan.json")); err == nil {
-					first = false
-				}
-				continue
-			}
-			first = false
-			if r.code != 0 {
-				t.Fatalf("episode %d: exit %d\n%s", seed, r.code, r.out)
-			}
-			break
-		}
+			return e.run(0, 0, e.ctArgs(first)...)
+		}, nil)
 		replays += e.ctCheck()
 		hookKills += e.hookKills
 		if t.Failed() {

@@ -200,6 +200,41 @@ func (e *episode) args(first bool) []string {
 	return args
 }
 
+// untilDone runs lz2ct on the episode until a run ends by itself: apply first, then resume after
+// each kill (run says how each attempt is cut short). It counts the kills and checks after each
+// that the journal reads (at most a torn last line). again, when set, answers an exit that asks for
+// another run (e.g. a manual step to confirm); any other non-zero exit fails the test.
+func (e *episode) untilDone(seed uint64, kills *int, first bool, run func(attempt int, first bool) result, again func(result) bool) {
+	t := e.t
+	t.Helper()
+	for attempt := 0; ; attempt++ {
+		if attempt > 200 {
+			t.Fatalf("episode %d does not finish", seed)
+		}
+		r := run(attempt, first)
+		if r.killed {
+			*kills++
+			if _, err := os.Stat(filepath.Join(e.state, journal.FileName)); err == nil {
+				if _, err := journal.Read(e.state); err != nil {
+					t.Fatalf("after kill %d the journal is damaged: %v", *kills, err)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(e.state, "plan.json")); err == nil {
+				first = false
+			}
+			continue
+		}
+		first = false
+		if r.code == 0 {
+			return
+		}
+		if again != nil && again(r) {
+			continue
+		}
+		t.Fatalf("episode %d: exit %d\n%s", seed, r.code, r.out)
+	}
+}
+
 // check verifies the episode's end: every planned detach done once, nothing else touched, the
 // journal whole and every step done.
 func (e *episode) check() {
@@ -295,46 +330,25 @@ func TestCrashAndResume(t *testing.T) {
 			}
 			first = false
 		}
-		for attempt := 0; ; attempt++ {
-			if attempt > 200 {
-				t.Fatalf("episode %d does not finish", seed)
-			}
-			var r result
-			if kills < want && attempt%2 == 0 {
-				r = e.run(1+e.rng.IntN(3), 0, e.args(first)...)
-			} else if kills < want {
-				r = e.run(0, time.Duration(e.rng.Int64N(int64(clean)))+time.Millisecond, e.args(first)...)
-			} else {
-				r = e.run(0, 0, e.args(first)...)
-			}
+		e.untilDone(seed, &kills, first, func(attempt int, first bool) result {
 			runs++
-			if r.killed {
-				kills++
-				// Between kills the journal must read: at most a torn last line.
-				if _, err := os.Stat(filepath.Join(e.state, journal.FileName)); err == nil {
-					if _, err := journal.Read(e.state); err != nil {
-						t.Fatalf("after kill %d the journal is damaged: %v", kills, err)
-					}
-				}
-				if _, err := os.Stat(filepath.Join(e.state, "plan.json")); err == nil {
-					first = false
-				}
-				continue
+			switch {
+			case kills < want && attempt%2 == 0:
+				return e.run(1+e.rng.IntN(3), 0, e.args(first)...)
+			case kills < want:
+				return e.run(0, time.Duration(e.rng.Int64N(int64(clean)))+time.Millisecond, e.args(first)...)
 			}
-			first = false
-			switch r.code {
-			case 4: // waiting on the manual step
-				c := exec.Command(e.bin, "confirm", "manual/check-workloads", "--state", e.state, "--by", "harness")
-				if out, err := c.CombinedOutput(); err != nil {
-					t.Fatalf("confirm: %v\n%s", err, out)
-				}
-				continue
-			case 0:
-			default:
-				t.Fatalf("episode %d: exit %d\n%s", seed, r.code, r.out)
+			return e.run(0, 0, e.args(first)...)
+		}, func(r result) bool {
+			if r.code != 4 { // 4: waiting on the manual step
+				return false
 			}
-			break
-		}
+			c := exec.Command(e.bin, "confirm", "manual/check-workloads", "--state", e.state, "--by", "harness")
+			if out, err := c.CombinedOutput(); err != nil {
+				t.Fatalf("confirm: %v\n%s", err, out)
+			}
+			return true
+		})
 		e.check()
 		hookKills += e.hookKills
 		if t.Failed() {

@@ -75,38 +75,15 @@ func TestCrashAndResumeKmiscKinds(t *testing.T) {
 		}
 		e.url = url
 		episodes++
-		first := true
-		for attempt := 0; ; attempt++ {
-			if attempt > 200 {
-				t.Fatalf("episode %d does not finish", seed)
-			}
-			var r result
+		e.untilDone(seed, &kills, true, func(attempt int, first bool) result {
 			switch {
 			case kills < want && attempt%2 == 0:
-				r = e.run(1+e.rng.IntN(4), 0, e.args(first)...)
+				return e.run(1+e.rng.IntN(4), 0, e.args(first)...)
 			case kills < want:
-				r = e.run(0, time.Duration(e.rng.Int64N(int64(400*time.Millisecond)))+time.Millisecond, e.args(first)...)
-			default:
-				r = e.run(0, 0, e.args(first)...)
+				return e.run(0, time.Duration(e.rng.Int64N(int64(400*time.Millisecond)))+time.Millisecond, e.args(first)...)
 			}
-			if r.killed {
-				kills++
-				if _, err := os.Stat(filepath.Join(e.state, journal.FileName)); err == nil {
-					if _, err := journal.Read(e.state); err != nil {
-						t.Fatalf("after kill %d the journal is damaged: %v", kills, err)
-					}
-				}
-				if _, err := os.Stat(filepath.Join(e.state, "plan.json")); err == nil {
-					first = false
-				}
-				continue
-			}
-			first = false
-			if r.code != 0 {
-				t.Fatalf("episode %d: exit %d\n%s", seed, r.code, r.out)
-			}
-			break
-		}
+			return e.run(0, 0, e.args(first)...)
+		}, nil)
 		e.checkKmisc()
 		hookKills += e.hookKills
 		e.srv.Close()

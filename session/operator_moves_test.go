@@ -1,4 +1,4 @@
-package cli
+package session
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 	"github.com/lz2ct/lz2ct/sim"
 )
 
-// The demo's operator moves GuardDuty's delegated administration to the Audit account the run
+// The unattended operator moves GuardDuty's delegated administration to the Audit account the run
 // created before it confirms the hand-over's manual step, and does nothing for other manual steps.
 func TestDemoOperatorMovesTheDelegatedAdministration(t *testing.T) {
 	snap, err := inventory.Load(filepath.Join("..", "testdata", "orgs", "alz2-typical.json"))
@@ -66,13 +66,13 @@ func TestDemoOperatorMovesTheDelegatedAdministration(t *testing.T) {
 	}
 	w.Close()
 	var out bytes.Buffer
-	op := demoOperator{w: &out, plan: p, dir: dir, aws: aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url),
+	op := Moves{W: &out, Who: "the demo", Plan: p, Dir: dir, AWS: aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(url),
 		Credentials: credentials.NewStaticCredentialsProvider("AKIAEXAMPLEEXAMPLE00", "secret", "")}}
-	if err := op.before(context.Background(), "manual/security-alerting"); err != nil || out.Len() != 0 {
+	if err := op.Before(context.Background(), "manual/security-alerting"); err != nil || out.Len() != 0 {
 		t.Fatalf("another manual step: %v, %q", err, out.String())
 	}
 	for range 2 { // twice: a repeat changes nothing
-		if err := op.before(context.Background(), manual); err != nil {
+		if err := op.Before(context.Background(), manual); err != nil {
 			t.Fatal(err)
 		}
 	}
