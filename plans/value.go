@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Value is a step parameter: a literal known when planning, or the output of an earlier step that
@@ -71,6 +72,12 @@ func (v *Value) UnmarshalJSON(data []byte) error {
 	data = bytes.TrimSpace(data)
 	if len(data) > 0 && data[0] == '"' {
 		*v = Value{}
+		// The caller (a JSON decoder) has checked the syntax: a string without escapes in valid
+		// UTF-8 is its bytes, the common case, without a second decoder.
+		if s := data[1:max(1, len(data)-1)]; bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
+			v.Literal = string(s)
+			return nil
+		}
 		return json.Unmarshal(data, &v.Literal)
 	}
 	var ref struct {

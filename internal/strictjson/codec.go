@@ -44,7 +44,18 @@ const (
 	kTime      // time.Time: RFC 3339 strings, with messages that say so
 	kMarshaler // json.Marshaler and json.Unmarshaler
 	kText      // encoding.TextMarshaler and encoding.TextUnmarshaler, as JSON strings
+	kIface     // an interface-typed field of a struct that implements InterfaceTyper
 )
+
+// InterfaceTyper is implemented, on the pointer, by a struct with interface-typed fields (a plan
+// step's params, whose type its kind names). The decoder decodes the object's other members
+// first, then asks which concrete type the member of each such field holds, and decodes it into
+// a new value of that type; null or an absent member leaves the field nil. The encoder writes an
+// interface field's dynamic value. Such a struct is decoded as a struct even when it also
+// implements json.Unmarshaler (for encoding/json's sake).
+type InterfaceTyper interface {
+	JSONInterfaceType(field string) (reflect.Type, error)
+}
 
 // codec is the compiled form of one Go type.
 type codec struct {
@@ -56,6 +67,7 @@ type codec struct {
 	// kStruct
 	fields []field
 	byName map[string]int
+	typer  bool // *typ implements InterfaceTyper
 
 	// kPtr, kSlice, kMap
 	elem *codec
@@ -86,6 +98,7 @@ var (
 	textMarshalerType   = reflect.TypeFor[encoding.TextMarshaler]()
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 	isZeroerType        = reflect.TypeFor[interface{ IsZero() bool }]()
+	typerType           = reflect.TypeFor[InterfaceTyper]()
 )
 
 // codecFor returns the compiled codec of t, compiling it (and every type it contains) on first use.
@@ -105,6 +118,10 @@ func compile(t reflect.Type) *codec {
 	compiled[t] = c // before the fields, so that recursive types terminate
 	pt := reflect.PointerTo(t)
 	switch {
+	case t.Kind() == reflect.Struct && pt.Implements(typerType):
+		c.kind, c.typer = kStruct, true
+		compileStruct(c, t)
+		return c
 	case t == timeType:
 		c.kind = kTime
 		return c
@@ -132,6 +149,9 @@ func compile(t reflect.Type) *codec {
 		c.kind, c.bits = kUint, t.Bits()
 	case reflect.Float32, reflect.Float64:
 		c.kind, c.bits = kFloat, t.Bits()
+	case reflect.Interface:
+		// Only as a field of an InterfaceTyper struct (compileStruct checks).
+		c.kind = kIface
 	case reflect.Pointer:
 		c.kind = kPtr
 		c.elem = compile(t.Elem())
@@ -168,7 +188,22 @@ func compileStruct(c *codec, t reflect.Type) {
 			continue
 		}
 		if sf.Anonymous {
-			panic(fmt.Sprintf("strictjson: %s.%s: embedded fields are not supported; give the field a name", t, sf.Name))
+			// An embedded struct without a tag: its members are the outer object's, as in
+			// encoding/json (which lets a shallower field hide a deeper one; here any name
+			// given twice panics below).
+			ec := compile(sf.Type)
+			if tag != "" || ec.kind != kStruct || ec.typer {
+				panic(fmt.Sprintf("strictjson: %s.%s: only untagged embedded structs are supported; give the field a name", t, sf.Name))
+			}
+			for _, f := range ec.fields {
+				f.offset += sf.Offset
+				if _, dup := c.byName[f.name]; dup {
+					panic(fmt.Sprintf("strictjson: %s: two fields named %q", t, f.name))
+				}
+				c.byName[f.name] = len(c.fields)
+				c.fields = append(c.fields, f)
+			}
+			continue
 		}
 		if !sf.IsExported() {
 			continue
@@ -178,6 +213,9 @@ func compileStruct(c *codec, t reflect.Type) {
 			name = sf.Name
 		}
 		f := field{name: name, offset: sf.Offset, codec: compile(sf.Type)}
+		if f.codec.kind == kIface && !c.typer {
+			panic(fmt.Sprintf("strictjson: %s.%s: an interface field needs *%s to implement strictjson.InterfaceTyper", t, sf.Name, t))
+		}
 		quoted, err := json.Marshal(name)
 		if err != nil {
 			panic(err)

@@ -50,7 +50,7 @@ func UnmarshalProgress(data []byte, v any, every int, progress func(done int)) e
 	mu.Lock()
 	n := nextID
 	mu.Unlock()
-	d := decoder{data: data, scratch: make([]scratch, n), recent: new([internSize]string), progress: progress, every: every}
+	d := decoder{data: data, scratch: make([]*scratch, n), recent: new([internSize]string), progress: progress, every: every}
 	err := d.value(c, rv.UnsafePointer())
 	if err == nil {
 		d.skipWS()
@@ -108,7 +108,7 @@ type scratch struct {
 type decoder struct {
 	data    []byte
 	pos     int
-	scratch []scratch // by codec id
+	scratch []*scratch // by codec id, made on first use
 	// arena holds the bytes of decoded strings: one allocation per 64 KiB instead of one per
 	// string. A string keeps its chunk alive, and the chunks hold nothing but string bytes.
 	arena []byte
@@ -119,6 +119,9 @@ type decoder struct {
 	progress func(done int)
 	every    int // call progress each time pos passes reported+every
 	reported int
+	// held counts objects whose interface members are still to be decoded (InterfaceTyper):
+	// their bytes will be read again, so progress is not reported past them meanwhile.
+	held int
 }
 
 // internSize is the number of strings remembered: a direct-mapped cache, so a miss costs a hash
@@ -340,6 +343,11 @@ func (d *decoder) object(c *codec, p unsafe.Pointer) *decodeError {
 	if len(c.fields) > 64 {
 		seenMore = make([]bool, len(c.fields))
 	}
+	var pending []pendingMember
+	if c.typer {
+		d.held++
+		defer func() { d.held-- }()
+	}
 	next := 0 // canonical files list members in field order: try the next field first
 	for {
 		d.skipWS()
@@ -384,7 +392,20 @@ func (d *decoder) object(c *codec, p unsafe.Pointer) *decodeError {
 			return d.unexpected("after object key")
 		}
 		d.pos++
-		if err := d.value(f.codec, add(p, f.offset)); err != nil {
+		if f.codec.kind == kIface {
+			d.skipWS()
+			if d.pos < len(d.data) && d.data[d.pos] == 'n' {
+				if err := d.literal("null"); err != nil {
+					return err
+				}
+			} else {
+				start := d.pos
+				if err := d.skipValue(); err != nil {
+					return err
+				}
+				pending = append(pending, pendingMember{field: fi, start: start})
+			}
+		} else if err := d.value(f.codec, add(p, f.offset)); err != nil {
 			return err.member(f.name)
 		}
 		d.skipWS()
@@ -396,11 +417,45 @@ func (d *decoder) object(c *codec, p unsafe.Pointer) *decodeError {
 			d.pos++
 		case '}':
 			d.pos++
+			if len(pending) > 0 {
+				return d.interfaceMembers(c, p, pending)
+			}
 			return nil
 		default:
 			return d.unexpected("after object key:value pair")
 		}
 	}
+}
+
+// pendingMember is an interface member of an object, decoded once the object's other members are.
+type pendingMember struct {
+	field int
+	start int // where its value starts in data
+}
+
+// interfaceMembers decodes the interface members of the object just read into the struct at p,
+// into the types the struct names for them (InterfaceTyper).
+func (d *decoder) interfaceMembers(c *codec, p unsafe.Pointer, pending []pendingMember) *decodeError {
+	end := d.pos
+	typer := reflect.NewAt(c.typ, p).Interface().(InterfaceTyper)
+	for _, m := range pending {
+		f := &c.fields[m.field]
+		t, err := typer.JSONInterfaceType(f.name)
+		if err != nil {
+			return (&decodeError{msg: err.Error(), offset: m.start}).member(f.name)
+		}
+		if t == nil || !t.Implements(f.codec.typ) {
+			panic(fmt.Sprintf("strictjson: %s.JSONInterfaceType(%q) = %v, which does not implement %s", c.typ, f.name, t, f.codec.typ))
+		}
+		v := reflect.New(t)
+		d.pos = m.start
+		if err := d.value(codecFor(t), v.UnsafePointer()); err != nil {
+			return err.member(f.name)
+		}
+		reflect.NewAt(f.codec.typ, add(p, f.offset)).Elem().Set(v.Elem())
+	}
+	d.pos = end
+	return nil
 }
 
 // mapValue decodes a JSON object into the map at p.
@@ -469,7 +524,13 @@ func (d *decoder) array(c *codec, p unsafe.Pointer) *decodeError {
 		*(*sliceHeader)(p) = sliceHeader{data: c.emptySlice}
 		return nil
 	}
-	sc := &d.scratch[c.id]
+	if c.id >= len(d.scratch) { // a type compiled during this decode (an interface member's)
+		d.scratch = append(d.scratch, make([]*scratch, c.id+1-len(d.scratch))...)
+	}
+	if d.scratch[c.id] == nil {
+		d.scratch[c.id] = &scratch{}
+	}
+	sc := d.scratch[c.id]
 	if sc.busy { // a recursive type: this slice type is already being decoded further up
 		sc = &scratch{}
 	}
@@ -490,7 +551,7 @@ func (d *decoder) array(c *codec, p unsafe.Pointer) *decodeError {
 			return err.index(n)
 		}
 		n++
-		if d.progress != nil && d.pos-d.reported >= d.every {
+		if d.progress != nil && d.pos-d.reported >= d.every && d.held == 0 {
 			d.reported = d.pos
 			d.progress(d.pos)
 		}

@@ -161,6 +161,15 @@ func (e *encoder) value(c *codec, p unsafe.Pointer) {
 		e.buf = append(e.buf, ']')
 	case kMap:
 		e.mapValue(c, p)
+	case kIface:
+		v := reflect.NewAt(c.typ, p).Elem()
+		if v.IsNil() {
+			e.buf = append(e.buf, "null"...)
+			return
+		}
+		dyn := reflect.New(v.Elem().Type())
+		dyn.Elem().Set(v.Elem())
+		e.value(codecFor(dyn.Type().Elem()), dyn.UnsafePointer())
 	case kTime:
 		t := (*time.Time)(p)
 		b, err := t.MarshalJSON()
@@ -174,6 +183,12 @@ func (e *encoder) value(c *codec, p unsafe.Pointer) {
 		b, err := m.MarshalJSON()
 		if err != nil {
 			e.fail(fmt.Errorf("json: error calling MarshalJSON for type %s: %w", c.typ, err))
+			return
+		}
+		// A plain string (no escapes, valid UTF-8) is already compact and indented: the common
+		// case (a plan's literal values) skips the two passes below.
+		if plainString(b) {
+			e.buf = append(e.buf, b...)
 			return
 		}
 		// encoding/json compacts what MarshalJSON returns, then indents the whole document.
@@ -262,6 +277,20 @@ func (e *encoder) mapValue(c *codec, p unsafe.Pointer) {
 	e.depth--
 	e.newline()
 	e.buf = append(e.buf, '}')
+}
+
+// plainString reports whether b is one JSON string without escapes or control characters, in
+// valid UTF-8: what json.Compact and json.Indent return unchanged.
+func plainString(b []byte) bool {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return false
+	}
+	for _, c := range b[1 : len(b)-1] {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.Valid(b)
 }
 
 // isEmpty is encoding/json's omitempty rule.

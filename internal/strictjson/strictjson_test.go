@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/netip"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -275,7 +276,13 @@ func TestUnsupportedTypesPanic(t *testing.T) {
 		&struct {
 			X string `json:"x,string"`
 		}{},
-		&struct{ inner }{},
+		&struct{ *inner }{},
+		&struct {
+			inner `json:"in"`
+		}{},
+		&struct {
+			I any `json:"i"`
+		}{},
 	} {
 		func() {
 			defer func() {
@@ -285,6 +292,88 @@ func TestUnsupportedTypesPanic(t *testing.T) {
 			}()
 			_ = Unmarshal([]byte(`{}`), v)
 		}()
+	}
+}
+
+// An untagged embedded struct's members are the outer object's, as in encoding/json.
+func TestEmbeddedStruct(t *testing.T) {
+	type outer struct {
+		Name string `json:"name"`
+		inner
+		After int `json:"after,omitempty"`
+	}
+	for _, v := range []outer{{}, {Name: "n", inner: inner{ID: "i", Tags: []string{"t"}}, After: 3}} {
+		want := stdEncode(t, &v)
+		got, err := Marshal(&v)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("Marshal = %s, %v; encoding/json: %s", got, err, want)
+		}
+		var back outer
+		if err := Unmarshal(want, &back); err != nil || !reflect.DeepEqual(back, v) {
+			t.Errorf("Unmarshal = %+v, %v; want %+v", back, err, v)
+		}
+	}
+	var o outer
+	if err := Unmarshal([]byte(`{"id":"x","inner":{}}`), &o); err == nil || !strings.Contains(err.Error(), "$.inner: unknown field") {
+		t.Errorf("the embedded struct's own name accepted as a member: %v", err)
+	}
+}
+
+// shape is a struct whose interface field's type its kind names (InterfaceTyper).
+type shape struct {
+	Kind   string `json:"kind"`
+	Params any    `json:"params"`
+}
+
+type circle struct {
+	Radius int `json:"radius"`
+}
+
+type square struct {
+	Side  int     `json:"side"`
+	Marks []inner `json:"marks,omitempty"`
+}
+
+func (s *shape) JSONInterfaceType(field string) (reflect.Type, error) {
+	switch s.Kind {
+	case "circle":
+		return reflect.TypeFor[circle](), nil
+	case "square":
+		return reflect.TypeFor[square](), nil
+	}
+	return nil, errors.New("unknown kind " + strconv.Quote(s.Kind))
+}
+
+func TestInterfaceFields(t *testing.T) {
+	shapes := []shape{{Kind: "circle", Params: circle{Radius: 2}}, {Kind: "square", Params: square{Side: 3, Marks: []inner{{ID: "m"}}}}, {Kind: "none"}}
+	want := stdEncode(t, &shapes)
+	got, err := Marshal(&shapes)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("Marshal = %s, %v; encoding/json: %s", got, err, want)
+	}
+	var back []shape
+	if err := Unmarshal(want, &back); err != nil || !reflect.DeepEqual(back, shapes) {
+		t.Fatalf("Unmarshal = %+v, %v; want %+v", back, err, shapes)
+	}
+	// The kind may come after the params; the params may be absent.
+	var s shape
+	if err := Unmarshal([]byte(`{"params": {"side": 4}, "kind": "square"}`), &s); err != nil || !reflect.DeepEqual(s, shape{Kind: "square", Params: square{Side: 4}}) {
+		t.Errorf("params before kind: %+v, %v", s, err)
+	}
+	if err := Unmarshal([]byte(`{"kind": "circle"}`), &s); err != nil || s.Params != nil {
+		t.Errorf("no params: %+v, %v", s, err)
+	}
+	for in, msg := range map[string]string{
+		`[{"kind": "circle", "params": {"radius": 1}}, {"kind": "oval", "params": {}}]`:  `$[1].params: unknown kind "oval"`,
+		`[{"kind": "circle", "params": {"side": 1}}]`:                                    `$[0].params.side: unknown field`,
+		`[{"kind": "square", "params": {"side": 1, "marks": [{"id": 1}]}, "kind": "x"}]`: `$[0].kind: duplicate field`,
+		`[{"kind": "square", "params": {"marks": [{"id": 1}]}}]`:                         `$[0].params.marks[0].id: expected a string`,
+		`[{"kind": "square", "params": {"side": 1}]`:                                     `invalid character`,
+	} {
+		var out []shape
+		if err := Unmarshal([]byte(in), &out); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%s: got %v, want %q", in, err, msg)
+		}
 	}
 }
 

@@ -230,3 +230,18 @@ func TestPrintableShortensOnlyHugeCommands(t *testing.T) {
 		}
 	}
 }
+
+// The one-pass prefilter agrees with the lower-cased copy it replaced, Unicode case folding included.
+func TestMayHoldSecretMatchesLowerCasedCopy(t *testing.T) {
+	for _, s := range []string{"", "plain text", "AKIAIOSFODNN7EXAMPLE", "xAsIa", "Secret", "my-TOKEN", "PassWord:",
+		"Signature=ab", "signature", "tokEn\u212a", "to\u212aen", "s\u00e9cret", "pa", "akI", "aws_session_token=abc", "ßecret"} {
+		lower := strings.ToLower(s)
+		want := false
+		for _, w := range secretWords {
+			want = want || strings.Contains(lower, w)
+		}
+		if got := mayHoldSecret(s); got != want {
+			t.Errorf("mayHoldSecret(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

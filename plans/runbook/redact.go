@@ -31,15 +31,62 @@ func redact(s string) string {
 	if s == "" {
 		return s
 	}
-	lower := strings.ToLower(s)
-	if !strings.Contains(lower, "akia") && !strings.Contains(lower, "asia") && !strings.Contains(lower, "secret") &&
-		!strings.Contains(lower, "token") && !strings.Contains(lower, "password") && !strings.Contains(lower, "signature=") {
+	if !mayHoldSecret(s) {
 		return s
 	}
+	lower := strings.ToLower(s)
 	for _, p := range secretPatterns {
 		if p.hint == "" || strings.Contains(lower, p.hint) {
 			s = p.re.ReplaceAllString(s, p.repl)
 		}
 	}
 	return s
+}
+
+// mayHoldSecret reports whether s contains, ignoring case, one of the words a secret pattern
+// starts from (akia, asia, secret, token, password, signature=): one pass over s without the
+// lower-cased copy, since almost every string of a plan has none. Text beyond ASCII takes the
+// lower-cased copy, as Unicode case folding (the Kelvin sign is a k) is what the patterns' (?i)
+// follows.
+func mayHoldSecret(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			lower := strings.ToLower(s)
+			for _, w := range secretWords {
+				if strings.Contains(lower, w) {
+					return true
+				}
+			}
+			return false
+		}
+		switch c | 0x20 {
+		case 'a', 's', 't', 'p':
+			for _, w := range secretWords {
+				if hasPrefixFold(s[i:], w) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+var secretWords = []string{"akia", "asia", "secret", "token", "password", "signature="}
+
+// hasPrefixFold reports whether s starts with the lower-case ASCII word w, ignoring ASCII case.
+func hasPrefixFold(s, w string) bool {
+	if len(s) < len(w) {
+		return false
+	}
+	for j := 0; j < len(w); j++ {
+		c := s[j]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != w[j] {
+			return false
+		}
+	}
+	return true
 }
