@@ -89,8 +89,7 @@ func planRun(opts *PlanOptions) error {
 		}
 		return BadInput(fmt.Errorf("%s: %w", where, err))
 	}
-	report := session.Check(snap.Snapshot, s)
-	p, err := session.Plan(snap, s, report)
+	report, p, err := session.CheckAndPlan(snap, s)
 	if err != nil {
 		return BadInput(err)
 	}

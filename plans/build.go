@@ -45,7 +45,16 @@ func Build(snap *inventory.Snapshot, s settings.Settings, report checks.Report) 
 	if len(snap.Roots) == 0 {
 		return nil, fmt.Errorf("plan: the snapshot has no organization root; re-run lz2ct discover")
 	}
-	b := newBuilder(scope.New(snap, s), report)
+	return BuildFrom(scope.New(snap, s), report)
+}
+
+// BuildFrom is Build from a scope already computed — the one the pre-checks ran on
+// (checks.PrepareWith), so that a 10,000-account plan computes it once, not twice.
+func BuildFrom(sc *scope.Scope, report checks.Report) (*Plan, error) {
+	if len(sc.Snapshot.Roots) == 0 {
+		return nil, fmt.Errorf("plan: the snapshot has no organization root; re-run lz2ct discover")
+	}
+	b := newBuilder(sc, report)
 	b.applyFindings()
 	b.markDead()
 	b.markRetained()

@@ -7,12 +7,27 @@ import (
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/plans"
+	"github.com/lz2ct/lz2ct/scope"
 	"github.com/lz2ct/lz2ct/settings"
 )
 
 // Check runs every pre-check of the catalogue with settings resolved for snap.
 func Check(snap *inventory.Snapshot, s settings.Settings) checks.Report {
 	return checks.Run(checks.Input{Snapshot: snap, Settings: s})
+}
+
+// CheckAndPlan runs the pre-checks and builds the plan over one scope, computed once: on a large
+// organization the scope (a canonical copy of the snapshot and the dispositions) is much of the
+// work of each. The same as Check then Plan.
+func CheckAndPlan(snap *Snapshot, s settings.Settings) (checks.Report, *plans.Plan, error) {
+	sc := scope.New(snap.Snapshot, s)
+	report := checks.Run(checks.PrepareWith(sc))
+	p, err := plans.BuildFrom(sc, report)
+	if err != nil {
+		return report, nil, err
+	}
+	p.SnapshotHash = snap.SnapshotHash()
+	return report, p, nil
 }
 
 // homeRegionChecks are the catalogue entries that compare settings.homeRegion with the organization.
