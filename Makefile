@@ -19,11 +19,12 @@ test:
 
 # The crash harnesses at full strength: lz2ct apply SIGKILLed at 300 points (make test runs 50; the
 # Control Tower one takes half of them), the IAM/Config/SSM/KMS/CodePipeline kinds' harness at a
-# third of them (make test runs 16), and the S3 kinds' kill test at as many points (make test runs 30).
+# third of them (make test runs 16), and the S3 and CloudFormation kinds' kill tests at as many
+# points each (make test runs fewer).
 CRASH_POINTS ?= 300
 crash:
 	LZ2CT_CRASH_POINTS=$(CRASH_POINTS) $(GO) test -count=1 -run '^TestCrashAndResume' -v -timeout 60m ./engine/crash/
-	LZ2CT_CRASH_POINTS=$(CRASH_POINTS) $(GO) test -count=1 -run '^TestS3CrashAndResume$$' -v -timeout 30m ./steps/
+	LZ2CT_CRASH_POINTS=$(CRASH_POINTS) $(GO) test -count=1 -run '^(TestS3CrashAndResume|TestCloudFormationKindsSurviveKills)$$' -v -timeout 30m ./steps/
 
 # The main job on the built-in simulated ALZ organization: no AWS account needed. It builds
 # $(BIN) first, listing each package as it compiles (the first build compiles the AWS SDK and
