@@ -208,7 +208,7 @@ func (s *Snapshot) Sort() {
 	sort.Strings(s.TrustedServices)
 	sort.Slice(s.DelegatedAdmins, func(i, j int) bool {
 		a, b := s.DelegatedAdmins[i], s.DelegatedAdmins[j]
-		return a.ServicePrincipal+a.AccountID < b.ServicePrincipal+b.AccountID
+		return lessJoined(a.ServicePrincipal, a.AccountID, b.ServicePrincipal, b.AccountID)
 	})
 	if lz := s.ControlTower.LandingZone; lz != nil {
 		sort.Strings(lz.GovernedRegions)
@@ -218,11 +218,13 @@ func (s *Snapshot) Sort() {
 	})
 	if z := s.ALZ; z != nil {
 		sort.Strings(z.ManifestRegions)
-		sort.Slice(z.Stacks, func(i, j int) bool { return z.Stacks[i].Region+z.Stacks[i].Name < z.Stacks[j].Region+z.Stacks[j].Name })
+		sort.Slice(z.Stacks, func(i, j int) bool {
+			return lessJoined(z.Stacks[i].Region, z.Stacks[i].Name, z.Stacks[j].Region, z.Stacks[j].Name)
+		})
 		sort.Slice(z.StackSets, func(i, j int) bool { return z.StackSets[i].Name < z.StackSets[j].Name })
 		for i := range z.StackSets {
 			in := z.StackSets[i].Instances
-			sort.Slice(in, func(i, j int) bool { return in[i].AccountID+in[i].Region < in[j].AccountID+in[j].Region })
+			sort.Slice(in, func(i, j int) bool { return lessJoined(in[i].AccountID, in[i].Region, in[j].AccountID, in[j].Region) })
 		}
 		sort.Slice(z.Portfolios, func(i, j int) bool { return z.Portfolios[i].ID < z.Portfolios[j].ID })
 		for i := range z.Portfolios {
@@ -234,10 +236,10 @@ func (s *Snapshot) Sort() {
 		sort.Slice(z.ProvisionedProducts, func(i, j int) bool { return z.ProvisionedProducts[i].ID < z.ProvisionedProducts[j].ID })
 		sort.Slice(z.Buckets, func(i, j int) bool { return z.Buckets[i].Name < z.Buckets[j].Name })
 		sort.Slice(z.SSMParameters, func(i, j int) bool {
-			return z.SSMParameters[i].Region+z.SSMParameters[i].Name < z.SSMParameters[j].Region+z.SSMParameters[j].Name
+			return lessJoined(z.SSMParameters[i].Region, z.SSMParameters[i].Name, z.SSMParameters[j].Region, z.SSMParameters[j].Name)
 		})
 		sort.Slice(z.KMSAliases, func(i, j int) bool {
-			return z.KMSAliases[i].Region+z.KMSAliases[i].Name < z.KMSAliases[j].Region+z.KMSAliases[j].Name
+			return lessJoined(z.KMSAliases[i].Region, z.KMSAliases[i].Name, z.KMSAliases[j].Region, z.KMSAliases[j].Name)
 		})
 	}
 	sort.Slice(s.Problems, func(i, j int) bool {
@@ -247,6 +249,34 @@ func (s *Snapshot) Sort() {
 		return strings.Join([]string{a.AccountID, a.Region, a.Service, a.Operation, a.Code, a.Message}, "\x00") <
 			strings.Join([]string{b.AccountID, b.Region, b.Service, b.Operation, b.Code, b.Message}, "\x00")
 	})
+}
+
+// lessJoined reports whether a1+a2 < b1+b2, without building the two strings: Sort compares these
+// keys O(n log n) times (the StackSet instances of a 10,000-account organization are hundreds of
+// thousands), and the concatenations were most of its allocations.
+func lessJoined(a1, a2, b1, b2 string) bool {
+	for i := 0; ; i++ {
+		ca, okA := byteAt(a1, a2, i)
+		cb, okB := byteAt(b1, b2, i)
+		switch {
+		case !okA:
+			return okB // a is a prefix of b (or equal)
+		case !okB:
+			return false
+		case ca != cb:
+			return ca < cb
+		}
+	}
+}
+
+func byteAt(s1, s2 string, i int) (byte, bool) {
+	if i < len(s1) {
+		return s1[i], true
+	}
+	if i -= len(s1); i < len(s2) {
+		return s2[i], true
+	}
+	return 0, false
 }
 
 // gcPause counts the decodes in progress; the garbage collector is off while there is one.
