@@ -171,16 +171,21 @@ func (a *Account) sortFacts() {
 	sortNamed(a.ReservedNames)
 	for k := range a.Regions {
 		vs := a.Regions[k].VPCs
-		sort.Slice(vs, func(i, j int) bool { return vs[i].ID < vs[j].ID })
+		if len(vs) > 1 {
+			sort.Slice(vs, func(i, j int) bool { return vs[i].ID < vs[j].ID })
+		}
 		for v := range vs {
-			ns := vs[v].NetworkInterfaces
-			sort.Slice(ns, func(i, j int) bool { return ns[i].ID < ns[j].ID })
+			if ns := vs[v].NetworkInterfaces; len(ns) > 1 {
+				sort.Slice(ns, func(i, j int) bool { return ns[i].ID < ns[j].ID })
+			}
 		}
 	}
 }
 
 func sortNamed(l []NamedResource) {
-	sort.Slice(l, func(i, j int) bool { return l[i].Type+"\x00"+l[i].Name < l[j].Type+"\x00"+l[j].Name })
+	if len(l) > 1 { // see Snapshot.Sort: no allocation for the usual empty list
+		sort.Slice(l, func(i, j int) bool { return l[i].Type+"\x00"+l[i].Name < l[j].Type+"\x00"+l[j].Name })
+	}
 }
 
 // Resource types of NamedResource, as CloudFormation spells them.

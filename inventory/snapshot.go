@@ -190,15 +190,25 @@ func (s *Snapshot) Sort() {
 	for i := range s.Accounts {
 		a := &s.Accounts[i]
 		a.sortFacts()
-		sort.Slice(a.Regions, func(i, j int) bool { return a.Regions[i].Region < a.Regions[j].Region })
+		// Most of these lists hold zero or one item: sort.Slice would still allocate (its closure
+		// and swapper) for each, hundreds of thousands of times on a large organization.
+		if len(a.Regions) > 1 {
+			sort.Slice(a.Regions, func(i, j int) bool { return a.Regions[i].Region < a.Regions[j].Region })
+		}
 		for k := range a.Regions {
 			r := &a.Regions[k]
-			sort.Slice(r.ConfigRecorders, func(i, j int) bool { return r.ConfigRecorders[i].Name < r.ConfigRecorders[j].Name })
-			sort.Slice(r.DeliveryChannels, func(i, j int) bool { return r.DeliveryChannels[i].Name < r.DeliveryChannels[j].Name })
+			if len(r.ConfigRecorders) > 1 {
+				sort.Slice(r.ConfigRecorders, func(i, j int) bool { return r.ConfigRecorders[i].Name < r.ConfigRecorders[j].Name })
+			}
+			if len(r.DeliveryChannels) > 1 {
+				sort.Slice(r.DeliveryChannels, func(i, j int) bool { return r.DeliveryChannels[i].Name < r.DeliveryChannels[j].Name })
+			}
 			sort.Strings(r.ConfigAggregators)
-			sort.Slice(r.ReservedNames, func(i, j int) bool {
-				return r.ReservedNames[i].Type+"\x00"+r.ReservedNames[i].Name < r.ReservedNames[j].Type+"\x00"+r.ReservedNames[j].Name
-			})
+			if len(r.ReservedNames) > 1 {
+				sort.Slice(r.ReservedNames, func(i, j int) bool {
+					return r.ReservedNames[i].Type+"\x00"+r.ReservedNames[i].Name < r.ReservedNames[j].Type+"\x00"+r.ReservedNames[j].Name
+				})
+			}
 		}
 	}
 	sort.Slice(s.Policies, func(i, j int) bool { return s.Policies[i].ID < s.Policies[j].ID })
@@ -224,6 +234,9 @@ func (s *Snapshot) Sort() {
 		sort.Slice(z.StackSets, func(i, j int) bool { return z.StackSets[i].Name < z.StackSets[j].Name })
 		for i := range z.StackSets {
 			in := z.StackSets[i].Instances
+			if len(in) < 2 {
+				continue
+			}
 			sort.Slice(in, func(i, j int) bool { return lessJoined(in[i].AccountID, in[i].Region, in[j].AccountID, in[j].Region) })
 		}
 		sort.Slice(z.Portfolios, func(i, j int) bool { return z.Portfolios[i].ID < z.Portfolios[j].ID })
