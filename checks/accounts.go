@@ -289,25 +289,39 @@ func checkSTS(in Input) []Finding {
 	sc := in.scope()
 	var out []Finding
 	for _, a := range sc.enroll {
-		var regions []string
-		for _, r := range sc.governedRegionsOf(a) {
-			if r.STSDisabled {
-				regions = append(regions, r.Region)
-			}
-		}
-		if len(regions) == 0 {
+		f, ok := stsDisabledFinding(sc, a)
+		if !ok {
 			continue
 		}
-		subj := []Subject{accountSubject(a)}
-		for _, r := range regions {
-			subj = append(subj, Subject{Kind: KindRegion, ID: r})
-		}
-		out = append(out, Finding{
-			Title:       "STS is deactivated in account " + a.ID + " in " + strings.Join(regions, ", "),
-			Subjects:    subj,
-			Evidence:    []string{"regional STS endpoint answered RegionDisabledException in " + strings.Join(regions, ", ")},
-			Remediation: "Activate STS for these regions in the account (IAM console → Account settings → Security Token Service regions).",
-		})
+		f.Title = "STS is deactivated in account " + a.ID + " in " + strings.Join(f.regions, ", ")
+		f.Remediation = "Activate STS for these regions in the account (IAM console → Account settings → Security Token Service regions)."
+		out = append(out, f.Finding)
 	}
 	return out
+}
+
+// stsFinding is a finding about the governed regions where an account's STS is deactivated.
+type stsFinding struct {
+	Finding
+	regions []string
+}
+
+// stsDisabledFinding is the evidence and subjects of an account whose STS is deactivated in a
+// governed region (ok false: none); the caller titles it and says what to do.
+func stsDisabledFinding(sc *scopeView, a *inventory.Account) (stsFinding, bool) {
+	var regions []string
+	for _, r := range sc.governedRegionsOf(a) {
+		if r.STSDisabled {
+			regions = append(regions, r.Region)
+		}
+	}
+	if len(regions) == 0 {
+		return stsFinding{}, false
+	}
+	subj := []Subject{accountSubject(a)}
+	for _, r := range regions {
+		subj = append(subj, Subject{Kind: KindRegion, ID: r})
+	}
+	return stsFinding{Finding: Finding{Subjects: subj,
+		Evidence: []string{"regional STS endpoint answered RegionDisabledException in " + strings.Join(regions, ", ")}}, regions: regions}, true
 }

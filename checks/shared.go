@@ -242,26 +242,14 @@ func checkExistingSTS(in Input) []Finding {
 	sc := in.scope()
 	var out []Finding
 	for i, a := range accts {
-		var regions []string
-		for _, r := range sc.governedRegionsOf(a) {
-			if r.STSDisabled {
-				regions = append(regions, r.Region)
-			}
-		}
-		if len(regions) == 0 {
+		f, ok := stsDisabledFinding(sc, a)
+		if !ok {
 			continue
 		}
-		subj := []Subject{accountSubject(a)}
-		for _, r := range regions {
-			subj = append(subj, Subject{Kind: KindRegion, ID: r})
-		}
-		out = append(out, Finding{
-			Title:       fmt.Sprintf("STS is deactivated in ALZ's %s account %s in %s", labels[i], a.ID, strings.Join(regions, ", ")),
-			Subjects:    subj,
-			Evidence:    []string{"regional STS endpoint answered RegionDisabledException in " + strings.Join(regions, ", ")},
-			Remediation: "Activate STS for these regions in the account (IAM console → Account settings → Security Token Service regions), then discover again.",
-			Source:      srcSTSRegions,
-		})
+		f.Title = fmt.Sprintf("STS is deactivated in ALZ's %s account %s in %s", labels[i], a.ID, strings.Join(f.regions, ", "))
+		f.Remediation = "Activate STS for these regions in the account (IAM console → Account settings → Security Token Service regions), then discover again."
+		f.Source = srcSTSRegions
+		out = append(out, f.Finding)
 	}
 	return out
 }

@@ -60,3 +60,27 @@ func IsAddOnPortfolio(name string) bool {
 func IsAccountFactoryPortfolio(name, provider string) bool {
 	return name == AccountFactoryPortfolio || provider == AccountFactoryProvider
 }
+
+// LandingZoneManifest holds the fields of a landing zone's manifest (GetLandingZone) that lz2ct
+// reads, tagged for smithy's document decoder
+// (https://docs.aws.amazon.com/controltower/latest/userguide/lz-api-launch.html).
+type LandingZoneManifest struct {
+	GovernedRegions       []string `document:"governedRegions"`
+	OrganizationStructure struct {
+		Security struct {
+			Name string `document:"name"`
+		} `document:"security"`
+		Sandbox struct {
+			Name string `document:"name"`
+		} `document:"sandbox"`
+	} `document:"organizationStructure"`
+	CentralizedLogging struct {
+		AccountID string `document:"accountId"`
+	} `document:"centralizedLogging"`
+	SecurityRoles struct {
+		AccountID string `document:"accountId"`
+	} `document:"securityRoles"`
+	AccessManagement struct {
+		Enabled bool `document:"enabled"`
+	} `document:"accessManagement"`
+}

@@ -20,30 +20,7 @@ import (
 // landingZone is the landing zone in region as GetLandingZone describes it, with its manifest read.
 type landingZone struct {
 	cttypes.LandingZoneDetail
-	manifest lzManifest
-}
-
-// lzManifest holds the manifest fields lz2ct uses
-// (https://docs.aws.amazon.com/controltower/latest/userguide/lz-api-launch.html).
-type lzManifest struct {
-	GovernedRegions       []string `document:"governedRegions"`
-	OrganizationStructure struct {
-		Security struct {
-			Name string `document:"name"`
-		} `document:"security"`
-		Sandbox struct {
-			Name string `document:"name"`
-		} `document:"sandbox"`
-	} `document:"organizationStructure"`
-	CentralizedLogging struct {
-		AccountID string `document:"accountId"`
-	} `document:"centralizedLogging"`
-	SecurityRoles struct {
-		AccountID string `document:"accountId"`
-	} `document:"securityRoles"`
-	AccessManagement struct {
-		Enabled bool `document:"enabled"`
-	} `document:"accessManagement"`
+	manifest inventory.LandingZoneManifest
 }
 
 // findLandingZone returns the organization's landing zone when its home region is region (nil =

@@ -69,23 +69,7 @@ func (r *run) controlTower(ctx context.Context) {
 	}
 	if d.Manifest != nil {
 		// The manifest schema: https://docs.aws.amazon.com/controltower/latest/userguide/lz-api-launch.html
-		var m struct {
-			GovernedRegions       []string `document:"governedRegions"`
-			OrganizationStructure struct {
-				Security struct {
-					Name string `document:"name"`
-				} `document:"security"`
-				Sandbox struct {
-					Name string `document:"name"`
-				} `document:"sandbox"`
-			} `document:"organizationStructure"`
-			CentralizedLogging struct {
-				AccountID string `document:"accountId"`
-			} `document:"centralizedLogging"`
-			SecurityRoles struct {
-				AccountID string `document:"accountId"`
-			} `document:"securityRoles"`
-		}
+		var m inventory.LandingZoneManifest
 		if err := d.Manifest.UnmarshalSmithyDocument(&m); err != nil {
 			r.addProblem(inventory.Problem{AccountID: r.id.Account, Region: home, Service: "controltower", Operation: "GetLandingZone",
 				Code: "InvalidManifest", Message: "cannot read the landing zone manifest: " + err.Error()})
