@@ -7,10 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/organizations"
-
-	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/plans"
 )
 
@@ -62,9 +58,13 @@ func delegatedAdminMissing(ctx context.Context, x *Exec, p plans.DelegatedAdminV
 	if err != nil {
 		return "", err
 	}
-	ids, err := delegatedAdminsOf(ctx, x, p.ServicePrincipal)
+	admins, err := delegatedAdmins(ctx, x, p.ServicePrincipal) // trusted_access_disable.go
 	if err != nil {
 		return "", err
+	}
+	ids := make([]string, len(admins))
+	for i, a := range admins {
+		ids[i] = a.id
 	}
 	var todo []string
 	if !slices.Contains(ids, acct) {
@@ -81,23 +81,6 @@ func delegatedAdminMissing(ctx context.Context, x *Exec, p plans.DelegatedAdminV
 		now = strings.Join(ids, ", ")
 	}
 	return strings.Join(todo, "; ") + " (Organizations lists " + now + ")", nil
-}
-
-// delegatedAdminsOf lists the accounts registered as a service's delegated administrators.
-func delegatedAdminsOf(ctx context.Context, x *Exec, principal string) ([]string, error) {
-	org := awsapi.Organizations(x.Management(""))
-	var ids []string
-	pages := organizations.NewListDelegatedAdministratorsPaginator(org, &organizations.ListDelegatedAdministratorsInput{ServicePrincipal: aws.String(principal)})
-	for pages.HasMorePages() {
-		page, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range page.DelegatedAdministrators {
-			ids = append(ids, aws.ToString(d.Id))
-		}
-	}
-	return ids, nil
 }
 
 func formerWords(p plans.DelegatedAdminVerify) string {

@@ -2,6 +2,7 @@ package steps
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -88,6 +89,18 @@ func (x *Exec) ReadExport(rel string) ([]byte, error) {
 		return nil, err
 	}
 	return os.ReadFile(p)
+}
+
+// ReadExportJSON reads an export and decodes it into v; a file that does not decode is damaged.
+func (x *Exec) ReadExportJSON(rel string, v any) error {
+	data, err := x.ReadExport(rel)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s is damaged: %w", rel, err)
+	}
+	return nil
 }
 
 // WriteExport writes an export atomically, private to the owner (the state folder's rule). It

@@ -171,13 +171,9 @@ func exportObject(ctx context.Context, x *Exec, c *s3.Client, p plans.ExportBuck
 // readBucketExport reads the index and checks every file it names is there with its size.
 func readBucketExport(x *Exec, p plans.ExportBucket) (*BucketExport, error) {
 	folder, index := BucketExportPaths(p)
-	data, err := x.ReadExport(index)
-	if err != nil {
-		return nil, err
-	}
 	var e BucketExport
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, fmt.Errorf("%s is damaged: %w", index, err)
+	if err := x.ReadExportJSON(index, &e); err != nil {
+		return nil, err
 	}
 	if e.Bucket != p.Bucket || e.Objects == nil {
 		return nil, fmt.Errorf("%s does not hold the export of s3://%s", index, p.Bucket)

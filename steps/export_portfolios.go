@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -236,15 +235,10 @@ func readPortfolioExport(x *Exec, folder, id string) error {
 		v    any
 	}{{"", &pe}, {"products", &products}, {"principals", &principals}, {"constraints", &constraints}} {
 		name := path.Join(portfolioExportFolder(folder), path.Base(portfolioExportPath(id, f.kind)))
-		data, err := x.ReadExport(name)
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				return fmt.Errorf("%s is missing", name)
-			}
+		if err := x.ReadExportJSON(name, f.v); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s is missing", name)
+		} else if err != nil {
 			return err
-		}
-		if err := json.Unmarshal(data, f.v); err != nil {
-			return fmt.Errorf("%s is damaged: %w", name, err)
 		}
 	}
 	if pe.PortfolioDetail.Id != id || products.ProductViewDetails == nil || principals.Principals == nil || constraints.ConstraintDetails == nil {

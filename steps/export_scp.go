@@ -135,12 +135,8 @@ func readSCPExport(x *Exec, p plans.ExportSCP) (*SCPExport, *SCPTargetsExport, e
 		path string
 		v    any
 	}{{docPath, &e}, {targetsPath, &t}} {
-		data, err := x.ReadExport(f.path)
-		if err != nil {
+		if err := x.ReadExportJSON(f.path, f.v); err != nil {
 			return nil, nil, err
-		}
-		if err := json.Unmarshal(data, f.v); err != nil {
-			return nil, nil, fmt.Errorf("%s is damaged: %w", f.path, err)
 		}
 	}
 	if e.Policy.PolicySummary.Id != p.PolicyID || e.Policy.Content == "" || t.Targets == nil {

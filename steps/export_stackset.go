@@ -2,7 +2,6 @@ package steps
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -168,12 +167,8 @@ func readStackSetExport(x *Exec, name, path string) (*StackSetExport, *StackInst
 		path string
 		v    any
 	}{{docPath, &e}, {instPath, &in}} {
-		data, err := x.ReadExport(f.path)
-		if err != nil {
+		if err := x.ReadExportJSON(f.path, f.v); err != nil {
 			return nil, nil, err
-		}
-		if err := json.Unmarshal(data, f.v); err != nil {
-			return nil, nil, fmt.Errorf("%s is damaged: %w", f.path, err)
 		}
 	}
 	if e.StackSet.StackSetName != name || e.StackSet.TemplateBody == "" || in.Summaries == nil {
