@@ -138,7 +138,7 @@ func TestCloudFormationKindsSurviveKills(t *testing.T) {
 		t.Fatalf("build lz2ct: %v\n%s", err, out)
 	}
 	snap, s := typical(t, false)
-	p := cfnPlan(t, snap, s)
+	p := kindsPlan(t, snap, s, ofKinds(cfnKinds))
 
 	// The reference: the organization as an unkilled run leaves it.
 	ref, refURL := serve(t, snap, sim.Options{})

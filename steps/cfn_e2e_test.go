@@ -13,7 +13,6 @@ import (
 
 	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/engine"
-	"github.com/lz2ct/lz2ct/engine/enginetest"
 	"github.com/lz2ct/lz2ct/engine/hooks"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/journal"
@@ -48,14 +47,6 @@ func loadOrg(t *testing.T, name string) (*inventory.Snapshot, settings.Settings)
 		t.Fatal(err)
 	}
 	return snap, s.Resolve(snap)
-}
-
-// cfnPlan builds the plan with the planner and keeps the steps of the kinds tested here
-// (enginetest.Cut: a kept step depends on what the dropped ones it depended on depended on, so the
-// plan's order — phase 3 before phase 6, the initiation stack last — holds).
-func cfnPlan(t *testing.T, snap *inventory.Snapshot, s settings.Settings) *plans.Plan {
-	t.Helper()
-	return enginetest.Cut(planOf(t, snap, s), func(st *plans.Step) bool { return cfnKinds[st.Kind] })
 }
 
 func clients(t *testing.T, url string) *awsapi.Clients {
@@ -148,7 +139,7 @@ func allowedOperations(p *plans.Plan) map[string]bool {
 // change nothing.
 func TestCloudFormationKindsEndToEnd(t *testing.T) {
 	snap, s := typical(t, false)
-	p := cfnPlan(t, snap, s)
+	p := kindsPlan(t, snap, s, ofKinds(cfnKinds))
 	for _, k := range []string{plans.KindExportStackSet, plans.KindConfigStackSetInstancesDelete, plans.KindStackSetCreate,
 		plans.KindStackSetInstancesCreate, plans.KindStackSetInstancesDelete, plans.KindStackSetDelete, plans.KindStackDelete} {
 		if len(stepsOf(p, k)) == 0 {
@@ -347,7 +338,7 @@ func TestCloudFormationKindsEndToEnd(t *testing.T) {
 func TestVPCInUseKeepsItsStackSet(t *testing.T) {
 	const shared = "AWS-Landing-Zone-SharedServicesAccountVPC"
 	snap, s := typical(t, true)
-	p := cfnPlan(t, snap, s)
+	p := kindsPlan(t, snap, s, ofKinds(cfnKinds))
 	srv, url := serve(t, snap, sim.Options{})
 	// --dry-run shows the guard's verdict.
 	pe, err := engine.New(engine.Options{Plan: p, AWS: clients(t, url), Folder: statefolder.Folder{Dir: t.TempDir()}})

@@ -41,6 +41,19 @@ func planOf(t *testing.T, snap *inventory.Snapshot, s settings.Settings) *plans.
 	return p
 }
 
+// kindsPlan is the planner's plan for snap and s, cut down to the steps keep selects
+// (enginetest.Cut: a kept step depends on what the dropped ones it depended on depended on, so
+// the plan's order holds).
+func kindsPlan(t *testing.T, snap *inventory.Snapshot, s settings.Settings, keep func(*plans.Step) bool) *plans.Plan {
+	t.Helper()
+	return enginetest.Cut(planOf(t, snap, s.Resolve(snap)), keep)
+}
+
+// ofKinds keeps the steps of the given kinds.
+func ofKinds(kinds map[string]bool) func(*plans.Step) bool {
+	return func(st *plans.Step) bool { return kinds[st.Kind] }
+}
+
 // subplan: enginetest.Subplan.
 var subplan = enginetest.Subplan
 

@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/lz2ct/lz2ct/engine"
-	"github.com/lz2ct/lz2ct/engine/enginetest"
 	"github.com/lz2ct/lz2ct/engine/hooks"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/journal"
@@ -35,17 +34,6 @@ var kmiscKinds = map[string]bool{
 	plans.KindExportSCP: true, plans.KindSCPDetach: true, plans.KindPipelineTransitionDisable: true,
 	plans.KindConfigRecorderDelete: true, plans.KindIAMRoleCreate: true, plans.KindExportSSMParameters: true,
 	plans.KindSSMParametersDelete: true, plans.KindKMSAliasDelete: true,
-}
-
-// planOf builds the plan as lz2ct plan does, then keeps the steps keep says (enginetest.Cut).
-// kindsPlan is the planner's plan for snap and s, cut down to the steps keep selects.
-func kindsPlan(t *testing.T, snap *inventory.Snapshot, s settings.Settings, keep func(*plans.Step) bool) *plans.Plan {
-	t.Helper()
-	return enginetest.Cut(planOf(t, snap, s.Resolve(snap)), keep)
-}
-
-func ofKinds(kinds map[string]bool) func(*plans.Step) bool {
-	return func(st *plans.Step) bool { return kinds[st.Kind] }
 }
 
 func serveSnap(t *testing.T, snap *inventory.Snapshot, opts sim.Options) (*sim.Server, string) {
