@@ -56,9 +56,9 @@ func (c *call) delegatedInput() (delegatedIn, *inventory.Account, error) {
 	if !servicePrincipalPattern.MatchString(in.ServicePrincipal) {
 		return in, nil, invalidInput("INVALID_PATTERN", "You provided a value that does not match the required pattern.")
 	}
-	a := c.st.account(in.AccountId)
-	if a == nil {
-		return in, nil, errorf(400, "AccountNotFoundException", "You specified an account that doesn't exist.")
+	a, err := c.existingAccount(in.AccountId)
+	if err != nil {
+		return in, nil, err
 	}
 	return in, a, nil
 }

@@ -215,6 +215,15 @@ func (c *call) accountPage(ids []string, token string, max int) (any, error) {
 	return withToken(map[string]any{"Accounts": out}, "NextToken", next), nil
 }
 
+// existingAccount is the account id names, or AccountNotFoundException as Organizations answers.
+func (c *call) existingAccount(id string) (*inventory.Account, error) {
+	a := c.st.account(id)
+	if a == nil {
+		return nil, errorf(400, "AccountNotFoundException", "You specified an account that doesn't exist.")
+	}
+	return a, nil
+}
+
 func orgDescribeAccount(c *call) (any, error) {
 	var in struct{ AccountId string }
 	if err := c.decode(&in); err != nil {
@@ -223,9 +232,9 @@ func orgDescribeAccount(c *call) (any, error) {
 	if err := c.orgID(in.AccountId, accountIDPattern, "accountId", "INVALID_PATTERN"); err != nil {
 		return nil, err
 	}
-	a := c.st.account(in.AccountId)
-	if a == nil {
-		return nil, errorf(400, "AccountNotFoundException", "You specified an account that doesn't exist.")
+	a, err := c.existingAccount(in.AccountId)
+	if err != nil {
+		return nil, err
 	}
 	return map[string]any{"Account": accountJSON(a)}, nil
 }
@@ -430,8 +439,8 @@ func orgListDelegatedServices(c *call) (any, error) {
 	if err := c.orgID(in.AccountId, accountIDPattern, "accountId", "INVALID_PATTERN"); err != nil {
 		return nil, err
 	}
-	if c.st.account(in.AccountId) == nil {
-		return nil, errorf(400, "AccountNotFoundException", "You specified an account that doesn't exist.")
+	if _, err := c.existingAccount(in.AccountId); err != nil {
+		return nil, err
 	}
 	svcs, ok := c.st.delegatedServices[in.AccountId]
 	if !ok {

@@ -323,9 +323,9 @@ func orgMoveAccount(c *call) (any, error) {
 	if err := c.orgID(in.DestinationParentId, parentIDPattern, "destinationParentId", "INVALID_PATTERN"); err != nil {
 		return nil, err
 	}
-	a := c.st.account(in.AccountId)
-	if a == nil {
-		return nil, errorf(400, "AccountNotFoundException", "You specified an account that doesn't exist.")
+	a, err := c.existingAccount(in.AccountId)
+	if err != nil {
+		return nil, err
 	}
 	if !c.st.isParent(in.SourceParentId) {
 		return nil, errorf(400, "SourceParentNotFoundException", "We can't find a source root or OU with the ParentId that you specified.")
@@ -590,9 +590,9 @@ func orgCloseAccount(c *call) (any, error) {
 	if err := c.orgID(in.AccountId, accountIDPattern, "accountId", "INVALID_PATTERN"); err != nil {
 		return nil, err
 	}
-	a := c.st.account(in.AccountId)
-	if a == nil {
-		return nil, errorf(400, "AccountNotFoundException", "You specified an account that doesn't exist.")
+	a, err := c.existingAccount(in.AccountId)
+	if err != nil {
+		return nil, err
 	}
 	c.willStartAsync()
 	if err := c.setTarget(in.AccountId); err != nil {
