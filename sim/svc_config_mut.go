@@ -57,25 +57,36 @@ func unmodifiable(name string) *apiError {
 // UnmodifiableEntityException for a service-linked recorder, AccessDeniedException from an SCP.
 // https://docs.aws.amazon.com/config/latest/APIReference/API_StopConfigurationRecorder.html
 func configStopRecorder(c *call) (any, error) {
-	name, err := c.configName("ConfigurationRecorderName")
+	ar, i, err := c.customerRecorder("config:StopConfigurationRecorder")
 	if err != nil {
 		return nil, err
 	}
-	if err := c.setTarget(c.account, c.region, name); err != nil {
-		return nil, err
-	}
-	ar, i := c.recorderHere(name)
-	if e := c.scpDenied("config:StopConfigurationRecorder", c.recorderARN(name), ""); e != nil {
-		return nil, e
-	}
-	if i < 0 {
-		return nil, noSuchRecorder(name)
-	}
-	if ar.ConfigRecorders[i].ServiceLinked {
-		return nil, unmodifiable(name)
-	}
 	ar.ConfigRecorders[i].Recording = false
 	return map[string]any{}, nil
+}
+
+// customerRecorder finds the recorder the request names for a change by action: the audit target
+// set, an SCP's deny, NoSuchConfigurationRecorderException, and UnmodifiableEntityException for a
+// service-linked recorder, in AWS's order.
+func (c *call) customerRecorder(action string) (*inventory.AccountRegion, int, error) {
+	name, err := c.configName("ConfigurationRecorderName")
+	if err != nil {
+		return nil, -1, err
+	}
+	if err := c.setTarget(c.account, c.region, name); err != nil {
+		return nil, -1, err
+	}
+	ar, i := c.recorderHere(name)
+	if e := c.scpDenied(action, c.recorderARN(name), ""); e != nil {
+		return nil, -1, e
+	}
+	if i < 0 {
+		return nil, -1, noSuchRecorder(name)
+	}
+	if ar.ConfigRecorders[i].ServiceLinked {
+		return nil, -1, unmodifiable(name)
+	}
+	return ar, i, nil
 }
 
 // configDeleteDeliveryChannel deletes a delivery channel. Audit target: <account>/<region>/<channel
@@ -116,22 +127,9 @@ func configDeleteDeliveryChannel(c *call) (any, error) {
 // UnmodifiableEntityException for a service-linked recorder, AccessDeniedException from an SCP.
 // https://docs.aws.amazon.com/config/latest/APIReference/API_DeleteConfigurationRecorder.html
 func configDeleteRecorder(c *call) (any, error) {
-	name, err := c.configName("ConfigurationRecorderName")
+	ar, i, err := c.customerRecorder("config:DeleteConfigurationRecorder")
 	if err != nil {
 		return nil, err
-	}
-	if err := c.setTarget(c.account, c.region, name); err != nil {
-		return nil, err
-	}
-	ar, i := c.recorderHere(name)
-	if e := c.scpDenied("config:DeleteConfigurationRecorder", c.recorderARN(name), ""); e != nil {
-		return nil, e
-	}
-	if i < 0 {
-		return nil, noSuchRecorder(name)
-	}
-	if ar.ConfigRecorders[i].ServiceLinked {
-		return nil, unmodifiable(name)
 	}
 	ar.ConfigRecorders = slices.Delete(ar.ConfigRecorders, i, i+1)
 	return map[string]any{}, nil
