@@ -180,6 +180,37 @@ func quoteChar(c byte) string {
 	return "'" + s[1:len(s)-1] + "'"
 }
 
+// colon consumes the ':' after an object key (white space first).
+func (d *decoder) colon() *decodeError {
+	d.skipWS()
+	if d.pos >= len(d.data) {
+		return d.eof()
+	}
+	if d.data[d.pos] != ':' {
+		return d.unexpected("after object key")
+	}
+	d.pos++
+	return nil
+}
+
+// separator consumes what follows a member or element (white space first): ',' (end false) or
+// closing (end true); anything else is unexpected there (what says where).
+func (d *decoder) separator(closing byte, what string) (end bool, err *decodeError) {
+	d.skipWS()
+	if d.pos >= len(d.data) {
+		return false, d.eof()
+	}
+	switch d.data[d.pos] {
+	case ',':
+		d.pos++
+		return false, nil
+	case closing:
+		d.pos++
+		return true, nil
+	}
+	return false, d.unexpected(what)
+}
+
 // skipWS skips JSON whitespace. Canonical files are indented with runs of spaces after each
 // newline, which it skips eight at a time.
 func (d *decoder) skipWS() {
@@ -384,14 +415,9 @@ func (d *decoder) object(c *codec, p unsafe.Pointer) *decodeError {
 			seenMore[fi] = true
 		}
 		next = fi + 1
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return d.eof()
+		if err := d.colon(); err != nil {
+			return err
 		}
-		if d.data[d.pos] != ':' {
-			return d.unexpected("after object key")
-		}
-		d.pos++
 		if f.codec.kind == kIface {
 			d.skipWS()
 			if d.pos < len(d.data) && d.data[d.pos] == 'n' {
@@ -408,21 +434,15 @@ func (d *decoder) object(c *codec, p unsafe.Pointer) *decodeError {
 		} else if err := d.value(f.codec, add(p, f.offset)); err != nil {
 			return err.member(f.name)
 		}
-		d.skipWS()
-		if d.pos >= len(d.data) {
-			return d.eof()
+		end, err := d.separator('}', "after object key:value pair")
+		if err != nil {
+			return err
 		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
+		if end {
 			if len(pending) > 0 {
 				return d.interfaceMembers(c, p, pending)
 			}
 			return nil
-		default:
-			return d.unexpected("after object key:value pair")
 		}
 	}
 }
@@ -483,32 +503,21 @@ func (d *decoder) mapValue(c *codec, p unsafe.Pointer) *decodeError {
 			if m.MapIndex(k).IsValid() {
 				return (&decodeError{msg: "duplicate key", offset: keyStart}).member(key)
 			}
-			d.skipWS()
-			if d.pos >= len(d.data) {
-				return d.eof()
+			if err := d.colon(); err != nil {
+				return err
 			}
-			if d.data[d.pos] != ':' {
-				return d.unexpected("after object key")
-			}
-			d.pos++
 			v := reflect.New(c.elem.typ)
 			if err := d.value(c.elem, v.UnsafePointer()); err != nil {
 				return err.member(key)
 			}
 			m.SetMapIndex(k, v.Elem())
-			d.skipWS()
-			if d.pos >= len(d.data) {
-				return d.eof()
+			end, err := d.separator('}', "after object key:value pair")
+			if err != nil {
+				return err
 			}
-			if d.data[d.pos] == ',' {
-				d.pos++
-				continue
-			}
-			if d.data[d.pos] == '}' {
-				d.pos++
+			if end {
 				break
 			}
-			return d.unexpected("after object key:value pair")
 		}
 	}
 	reflect.NewAt(c.typ, p).Elem().Set(m)
@@ -555,21 +564,14 @@ func (d *decoder) array(c *codec, p unsafe.Pointer) *decodeError {
 			d.reported = d.pos
 			d.progress(d.pos)
 		}
-		d.skipWS()
-		if d.pos >= len(d.data) {
+		end, err := d.separator(']', "after array element")
+		if err != nil {
 			sc.v.Slice(0, n).Clear()
-			return d.eof()
+			return err
 		}
-		if d.data[d.pos] == ',' {
-			d.pos++
-			continue
-		}
-		if d.data[d.pos] == ']' {
-			d.pos++
+		if end {
 			break
 		}
-		sc.v.Slice(0, n).Clear()
-		return d.unexpected("after array element")
 	}
 	used := sc.v.Slice(0, n)
 	out := reflect.MakeSlice(c.typ, n, n)
@@ -916,29 +918,14 @@ func (d *decoder) skipValue() *decodeError {
 			if _, err := d.key(); err != nil {
 				return err
 			}
-			d.skipWS()
-			if d.pos >= len(d.data) {
-				return d.eof()
+			if err := d.colon(); err != nil {
+				return err
 			}
-			if d.data[d.pos] != ':' {
-				return d.unexpected("after object key")
-			}
-			d.pos++
 			if err := d.skipValue(); err != nil {
 				return err
 			}
-			d.skipWS()
-			if d.pos >= len(d.data) {
-				return d.eof()
-			}
-			switch d.data[d.pos] {
-			case ',':
-				d.pos++
-			case '}':
-				d.pos++
-				return nil
-			default:
-				return d.unexpected("after object key:value pair")
+			if end, err := d.separator('}', "after object key:value pair"); err != nil || end {
+				return err
 			}
 		}
 	case '[':
@@ -952,18 +939,8 @@ func (d *decoder) skipValue() *decodeError {
 			if err := d.skipValue(); err != nil {
 				return err
 			}
-			d.skipWS()
-			if d.pos >= len(d.data) {
-				return d.eof()
-			}
-			switch d.data[d.pos] {
-			case ',':
-				d.pos++
-			case ']':
-				d.pos++
-				return nil
-			default:
-				return d.unexpected("after array element")
+			if end, err := d.separator(']', "after array element"); err != nil || end {
+				return err
 			}
 		}
 	case '"':
