@@ -7,8 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -342,6 +342,25 @@ func exitFor(sum *engine.Summary, org string) error {
 	return nil
 }
 
+// reasonGroup is the steps that did not start for one reason.
+type reasonGroup struct {
+	reason string
+	steps  []string
+}
+
+// byReason groups steps that did not start by their reason, reasons sorted.
+func byReason(l []engine.Outcome) []reasonGroup {
+	steps := map[string][]string{}
+	for _, o := range l {
+		steps[o.Reason] = append(steps[o.Reason], o.Step)
+	}
+	var out []reasonGroup
+	for _, k := range slices.Sorted(maps.Keys(steps)) {
+		out = append(out, reasonGroup{k, steps[k]})
+	}
+	return out
+}
+
 // printSummary writes the end-of-run summary: done, failed (error and what to do), waiting,
 // interrupted, not started.
 func printSummary(w io.Writer, sum *engine.Summary, lz2ct, dir string) {
@@ -364,17 +383,8 @@ func printSummary(w io.Writer, sum *engine.Summary, lz2ct, dir string) {
 		}
 		fmt.Fprintf(w, "  STOPPED %s%s\n", o.Step, op)
 	}
-	reasons := map[string][]string{}
-	for _, o := range sum.NotStarted {
-		reasons[o.Reason] = append(reasons[o.Reason], o.Step)
-	}
-	keys := make([]string, 0, len(reasons))
-	for k := range reasons {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		fmt.Fprintf(w, "  not started (%d): %s: %s\n", len(reasons[k]), k, describeIDs(reasons[k], 3))
+	for _, g := range byReason(sum.NotStarted) {
+		fmt.Fprintf(w, "  not started (%d): %s: %s\n", len(g.steps), g.reason, describeIDs(g.steps, 3))
 	}
 	if !sum.Complete() {
 		fmt.Fprintf(w, "Continue with: %s resume --state %s\n", lz2ct, tui.ShellQuote(dir))

@@ -493,18 +493,9 @@ func printRehearsal(w io.Writer, r *Rehearsal, kept string) {
 		}
 	}
 	if len(r.NotStarted) > 0 {
-		reasons := map[string][]string{}
-		for _, o := range r.NotStarted {
-			reasons[o.Reason] = append(reasons[o.Reason], o.Step)
-		}
-		keys := make([]string, 0, len(reasons))
-		for k := range reasons {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
 		fmt.Fprintf(w, "\nWould not start (%d):\n", len(r.NotStarted))
-		for _, k := range keys {
-			fmt.Fprintf(w, "  %s: %s\n", k, describeIDs(reasons[k], 3))
+		for _, g := range byReason(r.NotStarted) {
+			fmt.Fprintf(w, "  %s: %s\n", g.reason, describeIDs(g.steps, 3))
 		}
 	}
 	if r.Stuck != "" {
