@@ -22,26 +22,32 @@ var css string
 var htmlSource string
 
 var htmlTmpl = template.Must(template.New("runbook").Funcs(template.FuncMap{
-	"css":   func() template.CSS { return template.CSS(css) },
-	"join":  strings.Join,
-	"stamp": stamp,
-	"blank": orBlank,
-	"plan":  func(d *document) string { return planLine(d, func(s string) string { return s }) },
-	"mark": func(s statusView) string {
-		switch s.Class() {
-		case "done":
-			return "✓"
-		case "failed":
-			return "✗"
-		case "running":
-			return "…"
-		}
-		return ""
-	},
-	"n":   func(n int, unit string) string { return words.Count(n, unit) },
-	"dec": func(i int) int { return i - 1 },
-	"inc": func(i int) int { return i + 1 },
+	"css":       func() template.CSS { return template.CSS(css) },
+	"join":      strings.Join,
+	"stamp":     stamp,
+	"blank":     orBlank,
+	"plan":      func(d *document) string { return planLine(d, func(s string) string { return s }) },
+	"mark":      statusMark,
+	"groupRows": groupRows,
+	"pivotRows": pivotRows,
+	"queueRows": queueRows,
+	"n":         func(n int, unit string) string { return words.Count(n, unit) },
+	"dec":       func(i int) int { return i - 1 },
+	"inc":       func(i int) int { return i + 1 },
 }).Parse(htmlSource))
+
+// statusMark is what a status's checkbox shows.
+func statusMark(s statusView) string {
+	switch s.Class() {
+	case "done":
+		return "✓"
+	case "failed":
+		return "✗"
+	case "running":
+		return "…"
+	}
+	return ""
+}
 
 func writeHTML(w io.Writer, d *document) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
