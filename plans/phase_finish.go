@@ -659,24 +659,21 @@ func emptyBucketCLI(bucket, region string) []string {
 // StackSet. Instances a Config wave already deleted are not named again.
 func (b *builder) deleteStackSet(ss inventory.StackSet, g *group) {
 	reg := b.alzReg
-	del, keep := map[string]map[string]bool{}, map[string]map[string]bool{}
+	del, keep := map[string][]string{}, map[string][]string{}
 	for _, in := range ss.Instances {
-		if ss.Name == EnableConfigStackSet && b.ecDeleted[in.AccountID+"|"+in.Region] {
+		if ss.Name == EnableConfigStackSet && b.ecDeleted[acctRegion{in.AccountID, in.Region}] {
 			continue
 		}
 		m := del
 		if b.retain[in.AccountID] {
 			m = keep
 		}
-		if m[in.AccountID] == nil {
-			m[in.AccountID] = map[string]bool{}
-		}
-		m[in.AccountID][in.Region] = true
+		m[in.AccountID] = append(m[in.AccountID], in.Region)
 	}
 	var deps []string
 	n := 0
 	for _, part := range []struct {
-		m      map[string]map[string]bool
+		m      map[string][]string
 		retain bool
 	}{{del, false}, {keep, true}} {
 		for _, grp := range groupByRegions(part.m) {
@@ -809,7 +806,7 @@ func (b *builder) keptByChoice(alz *inventory.ALZ) {
 		n := 0
 		for _, ss := range alz.StackSets {
 			for _, in := range ss.Instances {
-				if in.AccountID == id && !(ss.Name == EnableConfigStackSet && b.ecDeleted[in.AccountID+"|"+in.Region]) {
+				if in.AccountID == id && !(ss.Name == EnableConfigStackSet && b.ecDeleted[acctRegion{in.AccountID, in.Region}]) {
 					n++
 				}
 			}

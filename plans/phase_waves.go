@@ -2,7 +2,6 @@ package plans
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -166,14 +165,11 @@ func (b *builder) enableConfigInstances() map[string][]string {
 // group in step IDs.
 func (b *builder) removeConfig(phase, wave int, key string, accounts []string, deps []string) []string {
 	var out []string
-	ssInst := map[string]map[string]bool{}
+	ssInst := map[string][]string{}
 	for _, id := range accounts {
 		w := b.configRegions(b.ix.Account(id))
 		if len(w.stackset) > 0 {
-			ssInst[id] = map[string]bool{}
-			for _, r := range w.stackset {
-				ssInst[id][r] = true
-			}
+			ssInst[id] = slices.Clone(w.stackset)
 		}
 		for _, d := range w.direct {
 			out = append(out, b.removeConfigDirect(phase, wave, id, d, deps))
@@ -204,7 +200,7 @@ func (b *builder) removeConfig(phase, wave int, key string, accounts []string, d
 		for _, a := range g.accounts {
 			b.configSteps[a] = append(b.configSteps[a], id)
 			for _, r := range g.regions {
-				b.ecDeleted[a+"|"+r] = true
+				b.ecDeleted[acctRegion{a, r}] = true
 			}
 		}
 		out = append(out, id)
@@ -851,13 +847,18 @@ func sanitizeName(name, id string) string {
 
 type regionGroup struct{ accounts, regions []string }
 
+// acctRegion is a stack instance's place: an account and a region.
+type acctRegion struct{ account, region string }
+
 // groupByRegions groups accounts that have instances in the same set of regions, so each
-// StackSet operation (accounts × regions) names only instances that exist.
-func groupByRegions(m map[string]map[string]bool) []regionGroup {
+// StackSet operation (accounts × regions) names only instances that exist. m maps an account to
+// the regions of its instances, in any order and with repeats; groupByRegions sorts those slices.
+func groupByRegions(m map[string][]string) []regionGroup {
 	byKey := map[string]*regionGroup{}
 	var order []string
-	for acct, regs := range m {
-		rs := slices.Sorted(maps.Keys(regs))
+	for acct, rs := range m {
+		slices.Sort(rs)
+		rs = slices.Compact(rs)
 		k := strings.Join(rs, " ")
 		g := byKey[k]
 		if g == nil {
