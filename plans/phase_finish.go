@@ -659,24 +659,24 @@ func emptyBucketCLI(bucket, region string) []string {
 // StackSet. Instances a Config wave already deleted are not named again.
 func (b *builder) deleteStackSet(ss inventory.StackSet, g *group) {
 	reg := b.alzReg
-	del, keep := map[string][]string{}, map[string][]string{}
+	var del, keep regionsByAccount
 	for _, in := range ss.Instances {
 		if ss.Name == EnableConfigStackSet && b.ecDeleted[acctRegion{in.AccountID, in.Region}] {
 			continue
 		}
-		m := del
+		m := &del
 		if b.retain[in.AccountID] {
-			m = keep
+			m = &keep
 		}
-		m[in.AccountID] = append(m[in.AccountID], in.Region)
+		m.add(in.AccountID, in.Region)
 	}
 	var deps []string
 	n := 0
 	for _, part := range []struct {
-		m      map[string][]string
+		m      *regionsByAccount
 		retain bool
-	}{{del, false}, {keep, true}} {
-		for _, grp := range groupByRegions(part.m) {
+	}{{&del, false}, {&keep, true}} {
+		for _, grp := range part.m.groups() {
 			n++
 			id := fmt.Sprintf("%s/%s/%d", KindStackSetInstancesDelete, ss.Name, n)
 			op := token(id)

@@ -165,17 +165,17 @@ func (b *builder) enableConfigInstances() map[string][]string {
 // group in step IDs.
 func (b *builder) removeConfig(phase, wave int, key string, accounts []string, deps []string) []string {
 	var out []string
-	ssInst := map[string][]string{}
+	var ssInst regionsByAccount
 	for _, id := range accounts {
 		w := b.configRegions(b.ix.Account(id))
 		if len(w.stackset) > 0 {
-			ssInst[id] = slices.Clone(w.stackset)
+			ssInst.add(id, w.stackset...)
 		}
 		for _, d := range w.direct {
 			out = append(out, b.removeConfigDirect(phase, wave, id, d, deps))
 		}
 	}
-	groups := groupByRegions(ssInst)
+	groups := ssInst.groups()
 	for i, g := range groups {
 		id := KindConfigStackSetInstancesDelete + "/" + key
 		if len(groups) > 1 {
@@ -852,12 +852,20 @@ type acctRegion struct{ account, region string }
 
 // groupByRegions groups accounts that have instances in the same set of regions, so each
 // StackSet operation (accounts × regions) names only instances that exist. m maps an account to
-// the regions of its instances, in any order and with repeats; groupByRegions sorts those slices.
-func groupByRegions(m map[string][]string) []regionGroup {
+// the regions of its instances, in any order and with repeats (groupByRegions sorts those
+// slices); accounts lists m's accounts, sorted when the caller saw them in order (the
+// snapshot's), which spares sorting each group's accounts.
+func groupByRegions(accounts []string, m map[string][]string) []regionGroup {
+	if !slices.IsSorted(accounts) {
+		accounts = slices.Sorted(slices.Values(accounts))
+	}
 	byKey := map[string]*regionGroup{}
 	var order []string
-	for acct, rs := range m {
-		slices.Sort(rs)
+	for _, acct := range accounts {
+		rs := m[acct]
+		if !slices.IsSorted(rs) {
+			slices.Sort(rs)
+		}
 		rs = slices.Compact(rs)
 		k := strings.Join(rs, " ")
 		g := byKey[k]
@@ -871,9 +879,27 @@ func groupByRegions(m map[string][]string) []regionGroup {
 	sort.Strings(order)
 	out := make([]regionGroup, 0, len(order))
 	for _, k := range order {
-		g := byKey[k]
-		sort.Strings(g.accounts)
-		out = append(out, *g)
+		out = append(out, *byKey[k])
 	}
 	return out
 }
+
+// regionsByAccount collects the regions of stack instances per account: the accounts in the
+// order first seen, and each one's regions.
+type regionsByAccount struct {
+	accounts []string
+	regions  map[string][]string
+}
+
+func (r *regionsByAccount) add(account string, regions ...string) {
+	if r.regions == nil {
+		r.regions = map[string][]string{}
+	}
+	rs, ok := r.regions[account]
+	if !ok {
+		r.accounts = append(r.accounts, account)
+	}
+	r.regions[account] = append(rs, regions...)
+}
+
+func (r *regionsByAccount) groups() []regionGroup { return groupByRegions(r.accounts, r.regions) }
