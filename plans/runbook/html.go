@@ -31,6 +31,7 @@ var htmlTmpl = template.Must(template.New("runbook").Funcs(template.FuncMap{
 	"groupRows": groupRows,
 	"pivotRows": pivotRows,
 	"queueRows": queueRows,
+	"stepHTML":  stepHTML,
 	"n":         func(n int, unit string) string { return words.Count(n, unit) },
 	"dec":       func(i int) int { return i - 1 },
 	"inc":       func(i int) int { return i + 1 },

@@ -5,10 +5,11 @@ import (
 	"strings"
 )
 
-// The tables of a large runbook have a row per step (thousands), where html/template's per-action
-// reflection was most of the rendering time. Their rows are written here instead, escaped exactly
-// as html/template escapes text and quoted attribute values (htmlEsc), so the output is the same
-// bytes; the rest of the page stays in the template.
+// The tables of a large runbook have a row per step (thousands), and a thousand steps are shown
+// in full, where html/template's reflection per action was most of the rendering time. Those rows
+// and steps are written here instead, escaped exactly as html/template escapes text and quoted
+// attribute values (htmlEsc), so the output is the same bytes (html_rows_test.go holds them to
+// the templates they replaced); the rest of the page stays in the template.
 
 // htmlEsc appends s as html/template's HTML escaper writes it in text and in a quoted attribute:
 // NUL, ", &, ', +, < and > are replaced; everything else, invalid UTF-8 included, is kept.
@@ -221,4 +222,110 @@ func queueRows(q *queueView) template.HTML {
 		b.WriteString("</tr>")
 	}
 	return template.HTML(b.String())
+}
+
+// stepHTML writes a step shown in full (a thousand of them in a large runbook).
+func stepHTML(s *stepView) template.HTML {
+	var b strings.Builder
+	b.WriteString("\n<div class=\"step")
+	if s.Destructive {
+		b.WriteString(" destructive")
+	}
+	b.WriteString("\" id=\"")
+	htmlEsc(&b, s.ID)
+	b.WriteString("\">\n<h4>")
+	box(&b, s.Status)
+	b.WriteString(`<span class="num">`)
+	htmlEsc(&b, s.Num)
+	b.WriteString("</span>")
+	htmlEsc(&b, s.Title)
+	b.WriteString("</h4>\n<div><span class=\"id\">")
+	htmlEsc(&b, s.ID)
+	b.WriteString("</span>")
+	if s.Phase != "" {
+		b.WriteString(`<span class="tag">`)
+		htmlEsc(&b, s.Phase)
+		b.WriteString("</span>")
+	}
+	if s.Destructive {
+		b.WriteString(`<span class="tag destructive">DESTRUCTIVE</span>`)
+	}
+	if s.Manual {
+		b.WriteString(`<span class="tag manual">MANUAL</span>`)
+	}
+	if s.Blocked != "" {
+		b.WriteString(`<span class="tag blocked">BLOCKED</span>`)
+	}
+	if s.Status.Known {
+		b.WriteString(` <span class="status `)
+		htmlEsc(&b, s.Status.Class())
+		b.WriteString(`">`)
+		htmlEsc(&b, s.Status.Text)
+		b.WriteString("</span>")
+	}
+	b.WriteString("</div>")
+	if s.Status.Error != "" {
+		b.WriteString("\n<p class=\"err\">Error: <code>")
+		htmlEsc(&b, s.Status.Error)
+		b.WriteString("</code></p>")
+	}
+	if s.Blocked != "" {
+		b.WriteString("\n<p class=\"blocked\"><strong>Blocked:</strong> ")
+		htmlEsc(&b, s.Blocked)
+		b.WriteString("</p>")
+	}
+	b.WriteString("\n<dl>")
+	dd(&b, "Why", s.Why)
+	dd(&b, "Target", s.Target)
+	codes(&b, "After", ", ", s.DependsOn)
+	dd(&b, "Guard", s.Guard)
+	if len(s.Instructions) > 0 {
+		b.WriteString("<dt>To do</dt><dd><ol>")
+		for _, i := range s.Instructions {
+			b.WriteString("<li>")
+			htmlEsc(&b, i)
+			b.WriteString("</li>")
+		}
+		b.WriteString("</ol></dd>")
+	}
+	dd(&b, "Verified by", s.Verified)
+	codes(&b, "From earlier steps", "<br>", s.Inputs)
+	b.WriteString("\n</dl>")
+	if len(s.CLI) > 0 {
+		b.WriteString("\n<pre>")
+		htmlEsc(&b, strings.Join(s.CLI, "\n"))
+		b.WriteString("</pre>")
+	}
+	b.WriteString("\n<dl>")
+	dd(&b, "Expected", s.Expected)
+	dd(&b, "Rollback", s.Rollback)
+	b.WriteString("\n</dl>\n</div>")
+	return template.HTML(b.String())
+}
+
+// dd writes <dt>term</dt><dd>s</dd> when s is not empty.
+func dd(b *strings.Builder, term, s string) {
+	if s == "" {
+		return
+	}
+	b.WriteString("<dt>" + term + "</dt><dd>")
+	htmlEsc(b, s)
+	b.WriteString("</dd>")
+}
+
+// codes writes <dt>term</dt><dd> and each item as <code>, sep between them, when there are any.
+func codes(b *strings.Builder, term, sep string, items []string) {
+	if len(items) == 0 {
+		return
+	}
+	b.WriteString("<dt>" + term + "</dt><dd>")
+	for i, s := range items {
+		if i > 0 {
+			b.WriteString(sep)
+		}
+		b.WriteString("<code>")
+		htmlEsc(b, s)
+		b.WriteString("</code>")
+	}
+	b.WriteString("</dd>")
 }
