@@ -850,19 +850,49 @@ type regionGroup struct{ accounts, regions []string }
 // acctRegion is a stack instance's place: an account and a region.
 type acctRegion struct{ account, region string }
 
-// groupByRegions groups accounts that have instances in the same set of regions, so each
-// StackSet operation (accounts × regions) names only instances that exist. m maps an account to
-// the regions of its instances, in any order and with repeats (groupByRegions sorts those
-// slices); accounts lists m's accounts, sorted when the caller saw them in order (the
-// snapshot's), which spares sorting each group's accounts.
-func groupByRegions(accounts []string, m map[string][]string) []regionGroup {
-	if !slices.IsSorted(accounts) {
-		accounts = slices.Sorted(slices.Values(accounts))
+// regionsByAccount collects the regions of stack instances per account, accounts in the order
+// first seen. The instances of a snapshot come sorted by account, so most additions extend the
+// last account's list without a map lookup.
+type regionsByAccount struct {
+	accounts []string
+	regions  [][]string // regions[i]: accounts[i]'s, in any order, with repeats
+	at       map[string]int
+}
+
+func (r *regionsByAccount) add(account string, regions ...string) {
+	n := len(r.accounts)
+	if n > 0 && r.accounts[n-1] == account {
+		r.regions[n-1] = append(r.regions[n-1], regions...)
+		return
+	}
+	if r.at == nil {
+		r.at = map[string]int{}
+	}
+	i, ok := r.at[account]
+	if !ok {
+		i = n
+		r.at[account] = i
+		r.accounts = append(r.accounts, account)
+		r.regions = append(r.regions, nil)
+	}
+	r.regions[i] = append(r.regions[i], regions...)
+}
+
+// groups groups the accounts that have instances in the same set of regions, so each StackSet
+// operation (accounts × regions) names only instances that exist: by regions, each group's
+// accounts sorted (already so when they were added in order).
+func (r *regionsByAccount) groups() []regionGroup {
+	idx := make([]int, len(r.accounts))
+	for i := range idx {
+		idx[i] = i
+	}
+	if !slices.IsSorted(r.accounts) {
+		sort.Slice(idx, func(a, b int) bool { return r.accounts[idx[a]] < r.accounts[idx[b]] })
 	}
 	byKey := map[string]*regionGroup{}
 	var order []string
-	for _, acct := range accounts {
-		rs := m[acct]
+	for _, i := range idx {
+		rs := r.regions[i]
 		if !slices.IsSorted(rs) {
 			slices.Sort(rs)
 		}
@@ -874,7 +904,7 @@ func groupByRegions(accounts []string, m map[string][]string) []regionGroup {
 			byKey[k] = g
 			order = append(order, k)
 		}
-		g.accounts = append(g.accounts, acct)
+		g.accounts = append(g.accounts, r.accounts[i])
 	}
 	sort.Strings(order)
 	out := make([]regionGroup, 0, len(order))
@@ -883,23 +913,3 @@ func groupByRegions(accounts []string, m map[string][]string) []regionGroup {
 	}
 	return out
 }
-
-// regionsByAccount collects the regions of stack instances per account: the accounts in the
-// order first seen, and each one's regions.
-type regionsByAccount struct {
-	accounts []string
-	regions  map[string][]string
-}
-
-func (r *regionsByAccount) add(account string, regions ...string) {
-	if r.regions == nil {
-		r.regions = map[string][]string{}
-	}
-	rs, ok := r.regions[account]
-	if !ok {
-		r.accounts = append(r.accounts, account)
-	}
-	r.regions[account] = append(rs, regions...)
-}
-
-func (r *regionsByAccount) groups() []regionGroup { return groupByRegions(r.accounts, r.regions) }

@@ -1,6 +1,7 @@
 package plans
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -50,5 +51,18 @@ func TestRefsSkipsParamsWithoutValues(t *testing.T) {
 	got := Refs(BaselineEnable{OUID: Out("ou.create/x", "ouId"), OUARN: Lit("arn")})
 	if len(got) != 1 || got[0].FromStep != "ou.create/x" {
 		t.Fatalf("Refs = %v", got)
+	}
+}
+
+// regionsByAccount groups accounts by their set of regions whatever the order of the instances.
+func TestRegionsByAccountGroups(t *testing.T) {
+	var r regionsByAccount
+	for _, in := range [][2]string{{"3", "us-east-1"}, {"1", "eu-west-1"}, {"1", "us-east-1"}, {"2", "us-east-1"},
+		{"3", "eu-west-1"}, {"1", "eu-west-1"}, {"2", "us-east-1"}} {
+		r.add(in[0], in[1])
+	}
+	got := fmt.Sprint(r.groups())
+	if want := "[{[1 3] [eu-west-1 us-east-1]} {[2] [us-east-1]}]"; got != want {
+		t.Fatalf("groups = %s, want %s", got, want)
 	}
 }
