@@ -43,6 +43,22 @@ func redact(s string) string {
 	return s
 }
 
+// redactMemo redacts the texts many steps share (a kind's why, guard and expected result, a
+// blocker's note) once each: a 10,000-account plan repeats them thousands of times.
+type redactMemo map[string]string
+
+func (m redactMemo) redact(s string) string {
+	if len(s) < 16 {
+		return redact(s)
+	}
+	if v, ok := m[s]; ok {
+		return v
+	}
+	v := redact(s)
+	m[s] = v
+	return v
+}
+
 // mayHoldSecret reports whether s contains, ignoring case, one of the words a secret pattern
 // starts from (akia, asia, secret, token, password, signature=): one pass over s without the
 // lower-cased copy, since almost every string of a plan has none. Text beyond ASCII takes the
