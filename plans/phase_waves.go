@@ -873,7 +873,8 @@ func (r *regionsByAccount) add(account string, regions ...string) {
 		i = n
 		r.at[account] = i
 		r.accounts = append(r.accounts, account)
-		r.regions = append(r.regions, nil)
+		// Room for a few regions, which most accounts have, in one allocation.
+		r.regions = append(r.regions, make([]string, 0, max(4, len(regions))))
 	}
 	r.regions[i] = append(r.regions[i], regions...)
 }
