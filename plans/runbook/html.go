@@ -12,8 +12,9 @@ import (
 // The HTML runbook is templated directly from the document model rather than converted from the
 // Markdown: printing needs structure Markdown cannot carry (a page break before each phase, step
 // blocks that do not split across pages, table headers repeated on every page). html/template
-// escapes every value, so nothing in a plan can inject markup. The file is self-contained: inline
-// CSS, system fonts, no scripts, images or links to fetch.
+// escapes every value, and the rows and steps written in Go (html_rows.go) are escaped the same
+// way, so nothing in a plan can inject markup. The file is self-contained: inline CSS, system
+// fonts, no scripts, images or links to fetch.
 
 //go:embed runbook.css
 var css string
