@@ -208,7 +208,7 @@ func runRehearse(f *Factory, opts *RehearseOptions) error {
 	defer srv.Close()
 
 	stop, hard := f.StopContext(), f.HardContext()
-	o := session.DemoOptions(url)
+	o := session.DemoOptions(url, opts.TimeScale)
 	if r := p.Settings.HomeRegion; r != "" {
 		o.Region = r
 	}
