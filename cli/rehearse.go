@@ -200,7 +200,14 @@ func runRehearse(f *Factory, opts *RehearseOptions) error {
 	defer cleanup()
 
 	start := time.Now()
-	srv := sim.New(snap.Snapshot, sim.Options{Seed: 1, TimeScale: opts.TimeScale, Faults: faults})
+	// The simulator's clock moves with the run: AWS's durations pass at once when every step
+	// waits, and lz2ct's own work counts at --time-scale (sim.EventClock).
+	simStart := snap.Snapshot.CapturedAt
+	if simStart.IsZero() {
+		simStart = start
+	}
+	evClock := sim.NewEventClock(simStart.UTC(), opts.TimeScale)
+	srv := sim.New(snap.Snapshot, sim.Options{Seed: 1, Clock: evClock, Faults: faults})
 	url, err := srv.Start("127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("rehearse: start the simulator: %w", err)
@@ -261,7 +268,7 @@ func runRehearse(f *Factory, opts *RehearseOptions) error {
 		ev.Time = srv.Now()
 		return lines.Handle(ev)
 	})
-	e, err := run.Engine(hard, session.Exec{Clients: conn.Clients, Hooks: []hooks.Hook{clock, simTime, operator}, TimeScale: opts.TimeScale,
+	e, err := run.Engine(hard, session.Exec{Clients: conn.Clients, Hooks: []hooks.Hook{clock, simTime, operator}, Clock: evClock,
 		WaitForConfirmation: true})
 	if err != nil {
 		return runError(err)
