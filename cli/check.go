@@ -119,7 +119,8 @@ func checkRun(opts *CheckOptions) error {
 		return BadInput(fmt.Errorf("%s: %w", where, err))
 	}
 
-	full := session.Check(snap.Snapshot, s)
+	// The snapshot is this command's own: sorted in place, not copied.
+	full := session.CheckOwned(snap.Snapshot, s)
 	source := opts.SnapshotFile
 	if source == "" {
 		source = "live discovery"
