@@ -2,8 +2,8 @@ package inventory
 
 import (
 	"bufio"
-	"cmp"
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
