@@ -264,32 +264,29 @@ func sortBy[T any](l []T, key func(*T) string) {
 
 // compareJoined compares a1+a2 with b1+b2 without building the two strings: Sort compares these
 // keys O(n log n) times (the StackSet instances of a 10,000-account organization are hundreds of
-// thousands), and the concatenations were most of its allocations.
+// thousands), and the concatenations were most of its allocations. Strings compare a word at a
+// time, so the parts are compared as strings, not byte by byte.
 func compareJoined(a1, a2, b1, b2 string) int {
-	for i := 0; ; i++ {
-		ca, okA := byteAt(a1, a2, i)
-		cb, okB := byteAt(b1, b2, i)
-		switch {
-		case !okA && !okB:
-			return 0
-		case !okA:
-			return -1 // a is a prefix of b
-		case !okB:
-			return 1
-		case ca != cb:
-			return cmp.Compare(ca, cb)
+	for {
+		if a1 == "" {
+			if a1, a2 = a2, ""; a1 == "" {
+				if b1 == "" && b2 == "" {
+					return 0
+				}
+				return -1 // a is a prefix of b
+			}
 		}
+		if b1 == "" {
+			if b1, b2 = b2, ""; b1 == "" {
+				return 1
+			}
+		}
+		n := min(len(a1), len(b1))
+		if c := strings.Compare(a1[:n], b1[:n]); c != 0 {
+			return c
+		}
+		a1, b1 = a1[n:], b1[n:]
 	}
-}
-
-func byteAt(s1, s2 string, i int) (byte, bool) {
-	if i < len(s1) {
-		return s1[i], true
-	}
-	if i -= len(s1); i < len(s2) {
-		return s2[i], true
-	}
-	return 0, false
 }
 
 // gcPause counts the decodes in progress; the garbage collector is off while there is one.
