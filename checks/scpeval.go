@@ -474,8 +474,11 @@ type Evaluator struct {
 	errs    map[string]error
 	// perAccount marks policies whose outcome may depend on the account ID.
 	perAccount map[string]bool
-	prefixes   map[prefixKey]prefixResult
-	matches    map[matchKey][]StatementMatch
+	// prefixes indexes prefixResults: a map of small entries grows (and rehashes) much faster
+	// than one holding the decisions themselves, and it holds tens of thousands at 10,000 accounts.
+	prefixes      map[prefixKey]int32
+	prefixResults []prefixResult
+	matches       map[matchKey][]StatementMatch
 	// independentPath caches, per root or OU, whether no SCP from the root down to it depends on the account.
 	independentPath map[string]bool
 }
@@ -495,7 +498,7 @@ func NewEvaluator(ix *inventory.Index) *Evaluator {
 	s := ix.Snapshot()
 	e := &Evaluator{ix: ix, enabled: true, mgmt: s.Organization.ManagementAccountID,
 		parsed: map[string]*PolicyDoc{}, errs: map[string]error{}, perAccount: map[string]bool{},
-		prefixes: map[prefixKey]prefixResult{}, matches: map[matchKey][]StatementMatch{}, independentPath: map[string]bool{}}
+		prefixes: map[prefixKey]int32{}, matches: map[matchKey][]StatementMatch{}, independentPath: map[string]bool{}}
 	for _, r := range s.Roots {
 		if len(r.PolicyTypes) > 0 && !slices.Contains(r.PolicyTypes, "SERVICE_CONTROL_POLICY") {
 			e.enabled = false
@@ -618,8 +621,8 @@ func clip[T any](s []T) []T { return s[:len(s):len(s)] }
 func (e *Evaluator) prefix(level string, r Request) prefixResult {
 	k := prefixKey{level, r.Key}
 	if r.Key != "" {
-		if res, ok := e.prefixes[k]; ok {
-			return res
+		if i, ok := e.prefixes[k]; ok {
+			return e.prefixResults[i]
 		}
 	}
 	var res prefixResult
@@ -633,7 +636,8 @@ func (e *Evaluator) prefix(level string, r Request) prefixResult {
 		res.cachable = false
 	}
 	if r.Key != "" && res.cachable {
-		e.prefixes[k] = res
+		e.prefixes[k] = int32(len(e.prefixResults))
+		e.prefixResults = append(e.prefixResults, res)
 	}
 	return res
 }

@@ -379,6 +379,7 @@ func (h *scpHit) finding(ix *inventory.Index, partition string, governed []strin
 		f.Evidence = append(f.Evidence, "uncertain: "+n)
 	}
 	f.Evidence = append(f.Evidence, "accounts: "+listSome(acctIDs, 20))
+	f.Subjects = slices.Grow(f.Subjects, len(h.accounts))
 	for _, a := range h.accounts {
 		f.Subjects = append(f.Subjects, accountSubject(a))
 	}
