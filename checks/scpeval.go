@@ -474,21 +474,15 @@ type Evaluator struct {
 	errs    map[string]error
 	// perAccount marks policies whose outcome may depend on the account ID.
 	perAccount map[string]bool
-	// prefixes indexes prefixResults: a map of small entries grows (and rehashes) much faster
-	// than one holding the decisions themselves, and it holds tens of thousands at 10,000 accounts.
-	prefixes      map[prefixKey]int32
-	prefixResults []prefixResult
+	// prefixes caches, per root or OU and batch, the decisions of the path from the root down to
+	// it for each request of the batch (see EvaluateAll).
+	prefixes map[prefixKey][]Decision
 	matches       map[matchKey][]StatementMatch
 	// independentPath caches, per root or OU, whether no SCP from the root down to it depends on the account.
 	independentPath map[string]bool
 }
 
-type prefixKey struct{ level, key string }
-
-type prefixResult struct {
-	d        Decision
-	cachable bool
-}
+type prefixKey struct{ level, batch string }
 
 type matchKey struct{ policy, effect, key string }
 
@@ -498,7 +492,7 @@ func NewEvaluator(ix *inventory.Index) *Evaluator {
 	s := ix.Snapshot()
 	e := &Evaluator{ix: ix, enabled: true, mgmt: s.Organization.ManagementAccountID,
 		parsed: map[string]*PolicyDoc{}, errs: map[string]error{}, perAccount: map[string]bool{},
-		prefixes: map[prefixKey]int32{}, matches: map[matchKey][]StatementMatch{}, independentPath: map[string]bool{}}
+		prefixes: map[prefixKey][]Decision{}, matches: map[matchKey][]StatementMatch{}, independentPath: map[string]bool{}}
 	for _, r := range s.Roots {
 		if len(r.PolicyTypes) > 0 && !slices.Contains(r.PolicyTypes, "SERVICE_CONTROL_POLICY") {
 			e.enabled = false
@@ -601,45 +595,76 @@ func (e *Evaluator) Path(targetID string) []string {
 // OUs → target, and the levels where no SCP allows the action. SCPs never restrict the management
 // account (orgs_manage_policies_scps.html), so it always gets an empty decision.
 func (e *Evaluator) Evaluate(targetID string, r Request) Decision {
+	return e.EvaluateAll(targetID, r.Key, []Request{r})[0]
+}
+
+// EvaluateAll is Evaluate for each of rs on one target. batch, when not empty, names the list:
+// every call with the same batch passes requests with the same Keys in the same order (Request.Key
+// says what may differ). The decisions of the path above the target are then cached per level for
+// the whole list, not per request: one lookup per account instead of one per account and request.
+func (e *Evaluator) EvaluateAll(targetID, batch string, rs []Request) []Decision {
+	out := make([]Decision, len(rs))
 	if !e.enabled || targetID == e.mgmt {
-		return Decision{}
+		return out
 	}
-	r.Action = strings.ToLower(r.Action)
-	var d Decision
+	rs = lowerActions(rs)
 	if parent := e.ix.Parent(targetID); parent != "" {
-		d = e.prefix(parent, r).d
-		d = Decision{Denies: clip(d.Denies), NotAllowedAt: clip(d.NotAllowedAt), MaybeAllowedAt: clip(d.MaybeAllowedAt), Unparsable: clip(d.Unparsable)}
+		pre, _ := e.prefix(parent, batch, rs)
+		for i, d := range pre {
+			out[i] = Decision{Denies: clip(d.Denies), NotAllowedAt: clip(d.NotAllowedAt), MaybeAllowedAt: clip(d.MaybeAllowedAt), Unparsable: clip(d.Unparsable)}
+		}
 	}
-	e.addLevel(&d, targetID, r)
-	return d
+	for i := range rs {
+		e.addLevel(&out[i], targetID, rs[i])
+	}
+	return out
+}
+
+// lowerActions returns rs with lower-case actions (IAM compares actions case-insensitively), a
+// copy only when one needs it.
+func lowerActions(rs []Request) []Request {
+	copied := false
+	for i := range rs {
+		if lower := strings.ToLower(rs[i].Action); lower != rs[i].Action {
+			if !copied {
+				rs, copied = slices.Clone(rs), true
+			}
+			rs[i].Action = lower
+		}
+	}
+	return rs
 }
 
 func clip[T any](s []T) []T { return s[:len(s):len(s)] }
 
-// prefix is the decision of the path from the root down to level (a root or OU), cached per
-// Request.Key when no policy on it depends on the account.
-func (e *Evaluator) prefix(level string, r Request) prefixResult {
-	k := prefixKey{level, r.Key}
-	if r.Key != "" {
-		if i, ok := e.prefixes[k]; ok {
-			return e.prefixResults[i]
+// prefix is the decision of the path from the root down to level (a root or OU) for each of rs,
+// cached per batch when no policy on the path depends on the account (cachable).
+func (e *Evaluator) prefix(level, batch string, rs []Request) (ds []Decision, cachable bool) {
+	k := prefixKey{level, batch}
+	if batch != "" {
+		if ds, ok := e.prefixes[k]; ok {
+			return ds, true
 		}
 	}
-	var res prefixResult
-	res.cachable = true
+	ds, cachable = make([]Decision, len(rs)), true
 	if parent := e.ix.Parent(level); parent != "" {
-		p := e.prefix(parent, r)
-		res.cachable = p.cachable
-		res.d = Decision{Denies: clip(p.d.Denies), NotAllowedAt: clip(p.d.NotAllowedAt), MaybeAllowedAt: clip(p.d.MaybeAllowedAt), Unparsable: clip(p.d.Unparsable)}
+		var pre []Decision
+		pre, cachable = e.prefix(parent, batch, rs)
+		for i, d := range pre {
+			ds[i] = Decision{Denies: clip(d.Denies), NotAllowedAt: clip(d.NotAllowedAt), MaybeAllowedAt: clip(d.MaybeAllowedAt), Unparsable: clip(d.Unparsable)}
+		}
 	}
-	if !e.addLevel(&res.d, level, r) {
-		res.cachable = false
+	for i := range rs {
+		// Whether a level depends on the account is a property of its policies, the same for
+		// every request.
+		if !e.addLevel(&ds[i], level, rs[i]) {
+			cachable = false
+		}
 	}
-	if r.Key != "" && res.cachable {
-		e.prefixes[k] = int32(len(e.prefixResults))
-		e.prefixResults = append(e.prefixResults, res)
+	if batch != "" && cachable {
+		e.prefixes[k] = ds
 	}
-	return res
+	return ds, cachable
 }
 
 // addLevel adds one level's SCPs to d and reports whether none of them depends on the account.
