@@ -477,14 +477,14 @@ type Evaluator struct {
 	// prefixes caches, per root or OU and batch, the decisions of the path from the root down to
 	// it for each request of the batch (see EvaluateAll).
 	prefixes map[prefixKey][]Decision
-	matches       map[matchKey][]StatementMatch
+	matches  map[matchKey][][]StatementMatch
 	// independentPath caches, per root or OU, whether no SCP from the root down to it depends on the account.
 	independentPath map[string]bool
 }
 
 type prefixKey struct{ level, batch string }
 
-type matchKey struct{ policy, effect, key string }
+type matchKey struct{ policy, effect, batch string }
 
 // NewEvaluator prepares an evaluator. SCPs count only when the root has the SERVICE_CONTROL_POLICY
 // type enabled (or lists no types but has policies attached: older snapshots).
@@ -492,7 +492,7 @@ func NewEvaluator(ix *inventory.Index) *Evaluator {
 	s := ix.Snapshot()
 	e := &Evaluator{ix: ix, enabled: true, mgmt: s.Organization.ManagementAccountID,
 		parsed: map[string]*PolicyDoc{}, errs: map[string]error{}, perAccount: map[string]bool{},
-		prefixes: map[prefixKey][]Decision{}, matches: map[matchKey][]StatementMatch{}, independentPath: map[string]bool{}}
+		prefixes: map[prefixKey][]Decision{}, matches: map[matchKey][][]StatementMatch{}, independentPath: map[string]bool{}}
 	for _, r := range s.Roots {
 		if len(r.PolicyTypes) > 0 && !slices.Contains(r.PolicyTypes, "SERVICE_CONTROL_POLICY") {
 			e.enabled = false
@@ -542,19 +542,24 @@ func (p *PolicyDoc) dependsOnAccount() bool {
 // GroupKey returns a key shared by every account whose SCP decisions equal this account's, apart
 // from its own ID: same parent, same SCPs of its own, and no SCP on the path that depends on the
 // account. shared is false when the account's decisions must be computed on their own.
-func (e *Evaluator) GroupKey(accountID string) (key string, shared bool) {
+func (e *Evaluator) GroupKey(accountID string) (key GroupKey, shared bool) {
 	parent := e.ix.Parent(accountID)
 	if !e.pathIndependent(parent) {
-		return "", false
+		return GroupKey{}, false
 	}
 	own := e.ix.PoliciesOn(accountID)
 	for _, id := range own {
 		if e.perAccount[id] {
-			return "", false
+			return GroupKey{}, false
 		}
 	}
-	return parent + "|" + strings.Join(own, ","), true
+	// Join of one policy (the usual case) is that policy: no string is built per account.
+	return GroupKey{parent, strings.Join(own, ",")}, true
 }
+
+// GroupKey identifies a group of accounts with the same SCP decisions (Evaluator.GroupKey): their
+// parent and the SCPs attached to them directly.
+type GroupKey struct{ parent, policies string }
 
 func (e *Evaluator) pathIndependent(level string) bool {
 	if level == "" {
@@ -614,9 +619,7 @@ func (e *Evaluator) EvaluateAll(targetID, batch string, rs []Request) []Decision
 			out[i] = Decision{Denies: clip(d.Denies), NotAllowedAt: clip(d.NotAllowedAt), MaybeAllowedAt: clip(d.MaybeAllowedAt), Unparsable: clip(d.Unparsable)}
 		}
 	}
-	for i := range rs {
-		e.addLevel(&out[i], targetID, rs[i])
-	}
+	e.addLevel(out, targetID, batch, rs)
 	return out
 }
 
@@ -654,12 +657,8 @@ func (e *Evaluator) prefix(level, batch string, rs []Request) (ds []Decision, ca
 			ds[i] = Decision{Denies: clip(d.Denies), NotAllowedAt: clip(d.NotAllowedAt), MaybeAllowedAt: clip(d.MaybeAllowedAt), Unparsable: clip(d.Unparsable)}
 		}
 	}
-	for i := range rs {
-		// Whether a level depends on the account is a property of its policies, the same for
-		// every request.
-		if !e.addLevel(&ds[i], level, rs[i]) {
-			cachable = false
-		}
+	if !e.addLevel(ds, level, batch, rs) {
+		cachable = false
 	}
 	if batch != "" && cachable {
 		e.prefixes[k] = ds
@@ -667,8 +666,10 @@ func (e *Evaluator) prefix(level, batch string, rs []Request) (ds []Decision, ca
 	return ds, cachable
 }
 
-// addLevel adds one level's SCPs to d and reports whether none of them depends on the account.
-func (e *Evaluator) addLevel(d *Decision, level string, r Request) bool {
+// addLevel adds one level's SCPs to ds[i] for each rs[i] (a batch, see EvaluateAll) and reports
+// whether none of them depends on the account. The level's policies are looked up once for the
+// whole batch.
+func (e *Evaluator) addLevel(ds []Decision, level, batch string, rs []Request) bool {
 	ids := e.ix.PoliciesOn(level)
 	if len(ids) == 0 {
 		// Every root, OU and account has at least one SCP while SCPs are enabled; none here
@@ -676,54 +677,70 @@ func (e *Evaluator) addLevel(d *Decision, level string, r Request) bool {
 		return true
 	}
 	independent := true
-	allowed, maybe := false, false
+	allowed, maybe := make([]bool, len(rs)), make([]bool, len(rs))
 	for _, id := range ids {
 		if e.perAccount[id] {
 			independent = false
 		}
 		if e.parsed[id] == nil {
-			if !slices.Contains(d.Unparsable, id) {
-				d.Unparsable = append(d.Unparsable, id)
+			for i := range ds {
+				if !slices.Contains(ds[i].Unparsable, id) {
+					ds[i].Unparsable = append(ds[i].Unparsable, id)
+				}
+				maybe[i] = true
 			}
-			maybe = true
 			continue
 		}
 		var name string
-		for _, m := range e.match(id, "Deny", r) {
-			if name == "" {
-				name = e.ix.Policy(id).Name
+		for i, ms := range e.match(id, "Deny", batch, rs) {
+			for _, m := range ms {
+				if name == "" {
+					name = e.ix.Policy(id).Name
+				}
+				ds[i].Denies = append(ds[i].Denies, Verdict{PolicyID: id, PolicyName: name, AttachedTo: level, Sid: m.Sid, Certain: m.Certain, Note: m.Note})
 			}
-			d.Denies = append(d.Denies, Verdict{PolicyID: id, PolicyName: name, AttachedTo: level, Sid: m.Sid, Certain: m.Certain, Note: m.Note})
 		}
-		if !allowed {
-			for _, m := range e.match(id, "Allow", r) {
-				if m.Certain {
-					allowed = true
+		for i, ms := range e.match(id, "Allow", batch, rs) {
+			for _, m := range ms {
+				if allowed[i] {
 					break
 				}
-				maybe = true
+				if m.Certain {
+					allowed[i] = true
+					break
+				}
+				maybe[i] = true
 			}
 		}
 	}
-	switch {
-	case allowed:
-	case maybe:
-		d.MaybeAllowedAt = append(d.MaybeAllowedAt, level)
-	default:
-		d.NotAllowedAt = append(d.NotAllowedAt, level)
+	for i := range ds {
+		switch {
+		case allowed[i]:
+		case maybe[i]:
+			ds[i].MaybeAllowedAt = append(ds[i].MaybeAllowedAt, level)
+		default:
+			ds[i].NotAllowedAt = append(ds[i].NotAllowedAt, level)
+		}
 	}
 	return independent
 }
 
-func (e *Evaluator) match(id, effect string, r Request) []StatementMatch {
-	if r.Key == "" || e.perAccount[id] {
-		return e.parsed[id].Match(effect, r)
+// match returns, for each of rs, the statements of a policy with the effect that apply to it:
+// cached per batch for a policy that does not depend on the account.
+func (e *Evaluator) match(id, effect, batch string, rs []Request) [][]StatementMatch {
+	cache := batch != "" && !e.perAccount[id]
+	k := matchKey{id, effect, batch}
+	if cache {
+		if m, ok := e.matches[k]; ok {
+			return m
+		}
 	}
-	k := matchKey{id, effect, r.Key}
-	if m, ok := e.matches[k]; ok {
-		return m
+	out := make([][]StatementMatch, len(rs))
+	for i := range rs {
+		out[i] = e.parsed[id].Match(effect, rs[i])
 	}
-	m := e.parsed[id].Match(effect, r)
-	e.matches[k] = m
-	return m
+	if cache {
+		e.matches[k] = out
+	}
+	return out
 }
