@@ -190,7 +190,7 @@ func NewOwned(snap *inventory.Snapshot, s settings.Settings) *Scope {
 func newScope(c *inventory.Snapshot, s settings.Settings) *Scope {
 	sort.Slice(c.ControlTower.Baselines, func(i, j int) bool { return c.ControlTower.Baselines[i].Arn < c.ControlTower.Baselines[j].Arn })
 	sc := &Scope{Snapshot: c, Index: inventory.NewIndex(c), Settings: s.Resolve(c),
-		ous: map[string]*OU{}, accounts: map[string]*Account{}, govSet: map[string]bool{}, problems: map[string][]inventory.Problem{},
+		ous: make(map[string]*OU, len(c.OUs)), accounts: make(map[string]*Account, len(c.Accounts)), govSet: map[string]bool{}, problems: map[string][]inventory.Problem{},
 		inherited: map[string]map[string]bool{}}
 	gov := append([]string(nil), sc.Settings.GovernedRegions...)
 	if h := sc.Settings.HomeRegion; h != "" {
@@ -222,7 +222,7 @@ func (sc *Scope) With(edit func(*settings.Settings)) *Scope {
 	s.NoMoveOUs = append([]string(nil), s.NoMoveOUs...)
 	edit(&s)
 	n := &Scope{Snapshot: sc.Snapshot, Index: sc.Index, Settings: s.Resolve(sc.Snapshot), Governed: sc.Governed,
-		govSet: sc.govSet, ctSec: sc.ctSec, problems: sc.problems, ous: map[string]*OU{}, accounts: map[string]*Account{}, inherited: sc.inherited}
+		govSet: sc.govSet, ctSec: sc.ctSec, problems: sc.problems, ous: make(map[string]*OU, len(sc.ous)), accounts: make(map[string]*Account, len(sc.accounts)), inherited: sc.inherited}
 	n.Limit, n.LimitNote = EffectiveOUAccountLimit(n.Settings.OUAccountLimit, len(n.Governed))
 	n.classify()
 	return n
