@@ -16,6 +16,13 @@ func Check(snap *inventory.Snapshot, s settings.Settings) checks.Report {
 	return checks.Run(checks.Input{Snapshot: snap, Settings: s})
 }
 
+// CheckOwned is Check for a snapshot the caller hands over, as lz2ct check does with the one it
+// read: its lists are sorted in place rather than in a copy (scope.NewOwned). The wizard, which
+// re-checks a snapshot it keeps an index on, uses Check.
+func CheckOwned(snap *inventory.Snapshot, s settings.Settings) checks.Report {
+	return checks.Run(checks.PrepareWith(scope.NewOwned(snap, s)))
+}
+
 // CheckAndPlan runs the pre-checks and builds the plan over one scope, computed once: on a large
 // organization the scope (a canonical copy of the snapshot and the dispositions) is much of the
 // work of each. The same as Check then Plan.
