@@ -36,7 +36,7 @@ type Factory struct {
 	Command string
 
 	// OneShot, set by main, is called by a command that reads one snapshot it was given, works
-	// on it and exits (check --snapshot): main then stops collecting garbage short of its memory
+	// on it and exits (check --snapshot, plan, runbook): main then stops collecting garbage short of its memory
 	// limit, since nearly everything such a command allocates stays live until it exits. nil in
 	// tests, which run many commands in one process.
 	OneShot func()

@@ -24,10 +24,11 @@ func CheckOwned(snap *inventory.Snapshot, s settings.Settings) checks.Report {
 }
 
 // CheckAndPlan runs the pre-checks and builds the plan over one scope, computed once: on a large
-// organization the scope (a canonical copy of the snapshot and the dispositions) is much of the
-// work of each. The same as Check then Plan.
+// organization the scope (the snapshot in canonical order and the dispositions) is much of the
+// work of each. The same as Check then Plan. The caller hands snap over, as to CheckOwned (lz2ct
+// plan read it from a file): it is put in canonical order in place.
 func CheckAndPlan(snap *Snapshot, s settings.Settings) (checks.Report, *plans.Plan, error) {
-	sc := scope.New(snap.Snapshot, s)
+	sc := scope.NewOwned(snap.Snapshot, s)
 	report := checks.Run(checks.PrepareWith(sc))
 	p, err := plans.BuildFrom(sc, report)
 	if err != nil {

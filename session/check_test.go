@@ -33,7 +33,11 @@ func TestCheckAndPlanIsCheckThenPlan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			gotReport, gotPlan, err := CheckAndPlan(snap, s)
+			own, err := ReadSnapshot("../testdata/orgs/" + c.org + ".json") // CheckAndPlan takes it over
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotReport, gotPlan, err := CheckAndPlan(own, s)
 			if err != nil {
 				t.Fatal(err)
 			}
