@@ -2,6 +2,8 @@ package discover
 
 import (
 	"context"
+	"reflect"
+	"sync/atomic"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,40 +28,79 @@ const (
 	roleOrgAccountAccess      = "OrganizationAccountAccessRole"
 )
 
-// account reads one account: the role lz2ct can use, its IAM roles, its enabled opt-in regions and
-// every snapshot region enabled for it. Each task writes only its own *inventory.Account, so no lock
-// is needed for it.
-func (r *run) account(ctx context.Context, a *inventory.Account) {
-	cfg, role, err := r.c.ForAccount(ctx, a.ID)
-	if err != nil {
-		if ctx.Err() != nil {
-			return
+// startAccount queues the reading of one account: first the role lz2ct can use and the account's
+// opt-in regions, then, as tasks of their own, its IAM roles and every snapshot region enabled for
+// it. Each task writes only its own part of the account (the IAM fields, one region's slot), and
+// the last one to end finishes the account.
+func (r *run) startAccount(q *queue, a *inventory.Account) {
+	q.add(laneAccountStart, func(ctx context.Context) error {
+		r.accountStarted()
+		cfg, role, err := r.c.ForAccount(ctx, a.ID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			code, msg := awsapi.ErrorCode(err)
+			r.addProblem(inventory.Problem{AccountID: a.ID, Service: "sts", Operation: "AssumeRole", Code: code, Message: msg})
+			r.finishAccount(ctx, a)
+			return nil
 		}
-		code, msg := awsapi.ErrorCode(err)
-		r.addProblem(inventory.Problem{AccountID: a.ID, Service: "sts", Operation: "AssumeRole", Code: code, Message: msg})
-		return
-	}
-	cfg = r.counted(cfg)
-	a.AccessRole = role
-	r.roles(ctx, a, cfg)
+		cfg = r.counted(cfg)
+		a.AccessRole = role
 
-	optIn, known := r.mgmtOptIn, r.mgmtOptInKnown
-	if a.ID != r.id.Account {
-		optIn, known = r.optInRegions(ctx, a.ID, cfg)
-	}
-	a.OptInRegions = optIn
-	for _, region := range r.snap.Regions {
-		if ctx.Err() != nil {
-			return
+		optIn, known := r.mgmtOptIn, r.mgmtOptInKnown
+		if a.ID != r.id.Account {
+			optIn, known = r.optInRegions(ctx, a.ID, cfg)
 		}
+		a.OptInRegions = optIn
 		// A disabled opt-in region cannot be read (AWS refuses the credentials there): it has no
 		// entry, and OptInRegions says why.
-		if known && !a.EnabledIn(region) {
-			continue
+		var regions []string
+		for _, region := range r.snap.Regions {
+			if !known || a.EnabledIn(region) {
+				regions = append(regions, region)
+			}
 		}
-		if ar, ok := r.accountRegion(ctx, a.ID, awsapi.InRegion(cfg, region)); ok {
-			a.Regions = append(a.Regions, ar)
+		read := make([]inventory.AccountRegion, len(regions))
+		ok := make([]bool, len(regions))
+		var left atomic.Int32
+		left.Store(int32(len(regions) + 1))
+		done := func() {
+			if left.Add(-1) > 0 {
+				return
+			}
+			for i := range read {
+				if ok[i] {
+					a.Regions = append(a.Regions, read[i])
+				}
+			}
+			r.finishAccount(ctx, a)
 		}
+		q.add(laneAccountPart, func(ctx context.Context) error {
+			r.roles(ctx, a, cfg)
+			done()
+			return nil
+		})
+		for i, region := range regions {
+			q.add(laneAccountPart, func(ctx context.Context) error {
+				if ctx.Err() == nil {
+					read[i], ok[i] = r.accountRegion(ctx, a.ID, awsapi.InRegion(cfg, region))
+				}
+				done()
+				return nil
+			})
+		}
+		return nil
+	})
+}
+
+// finishAccount ends an account's reading.
+func (r *run) finishAccount(ctx context.Context, a *inventory.Account) {
+	// What the account holds now is final: copy its strings out of the SDK's response buffers, or
+	// every buffer a kept string came from stays in memory to the end.
+	detachStrings(reflect.ValueOf(a).Elem())
+	if ctx.Err() == nil { // a stopped run does not count the accounts it skipped as read
+		r.accountDone()
 	}
 }
 

@@ -2,11 +2,11 @@
 // aws-sdk-go-v2 clients of awsapi. Which operation fills which field, and the invariants that make a
 // snapshot served by the simulator come back equal, are fixed by docs/discovery.md.
 //
-// Work runs in bounded pools (sourcegraph/conc): the organization walk fans out per parent, then the
-// organization-wide reads and one task per account share one pool of Options.Concurrency workers.
-// Inside an account, regions are read one after another, so Concurrency is about the number of AWS
-// calls in flight (the SCP and ALZ tasks each add a pool of up to 8 of their own): wall time is
-// about calls × latency / Concurrency.
+// Work runs in one queue of Options.Concurrency workers (queue.go): the organization walk, the
+// organization-wide reads and, as soon as the walk lists them, the accounts, each account's
+// regions as tasks of their own. A task makes one call at a time, so Concurrency is about the
+// number of AWS calls in flight (the SCP and ALZ tasks each add a pool of up to 8 of their own):
+// wall time is about calls × latency / Concurrency.
 package discover
 
 import (
@@ -24,7 +24,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
-	"github.com/sourcegraph/conc/pool"
 
 	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/inventory"
@@ -97,12 +96,22 @@ type run struct {
 
 	found atomic.Int64 // accounts listed so far by the walk
 
+	walkMu  sync.Mutex
+	walking int // walk tasks queued or running; 0 = the walk has ended
+	// accounts are the accounts listed, each read in place by its tasks; Run copies them into
+	// the snapshot at the end (the walk appends while the first are read).
+	accounts []*inventory.Account
+	// coreAccounts are the accounts listed in a root-level OU named core, copied as listed
+	// (ALZ's shared accounts are found among them).
+	coreAccounts []inventory.Account
+	walked       chan struct{} // closed when the walk has ended
+
 	progressMu    sync.Mutex
 	stage         string
 	accountsDone  int
 	accountsTotal int       // known once the walk ends
 	started       time.Time // discovery
-	accountsFrom  time.Time // the accounts stage
+	accountsFrom  time.Time // the first account's read
 }
 
 // Run discovers the organization the credentials of c belong to.
@@ -131,42 +140,33 @@ func Run(ctx context.Context, c *awsapi.Clients, opts Options) (*inventory.Snaps
 		return nil, err
 	}
 	r.regions(ctx)
-	if err := r.walk(ctx); err != nil {
-		return nil, err
-	}
 
-	r.progressMu.Lock()
-	r.accountsTotal, r.accountsFrom = len(r.snap.Accounts), time.Now()
-	r.progressMu.Unlock()
-	r.report("accounts")
-	p := pool.New().WithMaxGoroutines(opts.Concurrency)
+	// One queue for everything left: the walk, the organization-wide reads and the accounts
+	// (queue.go says in which order and why).
+	q := newQueue()
+	r.walked = make(chan struct{})
 	alz := func(ctx context.Context) {
 		r.alz(ctx)
 		if r.snap.ALZ != nil { // hundreds of thousands of StackSet instances in a large organization
 			detachStrings(reflect.ValueOf(r.snap.ALZ).Elem())
 		}
 	}
-	orgTasks := []func(context.Context){r.accountQuota, r.policies, r.trustedServices, r.delegatedAdmins,
-		r.identityCenter, r.controlTower, alz}
-	for _, t := range orgTasks {
-		p.Go(func() { t(ctx) })
+	for _, t := range []func(context.Context){alz, r.policies, r.controlTower, r.identityCenter,
+		r.delegatedAdmins, r.trustedServices, r.accountQuota} {
+		q.add(laneOrg, func(ctx context.Context) error { t(ctx); return nil })
 	}
-	for i := range r.snap.Accounts {
-		a := &r.snap.Accounts[i]
-		p.Go(func() {
-			r.account(ctx, a)
-			// What the account holds now is final: copy its strings out of the SDK's response
-			// buffers, or every buffer a kept string came from stays in memory to the end.
-			detachStrings(reflect.ValueOf(a).Elem())
-			if ctx.Err() == nil { // a stopped run does not count the accounts it skipped as read
-				r.accountDone()
-			}
-		})
+	r.walk(q)
+	if err := q.run(ctx, opts.Concurrency); err != nil {
+		return nil, err // the walk failed: fatal
 	}
-	p.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("discovery interrupted: %w", err)
 	}
+	r.snap.Accounts = make([]inventory.Account, len(r.accounts))
+	for i, a := range r.accounts {
+		r.snap.Accounts[i] = *a
+	}
+	r.accounts = nil
 	detachStrings(reflect.ValueOf(r.snap).Elem())
 	fillEmptySlices(reflect.ValueOf(r.snap).Elem())
 	r.snap.Sort()
@@ -237,6 +237,16 @@ func (r *run) counted(cfg aws.Config) aws.Config {
 		return s.Initialize.Add(mw, middleware.Before)
 	})
 	return c
+}
+
+// accountStarted notes when the first account's read began: the time left is told from the rate
+// accounts are read at since then.
+func (r *run) accountStarted() {
+	r.progressMu.Lock()
+	if r.accountsFrom.IsZero() {
+		r.accountsFrom = time.Now()
+	}
+	r.progressMu.Unlock()
 }
 
 func (r *run) accountDone() {
