@@ -3,8 +3,8 @@ package discover
 import (
 	"context"
 	"reflect"
-	"sync/atomic"
 	"strings"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
