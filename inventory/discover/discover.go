@@ -59,7 +59,7 @@ type Progress struct {
 	AccountsFound int
 	AccountsDone  int
 	AccountsTotal int
-	// Calls counts API operations issued (pages included, retries not).
+	// Calls counts API operations issued (pages included, AssumeRole included, retries not).
 	Calls    int
 	Problems int
 	// Elapsed is the time since discovery started.
@@ -87,6 +87,9 @@ type run struct {
 	snap *inventory.Snapshot
 
 	calls atomic.Int64
+	// assumeFrom is the client set's AssumeRole count when the run began: the AssumeRole calls
+	// since are this run's (made by awsapi's own client, so not in calls).
+	assumeFrom int64
 
 	// mgmtOptIn are the opt-in regions enabled for the management account (known when
 	// DescribeRegions answered).
@@ -122,7 +125,7 @@ func Run(ctx context.Context, c *awsapi.Clients, opts Options) (*inventory.Snaps
 		opts.Concurrency = DefaultConcurrency
 	}
 	defer lessGC()()
-	r := &run{c: c, opts: opts, problems: map[string]bool{}, started: time.Now()}
+	r := &run{c: c, opts: opts, problems: map[string]bool{}, started: time.Now(), assumeFrom: c.AssumeRoleCalls()}
 	r.mgmt = r.counted(c.Management())
 	r.snap = &inventory.Snapshot{
 		SchemaVersion: inventory.SchemaVersion,
@@ -311,7 +314,7 @@ func (r *run) report(stage string) {
 		r.stage = stage
 	}
 	p := Progress{Stage: r.stage, AccountsFound: int(r.found.Load()), AccountsDone: r.accountsDone, AccountsTotal: r.accountsTotal,
-		Calls: int(r.calls.Load()), Problems: problems, Elapsed: time.Since(r.started)}
+		Calls: int(r.calls.Load() + r.c.AssumeRoleCalls() - r.assumeFrom), Problems: problems, Elapsed: time.Since(r.started)}
 	if r.stage == "accounts" {
 		p.Remaining = remaining(time.Since(r.accountsFrom), r.accountsDone, r.accountsTotal)
 	}
