@@ -142,6 +142,13 @@ func agreeWithAWSCLI(t *testing.T, bin, url string, p *plans.Plan) {
 					t.Errorf("%s: KMS alias %s is still there", st.ID, prm.AliasName)
 				}
 			}
+			if prm.ScheduleKeyDeletion { // alz1-legacy's settings choose it
+				var key struct{ KeyMetadata struct{ KeyState string } }
+				awsJSON(&key, "kms", "describe-key", "--key-id", prm.TargetKeyID, "--region", prm.Region)
+				if key.KeyMetadata.KeyState != "PendingDeletion" {
+					t.Errorf("%s: key %s is %s, not PendingDeletion", st.ID, prm.TargetKeyID, key.KeyMetadata.KeyState)
+				}
+			}
 		case plans.SSMParametersDelete:
 			var got struct{ Parameters []struct{ Name string } }
 			awsJSON(&got, append([]string{"ssm", "get-parameters", "--region", prm.Region, "--names"}, prm.Names[:min(len(prm.Names), 10)]...)...)

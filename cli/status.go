@@ -13,6 +13,7 @@ import (
 	"github.com/lz2ct/lz2ct/journal"
 	"github.com/lz2ct/lz2ct/session"
 	"github.com/lz2ct/lz2ct/tui"
+	"github.com/lz2ct/lz2ct/words"
 )
 
 func init() { register("", func(f *Factory) *cobra.Command { return NewCmdStatus(f, nil) }) }
@@ -114,9 +115,16 @@ func printStatus(w io.Writer, r *runstate.Report, lz2ct string) {
 		}
 		fmt.Fprintln(w, line)
 	}
-	var failed, waiting, running []runstate.Step
+	var failed, waiting, running, blocked []runstate.Step
+	behind := 0
 	for _, ph := range r.Phases {
 		for _, s := range ph.Steps {
+			switch {
+			case s.Blocked != "":
+				blocked = append(blocked, s)
+			case s.BehindBlocked:
+				behind++
+			}
 			switch s.Status {
 			case journal.Failed:
 				failed = append(failed, s)
@@ -144,6 +152,20 @@ func printStatus(w io.Writer, r *runstate.Report, lz2ct string) {
 				continue
 			}
 			fmt.Fprintf(w, "  %s: %s\n    when done: %s confirm %s --state %s\n", s.ID, s.Title, lz2ct, s.ID, tui.ShellQuote(r.Dir))
+		}
+	}
+	if len(blocked) > 0 {
+		fmt.Fprintln(w, "\nBlocked by findings (these never run; resolve the finding, run lz2ct discover again and re-plan):")
+		// A large organization can have hundreds: the first ones say what to fix, json lists all.
+		const shown = 20
+		for _, s := range blocked[:min(len(blocked), shown)] {
+			fmt.Fprintf(w, "  %s: %s\n", s.ID, s.Blocked)
+		}
+		if len(blocked) > shown {
+			fmt.Fprintf(w, "  and %s blocked by findings (lz2ct status --format json lists every one).\n", words.Count(len(blocked)-shown, "more step"))
+		}
+		if behind > 0 {
+			fmt.Fprintf(w, "  and %s waiting for them.\n", words.Count(behind, "more step"))
 		}
 	}
 	if len(running) > 0 {

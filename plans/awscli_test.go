@@ -357,7 +357,7 @@ func TestAWSCLICommandsParse(t *testing.T) {
 		inventory.DelegatedAdministrator{AccountID: snap.ALZ.SecurityAccountID, ServicePrincipal: "securityhub.amazonaws.com"},
 		inventory.DelegatedAdministrator{AccountID: snap.ALZ.SecurityAccountID, ServicePrincipal: "access-analyzer.amazonaws.com"})
 	s.CTDeploy, s.ConfigRemoval = "manual", "direct"
-	s.Decommission.CloseOldAccounts, s.Decommission.OldAccountsOU = true, "Suspended"
+	s.Decommission.CloseOldAccounts, s.Decommission.OldAccountsOU, s.Decommission.KMSKeyDeletionDays = true, "Suspended", 30
 	s = s.Resolve(snap)
 	plansToCheck = append(plansToCheck, mustBuild(t, snap, s, checks.Run(checks.Input{Snapshot: snap, Settings: s})))
 	o, _, _, _ := deepOrgWithSCPs(4, 0)

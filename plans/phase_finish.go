@@ -330,6 +330,34 @@ func (b *builder) decommission() {
 	b.keptByChoice(alz)
 }
 
+// kmsAliasDelete deletes ALZ's KMS alias and, with decommission.kmsKeyDeletionDays, schedules its
+// key's deletion: KMS waits that many days, during which cancel-key-deletion undoes it; after it,
+// whatever the key encrypted cannot be decrypted again
+// (https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html).
+func (b *builder) kmsAliasDelete(k inventory.KMSAlias) Step {
+	st := Step{ID: KindKMSAliasDelete + "/" + k.Region + "/" + strings.TrimPrefix(k.Name, "alias/"), Kind: KindKMSAliasDelete,
+		Params:   KMSAliasDelete{Region: k.Region, AliasName: k.Name, TargetKeyID: k.TargetKeyID},
+		Title:    "Delete KMS alias " + k.Name + " in " + k.Region,
+		Why:      "the landing zone KMS key should be gone; the alias may remain (reference, step 6)",
+		Target:   Target{Region: k.Region, Resource: k.Name},
+		CLI:      []string{"aws kms delete-alias --alias-name " + k.Name + " --region " + k.Region},
+		Guard:    "nothing encrypts with the key any more",
+		Expected: "the alias is gone"}
+	days := b.s.Decommission.KMSKeyDeletionDays
+	if days == 0 || k.TargetKeyID == "" {
+		return st
+	}
+	p := st.Params.(KMSAliasDelete)
+	p.ScheduleKeyDeletion, p.PendingWindowDays = true, days
+	st.Params = p
+	st.Title += fmt.Sprintf(" and schedule its key's deletion in %d days", days)
+	st.CLI = append(st.CLI, fmt.Sprintf("aws kms schedule-key-deletion --key-id %s --pending-window-in-days %d --region %s", k.TargetKeyID, days, k.Region))
+	st.Guard = fmt.Sprintf("nothing still encrypts with key %s: once the %d days have passed, data encrypted with it cannot be decrypted again (decommission.kmsKeyDeletionDays)", k.TargetKeyID, days)
+	st.Expected = "the alias is gone; the key is PendingDeletion"
+	st.Rollback = "aws kms cancel-key-deletion --key-id " + k.TargetKeyID + " --region " + k.Region + " (within the waiting period; the key is then Disabled: enable it with aws kms enable-key)"
+	return st
+}
+
 // group collects one decommission group's steps; every step waits for the previous group.
 type group struct {
 	b     *builder
@@ -598,14 +626,7 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 		}
 	case settings.DecomKMSAlias:
 		for _, k := range alz.KMSAliases {
-			g.add(Step{ID: KindKMSAliasDelete + "/" + k.Region + "/" + strings.TrimPrefix(k.Name, "alias/"), Kind: KindKMSAliasDelete,
-				Params:   KMSAliasDelete{Region: k.Region, AliasName: k.Name, TargetKeyID: k.TargetKeyID},
-				Title:    "Delete KMS alias " + k.Name + " in " + k.Region,
-				Why:      "the landing zone KMS key should be gone; the alias may remain (reference, step 6)",
-				Target:   Target{Region: k.Region, Resource: k.Name},
-				CLI:      []string{"aws kms delete-alias --alias-name " + k.Name + " --region " + k.Region},
-				Guard:    "nothing encrypts with the key any more",
-				Expected: "the alias is gone"})
+			g.add(b.kmsAliasDelete(k))
 		}
 	case settings.DecomCloseAccounts:
 		for _, id := range []string{alz.LogArchiveAccountID, alz.SecurityAccountID} {
@@ -791,6 +812,14 @@ func (b *builder) keptByChoice(alz *inventory.ALZ) {
 	for _, pf := range alz.Portfolios {
 		if slices.ContainsFunc(pf.ProductIDs, func(p string) bool { return kept[p] }) {
 			b.kept = append(b.kept, Kept{Resource: "portfolio " + pf.Name + " (" + pf.ID + ")", Reason: "it holds Add-On products that are still provisioned"})
+		}
+	}
+	if b.s.Decommissions(settings.DecomKMSAlias) {
+		for _, k := range alz.KMSAliases {
+			if b.s.Decommission.KMSKeyDeletionDays == 0 && k.TargetKeyID != "" {
+				b.kept = append(b.kept, Kept{Resource: "KMS key " + k.TargetKeyID + " (" + k.Name + " in " + k.Region + ")",
+					Reason: "only its alias is deleted: set decommission.kmsKeyDeletionDays (7-30) to schedule the key's deletion"})
+			}
 		}
 	}
 	existing := b.sc.SharedAccountIDs()

@@ -832,6 +832,40 @@ func TestBuildALZ1UsesDirectConfigRemovalAndClosesAccounts(t *testing.T) {
 	}
 }
 
+func TestKMSKeyDeletionOnlyWhenChosen(t *testing.T) {
+	snap, s := loadOrg(t, "alz2-typical")
+	if len(snap.ALZ.KMSAliases) == 0 || snap.ALZ.KMSAliases[0].TargetKeyID == "" {
+		t.Fatal("alz2-typical has no KMS alias with a key: the test needs one")
+	}
+	k := snap.ALZ.KMSAliases[0]
+	id := KindKMSAliasDelete + "/" + k.Region + "/" + strings.TrimPrefix(k.Name, "alias/")
+
+	p := mustBuild(t, snap, s, checks.Report{})
+	if st := p.Step(id); st == nil || st.Params.(KMSAliasDelete).ScheduleKeyDeletion || strings.Contains(strings.Join(st.CLI, "\n"), "schedule-key-deletion") {
+		t.Errorf("without kmsKeyDeletionDays the key's deletion is scheduled: %+v", st)
+	}
+	if !strings.Contains(fmt.Sprint(p.Kept), "KMS key "+k.TargetKeyID) {
+		t.Errorf("the kept key is not listed: %v", p.Kept)
+	}
+
+	s.Decommission.KMSKeyDeletionDays = 14
+	p = mustBuild(t, snap, s, checks.Report{})
+	st := p.Step(id)
+	if st == nil {
+		t.Fatalf("no %s", id)
+	}
+	if got := st.Params.(KMSAliasDelete); !got.ScheduleKeyDeletion || got.PendingWindowDays != 14 || got.TargetKeyID != k.TargetKeyID {
+		t.Errorf("params %+v", got)
+	}
+	want := "aws kms schedule-key-deletion --key-id " + k.TargetKeyID + " --pending-window-in-days 14 --region " + k.Region
+	if !slices.Contains(st.CLI, want) || !strings.Contains(st.Rollback, "aws kms cancel-key-deletion --key-id "+k.TargetKeyID) || !st.Destructive {
+		t.Errorf("cli %q rollback %q destructive %v", st.CLI, st.Rollback, st.Destructive)
+	}
+	if strings.Contains(fmt.Sprint(p.Kept), "KMS key") {
+		t.Errorf("a key scheduled for deletion is listed as kept: %v", p.Kept)
+	}
+}
+
 func TestBuildALZ2KeepsVPCStackSetAndUsesStackSetRoute(t *testing.T) {
 	snap, s := loadOrg(t, "alz2-typical")
 	p := mustBuild(t, snap, s, checks.Report{})

@@ -95,6 +95,9 @@ type Decommission struct {
 	// and Log Archive accounts) move to, so that the core OU can be deleted. Empty: the core OU is
 	// kept, and the plan says why.
 	OldAccountsOU string `json:"oldAccountsOU,omitempty" yaml:"oldAccountsOU,omitempty"`
+	// KMSKeyDeletionDays, when set (7-30), also schedules the deletion of the key ALZ's KMS alias
+	// points to, after that waiting period. 0 (default): the alias goes, the key is kept.
+	KMSKeyDeletionDays int `json:"kmsKeyDeletionDays,omitempty" yaml:"kmsKeyDeletionDays,omitempty"`
 }
 
 // Defaults used when a field is unset.
@@ -114,4 +117,8 @@ const (
 	// DefaultCopyLogsMaxGiB: copying more takes hours of CopyObject calls, better run and watched
 	// on its own (aws s3 sync, S3 Batch Operations) than inside the migration's run.
 	DefaultCopyLogsMaxGiB = 100
+	// KMS waits 7 to 30 days before it deletes a key
+	// (https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html).
+	MinKMSKeyDeletionDays = 7
+	MaxKMSKeyDeletionDays = 30
 )

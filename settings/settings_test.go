@@ -182,6 +182,13 @@ func TestValidate(t *testing.T) {
 		{"excluded OU missing", func(s *Settings) { s.Exclude.OUs = []string{"workloads/legacy", "ou-ab12-bbbbbbbb", "Nope"} }, []string{"exclude.ous[2]"}, "neither an OU ID nor an OU name path"},
 		{"decommission step", func(s *Settings) { s.Decommission.Steps = []string{"scps", "everything"} }, []string{"decommission.steps[1]"}, `unknown step "everything"`},
 		{"pipeline step", func(s *Settings) { s.Decommission.Steps = []string{"pipeline-transition", "scps"} }, []string{"decommission.steps[0]"}, `always disables ALZ's pipeline transition first, in phase 0`},
+		{"KMS key deletion scheduled", func(s *Settings) { s.Decommission.KMSKeyDeletionDays = 7 }, nil, ""},
+		{"KMS key deletion too soon", func(s *Settings) { s.Decommission.KMSKeyDeletionDays = 6 }, []string{"decommission.kmsKeyDeletionDays"}, "waiting period of 7 to 30 days"},
+		{"KMS key deletion too late", func(s *Settings) { s.Decommission.KMSKeyDeletionDays = 31 }, []string{"decommission.kmsKeyDeletionDays"}, "waiting period of 7 to 30 days"},
+		{"KMS key deletion without the alias step", func(s *Settings) {
+			s.Decommission.KMSKeyDeletionDays = 30
+			s.Decommission.Steps = []string{"scps"}
+		}, []string{"decommission.kmsKeyDeletionDays"}, "list kms-alias in decommission.steps"},
 		{"several at once", func(s *Settings) { s.AuditEmail = "x"; s.OUAccountLimit = 0 }, []string{"auditEmail", "ouAccountLimit"}, "2 problems"},
 	}
 	for _, c := range cases {

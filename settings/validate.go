@@ -120,6 +120,14 @@ func (s Settings) Validate(snap *inventory.Snapshot) error {
 	if s.Decommission.CopyLogsMaxGiB < 1 {
 		v.add("decommission.copyLogsMaxGiB", fmt.Sprintf("%d: want a size in GiB of at least 1", s.Decommission.CopyLogsMaxGiB))
 	}
+	if d := s.Decommission.KMSKeyDeletionDays; d != 0 {
+		switch {
+		case d < MinKMSKeyDeletionDays || d > MaxKMSKeyDeletionDays:
+			v.add("decommission.kmsKeyDeletionDays", fmt.Sprintf("%d: KMS deletes a key after a waiting period of %d to %d days; 0 keeps the key", d, MinKMSKeyDeletionDays, MaxKMSKeyDeletionDays))
+		case !s.Decommissions(DecomKMSAlias):
+			v.add("decommission.kmsKeyDeletionDays", "the key's deletion is scheduled by the kms-alias step: list kms-alias in decommission.steps, or leave kmsKeyDeletionDays unset")
+		}
+	}
 
 	if snap != nil {
 		ix := inventory.NewIndex(snap)

@@ -95,22 +95,34 @@ func server(t *testing.T, snap *inventory.Snapshot, opts sim.Options) (*sim.Serv
 // applyPlan runs the plan with the engine, journaling into dir, and returns the summary.
 func applyPlan(t *testing.T, p *plans.Plan, c *awsapi.Clients, dir string) *engine.Summary {
 	t.Helper()
-	st, err := journal.Read(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w, err := journal.Open(dir)
+	return runEngine(t, context.Background(), engine.Options{Plan: p, AWS: c, Folder: statefolder.Folder{Dir: dir},
+		TimeScale: ctScale, AccountConcurrency: max(p.Settings.AccountConcurrency, 1), RetryFor: time.Hour}, nil)
+}
+
+// runEngine is every steps test's run: one engine run of o.Plan on the state folder o.Folder,
+// resuming from its journal and journaling into it (through wrap when given). Cancelling ctx kills
+// the run (a crash test's kill); any other error fails the test.
+func runEngine(t testing.TB, ctx context.Context, o engine.Options, wrap func(hooks.Hook) hooks.Hook) *engine.Summary {
+	t.Helper()
+	w, err := journal.Open(o.Folder.Dir) // makes the folder on a first run
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	e, err := engine.New(engine.Options{Plan: p, State: st, AWS: c, Folder: statefolder.Folder{Dir: dir}, Hook: hooks.Journal(w),
-		TimeScale: ctScale, AccountConcurrency: max(p.Settings.AccountConcurrency, 1), RetryFor: time.Hour})
+	st, err := journal.Read(o.Folder.Dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum, err := e.Run(context.Background(), context.Background())
+	o.State, o.Hook = st, hooks.Journal(w)
+	if wrap != nil {
+		o.Hook = wrap(o.Hook)
+	}
+	e, err := engine.New(o)
 	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := e.Run(ctx, ctx)
+	if err != nil && ctx.Err() == nil {
 		t.Fatal(err)
 	}
 	return sum

@@ -50,29 +50,12 @@ func serveSnap(t *testing.T, snap *inventory.Snapshot, opts sim.Options) (*sim.S
 // run carries p out in dir (the state folder) and returns the summary; log gets the progress lines.
 func run(t *testing.T, url string, p *plans.Plan, dir string, log *bytes.Buffer) *engine.Summary {
 	t.Helper()
-	w, err := journal.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	st, err := journal.Read(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hook := hooks.Multi{hooks.Journal(w)}
+	var wrap func(hooks.Hook) hooks.Hook
 	if log != nil {
-		hook = append(hook, hooks.Lines(log))
+		wrap = func(h hooks.Hook) hooks.Hook { return hooks.Multi{h, hooks.Lines(log)} }
 	}
-	e, err := engine.New(engine.Options{Plan: p, State: st, AWS: clientsFor(t, url), Folder: statefolder.Folder{Dir: dir}, Hook: hook,
-		TimeScale: 600, RetryFor: 2 * time.Minute})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := e.Run(context.Background(), context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return sum
+	return runEngine(t, context.Background(), engine.Options{Plan: p, AWS: clientsFor(t, url), Folder: statefolder.Folder{Dir: dir},
+		TimeScale: 600, RetryFor: 2 * time.Minute}, wrap)
 }
 
 // alz1-legacy (direct Config removal, Control Tower set up by API): the freeze, the SCP detaches,
@@ -169,6 +152,14 @@ func TestKmiscKindsEndToEnd(t *testing.T) {
 		t.Errorf("left: parameters %+v, aliases %+v", end.ALZ.SSMParameters, end.ALZ.KMSAliases)
 	}
 	want += 1 + 1 + (len(snap.ALZ.SSMParameters)+9)/10 // freeze, alias, DeleteParameters calls
+	for _, st := range stepsOf(p, plans.KindKMSAliasDelete) {
+		if kp := st.Params.(plans.KMSAliasDelete); kp.ScheduleKeyDeletion { // alz1-legacy's kmsKeyDeletionDays
+			want++
+			if muts["ScheduleKeyDeletion "+kp.Region+"/"+kp.TargetKeyID] != 1 {
+				t.Errorf("%s: the key's deletion is not scheduled once: %v", st.ID, muts)
+			}
+		}
+	}
 	if len(muts) != want {
 		t.Errorf("%d mutations, want %d: %v", len(muts), want, muts)
 	}

@@ -103,7 +103,13 @@ func TestOrgAccountCreateCrash(t *testing.T) {
 		{"resumed after the account was created", true, "found by e-mail"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newOrgRun(t, snap, p, sim.Options{})
+			// The request must still run when the resumed run observes it, however loaded the
+			// machine: 2 simulated hours are 2.4 s of wall time at orgTimeScale.
+			opts := sim.Options{}
+			if !tc.waitFirst {
+				opts.Durations.CreateAccount = 2 * time.Hour
+			}
+			r := newOrgRun(t, snap, p, opts)
 			if _, killed := r.runKilledAt(1, 0); !killed {
 				t.Fatal("the run was not killed")
 			}

@@ -15,7 +15,6 @@ import (
 	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/engine"
-	"github.com/lz2ct/lz2ct/engine/hooks"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/journal"
 	"github.com/lz2ct/lz2ct/plans"
@@ -176,25 +175,8 @@ func newOrgRun(t *testing.T, snap *inventory.Snapshot, p *plans.Plan, opts sim.O
 // run runs the plan once, resuming from the journal; ctx may be cancelled to kill the run.
 func (r *orgRun) run(ctx context.Context) *engine.Summary {
 	r.t.Helper()
-	st, err := journal.Read(r.dir)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	w, err := journal.Open(r.dir)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer w.Close()
-	e, err := engine.New(engine.Options{Plan: r.plan, State: st, AWS: r.aws, Folder: statefolder.Folder{Dir: r.dir}, Hook: hooks.Journal(w),
-		TimeScale: orgTimeScale, RetryFor: time.Hour})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	sum, err := e.Run(ctx, ctx)
-	if err != nil && ctx.Err() == nil {
-		r.t.Fatal(err)
-	}
-	return sum
+	return runEngine(r.t, ctx, engine.Options{Plan: r.plan, AWS: r.aws, Folder: statefolder.Folder{Dir: r.dir},
+		TimeScale: orgTimeScale, RetryFor: time.Hour}, nil)
 }
 
 // mutations counts the successful mutating calls by "Operation target".

@@ -110,33 +110,12 @@ type runner struct {
 
 func (r *runner) run(ctx context.Context, selected func(*plans.Step) bool, wrap func(hooks.Hook) hooks.Hook) *engine.Summary {
 	r.t.Helper()
-	st, err := journal.Read(r.dir)
-	if err != nil && !os.IsNotExist(err) {
-		r.t.Fatal(err)
-	}
-	w, err := journal.Open(r.dir)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer w.Close()
-	var h hooks.Hook = hooks.Journal(w)
-	if wrap != nil {
-		h = wrap(h)
-	}
 	rate := 0.0
 	if r.noRateLimit {
 		rate = -1
 	}
-	e, err := engine.New(engine.Options{Plan: r.plan, State: st, Selected: selected, AWS: clientsAt(r.t, r.url, rate), Folder: statefolder.Folder{Dir: r.dir},
-		Hook: h, TimeScale: 1000})
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	sum, err := e.Run(ctx, ctx)
-	if err != nil && ctx.Err() == nil {
-		r.t.Fatal(err)
-	}
-	return sum
+	return runEngine(r.t, ctx, engine.Options{Plan: r.plan, Selected: selected, AWS: clientsAt(r.t, r.url, rate), Folder: statefolder.Folder{Dir: r.dir},
+		TimeScale: 1000}, wrap)
 }
 
 // stepsOf lists the plan's steps of one kind, in execution order.

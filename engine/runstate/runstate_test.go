@@ -190,3 +190,32 @@ func TestReport(t *testing.T) {
 		t.Errorf("an active run's elapsed time runs to now: %d", r.ElapsedSeconds)
 	}
 }
+
+func TestReportSaysWhichFindingBlocksWhichStep(t *testing.T) {
+	p := testPlan("", "a", "b", "c", "d")
+	steps := p.Phases[0].Steps
+	steps[1].Blocked = "account.reserved-names: 1 account carries aws-controltower-ReadOnlyExecutionRole"
+	steps[2].DependsOn = []string{"b"}
+	steps[3].Blocked = "blocked too, but already done by an earlier plan's run"
+	st := journal.NewState()
+	t0 := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	st.Apply(journal.Event{Time: t0, Step: "d", Event: journal.EventStarted})
+	st.Apply(journal.Event{Time: t0, Step: "d", Event: journal.EventSucceeded})
+	r, err := Build("dir", p, st, nil, false, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := r.Phases[0].Steps
+	if got[0].Blocked != "" || got[0].BehindBlocked {
+		t.Errorf("a is not blocked: %+v", got[0])
+	}
+	if got[1].Blocked != steps[1].Blocked || got[1].BehindBlocked {
+		t.Errorf("b carries its finding: %+v", got[1])
+	}
+	if got[2].Blocked != "" || !got[2].BehindBlocked {
+		t.Errorf("c waits for b: %+v", got[2])
+	}
+	if got[3].Blocked != "" || got[3].BehindBlocked {
+		t.Errorf("d is done: nothing blocks it any more: %+v", got[3])
+	}
+}

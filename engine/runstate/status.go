@@ -86,11 +86,16 @@ type Step struct {
 	Attempts    int            `json:"attempts,omitempty"`
 	OperationID string         `json:"operationId,omitempty"`
 	// OperationOpen: the operation has no outcome in the journal (it may still run in AWS).
-	OperationOpen bool      `json:"operationOpen,omitempty"`
-	Error         string    `json:"error,omitempty"`
-	Advice        string    `json:"advice,omitempty"`
-	Note          string    `json:"note,omitempty"`
-	ConfirmedBy   string    `json:"confirmedBy,omitempty"`
+	OperationOpen bool   `json:"operationOpen,omitempty"`
+	Error         string `json:"error,omitempty"`
+	Advice        string `json:"advice,omitempty"`
+	Note          string `json:"note,omitempty"`
+	ConfirmedBy   string `json:"confirmedBy,omitempty"`
+	// Blocked is the plan's finding that stops a step not done: it never runs until the finding is
+	// resolved and the organization re-planned. BehindBlocked: the step waits (directly or not) for
+	// a blocked step, so it never runs either.
+	Blocked       string    `json:"blocked,omitempty"`
+	BehindBlocked bool      `json:"behindBlocked,omitempty"`
 	Started       time.Time `json:"started,omitzero"`
 	Updated       time.Time `json:"updated,omitzero"`
 }
@@ -157,6 +162,10 @@ func BuildScaled(dir string, p *plans.Plan, st *journal.State, holder *statefold
 			}
 		}
 	}
+	var blocked map[string]string
+	if steps {
+		blocked = p.Blocked()
+	}
 	r.Factor = 1
 	if estimated > 0 {
 		r.Factor = min(max(took/estimated, 0.25), 4)
@@ -168,9 +177,13 @@ func BuildScaled(dir string, p *plans.Plan, st *journal.State, holder *statefold
 			ss := st.Step(s.ID)
 			out.Counts.add(ss.Status)
 			if steps {
-				out.Steps = append(out.Steps, Step{ID: s.ID, Kind: s.Kind, Title: s.Title, Status: ss.Status, Attempts: ss.Attempts,
+				x := Step{ID: s.ID, Kind: s.Kind, Title: s.Title, Status: ss.Status, Attempts: ss.Attempts,
 					OperationID: ss.OperationID, OperationOpen: ss.OperationOpen, Error: ss.Error, Advice: ss.Advice, Note: ss.Note, ConfirmedBy: ss.Confirmed.By,
-					Started: ss.Started, Updated: ss.Updated})
+					Started: ss.Started, Updated: ss.Updated}
+				if _, ok := blocked[s.ID]; ok && ss.Status != journal.Done {
+					x.Blocked, x.BehindBlocked = s.Blocked, s.Blocked == ""
+				}
+				out.Steps = append(out.Steps, x)
 			}
 			w := max(s.EstimateSeconds, 1) // a quick step still counts for its share
 			all += w

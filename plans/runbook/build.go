@@ -577,6 +577,7 @@ func settingsRows(p *plans.Plan) []kv {
 		{"StackSets kept (workloads use them)", r(list(s.Decommission.KeepStackSets))},
 		{"ALZ logs copied before buckets go", yes(s.Decommission.CopyLogs)},
 		{"Close the old Log Archive and Security accounts", yes(s.Decommission.CloseOldAccounts)},
+		{"Schedule the ALZ KMS key's deletion (kmsKeyDeletionDays)", kmsKeyDeletion(s.Decommission.KMSKeyDeletionDays)},
 	}
 }
 
@@ -829,4 +830,11 @@ func runOf(p *plans.Plan, st *journal.State, c statusCounts, num map[string]stri
 		}
 	}
 	return v
+}
+
+func kmsKeyDeletion(days int) string {
+	if days == 0 {
+		return "no (the key is kept)"
+	}
+	return fmt.Sprintf("after %d days", days)
 }
