@@ -145,8 +145,15 @@ func (r *run) walkEnded() {
 	r.report("accounts")
 }
 
+// orgMaxResults is the largest page Organizations' list operations answer (MaxResults 1-20):
+// asked for explicitly, since the page size when it is left out is the service's choice
+// (https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccountsForParent.html,
+// https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListOrganizationalUnitsForParent.html).
+const orgMaxResults = 20
+
 func (r *run) listOUs(ctx context.Context, q *queue, org *organizations.Client, parent string, root bool) error {
-	op := organizations.NewListOrganizationalUnitsForParentPaginator(org, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent)})
+	op := organizations.NewListOrganizationalUnitsForParentPaginator(org, &organizations.ListOrganizationalUnitsForParentInput{
+		ParentId: aws.String(parent), MaxResults: aws.Int32(orgMaxResults)})
 	for op.HasMorePages() {
 		page, err := op.NextPage(ctx)
 		if err != nil {
@@ -164,7 +171,8 @@ func (r *run) listOUs(ctx context.Context, q *queue, org *organizations.Client, 
 }
 
 func (r *run) listAccounts(ctx context.Context, q *queue, org *organizations.Client, parent string, core bool) error {
-	ap := organizations.NewListAccountsForParentPaginator(org, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent)})
+	ap := organizations.NewListAccountsForParentPaginator(org, &organizations.ListAccountsForParentInput{
+		ParentId: aws.String(parent), MaxResults: aws.Int32(orgMaxResults)})
 	for ap.HasMorePages() {
 		page, err := ap.NextPage(ctx)
 		if err != nil {
