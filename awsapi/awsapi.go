@@ -75,6 +75,11 @@ type Options struct {
 	// RatePerSecond limits each API per account and region on the client; 0 = the defaults
 	// (Operation.Rate, else DefaultRatePerSecond), negative = no limit.
 	RatePerSecond float64
+	// TimeScale paces the rate limits in simulated time for a simulator whose clock runs this many
+	// times faster than wall time (the rehearsal, the demo, apply --time-scale): a limit of 25
+	// calls/s becomes 25 calls per simulated second, so a call AWS would hold back 40 ms waits
+	// 40 ms / TimeScale. 0 or 1 = real time (every run against AWS).
+	TimeScale float64
 	// Static, when set, replaces the credential chain (tests, the demo).
 	Static *aws.Credentials
 	// Isolated builds the configuration from these options alone (Static and EndpointURL are then
@@ -221,6 +226,7 @@ func newClients(opts Options, cfg aws.Config, conns *connTracker) *Clients {
 	}
 	mgmt := cfg.Copy()
 	limits := newLimiters(opts.RatePerSecond)
+	limits.scale = max(opts.TimeScale, 1)
 	limits.install(&mgmt, "") // the caller's own account
 	return &Clients{opts: opts, base: cfg, mgmt: mgmt, conns: conns, limits: limits, accounts: map[string]*accountConfig{}}
 }

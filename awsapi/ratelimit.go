@@ -29,8 +29,11 @@ type limiters struct {
 	// rate is the calls/s for every API; 0 = each operation's default (Operation.Rate or
 	// DefaultRatePerSecond); negative = no limit.
 	rate float64
-	mu   sync.Mutex
-	m    map[limiterKey]*rate.Limiter
+	// scale is the simulated clock's speed (Options.TimeScale, at least 1): buckets refill scale
+	// times faster in wall time, so pacing holds in simulated time.
+	scale float64
+	mu    sync.Mutex
+	m     map[limiterKey]*rate.Limiter
 	// swept is the table's size after the last sweep; the next one runs when it has doubled, so
 	// sweeping costs O(1) per call.
 	swept int
@@ -43,7 +46,7 @@ type limiterKey struct{ account, service, operation, region string }
 const minSweep = 1024
 
 func newLimiters(perSecond float64) *limiters {
-	return &limiters{rate: perSecond, m: map[limiterKey]*rate.Limiter{}, now: time.Now}
+	return &limiters{rate: perSecond, scale: 1, m: map[limiterKey]*rate.Limiter{}, now: time.Now}
 }
 
 // rateFor is the limit for one operation.
@@ -67,7 +70,9 @@ func (l *limiters) reserve(k limiterKey) (*rate.Reservation, time.Time) {
 	lim, ok := l.m[k]
 	if !ok {
 		r := l.rateFor(k.service, k.operation)
-		lim = rate.NewLimiter(rate.Limit(r), max(1, int(r)))
+		// The burst is a number of calls, the same in any time; the refill is per second, which
+		// a scaled run's second is shorter than.
+		lim = rate.NewLimiter(rate.Limit(r*l.scale), max(1, int(r)))
 		l.m[k] = lim
 		if len(l.m) >= max(minSweep, 2*l.swept) {
 			l.sweep(now)

@@ -77,3 +77,21 @@ func TestLimiterWaitCancelled(t *testing.T) {
 		t.Fatal("a call waited past its context's deadline")
 	}
 }
+
+// A scaled run paces in simulated time: at 2 calls/s and a clock 100 times faster than wall time,
+// the call after the burst waits 500 ms / 100 of wall time, and its burst is still 2 calls.
+func TestLimiterScaled(t *testing.T) {
+	l := newLimiters(2)
+	l.scale = 100
+	now := time.Unix(1000, 0)
+	l.now = func() time.Time { return now }
+	k := limiterKey{"111111111111", "Config Service", "DescribeDeliveryChannels", "eu-west-1"}
+	var got []time.Duration
+	for range 3 {
+		r, at := l.reserve(k)
+		got = append(got, r.DelayFrom(at))
+	}
+	if got[0] != 0 || got[1] != 0 || got[2] != 5*time.Millisecond {
+		t.Errorf("delays %v, want [0 0 5ms] (burst 2, then 500ms/100)", got)
+	}
+}

@@ -289,6 +289,7 @@ func execute(rf *RunFlags, ios *iostreams.IOStreams, run *session.Run, sel func(
 	preflight func(ctx context.Context, e *engine.Engine) error) error {
 	stop, hard := rf.Stop, rf.Context
 	aopts, dopts := rf.options()
+	aopts.TimeScale = rf.TimeScale // the waits for the rate limits scale like every other wait
 	clients, err := awsapi.Load(hard, aopts)
 	if err != nil {
 		return BadInput(err)

@@ -198,7 +198,7 @@ func walkDemo(stop, hard context.Context, w io.Writer, command string, ds *demoS
 	url := ds.url
 
 	step("Connecting to the simulated organization (%s)", url)
-	conn, err := session.Connect(stop, session.DemoOptions(url))
+	conn, err := session.Connect(stop, session.DemoOptions(url, scale))
 	if err != nil {
 		return fmt.Errorf("demo: connect: %w", err)
 	}

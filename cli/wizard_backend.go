@@ -61,7 +61,7 @@ func (w *wizardBackend) Connect(ctx context.Context, t tui.Target) (tui.Identity
 	o := w.aws
 	o.Profile = t.Profile
 	if t.Kind == tui.TargetDemo {
-		o = session.DemoOptions(w.demoURL)
+		o = session.DemoOptions(w.demoURL, w.timeScale)
 	}
 	// The wizard owns the terminal: the SDK's own warnings, written to stderr by default, would
 	// draw over its screens (seen discovering 5,000 accounts).

@@ -17,6 +17,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -81,8 +82,12 @@ type Options struct {
 	// WaitForConfirmation) or end the run not started. The session sets it for every run it
 	// starts (apply, resume, the demo, the wizard); engines built directly (tests) run every step.
 	HoldForOrganization bool
-	// Now is the clock (tests); nil = time.Now.
+	// Now is the clock (tests); nil = time.Now, or Clock.Now.
 	Now func() time.Time
+	// Clock, when set, is a simulated clock every wait of the run goes through instead of wall
+	// time (the rehearsal): TimeScale is then 1, and the run tells the clock which of its
+	// goroutines are working, so the clock can move ahead whenever all of them wait.
+	Clock Clock
 	// Lookup finds a kind's implementation; nil = steps.Lookup (the catalogue). Scheduler tests
 	// give test-only kinds.
 	Lookup func(kind string) (*steps.Impl, bool)
@@ -161,6 +166,12 @@ func New(opts Options) (*Engine, error) {
 	}
 	if opts.RetryFor <= 0 {
 		opts.RetryFor = DefaultRetryFor
+	}
+	if opts.Clock != nil {
+		opts.TimeScale = 1
+		if opts.Now == nil {
+			opts.Now = opts.Clock.Now
+		}
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -283,9 +294,13 @@ func (e *Engine) Confirm(stepID, by, note string) error {
 	if err := e.emit(hooks.Event{Type: hooks.Confirmed, Step: n.st, By: by, Note: note}); err != nil {
 		return err
 	}
+	// The signal carries a working goroutine's count to the run's loop, which takes it over when
+	// it receives it: a simulated clock does not move ahead in between.
+	e.join()
 	select {
 	case e.confirmed <- stepID:
 	default: // the run re-reads the confirmations of every waiting step on any signal
+		e.leave()
 	}
 	return nil
 }
@@ -328,6 +343,49 @@ func (e *Engine) output(step, name string) (string, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.state.Output(step, name)
+}
+
+// Clock is a simulated clock driven by the run's waits (sim.EventClock): time moves ahead to the
+// next wake-up as soon as every goroutine working for the run waits, so the simulated durations hold
+// AWS's times and lz2ct's own work, not the wall time spent computing them.
+type Clock interface {
+	Now() time.Time
+	// Sleep waits d on the clock unless stop or ctx ends first (false); the caller counts as
+	// waiting meanwhile.
+	Sleep(stop, ctx context.Context, d time.Duration) bool
+	// Join and Leave count the goroutines working for the run.
+	Join()
+	Leave()
+}
+
+// join and leave count a goroutine working for the run on the simulated clock, if any.
+func (e *Engine) join() {
+	if e.opts.Clock != nil {
+		e.opts.Clock.Join()
+	}
+}
+
+func (e *Engine) leave() {
+	if e.opts.Clock != nil {
+		e.opts.Clock.Leave()
+	}
+}
+
+// Hold keeps a simulated clock from moving ahead while the caller works for the run outside the
+// engine's goroutines (the rehearsal's operator confirming a step); call the function it returns
+// when done. Without a simulated clock it does nothing.
+func (e *Engine) Hold() (release func()) {
+	e.join()
+	return e.leave
+}
+
+// sleep waits d (a real-world duration) scaled to the run, on the simulated clock if any; false =
+// stopped.
+func (e *Engine) sleep(stop, ctx context.Context, d time.Duration) bool {
+	if e.opts.Clock != nil {
+		return e.opts.Clock.Sleep(stop, ctx, d)
+	}
+	return sleep(stop, ctx, e.scaled(d))
 }
 
 // scaled divides a real-world duration by the time scale, never below a millisecond.

@@ -33,6 +33,12 @@ func (e *Engine) Run(ctx, stop context.Context) (*Summary, error) {
 		stop = ctx
 	}
 	start := e.opts.Now()
+	// On a simulated clock the loop counts as working except while it waits in its select; a
+	// step's goroutine counts from its launch until the loop receives its result, whose count
+	// the loop takes over (so does a confirmation's signal): the clock never moves ahead while a
+	// step's successor is about to be launched.
+	e.join()
+	defer e.leave()
 	e.prepare()
 	results := make(chan result, len(e.nodes))
 	var wg conc.WaitGroup
@@ -57,6 +63,7 @@ func (e *Engine) Run(ctx, stop context.Context) (*Summary, error) {
 				break
 			}
 		}
+		e.leave()
 		select {
 		case r := <-results:
 			inFlight--
@@ -77,14 +84,17 @@ func (e *Engine) Run(ctx, stop context.Context) (*Summary, error) {
 				}
 			}
 		case <-stop.Done():
+			e.join()
 			stopping = true
 		case <-ctx.Done():
+			e.join()
 			stopping = true
 		}
 		// A graceful stop lets in-flight steps finish: keep collecting their results.
 		if stopping {
 			for inFlight > 0 {
 				r := <-results
+				e.leave() // the loop already counts
 				inFlight--
 				ready = e.settle(r, ready)
 			}
@@ -187,6 +197,7 @@ func (e *Engine) launch(ctx, stop context.Context, ready []*node, results chan<-
 		}
 		n.status, n.release = running, release
 		*inFlight++
+		e.join() // handed to the loop with the result
 		wg.Go(func() {
 			r := result{n: n}
 			defer func() {

@@ -152,7 +152,7 @@ func (e *Engine) runStep(ctx, stop context.Context, n *node) result {
 // is unknown to it) reports unreadable instead of failing: the caller observes instead.
 func (r *stepRun) await(ctx, stop context.Context, opID string, reattach bool) (res result, unreadable bool) {
 	every := r.n.impl.PollEvery()
-	wait := r.e.scaled(every.First)
+	wait := every.First
 	for polls := 1; ; polls++ {
 		st, err := r.n.impl.Poll(ctx, r.x, opID)
 		switch {
@@ -179,10 +179,10 @@ func (r *stepRun) await(ctx, stop context.Context, opID string, reattach bool) (
 			return r.fail(fmt.Errorf("operation %s failed: %s", opID, msg),
 				"read the reason, fix its cause, then run lz2ct resume (it starts the step again)", ""), false
 		}
-		if !sleep(stop, ctx, wait) {
+		if !r.e.sleep(stop, ctx, wait) {
 			return r.stopped(opID), false
 		}
-		wait = min(wait*2, r.e.scaled(every.Max))
+		wait = min(wait*2, every.Max)
 	}
 }
 
@@ -201,7 +201,7 @@ func (r *stepRun) finish(ctx, stop context.Context, note string) result {
 		if steps.DefaultClass(err) != steps.RetryLater || try >= verifyTries {
 			return r.fail(fmt.Errorf("verifying: %w", err), steps.AdviceOf(err), "")
 		}
-		if !sleep(stop, ctx, r.e.scaled(verifyPause)*time.Duration(try)) {
+		if !r.e.sleep(stop, ctx, verifyPause*time.Duration(try)) {
 			return r.stopped("")
 		}
 	}
@@ -240,7 +240,7 @@ func (r *stepRun) retry(ctx, stop context.Context, what string, err error) (res 
 	pause := min(DefaultRetryPause<<min(r.pauses, 10), maxRetryPause)
 	r.pauses++
 	r.e.log(r.n.st, "%s: %v; trying again in %s", what, err, pause)
-	if !sleep(stop, ctx, r.e.scaled(pause)) {
+	if !r.e.sleep(stop, ctx, pause) {
 		return r.stopped(""), false
 	}
 	return result{}, true

@@ -95,9 +95,11 @@ func (e *Engine) ConfirmOrganization(typed, by string) error {
 	if err := e.RunEvent(by, "organization ID "+e.opts.Plan.Organization+" typed: decommission and account closure may start in this run"); err != nil {
 		return err
 	}
+	e.join() // taken over by the run's loop with the signal (Confirm)
 	select {
 	case e.gate <- struct{}{}:
 	default:
+		e.leave()
 	}
 	return nil
 }

@@ -42,10 +42,11 @@ func (c *Connection) Close() {
 var DemoCredentials = aws.Credentials{AccessKeyID: "AKIALZ2CTDEMO0000000", SecretAccessKey: "demo", Source: "lz2ct demo"}
 
 // DemoOptions are the client options for the simulator at url (the demo's, the rehearsal's): isolated
-// from the user's AWS configuration, so that they reach the simulator and nothing else.
-func DemoOptions(url string) awsapi.Options {
+// from the user's AWS configuration, so that they reach the simulator and nothing else. scale is
+// the simulator's time scale: the clients pace their calls on its clock.
+func DemoOptions(url string, scale float64) awsapi.Options {
 	creds := DemoCredentials
-	return awsapi.Options{EndpointURL: url, Region: "eu-west-1", Static: &creds, MaxBackoff: 10 * time.Millisecond, Isolated: true}
+	return awsapi.Options{EndpointURL: url, Region: "eu-west-1", Static: &creds, MaxBackoff: 10 * time.Millisecond, Isolated: true, TimeScale: scale}
 }
 
 // Connect loads credentials, asks STS who they are and Organizations which account manages the

@@ -90,7 +90,9 @@ func (o *Operator) Handle(ev hooks.Event) error {
 			}
 		}
 		o.say(o.confirming(ev.Step))
-		go func() { _ = e.Confirm(ev.Step.ID, o.Who, o.Note) }()
+		// Held until the confirmation is recorded: a simulated clock does not move ahead meanwhile.
+		release := e.Hold()
+		go func() { defer release(); _ = e.Confirm(ev.Step.ID, o.Who, o.Note) }()
 	case hooks.Gate:
 		o.mu.Lock()
 		e, already := o.e, o.typed
@@ -100,7 +102,8 @@ func (o *Operator) Handle(ev hooks.Event) error {
 			return nil
 		}
 		o.say(o.typing())
-		go func() { _ = e.ConfirmOrganization(o.Organization, o.Who) }()
+		release := e.Hold()
+		go func() { defer release(); _ = e.ConfirmOrganization(o.Organization, o.Who) }()
 	}
 	return nil
 }

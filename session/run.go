@@ -195,6 +195,9 @@ type Exec struct {
 	// for a simulator with scaled operation times (0 = real time).
 	Workers   int
 	TimeScale float64
+	// Clock, when set, is the simulator's event clock every wait goes through (the rehearsal);
+	// TimeScale is then ignored.
+	Clock engine.Clock
 	// WaitForConfirmation keeps the run waiting for manual steps and the organization ID to be
 	// given in-process (the wizard) once nothing else can run.
 	WaitForConfirmation bool
@@ -223,7 +226,7 @@ func (r *Run) Engine(ctx context.Context, x Exec) (*engine.Engine, error) {
 		hs = append(hs, h)
 	}
 	e, err := engine.New(engine.Options{Plan: r.Plan, Selected: x.Selected, State: r.State, AWS: x.Clients, Folder: r.Folder,
-		Hook: hs, AccountConcurrency: r.Plan.Settings.AccountConcurrency, Workers: x.Workers, TimeScale: x.TimeScale,
+		Hook: hs, AccountConcurrency: r.Plan.Settings.AccountConcurrency, Workers: x.Workers, TimeScale: x.TimeScale, Clock: x.Clock,
 		WaitForConfirmation: x.WaitForConfirmation, HoldForOrganization: true})
 	if err != nil {
 		return nil, badInput(err)

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -30,6 +31,153 @@ func NewScaledClock(start time.Time, scale float64) Clock {
 
 func (c *scaledClock) Now() time.Time {
 	return c.start.Add(time.Duration(float64(time.Since(c.wallStart)) * c.scale))
+}
+
+// EventClock is a clock driven by the waits of the run it serves (the rehearsal): while any of the
+// run's goroutines works it runs scale times faster than wall time (1 = lz2ct's own work costs
+// what it costs), and as soon as every one of them waits (Sleep) it moves ahead to the earliest
+// wake-up. A rehearsal's simulated durations are then AWS's durations plus lz2ct's own work, not
+// the wall time the machine took to compute them multiplied by a scale; and its wall time is what
+// the computing takes. The run says which goroutines work (Join, Leave): engine.Options.Clock.
+//
+// A goroutine that waits on something other than the clock while counted as working (an HTTP
+// call, a lock) keeps the clock from jumping; its time then runs at scale, so the clock never
+// stalls.
+type EventClock struct {
+	mu        sync.Mutex
+	start     time.Time
+	wallStart time.Time
+	scale     float64
+	skipped   time.Duration // the jumps so far
+	busy      int           // goroutines working (Join minus Leave, sleepers not counted)
+	sleepers  []*sleeper
+	jumped    chan struct{} // closed (and replaced) at each jump: the sleepers time their wake-up again
+}
+
+type sleeper struct {
+	wake  time.Time
+	woken chan struct{}
+	done  bool // woken (by a jump, its timer or its context): counted as working again
+}
+
+// NewEventClock returns a clock that starts at start and runs scale times faster than wall time
+// while the run works (scale <= 0 means 1).
+func NewEventClock(start time.Time, scale float64) *EventClock {
+	if scale <= 0 {
+		scale = 1
+	}
+	return &EventClock{start: start, wallStart: time.Now(), scale: scale, jumped: make(chan struct{})}
+}
+
+func (c *EventClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now()
+}
+
+func (c *EventClock) now() time.Time {
+	return c.start.Add(time.Duration(float64(time.Since(c.wallStart))*c.scale) + c.skipped)
+}
+
+// Join counts one more goroutine working for the run.
+func (c *EventClock) Join() {
+	c.mu.Lock()
+	c.busy++
+	c.mu.Unlock()
+}
+
+// Leave counts one goroutine fewer; when none works, the clock moves to the next wake-up.
+func (c *EventClock) Leave() {
+	c.mu.Lock()
+	c.busy--
+	c.advance()
+	c.mu.Unlock()
+}
+
+// Sleep waits d of simulated time unless stop or ctx ends first (false). The caller must count as
+// working (Join): it counts as waiting until it wakes.
+func (c *EventClock) Sleep(stop, ctx context.Context, d time.Duration) bool {
+	var stopDone, ctxDone <-chan struct{}
+	if stop != nil {
+		stopDone = stop.Done()
+	}
+	if ctx != nil {
+		ctxDone = ctx.Done()
+	}
+	c.mu.Lock()
+	s := &sleeper{wake: c.now().Add(d), woken: make(chan struct{})}
+	c.sleepers = append(c.sleepers, s)
+	c.busy--
+	c.advance()
+	c.mu.Unlock()
+	ok := true
+	for {
+		// The wall time until the wake-up, again after each jump of the clock.
+		c.mu.Lock()
+		wall := time.Duration(float64(s.wake.Sub(c.now())) / c.scale)
+		jumped := c.jumped
+		c.mu.Unlock()
+		t := time.NewTimer(max(wall, 0))
+		select {
+		case <-s.woken:
+			t.Stop()
+			return true
+		case <-jumped:
+			t.Stop()
+			continue
+		case <-t.C:
+		case <-stopDone:
+			ok = false
+		case <-ctxDone:
+			ok = false
+		}
+		t.Stop()
+		c.mu.Lock()
+		c.wake(s)
+		c.mu.Unlock()
+		return ok
+	}
+}
+
+// advance moves the clock to the earliest wake-up when nobody works, and wakes the sleepers due.
+// c.mu is held.
+func (c *EventClock) advance() {
+	if c.busy > 0 || len(c.sleepers) == 0 {
+		return
+	}
+	first := c.sleepers[0].wake
+	for _, s := range c.sleepers[1:] {
+		if s.wake.Before(first) {
+			first = s.wake
+		}
+	}
+	if now := c.now(); first.After(now) {
+		c.skipped += first.Sub(now)
+		close(c.jumped)
+		c.jumped = make(chan struct{})
+	}
+	now := c.now()
+	for _, s := range append([]*sleeper(nil), c.sleepers...) {
+		if !s.wake.After(now) {
+			c.wake(s)
+		}
+	}
+}
+
+// wake takes s off the sleepers and counts it as working again (once). c.mu is held.
+func (c *EventClock) wake(s *sleeper) {
+	if s.done {
+		return
+	}
+	s.done = true
+	c.busy++
+	close(s.woken)
+	for i, o := range c.sleepers {
+		if o == s {
+			c.sleepers = append(c.sleepers[:i], c.sleepers[i+1:]...)
+			break
+		}
+	}
 }
 
 // ManualClock stands still until a test advances it: asynchronous operations then complete exactly

@@ -1,6 +1,11 @@
 package steps
 
 import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
 	"regexp"
 	"testing"
 
@@ -8,6 +13,7 @@ import (
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
 	"github.com/lz2ct/lz2ct/plans"
+	"github.com/lz2ct/lz2ct/statefolder"
 )
 
 func TestCloudFormationClassify(t *testing.T) {
@@ -95,5 +101,66 @@ func TestCloudFormationHelpers(t *testing.T) {
 	}
 	if _, err := startStackSetOperation("op-1", apiErr("OperationInProgressException")); err == nil {
 		t.Error("OperationInProgressException swallowed")
+	}
+}
+
+// The instances export is written summary by summary (170,000 at 10,000 accounts x 17 regions)
+// and read back without holding them: the file is still exactly what json.MarshalIndent writes,
+// and a file that is not such a list is damaged.
+func TestStackInstancesExportIsStreamed(t *testing.T) {
+	x := &Exec{Folder: statefolder.Folder{Dir: t.TempDir()}}
+	for _, n := range []int{0, 1, 3} {
+		want := StackInstancesExport{Summaries: []StackInstanceDoc{}}
+		rel := fmt.Sprintf("exports/stacksets/s%d.instances.json", n)
+		err := x.WriteExportStream(rel, func(w io.Writer) error {
+			iw := newInstancesWriter(w)
+			for i := range n {
+				d := StackInstanceDoc{StackSetId: "ss:1", Region: "eu-west-1", Account: fmt.Sprintf("11111111111%d", i), Status: "CURRENT", StatusReason: `quote " and <tag>`}
+				d.StackInstanceStatus.DetailedStatus = "SUCCEEDED"
+				want.Summaries = append(want.Summaries, d)
+				if err := iw.add(d); err != nil {
+					return err
+				}
+			}
+			return iw.close()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := x.ReadExport(rel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantBytes, _ := json.MarshalIndent(want, "", "  ")
+		if string(got) != string(wantBytes)+"\n" {
+			t.Errorf("%d summaries:\n%s\nwant\n%s", n, got, wantBytes)
+		}
+		if c, err := countStackInstances(x, rel); c != n || err != nil {
+			t.Errorf("%d summaries counted %d, %v", n, c, err)
+		}
+	}
+	for name, body := range map[string]string{
+		"truncated":    `{"Summaries": [{"Account": "1"}, {"Acc`,
+		"no list":      `{"Summaries": {"Account": "1"}}`,
+		"no summaries": `{"Other": []}`,
+		"not a record": `{"Summaries": [{"Account": 1}]}`,
+		"two objects":  `{"Summaries": []} {}`,
+	} {
+		if err := x.WriteExport("exports/bad.json", []byte(body)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := countStackInstances(x, "exports/bad.json"); err == nil {
+			t.Errorf("%s: read as an export", name)
+		}
+	}
+	// A failed write leaves nothing behind.
+	if err := x.WriteExportStream("exports/failed.json", func(w io.Writer) error {
+		io.WriteString(w, "{")
+		return errors.New("ListStackInstances: throttled")
+	}); err == nil {
+		t.Error("the write's error was lost")
+	}
+	if _, err := x.ReadExport("exports/failed.json"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a failed export left a file: %v", err)
 	}
 }

@@ -1,10 +1,12 @@
 package steps
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -106,6 +108,15 @@ func (x *Exec) ReadExportJSON(rel string, v any) error {
 // WriteExport writes an export atomically, private to the owner (the state folder's rule). It
 // refuses in a dry run.
 func (x *Exec) WriteExport(rel string, data []byte) error {
+	return x.WriteExportStream(rel, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteExportStream is WriteExport for an export written as it is produced (tens of megabytes at
+// 10,000 accounts): when write fails, nothing is left at rel.
+func (x *Exec) WriteExportStream(rel string, write func(io.Writer) error) error {
 	if x.DryRun {
 		return errors.New("a dry run writes nothing: this is a bug in lz2ct")
 	}
@@ -119,5 +130,11 @@ func (x *Exec) WriteExport(rel string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), statefolder.DirPerm); err != nil {
 		return fmt.Errorf("export %s: %w", rel, err)
 	}
-	return inventory.WriteFileAtomic(p, data, statefolder.FilePerm)
+	return inventory.WriteAtomic(p, statefolder.FilePerm, func(w io.Writer) error {
+		bw := bufio.NewWriterSize(w, 64<<10)
+		if err := write(bw); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
 }

@@ -1,10 +1,14 @@
 package steps
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -90,14 +94,14 @@ func init() {
 	Register(Def[plans.ExportStackSet]{
 		Observe: func(_ context.Context, x *Exec, p plans.ExportStackSet) (Observation, error) {
 			doc, _ := StackSetExportPaths(p.StackSetName, p.Path)
-			e, in, err := readStackSetExport(x, p.StackSetName, p.Path)
+			e, n, err := readStackSetExport(x, p.StackSetName, p.Path)
 			if errors.Is(err, fs.ErrNotExist) {
 				return Observation{State: NotDone, Change: fmt.Sprintf("save StackSet %s's template, parameters and instances to %s", p.StackSetName, doc)}, nil
 			}
 			if err != nil {
 				return Observation{State: NotDone, Change: fmt.Sprintf("save StackSet %s again to %s (%v)", p.StackSetName, doc, err)}, nil
 			}
-			return Observation{State: Done, Note: fmt.Sprintf("%s exported with %d instances", e.StackSet.StackSetName, len(in.Summaries))}, nil
+			return Observation{State: Done, Note: fmt.Sprintf("%s exported with %d instances", e.StackSet.StackSetName, n)}, nil
 		},
 		Start: func(ctx context.Context, x *Exec, p plans.ExportStackSet) (string, error) {
 			cf := cfnIn(x, p.Region)
@@ -121,26 +125,32 @@ func init() {
 					e.StackSet.Tags = append(e.StackSet.Tags, StackSetTagDoc{aws.ToString(t.Key), aws.ToString(t.Value)})
 				}
 			}
-			in := StackInstancesExport{Summaries: []StackInstanceDoc{}}
-			pages := cloudformation.NewListStackInstancesPaginator(cf, &cloudformation.ListStackInstancesInput{StackSetName: aws.String(p.StackSetName)})
-			for pages.HasMorePages() {
-				page, err := pages.NextPage(ctx)
-				if err != nil {
-					return "", err
-				}
-				for _, s := range page.Summaries {
-					d := StackInstanceDoc{StackSetId: aws.ToString(s.StackSetId), Region: aws.ToString(s.Region), Account: aws.ToString(s.Account),
-						StackId: aws.ToString(s.StackId), Status: string(s.Status), StatusReason: aws.ToString(s.StatusReason),
-						OrganizationalUnitId: aws.ToString(s.OrganizationalUnitId), DriftStatus: string(s.DriftStatus), LastOperationId: aws.ToString(s.LastOperationId)}
-					if s.StackInstanceStatus != nil {
-						d.StackInstanceStatus.DetailedStatus = string(s.StackInstanceStatus.DetailedStatus)
-					}
-					in.Summaries = append(in.Summaries, d)
-				}
-			}
 			doc, instances := StackSetExportPaths(p.StackSetName, p.Path)
-			// Instances first: the document is what Observe looks for, so it is written last.
-			if err := writeJSON(x, instances, in); err != nil {
+			// Instances first: the document is what Observe looks for, so it is written last. They
+			// are written page by page: 10,000 accounts x 17 regions are 170,000 of them.
+			err = x.WriteExportStream(instances, func(w io.Writer) error {
+				iw := newInstancesWriter(w)
+				pages := cloudformation.NewListStackInstancesPaginator(cf, &cloudformation.ListStackInstancesInput{StackSetName: aws.String(p.StackSetName)})
+				for pages.HasMorePages() {
+					page, err := pages.NextPage(ctx)
+					if err != nil {
+						return err
+					}
+					for _, s := range page.Summaries {
+						d := StackInstanceDoc{StackSetId: aws.ToString(s.StackSetId), Region: aws.ToString(s.Region), Account: aws.ToString(s.Account),
+							StackId: aws.ToString(s.StackId), Status: string(s.Status), StatusReason: aws.ToString(s.StatusReason),
+							OrganizationalUnitId: aws.ToString(s.OrganizationalUnitId), DriftStatus: string(s.DriftStatus), LastOperationId: aws.ToString(s.LastOperationId)}
+						if s.StackInstanceStatus != nil {
+							d.StackInstanceStatus.DetailedStatus = string(s.StackInstanceStatus.DetailedStatus)
+						}
+						if err := iw.add(d); err != nil {
+							return err
+						}
+					}
+				}
+				return iw.close()
+			})
+			if err != nil {
 				return "", err
 			}
 			return "", writeJSON(x, doc, e)
@@ -158,21 +168,117 @@ func init() {
 	})
 }
 
-// readStackSetExport reads a StackSet's export back; fs.ErrNotExist when it is not there.
-func readStackSetExport(x *Exec, name, path string) (*StackSetExport, *StackInstancesExport, error) {
+// readStackSetExport reads a StackSet's export back and counts its instances without holding
+// them; fs.ErrNotExist when it is not there.
+func readStackSetExport(x *Exec, name, path string) (*StackSetExport, int, error) {
 	docPath, instPath := StackSetExportPaths(name, path)
 	var e StackSetExport
-	var in StackInstancesExport
-	for _, f := range []struct {
-		path string
-		v    any
-	}{{docPath, &e}, {instPath, &in}} {
-		if err := x.ReadExportJSON(f.path, f.v); err != nil {
-			return nil, nil, err
+	if err := x.ReadExportJSON(docPath, &e); err != nil {
+		return nil, 0, err
+	}
+	n, err := countStackInstances(x, instPath)
+	if err != nil {
+		return nil, 0, err
+	}
+	if e.StackSet.StackSetName != name || e.StackSet.TemplateBody == "" {
+		return nil, 0, fmt.Errorf("%s does not hold StackSet %s's template", docPath, name)
+	}
+	return &e, n, nil
+}
+
+// instancesWriter writes a StackInstancesExport one summary at a time, byte for byte as
+// json.MarshalIndent(v, "", "  ") writes the whole (a test holds it to that).
+type instancesWriter struct {
+	w io.Writer
+	n int
+}
+
+func newInstancesWriter(w io.Writer) *instancesWriter { return &instancesWriter{w: w} }
+
+func (iw *instancesWriter) add(d StackInstanceDoc) error {
+	b, err := json.MarshalIndent(d, "    ", "  ")
+	if err != nil {
+		return err
+	}
+	sep := ",\n    "
+	if iw.n == 0 {
+		sep = "{\n  \"Summaries\": [\n    "
+	}
+	iw.n++
+	if _, err := io.WriteString(iw.w, sep); err != nil {
+		return err
+	}
+	_, err = iw.w.Write(b)
+	return err
+}
+
+func (iw *instancesWriter) close() error {
+	end := "\n  ]\n}\n"
+	if iw.n == 0 {
+		end = "{\n  \"Summaries\": []\n}\n"
+	}
+	_, err := io.WriteString(iw.w, end)
+	return err
+}
+
+// countStackInstances reads an instances export summary by summary: it must be an object whose
+// Summaries is an array of instance summaries (empty for a StackSet without instances).
+func countStackInstances(x *Exec, rel string) (int, error) {
+	p, err := x.ExportPath(rel)
+	if err != nil {
+		return 0, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	n, found, err := decodeInstances(json.NewDecoder(bufio.NewReaderSize(f, 64<<10)))
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("%s is damaged: %w", rel, err)
+	case !found:
+		return 0, fmt.Errorf("%s holds no Summaries list", rel)
+	}
+	return n, nil
+}
+
+func decodeInstances(dec *json.Decoder) (n int, found bool, err error) {
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return 0, false, fmt.Errorf("not a JSON object (%v)", err)
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return 0, false, err
+		}
+		if key != "Summaries" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return 0, false, err
+			}
+			continue
+		}
+		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+			return 0, false, fmt.Errorf("Summaries is not a list (%v)", err)
+		}
+		found = true
+		for dec.More() {
+			var d StackInstanceDoc
+			if err := dec.Decode(&d); err != nil {
+				return 0, false, fmt.Errorf("summary %d: %w", n, err)
+			}
+			n++
+		}
+		if _, err := dec.Token(); err != nil { // ]
+			return 0, false, err
 		}
 	}
-	if e.StackSet.StackSetName != name || e.StackSet.TemplateBody == "" || in.Summaries == nil {
-		return nil, nil, fmt.Errorf("%s does not hold StackSet %s's template and instances", docPath, name)
+	if _, err := dec.Token(); err != nil { // }
+		return 0, false, err
 	}
-	return &e, &in, nil
+	if _, err := dec.Token(); err != io.EOF {
+		return 0, false, errors.New("more after the object")
+	}
+	return n, found, nil
 }
