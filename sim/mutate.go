@@ -220,7 +220,7 @@ func (rt *opsRuntime) reschedule() {
 // their ends. It is cheap when nothing is due (one atomic load), so every request calls it.
 func (s *Server) settle() {
 	now := s.clock.Now()
-	if now.UnixNano() < s.st.rt.nextDue.Load() {
+	if now.UnixNano() < s.nextDue.Load() {
 		return
 	}
 	s.mu.Lock()

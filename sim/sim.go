@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"reflect"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lz2ct/lz2ct/inventory"
@@ -121,6 +122,9 @@ type Server struct {
 	// completion of asynchronous operations take the write lock and update the indexes they touch.
 	mu sync.RWMutex
 	st *state
+	// nextDue is st.rt.nextDue, read without the lock by every request (settle): reindex rewrites
+	// *st under the lock, so the pointer is taken once here (the runtime outlives every reindex).
+	nextDue *atomic.Int64
 
 	faults  *faults
 	audit   *auditLog
@@ -141,6 +145,7 @@ func New(snap *inventory.Snapshot, opts Options) *Server {
 	s := &Server{opts: opts, optsErr: opts.Validate(), closing: make(chan struct{})}
 	s.opts.Durations = opts.Durations.withDefaults()
 	s.st = newState(copySnapshot(snap), opts.Seed)
+	s.nextDue = &s.st.rt.nextDue
 	s.faults = newFaults(opts)
 	s.audit = newAuditLog(opts.AuditLog)
 	s.creds = newCredentialIssuer(opts.Seed, opts.AccessKeys)
