@@ -187,13 +187,13 @@ func printRehearsal(w io.Writer, r *Rehearsal, kept string) {
 	for _, ph := range r.Phases {
 		busy, span := "—", "—"
 		if ph.Done+ph.Failed > 0 {
-			busy, span = simDuration(secs(ph.SimulatedSeconds)), simDuration(secs(ph.SpanSeconds))
+			busy, span = tui.SimDuration(secs(ph.SimulatedSeconds)), tui.SimDuration(secs(ph.SpanSeconds))
 		}
 		fmt.Fprintf(w, "%-34s %5d %5d %6d %11d %6d  %-9s %-9s %s\n", fmt.Sprintf("%d %s", ph.Number, ph.Name), ph.Steps, ph.Done, ph.Failed, ph.NotStarted, ph.Manual,
-			busy, span, estimateRange(secs(ph.EstimateLowerSeconds), secs(ph.EstimateSeconds)))
+			busy, span, tui.EstimateRange(secs(ph.EstimateLowerSeconds), secs(ph.EstimateSeconds)))
 	}
-	fmt.Fprintf(w, "%-34s %38s  %-9s %-9s %s\n", "whole run", "", simDuration(secs(r.SimulatedSeconds)), "",
-		estimateRange(secs(r.EstimateLowerSeconds), secs(r.EstimateSeconds)))
+	fmt.Fprintf(w, "%-34s %38s  %-9s %-9s %s\n", "whole run", "", tui.SimDuration(secs(r.SimulatedSeconds)), "",
+		tui.EstimateRange(secs(r.EstimateLowerSeconds), secs(r.EstimateSeconds)))
 	fmt.Fprintln(w, "SIMULATED is the time the phase's steps ran on the simulated clock, at AWS's published durations;")
 	fmt.Fprintln(w, "SPAN from its first start to its last end (phases 2–4 interleave wave by wave, so spans overlap).")
 	fmt.Fprintln(w, "Manual steps took no time here: the estimate allows for the operator's.")
@@ -229,20 +229,4 @@ func printRehearsal(w io.Writer, r *Rehearsal, kept string) {
 	fmt.Fprintf(w, "\n%s in %s of wall time: %s answered by the simulator (%d mutating), none sent to AWS; journal and exports in %s.\n",
 		map[bool]string{true: "Every step finished", false: "The rehearsal did not finish every step"}[r.Finished],
 		time.Duration(r.WallSeconds*float64(time.Second)).Round(time.Millisecond), plural(r.Calls, "AWS call"), r.MutatingCalls, where)
-}
-
-// estimateRange is an estimate's bounds, one figure when they agree.
-func estimateRange(lower, upper time.Duration) string {
-	if tui.Duration(lower) == tui.Duration(upper) {
-		return tui.Duration(upper)
-	}
-	return tui.Duration(lower) + " – " + tui.Duration(upper)
-}
-
-// simDuration is a simulated span to the minute, or seconds below one.
-func simDuration(d time.Duration) string {
-	if d < time.Minute {
-		return d.Round(time.Second).String()
-	}
-	return tui.Duration(d)
 }
