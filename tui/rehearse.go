@@ -281,7 +281,7 @@ func rehearsalBody(st *Styles, r *RehearsalResult, w int) string {
 	if wide {
 		fixed += 10
 	}
-	name := max(w-fixed-1, 12)
+	name := min(max(w-fixed-1, 12), 40)
 	head := fmt.Sprintf("%-*s "+cols, name, "PHASE", "DONE", "FAILED", "NOT RUN", "MANUAL", "SIMULATED")
 	if wide {
 		head += fmt.Sprintf("%-9s ", "SPAN")
