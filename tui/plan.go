@@ -208,6 +208,7 @@ func (s *planScreen) Update(msg tea.Msg) tea.Cmd {
 		if s.rehearsal.open {
 			return s.rehearsal.update(msg)
 		}
+		s.rehearsal.note = "" // said once: the status line shows the keys again
 		return s.key(msg)
 	}
 	return nil
