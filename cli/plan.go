@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"github.com/lz2ct/lz2ct/iostreams"
 	"github.com/lz2ct/lz2ct/plans"
@@ -137,9 +136,5 @@ func planRun(opts *PlanOptions) error {
 	return nil
 }
 
-func shortHash(h string) string {
-	if i := strings.IndexByte(h, ':'); i >= 0 && len(h) > i+13 {
-		return h[:i+13]
-	}
-	return h
-}
+// shortHash is session.ShortHash (one rule for how a hash is cut).
+func shortHash(h string) string { return session.ShortHash(h) }

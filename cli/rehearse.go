@@ -1,21 +1,16 @@
 package cli
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/lz2ct/lz2ct/engine"
-	"github.com/lz2ct/lz2ct/engine/hooks"
 	"github.com/lz2ct/lz2ct/iostreams"
 	"github.com/lz2ct/lz2ct/plans"
 	"github.com/lz2ct/lz2ct/session"
@@ -28,12 +23,8 @@ func init() {
 	register("", func(f *Factory) *cobra.Command { return NewCmdRehearse(f, nil) })
 }
 
-// DefaultRehearseTimeScale is how fast the simulated clock runs while lz2ct works (its waits pass at
-// once, sim.EventClock): high enough that the client's rate limits cost little wall time, low
-// enough that the engine's own work between two AWS calls (milliseconds of wall time, so about a
-// second of simulated time) stays small beside Control Tower's minutes — a 1,000-account
-// rehearsal measured within 1% of its ×1 figures.
-const DefaultRehearseTimeScale = 500
+// DefaultRehearseTimeScale is the rehearsal's default time scale (session.DefaultRehearseTimeScale).
+const DefaultRehearseTimeScale = session.DefaultRehearseTimeScale
 
 // RehearseOptions are the inputs of lz2ct rehearse.
 type RehearseOptions struct {
@@ -118,58 +109,8 @@ func (o *RehearseOptions) validate() error {
 	return nil
 }
 
-// Rehearsal is what lz2ct rehearse reports (--format json).
-type Rehearsal struct {
-	Organization string  `json:"organization"`
-	Plan         string  `json:"plan"`
-	Snapshot     string  `json:"snapshot"`
-	TimeScale    float64 `json:"timeScale"`
-	// Finished is true when every step of the plan finished (exit code 0).
-	Finished bool `json:"finished"`
-	// Stuck names a step that still waited after the operator confirmed it (the rehearsal stopped).
-	Stuck string `json:"stuck,omitempty"`
-	// WallSeconds is how long the rehearsal took; SimulatedSeconds the whole run on the simulated
-	// clock, from the first step's start to the last step's end.
-	WallSeconds      float64 `json:"wallSeconds"`
-	SimulatedSeconds int64   `json:"simulatedSeconds"`
-	// EstimateLowerSeconds and EstimateSeconds are the plan's estimate of the whole run.
-	EstimateLowerSeconds int64            `json:"estimateLowerSeconds"`
-	EstimateSeconds      int64            `json:"estimateSeconds"`
-	Phases               []RehearsedPhase `json:"phases"`
-	Failed               []engine.Outcome `json:"failed"`
-	NotStarted           []engine.Outcome `json:"notStarted"`
-	// Operator are the steps that wait for a person, rehearsed as done by the operator.
-	Operator []session.Confirmation `json:"operator"`
-	// OrganizationTyped: the organization ID gate was passed by the rehearsal's operator.
-	OrganizationTyped bool `json:"organizationTyped"`
-	// Calls and MutatingCalls were answered by the in-process simulator (every call the run made).
-	Calls         int `json:"calls"`
-	MutatingCalls int `json:"mutatingCalls"`
-}
-
-// RehearsedPhase is one phase of a rehearsal: its steps' outcomes and its span on the simulated
-// clock, beside the plan's estimate.
-type RehearsedPhase struct {
-	Number int    `json:"number"`
-	ID     string `json:"id"`
-	Name   string `json:"name"`
-	Steps  int    `json:"steps"`
-	Done   int    `json:"done"`
-	Failed int    `json:"failed"`
-	// NotStarted counts the steps that did not start (blocked, not supported, stopped).
-	NotStarted int `json:"notStarted"`
-	// Manual counts the steps the operator confirmed: their time is the operator's, not in
-	// SimulatedSeconds.
-	Manual int `json:"manual"`
-	// SimulatedSeconds is the time at least one of the phase's steps was running, on the simulated
-	// clock; SpanSeconds from its first step's start to its last step's end (phases 2 to 4
-	// interleave wave by wave, so their spans overlap and hold time spent on the others).
-	SimulatedSeconds int64 `json:"simulatedSeconds"`
-	SpanSeconds      int64 `json:"spanSeconds"`
-	// EstimateLowerSeconds and EstimateSeconds are the plan's estimate of the phase.
-	EstimateLowerSeconds int64 `json:"estimateLowerSeconds"`
-	EstimateSeconds      int64 `json:"estimateSeconds"`
-}
+// Rehearsal is what lz2ct rehearse reports (--format json): the session's report.
+type Rehearsal = session.Rehearsal
 
 func runRehearse(f *Factory, opts *RehearseOptions) error {
 	if err := opts.validate(); err != nil {
@@ -187,114 +128,20 @@ func runRehearse(f *Factory, opts *RehearseOptions) error {
 	if err != nil {
 		return BadInput(err)
 	}
-	if _, err := engine.ExecutionOrder(p); err != nil {
-		return BadInput(err)
-	}
 	snapPath, snap, err := rehearsalSnapshot(opts, p)
 	if err != nil {
 		return BadInput(err)
 	}
-	dir, cleanup, err := rehearsalFolder(opts.State)
-	if err != nil {
-		return BadInput(err)
-	}
-	defer cleanup()
-
-	start := time.Now()
-	// The simulator's clock moves with the run: AWS's durations pass at once when every step
-	// waits, and lz2ct's own work counts at --time-scale (sim.EventClock).
-	simStart := snap.Snapshot.CapturedAt
-	if simStart.IsZero() {
-		simStart = start
-	}
-	evClock := sim.NewEventClock(simStart.UTC(), opts.TimeScale)
-	srv := sim.New(snap.Snapshot, sim.Options{Seed: 1, Clock: evClock, Faults: faults})
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		return fmt.Errorf("rehearse: start the simulator: %w", err)
-	}
-	defer srv.Close()
-
-	stop, hard := f.StopContext(), f.HardContext()
-	o := session.DemoOptions(url, opts.TimeScale)
-	if r := p.Settings.HomeRegion; r != "" {
-		o.Region = r
-	}
-	conn, err := session.Connect(stop, o)
-	if err != nil {
-		return fmt.Errorf("rehearse: connect to the simulator: %w", err)
-	}
-	defer conn.Close()
-
-	run, err := session.OpenRun(session.RunOptions{Dir: dir, Plan: p, Command: "lz2ct rehearse"})
-	if err != nil {
-		return runError(err)
-	}
-	defer run.Close()
-
 	progress := io.Discard
 	if !opts.Quiet {
 		progress = f.IO.ErrOut
 	}
-	clock := &phaseClock{now: srv.Now, steps: map[string]*span{}}
-	// A step that still waits after the operator's confirmation would wait for ever: the
-	// rehearsal stops there and says which.
-	stopNow, cancel := context.WithCancel(stop)
-	defer cancel()
-	var stuck struct {
-		sync.Mutex
-		step string
-	}
-	// The delegated-administrator moves a later step checks by API are done as the operator would.
-	moves := session.Moves{W: progress, Who: "the rehearsal", Plan: run.Plan, Dir: dir, AWS: conn.Clients.Management()}
-	operator := &session.Operator{W: progress, Who: "lz2ct rehearse", Note: "rehearsed as done by the operator", Organization: p.Organization,
-		Before: moves.Before, Ctx: hard,
-		Confirming: func(s *plans.Step) string {
-			return fmt.Sprintf("%s operator  %s: rehearsed as done by the operator", srv.Now().UTC().Format("15:04:05"), s.ID)
-		},
-		Typing: func(org string) string {
-			return fmt.Sprintf("%s operator  organization ID %s typed: decommission and account closure may start", srv.Now().UTC().Format("15:04:05"), org)
-		},
-		Stuck: func(s *plans.Step, _ string) {
-			stuck.Lock()
-			if stuck.step == "" {
-				stuck.step = s.ID
-			}
-			stuck.Unlock()
-			cancel()
-		}}
-	// Progress lines carry the simulated clock's time, the one the report measures.
-	lines := hooks.Lines(progress)
-	simTime := hooks.Func(func(ev hooks.Event) error {
-		ev.Time = srv.Now()
-		return lines.Handle(ev)
-	})
-	e, err := run.Engine(hard, session.Exec{Clients: conn.Clients, Hooks: []hooks.Hook{clock, simTime, operator}, Clock: evClock,
-		WaitForConfirmation: true})
+	rep, err := session.Rehearse(f.HardContext(), f.StopContext(), session.RehearseOptions{Plan: p, Snapshot: snap,
+		PlanName: opts.PlanFile, SnapshotName: snapPath, State: opts.State, TimeScale: opts.TimeScale, Faults: faults,
+		Who: "lz2ct rehearse", Log: progress, Inspect: opts.Inspect})
 	if err != nil {
 		return runError(err)
 	}
-	operator.Attach(e)
-	sum, err := run.Execute(hard, stopNow, e, "rehearse")
-	if err != nil {
-		return err
-	}
-	if opts.Inspect != nil {
-		if err := opts.Inspect(url); err != nil {
-			return err
-		}
-	}
-	calls, mutating := srv.CallCount()
-	rep := Rehearsal{Organization: p.Organization, Plan: opts.PlanFile, Snapshot: snapPath, TimeScale: opts.TimeScale,
-		WallSeconds: time.Since(start).Seconds(), Failed: sum.Failed, NotStarted: sum.NotStarted,
-		Operator: operator.Confirmed(), OrganizationTyped: operator.TypedOrganization(), Calls: calls, MutatingCalls: mutating}
-	stuck.Lock()
-	rep.Stuck = stuck.step
-	stuck.Unlock()
-	rep.Phases, rep.SimulatedSeconds = clock.phases(p, sum, rep.Operator)
-	rep.EstimateLowerSeconds, rep.EstimateSeconds = p.Estimate.Total.Lower, p.Estimate.Total.Upper
-	rep.Finished = sum.Complete() && rep.Stuck == ""
-
 	if opts.Format == "json" {
 		enc := json.NewEncoder(f.IO.Out)
 		enc.SetIndent("", "  ")
@@ -302,10 +149,10 @@ func runRehearse(f *Factory, opts *RehearseOptions) error {
 			return err
 		}
 	} else {
-		printRehearsal(f.IO.Out, &rep, opts.State)
+		printRehearsal(f.IO.Out, rep, opts.State)
 	}
 	switch {
-	case sum.Stopped && rep.Stuck == "":
+	case rep.Stopped:
 		return &ExitError{Code: ExitStopped, Err: errors.New("rehearsal stopped by the user")}
 	case !rep.Finished:
 		return &ExitError{Code: ExitFailure, Err: errors.New("the rehearsal did not finish every step (see above)")}
@@ -313,8 +160,8 @@ func runRehearse(f *Factory, opts *RehearseOptions) error {
 	return nil
 }
 
-// rehearsalSnapshot reads the plan's snapshot (--snapshot, or the state folder's next to the plan)
-// and checks that it is the one the plan was made from.
+// rehearsalSnapshot reads the plan's snapshot: --snapshot, or the state folder's next to the plan
+// (the session checks that it is the plan's own).
 func rehearsalSnapshot(opts *RehearseOptions, p *plans.Plan) (string, *session.Snapshot, error) {
 	path := opts.SnapshotFile
 	if path == "" {
@@ -327,150 +174,7 @@ func rehearsalSnapshot(opts *RehearseOptions, p *plans.Plan) (string, *session.S
 	if err != nil {
 		return "", nil, err
 	}
-	if p.SnapshotHash == "" {
-		return "", nil, fmt.Errorf("%s records no snapshot hash, so no snapshot can be shown to be its own: make the plan again from a snapshot file (lz2ct plan --snapshot FILE -o plan.json)", opts.PlanFile)
-	}
-	if h := snap.SnapshotHash(); h != p.SnapshotHash {
-		return "", nil, fmt.Errorf("%s is not the snapshot %s was made from (its hash is %s, the plan's snapshotHash %s): give the plan's own snapshot with --snapshot, or make the plan again from this one (lz2ct plan --snapshot %s -o plan.json)",
-			path, opts.PlanFile, shortHash(h), shortHash(p.SnapshotHash), path)
-	}
 	return path, snap, nil
-}
-
-// rehearsalFolder is where the rehearsal's journal and exports go: a temporary folder (removed by
-// cleanup), or the given one when it is new or empty — never a folder holding a plan or a run.
-func rehearsalFolder(given string) (dir string, cleanup func(), err error) {
-	if given == "" {
-		dir, err := os.MkdirTemp("", "lz2ct-rehearse-")
-		if err != nil {
-			return "", nil, fmt.Errorf("rehearse: a temporary folder: %w (set TMPDIR, or give --state DIR)", err)
-		}
-		return dir, func() { _ = os.RemoveAll(dir) }, nil
-	}
-	entries, err := os.ReadDir(given)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return given, func() {}, nil
-	case err != nil:
-		return "", nil, fmt.Errorf("--state %s: %w", given, err)
-	case len(entries) > 0:
-		return "", nil, fmt.Errorf("--state %s is not empty: a rehearsal keeps its journal apart from any real run's state folder; give a new or empty folder, or leave out --state for a temporary one", given)
-	}
-	return given, func() {}, nil
-}
-
-// span is one step's time on the simulated clock: its first start, its last end.
-type span struct{ start, end time.Time }
-
-// phaseClock is a hook that notes when each step starts and ends on the simulator's clock.
-type phaseClock struct {
-	now   func() time.Time
-	mu    sync.Mutex
-	steps map[string]*span
-}
-
-func (c *phaseClock) Handle(ev hooks.Event) error {
-	id := ev.StepID()
-	if id == "" {
-		return nil
-	}
-	switch ev.Type {
-	case hooks.Started, hooks.Succeeded, hooks.Failed, hooks.Waiting:
-	default:
-		return nil
-	}
-	t := c.now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.steps[id]
-	if s == nil {
-		s = &span{start: t}
-		c.steps[id] = s
-	}
-	if ev.Type != hooks.Started {
-		s.end = t
-	}
-	return nil
-}
-
-// phases folds the step spans and the run's outcomes into the report's phases, and the whole run's
-// simulated span.
-func (c *phaseClock) phases(p *plans.Plan, sum *engine.Summary, manual []session.Confirmation) ([]RehearsedPhase, int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	count := func(os []engine.Outcome) map[string]bool {
-		m := map[string]bool{}
-		for _, o := range os {
-			m[o.Step] = true
-		}
-		return m
-	}
-	done, failed, notStarted := count(sum.Done), count(sum.Failed), count(sum.NotStarted)
-	confirmed := map[string]bool{}
-	for _, m := range manual {
-		confirmed[m.Step] = true
-	}
-	var out []RehearsedPhase
-	var first, last time.Time
-	for _, ph := range p.Phases {
-		rp := RehearsedPhase{Number: ph.Number, ID: ph.ID, Name: ph.Name, Steps: len(ph.Steps),
-			EstimateLowerSeconds: ph.EstimateLowerSeconds, EstimateSeconds: ph.EstimateSeconds}
-		var spans []span
-		for _, s := range ph.Steps {
-			switch {
-			case done[s.ID]:
-				rp.Done++
-			case failed[s.ID]:
-				rp.Failed++
-			case notStarted[s.ID]:
-				rp.NotStarted++
-			}
-			if confirmed[s.ID] {
-				rp.Manual++
-			}
-			if sp := c.steps[s.ID]; sp != nil && !sp.end.IsZero() {
-				spans = append(spans, *sp)
-			}
-		}
-		if len(spans) > 0 {
-			busy, from, to := union(spans)
-			rp.SimulatedSeconds, rp.SpanSeconds = seconds(busy), seconds(to.Sub(from))
-			if first.IsZero() || from.Before(first) {
-				first = from
-			}
-			if to.After(last) {
-				last = to
-			}
-		}
-		out = append(out, rp)
-	}
-	return out, seconds(last.Sub(first))
-}
-
-func seconds(d time.Duration) int64 { return int64(d.Round(time.Second) / time.Second) }
-
-// union is the time covered by at least one of spans, and their first start and last end.
-func union(spans []span) (busy time.Duration, from, to time.Time) {
-	sort.Slice(spans, func(i, j int) bool { return spans[i].start.Before(spans[j].start) })
-	from = spans[0].start
-	curStart, curEnd := spans[0].start, spans[0].end
-	for _, sp := range spans[1:] {
-		if sp.start.After(curEnd) {
-			busy += curEnd.Sub(curStart)
-			curStart, curEnd = sp.start, sp.end
-			continue
-		}
-		if sp.end.After(curEnd) {
-			curEnd = sp.end
-		}
-	}
-	busy += curEnd.Sub(curStart)
-	for _, sp := range spans {
-		if sp.end.After(to) {
-			to = sp.end
-		}
-	}
-	return busy, from, to
 }
 
 // printRehearsal writes the report: the phases' simulated durations beside the estimate, what
@@ -483,13 +187,13 @@ func printRehearsal(w io.Writer, r *Rehearsal, kept string) {
 	for _, ph := range r.Phases {
 		busy, span := "—", "—"
 		if ph.Done+ph.Failed > 0 {
-			busy, span = simDuration(secs(ph.SimulatedSeconds)), simDuration(secs(ph.SpanSeconds))
+			busy, span = tui.SimDuration(secs(ph.SimulatedSeconds)), tui.SimDuration(secs(ph.SpanSeconds))
 		}
 		fmt.Fprintf(w, "%-34s %5d %5d %6d %11d %6d  %-9s %-9s %s\n", fmt.Sprintf("%d %s", ph.Number, ph.Name), ph.Steps, ph.Done, ph.Failed, ph.NotStarted, ph.Manual,
-			busy, span, estimateRange(secs(ph.EstimateLowerSeconds), secs(ph.EstimateSeconds)))
+			busy, span, tui.EstimateRange(secs(ph.EstimateLowerSeconds), secs(ph.EstimateSeconds)))
 	}
-	fmt.Fprintf(w, "%-34s %38s  %-9s %-9s %s\n", "whole run", "", simDuration(secs(r.SimulatedSeconds)), "",
-		estimateRange(secs(r.EstimateLowerSeconds), secs(r.EstimateSeconds)))
+	fmt.Fprintf(w, "%-34s %38s  %-9s %-9s %s\n", "whole run", "", tui.SimDuration(secs(r.SimulatedSeconds)), "",
+		tui.EstimateRange(secs(r.EstimateLowerSeconds), secs(r.EstimateSeconds)))
 	fmt.Fprintln(w, "SIMULATED is the time the phase's steps ran on the simulated clock, at AWS's published durations;")
 	fmt.Fprintln(w, "SPAN from its first start to its last end (phases 2–4 interleave wave by wave, so spans overlap).")
 	fmt.Fprintln(w, "Manual steps took no time here: the estimate allows for the operator's.")
@@ -525,20 +229,4 @@ func printRehearsal(w io.Writer, r *Rehearsal, kept string) {
 	fmt.Fprintf(w, "\n%s in %s of wall time: %s answered by the simulator (%d mutating), none sent to AWS; journal and exports in %s.\n",
 		map[bool]string{true: "Every step finished", false: "The rehearsal did not finish every step"}[r.Finished],
 		time.Duration(r.WallSeconds*float64(time.Second)).Round(time.Millisecond), plural(r.Calls, "AWS call"), r.MutatingCalls, where)
-}
-
-// estimateRange is an estimate's bounds, one figure when they agree.
-func estimateRange(lower, upper time.Duration) string {
-	if tui.Duration(lower) == tui.Duration(upper) {
-		return tui.Duration(upper)
-	}
-	return tui.Duration(lower) + " – " + tui.Duration(upper)
-}
-
-// simDuration is a simulated span to the minute, or seconds below one.
-func simDuration(d time.Duration) string {
-	if d < time.Minute {
-		return d.Round(time.Second).String()
-	}
-	return tui.Duration(d)
 }

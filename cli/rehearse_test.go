@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"bytes"
+	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"maps"
 	"net/http"
@@ -13,10 +16,18 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/lz2ct/lz2ct/engine"
 	"github.com/lz2ct/lz2ct/iostreams"
 	"github.com/lz2ct/lz2ct/plans"
+	"github.com/lz2ct/lz2ct/session"
+	"github.com/lz2ct/lz2ct/statefolder"
+	"github.com/lz2ct/lz2ct/tui"
 )
 
 // rehearsalFolder writes a state folder as lz2ct plan leaves it for the user: the snapshot and the
@@ -230,5 +241,182 @@ func TestRehearseListsWhatWouldFail(t *testing.T) {
 	// --state keeps the rehearsal's journal where asked.
 	if _, err := os.Stat(filepath.Join(state, "journal.jsonl")); err != nil {
 		t.Errorf("--state %s holds no journal: %v", state, err)
+	}
+}
+
+// folderDigest is a folder's files with their contents' hashes, to see that nothing changed there.
+func folderDigest(t *testing.T, dir string) map[string][32]byte {
+	t.Helper()
+	out := map[string][32]byte{}
+	for path := range folderFiles(t, dir) {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[path] = sha256.Sum256(data)
+	}
+	return out
+}
+
+// rehearsalTemp points the temporary folders at an empty folder of the test's and returns it, to
+// see that a rehearsal leaves nothing there.
+func rehearsalTemp(t *testing.T) string {
+	t.Helper()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	return tmp
+}
+
+func leftovers(t *testing.T, tmp string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range entries {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// The wizard's rehearsal (r on the plan screen) goes through the same session.Rehearse: with the
+// real backend and the real wizard, it finishes every phase of alz2-typical's plan, sends nothing
+// to the user's AWS endpoints, leaves the state folder exactly as it was and no temporary folder
+// behind; and the plan can still be applied from the plan screen afterwards.
+func TestWizardRehearsalStaysInItsSimulator(t *testing.T) {
+	dir, _ := rehearsalStateFolder(t)
+	settingsData, err := os.ReadFile("../testdata/settings/alz2-typical.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The decisions the form starts from (enter through it submits them).
+	if err := os.WriteFile(filepath.Join(dir, statefolder.Settings), settingsData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hits := awsTrap(t)
+	tmp := rehearsalTemp(t)
+
+	b := &wizardBackend{}
+	tm := teatest.NewTestModel(t, tui.New(tui.Options{Backend: b, Snapshot: filepath.Join(dir, statefolder.Snapshot), StateDir: dir,
+		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }}),
+		teatest.WithInitialTermSize(140, 40), teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
+	waitFor := func(words ...string) {
+		t.Helper()
+		teatest.WaitFor(t, tm.Output(), func(out []byte) bool {
+			plain := ansiSeq.ReplaceAll(out, nil)
+			for _, w := range words {
+				if !bytes.Contains(plain, []byte(w)) {
+					return false
+				}
+			}
+			return true
+		}, teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
+	}
+	enter := func(n int) {
+		for range n {
+			tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+		}
+	}
+	waitFor("Pre-checks:")
+	tm.Send(tea.KeyPressMsg{Code: 'n', Text: "n"})
+	waitFor("Home region")
+	enter(3)
+	waitFor("Audit account e-mail")
+	enter(2)
+	waitFor("Concurrent account operations")
+	enter(4)
+	waitFor("Hours per working session")
+	enter(3)
+	waitFor("r rehearses", "a applies")
+	// The wizard saves the plan in the background: the folder as it stands once that is done is
+	// what the rehearsal must leave alone.
+	var before map[string][32]byte
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		before = folderDigest(t, dir)
+		if p, err := plans.Load(filepath.Join(dir, statefolder.Plan)); err == nil && p.Settings.AuditEmail != "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the wizard did not save its plan in %s", dir)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	tm.Send(tea.KeyPressMsg{Code: 'r', Text: "r"})
+	waitFor("every step finished", "PLAN ESTIMATE", "none sent to AWS")
+	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	waitFor("a applies")
+	tm.Send(tea.KeyPressMsg{Code: 'a', Text: "a"})
+	waitFor("type yes")
+	if err := tm.Quit(); err != nil {
+		t.Fatal(err)
+	}
+	app := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*tui.App)
+	app.Wait()
+	if app.Active() != tui.ScreenApply {
+		t.Errorf("after the rehearsal, a went to screen %v, want apply", app.Active())
+	}
+
+	if n := hits.Load(); n != 0 {
+		t.Errorf("%d calls left the process for the user's AWS endpoints", n)
+	}
+	if after := folderDigest(t, dir); !maps.Equal(before, after) {
+		t.Errorf("the rehearsal changed the state folder:\nbefore %v\nafter  %v", before, after)
+	}
+	if l := leftovers(t, tmp); len(l) > 0 {
+		t.Errorf("the rehearsal left %v in the temporary folder", l)
+	}
+}
+
+// Stopping the wizard's rehearsal (esc cancels its context) ends it at a safe point as Stopped,
+// with its temporary folder gone and the state folder untouched.
+func TestWizardRehearsalStopsWithoutLeftovers(t *testing.T) {
+	dir, planFile := rehearsalStateFolder(t)
+	hits := awsTrap(t)
+	tmp := rehearsalTemp(t)
+	p, err := plans.Load(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := session.ReadSnapshot(filepath.Join(dir, statefolder.Snapshot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The wizard hands over the snapshot file's bytes, as it read them.
+	data, err := os.ReadFile(filepath.Join(dir, statefolder.Snapshot))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := folderDigest(t, dir)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var progressed atomic.Int64
+	var inside []string
+	res, err := (&wizardBackend{}).Rehearse(ctx, data, snap.Snapshot, &tui.PlanResult{Plan: p}, func(pr tui.RehearsalProgress) {
+		if progressed.Add(1) == 1 {
+			inside = leftovers(t, tmp) // the rehearsal's own folder, while it runs
+			cancel()                   // esc, as soon as the first step moved
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Stopped || res.Finished {
+		t.Fatalf("want a stopped rehearsal, got finished %v stopped %v", res.Finished, res.Stopped)
+	}
+	if len(inside) != 1 || !strings.HasPrefix(inside[0], "lz2ct-rehearse-") {
+		t.Errorf("while it ran, the temporary folder held %v, want its own lz2ct-rehearse-* folder", inside)
+	}
+	if l := leftovers(t, tmp); len(l) > 0 {
+		t.Errorf("the stopped rehearsal left %v in the temporary folder", l)
+	}
+	if after := folderDigest(t, dir); !maps.Equal(before, after) {
+		t.Errorf("the rehearsal changed the state folder:\nbefore %v\nafter  %v", before, after)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("%d calls left the process for the user's AWS endpoints", n)
 	}
 }

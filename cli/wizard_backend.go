@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/checks"
+	"github.com/lz2ct/lz2ct/engine"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/inventory/discover"
 	"github.com/lz2ct/lz2ct/session"
@@ -161,3 +163,54 @@ func (w *wizardBackend) close() {
 }
 
 func folder(dir string) session.Folder { return session.Open(dir, "") }
+
+// Rehearse runs the plan on screen against a simulator of its own snapshot through
+// session.Rehearse, as lz2ct rehearse does: its own temporary state folder, the in-process
+// simulator's address only. Cancelling ctx stops it at the next safe point; main's hard context
+// (the second signal) ends it at once.
+func (w *wizardBackend) Rehearse(ctx context.Context, snapData []byte, snap *inventory.Snapshot, p *tui.PlanResult, progress func(tui.RehearsalProgress)) (*tui.RehearsalResult, error) {
+	if p == nil || p.Plan == nil {
+		return nil, errors.New("no plan to rehearse")
+	}
+	hard := w.hard
+	if hard == nil {
+		hard = context.Background()
+	}
+	rep, err := session.Rehearse(hard, ctx, session.RehearseOptions{Plan: p.Plan, Snapshot: &session.Snapshot{Snapshot: snap, Data: snapData},
+		PlanName: "the plan", SnapshotName: "the snapshot", Who: "lz2ct wizard (rehearse)",
+		Progress: func(pr session.RehearsalProgress) {
+			progress(tui.RehearsalProgress{Done: pr.Done, Failed: pr.Failed, Total: pr.Total, Simulated: pr.Simulated, Step: pr.Step})
+		}})
+	if err != nil {
+		return nil, err
+	}
+	return rehearsalResult(rep), nil
+}
+
+// rehearsalResult is the wizard's view of a rehearsal's report.
+func rehearsalResult(r *session.Rehearsal) *tui.RehearsalResult {
+	secs := func(n int64) time.Duration { return time.Duration(n) * time.Second }
+	out := &tui.RehearsalResult{Organization: r.Organization, Finished: r.Finished, Stopped: r.Stopped, Stuck: r.Stuck,
+		Wall: time.Duration(r.WallSeconds * float64(time.Second)), Simulated: secs(r.SimulatedSeconds),
+		EstimateLower: secs(r.EstimateLowerSeconds), Estimate: secs(r.EstimateSeconds), TimeScale: r.TimeScale,
+		Failed: stepOutcomes(r.Failed), NotStarted: stepOutcomes(r.NotStarted), OrganizationTyped: r.OrganizationTyped,
+		Calls: r.Calls, MutatingCalls: r.MutatingCalls}
+	for _, ph := range r.Phases {
+		out.Phases = append(out.Phases, tui.RehearsedPhase{Number: ph.Number, Name: ph.Name, Steps: ph.Steps, Done: ph.Done,
+			Failed: ph.Failed, NotStarted: ph.NotStarted, Manual: ph.Manual, Simulated: secs(ph.SimulatedSeconds), Span: secs(ph.SpanSeconds),
+			EstimateLower: secs(ph.EstimateLowerSeconds), Estimate: secs(ph.EstimateSeconds)})
+	}
+	for _, c := range r.Operator {
+		out.Manual = append(out.Manual, tui.StepOutcome{ID: c.Step, Title: c.Title})
+	}
+	return out
+}
+
+// stepOutcomes are the screens' view of the engine's outcomes.
+func stepOutcomes(os []engine.Outcome) []tui.StepOutcome {
+	out := make([]tui.StepOutcome, 0, len(os))
+	for _, o := range os {
+		out = append(out, tui.StepOutcome{ID: o.Step, Title: o.Title, Phase: o.Phase, Error: o.Error, Advice: o.Advice, Reason: o.Reason, OperationID: o.OperationID})
+	}
+	return out
+}

@@ -244,13 +244,7 @@ func runView(p *plans.Plan, rs session.RunStatus, scale float64) tui.RunView {
 
 // runSummary is the done screen's view of an engine summary.
 func runSummary(p *plans.Plan, sum *engine.Summary) *tui.RunSummary {
-	conv := func(os []engine.Outcome) []tui.StepOutcome {
-		out := make([]tui.StepOutcome, 0, len(os))
-		for _, o := range os {
-			out = append(out, tui.StepOutcome{ID: o.Step, Title: o.Title, Phase: o.Phase, Error: o.Error, Advice: o.Advice, Reason: o.Reason, OperationID: o.OperationID})
-		}
-		return out
-	}
+	conv := stepOutcomes
 	r := &tui.RunSummary{Organization: p.Organization, Stopped: sum.Stopped, Elapsed: sum.Ended.Sub(sum.Started), Done: conv(sum.Done),
 		Previously: sum.Previously, Failed: conv(sum.Failed), Waiting: conv(sum.Waiting), Interrupted: conv(sum.Interrupted),
 		NotStarted: conv(sum.NotStarted), Complete: sum.Complete()}

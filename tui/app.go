@@ -217,6 +217,15 @@ func (a *App) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		a.switchTo(ScreenApply)
 		return a, a.apply().Prepare(a.files.Dir, a.plan)
 
+	case rehearseMsg:
+		if a.plan == nil || a.snap == nil {
+			return a, nil
+		}
+		return a, a.planScreen().rehearsal.Start(a.snapData, a.snap, a.plan)
+
+	case rehearsalProgressMsg, rehearsalResultMsg, rehearsalTickMsg:
+		return a, a.screens[ScreenPlan].Update(msg)
+
 	case resumeMsg:
 		a.files = statefolder.Folder{Dir: msg.Dir}
 		b, dir := a.c.Backend, msg.Dir
@@ -285,6 +294,8 @@ func (a *App) record(what, path string) {
 
 func (a *App) apply() *applyScreen { return a.screens[ScreenApply].(*applyScreen) }
 
+func (a *App) planScreen() *planScreen { return a.screens[ScreenPlan].(*planScreen) }
+
 // resumeCommand is the command that resumes the run in the state folder.
 func (a *App) resumeCommand() string {
 	if a.opts.ResumeCommand != nil {
@@ -314,12 +325,17 @@ func (a *App) lastRun() *RunSummary {
 }
 
 // Wait returns once a run started by the wizard has stopped (the program has ended: the run was
-// asked to stop at its next safe point), so that the journal is closed and the lock released.
-func (a *App) Wait() { a.apply().Wait() }
+// asked to stop at its next safe point), so that the journal is closed and the lock released, and
+// once a rehearsal has stopped, so that its temporary folder is removed.
+func (a *App) Wait() {
+	a.apply().Wait()
+	a.planScreen().rehearsal.Wait()
+}
 
 func (a *App) quit() tea.Cmd {
 	a.quitting = true
 	a.apply().Stop(true)
+	a.planScreen().rehearsal.Stop()
 	if d, ok := a.screens[ScreenDiscovery].(*discoveryScreen); ok {
 		d.cancel()
 	}

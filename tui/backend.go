@@ -75,6 +75,55 @@ type Backend interface {
 	// ConfirmOrganization lets decommission and account closure start in the run in progress, once
 	// typed is the plan's organization ID.
 	ConfirmOrganization(typed string) error
+
+	// Rehearse runs plan p against a simulator of its own snapshot (snap, and snapData the snapshot
+	// file's bytes the plan was made from) started in this process, with its own temporary state
+	// folder: it never reaches AWS and never touches the state folder. It reports progress as it
+	// goes (newest only). Cancelling ctx stops it at the next safe point; it returns once its
+	// simulator and temporary folder are gone (Stopped set).
+	Rehearse(ctx context.Context, snapData []byte, snap *inventory.Snapshot, p *PlanResult, progress func(RehearsalProgress)) (*RehearsalResult, error)
+}
+
+// RehearsalProgress is where a rehearsal stands: steps done and failed of the plan's, and the time
+// passed on the simulated clock.
+type RehearsalProgress struct {
+	Done, Failed, Total int
+	Simulated           time.Duration
+	// Step is the step that last started or ended.
+	Step string
+}
+
+// RehearsalResult is how a rehearsal ended: per phase the simulated time beside the plan's
+// estimate, what would fail, what would not start, and what the real run will ask of the operator.
+type RehearsalResult struct {
+	Organization string
+	// Finished: every step finished. Stopped: the user stopped it. Stuck names a step that still
+	// waited after the rehearsal's operator confirmed it (the rehearsal stopped there).
+	Finished, Stopped bool
+	Stuck             string
+	// Wall is the rehearsal's own time; Simulated the whole run's, on the simulated clock, beside
+	// the plan's estimate (EstimateLower to Estimate).
+	Wall, Simulated         time.Duration
+	EstimateLower, Estimate time.Duration
+	TimeScale               float64
+	Phases                  []RehearsedPhase
+	Failed, NotStarted      []StepOutcome
+	// Manual are the steps the real run will wait for the operator to do; OrganizationTyped says
+	// that it will ask for the organization ID before decommission.
+	Manual            []StepOutcome
+	OrganizationTyped bool
+	// Calls and MutatingCalls were answered by the rehearsal's simulator: none went to AWS.
+	Calls, MutatingCalls int
+}
+
+// RehearsedPhase is one phase of a rehearsal.
+type RehearsedPhase struct {
+	Number                                  int
+	Name                                    string
+	Steps, Done, Failed, NotStarted, Manual int
+	// Simulated is the time at least one of its steps ran; Span its first start to its last end.
+	Simulated, Span         time.Duration
+	EstimateLower, Estimate time.Duration
 }
 
 // RunInfo is a run recorded in a state folder, as the start screen offers to resume it.

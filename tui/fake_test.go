@@ -46,6 +46,11 @@ type fakeBackend struct {
 	confirmed []string
 	orgTyped  string
 	orgCh     chan struct{}
+	// rehearse is what Rehearse does; rehearsals counts the calls, rehearsalStopped those
+	// stopped by their context.
+	rehearse         *fakeRehearsal
+	rehearsals       int
+	rehearsalStopped int
 }
 
 func newFake(t testing.TB) *fakeBackend {
@@ -281,7 +286,7 @@ func (d *driver) handle(msg tea.Msg) {
 	case tea.QuitMsg:
 		d.quit = true
 		return
-	case discoveryTickMsg, applyTickMsg:
+	case discoveryTickMsg, applyTickMsg, rehearsalTickMsg:
 		return
 	}
 	if name := fmt.Sprintf("%T", msg); strings.HasPrefix(name, "cursor.") {
@@ -603,4 +608,72 @@ func sampleRun(pv *PlanView) *fakeRunScript {
 			{Resource: "StackSet AWS-Landing-Zone-Baseline-PrimaryVPC", Reason: "decommission.keepStackSets: workloads use its resources"}},
 		Runbooks: []string{"state/runbook.md", "state/runbook.html"}}
 	return &fakeRunScript{views: []RunView{v}, summary: sum, hold: make(chan struct{})}
+}
+
+// fakeRehearsal is what the fake's Rehearse does: it reports progress, then holds until hold is
+// closed (or the rehearsal is stopped), and returns result (or err).
+type fakeRehearsal struct {
+	progress []RehearsalProgress
+	hold     chan struct{}
+	result   *RehearsalResult
+	err      error
+}
+
+func (f *fakeBackend) Rehearse(ctx context.Context, _ []byte, _ *inventory.Snapshot, p *PlanResult, progress func(RehearsalProgress)) (*RehearsalResult, error) {
+	f.mu.Lock()
+	if f.rehearse == nil {
+		f.rehearse = sampleRehearsal(&p.View)
+	}
+	sc := f.rehearse
+	f.rehearsals++
+	f.mu.Unlock()
+	for _, pr := range sc.progress {
+		progress(pr)
+	}
+	if sc.hold != nil {
+		select {
+		case <-sc.hold:
+		case <-ctx.Done():
+			f.mu.Lock()
+			f.rehearsalStopped++
+			f.mu.Unlock()
+			return &RehearsalResult{Organization: p.View.Organization, Stopped: true}, nil
+		}
+	}
+	return sc.result, sc.err
+}
+
+// sampleRehearsal is a rehearsal of the fake's plan that got through every phase but the last:
+// there one step failed with AWS's error and advice and the step after it did not start; a manual
+// step and the organization ID were rehearsed as the operator's.
+func sampleRehearsal(pv *PlanView) *fakeRehearsal {
+	r := &RehearsalResult{Organization: pv.Organization, TimeScale: 500, Wall: 3*time.Second + 420*time.Millisecond,
+		Simulated: 4*time.Hour + 12*time.Minute, EstimateLower: 3 * time.Hour, Estimate: pv.Total, Calls: 1234, MutatingCalls: 321,
+		OrganizationTyped: true}
+	total, done := 0, 0
+	for i, ph := range pv.Phases {
+		rp := RehearsedPhase{Number: ph.Number, Name: ph.Name, Steps: len(ph.Steps), Done: len(ph.Steps),
+			Simulated: time.Duration(i+1) * 37 * time.Minute, Span: time.Duration(i+1) * 41 * time.Minute,
+			EstimateLower: ph.Estimate * 3 / 4, Estimate: ph.Estimate}
+		if i == len(pv.Phases)-1 && len(ph.Steps) >= 2 {
+			failed, next := ph.Steps[0], ph.Steps[1]
+			rp.Done, rp.Failed, rp.NotStarted = len(ph.Steps)-2, 1, 1
+			r.Failed = []StepOutcome{{ID: failed.ID, Title: failed.Title, Phase: ph.Number,
+				Error:  "operation 1c2d3e4f failed: ValidationException: AWS Control Tower cannot register the OU: an SCP in its path denies config:PutConfigurationRecorder",
+				Advice: "detach the SCP that denies it (lz2ct check lists it), then run lz2ct resume"}}
+			r.NotStarted = []StepOutcome{{ID: next.ID, Title: next.Title, Phase: ph.Number, Reason: "needs " + failed.ID + ", which failed"}}
+		}
+		if i == 0 {
+			rp.Simulated, rp.Span = 40*time.Second, 40*time.Second
+		}
+		total += rp.Steps
+		done += rp.Done
+		r.Phases = append(r.Phases, rp)
+	}
+	r.Manual = []StepOutcome{{ID: "manual/security-tooling", Title: "Move security tooling and alerting to the new Audit account"}}
+	return &fakeRehearsal{
+		progress: []RehearsalProgress{{Done: done / 2, Failed: 1, Total: total, Simulated: 2*time.Hour + 5*time.Minute, Step: "ou.register/ou-1"}},
+		hold:     make(chan struct{}),
+		result:   r,
+	}
 }

@@ -9,7 +9,7 @@ type KeyMap struct {
 	Enter, Back, Quit, ForceQuit, Help      key.Binding
 	Filter, Severity, Next, Tab             key.Binding
 	Expand, Collapse, ExpandAll, Export     key.Binding
-	Apply                                   key.Binding
+	Apply, Rehearse                         key.Binding
 	Copy                                    key.Binding
 	// The apply dashboard's.
 	Pause, Resume, Failures, Work, Manual, Confirm, Organization key.Binding
@@ -38,6 +38,8 @@ func DefaultKeyMap() KeyMap {
 		ExpandAll: key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "expand/collapse all")),
 		Export:    key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export runbook")),
 		Apply:     key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "apply the plan")),
+		// A dress rehearsal against a simulator in lz2ct's own process: nothing reaches AWS.
+		Rehearse: key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "rehearse against a simulator")),
 		// OSC 52 asks the terminal to set the clipboard; terminals that do not allow it ignore it,
 		// so the help says where else the commands are (the runbook).
 		Copy: key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "copy commands (OSC 52 clipboard)")),

@@ -146,28 +146,8 @@ func RunSummaryText(r *RunSummary, command, dir string) string {
 	}
 	if len(r.NotStarted) > 0 {
 		b.WriteString("\nWhat is left:\n")
-		reasons := map[string][]string{}
-		for _, o := range r.NotStarted {
-			reasons[o.Reason] = append(reasons[o.Reason], o.ID)
-		}
-		keys := make([]string, 0, len(reasons))
-		for k := range reasons {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			if len(reasons[keys[i]]) != len(reasons[keys[j]]) {
-				return len(reasons[keys[i]]) > len(reasons[keys[j]])
-			}
-			return keys[i] < keys[j]
-		})
-		for _, k := range keys {
-			ids := reasons[k]
-			more := ""
-			if len(ids) > 3 {
-				more = fmt.Sprintf(" and %d more", len(ids)-3)
-				ids = ids[:3]
-			}
-			fmt.Fprintf(&b, "  • %s: %s (%s%s)\n", plural(len(reasons[k]), "step", "steps"), k, strings.Join(ids, ", "), more)
+		for _, l := range notStartedLines(r.NotStarted, 3) {
+			b.WriteString("  • " + l + "\n")
 		}
 	}
 	if len(r.Kept) > 0 {
@@ -239,4 +219,34 @@ func ShellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// notStartedLines groups steps that did not start by their reason, the most common first: "2 steps:
+// needs x, which failed (a, b)", naming up to n steps of each.
+func notStartedLines(l []StepOutcome, n int) []string {
+	reasons := map[string][]string{}
+	for _, o := range l {
+		reasons[o.Reason] = append(reasons[o.Reason], o.ID)
+	}
+	keys := make([]string, 0, len(reasons))
+	for k := range reasons {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if len(reasons[keys[i]]) != len(reasons[keys[j]]) {
+			return len(reasons[keys[i]]) > len(reasons[keys[j]])
+		}
+		return keys[i] < keys[j]
+	})
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		ids := reasons[k]
+		more := ""
+		if len(ids) > n {
+			more = fmt.Sprintf(" and %d more", len(ids)-n)
+			ids = ids[:n]
+		}
+		out = append(out, fmt.Sprintf("%s: %s (%s%s)", plural(len(reasons[k]), "step", "steps"), k, strings.Join(ids, ", "), more))
+	}
+	return out
 }

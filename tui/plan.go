@@ -45,6 +45,9 @@ type planScreen struct {
 	exporting bool
 	exported  []string
 	exportErr error
+
+	// rehearsal, while open, is drawn over the plan and takes its keys (r rehearses the plan).
+	rehearsal *rehearsal
 }
 
 // phaseCounts are a phase's destructive, manual and blocked steps.
@@ -54,7 +57,7 @@ type phaseCounts struct{ destructive, manual, blocked int }
 type planRow struct{ phase, step int }
 
 func newPlanScreen(c *Common) *planScreen {
-	return &planScreen{c: c, expanded: map[int]bool{}, page: newPage()}
+	return &planScreen{c: c, expanded: map[int]bool{}, page: newPage(), rehearsal: newRehearsal(c)}
 }
 
 // Init shows the screen as "building" until a plannedMsg arrives.
@@ -142,6 +145,7 @@ func (s *planScreen) rebuild() {
 func (s *planScreen) SetSize(w, h int) {
 	s.w, s.h = w, h
 	s.page.setSize(w, h)
+	s.rehearsal.setSize(w, h)
 	s.layout()
 }
 
@@ -168,6 +172,9 @@ func (s *planScreen) Capturing() bool { return false }
 
 func (s *planScreen) Help() []key.Binding {
 	k := s.c.Keys
+	if s.rehearsal.open {
+		return s.rehearsal.help()
+	}
 	if s.page.open {
 		if s.step != nil && len(s.step.CLI) > 0 {
 			return pageKeys(k, &s.page, "back to plan", k.Copy)
@@ -175,7 +182,7 @@ func (s *planScreen) Help() []key.Binding {
 		return pageKeys(k, &s.page, "back to plan")
 	}
 	return []key.Binding{k.Up, k.Down, key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open/toggle")),
-		k.Tab, k.ExpandAll, k.Export, k.Apply,
+		k.Tab, k.ExpandAll, k.Export, k.Rehearse, k.Apply,
 		key.NewBinding(key.WithKeys("q"), key.WithHelp("q", "finish")),
 		key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "decisions")),
 		k.Expand, k.Collapse, k.PageUp, k.PageDown}
@@ -193,7 +200,15 @@ func (s *planScreen) Update(msg tea.Msg) tea.Cmd {
 		s.exporting = false
 		s.exported, s.exportErr = msg.Paths, msg.Err
 		s.layout()
+	case rehearsalProgressMsg, rehearsalResultMsg, rehearsalTickMsg:
+		cmd := s.rehearsal.update(msg)
+		s.layout()
+		return cmd
 	case tea.KeyPressMsg:
+		if s.rehearsal.open {
+			return s.rehearsal.update(msg)
+		}
+		s.rehearsal.note = "" // said once: the status line shows the keys again
 		return s.key(msg)
 	}
 	return nil
@@ -229,6 +244,9 @@ func (s *planScreen) key(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	if key.Matches(msg, k.Apply) {
 		return send(applyMsg{})
+	}
+	if key.Matches(msg, k.Rehearse) {
+		return send(rehearseMsg{})
 	}
 	if s.tab > 0 {
 		switch {
@@ -313,6 +331,9 @@ func (s *planScreen) View() string {
 	case s.plan == nil:
 		return ""
 	}
+	if s.rehearsal.open {
+		return s.rehearsal.view()
+	}
 	if s.page.open {
 		return s.page.view(st)
 	}
@@ -387,8 +408,14 @@ func (s *planScreen) statusText(info string) string {
 		return st.Error.Render(wrap("✖ export failed: "+s.exportErr.Error(), s.w))
 	case len(s.exported) > 0:
 		return st.OK.Render(wrap("✔ runbook written: "+strings.Join(s.exported, ", "), s.w))
+	case s.rehearsal.note != "":
+		return st.Muted.Render(truncate(s.rehearsal.note, s.w))
 	}
-	return st.Muted.Render(strings.TrimSpace("enter opens · e exports the runbook · a applies · q finishes   " + info))
+	keys := "enter opens · e exports the runbook · r rehearses · a applies · q finishes"
+	if ansi.StringWidth(keys+"   "+info) > s.w {
+		keys = strings.TrimPrefix(keys, "enter opens · ") // the scroll position stays in view
+	}
+	return st.Muted.Render(strings.TrimSpace(keys + "   " + info))
 }
 
 // howLabels say what the plan does with an account, by its disposition.
