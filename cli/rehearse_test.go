@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/json"
@@ -301,18 +300,7 @@ func TestWizardRehearsalStaysInItsSimulator(t *testing.T) {
 	tm := teatest.NewTestModel(t, tui.New(tui.Options{Backend: b, Snapshot: filepath.Join(dir, statefolder.Snapshot), StateDir: dir,
 		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }}),
 		teatest.WithInitialTermSize(140, 40), teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
-	waitFor := func(words ...string) {
-		t.Helper()
-		teatest.WaitFor(t, tm.Output(), func(out []byte) bool {
-			plain := ansiSeq.ReplaceAll(out, nil)
-			for _, w := range words {
-				if !bytes.Contains(plain, []byte(w)) {
-					return false
-				}
-			}
-			return true
-		}, teatest.WithDuration(60*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
-	}
+	waitFor := func(words ...string) { t.Helper(); waitTeaText(t, tm, 60*time.Second, words...) }
 	enter := func(n int) {
 		for range n {
 			tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})

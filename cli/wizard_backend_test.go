@@ -131,18 +131,7 @@ func TestWizardNeverRewritesAStartedRunsPlan(t *testing.T) {
 	tm := teatest.NewTestModel(t, tui.New(tui.Options{Backend: b, Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: dir,
 		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }}),
 		teatest.WithInitialTermSize(140, 40), teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
-	waitFor := func(words ...string) {
-		t.Helper()
-		teatest.WaitFor(t, tm.Output(), func(out []byte) bool {
-			plain := ansiSeq.ReplaceAll(out, nil)
-			for _, w := range words {
-				if !bytes.Contains(plain, []byte(w)) {
-					return false
-				}
-			}
-			return true
-		}, teatest.WithDuration(20*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
-	}
+	waitFor := func(words ...string) { t.Helper(); waitTeaText(t, tm, 20*time.Second, words...) }
 	waitFor("Pre-checks:")
 	tm.Send(tea.KeyPressMsg{Code: 'n', Text: "n"})
 	waitFor("Home region")
@@ -176,4 +165,18 @@ func TestWizardNeverRewritesAStartedRunsPlan(t *testing.T) {
 	if s, err := settings.Load(filepath.Join(dir, statefolder.Settings)); err != nil || s.LogArchiveEmail == "" {
 		t.Fatalf("settings after the session: %+v, %v", s, err)
 	}
+}
+
+// waitTeaText waits until the wizard's drawn output (escape sequences removed) holds every word.
+func waitTeaText(t *testing.T, tm *teatest.TestModel, limit time.Duration, words ...string) {
+	t.Helper()
+	teatest.WaitFor(t, tm.Output(), func(out []byte) bool {
+		plain := ansiSeq.ReplaceAll(out, nil)
+		for _, w := range words {
+			if !bytes.Contains(plain, []byte(w)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(limit), teatest.WithCheckInterval(20*time.Millisecond))
 }
