@@ -42,6 +42,9 @@ const (
 	// The engine reads a StackSet operation with a backoff capped at a minute (steps'
 	// stackSetPoll), so it sees the operation's end up to a minute late.
 	stackSetPollLagSeconds = 60
+	// ... and reads an OU registration (EnableBaseline) with a backoff capped at 2 minutes: the
+	// registration's end is seen up to 2 minutes late, after AWS's up to 10 + 2 × (n − 1) minutes.
+	regPollLagSeconds = 2 * 60
 )
 
 // lz2ct's own calls on StackSets. ListStackInstances returns at most 100 instances a call
@@ -118,7 +121,7 @@ func stackSetRange(accounts int, p StackSetPreferences) Range {
 // Estimate categories: what each second of the upper bound is spent on. Their shares name the
 // assumption that dominates the estimate.
 const (
-	driverRegBase     = "OU registration: at least 10 minutes each, one at a time (AWS)"
+	driverRegBase     = "OU registration: at least 10 minutes each, one at a time (AWS), seen up to 2 minutes later"
 	driverRegAccounts = "OU registration: up to 2 minutes per additional account (AWS)"
 	driverEnroll      = "one-by-one enrollment: up to 15 minutes each (AWS: \"several minutes\"), accountConcurrency at a time"
 	driverLZ          = "landing zone set-up: up to 60 minutes (AWS: about 30)"
@@ -237,7 +240,7 @@ func (b *estimator) stepRange(st *Step) Range {
 	case Verify:
 		return Range{}
 	case BaselineEnable:
-		return Range{regBaseSeconds, st.EstimateSeconds}
+		return Range{regBaseSeconds, st.EstimateSeconds + regPollLagSeconds}
 	case LandingZoneCreate:
 		return Range{lzLowerSeconds, lzUpperSeconds}
 	case AccountCreate:
@@ -411,8 +414,8 @@ func (b *estimator) estimate(p *Plan) Estimate {
 		r := b.stepRange(st)
 		regRanges[st.ID] = r
 		phase[4] = phase[4].add(r)
-		drivers[driverRegBase] += regBaseSeconds
-		drivers[driverRegAccounts] += r.Upper - regBaseSeconds
+		drivers[driverRegBase] += regBaseSeconds + regPollLagSeconds
+		drivers[driverRegAccounts] += r.Upper - regBaseSeconds - regPollLagSeconds
 	}
 	prepOf := func(steps []*Step) Range {
 		var r Range
@@ -528,10 +531,11 @@ func (b *estimator) estimate(p *Plan) Estimate {
 	e.WhatIf, e.Moves = b.whatIf(conc)
 	e.Assumptions = []string{
 		"landing zone set-up 30 to 60 minutes (AWS: about 30; AWS Control Tower user guide, review-and-set-up)",
-		"OU registration at least 10 minutes, and up to 10 + 2 × (accounts − 1) minutes, one OU operation at a time (importing-existing, limits)",
+		"OU registration at least 10 minutes, and up to 10 + 2 × (accounts − 1) minutes, one OU operation at a time (importing-existing, limits); lz2ct sees its end up to 2 minutes later (its polling)",
 		fmt.Sprintf("account enrollment 5 to 15 minutes each (AWS: \"several minutes\"), %s at a time (accountConcurrency; Control Tower allows %d by default, %d with a quota increase)",
 			words.Count(conc, "account"), settings.DefaultAccountQuota, settings.MaxAccountConcurrency),
-		fmt.Sprintf("StackSet operations: a minute, plus 1 to 3 minutes per batch of accounts (the operation's MaxConcurrentCount, at most stackSetConcurrency %d, per region, regions in parallel)", s.StackSetConcurrency),
+		fmt.Sprintf("StackSet operations: a minute, plus 1 to 3 minutes per batch of accounts (the operation's MaxConcurrentCount, at most stackSetConcurrency %d, per region, regions in parallel), seen up to a minute later (lz2ct's polling)", s.StackSetConcurrency),
+		fmt.Sprintf("lz2ct's own calls %d ms to %d s each: ListStackInstances returns %d instances a call (ListStackInstances, MaxResults), so exporting a StackSet, and reading a wave's instances before and after its operation (per account up to %d accounts, otherwise the whole StackSet), takes a call per %d instances", callLowerMillis, callUpperMillis/1000, instancesPerPage, perAccountListMax, instancesPerPage),
 		fmt.Sprintf("a wave is prepared while Control Tower registers the previous one when that takes at most %d minutes (upper bound), otherwise after it, so no account stays unrecorded through another OU's long registration; what runs meanwhile is the overlap", overlapMaxSeconds/60),
 		fmt.Sprintf("quick API steps %d s, %d of a kind at once; direct Config removal %d s per account and region; decommission steps %d minutes; manual tasks 30 to 60 minutes", quickStepSeconds, batchParallelism, directConfigSeconds, decomStepSeconds/60),
 		"waiting for people (reviews, change windows) is not included",
