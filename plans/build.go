@@ -100,8 +100,8 @@ type builder struct {
 	regs        []string          // registrations that can run, in registration order (the prep gate)
 	regOf       map[string]string // OU key -> its registration step
 	ecInstances map[string][]string
-	ecDeleted   map[string]bool // "account|region" EnableConfig instances deleted by a Config wave
-	retain      map[string]bool // accounts the migration leaves alone: their StackSet stacks are retained
+	ecDeleted   map[acctRegion]bool // EnableConfig instances deleted by a Config wave
+	retain      map[string]bool     // accounts the migration leaves alone: their StackSet stacks are retained
 	deployStep  string
 	freezeStep  string
 	execSet     *execStackSet
@@ -121,7 +121,7 @@ func newBuilder(sc *scope.Scope, report checks.Report) *builder {
 		ids: map[string]int{}, accounts: map[string]*AccountDisposition{},
 		blockedAcct: map[string]string{}, blockedOU: map[string][]string{}, dead: map[string]bool{},
 		detached: map[string]bool{}, configSteps: map[string][]string{}, roleSteps: map[string]string{},
-		regOf: map[string]string{}, ecDeleted: map[string]bool{}, retain: map[string]bool{},
+		regOf: map[string]string{}, ecDeleted: map[acctRegion]bool{}, retain: map[string]bool{},
 		regSize: map[string]int{}, splitDeps: map[string][]string{}, moves: map[string]string{},
 	}
 	if b.part == "" {

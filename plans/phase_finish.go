@@ -680,27 +680,24 @@ func emptyBucketCLI(bucket, region string) []string {
 // StackSet. Instances a Config wave already deleted are not named again.
 func (b *builder) deleteStackSet(ss inventory.StackSet, g *group) {
 	reg := b.alzReg
-	del, keep := map[string]map[string]bool{}, map[string]map[string]bool{}
+	var del, keep regionsByAccount
 	for _, in := range ss.Instances {
-		if ss.Name == EnableConfigStackSet && b.ecDeleted[in.AccountID+"|"+in.Region] {
+		if ss.Name == EnableConfigStackSet && b.ecDeleted[acctRegion{in.AccountID, in.Region}] {
 			continue
 		}
-		m := del
+		m := &del
 		if b.retain[in.AccountID] {
-			m = keep
+			m = &keep
 		}
-		if m[in.AccountID] == nil {
-			m[in.AccountID] = map[string]bool{}
-		}
-		m[in.AccountID][in.Region] = true
+		m.add(in.AccountID, in.Region)
 	}
 	var deps []string
 	n := 0
 	for _, part := range []struct {
-		m      map[string]map[string]bool
+		m      *regionsByAccount
 		retain bool
-	}{{del, false}, {keep, true}} {
-		for _, grp := range groupByRegions(part.m) {
+	}{{&del, false}, {&keep, true}} {
+		for _, grp := range part.m.groups() {
 			n++
 			id := fmt.Sprintf("%s/%s/%d", KindStackSetInstancesDelete, ss.Name, n)
 			op := token(id)
@@ -838,7 +835,7 @@ func (b *builder) keptByChoice(alz *inventory.ALZ) {
 		n := 0
 		for _, ss := range alz.StackSets {
 			for _, in := range ss.Instances {
-				if in.AccountID == id && !(ss.Name == EnableConfigStackSet && b.ecDeleted[in.AccountID+"|"+in.Region]) {
+				if in.AccountID == id && !(ss.Name == EnableConfigStackSet && b.ecDeleted[acctRegion{in.AccountID, in.Region}]) {
 					n++
 				}
 			}

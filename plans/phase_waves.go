@@ -2,7 +2,6 @@ package plans
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -166,20 +165,17 @@ func (b *builder) enableConfigInstances() map[string][]string {
 // group in step IDs.
 func (b *builder) removeConfig(phase, wave int, key string, accounts []string, deps []string) []string {
 	var out []string
-	ssInst := map[string]map[string]bool{}
+	var ssInst regionsByAccount
 	for _, id := range accounts {
 		w := b.configRegions(b.ix.Account(id))
 		if len(w.stackset) > 0 {
-			ssInst[id] = map[string]bool{}
-			for _, r := range w.stackset {
-				ssInst[id][r] = true
-			}
+			ssInst.add(id, w.stackset...)
 		}
 		for _, d := range w.direct {
 			out = append(out, b.removeConfigDirect(phase, wave, id, d, deps))
 		}
 	}
-	groups := groupByRegions(ssInst)
+	groups := ssInst.groups()
 	for i, g := range groups {
 		id := KindConfigStackSetInstancesDelete + "/" + key
 		if len(groups) > 1 {
@@ -204,7 +200,7 @@ func (b *builder) removeConfig(phase, wave int, key string, accounts []string, d
 		for _, a := range g.accounts {
 			b.configSteps[a] = append(b.configSteps[a], id)
 			for _, r := range g.regions {
-				b.ecDeleted[a+"|"+r] = true
+				b.ecDeleted[acctRegion{a, r}] = true
 			}
 		}
 		out = append(out, id)
@@ -851,13 +847,57 @@ func sanitizeName(name, id string) string {
 
 type regionGroup struct{ accounts, regions []string }
 
-// groupByRegions groups accounts that have instances in the same set of regions, so each
-// StackSet operation (accounts × regions) names only instances that exist.
-func groupByRegions(m map[string]map[string]bool) []regionGroup {
+// acctRegion is a stack instance's place: an account and a region.
+type acctRegion struct{ account, region string }
+
+// regionsByAccount collects the regions of stack instances per account, accounts in the order
+// first seen. The instances of a snapshot come sorted by account, so most additions extend the
+// last account's list without a map lookup.
+type regionsByAccount struct {
+	accounts []string
+	regions  [][]string // regions[i]: accounts[i]'s, in any order, with repeats
+	at       map[string]int
+}
+
+func (r *regionsByAccount) add(account string, regions ...string) {
+	n := len(r.accounts)
+	if n > 0 && r.accounts[n-1] == account {
+		r.regions[n-1] = append(r.regions[n-1], regions...)
+		return
+	}
+	if r.at == nil {
+		r.at = map[string]int{}
+	}
+	i, ok := r.at[account]
+	if !ok {
+		i = n
+		r.at[account] = i
+		r.accounts = append(r.accounts, account)
+		// Room for a few regions, which most accounts have, in one allocation.
+		r.regions = append(r.regions, make([]string, 0, max(4, len(regions))))
+	}
+	r.regions[i] = append(r.regions[i], regions...)
+}
+
+// groups groups the accounts that have instances in the same set of regions, so each StackSet
+// operation (accounts × regions) names only instances that exist: by regions, each group's
+// accounts sorted (already so when they were added in order).
+func (r *regionsByAccount) groups() []regionGroup {
+	idx := make([]int, len(r.accounts))
+	for i := range idx {
+		idx[i] = i
+	}
+	if !slices.IsSorted(r.accounts) {
+		sort.Slice(idx, func(a, b int) bool { return r.accounts[idx[a]] < r.accounts[idx[b]] })
+	}
 	byKey := map[string]*regionGroup{}
 	var order []string
-	for acct, regs := range m {
-		rs := slices.Sorted(maps.Keys(regs))
+	for _, i := range idx {
+		rs := r.regions[i]
+		if !slices.IsSorted(rs) {
+			slices.Sort(rs)
+		}
+		rs = slices.Compact(rs)
 		k := strings.Join(rs, " ")
 		g := byKey[k]
 		if g == nil {
@@ -865,14 +905,12 @@ func groupByRegions(m map[string]map[string]bool) []regionGroup {
 			byKey[k] = g
 			order = append(order, k)
 		}
-		g.accounts = append(g.accounts, acct)
+		g.accounts = append(g.accounts, r.accounts[i])
 	}
 	sort.Strings(order)
 	out := make([]regionGroup, 0, len(order))
 	for _, k := range order {
-		g := byKey[k]
-		sort.Strings(g.accounts)
-		out = append(out, *g)
+		out = append(out, *byKey[k])
 	}
 	return out
 }

@@ -553,6 +553,15 @@ func TestBuildTestdataOrgs(t *testing.T) {
 			if len(p.Estimate.Assumptions) == 0 {
 				t.Fatal("estimate without assumptions")
 			}
+			// Save streams the plan (EncodeTo): the same bytes as Encode.
+			enc, err := p.Encode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var streamed bytes.Buffer
+			if err := p.EncodeTo(&streamed); err != nil || !bytes.Equal(streamed.Bytes(), enc) {
+				t.Fatalf("EncodeTo differs from Encode (%v): %s", err, firstDiff(streamed.Bytes(), enc))
+			}
 			// check exits 0 exactly when nothing in the plan is blocked; only blockers.json has blockers.
 			if exit0, none := len(rep.Unfixed()) == 0, !anyBlocked(p); exit0 != none || exit0 != (name != "blockers") {
 				t.Fatalf("check exit 0: %t, plan without blocked step: %t", exit0, none)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/journal"
 	"github.com/lz2ct/lz2ct/plans"
 	"github.com/lz2ct/lz2ct/plans/runbook"
@@ -59,37 +60,39 @@ func (f Folder) RunStarted() (bool, error) {
 // SavePlan writes the folder's plan.json, unless a run has started from the plan already there
 // (ErrRunStarted, with what to do instead).
 func (f Folder) SavePlan(p *plans.Plan) error {
-	data, err := encodePlan(f.Path(statefolder.Plan), p)
-	if err != nil {
+	path := f.Path(statefolder.Plan)
+	if err := checkPlanPath(path); err != nil {
 		return err
 	}
-	return f.WriteFile(statefolder.Plan, data)
+	if err := f.Ensure(); err != nil {
+		return err
+	}
+	return inventory.WriteAtomic(path, statefolder.FilePerm, p.EncodeTo)
 }
 
 // WritePlan writes a plan file (-o FILE). A plan.json next to a journal is the plan a run
-// executes: it is never replaced (ErrRunStarted).
+// executes: it is never replaced (ErrRunStarted). The plan is encoded straight into the file.
 func WritePlan(path string, p *plans.Plan) error {
-	data, err := encodePlan(path, p)
-	if err != nil {
+	if err := checkPlanPath(path); err != nil {
 		return err
 	}
-	return WriteFile(path, data)
+	return inventory.WriteAtomic(path, statefolder.FilePerm, p.EncodeTo)
 }
 
-// encodePlan encodes p for path, refusing a path that holds the plan of a started run.
-func encodePlan(path string, p *plans.Plan) ([]byte, error) {
+// checkPlanPath refuses a path that holds the plan of a started run.
+func checkPlanPath(path string) error {
 	if filepath.Base(path) == statefolder.Plan {
 		dir := filepath.Dir(path)
 		started, err := Folder{statefolder.Folder{Dir: dir}}.RunStarted()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if started {
-			return nil, fmt.Errorf("%w: %s is the plan the run in %s executes and is kept as it is; "+
+			return fmt.Errorf("%w: %s is the plan the run in %s executes and is kept as it is; "+
 				"write the new plan elsewhere (e.g. -o plan-next.json) or use a new state folder", ErrRunStarted, path, dir)
 		}
 	}
-	return p.Encode()
+	return nil
 }
 
 // Plan reads the folder's plan.json.

@@ -116,11 +116,12 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 	}
 	outputs := cfg.outputs
 	notes := &noteBook{}
+	shared := redactMemo{}
 	stepIns := func(ss []*plans.Step, wave bool) ([]stepIn, []string) {
 		in := make([]stepIn, 0, len(ss))
 		ns := make([]string, 0, len(ss))
 		for _, s := range ss {
-			si := stepInOf(*s, acctNames, num, outputs)
+			si := stepInOf(*s, acctNames, num, outputs, shared)
 			si.OUName = r(ouNames[s.Target.OUID])
 			si.Blocked = notes.cut(si.Blocked)
 			if wave {
@@ -264,12 +265,12 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 	}
 	groups := map[[3]string]int{}
 	for _, a := range p.Accounts {
-		d.Accounts = append(d.Accounts, accountRow{ID: r(a.AccountID), Name: r(a.Name), How: r(a.How), Reason: r(a.Reason), By: r(a.By)})
-		by := r(a.By)
+		how, reason, by := shared.redact(a.How), shared.redact(a.Reason), shared.redact(a.By)
+		d.Accounts = append(d.Accounts, accountRow{ID: r(a.AccountID), Name: r(a.Name), How: how, Reason: reason, By: by})
 		if a.AccountID != "" && strings.HasSuffix(by, "/"+a.AccountID) {
 			by = strings.TrimSuffix(by, a.AccountID) + phAccount // a step of its own
 		}
-		k := [3]string{r(a.How), by, r(a.Reason)}
+		k := [3]string{how, by, reason}
 		i, ok := groups[k]
 		if !ok {
 			i = len(d.AccountGroups)
@@ -403,14 +404,14 @@ func where(nums []int) string {
 	return "steps " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 }
 
-func stepInOf(s plans.Step, names map[string]string, num map[string]string, outputs func(step, output string) (string, bool)) stepIn {
-	r := redact
+func stepInOf(s plans.Step, names map[string]string, num map[string]string, outputs func(step, output string) (string, bool), shared redactMemo) stepIn {
+	r, rs := redact, shared.redact
 	in := stepIn{
-		ID: r(s.ID), Kind: r(s.Kind), Title: r(s.Title), Why: r(s.Why),
-		Account: r(s.Target.AccountID), Region: r(s.Target.Region), OU: r(s.Target.OUID), Resource: r(s.Target.Resource),
+		ID: r(s.ID), Kind: rs(s.Kind), Title: r(s.Title), Why: rs(s.Why),
+		Account: r(s.Target.AccountID), Region: rs(s.Target.Region), OU: r(s.Target.OUID), Resource: r(s.Target.Resource),
 		AccountName: r(names[s.Target.AccountID]),
 		Destructive: s.Destructive, Manual: s.Manual,
-		Guard: r(s.Guard), Expected: r(s.Expected), Rollback: r(s.Rollback), Blocked: r(s.Blocked),
+		Guard: rs(s.Guard), Expected: rs(s.Expected), Rollback: rs(s.Rollback), Blocked: rs(s.Blocked),
 		Token: plans.IdempotencyToken(s.ID),
 	}
 	if e, ok := s.Params.(plans.AccountEnroll); ok {

@@ -378,7 +378,7 @@ type vary struct{ Account, Region, OU, Resource bool }
 var varyAll = vary{true, true, true, true}
 
 func (s stepIn) subsFor(v vary) []sub {
-	var out []sub
+	out := make([]sub, 0, 8)
 	add := func(on bool, val, ph string, minLen int) {
 		if on && len(val) >= minLen {
 			out = append(out, sub{val, ph})
@@ -392,7 +392,7 @@ func (s stepIn) subsFor(v vary) []sub {
 	add(v.Account, s.Email, phEmail, 5)
 	add(true, s.Token, phToken, 10)
 	add(v.Region, s.Region, phRegion, 4)
-	sort.SliceStable(out, func(i, j int) bool { return len(out[i].val) > len(out[j].val) })
+	slices.SortStableFunc(out, func(a, b sub) int { return len(b.val) - len(a.val) })
 	return out
 }
 
@@ -439,13 +439,32 @@ func isWordByte(c byte) bool {
 // differ once templated get a column of their own).
 func (s stepIn) signature() string {
 	subs := s.subs()
-	parts := []string{s.Kind, s.Phase, strings.Join(s.Inputs, "\n"), templ(s.Why, subs), templ(s.Guard, subs),
-		templ(s.Expected, subs), templ(s.Rollback, subs), fmt.Sprint(s.Destructive, s.Manual),
-		fmt.Sprint(s.Account != "", s.Region != "", s.OU != "", s.Resource != ""), strings.Join(s.Instructions, "\n"), s.Verified}
-	for _, c := range s.CLI {
-		parts = append(parts, templ(c, subs))
+	var b strings.Builder
+	part := func(t string) {
+		b.WriteString(t)
+		b.WriteByte(0)
 	}
-	return strings.Join(parts, "\x00")
+	part(s.Kind)
+	part(s.Phase)
+	part(strings.Join(s.Inputs, "\n"))
+	for _, t := range []string{s.Why, s.Guard, s.Expected, s.Rollback} {
+		part(templ(t, subs))
+	}
+	flags := []byte("00000000")
+	for i, f := range []bool{s.Destructive, s.Manual, s.Account != "", s.Region != "", s.OU != "", s.Resource != ""} {
+		if f {
+			flags[i] = '1'
+		}
+	}
+	b.Write(flags)
+	b.WriteByte(0)
+	part(strings.Join(s.Instructions, "\n"))
+	b.WriteString(s.Verified)
+	for _, c := range s.CLI {
+		b.WriteByte(0)
+		b.WriteString(templ(c, subs))
+	}
+	return b.String()
 }
 
 // minHeadlineRun is how many consecutive like steps without an account or region target are needed
