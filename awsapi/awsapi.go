@@ -16,6 +16,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,6 +29,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/logging"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // DefaultRoleNames are the roles tried, in order, to read inside a member account: Control Tower's
@@ -113,6 +115,8 @@ type Clients struct {
 
 	stsOnce sync.Once
 	sts     *sts.Client // the management account's, for AssumeRole
+	// assumeCalls counts the AssumeRole requests sent (retries not), for discovery's call count.
+	assumeCalls atomic.Int64
 }
 
 type accountConfig struct {
@@ -296,7 +300,18 @@ func (c *Clients) ForAccount(ctx context.Context, accountID string) (aws.Config,
 func (c *Clients) assume(ctx context.Context, partition, accountID string) (aws.Config, string, error) {
 	// One STS client for every account: each account's credential provider keeps the client it
 	// was given for refreshes, and a client per account was thousands of middleware stacks.
-	c.stsOnce.Do(func() { c.sts = STS(c.mgmt) })
+	c.stsOnce.Do(func() {
+		count := middleware.InitializeMiddlewareFunc("lz2ct.CountAssumeRole",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				c.assumeCalls.Add(1)
+				return next.HandleInitialize(ctx, in)
+			})
+		c.sts = sts.NewFromConfig(c.mgmt, func(o *sts.Options) {
+			o.APIOptions = append(o.APIOptions[:len(o.APIOptions):len(o.APIOptions)], func(s *middleware.Stack) error {
+				return s.Initialize.Add(count, middleware.Before)
+			})
+		})
+	})
 	stsClient := c.sts
 	var last error
 	for _, role := range c.opts.RoleNames {
@@ -322,6 +337,10 @@ func (c *Clients) assume(ctx context.Context, partition, accountID string) (aws.
 	}
 	return aws.Config{}, "", &AssumeRoleError{AccountID: accountID, Roles: c.opts.RoleNames, Err: last}
 }
+
+// AssumeRoleCalls is the number of sts:AssumeRole requests ForAccount has sent so far (retries
+// not counted): the calls a discovery makes that its own clients do not see.
+func (c *Clients) AssumeRoleCalls() int64 { return c.assumeCalls.Load() }
 
 // AssumeRoleError says that none of the roles could be assumed in an account; Err is the last
 // attempt's error (an smithy.APIError when AWS answered).

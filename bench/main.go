@@ -38,6 +38,7 @@ type options struct {
 	memDiscAccounts int
 	latency         time.Duration
 	concurrency     int
+	discRuns        int
 	keep            bool
 }
 
@@ -55,6 +56,8 @@ func main() {
 	flag.IntVar(&o.memDiscAccounts, "memory-discover-accounts", 5000, "accounts (x 17 regions) of the discovery whose memory is measured; 0 skips it")
 	flag.DurationVar(&o.latency, "latency", 20*time.Millisecond, "simulated latency of every AWS call in the discovery timing")
 	flag.IntVar(&o.concurrency, "concurrency", 32, "lz2ct discover --concurrency (its default)")
+	// Fewer than -runs: each takes calls x latency / concurrency (about 20 s at the defaults).
+	flag.IntVar(&o.discRuns, "discover-runs", 3, "runs of the discovery at -latency; the best counts")
 	flag.BoolVar(&o.keep, "keep", false, "keep the working folder (generated snapshots, plans, runbooks)")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -114,8 +117,9 @@ func measure(env []string, name string, args ...string) (result, error) {
 	if cmd.ProcessState == nil {
 		return result{}, fmt.Errorf("%s: %w", name, err)
 	}
-	// lz2ct check and plan exit 1 when blockers remain: the run itself is fine.
-	if code := cmd.ProcessState.ExitCode(); code != 0 && !(code == 1 && len(args) > 0 && (args[0] == "check" || args[0] == "plan")) {
+	// lz2ct check and plan exit 1 when blockers remain, rehearse when steps could not start
+	// (the blocked ones): the run itself is fine.
+	if code := cmd.ProcessState.ExitCode(); code != 0 && !(code == 1 && len(args) > 0 && (args[0] == "check" || args[0] == "plan" || args[0] == "rehearse")) {
 		return result{}, fmt.Errorf("%s %s: exit %d: %s", name, strings.Join(args, " "), code, lastLine(errOut.String()))
 	}
 	return usage(cmd.ProcessState, wall, out.Bytes()), nil
@@ -275,6 +279,10 @@ func run(o options) error {
 		{"lz2ct check", append([]string{"check", "--snapshot", org17}, emails...)},
 		{"lz2ct plan", append([]string{"plan", "--snapshot", org17, "--governed-regions", governed, "-o", path("plan17.json")}, emails...)},
 		{"lz2ct runbook --format html", []string{"runbook", "--plan", path("plan17.json"), "--format", "html", "-o", path("runbook17.html")}},
+		// The apply's memory: the whole plan run against the in-process simulator of its snapshot
+		// (lz2ct and the simulator in one process; about a minute, until the plan's blockers stop it).
+		{"lz2ct rehearse (apply + in-process simulator)", []string{"rehearse", "--plan", path("plan17.json"), "--snapshot", org17, "--quiet",
+			"--state", path("rehearsal17"), "--format", "json"}},
 	} {
 		r, err := measure(nil, bin, c.args...)
 		if err != nil {
@@ -307,9 +315,21 @@ func run(o options) error {
 		"--depth", "5", "--regions", fmt.Sprint(o.discRegions), "--seed", "1", "-o", discFile); err != nil {
 		return err
 	}
-	d, err := discover(bin, discFile, path("discovered.json"), o.latency, o.concurrency)
-	if err != nil {
-		return err
+	// Best of the runs: the wall time the fastest, the CPU per call the lowest (of lz2ct and of
+	// the simulator, each on its own), as for the other timings.
+	var d discovery
+	for i := range max(1, o.discRuns) {
+		x, err := discover(bin, discFile, path("discovered.json"), o.latency, o.concurrency)
+		if err != nil {
+			return err
+		}
+		if i == 0 {
+			d = x
+			continue
+		}
+		d.lz2ct.wall = min(d.lz2ct.wall, x.lz2ct.wall)
+		d.lz2ct.cpu = min(d.lz2ct.cpu, x.lz2ct.cpu)
+		d.sim.cpu = min(d.sim.cpu, x.sim.cpu)
 	}
 	ideal := time.Duration(float64(d.calls) * float64(o.latency) / float64(o.concurrency))
 	scale := fmt.Sprintf("%d x %d regions, %s latency", o.discAccounts, o.discRegions, o.latency)

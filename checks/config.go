@@ -63,28 +63,35 @@ func checkConfigRecorders(in Input) []Finding {
 		var own []string
 		alzHere := false
 		for _, r := range sc.governedRegionsOf(a) {
+			// The names of ALZ's resources are spelled out for the first ten account-regions
+			// only (the evidence quotes no more): not for every one of 10,000 accounts.
 			var parts []string
+			alzRegion, spell := false, len(alzEvidence) < 10
 			for _, rec := range r.ConfigRecorders {
 				if rec.ServiceLinked {
 					continue
 				}
 				if isALZRecorder(rec.Name) {
-					parts = append(parts, "recorder "+rec.Name)
+					if alzRegion = true; spell {
+						parts = append(parts, "recorder "+rec.Name)
+					}
 					continue
 				}
 				own = append(own, fmt.Sprintf("%s: recorder %s (recording %t)", r.Region, rec.Name, rec.Recording))
 			}
 			for _, ch := range r.DeliveryChannels {
 				if isALZChannel(ch.Name) {
-					parts = append(parts, "delivery channel "+ch.Name)
+					if alzRegion = true; spell {
+						parts = append(parts, "delivery channel "+ch.Name)
+					}
 					continue
 				}
 				own = append(own, fmt.Sprintf("%s: delivery channel %s (bucket %s)", r.Region, ch.Name, ch.S3BucketName))
 			}
-			if len(parts) > 0 {
+			if alzRegion {
 				alzHere = true
 				alzPairs++
-				if len(alzEvidence) < 10 {
+				if spell {
 					alzEvidence = append(alzEvidence, fmt.Sprintf("%s %s: %s", a.ID, r.Region, strings.Join(parts, ", ")))
 				}
 			}

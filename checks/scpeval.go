@@ -474,20 +474,17 @@ type Evaluator struct {
 	errs    map[string]error
 	// perAccount marks policies whose outcome may depend on the account ID.
 	perAccount map[string]bool
-	prefixes   map[prefixKey]prefixResult
-	matches    map[matchKey][]StatementMatch
+	// prefixes caches, per root or OU and batch, the decisions of the path from the root down to
+	// it for each request of the batch (see EvaluateAll).
+	prefixes map[prefixKey][]Decision
+	matches  map[matchKey][][]StatementMatch
 	// independentPath caches, per root or OU, whether no SCP from the root down to it depends on the account.
 	independentPath map[string]bool
 }
 
-type prefixKey struct{ level, key string }
+type prefixKey struct{ level, batch string }
 
-type prefixResult struct {
-	d        Decision
-	cachable bool
-}
-
-type matchKey struct{ policy, effect, key string }
+type matchKey struct{ policy, effect, batch string }
 
 // NewEvaluator prepares an evaluator. SCPs count only when the root has the SERVICE_CONTROL_POLICY
 // type enabled (or lists no types but has policies attached: older snapshots).
@@ -495,7 +492,7 @@ func NewEvaluator(ix *inventory.Index) *Evaluator {
 	s := ix.Snapshot()
 	e := &Evaluator{ix: ix, enabled: true, mgmt: s.Organization.ManagementAccountID,
 		parsed: map[string]*PolicyDoc{}, errs: map[string]error{}, perAccount: map[string]bool{},
-		prefixes: map[prefixKey]prefixResult{}, matches: map[matchKey][]StatementMatch{}, independentPath: map[string]bool{}}
+		prefixes: map[prefixKey][]Decision{}, matches: map[matchKey][][]StatementMatch{}, independentPath: map[string]bool{}}
 	for _, r := range s.Roots {
 		if len(r.PolicyTypes) > 0 && !slices.Contains(r.PolicyTypes, "SERVICE_CONTROL_POLICY") {
 			e.enabled = false
@@ -545,19 +542,24 @@ func (p *PolicyDoc) dependsOnAccount() bool {
 // GroupKey returns a key shared by every account whose SCP decisions equal this account's, apart
 // from its own ID: same parent, same SCPs of its own, and no SCP on the path that depends on the
 // account. shared is false when the account's decisions must be computed on their own.
-func (e *Evaluator) GroupKey(accountID string) (key string, shared bool) {
+func (e *Evaluator) GroupKey(accountID string) (key GroupKey, shared bool) {
 	parent := e.ix.Parent(accountID)
 	if !e.pathIndependent(parent) {
-		return "", false
+		return GroupKey{}, false
 	}
 	own := e.ix.PoliciesOn(accountID)
 	for _, id := range own {
 		if e.perAccount[id] {
-			return "", false
+			return GroupKey{}, false
 		}
 	}
-	return parent + "|" + strings.Join(own, ","), true
+	// Join of one policy (the usual case) is that policy: no string is built per account.
+	return GroupKey{parent, strings.Join(own, ",")}, true
 }
+
+// GroupKey identifies a group of accounts with the same SCP decisions (Evaluator.GroupKey): their
+// parent and the SCPs attached to them directly.
+type GroupKey struct{ parent, policies string }
 
 func (e *Evaluator) pathIndependent(level string) bool {
 	if level == "" {
@@ -598,48 +600,76 @@ func (e *Evaluator) Path(targetID string) []string {
 // OUs → target, and the levels where no SCP allows the action. SCPs never restrict the management
 // account (orgs_manage_policies_scps.html), so it always gets an empty decision.
 func (e *Evaluator) Evaluate(targetID string, r Request) Decision {
+	return e.EvaluateAll(targetID, r.Key, []Request{r})[0]
+}
+
+// EvaluateAll is Evaluate for each of rs on one target. batch, when not empty, names the list:
+// every call with the same batch passes requests with the same Keys in the same order (Request.Key
+// says what may differ). The decisions of the path above the target are then cached per level for
+// the whole list, not per request: one lookup per account instead of one per account and request.
+func (e *Evaluator) EvaluateAll(targetID, batch string, rs []Request) []Decision {
+	out := make([]Decision, len(rs))
 	if !e.enabled || targetID == e.mgmt {
-		return Decision{}
+		return out
 	}
-	r.Action = strings.ToLower(r.Action)
-	var d Decision
+	rs = lowerActions(rs)
 	if parent := e.ix.Parent(targetID); parent != "" {
-		d = e.prefix(parent, r).d
-		d = Decision{Denies: clip(d.Denies), NotAllowedAt: clip(d.NotAllowedAt), MaybeAllowedAt: clip(d.MaybeAllowedAt), Unparsable: clip(d.Unparsable)}
+		pre, _ := e.prefix(parent, batch, rs)
+		for i, d := range pre {
+			out[i] = Decision{Denies: clip(d.Denies), NotAllowedAt: clip(d.NotAllowedAt), MaybeAllowedAt: clip(d.MaybeAllowedAt), Unparsable: clip(d.Unparsable)}
+		}
 	}
-	e.addLevel(&d, targetID, r)
-	return d
+	e.addLevel(out, targetID, batch, rs)
+	return out
+}
+
+// lowerActions returns rs with lower-case actions (IAM compares actions case-insensitively), a
+// copy only when one needs it.
+func lowerActions(rs []Request) []Request {
+	copied := false
+	for i := range rs {
+		if lower := strings.ToLower(rs[i].Action); lower != rs[i].Action {
+			if !copied {
+				rs, copied = slices.Clone(rs), true
+			}
+			rs[i].Action = lower
+		}
+	}
+	return rs
 }
 
 func clip[T any](s []T) []T { return s[:len(s):len(s)] }
 
-// prefix is the decision of the path from the root down to level (a root or OU), cached per
-// Request.Key when no policy on it depends on the account.
-func (e *Evaluator) prefix(level string, r Request) prefixResult {
-	k := prefixKey{level, r.Key}
-	if r.Key != "" {
-		if res, ok := e.prefixes[k]; ok {
-			return res
+// prefix is the decision of the path from the root down to level (a root or OU) for each of rs,
+// cached per batch when no policy on the path depends on the account (cachable).
+func (e *Evaluator) prefix(level, batch string, rs []Request) (ds []Decision, cachable bool) {
+	k := prefixKey{level, batch}
+	if batch != "" {
+		if ds, ok := e.prefixes[k]; ok {
+			return ds, true
 		}
 	}
-	var res prefixResult
-	res.cachable = true
+	ds, cachable = make([]Decision, len(rs)), true
 	if parent := e.ix.Parent(level); parent != "" {
-		p := e.prefix(parent, r)
-		res.cachable = p.cachable
-		res.d = Decision{Denies: clip(p.d.Denies), NotAllowedAt: clip(p.d.NotAllowedAt), MaybeAllowedAt: clip(p.d.MaybeAllowedAt), Unparsable: clip(p.d.Unparsable)}
+		var pre []Decision
+		pre, cachable = e.prefix(parent, batch, rs)
+		for i, d := range pre {
+			ds[i] = Decision{Denies: clip(d.Denies), NotAllowedAt: clip(d.NotAllowedAt), MaybeAllowedAt: clip(d.MaybeAllowedAt), Unparsable: clip(d.Unparsable)}
+		}
 	}
-	if !e.addLevel(&res.d, level, r) {
-		res.cachable = false
+	if !e.addLevel(ds, level, batch, rs) {
+		cachable = false
 	}
-	if r.Key != "" && res.cachable {
-		e.prefixes[k] = res
+	if batch != "" && cachable {
+		e.prefixes[k] = ds
 	}
-	return res
+	return ds, cachable
 }
 
-// addLevel adds one level's SCPs to d and reports whether none of them depends on the account.
-func (e *Evaluator) addLevel(d *Decision, level string, r Request) bool {
+// addLevel adds one level's SCPs to ds[i] for each rs[i] (a batch, see EvaluateAll) and reports
+// whether none of them depends on the account. The level's policies are looked up once for the
+// whole batch.
+func (e *Evaluator) addLevel(ds []Decision, level, batch string, rs []Request) bool {
 	ids := e.ix.PoliciesOn(level)
 	if len(ids) == 0 {
 		// Every root, OU and account has at least one SCP while SCPs are enabled; none here
@@ -647,54 +677,70 @@ func (e *Evaluator) addLevel(d *Decision, level string, r Request) bool {
 		return true
 	}
 	independent := true
-	allowed, maybe := false, false
+	allowed, maybe := make([]bool, len(rs)), make([]bool, len(rs))
 	for _, id := range ids {
 		if e.perAccount[id] {
 			independent = false
 		}
 		if e.parsed[id] == nil {
-			if !slices.Contains(d.Unparsable, id) {
-				d.Unparsable = append(d.Unparsable, id)
+			for i := range ds {
+				if !slices.Contains(ds[i].Unparsable, id) {
+					ds[i].Unparsable = append(ds[i].Unparsable, id)
+				}
+				maybe[i] = true
 			}
-			maybe = true
 			continue
 		}
 		var name string
-		for _, m := range e.match(id, "Deny", r) {
-			if name == "" {
-				name = e.ix.Policy(id).Name
+		for i, ms := range e.match(id, "Deny", batch, rs) {
+			for _, m := range ms {
+				if name == "" {
+					name = e.ix.Policy(id).Name
+				}
+				ds[i].Denies = append(ds[i].Denies, Verdict{PolicyID: id, PolicyName: name, AttachedTo: level, Sid: m.Sid, Certain: m.Certain, Note: m.Note})
 			}
-			d.Denies = append(d.Denies, Verdict{PolicyID: id, PolicyName: name, AttachedTo: level, Sid: m.Sid, Certain: m.Certain, Note: m.Note})
 		}
-		if !allowed {
-			for _, m := range e.match(id, "Allow", r) {
-				if m.Certain {
-					allowed = true
+		for i, ms := range e.match(id, "Allow", batch, rs) {
+			for _, m := range ms {
+				if allowed[i] {
 					break
 				}
-				maybe = true
+				if m.Certain {
+					allowed[i] = true
+					break
+				}
+				maybe[i] = true
 			}
 		}
 	}
-	switch {
-	case allowed:
-	case maybe:
-		d.MaybeAllowedAt = append(d.MaybeAllowedAt, level)
-	default:
-		d.NotAllowedAt = append(d.NotAllowedAt, level)
+	for i := range ds {
+		switch {
+		case allowed[i]:
+		case maybe[i]:
+			ds[i].MaybeAllowedAt = append(ds[i].MaybeAllowedAt, level)
+		default:
+			ds[i].NotAllowedAt = append(ds[i].NotAllowedAt, level)
+		}
 	}
 	return independent
 }
 
-func (e *Evaluator) match(id, effect string, r Request) []StatementMatch {
-	if r.Key == "" || e.perAccount[id] {
-		return e.parsed[id].Match(effect, r)
+// match returns, for each of rs, the statements of a policy with the effect that apply to it:
+// cached per batch for a policy that does not depend on the account.
+func (e *Evaluator) match(id, effect, batch string, rs []Request) [][]StatementMatch {
+	cache := batch != "" && !e.perAccount[id]
+	k := matchKey{id, effect, batch}
+	if cache {
+		if m, ok := e.matches[k]; ok {
+			return m
+		}
 	}
-	k := matchKey{id, effect, r.Key}
-	if m, ok := e.matches[k]; ok {
-		return m
+	out := make([][]StatementMatch, len(rs))
+	for i := range rs {
+		out[i] = e.parsed[id].Match(effect, rs[i])
 	}
-	m := e.parsed[id].Match(effect, r)
-	e.matches[k] = m
-	return m
+	if cache {
+		e.matches[k] = out
+	}
+	return out
 }

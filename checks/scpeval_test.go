@@ -233,14 +233,17 @@ func TestCachedEvaluationMatchesUncached(t *testing.T) {
 	addPolicy(s, "p-oneaccount", "one-account", `{"Statement":{"Effect":"Deny","Action":"config:*","Resource":"*",
 		"Condition":{"StringEquals":{"aws:PrincipalAccount":"`+victim+`"}}}}`, s.Roots[0].ID)
 	ix := inventory.NewIndex(s)
-	cached, plain := NewEvaluator(ix), NewEvaluator(ix)
+	cached, plain, batched := NewEvaluator(ix), NewEvaluator(ix), NewEvaluator(ix)
 	for _, a := range s.Accounts {
+		var batch []Request
+		var wants []Decision
 		for _, action := range []string{"config:PutConfigurationRecorder", "config:DeleteDeliveryChannel", "iam:CreateRole", "ec2:RunInstances"} {
 			for _, region := range []string{"eu-west-1", "ap-south-1"} {
 				r := Request{Action: action, PrincipalARN: "arn:aws:iam::" + a.ID + ":role/AWSControlTowerExecution", Account: a.ID, Region: region, OrgID: s.Organization.ID}
 				want := plain.Evaluate(a.ID, r)
 				r.Key = action + "|" + region
 				got := cached.Evaluate(a.ID, r)
+				batch, wants = append(batch, r), append(wants, want)
 				if fmt.Sprint(got) != fmt.Sprint(want) {
 					t.Fatalf("%s %s %s: cached %+v, uncached %+v", a.ID, action, region, got, want)
 				}
@@ -248,6 +251,10 @@ func TestCachedEvaluationMatchesUncached(t *testing.T) {
 					t.Errorf("the account-specific deny was lost for %s", a.ID)
 				}
 			}
+		}
+		// The same requests as one batch (the path's decisions cached per level for the list).
+		if got := batched.EvaluateAll(a.ID, "all", batch); fmt.Sprint(got) != fmt.Sprint(wants) {
+			t.Fatalf("%s: batched %+v, one by one %+v", a.ID, got, wants)
 		}
 	}
 }

@@ -34,11 +34,13 @@ type CheckOptions struct {
 	AWS AWSFlags
 	// Context stops live discovery: the factory's Stop context, or a test's.
 	Context context.Context
+	// oneShot is the factory's OneShot, called for --snapshot (nil in tests).
+	oneShot func()
 }
 
 // NewCmdCheck builds "lz2ct check". runF, when not nil, replaces the run function (tests).
 func NewCmdCheck(f *Factory, runF func(*CheckOptions) error) *cobra.Command {
-	opts := &CheckOptions{IO: f.IO, Context: f.StopContext()}
+	opts := &CheckOptions{IO: f.IO, Context: f.StopContext(), oneShot: f.OneShot}
 	cmd := &cobra.Command{
 		Use:   "check (--snapshot FILE | [--profile P] [--region R] [--endpoint-url URL]) [--settings FILE] [flags]",
 		Short: "Find everything that would make Control Tower setup, OU registration or enrollment fail (read-only)",
@@ -105,6 +107,9 @@ func checkRun(opts *CheckOptions) error {
 	}
 	var snap *session.Snapshot
 	if opts.SnapshotFile != "" {
+		if opts.oneShot != nil {
+			opts.oneShot()
+		}
 		if snap, err = session.ReadSnapshotUnhashed(opts.SnapshotFile); err != nil {
 			return BadInput(err)
 		}
@@ -119,7 +124,8 @@ func checkRun(opts *CheckOptions) error {
 		return BadInput(fmt.Errorf("%s: %w", where, err))
 	}
 
-	full := session.Check(snap.Snapshot, s)
+	// The snapshot is this command's own: sorted in place, not copied.
+	full := session.CheckOwned(snap.Snapshot, s)
 	source := opts.SnapshotFile
 	if source == "" {
 		source = "live discovery"

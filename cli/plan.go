@@ -24,11 +24,14 @@ type PlanOptions struct {
 	Format       string // text | json | markdown, for stdout
 
 	SettingsFlags // --settings and the flags that override it
+	// oneShot is the factory's OneShot (nil in tests): plan reads one snapshot, writes one plan
+	// and exits.
+	oneShot func()
 }
 
 // NewCmdPlan builds "lz2ct plan". runF, when not nil, replaces the run function (tests).
 func NewCmdPlan(f *Factory, runF func(*PlanOptions) error) *cobra.Command {
-	opts := &PlanOptions{IO: f.IO}
+	opts := &PlanOptions{IO: f.IO, oneShot: f.OneShot}
 	cmd := &cobra.Command{
 		Use:   "plan --snapshot FILE [--settings FILE] [-o plan.json]",
 		Short: "Build the migration plan from a snapshot and the migration settings (read-only)",
@@ -73,6 +76,9 @@ func planRun(opts *PlanOptions) error {
 	}
 	if opts.SettingsFile == "" && !(opts.set["log-archive-email"] && opts.set["audit-email"]) {
 		return BadInput(errors.New("give --settings FILE (docs/settings.md) or at least --log-archive-email and --audit-email"))
+	}
+	if opts.oneShot != nil {
+		opts.oneShot()
 	}
 	snap, err := session.ReadSnapshot(opts.SnapshotFile)
 	if err != nil {

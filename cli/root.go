@@ -34,6 +34,12 @@ type Factory struct {
 	// Command is how the user runs lz2ct ("lz2ct", "./bin/lz2ct", ...), so that commands printed
 	// for them to run next work as printed; "" = "lz2ct".
 	Command string
+
+	// OneShot, set by main, is called by a command that reads one snapshot it was given, works
+	// on it and exits (check --snapshot, plan, runbook): main then stops collecting garbage short of its memory
+	// limit, since nearly everything such a command allocates stays live until it exits. nil in
+	// tests, which run many commands in one process.
+	OneShot func()
 }
 
 // StopContext is the context of a command that stops at the first signal.

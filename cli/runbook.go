@@ -30,11 +30,14 @@ type RunbookOptions struct {
 	Operator string
 	// Now is the "prepared at" time; tests fix it.
 	Now func() time.Time
+	// oneShot is the factory's OneShot (nil in tests): runbook reads one plan, writes one
+	// document and exits.
+	oneShot func()
 }
 
 // NewCmdRunbook builds "lz2ct runbook". runF, when not nil, replaces the run function (tests).
 func NewCmdRunbook(f *Factory, runF func(*RunbookOptions) error) *cobra.Command {
-	opts := &RunbookOptions{IO: f.IO, Now: time.Now}
+	opts := &RunbookOptions{IO: f.IO, Now: time.Now, oneShot: f.OneShot}
 	cmd := &cobra.Command{
 		Use:   "runbook",
 		Short: "Print a migration plan as a runbook (Markdown or printable HTML)",
@@ -104,6 +107,9 @@ func runbookRun(opts *RunbookOptions) error {
 		return BadInput(errors.New("give the plan to print with --plan plan.json (from lz2ct plan), or a run's state folder with --state DIR"))
 	}
 
+	if opts.oneShot != nil {
+		opts.oneShot()
+	}
 	p, st, err := session.LoadRun(opts.Plan, opts.State)
 	if err != nil {
 		return BadInput(err)

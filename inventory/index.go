@@ -3,11 +3,13 @@ package inventory
 import (
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Index answers the tree questions checks and the planner ask (parents, depth, subtrees, attached
 // policies) in constant time. Build it once per snapshot with NewIndex; it does not follow later edits.
-// It is not safe for concurrent use: Depth and SubtreeAccountCount fill memo maps as they go.
+// It is safe for concurrent use (the checks run side by side): the memo maps Depth and
+// SubtreeAccountCount fill as they go are guarded.
 type Index struct {
 	snap        *Snapshot
 	ous         map[string]*OU
@@ -19,6 +21,7 @@ type Index struct {
 	roots       map[string]bool
 	registered  map[string]bool // OU IDs with a succeeded AWSControlTowerBaseline
 	enrolled    map[string]bool // account IDs with a succeeded AWSControlTowerBaseline
+	memoMu      sync.Mutex
 	depthMemo   map[string]int
 	subtreeMemo map[string]int
 }
@@ -30,9 +33,9 @@ func NewIndex(s *Snapshot) *Index {
 		ous:         make(map[string]*OU, len(s.OUs)),
 		accounts:    make(map[string]*Account, len(s.Accounts)),
 		policies:    make(map[string]*Policy, len(s.Policies)),
-		childOUs:    map[string][]string{},
-		childAccts:  map[string][]string{},
-		attached:    map[string][]string{},
+		childOUs:    make(map[string][]string, len(s.OUs)/2),
+		childAccts:  make(map[string][]string, len(s.OUs)+len(s.Roots)),
+		attached:    make(map[string][]string, len(s.Accounts)+len(s.OUs)+len(s.Roots)),
 		roots:       map[string]bool{},
 		registered:  map[string]bool{},
 		enrolled:    map[string]bool{},
@@ -133,6 +136,12 @@ func (ix *Index) Ancestors(id string) []string {
 
 // Depth is an OU's nesting level: an OU directly under the root has depth 1.
 func (ix *Index) Depth(ouID string) int {
+	ix.memoMu.Lock()
+	defer ix.memoMu.Unlock()
+	return ix.depth(ouID)
+}
+
+func (ix *Index) depth(ouID string) int {
 	if d, ok := ix.depthMemo[ouID]; ok {
 		return d
 	}
@@ -142,7 +151,7 @@ func (ix *Index) Depth(ouID string) int {
 	}
 	d := 1
 	if _, isOU := ix.ous[ou.ParentID]; isOU {
-		d = ix.Depth(ou.ParentID) + 1
+		d = ix.depth(ou.ParentID) + 1
 	}
 	ix.depthMemo[ouID] = d
 	return d
@@ -180,12 +189,18 @@ func (ix *Index) AccountsUnder(parentID string) []string {
 
 // SubtreeAccountCount counts the accounts in an OU's whole subtree.
 func (ix *Index) SubtreeAccountCount(parentID string) int {
+	ix.memoMu.Lock()
+	defer ix.memoMu.Unlock()
+	return ix.subtreeAccountCount(parentID)
+}
+
+func (ix *Index) subtreeAccountCount(parentID string) int {
 	if n, ok := ix.subtreeMemo[parentID]; ok {
 		return n
 	}
 	n := len(ix.childAccts[parentID])
 	for _, c := range ix.childOUs[parentID] {
-		n += ix.SubtreeAccountCount(c)
+		n += ix.subtreeAccountCount(c)
 	}
 	ix.subtreeMemo[parentID] = n
 	return n

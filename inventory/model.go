@@ -4,7 +4,8 @@
 package inventory
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -167,25 +168,22 @@ type NetworkInterface struct {
 // sortFacts puts the account's opt-in regions, reserved names, VPCs and network interfaces in
 // canonical order (Snapshot.Sort calls it for every account).
 func (a *Account) sortFacts() {
-	sort.Strings(a.OptInRegions)
+	slices.Sort(a.OptInRegions)
 	sortNamed(a.ReservedNames)
 	for k := range a.Regions {
 		vs := a.Regions[k].VPCs
-		if len(vs) > 1 {
-			sort.Slice(vs, func(i, j int) bool { return vs[i].ID < vs[j].ID })
-		}
+		sortBy(vs, func(v *VPC) string { return v.ID })
 		for v := range vs {
-			if ns := vs[v].NetworkInterfaces; len(ns) > 1 {
-				sort.Slice(ns, func(i, j int) bool { return ns[i].ID < ns[j].ID })
-			}
+			sortBy(vs[v].NetworkInterfaces, func(n *NetworkInterface) string { return n.ID })
 		}
 	}
 }
 
 func sortNamed(l []NamedResource) {
-	if len(l) > 1 { // see Snapshot.Sort: no allocation for the usual empty list
-		sort.Slice(l, func(i, j int) bool { return l[i].Type+"\x00"+l[i].Name < l[j].Type+"\x00"+l[j].Name })
-	}
+	// By type, then name (what comparing Type+"\x00"+Name did, without building the strings).
+	slices.SortFunc(l, func(a, b NamedResource) int {
+		return cmp.Or(strings.Compare(a.Type, b.Type), strings.Compare(a.Name, b.Name))
+	})
 }
 
 // Resource types of NamedResource, as CloudFormation spells them.

@@ -9,6 +9,8 @@ var patternSeeds = []string{
 	"us-iso-1", "us-isob-1", "us-iso-gov-1", "cn-north-1", "eu-west-1\n", "eu-west-٣",
 	"a@b.c", "@b.c", "a@.c", "a@b.", "a@bc", "a@@b.c", "a b@c.d", "a@b.c.d", "ä@ö.ü", "a@b\t.c",
 	"a@b..c", "a@.b.", "\xff@\xfe.\xfd", "a@b.c\n", "aws+x-1@example.com",
+	"vpc-0a1b2c3d", "vpc-0a1b2c3d4e5f60718", "vpc-0a1b2c3d4e5f6071", "vpc-0a1b2c3", "vpc-0A1B2C3D", "vpc-0a1b2c3g",
+	"eni-0123456789abcdef0", "eni-0123456789abcdef", "eni-", "vpc-", "eni-0a1b2c3d\n", "xvpc-0a1b2c3d",
 }
 
 // The hand-written matchers Validate uses say what the published patterns say.
@@ -31,6 +33,12 @@ func comparePatterns(t *testing.T, s string) {
 	}
 	if got, want := isRegion(s), regionPattern.MatchString(s); got != want {
 		t.Errorf("isRegion(%q) = %v, pattern says %v", s, got, want)
+	}
+	if got, want := isHexID(s, "vpc-"), vpcIDPattern.MatchString(s); got != want {
+		t.Errorf("isHexID(%q, vpc-) = %v, pattern says %v", s, got, want)
+	}
+	if got, want := isHexID(s, "eni-"), eniIDPattern.MatchString(s); got != want {
+		t.Errorf("isHexID(%q, eni-) = %v, pattern says %v", s, got, want)
 	}
 	if got, want := isEmail(s), EmailPattern.MatchString(s); got != want {
 		t.Errorf("isEmail(%q) = %v, pattern says %v", s, got, want)

@@ -3,12 +3,13 @@ package inventory
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -180,116 +181,112 @@ func WriteAtomic(path string, perm os.FileMode, write func(io.Writer) error) err
 // Sort puts every slice of the snapshot in canonical order (by ID, name, or region), so that two
 // discoveries of the same organization serialize identically whatever order AWS paged them in.
 func (s *Snapshot) Sort() {
-	sort.Strings(s.Regions)
-	sort.Slice(s.Roots, func(i, j int) bool { return s.Roots[i].ID < s.Roots[j].ID })
+	// slices.SortFunc rather than sort.Slice: no reflection and no allocation per list (most of
+	// an account's lists hold zero or one item, hundreds of thousands of times on a large
+	// organization), and sorted input, the usual case, costs one pass.
+	slices.Sort(s.Regions)
+	sortBy(s.Roots, func(r *Root) string { return r.ID })
 	for i := range s.Roots {
-		sort.Strings(s.Roots[i].PolicyTypes)
+		slices.Sort(s.Roots[i].PolicyTypes)
 	}
-	sort.Slice(s.OUs, func(i, j int) bool { return s.OUs[i].ID < s.OUs[j].ID })
-	sort.Slice(s.Accounts, func(i, j int) bool { return s.Accounts[i].ID < s.Accounts[j].ID })
+	sortBy(s.OUs, func(o *OU) string { return o.ID })
+	sortBy(s.Accounts, func(a *Account) string { return a.ID })
 	for i := range s.Accounts {
 		a := &s.Accounts[i]
 		a.sortFacts()
-		// Most of these lists hold zero or one item: sort.Slice would still allocate (its closure
-		// and swapper) for each, hundreds of thousands of times on a large organization.
-		if len(a.Regions) > 1 {
-			sort.Slice(a.Regions, func(i, j int) bool { return a.Regions[i].Region < a.Regions[j].Region })
-		}
+		sortBy(a.Regions, func(r *AccountRegion) string { return r.Region })
 		for k := range a.Regions {
 			r := &a.Regions[k]
-			if len(r.ConfigRecorders) > 1 {
-				sort.Slice(r.ConfigRecorders, func(i, j int) bool { return r.ConfigRecorders[i].Name < r.ConfigRecorders[j].Name })
-			}
-			if len(r.DeliveryChannels) > 1 {
-				sort.Slice(r.DeliveryChannels, func(i, j int) bool { return r.DeliveryChannels[i].Name < r.DeliveryChannels[j].Name })
-			}
-			sort.Strings(r.ConfigAggregators)
-			if len(r.ReservedNames) > 1 {
-				sort.Slice(r.ReservedNames, func(i, j int) bool {
-					return r.ReservedNames[i].Type+"\x00"+r.ReservedNames[i].Name < r.ReservedNames[j].Type+"\x00"+r.ReservedNames[j].Name
-				})
-			}
+			sortBy(r.ConfigRecorders, func(c *ConfigRecorder) string { return c.Name })
+			sortBy(r.DeliveryChannels, func(c *DeliveryChannel) string { return c.Name })
+			slices.Sort(r.ConfigAggregators)
+			sortNamed(r.ReservedNames)
 		}
 	}
-	sort.Slice(s.Policies, func(i, j int) bool { return s.Policies[i].ID < s.Policies[j].ID })
+	sortBy(s.Policies, func(p *Policy) string { return p.ID })
 	for i := range s.Policies {
-		sort.Strings(s.Policies[i].Targets)
+		slices.Sort(s.Policies[i].Targets)
 	}
-	sort.Strings(s.TrustedServices)
-	sort.Slice(s.DelegatedAdmins, func(i, j int) bool {
-		a, b := s.DelegatedAdmins[i], s.DelegatedAdmins[j]
-		return lessJoined(a.ServicePrincipal, a.AccountID, b.ServicePrincipal, b.AccountID)
+	slices.Sort(s.TrustedServices)
+	slices.SortFunc(s.DelegatedAdmins, func(a, b DelegatedAdministrator) int {
+		return compareJoined(a.ServicePrincipal, a.AccountID, b.ServicePrincipal, b.AccountID)
 	})
 	if lz := s.ControlTower.LandingZone; lz != nil {
-		sort.Strings(lz.GovernedRegions)
+		slices.Sort(lz.GovernedRegions)
 	}
-	sort.Slice(s.ControlTower.EnabledBaselines, func(i, j int) bool {
-		return s.ControlTower.EnabledBaselines[i].Arn < s.ControlTower.EnabledBaselines[j].Arn
-	})
+	sortBy(s.ControlTower.EnabledBaselines, func(b *EnabledBaseline) string { return b.Arn })
 	if z := s.ALZ; z != nil {
-		sort.Strings(z.ManifestRegions)
-		sort.Slice(z.Stacks, func(i, j int) bool {
-			return lessJoined(z.Stacks[i].Region, z.Stacks[i].Name, z.Stacks[j].Region, z.Stacks[j].Name)
-		})
-		sort.Slice(z.StackSets, func(i, j int) bool { return z.StackSets[i].Name < z.StackSets[j].Name })
+		slices.Sort(z.ManifestRegions)
+		slices.SortFunc(z.Stacks, func(a, b Stack) int { return compareJoined(a.Region, a.Name, b.Region, b.Name) })
+		sortBy(z.StackSets, func(x *StackSet) string { return x.Name })
 		for i := range z.StackSets {
-			in := z.StackSets[i].Instances
-			if len(in) < 2 {
-				continue
-			}
-			sort.Slice(in, func(i, j int) bool { return lessJoined(in[i].AccountID, in[i].Region, in[j].AccountID, in[j].Region) })
+			slices.SortFunc(z.StackSets[i].Instances, func(a, b StackInstance) int {
+				return compareJoined(a.AccountID, a.Region, b.AccountID, b.Region)
+			})
 		}
-		sort.Slice(z.Portfolios, func(i, j int) bool { return z.Portfolios[i].ID < z.Portfolios[j].ID })
+		sortBy(z.Portfolios, func(x *Portfolio) string { return x.ID })
 		for i := range z.Portfolios {
-			sort.Strings(z.Portfolios[i].ProductIDs)
-			sort.Strings(z.Portfolios[i].PrincipalARNs)
-			sort.Strings(z.Portfolios[i].ConstraintIDs)
+			slices.Sort(z.Portfolios[i].ProductIDs)
+			slices.Sort(z.Portfolios[i].PrincipalARNs)
+			slices.Sort(z.Portfolios[i].ConstraintIDs)
 		}
-		sort.Slice(z.Products, func(i, j int) bool { return z.Products[i].ID < z.Products[j].ID })
-		sort.Slice(z.ProvisionedProducts, func(i, j int) bool { return z.ProvisionedProducts[i].ID < z.ProvisionedProducts[j].ID })
-		sort.Slice(z.Buckets, func(i, j int) bool { return z.Buckets[i].Name < z.Buckets[j].Name })
-		sort.Slice(z.SSMParameters, func(i, j int) bool {
-			return lessJoined(z.SSMParameters[i].Region, z.SSMParameters[i].Name, z.SSMParameters[j].Region, z.SSMParameters[j].Name)
-		})
-		sort.Slice(z.KMSAliases, func(i, j int) bool {
-			return lessJoined(z.KMSAliases[i].Region, z.KMSAliases[i].Name, z.KMSAliases[j].Region, z.KMSAliases[j].Name)
-		})
+		sortBy(z.Products, func(x *Product) string { return x.ID })
+		sortBy(z.ProvisionedProducts, func(x *ProvisionedProduct) string { return x.ID })
+		sortBy(z.Buckets, func(x *Bucket) string { return x.Name })
+		slices.SortFunc(z.SSMParameters, func(a, b SSMParameter) int { return compareJoined(a.Region, a.Name, b.Region, b.Name) })
+		slices.SortFunc(z.KMSAliases, func(a, b KMSAlias) int { return compareJoined(a.Region, a.Name, b.Region, b.Name) })
 	}
-	sort.Slice(s.Problems, func(i, j int) bool {
-		a, b := s.Problems[i], s.Problems[j]
-		// Code and message break ties: sort.Slice is not stable, so two problems with the same
+	slices.SortFunc(s.Problems, func(a, b Problem) int {
+		// Code and message break ties: the sort is not stable, so two problems with the same
 		// scope would otherwise come out in whatever order discovery recorded them.
-		return strings.Join([]string{a.AccountID, a.Region, a.Service, a.Operation, a.Code, a.Message}, "\x00") <
-			strings.Join([]string{b.AccountID, b.Region, b.Service, b.Operation, b.Code, b.Message}, "\x00")
+		return cmp.Or(strings.Compare(a.AccountID, b.AccountID), strings.Compare(a.Region, b.Region),
+			strings.Compare(a.Service, b.Service), strings.Compare(a.Operation, b.Operation),
+			strings.Compare(a.Code, b.Code), strings.Compare(a.Message, b.Message))
 	})
 }
 
-// lessJoined reports whether a1+a2 < b1+b2, without building the two strings: Sort compares these
-// keys O(n log n) times (the StackSet instances of a 10,000-account organization are hundreds of
-// thousands), and the concatenations were most of its allocations.
-func lessJoined(a1, a2, b1, b2 string) bool {
-	for i := 0; ; i++ {
-		ca, okA := byteAt(a1, a2, i)
-		cb, okB := byteAt(b1, b2, i)
-		switch {
-		case !okA:
-			return okB // a is a prefix of b (or equal)
-		case !okB:
-			return false
-		case ca != cb:
-			return ca < cb
-		}
+// sortBy sorts l by one string key of its elements, read through a pointer so that large elements
+// (an Account is hundreds of bytes) are not copied for each comparison.
+func sortBy[T any](l []T, key func(*T) string) {
+	if len(l) < 2 {
+		return
 	}
+	// Already sorted is the usual case (a snapshot lz2ct wrote): one pass, no swaps.
+	sorted := true
+	for i := 1; i < len(l) && sorted; i++ {
+		sorted = key(&l[i-1]) <= key(&l[i])
+	}
+	if sorted {
+		return
+	}
+	slices.SortFunc(l, func(a, b T) int { return strings.Compare(key(&a), key(&b)) })
 }
 
-func byteAt(s1, s2 string, i int) (byte, bool) {
-	if i < len(s1) {
-		return s1[i], true
+// compareJoined compares a1+a2 with b1+b2 without building the two strings: Sort compares these
+// keys O(n log n) times (the StackSet instances of a 10,000-account organization are hundreds of
+// thousands), and the concatenations were most of its allocations. Strings compare a word at a
+// time, so the parts are compared as strings, not byte by byte.
+func compareJoined(a1, a2, b1, b2 string) int {
+	for {
+		if a1 == "" {
+			if a1, a2 = a2, ""; a1 == "" {
+				if b1 == "" && b2 == "" {
+					return 0
+				}
+				return -1 // a is a prefix of b
+			}
+		}
+		if b1 == "" {
+			if b1, b2 = b2, ""; b1 == "" {
+				return 1
+			}
+		}
+		n := min(len(a1), len(b1))
+		if c := strings.Compare(a1[:n], b1[:n]); c != 0 {
+			return c
+		}
+		a1, b1 = a1[n:], b1[n:]
 	}
-	if i -= len(s1); i < len(s2) {
-		return s2[i], true
-	}
-	return 0, false
 }
 
 // gcPause counts the decodes in progress; the garbage collector is off while there is one.

@@ -47,6 +47,22 @@ func isAccountID(s string) bool {
 	return true
 }
 
+// isHexID matches vpcIDPattern (prefix "vpc-") and eniIDPattern ("eni-"): the prefix, then 8 to
+// 17 lowercase hexadecimal digits. Every region of every account lists its VPCs and their network
+// interfaces: the regexps were a tenth of reading a 10,000-account snapshot.
+func isHexID(s, prefix string) bool {
+	hex, ok := strings.CutPrefix(s, prefix)
+	if !ok || len(hex) < 8 || len(hex) > 17 {
+		return false
+	}
+	for i := range len(hex) {
+		if c := hex[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
 // isRegion matches regionPattern: ^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$.
 func isRegion(s string) bool {
 	lower := func(c byte) bool { return 'a' <= c && c <= 'z' }
@@ -232,11 +248,11 @@ func Validate(s *Snapshot) error {
 				return &PathError{p(fmt.Sprintf(".regions[%d].region", k)), fmt.Sprintf("%s is an opt-in region the account has not enabled (add it to optInRegions, or drop this entry: nothing can be read there)", r.Region)}
 			}
 			for v, vpc := range r.VPCs {
-				if !vpcIDPattern.MatchString(vpc.ID) {
+				if !isHexID(vpc.ID, "vpc-") {
 					return &PathError{p(fmt.Sprintf(".regions[%d].vpcs[%d].id", k, v)), fmt.Sprintf("%q is not a VPC ID (vpc-...)", vpc.ID)}
 				}
 				for n, ni := range vpc.NetworkInterfaces {
-					if !eniIDPattern.MatchString(ni.ID) {
+					if !isHexID(ni.ID, "eni-") {
 						return &PathError{p(fmt.Sprintf(".regions[%d].vpcs[%d].networkInterfaces[%d].id", k, v, n)), fmt.Sprintf("%q is not a network interface ID (eni-...)", ni.ID)}
 					}
 				}

@@ -54,7 +54,7 @@ type classifier struct {
 }
 
 func (sc *Scope) classify() {
-	c := &classifier{sc: sc, class: map[string]accountClass{}, sched: map[string]bool{}, room: map[string]int{},
+	c := &classifier{sc: sc, class: make(map[string]accountClass, len(sc.Snapshot.Accounts)), sched: map[string]bool{}, room: map[string]int{},
 		excess: map[string][]string{}, overflow: map[string][]string{}, carry: map[string][]*carryGroup{}, moved: map[string]bool{}, usedNames: map[string]map[string]bool{}}
 	c.base()
 	ous := c.schedule()

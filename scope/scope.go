@@ -174,10 +174,23 @@ type Scope struct {
 // New computes the scope of a snapshot with settings (resolved here; Resolve only fills what is
 // unset, so resolved settings pass through).
 func New(snap *inventory.Snapshot, s settings.Settings) *Scope {
-	c := canonical(snap)
+	return newScope(canonical(snap), s)
+}
+
+// NewOwned is New for a caller that hands the snapshot over (a command that read it from a file
+// and keeps no index on it): its lists are put in canonical order in place instead of in a copy.
+// Copying was a quarter of lz2ct check on a 10,000-account snapshot. The scope, the checks and
+// the plan read snap from then on; the caller must not change it, nor keep an Index built on it
+// before (Sort moves the elements such an Index points to).
+func NewOwned(snap *inventory.Snapshot, s settings.Settings) *Scope {
+	snap.Sort()
+	return newScope(snap, s)
+}
+
+func newScope(c *inventory.Snapshot, s settings.Settings) *Scope {
 	sort.Slice(c.ControlTower.Baselines, func(i, j int) bool { return c.ControlTower.Baselines[i].Arn < c.ControlTower.Baselines[j].Arn })
 	sc := &Scope{Snapshot: c, Index: inventory.NewIndex(c), Settings: s.Resolve(c),
-		ous: map[string]*OU{}, accounts: map[string]*Account{}, govSet: map[string]bool{}, problems: map[string][]inventory.Problem{},
+		ous: make(map[string]*OU, len(c.OUs)), accounts: make(map[string]*Account, len(c.Accounts)), govSet: map[string]bool{}, problems: map[string][]inventory.Problem{},
 		inherited: map[string]map[string]bool{}}
 	gov := append([]string(nil), sc.Settings.GovernedRegions...)
 	if h := sc.Settings.HomeRegion; h != "" {
@@ -209,7 +222,7 @@ func (sc *Scope) With(edit func(*settings.Settings)) *Scope {
 	s.NoMoveOUs = append([]string(nil), s.NoMoveOUs...)
 	edit(&s)
 	n := &Scope{Snapshot: sc.Snapshot, Index: sc.Index, Settings: s.Resolve(sc.Snapshot), Governed: sc.Governed,
-		govSet: sc.govSet, ctSec: sc.ctSec, problems: sc.problems, ous: map[string]*OU{}, accounts: map[string]*Account{}, inherited: sc.inherited}
+		govSet: sc.govSet, ctSec: sc.ctSec, problems: sc.problems, ous: make(map[string]*OU, len(sc.ous)), accounts: make(map[string]*Account, len(sc.accounts)), inherited: sc.inherited}
 	n.Limit, n.LimitNote = EffectiveOUAccountLimit(n.Settings.OUAccountLimit, len(n.Governed))
 	n.classify()
 	return n

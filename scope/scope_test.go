@@ -286,6 +286,17 @@ func TestOrderIndependence(t *testing.T) {
 	if !reflect.DeepEqual(dump(first), dump(second)) {
 		t.Fatal("the same organization in another list order gives another scope")
 	}
+	// NewOwned sorts the snapshot it is handed in place and gives the same scope.
+	owned := NewOwned(shuffled, s)
+	if owned.Snapshot != shuffled {
+		t.Error("NewOwned copied the snapshot it owns")
+	}
+	if !reflect.DeepEqual(shuffled, first.Snapshot) {
+		t.Error("NewOwned left the snapshot out of canonical order")
+	}
+	if !reflect.DeepEqual(dump(first), dump(owned)) {
+		t.Fatal("NewOwned gives another scope than New")
+	}
 }
 
 func dump(sc *Scope) []string {

@@ -16,11 +16,19 @@ func Check(snap *inventory.Snapshot, s settings.Settings) checks.Report {
 	return checks.Run(checks.Input{Snapshot: snap, Settings: s})
 }
 
+// CheckOwned is Check for a snapshot the caller hands over, as lz2ct check does with the one it
+// read: its lists are sorted in place rather than in a copy (scope.NewOwned). The wizard, which
+// re-checks a snapshot it keeps an index on, uses Check.
+func CheckOwned(snap *inventory.Snapshot, s settings.Settings) checks.Report {
+	return checks.Run(checks.PrepareWith(scope.NewOwned(snap, s)))
+}
+
 // CheckAndPlan runs the pre-checks and builds the plan over one scope, computed once: on a large
-// organization the scope (a canonical copy of the snapshot and the dispositions) is much of the
-// work of each. The same as Check then Plan.
+// organization the scope (the snapshot in canonical order and the dispositions) is much of the
+// work of each. The same as Check then Plan. The caller hands snap over, as to CheckOwned (lz2ct
+// plan read it from a file): it is put in canonical order in place.
 func CheckAndPlan(snap *Snapshot, s settings.Settings) (checks.Report, *plans.Plan, error) {
-	sc := scope.New(snap.Snapshot, s)
+	sc := scope.NewOwned(snap.Snapshot, s)
 	report := checks.Run(checks.PrepareWith(sc))
 	p, err := plans.BuildFrom(sc, report)
 	if err != nil {

@@ -2,9 +2,11 @@ package session
 
 import (
 	"bytes"
+	"math/rand"
 	"reflect"
 	"testing"
 
+	"github.com/lz2ct/lz2ct/scope"
 	"github.com/lz2ct/lz2ct/settings"
 )
 
@@ -31,7 +33,11 @@ func TestCheckAndPlanIsCheckThenPlan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			gotReport, gotPlan, err := CheckAndPlan(snap, s)
+			own, err := ReadSnapshot("../testdata/orgs/" + c.org + ".json") // CheckAndPlan takes it over
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotReport, gotPlan, err := CheckAndPlan(own, s)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -48,6 +54,31 @@ func TestCheckAndPlanIsCheckThenPlan(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Error("the plans differ")
+			}
+		})
+	}
+}
+
+// CheckOwned, which sorts the snapshot in place instead of copying it, gives Check's report for
+// every testdata organization, with its lists shuffled first.
+func TestCheckOwnedIsCheck(t *testing.T) {
+	for _, c := range []struct{ org, settings string }{
+		{"alz2-typical", "alz2-typical"}, {"alz1-legacy", "alz1-legacy"}, {"blockers", "blockers"}, {"alz2-midway", "alz2-midway"},
+	} {
+		t.Run(c.settings, func(t *testing.T) {
+			snap, err := ReadSnapshotUnhashed("../testdata/orgs/" + c.org + ".json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			loaded, err := settings.Load("../testdata/settings/" + c.settings + ".yaml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := loaded.Resolve(snap.Snapshot)
+			want := Check(snap.Snapshot, s)
+			scope.Shuffle(rand.New(rand.NewSource(5)), snap.Snapshot)
+			if got := CheckOwned(snap.Snapshot, s); !reflect.DeepEqual(got, want) {
+				t.Error("the reports differ")
 			}
 		})
 	}

@@ -150,7 +150,7 @@ func (s *tmuxSession) run(args ...string) string {
 // the OSC 52 sequence that fills it.
 func (s *tmuxSession) pasteBuffer() string {
 	s.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second)
 	for {
 		out, err := exec.Command(s.bin, "-L", s.socket, "show-buffer").CombinedOutput()
 		if err == nil {

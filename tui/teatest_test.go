@@ -44,7 +44,8 @@ func teaGolden(t *testing.T, app *App) {
 	d.golden(t, pkgDir)
 }
 
-// waitText waits until the drawn output (escape sequences removed) holds every word.
+// waitText waits until the drawn output (escape sequences removed) holds every word; the
+// generous limit is for a loaded machine (a failing wait costs it, a passing one does not).
 func waitText(t *testing.T, tm *teatest.TestModel, words ...string) {
 	t.Helper()
 	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
@@ -55,7 +56,7 @@ func waitText(t *testing.T, tm *teatest.TestModel, words ...string) {
 			}
 		}
 		return true
-	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	}, teatest.WithDuration(30*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
 }
 
 func press(tm *teatest.TestModel, keys ...string) {

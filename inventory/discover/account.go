@@ -2,7 +2,9 @@ package discover
 
 import (
 	"context"
+	"reflect"
 	"strings"
+	"sync/atomic"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -26,40 +28,80 @@ const (
 	roleOrgAccountAccess      = "OrganizationAccountAccessRole"
 )
 
-// account reads one account: the role lz2ct can use, its IAM roles, its enabled opt-in regions and
-// every snapshot region enabled for it. Each task writes only its own *inventory.Account, so no lock
-// is needed for it.
-func (r *run) account(ctx context.Context, a *inventory.Account) {
-	cfg, role, err := r.c.ForAccount(ctx, a.ID)
-	if err != nil {
-		if ctx.Err() != nil {
-			return
+// startAccount queues the reading of one account: first the role lz2ct can use and the account's
+// opt-in regions, then, as tasks of their own, its IAM roles and every snapshot region enabled for
+// it. Each task writes only its own part of the account (the IAM fields, one region's slot), and
+// the last one to end finishes the account.
+func (r *run) startAccount(q *queue, a *inventory.Account) {
+	q.add(laneAccountStart, func(ctx context.Context) error {
+		r.accountStarted()
+		cfg, role, err := r.c.ForAccount(ctx, a.ID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			code, msg := awsapi.ErrorCode(err)
+			r.addProblem(inventory.Problem{AccountID: a.ID, Service: "sts", Operation: "AssumeRole", Code: code, Message: msg})
+			r.finishAccount(ctx, a)
+			return nil
 		}
-		code, msg := awsapi.ErrorCode(err)
-		r.addProblem(inventory.Problem{AccountID: a.ID, Service: "sts", Operation: "AssumeRole", Code: code, Message: msg})
-		return
-	}
-	cfg = r.counted(cfg)
-	a.AccessRole = role
-	r.roles(ctx, a, cfg)
+		cfg = r.counted(cfg)
+		a.AccessRole = role
 
-	optIn, known := r.mgmtOptIn, r.mgmtOptInKnown
-	if a.ID != r.id.Account {
-		optIn, known = r.optInRegions(ctx, a.ID, cfg)
-	}
-	a.OptInRegions = optIn
-	for _, region := range r.snap.Regions {
-		if ctx.Err() != nil {
-			return
+		clients := newRegionClients(cfg)
+		optIn, known := r.mgmtOptIn, r.mgmtOptInKnown
+		if a.ID != r.id.Account {
+			optIn, known = r.optInRegions(ctx, a.ID, clients.ec2)
 		}
+		a.OptInRegions = optIn
 		// A disabled opt-in region cannot be read (AWS refuses the credentials there): it has no
 		// entry, and OptInRegions says why.
-		if known && !a.EnabledIn(region) {
-			continue
+		var regions []string
+		for _, region := range r.snap.Regions {
+			if !known || a.EnabledIn(region) {
+				regions = append(regions, region)
+			}
 		}
-		if ar, ok := r.accountRegion(ctx, a.ID, awsapi.InRegion(cfg, region)); ok {
-			a.Regions = append(a.Regions, ar)
+		read := make([]inventory.AccountRegion, len(regions))
+		ok := make([]bool, len(regions))
+		var left atomic.Int32
+		left.Store(int32(len(regions) + 1))
+		done := func() {
+			if left.Add(-1) > 0 {
+				return
+			}
+			for i := range read {
+				if ok[i] {
+					a.Regions = append(a.Regions, read[i])
+				}
+			}
+			r.finishAccount(ctx, a)
 		}
+		q.add(laneAccountPart, func(ctx context.Context) error {
+			r.roles(ctx, a, cfg)
+			done()
+			return nil
+		})
+		for i, region := range regions {
+			q.add(laneAccountPart, func(ctx context.Context) error {
+				if ctx.Err() == nil {
+					read[i], ok[i] = r.accountRegion(ctx, a.ID, region, clients)
+				}
+				done()
+				return nil
+			})
+		}
+		return nil
+	})
+}
+
+// finishAccount ends an account's reading.
+func (r *run) finishAccount(ctx context.Context, a *inventory.Account) {
+	// What the account holds now is final: copy its strings out of the SDK's response buffers, or
+	// every buffer a kept string came from stays in memory to the end.
+	detachStrings(reflect.ValueOf(a).Elem())
+	if ctx.Err() == nil { // a stopped run does not count the accounts it skipped as read
+		r.accountDone()
 	}
 }
 
@@ -94,8 +136,8 @@ func (r *run) roles(ctx context.Context, a *inventory.Account, cfg aws.Config) {
 // (AllRegions: every region with its OptInStatus, answered for the calling account)
 // (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_DescribeRegions.html). known is false
 // when the call failed: then every snapshot region is tried.
-func (r *run) optInRegions(ctx context.Context, accountID string, cfg aws.Config) (optIn []string, known bool) {
-	out, err := awsapi.EC2(cfg).DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
+func (r *run) optInRegions(ctx context.Context, accountID string, client *ec2.Client) (optIn []string, known bool) {
+	out, err := client.DescribeRegions(ctx, &ec2.DescribeRegionsInput{AllRegions: aws.Bool(true)})
 	if err != nil {
 		r.problem(accountID, "", err)
 		return nil, false
@@ -114,11 +156,27 @@ func optedIn(regions []ec2types.Region) []string {
 	return sortedOrNil(out)
 }
 
+// regionClients are the clients of one account's region reads, made once for the account and
+// given the region with each call (every operation takes the client's options per call): a client
+// is a few hundred allocations to make, and an account is read in up to 17 regions.
+type regionClients struct {
+	sts        *sts.Client
+	config     *configservice.Client
+	sns        *sns.Client
+	cloudTrail *cloudtrail.Client
+	logs       *cloudwatchlogs.Client
+	ec2        *ec2.Client
+}
+
+func newRegionClients(cfg aws.Config) *regionClients {
+	return &regionClients{sts: awsapi.STS(cfg), config: awsapi.Config(cfg), sns: awsapi.SNS(cfg),
+		cloudTrail: awsapi.CloudTrail(cfg), logs: awsapi.Logs(cfg), ec2: awsapi.EC2(cfg)}
+}
+
 // accountRegion reads one account in one region. It reports false when the account cannot be read
 // there at all (the first call that needs a permission was refused), after recording that as one
 // problem.
-func (r *run) accountRegion(ctx context.Context, accountID string, cfg aws.Config) (inventory.AccountRegion, bool) {
-	region := cfg.Region
+func (r *run) accountRegion(ctx context.Context, accountID, region string, c *regionClients) (inventory.AccountRegion, bool) {
 	ar := inventory.AccountRegion{Region: region}
 
 	// STS's regional endpoint answers RegionDisabledException where STS is not activated; Control
@@ -126,7 +184,7 @@ func (r *run) accountRegion(ctx context.Context, accountID string, cfg aws.Confi
 	// (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_enable-regions.html).
 	// GetCallerIdentity needs no permission and is never denied
 	// (https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html).
-	_, err := awsapi.STS(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	_, err := c.sts.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}, func(o *sts.Options) { o.Region = region })
 	switch {
 	case err == nil:
 	case isCode(err, "RegionDisabledException"):
@@ -142,15 +200,15 @@ func (r *run) accountRegion(ctx context.Context, accountID string, cfg aws.Confi
 
 	// The first call that needs a permission: when it is refused (an SCP or permission boundary
 	// denying the region), nothing else will be read there either.
-	cs := awsapi.Config(cfg)
-	recs, err := cs.DescribeConfigurationRecorders(ctx, &configservice.DescribeConfigurationRecordersInput{})
+	cs, in := c.config, func(o *configservice.Options) { o.Region = region }
+	recs, err := cs.DescribeConfigurationRecorders(ctx, &configservice.DescribeConfigurationRecordersInput{}, in)
 	if err != nil {
 		r.problem(accountID, region, err)
 		return ar, false
 	}
 	if len(recs.ConfigurationRecorders) > 0 {
 		recording := map[string]bool{}
-		st, err := cs.DescribeConfigurationRecorderStatus(ctx, &configservice.DescribeConfigurationRecorderStatusInput{})
+		st, err := cs.DescribeConfigurationRecorderStatus(ctx, &configservice.DescribeConfigurationRecorderStatusInput{}, in)
 		if err != nil {
 			r.problem(accountID, region, err)
 		} else {
@@ -169,7 +227,7 @@ func (r *run) accountRegion(ctx context.Context, accountID string, cfg aws.Confi
 		}
 	}
 
-	chans, err := cs.DescribeDeliveryChannels(ctx, &configservice.DescribeDeliveryChannelsInput{})
+	chans, err := cs.DescribeDeliveryChannels(ctx, &configservice.DescribeDeliveryChannelsInput{}, in)
 	if err != nil {
 		r.problem(accountID, region, err)
 	} else {
@@ -181,7 +239,7 @@ func (r *run) accountRegion(ctx context.Context, accountID string, cfg aws.Confi
 
 	ag := configservice.NewDescribeConfigurationAggregatorsPaginator(cs, &configservice.DescribeConfigurationAggregatorsInput{})
 	for ag.HasMorePages() {
-		page, err := ag.NextPage(ctx)
+		page, err := ag.NextPage(ctx, in)
 		if err != nil {
 			r.problem(accountID, region, err)
 			break
@@ -191,8 +249,8 @@ func (r *run) accountRegion(ctx context.Context, accountID string, cfg aws.Confi
 		}
 	}
 
-	r.reservedNames(ctx, accountID, cfg, &ar)
-	r.vpcs(ctx, accountID, cfg, &ar)
+	r.reservedNames(ctx, accountID, region, c, &ar)
+	r.vpcs(ctx, accountID, region, c, &ar)
 	return ar, true
 }
 
@@ -200,16 +258,15 @@ func (r *run) accountRegion(ctx context.Context, accountID string, cfg aws.Confi
 // the ones Control Tower creates in every enrolled account and governed region; an existing one
 // makes enrollment fail (https://docs.aws.amazon.com/controltower/latest/userguide/account-factory-considerations.html,
 // https://docs.aws.amazon.com/controltower/latest/userguide/troubleshooting.html).
-func (r *run) reservedNames(ctx context.Context, accountID string, cfg aws.Config, ar *inventory.AccountRegion) {
-	region := cfg.Region
+func (r *run) reservedNames(ctx context.Context, accountID, region string, c *regionClients, ar *inventory.AccountRegion) {
 	add := func(typ, name string) {
 		if inventory.IsControlTowerName(typ, name) {
 			ar.ReservedNames = append(ar.ReservedNames, inventory.NamedResource{Type: typ, Name: name})
 		}
 	}
-	tp := sns.NewListTopicsPaginator(awsapi.SNS(cfg), &sns.ListTopicsInput{})
+	tp := sns.NewListTopicsPaginator(c.sns, &sns.ListTopicsInput{})
 	for tp.HasMorePages() {
-		page, err := tp.NextPage(ctx)
+		page, err := tp.NextPage(ctx, func(o *sns.Options) { o.Region = region })
 		if err != nil {
 			r.problem(accountID, region, err)
 			break
@@ -222,7 +279,8 @@ func (r *run) reservedNames(ctx context.Context, accountID string, cfg aws.Confi
 	// Shadow trails (multi-region and organization trails whose home is elsewhere) belong to their
 	// home region: IncludeShadowTrails false lists only the trails created in this region.
 	// https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_DescribeTrails.html
-	trails, err := awsapi.CloudTrail(cfg).DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(false)})
+	trails, err := c.cloudTrail.DescribeTrails(ctx, &cloudtrail.DescribeTrailsInput{IncludeShadowTrails: aws.Bool(false)},
+		func(o *cloudtrail.Options) { o.Region = region })
 	if err != nil {
 		r.problem(accountID, region, err)
 	} else {
@@ -233,9 +291,9 @@ func (r *run) reservedNames(ctx context.Context, accountID string, cfg aws.Confi
 	// logGroupNamePattern matches a substring, case-insensitively: one listing catches
 	// aws-controltower/CloudTrailLogs and /aws/lambda/aws-controltower-NotificationForwarder.
 	// https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_DescribeLogGroups.html
-	lp := cloudwatchlogs.NewDescribeLogGroupsPaginator(awsapi.Logs(cfg), &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePattern: aws.String("aws-controltower")})
+	lp := cloudwatchlogs.NewDescribeLogGroupsPaginator(c.logs, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePattern: aws.String("aws-controltower")})
 	for lp.HasMorePages() {
-		page, err := lp.NextPage(ctx)
+		page, err := lp.NextPage(ctx, func(o *cloudwatchlogs.Options) { o.Region = region })
 		if err != nil {
 			r.problem(accountID, region, err)
 			break
@@ -248,13 +306,12 @@ func (r *run) reservedNames(ctx context.Context, accountID string, cfg aws.Confi
 
 // vpcs records the region's VPCs and their network interfaces: decommission deletes ALZ's baseline
 // VPC only when nothing runs in it any more.
-func (r *run) vpcs(ctx context.Context, accountID string, cfg aws.Config, ar *inventory.AccountRegion) {
-	region := cfg.Region
-	client := awsapi.EC2(cfg)
+func (r *run) vpcs(ctx context.Context, accountID, region string, c *regionClients, ar *inventory.AccountRegion) {
+	client, in := c.ec2, func(o *ec2.Options) { o.Region = region }
 	vp := ec2.NewDescribeVpcsPaginator(client, &ec2.DescribeVpcsInput{MaxResults: aws.Int32(1000)})
 	index := map[string]int{}
 	for vp.HasMorePages() {
-		page, err := vp.NextPage(ctx)
+		page, err := vp.NextPage(ctx, in)
 		if err != nil {
 			r.problem(accountID, region, err)
 			return
@@ -285,7 +342,7 @@ func (r *run) vpcs(ctx context.Context, accountID string, cfg aws.Config, ar *in
 	np := ec2.NewDescribeNetworkInterfacesPaginator(client, &ec2.DescribeNetworkInterfacesInput{
 		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: ids}}, MaxResults: aws.Int32(1000)})
 	for np.HasMorePages() {
-		page, err := np.NextPage(ctx)
+		page, err := np.NextPage(ctx, in)
 		if err != nil {
 			r.problem(accountID, region, err)
 			return

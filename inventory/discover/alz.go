@@ -35,7 +35,6 @@ const (
 // task; the per-region stack listing fans out in a small pool of its own.
 func (r *run) alz(ctx context.Context) {
 	z := &inventory.ALZ{}
-	r.deriveCore(z)
 
 	// Stacks in every region: the initiation stack (SO0044) gives the home region and version.
 	var mu sync.Mutex
@@ -79,6 +78,14 @@ func (r *run) alz(ctx context.Context) {
 		}
 	}
 	z.ManifestRegions = sortedUnique(regions)
+	// The shared accounts come from the OU tree: wait for the walk (long done in all but the
+	// smallest organizations by now).
+	select {
+	case <-r.walked:
+	case <-ctx.Done():
+		return
+	}
+	r.deriveCore(z)
 
 	home := awsapi.InRegion(r.mgmt, z.HomeRegion)
 	r.alzServiceCatalog(ctx, home, z)
@@ -107,10 +114,7 @@ func (r *run) deriveCore(z *inventory.ALZ) {
 	if z.CoreOUID == "" {
 		return
 	}
-	// By pointer, reading only what the walk wrote: the account tasks fill the rest of each
-	// Account at the same time (a copy would read it).
-	for i := range r.snap.Accounts {
-		a := &r.snap.Accounts[i]
+	for _, a := range r.coreAccounts {
 		if a.ParentID != z.CoreOUID {
 			continue
 		}

@@ -2,18 +2,20 @@
 // aws-sdk-go-v2 clients of awsapi. Which operation fills which field, and the invariants that make a
 // snapshot served by the simulator come back equal, are fixed by docs/discovery.md.
 //
-// Work runs in bounded pools (sourcegraph/conc): the organization walk fans out per parent, then the
-// organization-wide reads and one task per account share one pool of Options.Concurrency workers.
-// Inside an account, regions are read one after another, so Concurrency is about the number of AWS
-// calls in flight (the SCP and ALZ tasks each add a pool of up to 8 of their own): wall time is
-// about calls × latency / Concurrency.
+// Work runs in one queue of Options.Concurrency workers (queue.go): the organization walk, the
+// organization-wide reads and, as soon as the walk lists them, the accounts, each account's
+// regions as tasks of their own. A task makes one call at a time, so Concurrency is about the
+// number of AWS calls in flight (the SCP and ALZ tasks each add a pool of up to 8 of their own):
+// wall time is about calls × latency / Concurrency.
 package discover
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"reflect"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -24,7 +26,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
-	"github.com/sourcegraph/conc/pool"
 
 	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/inventory"
@@ -58,7 +59,7 @@ type Progress struct {
 	AccountsFound int
 	AccountsDone  int
 	AccountsTotal int
-	// Calls counts API operations issued (pages included, retries not).
+	// Calls counts API operations issued (pages included, AssumeRole included, retries not).
 	Calls    int
 	Problems int
 	// Elapsed is the time since discovery started.
@@ -86,6 +87,9 @@ type run struct {
 	snap *inventory.Snapshot
 
 	calls atomic.Int64
+	// assumeFrom is the client set's AssumeRole count when the run began: the AssumeRole calls
+	// since are this run's (made by awsapi's own client, so not in calls).
+	assumeFrom int64
 
 	// mgmtOptIn are the opt-in regions enabled for the management account (known when
 	// DescribeRegions answered).
@@ -97,12 +101,22 @@ type run struct {
 
 	found atomic.Int64 // accounts listed so far by the walk
 
+	walkMu  sync.Mutex
+	walking int // walk tasks queued or running; 0 = the walk has ended
+	// accounts are the accounts listed, each read in place by its tasks; Run copies them into
+	// the snapshot at the end (the walk appends while the first are read).
+	accounts []*inventory.Account
+	// coreAccounts are the accounts listed in a root-level OU named core, copied as listed
+	// (ALZ's shared accounts are found among them).
+	coreAccounts []inventory.Account
+	walked       chan struct{} // closed when the walk has ended
+
 	progressMu    sync.Mutex
 	stage         string
 	accountsDone  int
 	accountsTotal int       // known once the walk ends
 	started       time.Time // discovery
-	accountsFrom  time.Time // the accounts stage
+	accountsFrom  time.Time // the first account's read
 }
 
 // Run discovers the organization the credentials of c belong to.
@@ -110,7 +124,8 @@ func Run(ctx context.Context, c *awsapi.Clients, opts Options) (*inventory.Snaps
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
-	r := &run{c: c, opts: opts, problems: map[string]bool{}, started: time.Now()}
+	defer lessGC()()
+	r := &run{c: c, opts: opts, problems: map[string]bool{}, started: time.Now(), assumeFrom: c.AssumeRoleCalls()}
 	r.mgmt = r.counted(c.Management())
 	r.snap = &inventory.Snapshot{
 		SchemaVersion: inventory.SchemaVersion,
@@ -131,48 +146,77 @@ func Run(ctx context.Context, c *awsapi.Clients, opts Options) (*inventory.Snaps
 		return nil, err
 	}
 	r.regions(ctx)
-	if err := r.walk(ctx); err != nil {
-		return nil, err
-	}
 
-	r.progressMu.Lock()
-	r.accountsTotal, r.accountsFrom = len(r.snap.Accounts), time.Now()
-	r.progressMu.Unlock()
-	r.report("accounts")
-	p := pool.New().WithMaxGoroutines(opts.Concurrency)
+	// One queue for everything left: the walk, the organization-wide reads and the accounts
+	// (queue.go says in which order and why).
+	q := newQueue()
+	r.walked = make(chan struct{})
 	alz := func(ctx context.Context) {
 		r.alz(ctx)
 		if r.snap.ALZ != nil { // hundreds of thousands of StackSet instances in a large organization
 			detachStrings(reflect.ValueOf(r.snap.ALZ).Elem())
 		}
 	}
-	orgTasks := []func(context.Context){r.accountQuota, r.policies, r.trustedServices, r.delegatedAdmins,
-		r.identityCenter, r.controlTower, alz}
-	for _, t := range orgTasks {
-		p.Go(func() { t(ctx) })
+	for _, t := range []func(context.Context){alz, r.policies, r.controlTower, r.identityCenter,
+		r.delegatedAdmins, r.trustedServices, r.accountQuota} {
+		q.add(laneOrg, func(ctx context.Context) error { t(ctx); return nil })
 	}
-	for i := range r.snap.Accounts {
-		a := &r.snap.Accounts[i]
-		p.Go(func() {
-			r.account(ctx, a)
-			// What the account holds now is final: copy its strings out of the SDK's response
-			// buffers, or every buffer a kept string came from stays in memory to the end.
-			detachStrings(reflect.ValueOf(a).Elem())
-			if ctx.Err() == nil { // a stopped run does not count the accounts it skipped as read
-				r.accountDone()
-			}
-		})
+	r.walk(q)
+	if err := q.run(ctx, opts.Concurrency); err != nil {
+		return nil, err // the walk failed: fatal
 	}
-	p.Wait()
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("discovery interrupted: %w", err)
 	}
+	r.snap.Accounts = make([]inventory.Account, len(r.accounts))
+	for i, a := range r.accounts {
+		r.snap.Accounts[i] = *a
+	}
+	r.accounts = nil
 	detachStrings(reflect.ValueOf(r.snap).Elem())
 	fillEmptySlices(reflect.ValueOf(r.snap).Elem())
 	r.snap.Sort()
 	r.report("done")
 	return r.snap, nil
 }
+
+// discoveryGCPercent is the garbage collector's GOGC while discovery runs (unless GOGC is set).
+const discoveryGCPercent = 400
+
+// lessGC makes the garbage collector run less often until the returned function is called. Each
+// AWS call allocates tens of kilobytes in the SDK (its middleware stack, the signature, the
+// response's decoding) that are garbage as soon as the call returns, while what discovery keeps
+// grows slowly: at the default GOGC=100 the heap of a 200-account discovery was collected dozens
+// of times a second and collection took a quarter of lz2ct's CPU. A higher GOGC with the memory
+// limit as the ceiling (lz2ct sets one; GOMEMLIMIT overrides it) is the Go GC guide's advice for
+// this shape (https://go.dev/doc/gc-guide#Memory_limit): few collections while the heap is small,
+// and the limit still holds it down when a large organization makes it large.
+func lessGC() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	gcMu.Lock()
+	defer gcMu.Unlock()
+	if gcRuns == 0 {
+		gcPercent = debug.SetGCPercent(discoveryGCPercent)
+	}
+	gcRuns++
+	return func() {
+		gcMu.Lock()
+		defer gcMu.Unlock()
+		if gcRuns--; gcRuns == 0 {
+			debug.SetGCPercent(gcPercent)
+		}
+	}
+}
+
+// The discoveries in progress in this process (tests run several at once) and the GOGC before the
+// first.
+var (
+	gcMu      sync.Mutex
+	gcRuns    int
+	gcPercent int
+)
 
 // fatal wraps err as a fatal discovery error naming the call, the credentials and the endpoint.
 func (r *run) fatal(what string, err error) error {
@@ -239,6 +283,16 @@ func (r *run) counted(cfg aws.Config) aws.Config {
 	return c
 }
 
+// accountStarted notes when the first account's read began: the time left is told from the rate
+// accounts are read at since then.
+func (r *run) accountStarted() {
+	r.progressMu.Lock()
+	if r.accountsFrom.IsZero() {
+		r.accountsFrom = time.Now()
+	}
+	r.progressMu.Unlock()
+}
+
 func (r *run) accountDone() {
 	r.progressMu.Lock()
 	r.accountsDone++
@@ -260,7 +314,7 @@ func (r *run) report(stage string) {
 		r.stage = stage
 	}
 	p := Progress{Stage: r.stage, AccountsFound: int(r.found.Load()), AccountsDone: r.accountsDone, AccountsTotal: r.accountsTotal,
-		Calls: int(r.calls.Load()), Problems: problems, Elapsed: time.Since(r.started)}
+		Calls: int(r.calls.Load() + r.c.AssumeRoleCalls() - r.assumeFrom), Problems: problems, Elapsed: time.Since(r.started)}
 	if r.stage == "accounts" {
 		p.Remaining = remaining(time.Since(r.accountsFrom), r.accountsDone, r.accountsTotal)
 	}

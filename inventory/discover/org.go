@@ -2,6 +2,7 @@ package discover
 
 import (
 	"context"
+	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -95,71 +96,105 @@ func (r *run) mgmtRegions() []string {
 	return out
 }
 
-// walk reads the OU tree from each root down, one level at a time, each level's parents in
-// parallel. Any failure is fatal: without the full tree no later stage can be trusted.
-func (r *run) walk(ctx context.Context) error {
+// walk queues the reading of the OU tree from each root down: for every parent, one task lists its
+// OUs (queueing their own) and one lists its accounts, queueing each page's accounts to be read at
+// once. Any failure is fatal: without the full tree no later stage can be trusted. When the last
+// walk task ends, the accounts are counted and the accounts stage begins.
+func (r *run) walk(q *queue) {
 	org := awsapi.Organizations(r.mgmt)
-	var parents []string
 	for _, root := range r.snap.Roots {
-		parents = append(parents, root.ID)
+		r.walkParent(q, org, root.ID, true, false)
 	}
-	var mu sync.Mutex
-	for len(parents) > 0 {
-		var next []string
-		p := pool.New().WithContext(ctx).WithMaxGoroutines(r.opts.Concurrency).WithCancelOnError().WithFirstError()
-		for _, parent := range parents {
-			p.Go(func(ctx context.Context) error {
-				ous, accounts, err := r.children(ctx, org, parent)
-				if err != nil {
-					return err
-				}
-				mu.Lock()
-				defer mu.Unlock()
-				r.snap.OUs = append(r.snap.OUs, ous...)
-				r.snap.Accounts = append(r.snap.Accounts, accounts...)
-				r.found.Add(int64(len(accounts)))
-				for _, ou := range ous {
-					next = append(next, ou.ID)
-				}
-				return nil
-			})
+	r.walkMu.Lock()
+	defer r.walkMu.Unlock()
+	if r.walking == 0 { // no root: nothing to walk
+		r.walkEnded()
+	}
+}
+
+// walkParent queues the two listings of one parent; root says it is a root, core that it is a
+// root-level OU named core (ALZ's).
+func (r *run) walkParent(q *queue, org *organizations.Client, parent string, root, core bool) {
+	r.walkMu.Lock()
+	r.walking += 2
+	r.walkMu.Unlock()
+	q.add(laneWalk, r.walkTask(func(ctx context.Context) error { return r.listOUs(ctx, q, org, parent, root) }))
+	q.add(laneWalk, r.walkTask(func(ctx context.Context) error { return r.listAccounts(ctx, q, org, parent, core) }))
+}
+
+// walkTask counts a walk task out when it ends; the tasks it queued were counted in before.
+func (r *run) walkTask(task func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		err := task(ctx)
+		r.walkMu.Lock()
+		defer r.walkMu.Unlock()
+		r.walking--
+		if r.walking == 0 && err == nil {
+			r.walkEnded()
 		}
-		if err := p.Wait(); err != nil {
-			return err
+		return err
+	}
+}
+
+// walkEnded starts the accounts stage: the number of accounts is known. Called with walkMu held.
+func (r *run) walkEnded() {
+	r.progressMu.Lock()
+	r.accountsTotal = len(r.accounts)
+	r.progressMu.Unlock()
+	close(r.walked)
+	r.report("accounts")
+}
+
+// orgMaxResults is the largest page Organizations' list operations answer (MaxResults 1-20):
+// asked for explicitly, since the page size when it is left out is the service's choice
+// (https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccountsForParent.html,
+// https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListOrganizationalUnitsForParent.html).
+const orgMaxResults = 20
+
+func (r *run) listOUs(ctx context.Context, q *queue, org *organizations.Client, parent string, root bool) error {
+	op := organizations.NewListOrganizationalUnitsForParentPaginator(org, &organizations.ListOrganizationalUnitsForParentInput{
+		ParentId: aws.String(parent), MaxResults: aws.Int32(orgMaxResults)})
+	for op.HasMorePages() {
+		page, err := op.NextPage(ctx)
+		if err != nil {
+			return r.fatal("organizations:ListOrganizationalUnitsForParent "+parent, err)
 		}
-		parents = next
+		for _, o := range page.OrganizationalUnits {
+			ou := inventory.OU{ID: aws.ToString(o.Id), Arn: aws.ToString(o.Arn), Name: aws.ToString(o.Name), ParentID: parent}
+			r.walkMu.Lock()
+			r.snap.OUs = append(r.snap.OUs, ou)
+			r.walkMu.Unlock()
+			r.walkParent(q, org, ou.ID, false, root && strings.EqualFold(ou.Name, "core"))
+		}
 	}
 	return nil
 }
 
-func (r *run) children(ctx context.Context, org *organizations.Client, parent string) ([]inventory.OU, []inventory.Account, error) {
-	var ous []inventory.OU
-	op := organizations.NewListOrganizationalUnitsForParentPaginator(org, &organizations.ListOrganizationalUnitsForParentInput{ParentId: aws.String(parent)})
-	for op.HasMorePages() {
-		page, err := op.NextPage(ctx)
-		if err != nil {
-			return nil, nil, r.fatal("organizations:ListOrganizationalUnitsForParent "+parent, err)
-		}
-		for _, ou := range page.OrganizationalUnits {
-			ous = append(ous, inventory.OU{ID: aws.ToString(ou.Id), Arn: aws.ToString(ou.Arn), Name: aws.ToString(ou.Name), ParentID: parent})
-		}
-	}
-	var accounts []inventory.Account
-	ap := organizations.NewListAccountsForParentPaginator(org, &organizations.ListAccountsForParentInput{ParentId: aws.String(parent)})
+func (r *run) listAccounts(ctx context.Context, q *queue, org *organizations.Client, parent string, core bool) error {
+	ap := organizations.NewListAccountsForParentPaginator(org, &organizations.ListAccountsForParentInput{
+		ParentId: aws.String(parent), MaxResults: aws.Int32(orgMaxResults)})
 	for ap.HasMorePages() {
 		page, err := ap.NextPage(ctx)
 		if err != nil {
-			return nil, nil, r.fatal("organizations:ListAccountsForParent "+parent, err)
+			return r.fatal("organizations:ListAccountsForParent "+parent, err)
 		}
-		for _, a := range page.Accounts {
-			accounts = append(accounts, inventory.Account{
-				ID: aws.ToString(a.Id), Arn: aws.ToString(a.Arn), Name: aws.ToString(a.Name), Email: aws.ToString(a.Email),
-				Status: accountState(a), JoinedMethod: string(a.JoinedMethod),
-				JoinedAt: aws.ToTime(a.JoinedTimestamp).UTC().Truncate(1e9), ParentID: parent,
-			})
+		for _, acc := range page.Accounts {
+			a := &inventory.Account{
+				ID: aws.ToString(acc.Id), Arn: aws.ToString(acc.Arn), Name: aws.ToString(acc.Name), Email: aws.ToString(acc.Email),
+				Status: accountState(acc), JoinedMethod: string(acc.JoinedMethod),
+				JoinedAt: aws.ToTime(acc.JoinedTimestamp).UTC().Truncate(1e9), ParentID: parent,
+			}
+			r.walkMu.Lock()
+			r.accounts = append(r.accounts, a)
+			if core {
+				r.coreAccounts = append(r.coreAccounts, *a)
+			}
+			r.walkMu.Unlock()
+			r.found.Add(1)
+			r.startAccount(q, a)
 		}
 	}
-	return ous, accounts, nil
+	return nil
 }
 
 // accountQuota reads the organization's account quota (Service Quotas, organizations L-29A0C5DF).

@@ -72,3 +72,38 @@ func TestProgressInEveryStage(t *testing.T) {
 	}
 	t.Logf("%d reports: %d in the walk, %d in the accounts stage (%d with a time left)", len(reports), len(org), len(acc), eta)
 }
+
+// The call count discovery reports is every request the endpoint answered: the AssumeRole calls
+// awsapi makes for it included (a role tried and refused is a call too). The bench divides the
+// wall time by it, so a count short of the truth would flatter the figure.
+func TestProgressCountsEveryCall(t *testing.T) {
+	p := orggen.DefaultParams()
+	p.Accounts, p.OUs, p.Depth, p.Regions = 30, 4, 2, 2
+	want, err := orggen.Generate(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, url := serve(t, want, sim.Options{})
+	var mu sync.Mutex
+	var last discover.Progress
+	if _, err := discoverFrom(t, url, discover.Options{Concurrency: 8, Progress: func(p discover.Progress) {
+		mu.Lock()
+		last = p
+		mu.Unlock()
+	}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	served, _ := srv.CallCount()
+	assumed := 0
+	for _, c := range srv.Calls() {
+		if c.Operation == "AssumeRole" {
+			assumed++
+		}
+	}
+	if assumed == 0 {
+		t.Fatal("no AssumeRole served: the organization did not exercise the count")
+	}
+	if last.Stage != "done" || last.Calls != served {
+		t.Errorf("last report %+v: %d calls, the simulator answered %d (%d AssumeRole)", last, last.Calls, served, assumed)
+	}
+}
