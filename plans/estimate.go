@@ -39,7 +39,44 @@ const (
 	batchParallelism       = 10      // per-account steps of one kind (and direct Config removal) run at once
 	manualLowerSeconds     = 30 * 60 // a manual task without a figure of its own
 	manualUpperSeconds     = 60 * 60
+	// The engine reads a StackSet operation with a backoff capped at a minute (steps'
+	// stackSetPoll), so it sees the operation's end up to a minute late.
+	stackSetPollLagSeconds = 60
+	// ... and reads an OU registration (EnableBaseline) with a backoff capped at 2 minutes: the
+	// registration's end is seen up to 2 minutes late, after AWS's up to 10 + 2 × (n − 1) minutes.
+	regPollLagSeconds = 2 * 60
 )
+
+// lz2ct's own calls on StackSets. ListStackInstances returns at most 100 instances a call
+// (MaxResults 1–100, https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStackInstances.html),
+// so reading an ALZ baseline StackSet of a large organization (an instance per account and
+// region: 20,000 at 5,000 accounts × 4 regions) takes hundreds of calls. The steps read it where
+// AWS is the truth: the export pages through all of it once; a step that deletes or creates
+// instances reads them before (observe) and after (verify) its operation — per account for a
+// few accounts, otherwise the whole StackSet (steps' stackInstances). AWS publishes no latency:
+// one call, its round trip and the decoding of 100 instances, 50 ms to 1 s.
+const (
+	instancesPerPage  = 100
+	perAccountListMax = 5 // up to this many accounts, a step asks for each account's instances
+	callLowerMillis   = 50
+	callUpperMillis   = 1000
+	// stackSetOpCalls are a StackSet step's other calls: the running operation
+	// (ListStackSetOperations), the operation itself, and its polls.
+	stackSetOpCalls = 8
+)
+
+// callsRange is n of lz2ct's calls, one after another.
+func callsRange(n int64) Range {
+	return Range{(n*callLowerMillis + 999) / 1000, (n*callUpperMillis + 999) / 1000}
+}
+
+// listCalls is how many calls reading accounts' instances takes in a StackSet holding inSet.
+func listCalls(accounts, inSet int) int64 {
+	if accounts <= perAccountListMax {
+		return int64(max(accounts, 1))
+	}
+	return int64(max((inSet+instancesPerPage-1)/instancesPerPage, 1))
+}
 
 // Range is a duration's lower and upper bound, in seconds.
 type Range struct {
@@ -78,13 +115,13 @@ func stackSetRange(accounts int, p StackSetPreferences) Range {
 		conc = min(conc, p.FailureToleranceCount+1)
 	}
 	batches := int64((max(accounts, 1) + conc - 1) / conc)
-	return both(stackSetOpSeconds).add(Range{stackBatchLowerSeconds, stackBatchUpperSeconds}.times(batches))
+	return both(stackSetOpSeconds).add(Range{stackBatchLowerSeconds, stackBatchUpperSeconds}.times(batches)).add(Range{0, stackSetPollLagSeconds})
 }
 
 // Estimate categories: what each second of the upper bound is spent on. Their shares name the
 // assumption that dominates the estimate.
 const (
-	driverRegBase     = "OU registration: at least 10 minutes each, one at a time (AWS)"
+	driverRegBase     = "OU registration: at least 10 minutes each, one at a time (AWS), seen up to 2 minutes later"
 	driverRegAccounts = "OU registration: up to 2 minutes per additional account (AWS)"
 	driverEnroll      = "one-by-one enrollment: up to 15 minutes each (AWS: \"several minutes\"), accountConcurrency at a time"
 	driverLZ          = "landing zone set-up: up to 60 minutes (AWS: about 30)"
@@ -195,27 +232,65 @@ func (r Range) LowerDuration() time.Duration { return time.Duration(r.Lower) * t
 // ---- the computation ----
 
 // stepRange is one step's own duration; kinds batched per wave (per-account API calls, direct
-// Config removal) and enrollments are summed by the caller.
-func stepRange(st *Step) Range {
+// Config removal) and enrollments are summed by the caller. A StackSet step adds its own calls
+// (b.calls) and the poll that sees its operation end.
+func (b *estimator) stepRange(st *Step) Range {
+	own := callsRange(b.calls[st.ID])
 	switch p := st.Params.(type) {
 	case Verify:
 		return Range{}
 	case BaselineEnable:
-		return Range{regBaseSeconds, st.EstimateSeconds}
+		return Range{regBaseSeconds, st.EstimateSeconds + regPollLagSeconds}
 	case LandingZoneCreate:
 		return Range{lzLowerSeconds, lzUpperSeconds}
 	case AccountCreate:
 		return both(newAccountSeconds)
 	case ConfigStackSetInstancesDelete:
-		return stackSetRange(len(p.Accounts), p.Preferences)
+		return stackSetRange(len(p.Accounts), p.Preferences).add(own)
 	case StackSetInstancesDelete:
-		return stackSetRange(len(p.Accounts), p.Preferences)
+		return stackSetRange(len(p.Accounts), p.Preferences).add(own)
 	case StackSetInstancesCreate:
-		return stackSetRange(len(p.Accounts), p.Preferences)
+		return stackSetRange(len(p.Accounts), p.Preferences).add(own)
+	case ExportStackSet:
+		return both(quickStepSeconds).add(own)
 	case Manual:
 		return Range{manualLowerSeconds, manualUpperSeconds}
 	}
 	return both(quickStepSeconds)
+}
+
+// ownCalls counts, per StackSet step, the calls lz2ct itself makes reading instances: the export
+// pages through the StackSet as discovery saw it; an instances step reads them before and after
+// its operation, in a StackSet that the steps before it (in execution order) grew or shrank.
+func (b *builder) ownCalls(p *Plan) map[string]int64 {
+	held := map[string]int{} // instances per region/StackSet
+	if b.snap.ALZ != nil {
+		for _, ss := range b.snap.ALZ.StackSets {
+			held[b.alzReg+"/"+ss.Name] = len(ss.Instances)
+		}
+	}
+	calls := map[string]int64{}
+	for _, st := range p.OrderedSteps() {
+		switch prm := st.Params.(type) {
+		case ExportStackSet:
+			calls[st.ID] = 1 + listCalls(perAccountListMax+1, held[prm.Region+"/"+prm.StackSetName])
+		case ConfigStackSetInstancesDelete:
+			calls[st.ID] = instanceCalls(held, prm.StackSetInstancesDelete.Region+"/"+prm.StackSetName, len(prm.Accounts), -len(prm.Accounts)*len(prm.Regions))
+		case StackSetInstancesDelete:
+			calls[st.ID] = instanceCalls(held, prm.Region+"/"+prm.StackSetName, len(prm.Accounts), -len(prm.Accounts)*len(prm.Regions))
+		case StackSetInstancesCreate:
+			calls[st.ID] = instanceCalls(held, prm.Region+"/"+prm.StackSetName, len(prm.Accounts), len(prm.Accounts)*len(prm.Regions))
+		}
+	}
+	return calls
+}
+
+// instanceCalls is an instances step's calls: its reading before (observe) and after (verify) a
+// change of delta instances, and the operation's own calls; held follows the change.
+func instanceCalls(held map[string]int, key string, accounts, delta int) int64 {
+	before := held[key]
+	held[key] = max(before+delta, 0)
+	return listCalls(accounts, before) + listCalls(accounts, held[key]) + stackSetOpCalls
 }
 
 // batched kinds run batchParallelism at a time within a wave (or a decommission group).
@@ -225,7 +300,7 @@ var batched = map[string]int64{KindSCPDetach: quickStepSeconds, KindIAMRoleCreat
 // sumSteps adds up steps as a group that runs one after another, except batched kinds (10 at a
 // time) and, in decommission, per-resource deletions of one kind (10 at a time). It also returns
 // the StackSet operations' and the manual tasks' part of the total.
-func sumSteps(steps []*Step, decom bool) (total Range, stackSets Range, manual Range) {
+func (b *estimator) sumSteps(steps []*Step, decom bool) (total Range, stackSets Range, manual Range) {
 	counts := map[string]int64{}
 	for _, st := range steps {
 		if _, ok := batched[st.Kind]; ok {
@@ -236,7 +311,7 @@ func sumSteps(steps []*Step, decom bool) (total Range, stackSets Range, manual R
 			counts["decom:"+st.Kind]++
 			continue
 		}
-		r := stepRange(st)
+		r := b.stepRange(st)
 		switch {
 		case st.Manual:
 			manual = manual.add(r)
@@ -268,8 +343,27 @@ func isStackSetOp(kind string) bool {
 func maxRange(a, b Range) Range { return Range{max(a.Lower, b.Lower), max(a.Upper, b.Upper)} }
 func clampZero(r Range) Range   { return Range{max(r.Lower, 0), max(r.Upper, 0)} }
 
-// estimate computes the plan's estimate from its steps and the builder's wave facts.
+// estimator is the builder with the calls each StackSet step makes itself (ownCalls).
+type estimator struct {
+	*builder
+	calls map[string]int64
+}
+
+// estimate computes the plan's estimate from its steps and the builder's wave facts. A StackSet
+// step's own estimate (EstimateSeconds) becomes its upper bound with its calls.
 func (b *builder) estimate(p *Plan) Estimate {
+	e := &estimator{builder: b, calls: b.ownCalls(p)}
+	for i := range p.Phases {
+		for j := range p.Phases[i].Steps {
+			if st := &p.Phases[i].Steps[j]; e.calls[st.ID] > 0 {
+				st.EstimateSeconds = e.stepRange(st).Upper
+			}
+		}
+	}
+	return e.estimate(p)
+}
+
+func (b *estimator) estimate(p *Plan) Estimate {
 	s := b.s
 	conc := max(s.AccountConcurrency, 1)
 	var e Estimate
@@ -297,7 +391,7 @@ func (b *builder) estimate(p *Plan) Estimate {
 		}
 		if i < 2 || i > 4 {
 			// Decommission runs group by group (verify checkpoints); every group sums its steps.
-			tot, ss, man := sumSteps(rest, i == 6)
+			tot, ss, man := b.sumSteps(rest, i == 6)
 			phase[i] = tot
 			drivers[driverManual] += man.Upper
 			if i == 6 {
@@ -317,11 +411,11 @@ func (b *builder) estimate(p *Plan) Estimate {
 	// Phases 2–4, wave by wave: each wave's preparation, by phase, then its registration.
 	regRanges := map[string]Range{}
 	for _, st := range regs {
-		r := stepRange(st)
+		r := b.stepRange(st)
 		regRanges[st.ID] = r
 		phase[4] = phase[4].add(r)
-		drivers[driverRegBase] += regBaseSeconds
-		drivers[driverRegAccounts] += r.Upper - regBaseSeconds
+		drivers[driverRegBase] += regBaseSeconds + regPollLagSeconds
+		drivers[driverRegAccounts] += r.Upper - regBaseSeconds - regPollLagSeconds
 	}
 	prepOf := func(steps []*Step) Range {
 		var r Range
@@ -332,7 +426,7 @@ func (b *builder) estimate(p *Plan) Estimate {
 					in = append(in, st)
 				}
 			}
-			t, _, _ := sumSteps(in, false)
+			t, _, _ := b.sumSteps(in, false)
 			phase[ph] = phase[ph].add(t)
 			r = r.add(t)
 		}
@@ -437,19 +531,17 @@ func (b *builder) estimate(p *Plan) Estimate {
 	e.WhatIf, e.Moves = b.whatIf(conc)
 	e.Assumptions = []string{
 		"landing zone set-up 30 to 60 minutes (AWS: about 30; AWS Control Tower user guide, review-and-set-up)",
-		"OU registration at least 10 minutes, and up to 10 + 2 × (accounts − 1) minutes, one OU operation at a time (importing-existing, limits)",
+		"OU registration at least 10 minutes, and up to 10 + 2 × (accounts − 1) minutes, one OU operation at a time (importing-existing, limits); lz2ct sees its end up to 2 minutes later (its polling)",
 		fmt.Sprintf("account enrollment 5 to 15 minutes each (AWS: \"several minutes\"), %s at a time (accountConcurrency; Control Tower allows %d by default, %d with a quota increase)",
 			words.Count(conc, "account"), settings.DefaultAccountQuota, settings.MaxAccountConcurrency),
-		fmt.Sprintf("StackSet operations: a minute, plus 1 to 3 minutes per batch of accounts (the operation's MaxConcurrentCount, at most stackSetConcurrency %d, per region, regions in parallel)", s.StackSetConcurrency),
+		fmt.Sprintf("StackSet operations: a minute, plus 1 to 3 minutes per batch of accounts (the operation's MaxConcurrentCount, at most stackSetConcurrency %d, per region, regions in parallel), seen up to a minute later (lz2ct's polling)", s.StackSetConcurrency),
+		fmt.Sprintf("lz2ct's own calls %d ms to %d s each: ListStackInstances returns %d instances a call (ListStackInstances, MaxResults), so exporting a StackSet, and reading a wave's instances before and after its operation (per account up to %d accounts, otherwise the whole StackSet), takes a call per %d instances", callLowerMillis, callUpperMillis/1000, instancesPerPage, perAccountListMax, instancesPerPage),
 		fmt.Sprintf("a wave is prepared while Control Tower registers the previous one when that takes at most %d minutes (upper bound), otherwise after it, so no account stays unrecorded through another OU's long registration; what runs meanwhile is the overlap", overlapMaxSeconds/60),
 		fmt.Sprintf("quick API steps %d s, %d of a kind at once; direct Config removal %d s per account and region; decommission steps %d minutes; manual tasks 30 to 60 minutes", quickStepSeconds, batchParallelism, directConfigSeconds, decomStepSeconds/60),
 		"waiting for people (reviews, change windows) is not included",
 	}
 	return e
 }
-
-// sumOnly is the duration of steps as one group (no phase bookkeeping).
-func sumOnly(steps []*Step) Range { t, _, _ := sumSteps(steps, false); return t }
 
 func driverShares(m map[string]int64, total int64) ([]Driver, Driver) {
 	var out []Driver
@@ -564,7 +656,7 @@ func (b *builder) waveName(w int) string {
 // after a registration or an enrollment batch is done, before the next wave's preparation starts:
 // then no account is without AWS Config and unenrolled. The first wave of a session is prepared in
 // full (nothing ran ahead of it).
-func (b *builder) calendar(p *Plan, waveSpans, preps map[int]Range, queueSpans, queuePreps []Range, queue []*Step, outside Range) Calendar {
+func (b *estimator) calendar(p *Plan, waveSpans, preps map[int]Range, queueSpans, queuePreps []Range, queue []*Step, outside Range) Calendar {
 	limit := int64(max(b.s.SessionHours, 1)) * 3600
 	c := Calendar{SessionHours: b.s.SessionHours, Sessions: []Session{}}
 	var cur *Session
@@ -604,7 +696,7 @@ func (b *builder) calendar(p *Plan, waveSpans, preps map[int]Range, queueSpans, 
 		}
 	}
 	for _, wi := range b.waveInfos {
-		reg := stepRangeByID(p, wi.reg)
+		reg := b.stepRangeByID(p, wi.reg)
 		item(waveLabel(wi.wave, wi.wave), waveSpans[wi.wave].Upper, preps[wi.wave].add(reg).Upper, wi.reg, reg.Upper)
 	}
 	conc := max(b.s.AccountConcurrency, 1)
@@ -655,9 +747,9 @@ func mergeLabel(prev *string, label string) bool {
 	return true
 }
 
-func stepRangeByID(p *Plan, id string) Range {
+func (b *estimator) stepRangeByID(p *Plan, id string) Range {
 	if st := p.Step(id); st != nil {
-		return stepRange(st)
+		return b.stepRange(st)
 	}
 	return Range{}
 }
