@@ -136,9 +136,11 @@ func measureFor(limit time.Duration, name string, args ...string) (result, error
 	if err := cmd.Start(); err != nil {
 		return result{}, fmt.Errorf("%s: %w", name, err)
 	}
-	timer := time.AfterFunc(limit, func() { _ = cmd.Process.Signal(os.Interrupt) })
+	if limit > 0 { // 0: let it finish
+		timer := time.AfterFunc(limit, func() { _ = cmd.Process.Signal(os.Interrupt) })
+		defer timer.Stop()
+	}
 	err := cmd.Wait()
-	timer.Stop()
 	wall := time.Since(start)
 	if cmd.ProcessState == nil {
 		return result{}, fmt.Errorf("%s: %w", name, err)

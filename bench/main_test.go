@@ -39,7 +39,7 @@ func TestReportRunsSmall(t *testing.T) {
 		done <- b
 	}()
 	err = run(options{lz2ct: bin, python: "python3", runs: 1, accounts: 150, discAccounts: 10, discRegions: 1,
-		memDiscAccounts: 10, latency: time.Millisecond, concurrency: 8})
+		memDiscAccounts: 10, latency: time.Millisecond, concurrency: 8, applyFor: 3 * time.Second})
 	w.Close()
 	os.Stdout = stdout
 	out := <-done
@@ -47,7 +47,7 @@ func TestReportRunsSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"| figure | value | bound or peer | ratio | target | command |", "lz2ct snapshot validate", "lz2ct check",
-		"plan + runbook", "peak RSS: lz2ct discover", "lz2ct discover wall", "lz2ct CPU per call"} {
+		"plan + runbook", "peak RSS: lz2ct rehearse", "peak RSS: lz2ct discover", "lz2ct discover wall", "lz2ct CPU per call"} {
 		if !bytes.Contains(out, []byte(want)) {
 			t.Errorf("the report lacks %q:\n%s", want, out)
 		}
