@@ -93,7 +93,11 @@ func printStatus(w io.Writer, r *runstate.Report, lz2ct string) {
 		if r.Factor != 1 {
 			corr = fmt.Sprintf(", the plan's estimate × %.2f as measured so far", r.Factor)
 		}
-		fmt.Fprintf(w, "Elapsed %s; about %s remaining%s.\n", dur(r.ElapsedSeconds), dur(r.RemainingSeconds), corr)
+		elapsed := dur(r.ElapsedSeconds)
+		if r.TimeScale > 1 {
+			elapsed += fmt.Sprintf(" (a run %g times faster than AWS: %s in AWS's time)", r.TimeScale, dur(int64(float64(r.ElapsedSeconds)*r.TimeScale)))
+		}
+		fmt.Fprintf(w, "Elapsed %s; about %s remaining%s.\n", elapsed, dur(r.RemainingSeconds), corr)
 	}
 	fmt.Fprintln(w)
 	for _, ph := range r.Phases {

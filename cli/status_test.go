@@ -44,3 +44,11 @@ func TestStatusNamesTheFindingsThatBlockSteps(t *testing.T) {
 		t.Errorf("25 blocked steps:\n%s", out)
 	}
 }
+
+func TestStatusOfAScaledRunSaysSo(t *testing.T) {
+	var b strings.Builder
+	printStatus(&b, &runstate.Report{Organization: "o-abc", Dir: "st", ElapsedSeconds: 45, RemainingSeconds: 600, Factor: 1, TimeScale: 200}, "lz2ct")
+	if want := "Elapsed 45s (a run 200 times faster than AWS: 2h30m in AWS's time); about 10m00s remaining."; !strings.Contains(b.String(), want) {
+		t.Errorf("status lacks %q:\n%s", want, b.String())
+	}
+}

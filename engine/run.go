@@ -287,7 +287,11 @@ func (e *Engine) fatalErr() error {
 
 // RunEvent records the start or end of a run (who, what) in the journal.
 func (e *Engine) RunEvent(by, note string) error {
-	return e.emit(hooks.Event{Type: hooks.Run, By: by, Note: note})
+	ev := hooks.Event{Type: hooks.Run, By: by, Note: note}
+	if e.opts.TimeScale != 1 {
+		ev.TimeScale = e.opts.TimeScale // status reads the run's durations back in AWS's time
+	}
+	return e.emit(ev)
 }
 
 // describe lists up to n step IDs for messages.

@@ -96,6 +96,9 @@ type Event struct {
 	Error string `json:"error,omitempty"`
 	// Advice says what to do about a failure (failed).
 	Advice string `json:"advice,omitempty"`
+	// TimeScale is how many times faster than AWS the run went (run), when it was not real time
+	// (a demo against the simulator): its durations are AWS's divided by it.
+	TimeScale float64 `json:"timeScale,omitempty"`
 }
 
 // Validate reports what is wrong with one event, naming the field.

@@ -53,6 +53,8 @@ type Event struct {
 	Error, Advice string
 	// Message: Log.
 	Message string
+	// TimeScale: Run, when the run goes faster than real time (engine.Options.TimeScale).
+	TimeScale float64
 }
 
 // StepID is the event's step ID ("" for run-wide events).
@@ -113,7 +115,7 @@ func JournalEvent(ev Event) (journal.Event, bool) {
 	case Confirmed:
 		j.Event, j.By, j.Note = journal.EventConfirmed, ev.By, ev.Note
 	case Run:
-		j.Event, j.By, j.Note = journal.EventRun, ev.By, ev.Note
+		j.Event, j.By, j.Note, j.TimeScale = journal.EventRun, ev.By, ev.Note, ev.TimeScale
 	default:
 		return journal.Event{}, false
 	}

@@ -219,3 +219,26 @@ func TestReportSaysWhichFindingBlocksWhichStep(t *testing.T) {
 		t.Errorf("d is done: nothing blocks it any more: %+v", got[3])
 	}
 }
+
+// A demo's run goes faster than AWS and says so in its run event: status reads its durations back
+// in AWS's time (a step that took 1 s at x20 took 20 s: twice its 10 s estimate).
+func TestReportOfAScaledRun(t *testing.T) {
+	p := testPlan("", "a", "b")
+	st := journal.NewState()
+	t0 := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
+	for _, ev := range []journal.Event{
+		{Time: t0, Event: journal.EventRun, By: "demo", Note: "started", TimeScale: 20},
+		{Time: t0, Step: "a", Event: journal.EventStarted},
+		{Time: t0.Add(time.Second), Step: "a", Event: journal.EventSucceeded},
+		{Time: t0.Add(time.Second), Event: journal.EventRun, By: "demo", Note: "stopped", TimeScale: 20},
+	} {
+		st.Apply(ev)
+	}
+	r, err := Build("dir", p, st, nil, false, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.TimeScale != 20 || r.Factor != 2 {
+		t.Errorf("time scale %v, factor %v: want 20 and 2", r.TimeScale, r.Factor)
+	}
+}
