@@ -515,6 +515,20 @@ func TestRetryLaterObservesAgainThenStarts(t *testing.T) {
 	}
 }
 
+// RetryFor is AWS's time: a run 1,000 times faster gives a "not now" that never ends 10 minutes of
+// AWS's time (0.6 s), not 10 minutes of its own — a handful of attempts, then the step fails.
+func TestRetryForRunsInAWSTime(t *testing.T) {
+	h := newHarness(t)
+	sum, _ := h.run(testPlan(step("ct", work{Conflicts: 1 << 30})), func(o *Options) { o.RetryFor = 10 * time.Minute })
+	if len(sum.Failed) != 1 || !strings.Contains(sum.Failed[0].Error, "after 10m0s") {
+		t.Fatalf("failed %+v, want ct failed after 10m0s of retries", sum.Failed)
+	}
+	// Pauses of 15 s, 30 s, 1 min, 2 min, 4 min, 5 min (AWS's time) fill the 10 minutes.
+	if n := h.w.starts["ct"]; n < 2 || n > 10 {
+		t.Errorf("Start called %d times, want a handful", n)
+	}
+}
+
 func TestOutputsFlowToLaterSteps(t *testing.T) {
 	h := newHarness(t)
 	p := testPlan(

@@ -34,7 +34,9 @@ type stepRun struct {
 // stop is done, and as soon as ctx is done.
 func (e *Engine) runStep(ctx, stop context.Context, n *node) result {
 	r := &stepRun{e: e, n: n, prev: e.stepState(n.st.ID)}
-	r.until = e.opts.Now().Add(e.opts.RetryFor)
+	// RetryFor is AWS's time: a run going TimeScale times faster gives up as much sooner (a
+	// simulated clock's Now already runs in AWS's time, and its TimeScale is 1).
+	r.until = e.opts.Now().Add(e.scaled(e.opts.RetryFor))
 	r.x = &steps.Exec{Step: n.st, AWS: e.opts.AWS, Folder: e.opts.Folder, Confirmed: r.prev.Confirmed,
 		Outputs: e.output, Logf: func(format string, args ...any) { e.log(n.st, format, args...) }}
 	for _, ref := range plans.Refs(n.st.Params) {
