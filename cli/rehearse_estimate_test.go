@@ -1,13 +1,9 @@
-package main
+package cli
 
 import (
-	"context"
 	"encoding/json"
 	"path/filepath"
 	"testing"
-
-	"github.com/lz2ct/lz2ct/cli"
-	"github.com/lz2ct/lz2ct/iostreams"
 )
 
 // The plan's estimate and the rehearsal agree: a generated organization, planned and rehearsed as
@@ -25,14 +21,11 @@ func TestRehearsalWithinThePlansEstimate(t *testing.T) {
 	org, plan := filepath.Join(dir, "org.json"), filepath.Join(dir, "plan.json")
 	run := func(args ...string) []byte {
 		t.Helper()
-		ios, _, out, errOut := iostreams.Test()
-		f := &cli.Factory{IO: ios, Context: context.Background(), Stop: context.Background()}
-		cmd := cli.NewRootCmd(f)
-		cmd.SetArgs(args)
-		if err := cmd.ExecuteContext(context.Background()); err != nil {
-			t.Fatalf("lz2ct %v: %v\n%s", args, err, errOut)
+		out, errOut, code := runRoot(t, args...)
+		if code != 0 {
+			t.Fatalf("lz2ct %v: exit %d: %s", args, code, errOut)
 		}
-		return out.Bytes()
+		return []byte(out)
 	}
 	run("sim", "generate", "--accounts", "600", "--ous", "40", "--depth", "4", "--regions", "3", "--seed", "6", "-o", org)
 	run("plan", "--snapshot", org, "--log-archive-email", "a@example.org", "--audit-email", "b@example.org", "-o", plan)
