@@ -18,7 +18,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/exp/teatest/v2"
 
 	"github.com/lz2ct/lz2ct/engine"
@@ -296,26 +295,8 @@ func TestWizardRehearsalStaysInItsSimulator(t *testing.T) {
 	hits := awsTrap(t)
 	tmp := rehearsalTemp(t)
 
-	b := &wizardBackend{}
-	tm := teatest.NewTestModel(t, tui.New(tui.Options{Backend: b, Snapshot: filepath.Join(dir, statefolder.Snapshot), StateDir: dir,
-		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }}),
-		teatest.WithInitialTermSize(140, 40), teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
+	tm := wizardThroughDecisions(t, filepath.Join(dir, statefolder.Snapshot), dir, 60*time.Second)
 	waitFor := func(words ...string) { t.Helper(); waitTeaText(t, tm, 60*time.Second, words...) }
-	enter := func(n int) {
-		for range n {
-			tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-		}
-	}
-	waitFor("Pre-checks:")
-	tm.Send(tea.KeyPressMsg{Code: 'n', Text: "n"})
-	waitFor("Home region")
-	enter(3)
-	waitFor("Audit account e-mail")
-	enter(2)
-	waitFor("Concurrent account operations")
-	enter(4)
-	waitFor("Hours per working session")
-	enter(3)
 	waitFor("r rehearses", "a applies")
 	// The wizard saves the plan in the background: the folder as it stands once that is done is
 	// what the rehearsal must leave alone.

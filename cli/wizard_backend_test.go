@@ -127,28 +127,8 @@ func TestWizardNeverRewritesAStartedRunsPlan(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	b := &wizardBackend{}
-	tm := teatest.NewTestModel(t, tui.New(tui.Options{Backend: b, Snapshot: "../testdata/orgs/alz2-typical.json", StateDir: dir,
-		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }}),
-		teatest.WithInitialTermSize(140, 40), teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
+	tm := wizardThroughDecisions(t, "../testdata/orgs/alz2-typical.json", dir, 20*time.Second)
 	waitFor := func(words ...string) { t.Helper(); waitTeaText(t, tm, 20*time.Second, words...) }
-	waitFor("Pre-checks:")
-	tm.Send(tea.KeyPressMsg{Code: 'n', Text: "n"})
-	waitFor("Home region")
-	// The form starts from the saved decisions: enter through every field submits them. Each
-	// group's first field is waited for, so that no key reaches the form before its group.
-	enter := func(n int) {
-		for range n {
-			tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-		}
-	}
-	enter(3)
-	waitFor("Audit account e-mail")
-	enter(2)
-	waitFor("Concurrent account operations")
-	enter(4)
-	waitFor("Hours per working session")
-	enter(3)
 	waitFor("could not save the plan", "a run has started")
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
@@ -179,4 +159,26 @@ func waitTeaText(t *testing.T, tm *teatest.TestModel, limit time.Duration, words
 		}
 		return true
 	}, teatest.WithDuration(limit), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+// wizardThroughDecisions starts the wizard with the real backend on a snapshot and state folder
+// whose saved decisions it submits as they are: past the pre-checks, enter through every field of
+// the form, each group's first field waited for so that no key reaches the form before its group.
+func wizardThroughDecisions(t *testing.T, snapshot, dir string, limit time.Duration) *teatest.TestModel {
+	t.Helper()
+	tm := teatest.NewTestModel(t, tui.New(tui.Options{Backend: &wizardBackend{}, Snapshot: snapshot, StateDir: dir,
+		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }}),
+		teatest.WithInitialTermSize(140, 40), teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.ASCII)))
+	waitTeaText(t, tm, limit, "Pre-checks:")
+	tm.Send(tea.KeyPressMsg{Code: 'n', Text: "n"})
+	for _, g := range []struct {
+		first string
+		keys  int
+	}{{"Home region", 3}, {"Audit account e-mail", 2}, {"Concurrent account operations", 4}, {"Hours per working session", 3}} {
+		waitTeaText(t, tm, limit, g.first)
+		for range g.keys {
+			tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
+		}
+	}
+	return tm
 }
