@@ -56,14 +56,18 @@ const (
 // few accounts, otherwise the whole StackSet (steps' stackInstances). AWS publishes no latency:
 // one call, its round trip and the decoding of 100 instances, 50 ms to 1 s.
 const (
-	instancesPerPage  = 100
-	perAccountListMax = 5 // up to this many accounts, a step asks for each account's instances
+	instancesPerPage = 100
 	callLowerMillis   = 50
 	callUpperMillis   = 1000
 	// stackSetOpCalls are a StackSet step's other calls: the running operation
 	// (ListStackSetOperations), the operation itself, and its polls.
 	stackSetOpCalls = 8
 )
+
+// PerAccountInstanceReads is the most accounts whose stack instances a step reads account by
+// account (ListStackInstances' StackInstanceAccount); for more, it pages through the whole
+// StackSet. The steps read that way, and the estimate counts their calls so.
+const PerAccountInstanceReads = 5
 
 // callsRange is n of lz2ct's calls, one after another.
 func callsRange(n int64) Range {
@@ -72,7 +76,7 @@ func callsRange(n int64) Range {
 
 // listCalls is how many calls reading accounts' instances takes in a StackSet holding inSet.
 func listCalls(accounts, inSet int) int64 {
-	if accounts <= perAccountListMax {
+	if accounts <= PerAccountInstanceReads {
 		return int64(max(accounts, 1))
 	}
 	return int64(max((inSet+instancesPerPage-1)/instancesPerPage, 1))
@@ -273,7 +277,7 @@ func (b *builder) ownCalls(p *Plan) map[string]int64 {
 	for _, st := range p.OrderedSteps() {
 		switch prm := st.Params.(type) {
 		case ExportStackSet:
-			calls[st.ID] = 1 + listCalls(perAccountListMax+1, held[prm.Region+"/"+prm.StackSetName])
+			calls[st.ID] = 1 + listCalls(PerAccountInstanceReads+1, held[prm.Region+"/"+prm.StackSetName])
 		case ConfigStackSetInstancesDelete:
 			calls[st.ID] = instanceCalls(held, prm.StackSetInstancesDelete.Region+"/"+prm.StackSetName, len(prm.Accounts), -len(prm.Accounts)*len(prm.Regions))
 		case StackSetInstancesDelete:
@@ -535,7 +539,7 @@ func (b *estimator) estimate(p *Plan) Estimate {
 		fmt.Sprintf("account enrollment 5 to 15 minutes each (AWS: \"several minutes\"), %s at a time (accountConcurrency; Control Tower allows %d by default, %d with a quota increase)",
 			words.Count(conc, "account"), settings.DefaultAccountQuota, settings.MaxAccountConcurrency),
 		fmt.Sprintf("StackSet operations: a minute, plus 1 to 3 minutes per batch of accounts (the operation's MaxConcurrentCount, at most stackSetConcurrency %d, per region, regions in parallel), seen up to a minute later (lz2ct's polling)", s.StackSetConcurrency),
-		fmt.Sprintf("lz2ct's own calls %d ms to %d s each: ListStackInstances returns %d instances a call (ListStackInstances, MaxResults), so exporting a StackSet, and reading a wave's instances before and after its operation (per account up to %d accounts, otherwise the whole StackSet), takes a call per %d instances", callLowerMillis, callUpperMillis/1000, instancesPerPage, perAccountListMax, instancesPerPage),
+		fmt.Sprintf("lz2ct's own calls %d ms to %d s each: ListStackInstances returns %d instances a call (ListStackInstances, MaxResults), so exporting a StackSet, and reading a wave's instances before and after its operation (per account up to %d accounts, otherwise the whole StackSet), takes a call per %d instances", callLowerMillis, callUpperMillis/1000, instancesPerPage, PerAccountInstanceReads, instancesPerPage),
 		fmt.Sprintf("a wave is prepared while Control Tower registers the previous one when that takes at most %d minutes (upper bound), otherwise after it, so no account stays unrecorded through another OU's long registration; what runs meanwhile is the overlap", overlapMaxSeconds/60),
 		fmt.Sprintf("quick API steps %d s, %d of a kind at once; direct Config removal %d s per account and region; decommission steps %d minutes; manual tasks 30 to 60 minutes", quickStepSeconds, batchParallelism, directConfigSeconds, decomStepSeconds/60),
 		"waiting for people (reviews, change windows) is not included",

@@ -53,12 +53,12 @@ func TestStackSetStepsCountTheirOwnCalls(t *testing.T) {
 		switch {
 		case own < stackSetOpCalls*callUpperMillis/1000:
 			t.Errorf("%s: %d s beyond its operation, less than its %d calls", st.ID, own, stackSetOpCalls)
-		case len(prm.Accounts) > perAccountListMax && own < (pages(held)+pages(after))*callUpperMillis/1000:
+		case len(prm.Accounts) > PerAccountInstanceReads && own < (pages(held)+pages(after))*callUpperMillis/1000:
 			t.Errorf("%s (%d accounts) reads %d then %d instances: %d s beyond its operation, want a call per 100", st.ID, len(prm.Accounts), held, after, own)
-		case len(prm.Accounts) <= perAccountListMax && own > int64(2*len(prm.Accounts)+stackSetOpCalls)*callUpperMillis/1000:
+		case len(prm.Accounts) <= PerAccountInstanceReads && own > int64(2*len(prm.Accounts)+stackSetOpCalls)*callUpperMillis/1000:
 			t.Errorf("%s (%d accounts) reads per account, yet %d s beyond its operation", st.ID, len(prm.Accounts), own)
 		}
-		if len(prm.Accounts) > perAccountListMax {
+		if len(prm.Accounts) > PerAccountInstanceReads {
 			large++
 		}
 		total += st.EstimateSeconds

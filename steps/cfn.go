@@ -86,7 +86,7 @@ func stackInstances(ctx context.Context, cf *cloudformation.Client, name string,
 		}
 		return nil
 	}
-	if len(accounts) <= 5 {
+	if len(accounts) <= plans.PerAccountInstanceReads {
 		for _, a := range accounts {
 			if err := list(&cloudformation.ListStackInstancesInput{StackSetName: aws.String(name), StackInstanceAccount: aws.String(a)}); err != nil {
 				return nil, err
