@@ -39,12 +39,14 @@ const (
 	batchParallelism       = 10      // per-account steps of one kind (and direct Config removal) run at once
 	manualLowerSeconds     = 30 * 60 // a manual task without a figure of its own
 	manualUpperSeconds     = 60 * 60
-	// The engine reads a StackSet operation with a backoff capped at a minute (steps'
-	// stackSetPoll), so it sees the operation's end up to a minute late.
-	stackSetPollLagSeconds = 60
-	// ... and reads an OU registration (EnableBaseline) with a backoff capped at 2 minutes: the
-	// registration's end is seen up to 2 minutes late, after AWS's up to 10 + 2 × (n − 1) minutes.
-	regPollLagSeconds = 2 * 60
+)
+
+// How late the engine sees an operation end: the cap of the backoff its steps read it with. A
+// StackSet operation's is a minute; an OU registration's (EnableBaseline) 2 minutes, after AWS's
+// up to 10 + 2 × (n − 1) minutes. The steps' poll cadences are held to these by a test.
+const (
+	StackSetPollLagSeconds     = 60
+	RegistrationPollLagSeconds = 2 * 60
 )
 
 // lz2ct's own calls on StackSets. ListStackInstances returns at most 100 instances a call
@@ -57,8 +59,8 @@ const (
 // one call, its round trip and the decoding of 100 instances, 50 ms to 1 s.
 const (
 	instancesPerPage = 100
-	callLowerMillis   = 50
-	callUpperMillis   = 1000
+	callLowerMillis  = 50
+	callUpperMillis  = 1000
 	// stackSetOpCalls are a StackSet step's other calls: the running operation
 	// (ListStackSetOperations), the operation itself, and its polls.
 	stackSetOpCalls = 8
@@ -119,7 +121,7 @@ func stackSetRange(accounts int, p StackSetPreferences) Range {
 		conc = min(conc, p.FailureToleranceCount+1)
 	}
 	batches := int64((max(accounts, 1) + conc - 1) / conc)
-	return both(stackSetOpSeconds).add(Range{stackBatchLowerSeconds, stackBatchUpperSeconds}.times(batches)).add(Range{0, stackSetPollLagSeconds})
+	return both(stackSetOpSeconds).add(Range{stackBatchLowerSeconds, stackBatchUpperSeconds}.times(batches)).add(Range{0, StackSetPollLagSeconds})
 }
 
 // Estimate categories: what each second of the upper bound is spent on. Their shares name the
@@ -244,7 +246,7 @@ func (b *estimator) stepRange(st *Step) Range {
 	case Verify:
 		return Range{}
 	case BaselineEnable:
-		return Range{regBaseSeconds, st.EstimateSeconds + regPollLagSeconds}
+		return Range{regBaseSeconds, st.EstimateSeconds + RegistrationPollLagSeconds}
 	case LandingZoneCreate:
 		return Range{lzLowerSeconds, lzUpperSeconds}
 	case AccountCreate:
@@ -418,8 +420,8 @@ func (b *estimator) estimate(p *Plan) Estimate {
 		r := b.stepRange(st)
 		regRanges[st.ID] = r
 		phase[4] = phase[4].add(r)
-		drivers[driverRegBase] += regBaseSeconds + regPollLagSeconds
-		drivers[driverRegAccounts] += r.Upper - regBaseSeconds - regPollLagSeconds
+		drivers[driverRegBase] += regBaseSeconds + RegistrationPollLagSeconds
+		drivers[driverRegAccounts] += r.Upper - regBaseSeconds - RegistrationPollLagSeconds
 	}
 	prepOf := func(steps []*Step) Range {
 		var r Range

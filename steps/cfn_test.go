@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cftypes "github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
@@ -162,5 +163,27 @@ func TestStackInstancesExportIsStreamed(t *testing.T) {
 	}
 	if _, err := x.ReadExport("exports/failed.json"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("a failed export left a file: %v", err)
+	}
+}
+
+// The plan's estimate allows for an operation's end being seen as late as the steps' poll cadence
+// lets it: the two stay one figure.
+func TestPollCadenceIsTheEstimatesLag(t *testing.T) {
+	for _, c := range []struct {
+		kind string
+		lag  int
+	}{
+		{plans.KindConfigStackSetInstancesDelete, plans.StackSetPollLagSeconds},
+		{plans.KindStackSetInstancesDelete, plans.StackSetPollLagSeconds},
+		{plans.KindStackSetInstancesCreate, plans.StackSetPollLagSeconds},
+		{plans.KindBaselineEnable, plans.RegistrationPollLagSeconds},
+	} {
+		im, ok := Lookup(c.kind)
+		if !ok {
+			t.Fatalf("%s is not registered", c.kind)
+		}
+		if got, want := im.PollEvery().Max, time.Duration(c.lag)*time.Second; got != want {
+			t.Errorf("%s polls at most every %s; the estimate allows %s", c.kind, got, want)
+		}
 	}
 }
