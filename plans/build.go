@@ -58,11 +58,13 @@ func BuildFrom(sc *scope.Scope, report checks.Report) (*Plan, error) {
 	b.applyFindings()
 	b.markDead()
 	b.markRetained()
+	prepared := b.prepareDecommission() // on the second core while the phases before it are built
 	b.safeguard()
 	b.deploy()
 	b.waves()
 	b.enrollmentQueue()
 	b.shared()
+	b.pre = prepared()
 	b.decommission()
 	return b.finish(), nil
 }
@@ -111,6 +113,7 @@ type builder struct {
 	splitDeps   map[string][]string // created OU key -> its creation, SCP attachments and moves in
 	moves       map[string]string   // account -> the step that moves it before its registration
 	waveInfos   []waveInfo
+	pre         decommissionPrep // what prepareDecommission made, once decommission starts
 }
 
 func newBuilder(sc *scope.Scope, report checks.Report) *builder {
@@ -428,14 +431,17 @@ func orUnknown(s string) string {
 }
 
 func uniqueSorted(in []string) []string {
-	seen := map[string]bool{}
 	var out []string
 	for _, v := range in {
-		if v != "" && !seen[v] {
-			seen[v] = true
+		if v != "" {
+			if out == nil {
+				out = make([]string, 0, len(in))
+			}
 			out = append(out, v)
 		}
 	}
-	sort.Strings(out)
-	return out
+	if !slices.IsSorted(out) {
+		slices.Sort(out)
+	}
+	return slices.Compact(out)
 }

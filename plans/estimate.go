@@ -2,6 +2,7 @@ package plans
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -762,15 +763,14 @@ func (b *estimator) stepRangeByID(p *Plan, id string) Range {
 
 // orderedLast is the last step of a phase in execution order ("" when it has none).
 func (p *Plan) orderedLast(phase int) string {
-	in := map[string]bool{}
+	in := make(map[string]bool, len(p.Phases[phase].Steps))
 	for _, st := range p.Phases[phase].Steps {
 		in[st.ID] = true
 	}
-	last := ""
-	for _, id := range p.ExecutionOrder {
+	for _, id := range slices.Backward(p.ExecutionOrder) {
 		if in[id] {
-			last = id
+			return id
 		}
 	}
-	return last
+	return ""
 }

@@ -399,31 +399,83 @@ func keptProducts(alz *inventory.ALZ) map[string]bool {
 	return out
 }
 
+// terminateProvisionedProducts terminates every provisioned product ALZ made that nothing keeps:
+// the lz_core_* products and the Account Vending Machine's account products. Terminating one
+// deletes its SO0045 stack; the account itself stays.
+func (b *builder) terminateProvisionedProducts(alz *inventory.ALZ) []Step {
+	reg := b.alzReg
+	r := " --region " + reg
+	addOn := addOnProducts(alz)
+	wait := waitWhile(`aws servicecatalog describe-record --id "$RECORD_ID"`+r+" --query RecordDetail.Status --output text", 30, "CREATED", "IN_PROGRESS", "IN_PROGRESS_IN_ERROR")
+	steps := make([]Step, 0, len(alz.ProvisionedProducts))
+	for _, pp := range alz.ProvisionedProducts {
+		if addOn[pp.ProductID] {
+			continue
+		}
+		id := KindProvisionedProductTerminate + "/" + pp.ID
+		steps = append(steps, Step{ID: id, Kind: KindProvisionedProductTerminate,
+			Params: ProvisionedProductTerminate{Region: reg, ProvisionedProductID: pp.ID, ProvisionedProductName: pp.Name, TerminateToken: token(id)},
+			Title:  "Terminate provisioned product " + pp.Name,
+			Why:    "ALZ's core and account-vending provisioned products are replaced by Control Tower; terminating removes their stacks, never the accounts (reference, step 6)",
+			Target: Target{Region: reg, Resource: pp.ID},
+			// By hand the CLI makes its own terminate token; the engine uses the step's.
+			CLI:      []string{"RECORD_ID=$(aws servicecatalog terminate-provisioned-product --provisioned-product-id " + pp.ID + r + " --query RecordDetail.RecordId --output text)", wait},
+			Guard:    "not used by workloads; status AVAILABLE, TAINTED or ERROR (not under change)",
+			Expected: "record SUCCEEDED; the provisioned product and its stack are gone"})
+	}
+	return steps
+}
+
+// decommissionPrep is the part of decommission that depends only on what the builder knows once
+// the retained accounts are marked: the steps of the provisioned-product terminations and of the
+// StackSet deletions (but ALZ's EnableConfig StackSet's, which depends on the Config waves). On a
+// large organization they are most of decommission (tens of thousands of stack instances grouped
+// by region): prepareDecommission makes them on another goroutine while the phases before it are
+// built.
+type decommissionPrep struct {
+	provisionedProducts []Step   // nil: not prepared
+	stackSets           [][]Step // by place in alz.StackSets; nil: not prepared
+}
+
+// prepareDecommission starts preparing decommission; the returned function waits for it. What it
+// reads (the snapshot, the settings, b.retain) nothing writes any more; what it writes is its own
+// until the wait.
+func (b *builder) prepareDecommission() func() decommissionPrep {
+	alz := b.snap.ALZ
+	var pre decommissionPrep
+	if alz == nil {
+		return func() decommissionPrep { return pre }
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if b.s.Decommissions(settings.DecomProvisionedProducts) {
+			pre.provisionedProducts = b.terminateProvisionedProducts(alz)
+		}
+		if b.s.Decommissions(settings.DecomStackSets) {
+			pre.stackSets = make([][]Step, len(alz.StackSets))
+			for i, ss := range alz.StackSets {
+				if ss.Name == EnableConfigStackSet || b.s.KeepsStackSet(ss.Name) || ss.Status == "DELETED" {
+					continue
+				}
+				pre.stackSets[i] = b.deleteStackSet(ss)
+			}
+		}
+	}()
+	return func() decommissionPrep { <-done; return pre }
+}
+
 func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 	reg := b.alzReg
 	r := " --region " + reg
 	switch name {
 	case settings.DecomProvisionedProducts:
-		// Every provisioned product ALZ made that nothing keeps: the lz_core_* products and the
-		// Account Vending Machine's account products. Terminating one deletes its SO0045 stack;
-		// the account itself stays.
-		addOn := addOnProducts(alz)
-		for _, pp := range alz.ProvisionedProducts {
-			if addOn[pp.ProductID] {
-				continue
-			}
-			id := KindProvisionedProductTerminate + "/" + pp.ID
-			tok := token(id)
-			g.add(Step{ID: id, Kind: KindProvisionedProductTerminate,
-				Params: ProvisionedProductTerminate{Region: reg, ProvisionedProductID: pp.ID, ProvisionedProductName: pp.Name, TerminateToken: tok},
-				Title:  "Terminate provisioned product " + pp.Name,
-				Why:    "ALZ's core and account-vending provisioned products are replaced by Control Tower; terminating removes their stacks, never the accounts (reference, step 6)",
-				Target: Target{Region: reg, Resource: pp.ID},
-				// By hand the CLI makes its own terminate token; the engine uses the step's.
-				CLI: []string{"RECORD_ID=$(aws servicecatalog terminate-provisioned-product --provisioned-product-id " + pp.ID + r + " --query RecordDetail.RecordId --output text)",
-					waitWhile(`aws servicecatalog describe-record --id "$RECORD_ID"`+r+" --query RecordDetail.Status --output text", 30, "CREATED", "IN_PROGRESS", "IN_PROGRESS_IN_ERROR")},
-				Guard:    "not used by workloads; status AVAILABLE, TAINTED or ERROR (not under change)",
-				Expected: "record SUCCEEDED; the provisioned product and its stack are gone"})
+		steps := b.pre.provisionedProducts
+		if steps == nil {
+			steps = b.terminateProvisionedProducts(alz)
+		}
+		for _, st := range steps {
+			g.add(st)
 		}
 	case settings.DecomPortfolios:
 		kept := keptProducts(alz)
@@ -512,11 +564,20 @@ func (b *builder) decommissionGroup(name string, alz *inventory.ALZ, g *group) {
 				Expected: "DELETE_COMPLETE"})
 		}
 	case settings.DecomStackSets:
-		for _, ss := range alz.StackSets {
+		for i, ss := range alz.StackSets {
 			if b.s.KeepsStackSet(ss.Name) || ss.Status == "DELETED" {
 				continue
 			}
-			b.deleteStackSet(ss, g)
+			var steps []Step
+			if i < len(b.pre.stackSets) {
+				steps = b.pre.stackSets[i]
+			}
+			if steps == nil { // not prepared: ALZ's EnableConfig StackSet
+				steps = b.deleteStackSet(ss)
+			}
+			for _, st := range steps {
+				g.add(st)
+			}
 		}
 	case settings.DecomLogBuckets, settings.DecomConfigBuckets:
 		for _, bk := range alz.Buckets {
@@ -678,19 +739,24 @@ func emptyBucketCLI(bucket, region string) []string {
 // deleteStackSet deletes an ALZ StackSet's remaining instances — deleted where the migration took
 // the account over, retained (detached, resources kept) in accounts it leaves alone — then the
 // StackSet. Instances a Config wave already deleted are not named again.
-func (b *builder) deleteStackSet(ss inventory.StackSet, g *group) {
+func (b *builder) deleteStackSet(ss inventory.StackSet) []Step {
 	reg := b.alzReg
 	var del, keep regionsByAccount
+	ec := ss.Name == EnableConfigStackSet
+	last, m := "", &del // an account's instances come together: one retain look-up for them
 	for _, in := range ss.Instances {
-		if ss.Name == EnableConfigStackSet && b.ecDeleted[acctRegion{in.AccountID, in.Region}] {
+		if ec && b.ecDeleted[acctRegion{in.AccountID, in.Region}] {
 			continue
 		}
-		m := &del
-		if b.retain[in.AccountID] {
-			m = &keep
+		if in.AccountID != last || last == "" {
+			last, m = in.AccountID, &del
+			if b.retain[in.AccountID] {
+				m = &keep
+			}
 		}
 		m.add(in.AccountID, in.Region)
 	}
+	var steps []Step
 	var deps []string
 	n := 0
 	for _, part := range []struct {
@@ -709,7 +775,8 @@ func (b *builder) deleteStackSet(ss inventory.StackSet, g *group) {
 			// A tenth of the accounts per region may fail (a stack whose resources are in use)
 			// without stopping the deletion everywhere else; stackset.delete then fails naming them.
 			prefs := b.stackSetPrefs(len(grp.accounts), len(grp.accounts)/10)
-			deps = append(deps, g.add(Step{ID: id, Kind: KindStackSetInstancesDelete,
+			deps = append(deps, id)
+			steps = append(steps, Step{ID: id, Kind: KindStackSetInstancesDelete,
 				Params: StackSetInstancesDelete{Region: reg, StackSetName: ss.Name, Accounts: grp.accounts, Regions: grp.regions, RetainStacks: part.retain,
 					OperationID: op, Preferences: prefs},
 				Title:  fmt.Sprintf("%s %s stack instances of %s in %s", what, ss.Name, words.Count(len(grp.accounts), "account"), strings.Join(grp.regions, ", ")),
@@ -720,10 +787,10 @@ func (b *builder) deleteStackSet(ss inventory.StackSet, g *group) {
 						ss.Name, strings.Join(grp.accounts, " "), strings.Join(grp.regions, " "), flag, op, prefsCLI(prefs), reg),
 					waitWhile("aws cloudformation describe-stack-set-operation --stack-set-name "+ss.Name+" --operation-id "+op+" --region "+reg+" --query StackSetOperation.Status --output text", 15, "RUNNING", "QUEUED", "STOPPING")},
 				Guard:    "its resources are not used by workloads; template exported; no other operation on the StackSet",
-				Expected: "operation SUCCEEDED", EstimateSeconds: stackSetRange(len(grp.accounts), prefs).Upper}))
+				Expected: "operation SUCCEEDED", EstimateSeconds: stackSetRange(len(grp.accounts), prefs).Upper})
 		}
 	}
-	g.add(Step{ID: KindStackSetDelete + "/" + ss.Name, Kind: KindStackSetDelete, DependsOn: append(deps, exportStackSetStepID(ss.Name)),
+	return append(steps, Step{ID: KindStackSetDelete + "/" + ss.Name, Kind: KindStackSetDelete, DependsOn: append(deps, exportStackSetStepID(ss.Name)),
 		Params:   StackSetDelete{Region: reg, StackSetName: ss.Name},
 		Title:    "Delete StackSet " + ss.Name,
 		Why:      "unused ALZ StackSet; StackSets whose resources workloads use (e.g. the baseline VPC) are kept via decommission.keepStackSets",

@@ -146,7 +146,7 @@ func (b *builder) enableConfigInstances() map[string][]string {
 	if b.ecInstances != nil {
 		return b.ecInstances
 	}
-	b.ecInstances = map[string][]string{}
+	b.ecInstances = make(map[string][]string, len(b.snap.Accounts))
 	if b.snap.ALZ != nil {
 		for _, ss := range b.snap.ALZ.StackSets {
 			if ss.Name != EnableConfigStackSet || ss.Status == "DELETED" {
@@ -852,7 +852,9 @@ type acctRegion struct{ account, region string }
 
 // regionsByAccount collects the regions of stack instances per account, accounts in the order
 // first seen. The instances of a snapshot come sorted by account, so most additions extend the
-// last account's list without a map lookup.
+// last account's list, and while accounts keep arriving in increasing order a new one is new for
+// sure: the map from account to its place is only made once one comes out of order (a 10,000-
+// account StackSet otherwise fills a 10,000-entry map per deletion it plans).
 type regionsByAccount struct {
 	accounts []string
 	regions  [][]string // regions[i]: accounts[i]'s, in any order, with repeats
@@ -865,13 +867,20 @@ func (r *regionsByAccount) add(account string, regions ...string) {
 		r.regions[n-1] = append(r.regions[n-1], regions...)
 		return
 	}
-	if r.at == nil {
-		r.at = map[string]int{}
+	i, ok := n, false
+	if r.at == nil && n > 0 && account < r.accounts[n-1] {
+		r.at = make(map[string]int, 2*n)
+		for j, a := range r.accounts {
+			r.at[a] = j
+		}
 	}
-	i, ok := r.at[account]
+	if r.at != nil {
+		if i, ok = r.at[account]; !ok {
+			i = n
+			r.at[account] = i
+		}
+	}
 	if !ok {
-		i = n
-		r.at[account] = i
 		r.accounts = append(r.accounts, account)
 		// Room for a few regions, which most accounts have, in one allocation.
 		r.regions = append(r.regions, make([]string, 0, max(4, len(regions))))

@@ -65,4 +65,14 @@ func TestRegionsByAccountGroups(t *testing.T) {
 	if want := "[{[1 3] [eu-west-1 us-east-1]} {[2] [us-east-1]}]"; got != want {
 		t.Fatalf("groups = %s, want %s", got, want)
 	}
+	// In order at first (no map kept), then an account seen before comes back.
+	var s regionsByAccount
+	for _, in := range [][2]string{{"1", "eu-west-1"}, {"2", "us-east-1"}, {"3", "us-east-1"}, {"1", "us-east-1"},
+		{"3", "eu-west-1"}, {"4", "us-east-1"}, {"2", "us-east-1"}} {
+		s.add(in[0], in[1])
+	}
+	got = fmt.Sprint(s.groups())
+	if want := "[{[1 3] [eu-west-1 us-east-1]} {[2 4] [us-east-1]}]"; got != want {
+		t.Fatalf("groups = %s, want %s", got, want)
+	}
 }
