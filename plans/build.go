@@ -55,6 +55,7 @@ func BuildFrom(sc *scope.Scope, report checks.Report) (*Plan, error) {
 		return nil, fmt.Errorf("plan: the snapshot has no organization root; re-run lz2ct discover")
 	}
 	b := newBuilder(sc, report)
+	b.whatIfs = b.startWhatIf() // on the second core, as is part of decommission below
 	b.applyFindings()
 	b.markDead()
 	b.markRetained()
@@ -113,7 +114,8 @@ type builder struct {
 	splitDeps   map[string][]string // created OU key -> its creation, SCP attachments and moves in
 	moves       map[string]string   // account -> the step that moves it before its registration
 	waveInfos   []waveInfo
-	pre         decommissionPrep // what prepareDecommission made, once decommission starts
+	pre         decommissionPrep                // what prepareDecommission made, once decommission starts
+	whatIfs     func() ([]WhatIf, MoveTradeOff) // startWhatIf's answer; nil: work it out in place
 }
 
 func newBuilder(sc *scope.Scope, report checks.Report) *builder {

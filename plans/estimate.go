@@ -535,7 +535,11 @@ func (b *estimator) estimate(p *Plan) Estimate {
 	e.Unrecorded = windows
 	e.Drivers, e.Dominant = driverShares(drivers, e.Total.Upper)
 	e.Calendar = b.calendar(p, waveSpans, preps, queueSpans, queuePreps, enrolls4, outside)
-	e.WhatIf, e.Moves = b.whatIf(conc)
+	if b.whatIfs != nil && conc == max(b.s.AccountConcurrency, 1) {
+		e.WhatIf, e.Moves = b.whatIfs()
+	} else {
+		e.WhatIf, e.Moves = b.whatIf(conc)
+	}
 	e.Assumptions = []string{
 		"landing zone set-up 30 to 60 minutes (AWS: about 30; AWS Control Tower user guide, review-and-set-up)",
 		"OU registration at least 10 minutes, and up to 10 + 2 × (accounts − 1) minutes, one OU operation at a time (importing-existing, limits); lz2ct sees its end up to 2 minutes later (its polling)",
@@ -647,6 +651,22 @@ func (b *builder) whatIf(conc int) ([]WhatIf, MoveTradeOff) {
 		t.Saves = b.ctTime(alt, conc).sub(cur)
 	}
 	return out, t
+}
+
+// startWhatIf starts whatIf for the settings' accountConcurrency on another goroutine: it
+// classifies the organization again under other settings (scope.With), which depends only on the
+// scope, and on a large organization that is time the building of the phases can overlap. The
+// returned function waits for the answer. Nothing else may classify with the scope (With) until
+// then: the scopes share their cache of inherited SCPs.
+func (b *builder) startWhatIf() func() ([]WhatIf, MoveTradeOff) {
+	var w []WhatIf
+	var t MoveTradeOff
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w, t = b.whatIf(max(b.s.AccountConcurrency, 1))
+	}()
+	return func() ([]WhatIf, MoveTradeOff) { <-done; return w, t }
 }
 
 // waveName names an OU wave after its registration.
