@@ -8,9 +8,11 @@ import (
 	"io"
 	"math"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -45,6 +47,9 @@ type encoder struct {
 	buf   []byte
 	depth int
 	err   error
+	// chunk is set on an encoder that encodes a part of a slice for another (encodeChunks): it
+	// encodes what it is given on its own goroutine.
+	chunk bool
 }
 
 func (e *encoder) top(v any) error {
@@ -149,12 +154,10 @@ func (e *encoder) value(c *codec, p unsafe.Pointer) {
 		}
 		e.buf = append(e.buf, '[')
 		e.depth++
-		for i := range h.len {
-			if i > 0 {
-				e.buf = append(e.buf, ',')
-			}
-			e.newline()
-			e.value(c.elem, add(h.data, uintptr(i)*c.elem.size))
+		if h.len >= 2*chunkLen && !e.chunk && runtime.GOMAXPROCS(0) > 1 {
+			e.encodeChunks(c.elem, h)
+		} else {
+			e.elements(c.elem, h, 0, h.len)
 		}
 		e.depth--
 		e.newline()
@@ -213,6 +216,80 @@ func (e *encoder) value(c *codec, p unsafe.Pointer) {
 		}
 		e.buf = appendString(e.buf, string(b))
 	}
+}
+
+// elements encodes the elements [from, to) of a slice, each after its comma and newline.
+func (e *encoder) elements(c *codec, h *sliceHeader, from, to int) {
+	for i := from; i < to; i++ {
+		if i > 0 {
+			e.buf = append(e.buf, ',')
+		}
+		e.newline()
+		e.value(c, add(h.data, uintptr(i)*c.size))
+	}
+}
+
+// chunkLen is how many elements of a long slice one goroutine encodes at a time.
+const chunkLen = 256
+
+// encodeChunks encodes a long slice's elements (a 10,000-account plan's steps and accounts) in
+// chunks on as many goroutines as there are processors, each chunk into a buffer of its own,
+// and writes the chunks in order: the bytes are the same as one goroutine's. A few chunks per
+// goroutine are in flight at a time, and their buffers are reused, so the memory it takes does
+// not grow with the slice. Slices within a chunk are encoded by its goroutine alone.
+func (e *encoder) encodeChunks(c *codec, h *sliceHeader) {
+	n := (h.len + chunkLen - 1) / chunkLen
+	workers := min(runtime.GOMAXPROCS(0), n)
+	window := min(2*workers, n) // chunks in flight
+	type result struct {
+		buf []byte
+		err error
+	}
+	results := make([]chan result, n)
+	for k := range results {
+		results[k] = make(chan result, 1)
+	}
+	jobs := make(chan int, n)
+	free := make(chan []byte, window)
+	for k := range window {
+		jobs <- k
+	}
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for k := range jobs {
+				var buf []byte
+				select {
+				case buf = <-free:
+				default:
+					buf = make([]byte, 0, 64<<10)
+				}
+				ce := encoder{buf: buf, depth: e.depth, chunk: true}
+				ce.elements(c, h, k*chunkLen, min((k+1)*chunkLen, h.len))
+				results[k] <- result{ce.buf, ce.err}
+			}
+		})
+	}
+	for k := range n {
+		r := <-results[k]
+		if r.err != nil {
+			e.fail(r.err)
+		}
+		if e.w == nil {
+			e.buf = append(e.buf, r.buf...)
+		} else if e.flush() == nil {
+			_, e.err = e.w.Write(r.buf)
+		}
+		select {
+		case free <- r.buf[:0]:
+		default:
+		}
+		if next := k + window; next < n {
+			jobs <- next
+		}
+	}
+	close(jobs)
+	wg.Wait()
 }
 
 func (e *encoder) object(c *codec, p unsafe.Pointer) {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/netip"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -452,3 +453,49 @@ func TestPlainRun(t *testing.T) {
 		t.Errorf("plain text: %d, want 20", got)
 	}
 }
+
+// A long slice, encoded in chunks on several goroutines (encodeChunks), gives encoding/json's bytes,
+// through Encode (written chunk by chunk) and Marshal, with long slices nested in its elements and
+// a length that is not a multiple of the chunk; an error in any chunk is the encoder's.
+func TestEncodeLongSlices(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(2, runtime.GOMAXPROCS(0)))) // chunks need two
+	type row struct {
+		Z    zoo     `json:"z"`
+		Subs []inner `json:"subs"`
+	}
+	zs := zoos()
+	rows := make([]row, 5*chunkLen+17)
+	for i := range rows {
+		rows[i].Z = zs[i%len(zs)]
+		if i%700 == 3 {
+			rows[i].Subs = make([]inner, 3*chunkLen)
+			for j := range rows[i].Subs {
+				rows[i].Subs[j].ID = strconv.Itoa(j)
+			}
+		}
+	}
+	want := stdEncode(t, &rows)
+	got, err := Marshal(&rows)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("Marshal differs from encoding/json (err %v)", err)
+	}
+	var w bytes.Buffer
+	if err := Encode(&w, &rows); err != nil || !bytes.Equal(w.Bytes(), want) {
+		t.Fatalf("Encode differs from encoding/json (err %v)", err)
+	}
+	rows[4*chunkLen+1].Z.F64 = math.NaN()
+	if _, err := Marshal(&rows); err == nil {
+		t.Error("NaN in a later chunk encoded")
+	}
+	if err := Encode(&w, &rows); err == nil {
+		t.Error("NaN in a later chunk encoded by Encode")
+	}
+	rows[4*chunkLen+1].Z.F64 = 0
+	if err := Encode(failingWriter{}, &rows); err == nil {
+		t.Error("a writer's error was not returned")
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
