@@ -103,7 +103,7 @@ type builder struct {
 	regs        []string          // registrations that can run, in registration order (the prep gate)
 	regOf       map[string]string // OU key -> its registration step
 	ecInstances map[string][]string
-	ecDeleted   map[acctRegion]bool // EnableConfig instances deleted by a Config wave
+	ecDeleted   map[string][]string // account -> regions of its EnableConfig instances a Config wave deletes
 	retain      map[string]bool     // accounts the migration leaves alone: their StackSet stacks are retained
 	deployStep  string
 	freezeStep  string
@@ -126,7 +126,7 @@ func newBuilder(sc *scope.Scope, report checks.Report) *builder {
 		ids: map[string]int{}, accounts: map[string]*AccountDisposition{},
 		blockedAcct: map[string]string{}, blockedOU: map[string][]string{}, dead: map[string]bool{},
 		detached: map[string]bool{}, configSteps: map[string][]string{}, roleSteps: map[string]string{},
-		regOf: map[string]string{}, ecDeleted: map[acctRegion]bool{}, retain: map[string]bool{},
+		regOf: map[string]string{}, ecDeleted: make(map[string][]string, len(sc.Accounts)), retain: map[string]bool{},
 		regSize: map[string]int{}, splitDeps: map[string][]string{}, moves: map[string]string{},
 	}
 	if b.part == "" {

@@ -745,7 +745,7 @@ func (b *builder) deleteStackSet(ss inventory.StackSet) []Step {
 	ec := ss.Name == EnableConfigStackSet
 	last, m := "", &del // an account's instances come together: one retain look-up for them
 	for _, in := range ss.Instances {
-		if ec && b.ecDeleted[acctRegion{in.AccountID, in.Region}] {
+		if ec && b.ecGone(in.AccountID, in.Region) {
 			continue
 		}
 		if in.AccountID != last || last == "" {
@@ -902,7 +902,7 @@ func (b *builder) keptByChoice(alz *inventory.ALZ) {
 		n := 0
 		for _, ss := range alz.StackSets {
 			for _, in := range ss.Instances {
-				if in.AccountID == id && !(ss.Name == EnableConfigStackSet && b.ecDeleted[acctRegion{in.AccountID, in.Region}]) {
+				if in.AccountID == id && !(ss.Name == EnableConfigStackSet && b.ecGone(in.AccountID, in.Region)) {
 					n++
 				}
 			}

@@ -103,16 +103,12 @@ type directConfig struct{ region, recorder, channel string }
 // ALZ's Config still in place.
 func (b *builder) configRegions(a *inventory.Account) configWork {
 	var w configWork
-	inst := map[string]bool{}
+	var inst []string // the account's EnableConfig instances' regions: a few
 	if b.s.ConfigRemoval == settings.ConfigRemovalStackSet {
-		for _, r := range b.enableConfigInstances()[a.ID] {
-			if b.sc.IsGoverned(r) {
-				inst[r] = true
-			}
-		}
+		inst = b.enableConfigInstances()[a.ID]
 	}
 	for _, r := range b.sc.Governed {
-		if inst[r] {
+		if slices.Contains(inst, r) {
 			w.stackset = append(w.stackset, r)
 			continue
 		}
@@ -152,8 +148,23 @@ func (b *builder) enableConfigInstances() map[string][]string {
 			if ss.Name != EnableConfigStackSet || ss.Status == "DELETED" {
 				continue
 			}
-			for _, in := range ss.Instances {
-				b.ecInstances[in.AccountID] = append(b.ecInstances[in.AccountID], in.Region)
+			// The instances come sorted by account: an account's regions are one run of them,
+			// a slice of one array (capped, so that an account seen again elsewhere copies).
+			regions := make([]string, len(ss.Instances))
+			for i, in := range ss.Instances {
+				regions[i] = in.Region
+			}
+			for i := 0; i < len(ss.Instances); {
+				acct, j := ss.Instances[i].AccountID, i+1
+				for j < len(ss.Instances) && ss.Instances[j].AccountID == acct {
+					j++
+				}
+				if prev, ok := b.ecInstances[acct]; ok {
+					b.ecInstances[acct] = append(prev, regions[i:j]...)
+				} else {
+					b.ecInstances[acct] = regions[i:j:j]
+				}
+				i = j
 			}
 		}
 	}
@@ -199,9 +210,7 @@ func (b *builder) removeConfig(phase, wave int, key string, accounts []string, d
 			EstimateSeconds: stackSetRange(len(g.accounts), p.Preferences).Upper})
 		for _, a := range g.accounts {
 			b.configSteps[a] = append(b.configSteps[a], id)
-			for _, r := range g.regions {
-				b.ecDeleted[acctRegion{a, r}] = true
-			}
+			b.ecDeleted[a] = append(b.ecDeleted[a], g.regions...)
 		}
 		out = append(out, id)
 	}
@@ -847,8 +856,10 @@ func sanitizeName(name, id string) string {
 
 type regionGroup struct{ accounts, regions []string }
 
-// acctRegion is a stack instance's place: an account and a region.
-type acctRegion struct{ account, region string }
+// ecGone reports whether a Config wave deletes the account's EnableConfig instance in the region.
+func (b *builder) ecGone(account, region string) bool {
+	return slices.Contains(b.ecDeleted[account], region)
+}
 
 // regionsByAccount collects the regions of stack instances per account, accounts in the order
 // first seen. The instances of a snapshot come sorted by account, so most additions extend the
