@@ -47,9 +47,12 @@ type encoder struct {
 	buf   []byte
 	depth int
 	err   error
-	// chunk is set on an encoder that encodes a part of a slice for another (encodeChunks): it
-	// encodes what it is given on its own goroutine.
-	chunk bool
+	// parts is set on an encoder that encodes a part of a long slice on a goroutine of its own
+	// (encodeChunks): a full buffer goes there instead of to w, and the encoder takes another
+	// from free.
+	parts *[][]byte
+	// free holds encodeChunks' buffers between uses, for every long slice of the document.
+	free chan []byte
 }
 
 func (e *encoder) top(v any) error {
@@ -63,11 +66,28 @@ func (e *encoder) top(v any) error {
 }
 
 func (e *encoder) flush() error {
-	if e.err == nil && e.w != nil && len(e.buf) > 0 {
+	if e.err != nil || len(e.buf) == 0 {
+		return e.err
+	}
+	switch {
+	case e.parts != nil:
+		*e.parts = append(*e.parts, e.buf)
+		e.buf = takeBuffer(e.free)
+	case e.w != nil:
 		_, e.err = e.w.Write(e.buf)
 		e.buf = e.buf[:0]
 	}
 	return e.err
+}
+
+// takeBuffer is a buffer from free, or a new one when there is none.
+func takeBuffer(free chan []byte) []byte {
+	select {
+	case b := <-free:
+		return b[:0]
+	default:
+		return make([]byte, 0, flushAt+4096)
+	}
 }
 
 // indentation is a newline and spaces enough for any depth a snapshot or plan reaches.
@@ -82,7 +102,7 @@ func (e *encoder) newline() {
 			e.buf = append(e.buf, ' ', ' ')
 		}
 	}
-	if e.w != nil && len(e.buf) >= flushAt {
+	if (e.w != nil || e.parts != nil) && len(e.buf) >= flushAt {
 		e.flush()
 	}
 }
@@ -154,7 +174,7 @@ func (e *encoder) value(c *codec, p unsafe.Pointer) {
 		}
 		e.buf = append(e.buf, '[')
 		e.depth++
-		if h.len >= 2*chunkLen && !e.chunk && runtime.GOMAXPROCS(0) > 1 {
+		if h.len >= 2*chunkLen && e.parts == nil && runtime.GOMAXPROCS(0) > 1 {
 			e.encodeChunks(c.elem, h)
 		} else {
 			e.elements(c.elem, h, 0, h.len)
@@ -229,28 +249,33 @@ func (e *encoder) elements(c *codec, h *sliceHeader, from, to int) {
 	}
 }
 
-// chunkLen is how many elements of a long slice one goroutine encodes at a time.
-const chunkLen = 256
+// chunkLen is how many elements of a long slice one goroutine encodes at a time: enough to
+// make the hand-over cheap, few enough that the buffers in flight stay few (a one-shot command
+// runs without garbage collection: every new buffer is fresh memory).
+const chunkLen = 64
 
 // encodeChunks encodes a long slice's elements (a 10,000-account plan's steps and accounts) in
-// chunks on as many goroutines as there are processors, each chunk into a buffer of its own,
-// and writes the chunks in order: the bytes are the same as one goroutine's. A few chunks per
-// goroutine are in flight at a time, and their buffers are reused, so the memory it takes does
-// not grow with the slice. Slices within a chunk are encoded by its goroutine alone.
+// chunks on as many goroutines as there are processors, each chunk into buffers of its own
+// (flushAt each, as the encoder's own), and writes the chunks in order: the bytes are the same
+// as one goroutine's. A few chunks per goroutine are in flight at a time and the buffers are
+// reused, so the memory it takes does not grow with the slice. Slices within a chunk are encoded
+// by its goroutine alone.
 func (e *encoder) encodeChunks(c *codec, h *sliceHeader) {
 	n := (h.len + chunkLen - 1) / chunkLen
 	workers := min(runtime.GOMAXPROCS(0), n)
 	window := min(2*workers, n) // chunks in flight
+	if e.free == nil {
+		e.free = make(chan []byte, 32) // a chunk of large elements may fill many
+	}
 	type result struct {
-		buf []byte
-		err error
+		parts [][]byte
+		err   error
 	}
 	results := make([]chan result, n)
 	for k := range results {
 		results[k] = make(chan result, 1)
 	}
 	jobs := make(chan int, n)
-	free := make(chan []byte, window)
 	for k := range window {
 		jobs <- k
 	}
@@ -258,15 +283,11 @@ func (e *encoder) encodeChunks(c *codec, h *sliceHeader) {
 	for range workers {
 		wg.Go(func() {
 			for k := range jobs {
-				var buf []byte
-				select {
-				case buf = <-free:
-				default:
-					buf = make([]byte, 0, 64<<10)
-				}
-				ce := encoder{buf: buf, depth: e.depth, chunk: true}
+				var parts [][]byte
+				ce := encoder{buf: takeBuffer(e.free), depth: e.depth, parts: &parts, free: e.free}
 				ce.elements(c, h, k*chunkLen, min((k+1)*chunkLen, h.len))
-				results[k] <- result{ce.buf, ce.err}
+				parts = append(parts, ce.buf)
+				results[k] <- result{parts, ce.err}
 			}
 		})
 	}
@@ -275,14 +296,16 @@ func (e *encoder) encodeChunks(c *codec, h *sliceHeader) {
 		if r.err != nil {
 			e.fail(r.err)
 		}
-		if e.w == nil {
-			e.buf = append(e.buf, r.buf...)
-		} else if e.flush() == nil {
-			_, e.err = e.w.Write(r.buf)
-		}
-		select {
-		case free <- r.buf[:0]:
-		default:
+		for _, b := range r.parts {
+			if e.w == nil {
+				e.buf = append(e.buf, b...)
+			} else if e.flush() == nil {
+				_, e.err = e.w.Write(b)
+			}
+			select {
+			case e.free <- b:
+			default:
+			}
 		}
 		if next := k + window; next < n {
 			jobs <- next
