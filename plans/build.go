@@ -414,6 +414,7 @@ func (b *builder) finish() *Plan {
 		}
 		p.Phases = append(p.Phases, ph)
 	}
+	p.Accounts = make([]AccountDisposition, 0, len(b.sc.Accounts))
 	for _, a := range b.sc.Accounts {
 		p.Accounts = append(p.Accounts, *b.accounts[a.ID])
 	}

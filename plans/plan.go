@@ -436,9 +436,13 @@ func (p *Plan) executionOrder() []string {
 		}
 		return a.idx < b.idx
 	}
-	var ids []string
-	var keys []key
-	at := map[string]int{}
+	total := 0
+	for i := range p.Phases {
+		total += len(p.Phases[i].Steps)
+	}
+	ids := make([]string, 0, total)
+	keys := make([]key, 0, total)
+	at := make(map[string]int, total)
 	for i := range p.Phases {
 		ph := &p.Phases[i]
 		for j, st := range ph.Steps {
