@@ -309,6 +309,13 @@ func (b *builder) decommission() {
 		Why:      "decommission removes what ALZ-managed accounts may still rely on; every OU registration, enrollment and shared-account task must be done first (reference, step 6)",
 		Guard:    "every planned registration and enrollment succeeded; resources moved off ALZ's shared accounts",
 		Expected: "Control Tower shows every planned OU registered and account enrolled"})}
+	// Room for the prepared steps at once: phase 6 of a large organization is thousands of steps
+	// (one per provisioned product), each copied again at every doubling of the phase otherwise.
+	n := len(b.pre.provisionedProducts)
+	for _, steps := range b.pre.stackSets {
+		n += len(steps)
+	}
+	b.phases[6] = slices.Grow(b.phases[6], n+64)
 	// The groups run in the reference's order (products before the stacks they made, stacks
 	// before StackSets, ...). Within a group the steps act on independent resources and may run
 	// side by side; a verify step closes a group of several, and the next group waits for it.
