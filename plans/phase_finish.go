@@ -749,6 +749,13 @@ func emptyBucketCLI(bucket, region string) []string {
 func (b *builder) deleteStackSet(ss inventory.StackSet) []Step {
 	reg := b.alzReg
 	var del, keep regionsByAccount
+	accounts := 0 // an account's instances come together: the runs are the accounts
+	for i := range ss.Instances {
+		if i == 0 || ss.Instances[i].AccountID != ss.Instances[i-1].AccountID {
+			accounts++
+		}
+	}
+	del.grow(accounts, len(ss.Instances)/max(1, accounts))
 	ec := ss.Name == EnableConfigStackSet
 	last, m := "", &del // an account's instances come together: one retain look-up for them
 	for _, in := range ss.Instances {

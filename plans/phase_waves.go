@@ -870,6 +870,19 @@ type regionsByAccount struct {
 	accounts []string
 	regions  [][]string // regions[i]: accounts[i]'s, in any order, with repeats
 	at       map[string]int
+	slab     []string // where the next accounts' region lists are cut from
+	per      int      // region slots cut for each account; 0: 4
+}
+
+// maxSlab is the most region slots one allocation gives the accounts' lists: 10,000 accounts
+// take a few allocations rather than one each, a wave of a few accounts a small one.
+const maxSlab = 4096
+
+// grow makes room for n more accounts with about per regions each.
+func (r *regionsByAccount) grow(n, per int) {
+	r.accounts = slices.Grow(r.accounts, n)
+	r.regions = slices.Grow(r.regions, n)
+	r.per = max(1, per)
 }
 
 func (r *regionsByAccount) add(account string, regions ...string) {
@@ -893,8 +906,17 @@ func (r *regionsByAccount) add(account string, regions ...string) {
 	}
 	if !ok {
 		r.accounts = append(r.accounts, account)
-		// Room for a few regions, which most accounts have, in one allocation.
-		r.regions = append(r.regions, make([]string, 0, max(4, len(regions))))
+		// Room for a few regions, which most accounts have, cut from the slab (an account with
+		// more grows its list on its own).
+		per := r.per
+		if per == 0 {
+			per = 4
+		}
+		if len(r.slab) < per {
+			r.slab = make([]string, min(max(maxSlab, per), per*max(4, len(r.accounts), cap(r.accounts)-len(r.accounts))))
+		}
+		r.regions = append(r.regions, r.slab[:0:per])
+		r.slab = r.slab[per:]
 	}
 	r.regions[i] = append(r.regions[i], regions...)
 }
@@ -912,19 +934,23 @@ func (r *regionsByAccount) groups() []regionGroup {
 	}
 	byKey := map[string]*regionGroup{}
 	var order []string
+	var last *regionGroup // most accounts have the regions of the one before
 	for _, i := range idx {
 		rs := r.regions[i]
 		if !slices.IsSorted(rs) {
 			slices.Sort(rs)
 		}
 		rs = slices.Compact(rs)
-		k := strings.Join(rs, " ")
-		g := byKey[k]
-		if g == nil {
-			g = &regionGroup{regions: rs}
-			byKey[k] = g
-			order = append(order, k)
+		g := last
+		if g == nil || !slices.Equal(rs, g.regions) {
+			k := strings.Join(rs, " ")
+			if g = byKey[k]; g == nil {
+				g = &regionGroup{regions: rs}
+				byKey[k] = g
+				order = append(order, k)
+			}
 		}
+		last = g
 		g.accounts = append(g.accounts, r.accounts[i])
 	}
 	sort.Strings(order)
