@@ -28,7 +28,7 @@ import (
 // calls, each sent once.
 func TestSDKClosingItsBodyEarlyKeepsTheConnection(t *testing.T) {
 	const body = "Action=GetCallerIdentity&Version=2011-06-15" // what the SDK sends (awsquery)
-	closed := make(chan struct{})                               // the SDK has closed the first request's body
+	closed := make(chan struct{})                              // the SDK has closed the first request's body
 	var closeOnce sync.Once
 	var requests, dials atomic.Int32
 
