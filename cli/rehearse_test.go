@@ -298,13 +298,19 @@ func TestWizardRehearsalStaysInItsSimulator(t *testing.T) {
 	tm := wizardThroughDecisions(t, filepath.Join(dir, statefolder.Snapshot), dir, 60*time.Second)
 	waitFor := func(words ...string) { t.Helper(); waitTeaText(t, tm, 60*time.Second, words...) }
 	waitFor("r rehearses", "a applies")
-	// The wizard saves the plan in the background: the folder as it stands once that is done is
-	// what the rehearsal must leave alone.
+	// The wizard saves the plan in the background (an atomic write through a temporary file, maybe
+	// more than once): the folder as it stands once that is done — the plan saved, no temporary
+	// file, the same on two looks — is what the rehearsal must leave alone.
 	var before map[string][32]byte
 	deadline := time.Now().Add(20 * time.Second)
 	for {
+		last := before
 		before = folderDigest(t, dir)
-		if p, err := plans.Load(filepath.Join(dir, statefolder.Plan)); err == nil && p.Settings.AuditEmail != "" {
+		settled := maps.Equal(last, before)
+		for name := range before {
+			settled = settled && !strings.Contains(filepath.Base(name), ".tmp")
+		}
+		if p, err := plans.Load(filepath.Join(dir, statefolder.Plan)); settled && err == nil && p.Settings.AuditEmail != "" {
 			break
 		}
 		if time.Now().After(deadline) {

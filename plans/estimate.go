@@ -67,21 +67,48 @@ const (
 )
 
 // PerAccountInstanceReads is the most accounts whose stack instances a step reads account by
-// account (ListStackInstances' StackInstanceAccount); for more, it pages through the whole
-// StackSet. The steps read that way, and the estimate counts their calls so.
+// account (ListStackInstances' StackInstanceAccount) at once, without trying the whole StackSet.
 const PerAccountInstanceReads = 5
+
+// InstancesPerPage is the MaxResults the steps ask ListStackInstances for: its maximum (1-100).
+// https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStackInstances.html
+const InstancesPerPage = instancesPerPage
+
+// WholeStackSetPages is how many pages of the whole StackSet a step reads for accounts' instances
+// before it gives up and reads them account by account (a call each): paging through the whole set
+// pays only while it takes fewer calls than the accounts, and nobody knows the set's size without
+// reading it. So a read costs at most twice the cheaper of the two ways: a 10-account wave of a
+// 40,000-instance StackSet takes 20 calls, not 400. 0 = account by account at once. The steps read
+// that way (steps' stackInstances) and the estimate counts their calls so (listCalls).
+func WholeStackSetPages(accounts int) int {
+	if accounts <= PerAccountInstanceReads {
+		return 0
+	}
+	return accounts
+}
 
 // callsRange is n of lz2ct's calls, one after another.
 func callsRange(n int64) Range {
 	return Range{(n*callLowerMillis + 999) / 1000, (n*callUpperMillis + 999) / 1000}
 }
 
-// listCalls is how many calls reading accounts' instances takes in a StackSet holding inSet.
+// pagesOf is how many ListStackInstances calls page through n instances (one for none).
+func pagesOf(n int) int64 {
+	return int64(max((n+instancesPerPage-1)/instancesPerPage, 1))
+}
+
+// listCalls is how many calls reading accounts' instances takes in a StackSet holding inSet
+// (WholeStackSetPages).
 func listCalls(accounts, inSet int) int64 {
-	if accounts <= PerAccountInstanceReads {
+	limit := int64(WholeStackSetPages(accounts))
+	switch pages := pagesOf(inSet); {
+	case limit == 0:
 		return int64(max(accounts, 1))
+	case pages <= limit:
+		return pages
+	default:
+		return limit + int64(accounts)
 	}
-	return int64(max((inSet+instancesPerPage-1)/instancesPerPage, 1))
 }
 
 // Range is a duration's lower and upper bound, in seconds.
@@ -279,7 +306,7 @@ func (b *builder) ownCalls(p *Plan) map[string]int64 {
 	for _, st := range p.OrderedSteps() {
 		switch prm := st.Params.(type) {
 		case ExportStackSet:
-			calls[st.ID] = 1 + listCalls(PerAccountInstanceReads+1, held[prm.Region+"/"+prm.StackSetName])
+			calls[st.ID] = 1 + pagesOf(held[prm.Region+"/"+prm.StackSetName])
 		case ConfigStackSetInstancesDelete:
 			calls[st.ID] = instanceCalls(held, prm.StackSetInstancesDelete.Region+"/"+prm.StackSetName, len(prm.Accounts), -len(prm.Accounts)*len(prm.Regions))
 		case StackSetInstancesDelete:
@@ -541,7 +568,7 @@ func (b *estimator) estimate(p *Plan) Estimate {
 		fmt.Sprintf("account enrollment 5 to 15 minutes each (AWS: \"several minutes\"), %s at a time (accountConcurrency; Control Tower allows %d by default, %d with a quota increase)",
 			words.Count(conc, "account"), settings.DefaultAccountQuota, settings.MaxAccountConcurrency),
 		fmt.Sprintf("StackSet operations: a minute, plus 1 to 3 minutes per batch of accounts (the operation's MaxConcurrentCount, at most stackSetConcurrency %d, per region, regions in parallel), seen up to a minute later (lz2ct's polling)", s.StackSetConcurrency),
-		fmt.Sprintf("lz2ct's own calls %d ms to %d s each: ListStackInstances returns %d instances a call (ListStackInstances, MaxResults), so exporting a StackSet, and reading a wave's instances before and after its operation (per account up to %d accounts, otherwise the whole StackSet), takes a call per %d instances", callLowerMillis, callUpperMillis/1000, instancesPerPage, PerAccountInstanceReads, instancesPerPage),
+		fmt.Sprintf("lz2ct's own calls %d ms to %d s each: ListStackInstances returns %d instances a call (ListStackInstances, MaxResults), so exporting a StackSet, takes a call per %d instances; a wave's instances are read before and after its operation account by account (a call each) or, when that takes fewer calls, by paging through the whole StackSet", callLowerMillis, callUpperMillis/1000, instancesPerPage, instancesPerPage),
 		fmt.Sprintf("a wave is prepared while Control Tower registers the previous one when that takes at most %d minutes (upper bound), otherwise after it, so no account stays unrecorded through another OU's long registration; what runs meanwhile is the overlap", overlapMaxSeconds/60),
 		fmt.Sprintf("quick API steps %d s, %d of a kind at once; direct Config removal %d s per account and region; decommission steps %d minutes; manual tasks 30 to 60 minutes", quickStepSeconds, batchParallelism, directConfigSeconds, decomStepSeconds/60),
 		"waiting for people (reviews, change windows) is not included",

@@ -63,19 +63,26 @@ func operationPreferences(p plans.StackSetPreferences) *cftypes.StackSetOperatio
 // instanceKey names a stack instance.
 func instanceKey(account, region string) string { return account + "/" + region }
 
-// stackInstances returns the StackSet's instances in accounts × regions, by instanceKey. For a
-// few accounts it asks per account (StackInstanceAccount), otherwise it pages through the whole
-// StackSet once: ALZ's baseline StackSets hold an instance per account and region.
+// stackInstances returns the StackSet's instances in accounts × regions, by instanceKey, asking
+// per account (StackInstanceAccount) or paging through the whole StackSet, whichever takes fewer
+// calls: ALZ's baseline StackSets hold an instance per account and region, tens of thousands in a
+// large organization, and a Config wave is one OU's accounts.
 // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStackInstances.html
 func stackInstances(ctx context.Context, cf *cloudformation.Client, name string, accounts, regions []string) (map[string]cftypes.StackInstanceSummary, error) {
 	wantAcct, wantRegion := set(accounts), set(regions)
 	out := map[string]cftypes.StackInstanceSummary{}
-	list := func(in *cloudformation.ListStackInstancesInput) error {
+	// list pages through in's instances, at most limit pages when limit > 0: complete is false
+	// when more remain.
+	list := func(in *cloudformation.ListStackInstancesInput, limit int) (complete bool, err error) {
+		in.StackSetName, in.MaxResults = aws.String(name), aws.Int32(plans.InstancesPerPage)
 		pages := cloudformation.NewListStackInstancesPaginator(cf, in)
-		for pages.HasMorePages() {
+		for read := 0; pages.HasMorePages(); read++ {
+			if limit > 0 && read == limit {
+				return false, nil
+			}
 			page, err := pages.NextPage(ctx)
 			if err != nil {
-				return err
+				return false, err
 			}
 			for _, s := range page.Summaries {
 				a, r := aws.ToString(s.Account), aws.ToString(s.Region)
@@ -84,17 +91,23 @@ func stackInstances(ctx context.Context, cf *cloudformation.Client, name string,
 				}
 			}
 		}
-		return nil
+		return true, nil
 	}
-	if len(accounts) <= plans.PerAccountInstanceReads {
-		for _, a := range accounts {
-			if err := list(&cloudformation.ListStackInstancesInput{StackSetName: aws.String(name), StackInstanceAccount: aws.String(a)}); err != nil {
-				return nil, err
-			}
+	// The whole StackSet while that takes fewer calls than the accounts, else account by account
+	// (plans.WholeStackSetPages: the estimate counts the calls the same way).
+	if limit := plans.WholeStackSetPages(len(accounts)); limit > 0 {
+		complete, err := list(&cloudformation.ListStackInstancesInput{}, limit)
+		if err != nil || complete {
+			return out, err
 		}
-		return out, nil
+		clear(out) // a part of the set: the accounts' reads below find all of theirs
 	}
-	return out, list(&cloudformation.ListStackInstancesInput{StackSetName: aws.String(name)})
+	for _, a := range accounts {
+		if _, err := list(&cloudformation.ListStackInstancesInput{StackInstanceAccount: aws.String(a)}, 0); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 func set(l []string) map[string]bool {
