@@ -114,6 +114,7 @@ type call struct {
 	fault       *Fault // a fault acting on the asynchronous operation the call starts
 	hung        bool   // a fault says: never answer
 	startsAsync bool   // the handler starts an asynchronous operation (willStartAsync)
+	audited     bool   // in the audit log already (audit)
 }
 
 var requestSeq atomic.Uint64
@@ -132,7 +133,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if c.region == "" {
 		c.region = "us-east-1"
 	}
-	defer func() { s.audit.record(c.record()) }()
+	// The call goes into the audit log as its answer starts, before the client can have read it
+	// (a caller that counts calls right after its last answer sees them all), or at the end when
+	// nothing was answered.
+	w = &auditedWriter{ResponseWriter: w, record: c.audit}
+	defer c.audit()
 
 	if c.svc.ops == nil {
 		// A service the simulator does not serve, answered in the protocol the client spoke.
@@ -314,6 +319,30 @@ func (c *call) unknownOperation() *apiError {
 }
 
 // record is the call as the audit log and the AfterMutation hook see it.
+// audit records the call in the audit log, once.
+func (c *call) audit() {
+	if !c.audited {
+		c.audited = true
+		c.s.audit.record(c.record())
+	}
+}
+
+// auditedWriter records its call before the answer's status line goes out.
+type auditedWriter struct {
+	http.ResponseWriter
+	record func()
+}
+
+func (w *auditedWriter) WriteHeader(status int) {
+	w.record()
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *auditedWriter) Write(b []byte) (int, error) {
+	w.record()
+	return w.ResponseWriter.Write(b)
+}
+
 func (c *call) record() Call {
 	rec := Call{Service: c.svc.name, Operation: c.op, Account: c.account, Region: c.region,
 		Mutating: c.mutating || (c.h == nil && isMutating(c.op)), Code: c.code, Target: c.target, Replay: c.replay}
