@@ -683,8 +683,8 @@ func (b *builder) whatIf(conc int) ([]WhatIf, MoveTradeOff) {
 // startWhatIf starts whatIf for the settings' accountConcurrency on another goroutine: it
 // classifies the organization again under other settings (scope.With), which depends only on the
 // scope, and on a large organization that is time the building of the phases can overlap. The
-// returned function waits for the answer. Nothing else may classify with the scope (With) until
-// then: the scopes share their cache of inherited SCPs.
+// returned function waits for the answer. The scopes With makes write only their own caches, and
+// classifying the organization again only reads the builder's scope.
 func (b *builder) startWhatIf() func() ([]WhatIf, MoveTradeOff) {
 	var w []WhatIf
 	var t MoveTradeOff

@@ -10,6 +10,7 @@
 package scope
 
 import (
+	"maps"
 	"sort"
 
 	"github.com/lz2ct/lz2ct/inventory"
@@ -215,14 +216,17 @@ func newScope(c *inventory.Snapshot, s settings.Settings) *Scope {
 }
 
 // With computes the scope of the same organization under changed settings (what raising a limit
-// would change), reusing the canonical copy and its index.
+// would change), reusing the canonical copy and its index. The new scope starts from a copy of
+// sc's cache of inherited SCPs (they depend on the organization, not the settings) and fills its
+// own: scopes share nothing they write, so one can be classified while another is in use on
+// another goroutine (the planner works out its what-ifs beside building the phases).
 func (sc *Scope) With(edit func(*settings.Settings)) *Scope {
 	s := sc.Settings
 	s.GovernedRegions = append([]string(nil), s.GovernedRegions...)
 	s.NoMoveOUs = append([]string(nil), s.NoMoveOUs...)
 	edit(&s)
 	n := &Scope{Snapshot: sc.Snapshot, Index: sc.Index, Settings: s.Resolve(sc.Snapshot), Governed: sc.Governed,
-		govSet: sc.govSet, ctSec: sc.ctSec, problems: sc.problems, ous: make(map[string]*OU, len(sc.ous)), accounts: make(map[string]*Account, len(sc.accounts)), inherited: sc.inherited}
+		govSet: sc.govSet, ctSec: sc.ctSec, problems: sc.problems, ous: make(map[string]*OU, len(sc.ous)), accounts: make(map[string]*Account, len(sc.accounts)), inherited: maps.Clone(sc.inherited)}
 	n.Limit, n.LimitNote = EffectiveOUAccountLimit(n.Settings.OUAccountLimit, len(n.Governed))
 	n.classify()
 	return n

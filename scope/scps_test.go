@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+
 	"testing"
 
 	"github.com/lz2ct/lz2ct/inventory"
+	"github.com/lz2ct/lz2ct/orggen"
 	"github.com/lz2ct/lz2ct/settings"
 )
 
@@ -221,5 +223,27 @@ func TestHasAllow(t *testing.T) {
 		if got := hasAllow(doc); got != want {
 			t.Errorf("hasAllow(%s) = %t", doc, got)
 		}
+	}
+}
+
+// Scopes share nothing they write: the planner classifies the organization again under other
+// settings (With) on one goroutine while it builds from the scope on another. Classifying fills a
+// cache of inherited SCPs; a With fills its own, never the scope's it came from.
+func TestWithSharesNothingItWrites(t *testing.T) {
+	snap, err := orggen.Generate(orggen.Params{Accounts: 300, OUs: 40, Depth: 6, Regions: 2, Seed: 4, ALZVersion: "2.4.1", HomeRegion: "us-east-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := New(snap, settings.Settings{}.Resolve(snap))
+	if len(sc.inherited) == 0 {
+		t.Fatal("classifying read no inherited SCPs: the test exercises nothing")
+	}
+	clear(sc.inherited) // as a scope whose cache lacks what the other needs
+	n := sc.With(func(s *settings.Settings) { s.OUAccountLimit = 5 })
+	if len(n.inherited) == 0 {
+		t.Fatal("the With classified without inherited SCPs: the test exercises nothing")
+	}
+	if len(sc.inherited) != 0 {
+		t.Errorf("With wrote %d entries into the cache of the scope it came from", len(sc.inherited))
 	}
 }
