@@ -193,7 +193,7 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 			return nil, errors.New("awsapi: an isolated configuration needs static credentials and an endpoint URL")
 		}
 		cfg := aws.Config{Region: opts.Region, Credentials: aws.NewCredentialsCache(credentials.StaticCredentialsProvider{Value: *opts.Static}),
-			HTTPClient: httpClient, Retryer: newRetryer, BaseEndpoint: aws.String(opts.EndpointURL), Logger: opts.Logger}
+			HTTPClient: ownBodyClient{httpClient}, Retryer: newRetryer, BaseEndpoint: aws.String(opts.EndpointURL), Logger: opts.Logger}
 		if cfg.Logger == nil {
 			cfg.Logger = logging.NewStandardLogger(os.Stderr)
 		}
@@ -210,6 +210,9 @@ func Load(ctx context.Context, opts Options) (*Clients, error) {
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
 	}
+	// Wrapped after loading: a custom CA bundle (AWS_CA_BUNDLE) is installed into the SDK's own
+	// BuildableClient while loading, and only into that type.
+	cfg.HTTPClient = ownBodyClient{cfg.HTTPClient}
 	if opts.EndpointURL != "" {
 		// The endpoint given wins for every service: without this, AWS_ENDPOINT_URL_<SERVICE> or a
 		// profile's services section would send that service's calls elsewhere (the SDK prefers a

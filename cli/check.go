@@ -157,14 +157,17 @@ func checkDiscover(opts *CheckOptions) (*session.Snapshot, error) {
 		ctx = context.Background()
 	}
 	aopts, dopts := opts.AWS.options()
+	// The bar lz2ct discover draws: progress arrives with every AWS call, the bar redraws at most
+	// ten times a second. It also carries the AWS SDK's own log lines, on stderr.
+	bar := newProgressBar(opts.IO.ErrOut, opts.IO.IsStderrTTY())
 	if opts.IO.IsStderrTTY() {
-		// The bar lz2ct discover draws: progress arrives with every AWS call, the bar redraws at
-		// most ten times a second.
-		bar := newProgressBar(opts.IO.ErrOut, true)
 		dopts.Progress = bar.update
-		defer bar.finish()
 	}
+	sdk := bar.sdkLog()
+	aopts.Logger = sdk
 	snap, err := session.DiscoverWith(ctx, aopts, dopts)
+	bar.finish()
+	reportSDKLog(opts.IO.ErrOut, sdk)
 	var ce *session.CredentialsError
 	if errors.As(err, &ce) {
 		return nil, BadInput(err)

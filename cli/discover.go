@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/inventory/discover"
 	"github.com/lz2ct/lz2ct/iostreams"
 	"github.com/lz2ct/lz2ct/session"
@@ -108,8 +109,11 @@ func runDiscover(opts *DiscoverOptions) error {
 	bar := newProgressBar(opts.IO.ErrOut, opts.IO.IsStderrTTY())
 	start := time.Now()
 	dopts.Progress = bar.update
+	sdk := bar.sdkLog()
+	aopts.Logger = sdk
 	snap, err := session.DiscoverWith(ctx, aopts, dopts)
 	bar.finish()
+	reportSDKLog(opts.IO.ErrOut, sdk)
 	if err != nil {
 		var ce *session.CredentialsError
 		if errors.As(err, &ce) {
@@ -232,6 +236,31 @@ func progressLine(p discover.Progress) string {
 		return line + fmt.Sprintf(", about %s left", p.Remaining.Round(time.Second))
 	}
 	return line
+}
+
+// log prints a line between progress lines: on a terminal it replaces the bar, which is drawn again
+// below it.
+func (b *progressBar) log(line string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.tty && b.stage != "" {
+		fmt.Fprintf(b.w, "\r\x1b[K%s\n%s", line, b.line(b.last, 30))
+		return
+	}
+	fmt.Fprintln(b.w, line)
+}
+
+// sdkLog routes the AWS SDK's own log lines through the bar (awsapi.SDKLog); reportSDKLog tells,
+// once the bar is done, how many transport warnings the SDK recovered from.
+func (b *progressBar) sdkLog() *awsapi.SDKLog {
+	return &awsapi.SDKLog{Print: func(line string) { b.log("lz2ct: " + line) }}
+}
+
+func reportSDKLog(w io.Writer, l *awsapi.SDKLog) {
+	if n := l.Recovered(); n > 0 {
+		fmt.Fprintf(w, "lz2ct: %s could not be read to the end for connection reuse (the AWS SDK's \"failed to discard remaining HTTP response body\"); failed calls were retried\n",
+			plural(int(n), "AWS response"))
+	}
 }
 
 func (b *progressBar) finish() {

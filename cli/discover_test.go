@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go/logging"
+
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/inventory/discover"
 	"github.com/lz2ct/lz2ct/iostreams"
@@ -200,6 +202,30 @@ func TestDiscoverProgressBar(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(plain.String()), "\n")
 	if strings.Contains(plain.String(), "\r") || len(lines) != 11 {
 		t.Errorf("plain progress: %d lines %q, want 11 lines (every tenth) without carriage returns", len(lines), plain.String())
+	}
+}
+
+// The AWS SDK's own log lines go through the bar: on a terminal the line replaces the bar, which
+// is drawn again below it; the transport warnings the SDK recovers from are only counted, and told
+// once after the progress.
+func TestDiscoverSDKLogLinesGoThroughTheBar(t *testing.T) {
+	var tty strings.Builder
+	b := newProgressBar(&tty, true)
+	sdk := b.sdkLog()
+	b.update(discover.Progress{Stage: "accounts", AccountsDone: 5, AccountsTotal: 10, Calls: 42})
+	sdk.Logf(logging.Warn, "failed to discard remaining HTTP response body, this may affect connection reuse: %v", "use of closed network connection")
+	sdk.Logf(logging.Warn, "falling back to IMDSv1: %v", "403")
+	b.finish()
+	reportSDKLog(&tty, sdk)
+	out := tty.String()
+	if strings.Contains(out, "this may affect connection reuse") || strings.Contains(out, "\nSDK ") {
+		t.Errorf("terminal output %q holds the SDK's raw warning", out)
+	}
+	if !strings.Contains(out, "\r\x1b[Klz2ct: AWS SDK WARN: falling back to IMDSv1: 403\ndiscover: [") {
+		t.Errorf("terminal output %q: want the SDK's line in place of the bar, the bar below it", out)
+	}
+	if !strings.HasSuffix(out, "lz2ct: 1 AWS response could not be read to the end for connection reuse (the AWS SDK's \"failed to discard remaining HTTP response body\"); failed calls were retried\n") {
+		t.Errorf("terminal output %q: want the count of recovered warnings last", out)
 	}
 }
 
