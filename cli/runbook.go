@@ -115,17 +115,18 @@ func runbookRun(opts *RunbookOptions) error {
 		return BadInput(err)
 	}
 
-	// Render in memory first: bad input must never leave a half-written runbook behind.
-	var buf bytes.Buffer
 	ro := []runbook.Option{runbook.WithOperator(opts.Operator), runbook.WithTime(opts.Now().UTC())}
-	if err := session.RenderRunbook(&buf, format, p, st, ro...); err != nil {
-		return err
-	}
 	if opts.Output == "" || opts.Output == "-" {
+		// Render in memory first: bad input must never leave a half-written runbook behind.
+		var buf bytes.Buffer
+		if err := session.RenderRunbook(&buf, format, p, st, ro...); err != nil {
+			return err
+		}
 		_, err := io.Copy(opts.IO.Out, &buf)
 		return err
 	}
-	if err := session.WriteFile(opts.Output, buf.Bytes()); err != nil {
+	size, err := session.WriteRunbook(opts.Output, format, p, st, ro...)
+	if err != nil {
 		return fmt.Errorf("write the runbook: %w", err)
 	}
 	steps := 0
@@ -133,6 +134,6 @@ func runbookRun(opts *RunbookOptions) error {
 		steps += len(ph.Steps)
 	}
 	fmt.Fprintf(opts.IO.ErrOut, "Wrote %s (%s runbook, %d phases, %d steps, %d KB)\n",
-		opts.Output, format, len(p.Phases), steps, (buf.Len()+1023)/1024)
+		opts.Output, format, len(p.Phases), steps, (size+1023)/1024)
 	return nil
 }

@@ -14,7 +14,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"sort"
 	"strconv"
@@ -22,6 +21,7 @@ import (
 	"time"
 
 	"github.com/lz2ct/lz2ct/checks"
+	"github.com/lz2ct/lz2ct/internal/mapped"
 	"github.com/lz2ct/lz2ct/internal/strictjson"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/scope"
@@ -332,14 +332,20 @@ func Save(path string, p *Plan) error {
 
 // Load reads a plan file. Unknown keys are rejected: a plan is machine-written, so an unknown key
 // means a newer lz2ct or a hand edit, and executing either silently would be unsafe.
+//
+// The file is mapped rather than read where the platform allows (package mapped): Decode copies
+// what it keeps, and a 10,000-account plan's 26 MB then cost no copy and no fresh memory.
 func Load(path string) (*Plan, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
+	var p *Plan
+	var decodeErr error
+	if err := mapped.ReadFile(path, func(data []byte) error {
+		p, decodeErr = Decode(data)
+		return nil
+	}); err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
-	p, err := Decode(data)
-	if err != nil {
-		return nil, fmt.Errorf("plan %s: %w", path, err)
+	if decodeErr != nil {
+		return nil, fmt.Errorf("plan %s: %w", path, decodeErr)
 	}
 	return p, nil
 }

@@ -168,6 +168,33 @@ func RenderRunbook(w io.Writer, format string, p *plans.Plan, st *journal.State,
 	return nil
 }
 
+// WriteRunbook renders the runbook straight into the file at path (an -o FILE, written like
+// WriteFile: atomically and private) and returns its size. It goes through a temporary file that
+// is renamed into place only once the whole runbook is written, so a failure leaves path as it
+// was, and the runbook (megabytes for a large organization) is never held in memory.
+func WriteRunbook(path, format string, p *plans.Plan, st *journal.State, opts ...runbook.Option) (int64, error) {
+	var n int64
+	err := inventory.WriteAtomic(path, statefolder.FilePerm, func(w io.Writer) error {
+		cw := &countWriter{w: w}
+		err := RenderRunbook(cw, format, p, st, opts...)
+		n = cw.n
+		return err
+	})
+	return n, err
+}
+
+// countWriter counts what it passes on.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
 // LoadRun reads what `lz2ct runbook` prints: the plan (planPath, or the state folder's own) and,
 // with a state folder, the run's journal. A planPath that is not the plan the folder's run
 // executes is refused, since the statuses would be attached to the wrong steps.

@@ -97,17 +97,48 @@ func (e *decodeError) export() *Error {
 }
 
 // scratch is where a slice's elements are decoded before the slice of the exact length is made:
-// one allocation per slice, whatever its length.
+// one allocation per slice, whatever its length. Its chunks are kept for the next slice of the
+// type; they grow in size up to scratchChunk bytes and are never copied into a larger one, so a
+// long slice (a large plan's 10,000 steps) costs its chunks and its exact copy, about twice its
+// size, not the four times of a buffer doubled as it fills.
 type scratch struct {
-	v    reflect.Value
+	chunks []chunk
+	busy   bool
+}
+
+type chunk struct {
+	v    reflect.Value // a slice of the element type
 	base unsafe.Pointer
-	cap  int
-	busy bool
+	n    int
+}
+
+// scratchChunk is the size in bytes from which a scratch's chunks stop doubling.
+const scratchChunk = 64 << 10
+
+// chunkAt returns the k-th chunk, making it when there is none yet.
+func (sc *scratch) chunkAt(c *codec, k int) *chunk {
+	if k == len(sc.chunks) {
+		n := max(8, min(8<<min(k, 20), scratchChunk/max(int(c.elem.size), 1)))
+		v := reflect.MakeSlice(c.typ, n, n)
+		sc.chunks = append(sc.chunks, chunk{v: v, base: v.UnsafePointer(), n: n})
+	}
+	return &sc.chunks[k]
+}
+
+// clear zeroes the first n elements (the scratch must not keep them alive, and must be zero for
+// the next slice).
+func (sc *scratch) clear(n int) {
+	for k := 0; n > 0; k++ {
+		ch := &sc.chunks[k]
+		ch.v.Slice(0, min(n, ch.n)).Clear()
+		n -= ch.n
+	}
 }
 
 type decoder struct {
 	data    []byte
 	pos     int
+	esc     []byte     // strSlow's buffer
 	scratch []*scratch // by codec id, made on first use
 	// arena holds the bytes of decoded strings: one allocation per 64 KiB instead of one per
 	// string. A string keeps its chunk alive, and the chunks hold nothing but string bytes.
@@ -546,37 +577,37 @@ func (d *decoder) array(c *codec, p unsafe.Pointer) *decodeError {
 	sc.busy = true
 	defer func() { sc.busy = false }()
 	size := c.elem.size
-	n := 0
+	n, k, off := 0, 0, 0 // elements, the chunk being filled and the place in it
+	ch := sc.chunkAt(c, 0)
 	for {
-		if n == sc.cap {
-			grown := reflect.MakeSlice(c.typ, max(8, 2*sc.cap), max(8, 2*sc.cap))
-			if n > 0 {
-				reflect.Copy(grown, sc.v.Slice(0, n))
-			}
-			sc.v, sc.base, sc.cap = grown, grown.UnsafePointer(), grown.Len()
+		if off == ch.n {
+			k, off = k+1, 0
+			ch = sc.chunkAt(c, k)
 		}
-		if err := d.value(c.elem, add(sc.base, uintptr(n)*size)); err != nil {
-			sc.v.Slice(0, n+1).Clear()
+		if err := d.value(c.elem, add(ch.base, uintptr(off)*size)); err != nil {
+			sc.clear(n + 1)
 			return err.index(n)
 		}
-		n++
+		n, off = n+1, off+1
 		if d.progress != nil && d.pos-d.reported >= d.every && d.held == 0 {
 			d.reported = d.pos
 			d.progress(d.pos)
 		}
 		end, err := d.separator(']', "after array element")
 		if err != nil {
-			sc.v.Slice(0, n).Clear()
+			sc.clear(n)
 			return err
 		}
 		if end {
 			break
 		}
 	}
-	used := sc.v.Slice(0, n)
 	out := reflect.MakeSlice(c.typ, n, n)
-	reflect.Copy(out, used)
-	used.Clear() // the scratch must not keep the elements alive, and must be zero for the next slice
+	for k, done := 0, 0; done < n; k++ {
+		ch := &sc.chunks[k]
+		done += reflect.Copy(out.Slice(done, n), ch.v.Slice(0, min(n-done, ch.n)))
+	}
+	sc.clear(n)
 	*(*sliceHeader)(p) = sliceHeader{data: out.UnsafePointer(), len: n, cap: n}
 	return nil
 }
@@ -683,7 +714,9 @@ func (d *decoder) allocArena(b []byte) string {
 // UTF-8 and lone surrogates become U+FFFD.
 func (d *decoder) strSlow(start int) (string, *decodeError) {
 	data := d.data
-	var b []byte
+	// Unescaped into a buffer kept for the next string, then copied like any other (alloc).
+	b := d.esc[:0]
+	defer func() { d.esc = b[:0] }()
 	i := start
 	for {
 		if i >= len(data) {
@@ -694,7 +727,7 @@ func (d *decoder) strSlow(start int) (string, *decodeError) {
 		switch {
 		case c == '"':
 			d.pos = i + 1
-			return string(b), nil
+			return d.alloc(b), nil
 		case c == '\\':
 			if i+1 >= len(data) {
 				d.pos = i + 1

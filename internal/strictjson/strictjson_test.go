@@ -239,6 +239,54 @@ func TestRecursiveType(t *testing.T) {
 	}
 }
 
+// Long slices fill several scratch chunks (small and large elements, lengths around the chunks'
+// bounds); a slice of the same type decoded after one starts from zero values; an error in a
+// later chunk names its element.
+func TestLongSlices(t *testing.T) {
+	type pad struct{ P0, P1, P2, P3, P4, P5, P6, P7, P8, P9, Q0, Q1, Q2, Q3, Q4, Q5, Q6, Q7, Q8, Q9 int64 }
+	type big struct { // 248 bytes: a chunk holds 264
+		A, B, C string
+		D       string   `json:"d,omitempty"`
+		L       []string `json:"l,omitempty"`
+		Pad     pad
+	}
+	type doc struct {
+		Ints []int    `json:"ints"`
+		Strs []string `json:"strs"`
+		Bigs []big    `json:"bigs"`
+		More []big    `json:"more"`
+	}
+	for _, n := range []int{0, 1, 7, 8, 9, 24, 25, 120, 1000, 5000} {
+		var in doc
+		for i := range n {
+			s := strconv.Itoa(i)
+			in.Ints = append(in.Ints, i)
+			in.Strs = append(in.Strs, "s"+s)
+			in.Bigs = append(in.Bigs, big{A: s, D: "d" + s, L: []string{s, s}, Pad: pad{P0: int64(i), Q9: 1}})
+			if i%2 == 0 {
+				in.More = append(in.More, big{A: s}) // no D and L: the scratch must not lend them
+			}
+		}
+		data := stdEncode(t, &in)
+		var out doc
+		if err := Unmarshal(data, &out); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(in, out) {
+			t.Fatalf("%d elements: the decoded slices differ", n)
+		}
+		if n < 2 {
+			continue
+		}
+		// The last element goes wrong.
+		bad := bytes.Replace(data, []byte(`"d`+strconv.Itoa(n-1)+`"`), []byte(`7`), 1)
+		err := Unmarshal(bad, &out)
+		if err == nil || !strings.Contains(err.Error(), "bigs["+strconv.Itoa(n-1)+"]") {
+			t.Fatalf("%d elements: error %v, want one at bigs[%d]", n, err, n-1)
+		}
+	}
+}
+
 // Unmarshal starts from the zero value, whatever *v held.
 func TestUnmarshalResets(t *testing.T) {
 	z := zoo{S: "old", L: []inner{{ID: "old"}}}

@@ -33,7 +33,7 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 		Operator:     r(cfg.operator),
 		Generated:    cfg.now,
 	}
-	acctNames := map[string]string{}
+	acctNames := make(map[string]string, len(p.Accounts))
 	ouNames := map[string]string{}
 	for _, o := range p.OUOrder {
 		if o.OUID != "" {
@@ -52,8 +52,8 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 	// (each wave's SCP detaches, Config removal, then registration or enrollment), then phases 5
 	// and 6. The phase view is the index.
 	order := p.OrderedSteps()
-	num := map[string]string{}
-	phaseOf := map[string]int{}
+	num := make(map[string]string, len(order))
+	phaseOf := make(map[string]int, len(order))
 	for i, s := range order {
 		num[s.ID] = strconv.Itoa(i + 1)
 	}
@@ -264,6 +264,7 @@ func build(p *plans.Plan, st *journal.State, opts []Option) *document {
 		d.OUs = append(d.OUs, row)
 	}
 	groups := map[[3]string]int{}
+	d.Accounts = make([]accountRow, 0, len(p.Accounts))
 	for _, a := range p.Accounts {
 		how, reason, by := shared.redact(a.How), shared.redact(a.Reason), shared.redact(a.By)
 		d.Accounts = append(d.Accounts, accountRow{ID: r(a.AccountID), Name: r(a.Name), How: how, Reason: reason, By: by})

@@ -27,12 +27,12 @@ var htmlTmpl = template.Must(template.New("runbook").Funcs(template.FuncMap{
 	"join":      strings.Join,
 	"stamp":     stamp,
 	"blank":     orBlank,
-	"plan":      func(d *document) string { return planLine(d, func(s string) string { return s }) },
+	"plan":      func(p htmlPage) string { return planLine(p.document, func(s string) string { return s }) },
 	"mark":      statusMark,
-	"groupRows": groupRows,
-	"pivotRows": pivotRows,
-	"queueRows": queueRows,
-	"stepHTML":  stepHTML,
+	"groupRows": func(w *bufio.Writer, g *groupView) template.HTML { groupRows(w, g); return "" },
+	"pivotRows": func(w *bufio.Writer, p *pivotView) template.HTML { pivotRows(w, p); return "" },
+	"queueRows": func(w *bufio.Writer, q *queueView) template.HTML { queueRows(w, q); return "" },
+	"stepHTML":  func(w *bufio.Writer, s *stepView) template.HTML { stepHTML(w, s); return "" },
 	"n":         func(n int, unit string) string { return words.Count(n, unit) },
 	"dec":       func(i int) int { return i - 1 },
 	"inc":       func(i int) int { return i + 1 },
@@ -51,9 +51,16 @@ func statusMark(s statusView) string {
 	return ""
 }
 
+// htmlPage is what the template executes: the document, and Out, the writer the template writes
+// to, which the Go-written rows and steps (html_rows.go) write to in their place.
+type htmlPage struct {
+	*document
+	Out *bufio.Writer
+}
+
 func writeHTML(w io.Writer, d *document) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	if err := htmlTmpl.Execute(bw, d); err != nil {
+	if err := htmlTmpl.Execute(bw, htmlPage{d, bw}); err != nil {
 		return err
 	}
 	return bw.Flush()

@@ -1,6 +1,7 @@
 package runbook
 
 import (
+	"bufio"
 	"html/template"
 	"math/rand"
 	"strings"
@@ -75,13 +76,20 @@ func TestHTMLWritersMatchTheTemplates(t *testing.T) {
 		return statusView{Known: rng.Intn(3) > 0, Status: statuses[rng.Intn(len(statuses))], Text: text(), Error: text()}
 	}
 	flag := func() bool { return rng.Intn(2) == 0 }
-	run := func(name string, data any, got template.HTML) {
+	run := func(name string, data any, write func(*bufio.Writer)) {
 		t.Helper()
+		var gotB strings.Builder
+		bw := bufio.NewWriter(&gotB)
+		write(bw)
+		if err := bw.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		got := gotB.String()
 		var want strings.Builder
 		if err := rowTemplates.ExecuteTemplate(&want, name, data); err != nil {
 			t.Fatal(err)
 		}
-		if string(got) != want.String() {
+		if got != want.String() {
 			t.Fatalf("%s rows:\n got %q\nwant %q", name, got, want.String())
 		}
 	}
@@ -94,7 +102,7 @@ func TestHTMLWritersMatchTheTemplates(t *testing.T) {
 			g.Rows = append(g.Rows, groupRow{Num: text(), What: text(), ID: text(), Account: text(), AccountName: text(), Email: text(),
 				Region: text(), OU: text(), Resource: text(), After: text(), Blocked: text(), Status: status()})
 		}
-		run("group", g, groupRows(g))
+		run("group", g, func(w *bufio.Writer) { groupRows(w, g) })
 
 		p := &pivotView{}
 		for n := rng.Intn(4); n > 0; n-- {
@@ -104,7 +112,7 @@ func TestHTMLWritersMatchTheTemplates(t *testing.T) {
 			}
 			p.Rows = append(p.Rows, r)
 		}
-		run("pivot", p, pivotRows(p))
+		run("pivot", p, func(w *bufio.Writer) { pivotRows(w, p) })
 
 		q := &queueView{Known: flag(), Email: flag()}
 		for n := rng.Intn(4); n > 0; n-- {
@@ -115,7 +123,7 @@ func TestHTMLWritersMatchTheTemplates(t *testing.T) {
 			}
 			q.Rows = append(q.Rows, r)
 		}
-		run("queue", q, queueRows(q))
+		run("queue", q, func(w *bufio.Writer) { queueRows(w, q) })
 
 		list := func() []string {
 			var out []string
@@ -127,6 +135,6 @@ func TestHTMLWritersMatchTheTemplates(t *testing.T) {
 		sv := &stepView{Num: text(), ID: text(), Phase: text(), Kind: text(), Title: text(), Why: text(), Target: text(), Guard: text(),
 			CLI: list(), Expected: text(), Rollback: text(), DependsOn: list(), Inputs: list(), Destructive: flag(), Manual: flag(),
 			Blocked: text(), Status: status(), Instructions: list(), Verified: text()}
-		run("step", sv, stepHTML(sv))
+		run("step", sv, func(w *bufio.Writer) { stepHTML(w, sv) })
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/lz2ct/lz2ct/journal"
 	"github.com/lz2ct/lz2ct/plans"
@@ -369,7 +370,7 @@ func (s stepIn) perTarget() bool { return s.Account != "" || s.Region != "" }
 
 // subs lists the replacements that turn a step's texts into its group's template, longest first so
 // that an ID inside a longer resource name is not replaced half-way.
-func (s stepIn) subs() []sub { return s.subsFor(varyAll) }
+func (s *stepIn) subs() []sub { return s.subsFor(varyAll) }
 
 // vary says which target fields differ between the rows of a group: only those become placeholders
 // (a role name every row shares stays in the text).
@@ -377,8 +378,10 @@ type vary struct{ Account, Region, OU, Resource bool }
 
 var varyAll = vary{true, true, true, true}
 
-func (s stepIn) subsFor(v vary) []sub {
-	out := make([]sub, 0, 8)
+func (s *stepIn) subsFor(v vary) []sub { return s.appendSubs(make([]sub, 0, 8), v) }
+
+// appendSubs is subsFor into dst's storage (a templater reuses one for every step).
+func (s *stepIn) appendSubs(out []sub, v vary) []sub {
 	add := func(on bool, val, ph string, minLen int) {
 		if on && len(val) >= minLen {
 			out = append(out, sub{val, ph})
@@ -412,22 +415,56 @@ func replaceWord(s, old, new string) string {
 	if old == "" || !strings.Contains(s, old) {
 		return s
 	}
-	var b strings.Builder
+	return string(appendReplaceWord(make([]byte, 0, len(s)+len(new)), s, old, new))
+}
+
+// appendReplaceWord appends s with replaceWord's replacements to dst.
+func appendReplaceWord(dst []byte, s, old, new string) []byte {
 	for {
 		i := strings.Index(s, old)
 		if i < 0 {
-			b.WriteString(s)
-			return b.String()
+			return append(dst, s...)
 		}
 		end := i + len(old)
 		if (i == 0 || !isWordByte(s[i-1])) && (end == len(s) || !isWordByte(s[end])) {
-			b.WriteString(s[:i])
-			b.WriteString(new)
+			dst = append(dst, s[:i]...)
+			dst = append(dst, new...)
 		} else {
-			b.WriteString(s[:end])
+			dst = append(dst, s[:end]...)
 		}
 		s = s[end:]
 	}
+}
+
+// templater templates texts into buffers it reuses: grouping compares the templated texts of
+// thousands of steps, and a fresh string for each would be most of what the runbook allocates.
+// What it returns is valid until its next call.
+type templater struct {
+	out, row []byte
+	tmp      [2][]byte // intermediate texts, one substitution after another
+	subs     []sub
+}
+
+// appendTempl appends templ(text, subs) to dst (which must not be one of t.tmp).
+func (t *templater) appendTempl(dst []byte, text string, subs []sub) []byte {
+	cur, k := text, 0
+	for _, s := range subs {
+		if s.val == "" || !strings.Contains(cur, s.val) {
+			continue
+		}
+		// Substitutions apply one after another (a later one may match in an earlier one's
+		// placeholder, as in templ): each reads the buffer the previous one wrote.
+		t.tmp[k] = appendReplaceWord(t.tmp[k][:0], cur, s.val, s.ph)
+		cur = unsafe.String(unsafe.SliceData(t.tmp[k]), len(t.tmp[k]))
+		k ^= 1
+	}
+	return append(dst, cur...)
+}
+
+// templ is templ(text, subs) in a buffer of its own (valid until the next call of templ).
+func (t *templater) templ(text string, subs []sub) []byte {
+	t.row = t.appendTempl(t.row[:0], text, subs)
+	return t.row
 }
 
 func isWordByte(c byte) bool {
@@ -436,35 +473,44 @@ func isWordByte(c byte) bool {
 
 // signature is what must be equal for two steps to share a group: everything shown once for the
 // whole table. Titles, dependencies and blocked reasons may differ per row (titles that still
-// differ once templated get a column of their own).
-func (s stepIn) signature() string {
-	subs := s.subs()
-	var b strings.Builder
-	part := func(t string) {
-		b.WriteString(t)
-		b.WriteByte(0)
+// differ once templated get a column of their own). It is written into t's buffer (valid until the
+// next call): compared and looked up in maps as bytes, it costs a string only for a new group.
+func (t *templater) signature(s *stepIn) []byte {
+	t.subs = s.appendSubs(t.subs[:0], varyAll)
+	b := t.out[:0]
+	b = append(append(b, s.Kind...), 0)
+	b = append(append(b, s.Phase...), 0)
+	for i, in := range s.Inputs {
+		if i > 0 {
+			b = append(b, '\n')
+		}
+		b = append(b, in...)
 	}
-	part(s.Kind)
-	part(s.Phase)
-	part(strings.Join(s.Inputs, "\n"))
-	for _, t := range []string{s.Why, s.Guard, s.Expected, s.Rollback} {
-		part(templ(t, subs))
+	b = append(b, 0)
+	for _, x := range [...]string{s.Why, s.Guard, s.Expected, s.Rollback} {
+		b = append(t.appendTempl(b, x, t.subs), 0)
 	}
-	flags := []byte("00000000")
-	for i, f := range []bool{s.Destructive, s.Manual, s.Account != "", s.Region != "", s.OU != "", s.Resource != ""} {
+	for _, f := range [...]bool{s.Destructive, s.Manual, s.Account != "", s.Region != "", s.OU != "", s.Resource != "", false, false} {
 		if f {
-			flags[i] = '1'
+			b = append(b, '1')
+		} else {
+			b = append(b, '0')
 		}
 	}
-	b.Write(flags)
-	b.WriteByte(0)
-	part(strings.Join(s.Instructions, "\n"))
-	b.WriteString(s.Verified)
-	for _, c := range s.CLI {
-		b.WriteByte(0)
-		b.WriteString(templ(c, subs))
+	b = append(b, 0)
+	for i, in := range s.Instructions {
+		if i > 0 {
+			b = append(b, '\n')
+		}
+		b = append(b, in...)
 	}
-	return b.String()
+	b = append(b, 0)
+	b = append(b, s.Verified...)
+	for _, c := range s.CLI {
+		b = t.appendTempl(append(b, 0), c, t.subs)
+	}
+	t.out = b
+	return b
 }
 
 // minHeadlineRun is how many consecutive like steps without an account or region target are needed
@@ -478,15 +524,16 @@ const minHeadlineRun = 3
 // visible. Runs of at least minHeadlineRun like headline steps are grouped too.
 func group(steps []stepIn, nums []string, status func(id string) statusView) []item {
 	var items []item
+	var t templater
 	for i := 0; i < len(steps); {
 		if !steps[i].perTarget() {
 			j := i + 1
-			sig := steps[i].signature()
-			for j < len(steps) && !steps[j].perTarget() && steps[j].signature() == sig {
+			sig := string(t.signature(&steps[i]))
+			for j < len(steps) && !steps[j].perTarget() && string(t.signature(&steps[j])) == sig {
 				j++
 			}
 			if j-i >= minHeadlineRun {
-				items = append(items, item{Group: makeGroup(steps[i:j], nums[i:j], status)})
+				items = append(items, item{Group: makeGroup(&t, steps, seq(i, j), nums, status)})
 			} else {
 				for k := i; k < j; k++ {
 					items = append(items, item{Step: makeStep(steps[k], nums[k], status)})
@@ -500,31 +547,43 @@ func group(steps []stepIn, nums []string, status func(id string) statusView) []i
 			j++
 		}
 		// steps[i:j] is a segment of per-target steps.
-		var order []string
-		members := map[string][]int{}
-		for k := i; k < j; k++ {
-			sig := steps[k].signature()
-			if _, ok := members[sig]; !ok {
-				order = append(order, sig)
-			}
-			members[sig] = append(members[sig], k)
-		}
-		for _, sig := range order {
-			idx := members[sig]
+		for _, idx := range bySignature(&t, steps, seq(i, j)) {
 			if len(idx) == 1 {
 				items = append(items, item{Step: makeStep(steps[idx[0]], nums[idx[0]], status)})
 				continue
 			}
-			ss := make([]stepIn, len(idx))
-			ns := make([]string, len(idx))
-			for n, k := range idx {
-				ss[n], ns[n] = steps[k], nums[k]
-			}
-			items = append(items, item{Group: makeGroup(ss, ns, status)})
+			items = append(items, item{Group: makeGroup(&t, steps, idx, nums, status)})
 		}
 		i = j
 	}
 	return items
+}
+
+// seq is the indexes i, i+1, …, j-1.
+func seq(i, j int) []int {
+	out := make([]int, j-i)
+	for k := range out {
+		out[k] = i + k
+	}
+	return out
+}
+
+// bySignature sorts the steps at idx into groups of equal signature, in the order of each group's
+// first step.
+func bySignature(t *templater, steps []stepIn, idx []int) [][]int {
+	var groups [][]int
+	which := map[string]int{}
+	for _, k := range idx {
+		sig := t.signature(&steps[k])
+		g, ok := which[string(sig)]
+		if !ok {
+			g = len(groups)
+			which[string(sig)] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], k)
+	}
+	return groups
 }
 
 func makeStep(s stepIn, num string, status func(string) statusView) *stepView {
@@ -553,10 +612,12 @@ func makeStep(s stepIn, num string, status func(string) statusView) *stepView {
 	}
 }
 
-func makeGroup(ss []stepIn, nums []string, status func(string) statusView) *groupView {
-	first := ss[0]
+// makeGroup makes the table of steps[k] for k in idx (nums[k] their numbers).
+func makeGroup(t *templater, steps []stepIn, idx []int, nums []string, status func(string) statusView) *groupView {
+	first := &steps[idx[0]]
 	var v vary
-	for _, s := range ss[1:] {
+	for _, k := range idx[1:] {
+		s := &steps[k]
 		v.Account = v.Account || s.Account != first.Account
 		v.Region = v.Region || s.Region != first.Region
 		v.OU = v.OU || s.OU != first.OU
@@ -564,17 +625,19 @@ func makeGroup(ss []stepIn, nums []string, status func(string) statusView) *grou
 	}
 	subs := first.subsFor(v)
 	g := &groupView{
-		First: nums[0], Last: nums[len(nums)-1], Kind: first.Kind, Phase: first.Phase, Inputs: first.Inputs,
+		First: nums[idx[0]], Last: nums[idx[len(idx)-1]], Kind: first.Kind, Phase: first.Phase, Inputs: first.Inputs,
 		Title: templ(first.Title, subs), Why: templ(first.Why, subs), Guard: templ(first.Guard, subs),
 		Expected: templ(first.Expected, subs), Rollback: templ(first.Rollback, subs),
 		Destructive: first.Destructive, Manual: first.Manual,
 		Cols: groupCols{Account: v.Account, Region: v.Region, OU: v.OU, Resource: v.Resource},
 		Per:  rowNoun(v),
 	}
-	for _, s := range ss[1:] {
-		if templ(s.Title, s.subsFor(v)) != g.Title {
+	for _, k := range idx[1:] {
+		s := &steps[k]
+		t.subs = s.appendSubs(t.subs[:0], v)
+		if string(t.templ(s.Title, t.subs)) != g.Title {
 			g.Cols.What = true
-			g.Title = commonTitle(ss, v)
+			g.Title = commonTitle(steps, idx, v)
 			break
 		}
 	}
@@ -592,33 +655,42 @@ func makeGroup(ss []stepIn, nums []string, status func(string) statusView) *grou
 			g.Placeholder = append(g.Placeholder, ph)
 		}
 	}
-	// Dependencies every row has once templated are said once; the rest go in the row.
-	common := map[string]int{}
-	for _, s := range ss {
-		seen := map[string]bool{}
+	// Dependencies every row has once templated are said once; the rest go in the row. Counted
+	// through templated bytes (t.templ): a map lookup by string(bytes) allocates nothing.
+	type depCount struct{ n, seen int }
+	common := map[string]*depCount{}
+	for n, k := range idx {
+		s := &steps[k]
+		t.subs = s.appendSubs(t.subs[:0], v)
 		for _, d := range s.DependsOn {
-			t := templ(d, s.subsFor(v))
-			if !seen[t] {
-				seen[t] = true
-				common[t]++
+			td := t.templ(d, t.subs)
+			c := common[string(td)]
+			if c == nil {
+				c = &depCount{seen: -1}
+				common[string(td)] = c
+			}
+			if c.seen != n { // once per row
+				c.seen = n
+				c.n++
 			}
 		}
 	}
-	for _, d := range first.DependsOn {
-		if t := templ(d, subs); common[t] == len(ss) {
-			g.DependsOn = append(g.DependsOn, t)
-			common[t] = -1 // listed once
-		}
-	}
 	isCommon := map[string]bool{}
-	for _, d := range g.DependsOn {
-		isCommon[d] = true
+	for _, d := range first.DependsOn {
+		if td := templ(d, subs); common[td].n == len(idx) {
+			g.DependsOn = append(g.DependsOn, td)
+			common[td].n = -1 // listed once
+			isCommon[td] = true
+		}
 	}
 	g.Counts = nil
 	var counts statusCounts
 	known := false
-	for n, s := range ss {
-		r := groupRow{Num: nums[n], ID: s.ID, Account: s.Account, AccountName: s.AccountName, Email: s.Email, Region: s.Region,
+	g.Rows = make([]groupRow, 0, len(idx))
+	var after []string
+	for _, k := range idx {
+		s := &steps[k]
+		r := groupRow{Num: nums[k], ID: s.ID, Account: s.Account, AccountName: s.AccountName, Email: s.Email, Region: s.Region,
 			OU: s.OU, Resource: s.Resource, Blocked: s.Blocked, Status: status(s.ID)}
 		if g.Cols.What {
 			// Only what the row's title adds to the group's.
@@ -628,9 +700,12 @@ func makeGroup(ss []stepIn, nums []string, status func(string) statusView) *grou
 			}
 		}
 
-		var after []string
+		after = after[:0]
+		if len(isCommon) > 0 {
+			t.subs = s.appendSubs(t.subs[:0], v)
+		}
 		for _, d := range s.DependsOn {
-			if !isCommon[templ(d, s.subsFor(v))] {
+			if len(isCommon) == 0 || !isCommon[string(t.templ(d, t.subs))] {
 				after = append(after, d)
 			}
 		}
@@ -791,10 +866,12 @@ func stamp(t time.Time) string {
 
 // commonTitle is the words every row's templated title starts with, for a group whose titles
 // differ (e.g. "Export SCP" for exports of differently named SCPs); each row then shows its own.
-func commonTitle(ss []stepIn, v vary) string {
-	words := strings.Fields(templ(ss[0].Title, ss[0].subsFor(v)))
+func commonTitle(steps []stepIn, idx []int, v vary) string {
+	first := &steps[idx[0]]
+	words := strings.Fields(templ(first.Title, first.subsFor(v)))
 	n := len(words)
-	for _, s := range ss[1:] {
+	for _, k := range idx[1:] {
+		s := &steps[k]
 		w := strings.Fields(templ(s.Title, s.subsFor(v)))
 		i := 0
 		for i < n && i < len(w) && w[i] == words[i] {
@@ -803,7 +880,7 @@ func commonTitle(ss []stepIn, v vary) string {
 		n = i
 	}
 	if n == 0 {
-		return ss[0].Kind + " steps"
+		return first.Kind + " steps"
 	}
 	return strings.Join(words[:n], " ") + " …"
 }

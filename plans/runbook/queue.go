@@ -37,19 +37,10 @@ func queueOf(steps []*plans.Step, in []stepIn, ns []string, status func(string) 
 	num map[string]string, maxOrder int, sessionEnd map[string]string, notes *noteBook) *queueView {
 	q := &queueView{}
 	// Templates: steps grouped by signature, in order of first appearance.
-	var order []string
-	members := map[string][]int{}
-	for k := range in {
-		sig := in[k].signature()
-		if _, ok := members[sig]; !ok {
-			order = append(order, sig)
-		}
-		members[sig] = append(members[sig], k)
-	}
+	var t templater
 	labelOf := map[string]string{} // step ID -> its template's label
 	variants := map[string]int{}
-	for _, sig := range order {
-		idx := members[sig]
+	for _, idx := range bySignature(&t, in, seq(0, len(in))) {
 		label := kindLabel(in[idx[0]].Kind)
 		variants[label]++
 		if variants[label] > 1 {
@@ -64,12 +55,7 @@ func queueOf(steps []*plans.Step, in []stepIn, ns []string, status func(string) 
 			q.Singles = append(q.Singles, sv)
 			continue
 		}
-		ss := make([]stepIn, len(idx))
-		nn := make([]string, len(idx))
-		for n, k := range idx {
-			ss[n], nn[n] = in[k], ns[k]
-		}
-		g := makeGroup(ss, nn, status)
+		g := makeGroup(&t, in, idx, ns, status)
 		g.Label = label
 		q.Email = q.Email || g.Cols.Email
 		g.Rows, g.Pivot = nil, nil // the queue's rows say which step is whose
