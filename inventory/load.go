@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+
+	"github.com/lz2ct/lz2ct/internal/mapped"
 )
 
 // Load reads, decodes and validates a snapshot file.
@@ -74,7 +76,7 @@ func load(path string, hashed bool) (*Snapshot, [sha256.Size]byte, error) {
 // hashInput writes the SHA-256 of data into sum[:0]'s array, storing in done how much it has
 // hashed, until stop. A mapped file that shrinks under it faults, as in decodeInput.
 func hashInput(path string, data []byte, done *atomic.Int64, stop *atomic.Bool, sum []byte) (err error) {
-	defer changedWhileRead(path, &err)
+	defer mapped.ChangedWhileRead("snapshot "+path, &err)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	h := sha256.New()
 	for off := 0; off < len(data) && !stop.Load(); {
@@ -93,25 +95,12 @@ func decodeInput(path string, in *input) (s *Snapshot, err error) {
 			s = nil
 		}
 	}()
-	defer changedWhileRead(path, &err)
+	defer mapped.ChangedWhileRead("snapshot "+path, &err)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	if s, err = decode(in.data, in.release); err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", path, err)
 	}
 	return s, nil
-}
-
-// changedWhileRead, deferred by a goroutine that reads a mapped file with SetPanicOnFault on,
-// turns the fault of a file that shrank under it into *err: a mapped file faults on access
-// instead of returning an error (an atomic save replaces the file, so only an edit in place can
-// do this).
-func changedWhileRead(path string, err *error) {
-	if r := recover(); r != nil {
-		if _, fault := r.(interface{ Addr() uintptr }); !fault {
-			panic(r)
-		}
-		*err = fmt.Errorf("read snapshot %s: the file changed while it was read; try again", path)
-	}
 }
 
 // input is a file's bytes, mapped or read.

@@ -38,14 +38,19 @@ func ReadFile(path string, use func(data []byte) error) (err error) {
 		return fmt.Errorf("read %s: %w", path, err)
 	}
 	defer in.Close()
-	defer func() {
-		if r := recover(); r != nil {
-			if _, fault := r.(interface{ Addr() uintptr }); !fault {
-				panic(r)
-			}
-			err = fmt.Errorf("read %s: the file changed while it was read; try again", path)
-		}
-	}()
+	defer ChangedWhileRead(path, &err)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	return use(in.Data)
+}
+
+// ChangedWhileRead, deferred by a goroutine that reads mapped bytes with debug.SetPanicOnFault on,
+// turns the fault of a file that shrank under it into *err ("read what: the file changed while it
+// was read"); any other panic goes on.
+func ChangedWhileRead(what string, err *error) {
+	if r := recover(); r != nil {
+		if _, fault := r.(interface{ Addr() uintptr }); !fault {
+			panic(r)
+		}
+		*err = fmt.Errorf("read %s: the file changed while it was read; try again", what)
+	}
 }
