@@ -9,6 +9,7 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -60,6 +61,12 @@ func (rf *RunFlags) contexts(f *Factory) {
 func (rf *RunFlags) register(fl *pflag.FlagSet) {
 	rf.AWSFlags.register(fl, "")
 	_ = fl.MarkHidden("regions") // the plan names the regions
+	// A run's concurrency is the steps it carries out at once besides Control Tower's and the
+	// StackSets' operations, each a few calls: the number the plan's estimate counts with, the
+	// wizard's, the demo's and a rehearsal's.
+	rf.Concurrency = engine.DefaultWorkers
+	c := fl.Lookup("concurrency")
+	c.DefValue, c.Usage = strconv.Itoa(engine.DefaultWorkers), "steps carried out at once besides Control Tower's and StackSets' operations (the plan's estimate assumes the default)"
 	fl.StringVar(&rf.State, "state", "", "state folder of the run (default .lz2ct/<organization-id>)")
 	fl.StringVar(&rf.ConfirmOrg, "confirm-org", "", "the organization ID, typed: lets decommission and account closure start in this run (without it they wait)")
 	fl.BoolVar(&rf.ForceUnlock, "force-unlock", false, "take over the state folder's lock from a run on another machine (only when that run is over)")

@@ -35,8 +35,9 @@ import (
 // Defaults for Options fields left zero.
 const (
 	// DefaultWorkers bounds the steps of the general pool running at once (per-account and
-	// per-region work such as Config removal); each may make several calls.
-	DefaultWorkers = 16
+	// per-region work such as Config removal); each may make several calls. The plan's estimate
+	// counts the same number (plans.StepsAtOnce).
+	DefaultWorkers = plans.StepsAtOnce
 	// DefaultRetryFor is how long a step keeps retrying a "not now" answer (another Control Tower
 	// operation, throttling) before it fails; a registration of a large OU by someone else can take
 	// hours.

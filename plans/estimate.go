@@ -37,10 +37,14 @@ const (
 	quickStepSeconds       = 30      // one API call and its verification (export, detach, role, move)
 	decomStepSeconds       = 2 * 60  // one decommission step
 	directConfigSeconds    = 60      // stop + delete recorder and channel in one account/region
-	batchParallelism       = 10      // per-account steps of one kind (and direct Config removal) run at once
 	manualLowerSeconds     = 30 * 60 // a manual task without a figure of its own
 	manualUpperSeconds     = 60 * 60
 )
+
+// StepsAtOnce is how many steps outside Control Tower's and StackSets' operations a run carries out
+// at once unless apply --concurrency says otherwise (the engine's general pool, engine.DefaultWorkers):
+// the estimate counts per-account steps of one kind and decommission's deletions that many at a time.
+const StepsAtOnce = 16
 
 // How late the engine sees an operation end: the cap of the backoff its steps read it with. A
 // StackSet operation's is a minute; an OU registration's (EnableBaseline) 2 minutes, after AWS's
@@ -327,12 +331,12 @@ func instanceCalls(held map[string]int, key string, accounts, delta int) int64 {
 	return listCalls(accounts, before) + listCalls(accounts, held[key]) + stackSetOpCalls
 }
 
-// batched kinds run batchParallelism at a time within a wave (or a decommission group).
+// batched kinds run StepsAtOnce at a time within a wave (or a decommission group).
 var batched = map[string]int64{KindSCPDetach: quickStepSeconds, KindIAMRoleCreate: quickStepSeconds, KindAccountMove: quickStepSeconds,
 	KindSCPAttach: quickStepSeconds, KindConfigRecorderDelete: directConfigSeconds}
 
-// sumSteps adds up steps as a group that runs one after another, except batched kinds (10 at a
-// time) and, in decommission, per-resource deletions of one kind (10 at a time). It also returns
+// sumSteps adds up steps as a group that runs one after another, except batched kinds (StepsAtOnce
+// at a time) and, in decommission, per-resource deletions of one kind (as many at a time). It also returns
 // the StackSet operations' and the manual tasks' part of the total.
 func (b *estimator) sumSteps(steps []*Step, decom bool) (total Range, stackSets Range, manual Range) {
 	counts := map[string]int64{}
@@ -365,7 +369,7 @@ func (b *estimator) sumSteps(steps []*Step, decom bool) (total Range, stackSets 
 		if !ok {
 			unit = decomStepSeconds
 		}
-		total = total.add(both((n + batchParallelism - 1) / batchParallelism * unit))
+		total = total.add(both((n + StepsAtOnce - 1) / StepsAtOnce * unit))
 	}
 	return total, stackSets, manual
 }
@@ -575,7 +579,7 @@ func (b *estimator) estimate(p *Plan) Estimate {
 		fmt.Sprintf("StackSet operations: a minute, plus 1 to 3 minutes per batch of accounts (the operation's MaxConcurrentCount, at most stackSetConcurrency %d, per region, regions in parallel), seen up to a minute later (lz2ct's polling)", s.StackSetConcurrency),
 		fmt.Sprintf("lz2ct's own calls %d ms to %d s each: ListStackInstances returns %d instances a call (ListStackInstances, MaxResults), so exporting a StackSet takes a call per %d instances; a wave's instances are read before and after its operation account by account (a call each) or, when that takes fewer calls, by paging through the whole StackSet", callLowerMillis, callUpperMillis/1000, instancesPerPage, instancesPerPage),
 		fmt.Sprintf("a wave is prepared while Control Tower registers the previous one when that takes at most %d minutes (upper bound), otherwise after it, so no account stays unrecorded through another OU's long registration; what runs meanwhile is the overlap", overlapMaxSeconds/60),
-		fmt.Sprintf("quick API steps %d s, %d of a kind at once; direct Config removal %d s per account and region; decommission steps %d minutes; manual tasks 30 to 60 minutes", quickStepSeconds, batchParallelism, directConfigSeconds, decomStepSeconds/60),
+		fmt.Sprintf("quick API steps %d s, %d of a kind at once (apply's --concurrency); direct Config removal %d s per account and region; decommission steps %d minutes; manual tasks 30 to 60 minutes", quickStepSeconds, StepsAtOnce, directConfigSeconds, decomStepSeconds/60),
 		"waiting for people (reviews, change windows) is not included",
 	}
 	return e
