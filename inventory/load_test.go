@@ -11,8 +11,9 @@ import (
 	"testing"
 )
 
-// A mapped snapshot file cut short while it is read gives an error, not a crash.
-func TestLoadFileShrinksWhileRead(t *testing.T) {
+// mappedThenCut maps a copy of a testdata snapshot and truncates the file under the map.
+func mappedThenCut(t *testing.T) (string, *input) {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "orgs", "alz2-typical.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -25,16 +26,22 @@ func TestLoadFileShrinksWhileRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(func() { f.Close() })
 	in, err := openInput(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer in.close()
+	t.Cleanup(in.close)
 	if err := os.Truncate(path, 0); err != nil {
 		t.Fatal(err)
 	}
-	_, err = decodeInput(path, in)
+	return path, in
+}
+
+// A mapped snapshot file cut short while it is read gives an error, not a crash.
+func TestLoadFileShrinksWhileRead(t *testing.T) {
+	path, in := mappedThenCut(t)
+	_, err := decodeInput(path, in)
 	if err == nil || !strings.Contains(err.Error(), "changed while it was read") {
 		t.Fatalf("error %v, want one saying the file changed", err)
 	}
@@ -42,31 +49,11 @@ func TestLoadFileShrinksWhileRead(t *testing.T) {
 
 // The hash, taken on its own goroutine, of a mapped file cut short is an error too, not a crash.
 func TestHashFileShrinksWhileRead(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "testdata", "orgs", "alz2-typical.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "org.json")
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	in, err := openInput(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer in.close()
-	if err := os.Truncate(path, 0); err != nil {
-		t.Fatal(err)
-	}
+	path, in := mappedThenCut(t)
 	var done atomic.Int64
 	var stop atomic.Bool
 	var sum [sha256.Size]byte
-	err = hashInput(path, in.data, &done, &stop, sum[:0])
+	err := hashInput(path, in.data, &done, &stop, sum[:0])
 	if err == nil || !strings.Contains(err.Error(), "changed while it was read") {
 		t.Fatalf("error %v, want one saying the file changed", err)
 	}
