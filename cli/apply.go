@@ -297,11 +297,16 @@ func execute(rf *RunFlags, ios *iostreams.IOStreams, run *session.Run, sel func(
 	stop, hard := rf.Stop, rf.Context
 	aopts, dopts := rf.options()
 	aopts.TimeScale = rf.TimeScale // the waits for the rate limits scale like every other wait
+	// The AWS SDK's own log lines come out as the run's lines do, the transport warnings it
+	// recovers from counted and told once at the end (as discover does).
+	sdk := sdkLines(ios.ErrOut)
+	aopts.Logger = sdk
 	clients, err := awsapi.Load(hard, aopts)
 	if err != nil {
 		return BadInput(err)
 	}
 	defer clients.Close()
+	defer reportSDKLog(ios.ErrOut, sdk)
 	seen := len(run.Messages)
 	e, err := run.Engine(hard, session.Exec{Clients: clients, Selected: sel, Hooks: []hooks.Hook{hooks.Lines(ios.ErrOut)},
 		Workers: dopts.Concurrency, TimeScale: rf.TimeScale, ConfirmOrg: rf.ConfirmOrg})
@@ -404,10 +409,13 @@ func printSummary(w io.Writer, sum *engine.Summary, lz2ct, dir string) {
 func dryRun(opts *ApplyOptions, p *plans.Plan, dir string, sel func(*plans.Step) bool) error {
 	ctx := opts.Stop // observing is read-only: the first signal ends it
 	aopts, dopts := opts.options()
+	sdk := sdkLines(opts.IO.ErrOut)
+	aopts.Logger = sdk
 	clients, err := awsapi.Load(ctx, aopts)
 	if err != nil {
 		return BadInput(err)
 	}
+	defer reportSDKLog(opts.IO.ErrOut, sdk)
 	defer clients.Close()
 	previews, err := session.Preview(ctx, clients, p, dir, sel, dopts.Concurrency)
 	if err != nil {

@@ -256,6 +256,12 @@ func (b *progressBar) sdkLog() *awsapi.SDKLog {
 	return &awsapi.SDKLog{Print: func(line string) { b.log("lz2ct: " + line) }}
 }
 
+// sdkLines prints the AWS SDK's own log lines as lines of their own (a run's output, where no bar
+// is drawn).
+func sdkLines(w io.Writer) *awsapi.SDKLog {
+	return &awsapi.SDKLog{Print: func(line string) { fmt.Fprintln(w, "lz2ct: "+line) }}
+}
+
 func reportSDKLog(w io.Writer, l *awsapi.SDKLog) {
 	if n := l.Recovered(); n > 0 {
 		fmt.Fprintf(w, "lz2ct: %s could not be read to the end for connection reuse (the AWS SDK's \"failed to discard remaining HTTP response body\"); failed calls were retried\n",
