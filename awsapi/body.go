@@ -33,8 +33,13 @@ import (
 // resolveHTTPClient).
 type ownBodyClient struct{ next aws.HTTPClient }
 
+// maxCopiedBody is the largest request body copied: lz2ct's are kilobytes (policy documents are at
+// most 5,120 characters, an SCP); a large upload, which lz2ct does not make today, goes through
+// as it is rather than doubling its memory.
+const maxCopiedBody = 1 << 20
+
 func (c ownBodyClient) Do(req *http.Request) (*http.Response, error) {
-	if req.Body == nil || req.Body == http.NoBody || req.ContentLength <= 0 {
+	if req.Body == nil || req.Body == http.NoBody || req.ContentLength <= 0 || req.ContentLength > maxCopiedBody {
 		return c.next.Do(req)
 	}
 	buf := make([]byte, req.ContentLength)

@@ -161,6 +161,16 @@ func TestOwnBodyClientCopiesTheBody(t *testing.T) {
 	if got != req {
 		t.Error("a body of unknown length was copied; want it sent as it is")
 	}
+
+	large := strings.Repeat("x", maxCopiedBody+1)
+	req, _ = http.NewRequest(http.MethodPut, "http://127.0.0.1:1/", io.NopCloser(strings.NewReader(large)))
+	req.ContentLength = int64(len(large))
+	if _, err := (ownBodyClient{next}).Do(req); err != nil {
+		t.Fatal(err)
+	}
+	if got != req || sent != large {
+		t.Error("a body over maxCopiedBody was copied; want it sent as it is")
+	}
 }
 
 type doFunc func(*http.Request) (*http.Response, error)
