@@ -38,11 +38,11 @@ func load(path string, hashed bool) (*Snapshot, [sha256.Size]byte, error) {
 		return nil, sum, fmt.Errorf("read snapshot: %w", err)
 	}
 	defer f.Close()
-	in, err := openInput(f)
+	in, err := mapped.Open(f)
 	if err != nil {
 		return nil, sum, fmt.Errorf("read snapshot %s: %w", path, err)
 	}
-	defer in.close()
+	defer in.Close()
 	if !hashed {
 		s, err := decodeInput(path, in)
 		return s, sum, err
@@ -54,16 +54,16 @@ func load(path string, hashed bool) (*Snapshot, [sha256.Size]byte, error) {
 	var hashErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		hashErr = hashInput(path, in.data, &done, &stop, sum[:0])
+		hashErr = hashInput(path, in.Data, &done, &stop, sum[:0])
 	})
-	if release := in.release; release != nil {
-		in.release = func(n int) { release(min(n, int(done.Load()))) }
+	if release := in.Release; release != nil {
+		in.Release = func(n int) { release(min(n, int(done.Load()))) }
 	}
 	s, err := decodeInput(path, in)
 	if err != nil {
 		stop.Store(true)
 	}
-	wg.Wait() // before in.close unmaps what the hash reads
+	wg.Wait() // before in.Close unmaps what the hash reads
 	if err != nil {
 		return nil, sum, err
 	}
@@ -89,7 +89,7 @@ func hashInput(path string, data []byte, done *atomic.Int64, stop *atomic.Bool, 
 	return nil
 }
 
-func decodeInput(path string, in *input) (s *Snapshot, err error) {
+func decodeInput(path string, in *mapped.Input) (s *Snapshot, err error) {
 	defer func() {
 		if err != nil {
 			s = nil
@@ -97,16 +97,8 @@ func decodeInput(path string, in *input) (s *Snapshot, err error) {
 	}()
 	defer mapped.ChangedWhileRead("snapshot "+path, &err)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	if s, err = decode(in.data, in.release); err != nil {
+	if s, err = decode(in.Data, in.Release); err != nil {
 		return nil, fmt.Errorf("snapshot %s: %w", path, err)
 	}
 	return s, nil
-}
-
-// input is a file's bytes, mapped or read.
-type input struct {
-	data []byte
-	// release says the decoder is done with data[:n]; nil when there is nothing to release.
-	release func(n int)
-	close   func()
 }

@@ -9,10 +9,12 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/lz2ct/lz2ct/internal/mapped"
 )
 
 // mappedThenCut maps a copy of a testdata snapshot and truncates the file under the map.
-func mappedThenCut(t *testing.T) (string, *input) {
+func mappedThenCut(t *testing.T) (string, *mapped.Input) {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "testdata", "orgs", "alz2-typical.json"))
 	if err != nil {
@@ -27,11 +29,11 @@ func mappedThenCut(t *testing.T) (string, *input) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close() })
-	in, err := openInput(f)
+	in, err := mapped.Open(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(in.close)
+	t.Cleanup(in.Close)
 	if err := os.Truncate(path, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +55,7 @@ func TestHashFileShrinksWhileRead(t *testing.T) {
 	var done atomic.Int64
 	var stop atomic.Bool
 	var sum [sha256.Size]byte
-	err := hashInput(path, in.data, &done, &stop, sum[:0])
+	err := hashInput(path, in.Data, &done, &stop, sum[:0])
 	if err == nil || !strings.Contains(err.Error(), "changed while it was read") {
 		t.Fatalf("error %v, want one saying the file changed", err)
 	}

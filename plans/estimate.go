@@ -59,11 +59,12 @@ const (
 // so reading an ALZ baseline StackSet of a large organization (an instance per account and
 // region: 20,000 at 5,000 accounts × 4 regions) takes hundreds of calls. The steps read it where
 // AWS is the truth: the export pages through all of it once; a step that deletes or creates
-// instances reads them before (observe) and after (verify) its operation — per account for a
-// few accounts, otherwise the whole StackSet (steps' stackInstances). AWS publishes no latency:
+// instances reads them before (observe) and after (verify) its operation — account by account or
+// through the whole StackSet, whichever takes fewer calls (WholeStackSetPages). AWS publishes no latency:
 // one call, its round trip and the decoding of 100 instances, 50 ms to 1 s.
 const (
-	instancesPerPage = 100
+	// InstancesPerPage is the MaxResults the steps ask ListStackInstances for: its maximum (1-100).
+	InstancesPerPage = 100
 	callLowerMillis  = 50
 	callUpperMillis  = 1000
 	// stackSetOpCalls are a StackSet step's other calls: the running operation
@@ -71,13 +72,9 @@ const (
 	stackSetOpCalls = 8
 )
 
-// PerAccountInstanceReads is the most accounts whose stack instances a step reads account by
+// perAccountInstanceReads is the most accounts whose stack instances a step reads account by
 // account (ListStackInstances' StackInstanceAccount) at once, without trying the whole StackSet.
-const PerAccountInstanceReads = 5
-
-// InstancesPerPage is the MaxResults the steps ask ListStackInstances for: its maximum (1-100).
-// https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ListStackInstances.html
-const InstancesPerPage = instancesPerPage
+const perAccountInstanceReads = 5
 
 // WholeStackSetPages is how many pages of the whole StackSet a step reads for accounts' instances
 // before it gives up and reads them account by account (a call each): paging through the whole set
@@ -86,7 +83,7 @@ const InstancesPerPage = instancesPerPage
 // 40,000-instance StackSet takes 20 calls, not 400. 0 = account by account at once. The steps read
 // that way (steps' stackInstances) and the estimate counts their calls so (listCalls).
 func WholeStackSetPages(accounts int) int {
-	if accounts <= PerAccountInstanceReads {
+	if accounts <= perAccountInstanceReads {
 		return 0
 	}
 	return accounts
@@ -99,7 +96,7 @@ func callsRange(n int64) Range {
 
 // pagesOf is how many ListStackInstances calls page through n instances (one for none).
 func pagesOf(n int) int64 {
-	return int64(max((n+instancesPerPage-1)/instancesPerPage, 1))
+	return int64(max((n+InstancesPerPage-1)/InstancesPerPage, 1))
 }
 
 // listCalls is how many calls reading accounts' instances takes in a StackSet holding inSet
@@ -577,7 +574,7 @@ func (b *estimator) estimate(p *Plan) Estimate {
 		fmt.Sprintf("account enrollment 5 to 15 minutes each (AWS: \"several minutes\"), %s at a time (accountConcurrency; Control Tower allows %d by default, %d with a quota increase)",
 			words.Count(conc, "account"), settings.DefaultAccountQuota, settings.MaxAccountConcurrency),
 		fmt.Sprintf("StackSet operations: a minute, plus 1 to 3 minutes per batch of accounts (the operation's MaxConcurrentCount, at most stackSetConcurrency %d, per region, regions in parallel), seen up to a minute later (lz2ct's polling)", s.StackSetConcurrency),
-		fmt.Sprintf("lz2ct's own calls %d ms to %d s each: ListStackInstances returns %d instances a call (ListStackInstances, MaxResults), so exporting a StackSet takes a call per %d instances; a wave's instances are read before and after its operation account by account (a call each) or, when that takes fewer calls, by paging through the whole StackSet", callLowerMillis, callUpperMillis/1000, instancesPerPage, instancesPerPage),
+		fmt.Sprintf("lz2ct's own calls %d ms to %d s each: ListStackInstances returns %d instances a call (ListStackInstances, MaxResults), so exporting a StackSet takes a call per %d instances; a wave's instances are read before and after its operation account by account (a call each) or, when that takes fewer calls, by paging through the whole StackSet", callLowerMillis, callUpperMillis/1000, InstancesPerPage, InstancesPerPage),
 		fmt.Sprintf("a wave is prepared while Control Tower registers the previous one when that takes at most %d minutes (upper bound), otherwise after it, so no account stays unrecorded through another OU's long registration; what runs meanwhile is the overlap", overlapMaxSeconds/60),
 		fmt.Sprintf("quick API steps %d s, %d of a kind at once (apply's --concurrency); direct Config removal %d s per account and region; decommission steps %d minutes; manual tasks 30 to 60 minutes", quickStepSeconds, StepsAtOnce, directConfigSeconds, decomStepSeconds/60),
 		"waiting for people (reviews, change windows) is not included",

@@ -50,7 +50,7 @@ func stackSetStepsCountTheirOwnCalls(t *testing.T, accounts, ous, regions, least
 	if held < leastInstances {
 		t.Fatalf("EnableConfig holds %d instances; the test wants at least %d", held, leastInstances)
 	}
-	pages := func(n int) int64 { return int64((n + instancesPerPage - 1) / instancesPerPage) }
+	pages := func(n int) int64 { return int64((n + InstancesPerPage - 1) / InstancesPerPage) }
 	export := p.Step(KindExportStackSet + "/" + EnableConfigStackSet)
 	if export == nil {
 		t.Fatal("no export of EnableConfig")
@@ -63,7 +63,7 @@ func stackSetStepsCountTheirOwnCalls(t *testing.T, accounts, ous, regions, least
 	// after the calls that found out it would not.
 	reading := func(accounts, held int) int64 {
 		switch n := int64(accounts); {
-		case accounts <= PerAccountInstanceReads:
+		case accounts <= perAccountInstanceReads:
 			return n
 		case max(pages(held), 1) <= n:
 			return max(pages(held), 1)
@@ -85,9 +85,9 @@ func stackSetStepsCountTheirOwnCalls(t *testing.T, accounts, ous, regions, least
 				st.ID, len(prm.Accounts), held, after, own, calls, callUpperMillis)
 		}
 		switch {
-		case len(prm.Accounts) > PerAccountInstanceReads && pages(held) <= int64(len(prm.Accounts)):
+		case len(prm.Accounts) > perAccountInstanceReads && pages(held) <= int64(len(prm.Accounts)):
 			whole++
-		case len(prm.Accounts) > PerAccountInstanceReads:
+		case len(prm.Accounts) > perAccountInstanceReads:
 			perAccount++
 		}
 		total += st.EstimateSeconds
