@@ -289,6 +289,10 @@ func (e *Engine) Confirm(stepID, by, note string) error {
 	if n.st.Kind != plans.KindManual && e.stepState(stepID).Status != journal.Waiting {
 		return fmt.Errorf("step %s is a %s step, not a manual one: lz2ct carries it out itself", stepID, n.st.Kind)
 	}
+	// As lz2ct confirm: a step done records nothing (the wizard's screen may lag the run by a view).
+	if e.stepState(stepID).Status == journal.Done {
+		return fmt.Errorf("step %s is already done: nothing recorded", stepID)
+	}
 	if by == "" {
 		return errors.New("a confirmation names who confirms")
 	}

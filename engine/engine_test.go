@@ -738,6 +738,13 @@ func TestManualStepsWaitAndConfirm(t *testing.T) {
 		!strings.HasSuffix(c.Note, ": done in the console") {
 		t.Errorf("journal: %+v", c)
 	}
+	// Confirmed again once done (a dashboard a view behind the run): refused, nothing journaled.
+	if err := e.Confirm("manual", "someone@else", "again"); err == nil || !strings.Contains(err.Error(), "already done") {
+		t.Errorf("a second confirmation of a done step: %v", err)
+	}
+	if st2, _ := journal.Read(h.dir); st2.Events != st.Events || st2.Step("manual").Confirmed.By != "ops@example" {
+		t.Errorf("the second confirmation was journaled: %d events (was %d), confirmed by %q", st2.Events, st.Events, st2.Step("manual").Confirmed.By)
+	}
 }
 
 func TestSelectionLeavesOtherStepsAlone(t *testing.T) {

@@ -34,6 +34,9 @@ type Monitor struct {
 	logFull bool
 	gate    string
 	notes   map[string]string // what a waiting step asks of the operator (its waiting event)
+	// picked are waiting steps confirmed since they last waited: the run takes them up next, so
+	// they no longer wait for the operator (the dashboard must not offer them again).
+	picked  map[string]bool
 	running bool
 	changed chan struct{}
 }
@@ -52,7 +55,8 @@ func NewMonitor(p *plans.Plan, dir string, st *journal.State, scale float64) (*M
 		scale = 1
 	}
 	m := &Monitor{plan: p, dir: dir, scale: scale, order: order, phaseOf: map[string]int{}, ct: map[string]bool{},
-		st: journal.NewState(), log: make([]string, MonitorLogLines), changed: make(chan struct{}, 1), notes: map[string]string{}}
+		st: journal.NewState(), log: make([]string, MonitorLogLines), changed: make(chan struct{}, 1), notes: map[string]string{},
+		picked: map[string]bool{}}
 	if st != nil && st.Events > 0 {
 		// A copy: the engine folds its own state from the same events.
 		evs, err := journal.ReadEvents(dir)
@@ -60,7 +64,7 @@ func NewMonitor(p *plans.Plan, dir string, st *journal.State, scale float64) (*M
 			return nil, err
 		}
 		for _, ev := range evs {
-			m.st.Apply(ev)
+			m.apply(ev)
 		}
 	}
 	for _, ph := range p.Phases {
@@ -85,7 +89,7 @@ var controlTowerStep = func(s *plans.Step) bool {
 func (m *Monitor) Handle(ev hooks.Event) error {
 	m.mu.Lock()
 	if j, ok := hooks.JournalEvent(ev); ok {
-		m.st.Apply(j)
+		m.apply(j)
 	}
 	switch ev.Type {
 	case hooks.Waiting:
@@ -107,6 +111,18 @@ func (m *Monitor) Handle(ev hooks.Event) error {
 	m.mu.Unlock()
 	m.signal()
 	return nil
+}
+
+// apply folds one journal event in. A confirmation leaves the step's status "waiting" until the
+// run starts it again; until then (started, waiting again, done, failed) it waits for the run.
+func (m *Monitor) apply(ev journal.Event) {
+	m.st.Apply(ev)
+	switch ev.Event {
+	case journal.EventConfirmed:
+		m.picked[ev.Step] = true
+	case journal.EventStarted, journal.EventWaiting, journal.EventSucceeded, journal.EventFailed:
+		delete(m.picked, ev.Step)
+	}
 }
 
 func (m *Monitor) phaseID(step string) string {
@@ -158,7 +174,8 @@ type RunStatus struct {
 	// InFlight are the other steps running (per-account and per-region work).
 	InFlight []StepStatus
 	Failed   []StepStatus
-	// Waiting are manual steps waiting for the operator.
+	// Waiting are manual steps waiting for the operator: not those confirmed since they last
+	// waited, which the run takes up next.
 	Waiting []StepStatus
 	// Gate, when set, says what typing the organization ID allows: the steps that need it are ready.
 	Gate string
@@ -204,7 +221,9 @@ func (m *Monitor) Status(now time.Time) RunStatus {
 		case journal.Failed:
 			rs.Failed = append(rs.Failed, m.stepStatus(s, ss))
 		case journal.Waiting:
-			rs.Waiting = append(rs.Waiting, m.stepStatus(s, ss))
+			if !m.picked[s.ID] {
+				rs.Waiting = append(rs.Waiting, m.stepStatus(s, ss))
+			}
 		case journal.NotStarted:
 			if m.ct[s.ID] && len(rs.Next) < NextShown {
 				rs.Next = append(rs.Next, m.stepStatus(s, ss))

@@ -103,3 +103,53 @@ func TestMonitorFoldsTheRun(t *testing.T) {
 		t.Errorf("log ring: %d lines, last %q", len(l), l[len(l)-1])
 	}
 }
+
+// A manual step confirmed on the dashboard stays "waiting" in the journal until the run takes it
+// up again; meanwhile it no longer waits for the operator, or c would confirm it a second time.
+// Waiting again after the run looked (logs.copy still missing objects) lists it again.
+func TestMonitorConfirmedStepNoLongerWaits(t *testing.T) {
+	snap, s := typical(t)
+	p, err := Plan(snap, s, Check(snap.Snapshot, s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var manual *plans.Step
+	for _, st := range p.OrderedSteps() {
+		if st.Kind == plans.KindManual {
+			manual = st
+			break
+		}
+	}
+	if manual == nil {
+		t.Fatal("the plan has no manual step")
+	}
+	m, err := NewMonitor(p, t.TempDir(), nil, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+	waiting := func() []string {
+		var ids []string
+		for _, x := range m.Status(at).Waiting {
+			ids = append(ids, x.ID)
+		}
+		return ids
+	}
+	for _, step := range []struct {
+		ev   hooks.Event
+		want int
+	}{
+		{hooks.Event{Type: hooks.Started, Step: manual, Time: at}, 0},
+		{hooks.Event{Type: hooks.Waiting, Step: manual, Time: at}, 1},
+		{hooks.Event{Type: hooks.Confirmed, Step: manual, By: "ops@host", Time: at}, 0},
+		{hooks.Event{Type: hooks.Started, Step: manual, Time: at}, 0},
+		{hooks.Event{Type: hooks.Waiting, Step: manual, Time: at}, 1},
+	} {
+		if err := m.Handle(step.ev); err != nil {
+			t.Fatal(err)
+		}
+		if got := waiting(); len(got) != step.want {
+			t.Errorf("after %s: waiting for the operator %v, want %d step(s)", step.ev.Type, got, step.want)
+		}
+	}
+}
