@@ -128,17 +128,19 @@ func TestApplyKillResumeInTmux(t *testing.T) {
 	tm.waitFor("Applying the plan for o-f4yjsoufrn")
 
 	// Finish: the manual steps are confirmed in place, the organization ID typed when asked.
-	end := finishRun(t, tm, p.Organization, func() { moveDelegatedAdmins(t, p, state, url) })
+	end := finishRun(t, tm, p, func() { moveDelegatedAdmins(t, p, state, url) })
 	t.Logf("the run's end:\n%s", end)
 	tm.keys("Enter")
 	tm.waitFor("Run summary")
 	t.Logf("summary:\n%s", tm.capture())
+	pid = panePID(t, tm)
 	tm.keys("q")
-	tm.waitFor("Pane is dead")
+	waitPaneDead(t, tm, pid)
 
 	// The end state: every step the journal holds as done is in place in the simulator (read back
 	// through lz2ct discover), and no mutation was made twice.
 	checkAudit(t, audit)
+	checkConfirmedOnce(t, state)
 	checkEndState(t, bin, url, tmp, state, p, missing)
 }
 
@@ -308,7 +310,6 @@ func journalDone(state string) (map[string]int, int) {
 	return done, total
 }
 
-// panePID is the process the pane runs (env execs lz2ct in place).
 // waitPaneDead waits until tmux reports the pane's process gone (#{pane_dead}): the "Pane is dead"
 // line is drawn only when tmux next redraws, which a loaded machine may delay.
 func waitPaneDead(t *testing.T, tm *tmuxSession, pid int) {
@@ -321,9 +322,10 @@ func waitPaneDead(t *testing.T, tm *tmuxSession, pid int) {
 		time.Sleep(50 * time.Millisecond) // polling interval
 	}
 	status, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	t.Fatalf("the pane's process %d is not dead 30 s after SIGKILL; /proc status:\n%s\nscreen:\n%s", pid, status, tm.capture())
+	t.Fatalf("the pane's process %d is not dead after 30 s; /proc status:\n%s\nscreen:\n%s", pid, status, tm.capture())
 }
 
+// panePID is the process the pane runs (env execs lz2ct in place).
 func panePID(t *testing.T, tm *tmuxSession) int {
 	t.Helper()
 	pid, err := strconv.Atoi(strings.TrimSpace(tm.run("display-message", "-p", "-t", "wiz", "#{pane_pid}")))
@@ -334,8 +336,11 @@ func panePID(t *testing.T, tm *tmuxSession) int {
 }
 
 // finishRun acts as the operator until the run ends: it confirms each manual step that waits and
-// types the organization ID when the dashboard asks for it. It returns the final screen.
-func finishRun(t *testing.T, tm *tmuxSession, org string, move func()) string {
+// types the organization ID when the dashboard asks for it. It returns the final screen. Every
+// action waits for its own effect, named by the step it concerns: the screen is a view of a run
+// that goes on, so text of an earlier action (a "recorded:" note) or a row the run is about to
+// change says nothing about the action just taken.
+func finishRun(t *testing.T, tm *tmuxSession, p *plans.Plan, move func()) string {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Minute)
 	moved := false
@@ -351,14 +356,21 @@ func finishRun(t *testing.T, tm *tmuxSession, org string, move func()) string {
 			return screen
 		case strings.Contains(screen, "organization ID:") && strings.Contains(screen, "Type the organization ID"):
 			t.Logf("the dashboard asks for the organization ID:\n%s", screen)
-			tm.literal(org)
+			tm.literal(p.Organization)
 			tm.keys("Enter")
 			tm.waitFor("organization ID accepted")
 		case strings.Contains(screen, "note (optional):"):
+			id := confirming(t, p, screen)
 			tm.literal("confirmed by the end-to-end test")
 			tm.keys("Enter")
-			tm.waitFor("recorded: ")
-		case strings.Contains(screen, "Waiting for you ("):
+			tm.waitFor("recorded: " + id + " confirmed")
+			// Confirmed, the step no longer waits for the operator: the row moves on at the next view.
+			title := p.Step(id).Title
+			tm.waitUntil(id+" no longer waiting for you", func(s string) bool {
+				row := waitingRow(s)
+				return row == "" || !strings.HasPrefix(title, row)
+			})
+		case waitingRow(screen) != "":
 			t.Logf("a manual step waits:\n%s", screen)
 			tm.keys("c")
 			tm.waitFor("note (optional):")
@@ -366,6 +378,30 @@ func finishRun(t *testing.T, tm *tmuxSession, org string, move func()) string {
 		time.Sleep(100 * time.Millisecond) // polling interval
 	}
 	t.Fatalf("the run did not end; last screen:\n%s", tm.capture())
+	return ""
+}
+
+// confirming is the step the dashboard's note prompt confirms ("Confirm that ID is done (…").
+func confirming(t *testing.T, p *plans.Plan, screen string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(screen, "Confirm that ")
+	id, _, ok2 := strings.Cut(rest, " is done")
+	if !ok || !ok2 || strings.ContainsAny(id, " \n") || p.Step(id) == nil {
+		t.Fatalf("the note prompt names no step:\n%s", screen)
+	}
+	return id
+}
+
+// waitingRow is the title the dashboard's "Waiting for you (n)" row shows (cut with "…" where the
+// screen is narrow), "" without the row.
+func waitingRow(screen string) string {
+	for _, l := range strings.Split(screen, "\n") {
+		if _, rest, ok := strings.Cut(l, "Waiting for you ("); ok {
+			_, title, _ := strings.Cut(rest, ") ")
+			title, _, _ = strings.Cut(title, " · m: ")
+			return strings.TrimSuffix(strings.TrimSpace(title), "…")
+		}
+	}
 	return ""
 }
 
@@ -436,6 +472,29 @@ func checkAudit(t *testing.T, audit string) {
 		}
 	}
 	t.Logf("%d mutations in the audit log, none repeated", len(seen))
+}
+
+// checkConfirmedOnce fails on a step the journal holds more than one confirmation of: the operator
+// confirmed each once, and a dashboard that offered a confirmed step again made it twice.
+func checkConfirmedOnce(t *testing.T, state string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(state, "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := map[string]int{}
+	for _, l := range strings.Split(string(data), "\n") {
+		var ev struct{ Step, Event string }
+		if json.Unmarshal([]byte(l), &ev) == nil && ev.Event == "confirmed" {
+			n[ev.Step]++
+		}
+	}
+	for step, c := range n {
+		if c > 1 {
+			t.Errorf("%s was confirmed %d times in the journal", step, c)
+		}
+	}
+	t.Logf("%d steps confirmed, each once", len(n))
 }
 
 // checkEndState reads the simulated organization back with lz2ct discover (read-only) and checks

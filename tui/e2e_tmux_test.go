@@ -174,18 +174,27 @@ func (s *tmuxSession) capture() string { return s.run("capture-pane", "-p", "-t"
 // waitFor polls the screen until it shows every string, or fails after a generous deadline.
 func (s *tmuxSession) waitFor(want ...string) {
 	s.t.Helper()
+	s.waitUntil(fmt.Sprintf("screen showing %q", want), func(screen string) bool {
+		for _, w := range want {
+			if !strings.Contains(screen, w) {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// waitUntil polls the screen until cond holds for it, or fails after a generous deadline.
+func (s *tmuxSession) waitUntil(what string, cond func(screen string) bool) {
+	s.t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var screen string
 	for time.Now().Before(deadline) {
 		screen = s.capture()
-		ok := true
-		for _, w := range want {
-			ok = ok && strings.Contains(screen, w)
-		}
-		if ok {
+		if cond(screen) {
 			return
 		}
 		time.Sleep(50 * time.Millisecond) // polling interval, not a wait for the program
 	}
-	s.t.Fatalf("screen never showed %q; last screen:\n%s", want, screen)
+	s.t.Fatalf("never: %s; last screen:\n%s", what, screen)
 }
