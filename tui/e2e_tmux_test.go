@@ -113,7 +113,10 @@ func TestWizardInTmux(t *testing.T) {
 	tm.waitFor("runbook written")
 	tm.keys("q")
 	tm.waitFor("Session saved", "Continue from the command line")
+	pid := panePID(t, tm)
 	tm.keys("q")
+	// The leave screen shows the commands too: the program's end, then what it printed.
+	waitPaneDead(t, tm, pid)
 	tm.waitFor("lz2ct plan --snapshot") // printed to the terminal after the wizard closes
 
 	for _, f := range []string{"snapshot.json", "settings.yaml", "plan.json", "runbook.md", "runbook.html"} {
