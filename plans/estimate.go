@@ -27,7 +27,7 @@ const (
 	// Landing zone set-up takes about 30 minutes (review-and-set-up); up to an hour allowed.
 	lzLowerSeconds = 30 * 60
 	lzUpperSeconds = 60 * 60
-	// A new shared account (CreateAccount) about 5 minutes.
+	// A new shared account (CreateAccount): up to 5 minutes (its lower bound: estimate_lower.go).
 	newAccountSeconds = 5 * 60
 	// One batch of stack instances (accounts × regions at once per the operation preferences) is
 	// created or deleted in 1 to 3 minutes, plus about a minute for the StackSet operation itself.
@@ -89,9 +89,10 @@ func WholeStackSetPages(accounts int) int {
 	return accounts
 }
 
-// callsRange is n of lz2ct's calls, one after another.
+// callsRange is n of lz2ct's calls, one after another, in whole seconds: the lower bound rounded
+// down, the upper rounded up, so both stay bounds.
 func callsRange(n int64) Range {
-	return Range{(n*callLowerMillis + 999) / 1000, (n*callUpperMillis + 999) / 1000}
+	return Range{n * callLowerMillis / 1000, (n*callUpperMillis + 999) / 1000}
 }
 
 // pagesOf is how many ListStackInstances calls page through n instances (one for none).
@@ -174,6 +175,8 @@ type Estimate struct {
 	PerPhase []PhaseEstimate `json:"perPhase"`
 	Overlap  Range           `json:"overlap"`
 	Total    Range           `json:"total"`
+	// AutomatedLower is Total's lower bound without people's time (PhaseEstimate.AutomatedLower).
+	AutomatedLower int64 `json:"automatedLowerSeconds"`
 	// ControlTower is Control Tower's own working time: the landing zone, the registrations and
 	// the one-by-one enrollments (the operations it runs one, or accountConcurrency, at a time).
 	ControlTower Range `json:"controlTower"`
@@ -197,6 +200,10 @@ type PhaseEstimate struct {
 	Phase int    `json:"phase"`
 	ID    string `json:"id"`
 	Range
+	// AutomatedLower is the lower bound without people's time (manual tasks count 0): what lz2ct's
+	// own steps and AWS's operations take at least, and what a rehearsal, which confirms manual
+	// tasks at once, is held to. The same as Lower unless manual tasks are on the critical path.
+	AutomatedLower int64 `json:"automatedLowerSeconds"`
 }
 
 // Driver is one category of the upper bound.
@@ -279,7 +286,7 @@ func (b *estimator) stepRange(st *Step) Range {
 	case LandingZoneCreate:
 		return Range{lzLowerSeconds, lzUpperSeconds}
 	case AccountCreate:
-		return both(newAccountSeconds)
+		return Range{newAccountLowerSeconds, newAccountSeconds}
 	case ConfigStackSetInstancesDelete:
 		return stackSetRange(len(p.Accounts), p.Preferences).add(own)
 	case StackSetInstancesDelete:
@@ -287,12 +294,16 @@ func (b *estimator) stepRange(st *Step) Range {
 	case StackSetInstancesCreate:
 		return stackSetRange(len(p.Accounts), p.Preferences).add(own)
 	case ExportStackSet:
-		return both(quickStepSeconds).add(own)
+		return quickStep.add(own)
 	case Manual:
 		return Range{manualLowerSeconds, manualUpperSeconds}
 	}
-	return both(quickStepSeconds)
+	return quickStep
 }
+
+// quickStep is an API step without an operation to wait for: a call or a few at AWS's best
+// (under a second, 0 in whole seconds), quickStepSeconds with its retries and verification.
+var quickStep = Range{0, quickStepSeconds}
 
 // ownCalls counts, per StackSet step, the calls lz2ct itself makes reading instances: the export
 // pages through the StackSet as discovery saw it; an instances step reads them before and after
@@ -559,6 +570,20 @@ func (b *estimator) estimate(p *Plan) Estimate {
 		sum = sum.add(phase[i])
 	}
 	e.Total = sum.sub(e.Overlap)
+	// The lower bounds follow the critical path (estimate_lower.go); the overlap's lower bound is
+	// what the phases' lower bounds share in time.
+	lows, total := b.lowerBounds(p, false)
+	autos, autoTotal := b.lowerBounds(p, true)
+	var sumLower int64
+	for i := range e.PerPhase {
+		e.PerPhase[i].Lower = lows[i]
+		e.PerPhase[i].AutomatedLower = autos[i]
+		p.Phases[i].EstimateLowerSeconds = lows[i]
+		sumLower += lows[i]
+	}
+	e.Total.Lower = min(total, sumLower)
+	e.Overlap.Lower = sumLower - e.Total.Lower
+	e.AutomatedLower = min(autoTotal, e.Total.Lower)
 	e.ControlTower = b.ctTime(b.sc, conc)
 	e.Unrecorded = windows
 	e.Drivers, e.Dominant = driverShares(drivers, e.Total.Upper)
