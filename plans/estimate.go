@@ -594,14 +594,15 @@ func (b *estimator) estimate(p *Plan) Estimate {
 		e.WhatIf, e.Moves = b.whatIf(conc)
 	}
 	e.Assumptions = []string{
-		"landing zone set-up 30 to 60 minutes (AWS: about 30; AWS Control Tower user guide, review-and-set-up)",
+		"landing zone set-up 30 to 60 minutes (AWS: about 30; AWS Control Tower user guide, review-and-set-up); a new account 2 to 5 minutes (AWS: \"a few minutes\"; CreateAccount)",
 		"OU registration at least 10 minutes, and up to 10 + 2 × (accounts − 1) minutes, one OU operation at a time (importing-existing, limits); lz2ct sees its end up to 2 minutes later (its polling)",
 		fmt.Sprintf("account enrollment 5 to 15 minutes each (AWS: \"several minutes\"), %s at a time (accountConcurrency; Control Tower allows %d by default, %d with a quota increase)",
 			words.Count(conc, "account"), settings.DefaultAccountQuota, settings.MaxAccountConcurrency),
 		fmt.Sprintf("StackSet operations: a minute, plus 1 to 3 minutes per batch of accounts (the operation's MaxConcurrentCount, at most stackSetConcurrency %d, per region, regions in parallel), seen up to a minute later (lz2ct's polling)", s.StackSetConcurrency),
 		fmt.Sprintf("lz2ct's own calls %d ms to %d s each: ListStackInstances returns %d instances a call (ListStackInstances, MaxResults), so exporting a StackSet takes a call per %d instances; a wave's instances are read before and after its operation account by account (a call each) or, when that takes fewer calls, by paging through the whole StackSet", callLowerMillis, callUpperMillis/1000, InstancesPerPage, InstancesPerPage),
 		fmt.Sprintf("a wave is prepared while Control Tower registers the previous one when that takes at most %d minutes (upper bound), otherwise after it, so no account stays unrecorded through another OU's long registration; what runs meanwhile is the overlap", overlapMaxSeconds/60),
-		fmt.Sprintf("quick API steps %d s, %d of a kind at once (apply's --concurrency); direct Config removal %d s per account and region; decommission steps %d minutes; manual tasks 30 to 60 minutes", quickStepSeconds, StepsAtOnce, directConfigSeconds, decomStepSeconds/60),
+		fmt.Sprintf("quick API steps under a second (a few calls at AWS's best) to %d s, %d of a kind at once (apply's --concurrency); direct Config removal up to %d s per account and region; decommission steps %d minutes each (at best, its terminations, stack deletions and account closures as long, its other steps quick API steps); manual tasks 30 to 60 minutes, one at a time", quickStepSeconds, StepsAtOnce, directConfigSeconds, decomStepSeconds/60),
+		fmt.Sprintf("lower bounds follow the critical path: steps that run at once count once, within the limits the run keeps (%d steps at once, one operation per StackSet, one Control Tower OU operation, one operator); upper bounds add each phase's parts up", StepsAtOnce),
 		"waiting for people (reviews, change windows) is not included",
 	}
 	return e
