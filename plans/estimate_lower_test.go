@@ -174,3 +174,22 @@ func generatedPlan(t *testing.T, accounts, ous, regions int) *Plan {
 	s := settings.Settings{LogArchiveEmail: "a@example.org", AuditEmail: "b@example.org"}.Resolve(snap)
 	return mustBuild(t, snap, s, checks.Run(checks.Input{Snapshot: snap, Settings: s}))
 }
+
+// BenchmarkLowerBounds is the lower bounds' share of planning a 5,000-account organization (every
+// phase's, the run's, with and without people's time: what estimate computes).
+func BenchmarkLowerBounds(b *testing.B) {
+	params := orggen.DefaultParams()
+	params.Accounts, params.OUs, params.Depth, params.Regions, params.Seed = 5000, 200, 5, 4, 7
+	snap, err := orggen.Generate(params)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := settings.Settings{LogArchiveEmail: "a@example.org", AuditEmail: "b@example.org"}.Resolve(snap)
+	p := mustBuild(b, snap, s, checks.Run(checks.Input{Snapshot: snap, Settings: s}))
+	e := &estimator{builder: &builder{s: s}, calls: map[string]int64{}}
+	b.ResetTimer()
+	for range b.N {
+		e.lowerBounds(p, false)
+		e.lowerBounds(p, true)
+	}
+}
