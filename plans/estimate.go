@@ -572,8 +572,7 @@ func (b *estimator) estimate(p *Plan) Estimate {
 	e.Total = sum.sub(e.Overlap)
 	// The lower bounds follow the critical path (estimate_lower.go); the overlap's lower bound is
 	// what the phases' lower bounds share in time.
-	lows, total := b.lowerBounds(p, false)
-	autos, autoTotal := b.lowerBounds(p, true)
+	lows, total, autos, autoTotal := b.lowerBounds(p)
 	var sumLower int64
 	for i := range e.PerPhase {
 		e.PerPhase[i].Lower = lows[i]

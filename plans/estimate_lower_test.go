@@ -20,7 +20,11 @@ func lowerPlan(phases map[int][]Step) *Plan {
 
 func lowerOf(p *Plan, auto bool) ([]int64, int64) {
 	b := &estimator{builder: &builder{s: settings.Settings{AccountConcurrency: 1}}, calls: map[string]int64{}}
-	return b.lowerBounds(p, auto)
+	lows, total, autos, autoTotal := b.lowerBounds(p)
+	if auto {
+		return autos, autoTotal
+	}
+	return lows, total
 }
 
 func quickSteps(kind string, n int, params func(i int) Params, deps ...string) []Step {
@@ -189,7 +193,6 @@ func BenchmarkLowerBounds(b *testing.B) {
 	e := &estimator{builder: &builder{s: s}, calls: map[string]int64{}}
 	b.ResetTimer()
 	for range b.N {
-		e.lowerBounds(p, false)
-		e.lowerBounds(p, true)
+		e.lowerBounds(p)
 	}
 }
