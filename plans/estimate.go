@@ -34,8 +34,12 @@ const (
 	stackBatchLowerSeconds = 60
 	stackBatchUpperSeconds = 3 * 60
 	stackSetOpSeconds      = 60
-	quickStepSeconds       = 30      // one API call and its verification (export, detach, role, move)
-	decomStepSeconds       = 2 * 60  // one decommission step
+	quickStepSeconds       = 30     // one API call and its verification (export, detach, role, move)
+	decomStepSeconds       = 2 * 60 // one decommission step
+	// A termination, stack deletion or account closure: AWS publishes no figure (a provisioned
+	// product's or a stack's deletion depends on its resources); at least decomStepSeconds, up to
+	// 5 minutes, seen up to DecomPollLagSeconds late.
+	decomAsyncUpperSeconds = 5 * 60
 	directConfigSeconds    = 60      // stop + delete recorder and channel in one account/region
 	manualLowerSeconds     = 30 * 60 // a manual task without a figure of its own
 	manualUpperSeconds     = 60 * 60
@@ -52,6 +56,9 @@ const StepsAtOnce = 16
 const (
 	StackSetPollLagSeconds     = 60
 	RegistrationPollLagSeconds = 2 * 60
+	// Decommission's terminations, stack deletions and account closures are read at most this
+	// far apart (held by the same test).
+	DecomPollLagSeconds = 2 * 60
 )
 
 // lz2ct's own calls on StackSets. ListStackInstances returns at most 100 instances a call
@@ -298,8 +305,18 @@ func (b *estimator) stepRange(st *Step) Range {
 	case Manual:
 		return Range{manualLowerSeconds, manualUpperSeconds}
 	}
+	if decomAsync[st.Kind] {
+		return decomAsyncStep
+	}
 	return quickStep
 }
+
+// decomAsync are decommission's steps that wait for an operation of AWS's (decomAsyncStep); its
+// other steps count decomStepSeconds.
+var decomAsync = map[string]bool{KindProvisionedProductTerminate: true, KindStackDelete: true, KindAccountClose: true}
+
+// decomAsyncStep is one of decommission's asynchronous steps.
+var decomAsyncStep = Range{decomStepSeconds, decomAsyncUpperSeconds + DecomPollLagSeconds}
 
 // quickStep is an API step without an operation to wait for: a call or a few at AWS's best
 // (under a second, 0 in whole seconds), quickStepSeconds with its retries and verification.
@@ -373,11 +390,16 @@ func (b *estimator) sumSteps(steps []*Step, decom bool) (total Range, stackSets 
 	sort.Strings(keys)
 	for _, k := range keys {
 		n := counts[k]
-		unit, ok := batched[k]
-		if !ok {
-			unit = decomStepSeconds
+		rounds := (n + StepsAtOnce - 1) / StepsAtOnce
+		if unit, ok := batched[k]; ok {
+			total = total.add(both(rounds * unit))
+			continue
 		}
-		total = total.add(both((n + StepsAtOnce - 1) / StepsAtOnce * unit))
+		r := both(decomStepSeconds)
+		if decomAsync[strings.TrimPrefix(k, "decom:")] {
+			r = decomAsyncStep
+		}
+		total = total.add(Range{rounds * r.Lower, rounds * r.Upper})
 	}
 	return total, stackSets, manual
 }
@@ -600,7 +622,7 @@ func (b *estimator) estimate(p *Plan) Estimate {
 		fmt.Sprintf("StackSet operations: a minute, plus 1 to 3 minutes per batch of accounts (the operation's MaxConcurrentCount, at most stackSetConcurrency %d, per region, regions in parallel), seen up to a minute later (lz2ct's polling)", s.StackSetConcurrency),
 		fmt.Sprintf("lz2ct's own calls %d ms to %d s each: ListStackInstances returns %d instances a call (ListStackInstances, MaxResults), so exporting a StackSet takes a call per %d instances; a wave's instances are read before and after its operation account by account (a call each) or, when that takes fewer calls, by paging through the whole StackSet", callLowerMillis, callUpperMillis/1000, InstancesPerPage, InstancesPerPage),
 		fmt.Sprintf("a wave is prepared while Control Tower registers the previous one when that takes at most %d minutes (upper bound), otherwise after it, so no account stays unrecorded through another OU's long registration; what runs meanwhile is the overlap", overlapMaxSeconds/60),
-		fmt.Sprintf("quick API steps under a second (a few calls at AWS's best) to %d s, %d of a kind at once (apply's --concurrency); direct Config removal up to %d s per account and region; decommission steps %d minutes each (at best, its terminations, stack deletions and account closures as long, its other steps quick API steps); manual tasks 30 to 60 minutes, one at a time", quickStepSeconds, StepsAtOnce, directConfigSeconds, decomStepSeconds/60),
+		fmt.Sprintf("quick API steps under a second (a few calls at AWS's best) to %d s, %d of a kind at once (apply's --concurrency); direct Config removal up to %d s per account and region; decommission steps %d minutes each, its terminations, stack deletions and account closures up to %d minutes (AWS publishes no figure; lz2ct sees their end up to %d minutes later), as many at once; manual tasks 30 to 60 minutes, one at a time", quickStepSeconds, StepsAtOnce, directConfigSeconds, decomStepSeconds/60, decomAsyncUpperSeconds/60, DecomPollLagSeconds/60),
 		fmt.Sprintf("lower bounds follow the critical path: steps that run at once count once, within the limits the run keeps (%d steps at once, one operation per StackSet, one Control Tower OU operation, one operator); upper bounds add each phase's parts up", StepsAtOnce),
 		"waiting for people (reviews, change windows) is not included",
 	}

@@ -102,10 +102,7 @@ func (b *estimator) stepLower(st *Step, auto bool) int64 {
 		}
 		return manualLowerSeconds
 	}
-	switch st.Kind {
-	case KindProvisionedProductTerminate, KindStackDelete, KindAccountClose:
-		return decomStepSeconds // decommission's asynchronous steps
-	case KindAccountEnroll:
+	if st.Kind == KindAccountEnroll {
 		return enrollLowerSeconds
 	}
 	if _, ok := batched[st.Kind]; ok {

@@ -3,10 +3,12 @@ package plans
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/lz2ct/lz2ct/checks"
 	"github.com/lz2ct/lz2ct/orggen"
 	"github.com/lz2ct/lz2ct/settings"
+	"github.com/lz2ct/lz2ct/sim"
 )
 
 // lowerPlan is a plan of hand-made steps, phase by phase, for the lower bounds' arithmetic.
@@ -163,6 +165,36 @@ func TestEstimateLowerBoundsAddUp(t *testing.T) {
 	}
 	if regs == 0 || e.Total.Lower < int64(regs)*regBaseSeconds+lzLowerSeconds {
 		t.Errorf("%d registrations and a landing zone, the run's lower bound %d s", regs, e.Total.Lower)
+	}
+}
+
+// Decommission's asynchronous steps are estimated within what the simulator, our model of AWS,
+// takes for them: the estimate counted 2 minutes for a termination the simulator takes 3 (and
+// lz2ct sees up to a minute later), so a plan of thousands of terminations ran over its upper bound.
+func TestDecommissionOperationsWithinTheirRange(t *testing.T) {
+	d := sim.DefaultDurations()
+	for _, c := range []struct {
+		kind string
+		took time.Duration
+	}{
+		{KindProvisionedProductTerminate, d.Termination},
+		{KindStackDelete, d.StackDeletion},
+		{KindAccountClose, d.CloseAccount},
+	} {
+		r := (&estimator{builder: &builder{}}).stepRange(&Step{Kind: c.kind})
+		if secs := int64(c.took / time.Second); secs < r.Lower || secs+DecomPollLagSeconds > r.Upper {
+			t.Errorf("%s: the simulator takes %s, seen up to %d s later; the estimate says %d–%d s", c.kind, c.took, DecomPollLagSeconds, r.Lower, r.Upper)
+		}
+	}
+	p := generatedPlan(t, 200, 12, 2)
+	n := int64(0)
+	for _, st := range p.Phases[6].Steps {
+		if decomAsync[st.Kind] {
+			n++
+		}
+	}
+	if min := (n + StepsAtOnce - 1) / StepsAtOnce * int64(d.Termination/time.Second); n == 0 || p.Estimate.PerPhase[6].Upper < min {
+		t.Errorf("%d terminations and deletions, %d at a time: decommission's upper bound %d s is under %d s", n, StepsAtOnce, p.Estimate.PerPhase[6].Upper, min)
 	}
 }
 
