@@ -27,15 +27,19 @@ const (
 	// Landing zone set-up takes about 30 minutes (review-and-set-up); up to an hour allowed.
 	lzLowerSeconds = 30 * 60
 	lzUpperSeconds = 60 * 60
-	// A new shared account (CreateAccount) about 5 minutes.
+	// A new shared account (CreateAccount): up to 5 minutes (its lower bound: estimate_lower.go).
 	newAccountSeconds = 5 * 60
 	// One batch of stack instances (accounts × regions at once per the operation preferences) is
 	// created or deleted in 1 to 3 minutes, plus about a minute for the StackSet operation itself.
 	stackBatchLowerSeconds = 60
 	stackBatchUpperSeconds = 3 * 60
 	stackSetOpSeconds      = 60
-	quickStepSeconds       = 30      // one API call and its verification (export, detach, role, move)
-	decomStepSeconds       = 2 * 60  // one decommission step
+	quickStepSeconds       = 30     // one API call and its verification (export, detach, role, move)
+	decomStepSeconds       = 2 * 60 // one decommission step
+	// A termination, stack deletion or account closure: AWS publishes no figure (a provisioned
+	// product's or a stack's deletion depends on its resources); at least decomStepSeconds, up to
+	// 5 minutes, seen up to DecomPollLagSeconds late.
+	decomAsyncUpperSeconds = 5 * 60
 	directConfigSeconds    = 60      // stop + delete recorder and channel in one account/region
 	manualLowerSeconds     = 30 * 60 // a manual task without a figure of its own
 	manualUpperSeconds     = 60 * 60
@@ -52,6 +56,9 @@ const StepsAtOnce = 16
 const (
 	StackSetPollLagSeconds     = 60
 	RegistrationPollLagSeconds = 2 * 60
+	// Decommission's terminations, stack deletions and account closures are read at most this
+	// far apart (held by the same test).
+	DecomPollLagSeconds = 2 * 60
 )
 
 // lz2ct's own calls on StackSets. ListStackInstances returns at most 100 instances a call
@@ -89,9 +96,10 @@ func WholeStackSetPages(accounts int) int {
 	return accounts
 }
 
-// callsRange is n of lz2ct's calls, one after another.
+// callsRange is n of lz2ct's calls, one after another, in whole seconds: the lower bound rounded
+// down, the upper rounded up, so both stay bounds.
 func callsRange(n int64) Range {
-	return Range{(n*callLowerMillis + 999) / 1000, (n*callUpperMillis + 999) / 1000}
+	return Range{n * callLowerMillis / 1000, (n*callUpperMillis + 999) / 1000}
 }
 
 // pagesOf is how many ListStackInstances calls page through n instances (one for none).
@@ -174,6 +182,8 @@ type Estimate struct {
 	PerPhase []PhaseEstimate `json:"perPhase"`
 	Overlap  Range           `json:"overlap"`
 	Total    Range           `json:"total"`
+	// AutomatedLower is Total's lower bound without people's time (PhaseEstimate.AutomatedLower).
+	AutomatedLower int64 `json:"automatedLowerSeconds"`
 	// ControlTower is Control Tower's own working time: the landing zone, the registrations and
 	// the one-by-one enrollments (the operations it runs one, or accountConcurrency, at a time).
 	ControlTower Range `json:"controlTower"`
@@ -197,6 +207,10 @@ type PhaseEstimate struct {
 	Phase int    `json:"phase"`
 	ID    string `json:"id"`
 	Range
+	// AutomatedLower is the lower bound without people's time (manual tasks count 0): what lz2ct's
+	// own steps and AWS's operations take at least, and what a rehearsal, which confirms manual
+	// tasks at once, is held to. The same as Lower unless manual tasks are on the critical path.
+	AutomatedLower int64 `json:"automatedLowerSeconds"`
 }
 
 // Driver is one category of the upper bound.
@@ -279,7 +293,7 @@ func (b *estimator) stepRange(st *Step) Range {
 	case LandingZoneCreate:
 		return Range{lzLowerSeconds, lzUpperSeconds}
 	case AccountCreate:
-		return both(newAccountSeconds)
+		return Range{newAccountLowerSeconds, newAccountSeconds}
 	case ConfigStackSetInstancesDelete:
 		return stackSetRange(len(p.Accounts), p.Preferences).add(own)
 	case StackSetInstancesDelete:
@@ -287,12 +301,26 @@ func (b *estimator) stepRange(st *Step) Range {
 	case StackSetInstancesCreate:
 		return stackSetRange(len(p.Accounts), p.Preferences).add(own)
 	case ExportStackSet:
-		return both(quickStepSeconds).add(own)
+		return quickStep.add(own)
 	case Manual:
 		return Range{manualLowerSeconds, manualUpperSeconds}
 	}
-	return both(quickStepSeconds)
+	if decomAsync[st.Kind] {
+		return decomAsyncStep
+	}
+	return quickStep
 }
+
+// decomAsync are decommission's steps that wait for an operation of AWS's (decomAsyncStep); its
+// other steps count decomStepSeconds.
+var decomAsync = map[string]bool{KindProvisionedProductTerminate: true, KindStackDelete: true, KindAccountClose: true}
+
+// decomAsyncStep is one of decommission's asynchronous steps.
+var decomAsyncStep = Range{decomStepSeconds, decomAsyncUpperSeconds + DecomPollLagSeconds}
+
+// quickStep is an API step without an operation to wait for: a call or a few at AWS's best
+// (under a second, 0 in whole seconds), quickStepSeconds with its retries and verification.
+var quickStep = Range{0, quickStepSeconds}
 
 // ownCalls counts, per StackSet step, the calls lz2ct itself makes reading instances: the export
 // pages through the StackSet as discovery saw it; an instances step reads them before and after
@@ -362,11 +390,16 @@ func (b *estimator) sumSteps(steps []*Step, decom bool) (total Range, stackSets 
 	sort.Strings(keys)
 	for _, k := range keys {
 		n := counts[k]
-		unit, ok := batched[k]
-		if !ok {
-			unit = decomStepSeconds
+		rounds := (n + StepsAtOnce - 1) / StepsAtOnce
+		if unit, ok := batched[k]; ok {
+			total = total.add(both(rounds * unit))
+			continue
 		}
-		total = total.add(both((n + StepsAtOnce - 1) / StepsAtOnce * unit))
+		r := both(decomStepSeconds)
+		if decomAsync[strings.TrimPrefix(k, "decom:")] {
+			r = decomAsyncStep
+		}
+		total = total.add(Range{rounds * r.Lower, rounds * r.Upper})
 	}
 	return total, stackSets, manual
 }
@@ -559,6 +592,19 @@ func (b *estimator) estimate(p *Plan) Estimate {
 		sum = sum.add(phase[i])
 	}
 	e.Total = sum.sub(e.Overlap)
+	// The lower bounds follow the critical path (estimate_lower.go); the overlap's lower bound is
+	// what the phases' lower bounds share in time.
+	lows, total, autos, autoTotal := b.lowerBounds(p)
+	var sumLower int64
+	for i := range e.PerPhase {
+		e.PerPhase[i].Lower = lows[i]
+		e.PerPhase[i].AutomatedLower = autos[i]
+		p.Phases[i].EstimateLowerSeconds = lows[i]
+		sumLower += lows[i]
+	}
+	e.Total.Lower = min(total, sumLower)
+	e.Overlap.Lower = sumLower - e.Total.Lower
+	e.AutomatedLower = min(autoTotal, e.Total.Lower)
 	e.ControlTower = b.ctTime(b.sc, conc)
 	e.Unrecorded = windows
 	e.Drivers, e.Dominant = driverShares(drivers, e.Total.Upper)
@@ -569,14 +615,15 @@ func (b *estimator) estimate(p *Plan) Estimate {
 		e.WhatIf, e.Moves = b.whatIf(conc)
 	}
 	e.Assumptions = []string{
-		"landing zone set-up 30 to 60 minutes (AWS: about 30; AWS Control Tower user guide, review-and-set-up)",
+		"landing zone set-up 30 to 60 minutes (AWS: about 30; AWS Control Tower user guide, review-and-set-up); a new account 2 to 5 minutes (AWS: \"a few minutes\"; CreateAccount)",
 		"OU registration at least 10 minutes, and up to 10 + 2 × (accounts − 1) minutes, one OU operation at a time (importing-existing, limits); lz2ct sees its end up to 2 minutes later (its polling)",
 		fmt.Sprintf("account enrollment 5 to 15 minutes each (AWS: \"several minutes\"), %s at a time (accountConcurrency; Control Tower allows %d by default, %d with a quota increase)",
 			words.Count(conc, "account"), settings.DefaultAccountQuota, settings.MaxAccountConcurrency),
 		fmt.Sprintf("StackSet operations: a minute, plus 1 to 3 minutes per batch of accounts (the operation's MaxConcurrentCount, at most stackSetConcurrency %d, per region, regions in parallel), seen up to a minute later (lz2ct's polling)", s.StackSetConcurrency),
 		fmt.Sprintf("lz2ct's own calls %d ms to %d s each: ListStackInstances returns %d instances a call (ListStackInstances, MaxResults), so exporting a StackSet takes a call per %d instances; a wave's instances are read before and after its operation account by account (a call each) or, when that takes fewer calls, by paging through the whole StackSet", callLowerMillis, callUpperMillis/1000, InstancesPerPage, InstancesPerPage),
 		fmt.Sprintf("a wave is prepared while Control Tower registers the previous one when that takes at most %d minutes (upper bound), otherwise after it, so no account stays unrecorded through another OU's long registration; what runs meanwhile is the overlap", overlapMaxSeconds/60),
-		fmt.Sprintf("quick API steps %d s, %d of a kind at once (apply's --concurrency); direct Config removal %d s per account and region; decommission steps %d minutes; manual tasks 30 to 60 minutes", quickStepSeconds, StepsAtOnce, directConfigSeconds, decomStepSeconds/60),
+		fmt.Sprintf("quick API steps under a second (a few calls at AWS's best) to %d s, %d of a kind at once (apply's --concurrency); direct Config removal up to %d s per account and region; decommission steps %d minutes each, its terminations, stack deletions and account closures up to %d minutes (AWS publishes no figure; lz2ct sees their end up to %d minutes later), as many at once; manual tasks 30 to 60 minutes, one at a time", quickStepSeconds, StepsAtOnce, directConfigSeconds, decomStepSeconds/60, decomAsyncUpperSeconds/60, DecomPollLagSeconds/60),
+		fmt.Sprintf("lower bounds follow the critical path: steps that run at once count once, within the limits the run keeps (%d steps at once, one operation per StackSet, one Control Tower OU operation, one operator); upper bounds add each phase's parts up", StepsAtOnce),
 		"waiting for people (reviews, change windows) is not included",
 	}
 	return e

@@ -186,4 +186,13 @@ func TestPollCadenceIsTheEstimatesLag(t *testing.T) {
 			t.Errorf("%s polls at most every %s; the estimate allows %s", c.kind, got, want)
 		}
 	}
+	for _, kind := range []string{plans.KindProvisionedProductTerminate, plans.KindStackDelete, plans.KindAccountClose} {
+		im, ok := Lookup(kind)
+		if !ok {
+			t.Fatalf("%s is not registered", kind)
+		}
+		if got, most := im.PollEvery().Max, time.Duration(plans.DecomPollLagSeconds)*time.Second; got > most {
+			t.Errorf("%s polls at most every %s; the estimate allows %s", kind, got, most)
+		}
+	}
 }

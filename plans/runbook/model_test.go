@@ -234,14 +234,55 @@ func TestPrintableShortensOnlyHugeCommands(t *testing.T) {
 // The one-pass prefilter agrees with the lower-cased copy it replaced, Unicode case folding included.
 func TestMayHoldSecretMatchesLowerCasedCopy(t *testing.T) {
 	for _, s := range []string{"", "plain text", "AKIAIOSFODNN7EXAMPLE", "xAsIa", "Secret", "my-TOKEN", "PassWord:",
-		"Signature=ab", "signature", "tokEn\u212a", "to\u212aen", "s\u00e9cret", "pa", "akI", "aws_session_token=abc", "ßecret"} {
-		lower := strings.ToLower(s)
-		want := false
-		for _, w := range secretWords {
-			want = want || strings.Contains(lower, w)
-		}
-		if got := mayHoldSecret(s); got != want {
+		"Signature=ab", "signature", "tokEn\u212a", "to\u212aen", "s\u00e9cret", "pa", "akI", "aws_session_token=abc", "\u00dfecret",
+		"secre", "toke", "passwor", "xsignature=", "aakia", "ssecret", "SECRE T", "t0ken", "@KIA", "[oken"} {
+		if got, want := mayHoldSecret(s), holdsSecretWord(s); got != want {
 			t.Errorf("mayHoldSecret(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func FuzzMayHoldSecret(f *testing.F) {
+	for _, s := range []string{"AKIAIOSFODNN7EXAMPLE", "x-amz-security-TOKEN: y", "--password=p", "Signature=0f", "s\u00e9cret"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := mayHoldSecret(s), holdsSecretWord(s); got != want {
+			t.Errorf("mayHoldSecret(%q) = %v, want %v", s, got, want)
+		}
+	})
+}
+
+// holdsSecretWord is what mayHoldSecret computes, the slow way.
+func holdsSecretWord(s string) bool {
+	lower := strings.ToLower(s)
+	for _, w := range secretWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// The prefilter runs over every text of a runbook: a 10,000-account plan's step titles, IDs and
+// commands are megabytes (go test -run '^$' -bench MayHoldSecret ./plans/runbook).
+func BenchmarkMayHoldSecret(b *testing.B) {
+	texts := []string{
+		"RECORD_ID=$(aws servicecatalog terminate-provisioned-product --provisioned-product-id pp-00t9bbyigjqxu --region us-east-1 --query RecordDetail.RecordId --output text)",
+		"while aws servicecatalog describe-record --id \"$RECORD_ID\" --region us-east-1 --query RecordDetail.Status --output text | grep -qxE 'CREATED|IN_PROGRESS|IN_PROGRESS_IN_ERROR'; do sleep 30; done",
+		"Terminate provisioned product lz_nonprod_nonprod-edge-11_2023-05-20-23-02-00",
+		"provisioned-product.terminate/pp-00t9bbyigjqxu",
+	}
+	n := 0
+	for _, s := range texts {
+		n += len(s)
+	}
+	b.SetBytes(int64(n))
+	for b.Loop() {
+		for _, s := range texts {
+			if mayHoldSecret(s) {
+				b.Fatalf("%q holds no secret word", s)
+			}
 		}
 	}
 }
