@@ -151,14 +151,21 @@ func TestWizardNeverRewritesAStartedRunsPlan(t *testing.T) {
 func waitTeaText(t *testing.T, tm *teatest.TestModel, limit time.Duration, words ...string) {
 	t.Helper()
 	teatest.WaitFor(t, tm.Output(), func(out []byte) bool {
-		plain := ansiSeq.ReplaceAll(out, nil)
+		// Without spaces and line ends: the screen wraps its text where it fits, so a phrase
+		// may come in two lines (a figure's width moves the break).
+		plain := noSpace(ansiSeq.ReplaceAll(out, nil))
 		for _, w := range words {
-			if !bytes.Contains(plain, []byte(w)) {
+			if !bytes.Contains(plain, noSpace([]byte(w))) {
 				return false
 			}
 		}
 		return true
 	}, teatest.WithDuration(limit), teatest.WithCheckInterval(20*time.Millisecond))
+}
+
+// noSpace is b without its white space.
+func noSpace(b []byte) []byte {
+	return bytes.Join(bytes.Fields(b), nil)
 }
 
 // wizardThroughDecisions starts the wizard with the real backend on a snapshot and state folder
