@@ -327,7 +327,7 @@ func execute(rf *RunFlags, ios *iostreams.IOStreams, run *session.Run, sel func(
 	}
 	sum, err := run.Execute(hard, stop, e, verb)
 	if sum != nil {
-		printSummary(ios.Out, sum, rf.Command, run.Folder.Dir)
+		printSummary(ios.Out, sum, rf.Command, run.Folder.Dir, rf.connectArgs()...)
 	}
 	if err != nil {
 		return err
@@ -374,9 +374,20 @@ func byReason(l []engine.Outcome) []reasonGroup {
 	return out
 }
 
+// connectArgs are the flags of this run that say how it reached AWS (those the user gave, and a
+// simulator's time scale), for the resume command the summary prints: copied as printed, it
+// continues with the same credentials and endpoint, not the default credential chain.
+func (rf *RunFlags) connectArgs() []string {
+	args := rf.AWSFlags.givenArgs()
+	if rf.TimeScale != 1 {
+		args = append(args, "--time-scale", strconv.FormatFloat(rf.TimeScale, 'g', -1, 64))
+	}
+	return args
+}
+
 // printSummary writes the end-of-run summary: done, failed (error and what to do), waiting,
-// interrupted, not started.
-func printSummary(w io.Writer, sum *engine.Summary, lz2ct, dir string) {
+// interrupted, not started; connect are the flags resume needs to reach AWS as this run did.
+func printSummary(w io.Writer, sum *engine.Summary, lz2ct, dir string, connect ...string) {
 	fmt.Fprintf(w, "\n%s in %s: %d done", map[bool]string{true: "Stopped", false: "Finished"}[sum.Stopped],
 		sum.Ended.Sub(sum.Started).Round(time.Second), len(sum.Done))
 	if sum.Previously > 0 {
@@ -400,7 +411,7 @@ func printSummary(w io.Writer, sum *engine.Summary, lz2ct, dir string) {
 		fmt.Fprintf(w, "  not started (%d): %s: %s\n", len(g.steps), g.reason, describeIDs(g.steps, 3))
 	}
 	if !sum.Complete() {
-		fmt.Fprintf(w, "Continue with: %s resume --state %s\n", lz2ct, tui.ShellQuote(dir))
+		fmt.Fprintf(w, "Continue with: %s\n", strings.Join(append([]string{lz2ct, "resume", "--state", tui.ShellQuote(dir)}, connect...), " "))
 	}
 }
 

@@ -378,6 +378,48 @@ func TestApplyStopsGracefullyAndResumes(t *testing.T) {
 }
 
 // In a terminal, apply shows what it will do and runs only on the literal word yes.
+// The summary of a run that did not finish prints the resume command with the flags that reached
+// AWS (here the simulator's endpoint and the attempts per call): copied as printed, it continues
+// the run, where "lz2ct resume --state DIR" alone would use the default credential chain and AWS.
+func TestApplySummaryResumesTheSameWay(t *testing.T) {
+	_, url, planFile, state, _ := applyFixture(t, enginetest.Options{Detach: true})
+	p, err := plans.Load(planFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first string
+	for _, ph := range p.Phases {
+		if len(ph.Steps) > 0 && first == "" {
+			first = ph.Steps[0].ID
+		}
+	}
+	out, errOut, err := discoverRoot(t, "apply", "--plan", planFile, "--state", state, "--endpoint-url", url,
+		"--max-attempts", "3", "--yes", "--step", first)
+	if err != nil {
+		t.Fatalf("apply --step %s: %v\n%s\n%s", first, err, out, errOut)
+	}
+	want := "Continue with: lz2ct resume --state " + state + " --endpoint-url " + url + " --max-attempts 3\n"
+	i := strings.Index(out, want)
+	if i < 0 {
+		t.Fatalf("the summary lacks %q:\n%s", want, out)
+	}
+	args := strings.Fields(strings.TrimPrefix(want, "Continue with: lz2ct "))
+	if out, errOut, err := discoverRoot(t, args...); err != nil {
+		t.Fatalf("lz2ct %s: %v\n%s\n%s", strings.Join(args, " "), err, out, errOut)
+	}
+	st, err := journal.Read(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ph := range p.Phases {
+		for _, s := range ph.Steps {
+			if got := st.Step(s.ID).Status; got != journal.Done {
+				t.Errorf("after the printed resume, %s is %v, want done", s.ID, got)
+			}
+		}
+	}
+}
+
 func TestApplyAsksFirst(t *testing.T) {
 	srv, url, planFile, state, _ := applyFixture(t, enginetest.Options{Detach: true})
 	for _, answer := range []string{"no\n", "y\n", ""} {

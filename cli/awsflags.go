@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -10,6 +11,7 @@ import (
 	"github.com/lz2ct/lz2ct/awsapi"
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/inventory/discover"
+	"github.com/lz2ct/lz2ct/tui"
 )
 
 // AWSFlags are the flags that say how to reach AWS and how hard to read it, shared by discover and
@@ -53,6 +55,37 @@ func (af *AWSFlags) record(fl *pflag.FlagSet) {
 			af.given = append(af.given, name)
 		}
 	}
+}
+
+// givenArgs are the AWS flags the user gave, as arguments that give them again (shell-quoted): a
+// command lz2ct prints for the user to go on with (lz2ct resume) then reaches AWS the same way.
+func (af *AWSFlags) givenArgs() []string {
+	var args []string
+	for _, name := range af.given {
+		var vals []string
+		switch name {
+		case "profile":
+			vals = []string{af.Profile}
+		case "region":
+			vals = []string{af.Region}
+		case "endpoint-url":
+			vals = []string{af.EndpointURL}
+		case "regions":
+			vals = []string{strings.Join(af.Regions, ",")}
+		case "concurrency":
+			vals = []string{strconv.Itoa(af.Concurrency)}
+		case "role-name":
+			vals = af.RoleNames
+		case "max-attempts":
+			vals = []string{strconv.Itoa(af.MaxAttempts)}
+		case "rate":
+			vals = []string{strconv.FormatFloat(af.Rate, 'g', -1, 64)}
+		}
+		for _, v := range vals {
+			args = append(args, "--"+name, tui.ShellQuote(v))
+		}
+	}
+	return args
 }
 
 // validate reports the first flag value that cannot work; an error is bad input.
