@@ -142,8 +142,8 @@ func runDiscover(opts *DiscoverOptions) error {
 	if sum.ALZVersion != "" {
 		alz = "AWS Landing Zone " + sum.ALZVersion
 	}
-	fmt.Fprintf(opts.IO.Out, "Discovered %s: %d accounts, %d OUs, %d SCPs, %d regions; %s.\n", sum.Organization, sum.Accounts, sum.OUs,
-		sum.Policies, len(sum.Regions), alz)
+	fmt.Fprintf(opts.IO.Out, "Discovered %s: %s, %s, %s, %s; %s.\n", sum.Organization, plural(sum.Accounts, "account"),
+		plural(sum.OUs, "OU"), plural(sum.Policies, "SCP"), plural(len(sum.Regions), "region"), alz)
 	fmt.Fprintf(opts.IO.Out, "%d AWS calls in %.1fs. Snapshot written to %s.\n", sum.Calls, sum.Seconds, opts.Output)
 	if sum.Problems > 0 {
 		fmt.Fprintf(opts.IO.Out, "%d things could not be read (see \"problems\" in the snapshot); checks treat them as unknown.\n", sum.Problems)

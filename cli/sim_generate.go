@@ -76,7 +76,7 @@ func simGenerateRun(opts *SimGenerateOptions) error {
 	if err := inventory.Save(opts.Output, s); err != nil {
 		return fmt.Errorf("save the generated snapshot: %w", err)
 	}
-	fmt.Fprintf(opts.IO.ErrOut, "wrote %s: organization %s, %d accounts, %d OUs, %d SCPs, %d regions, ALZ %s\n",
-		opts.Output, s.Organization.ID, len(s.Accounts), len(s.OUs), len(s.Policies), len(s.Regions), s.ALZ.Version)
+	fmt.Fprintf(opts.IO.ErrOut, "wrote %s: organization %s, %s, %s, %s, %s, ALZ %s\n", opts.Output, s.Organization.ID,
+		plural(len(s.Accounts), "account"), plural(len(s.OUs), "OU"), plural(len(s.Policies), "SCP"), plural(len(s.Regions), "region"), s.ALZ.Version)
 	return nil
 }

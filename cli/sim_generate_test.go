@@ -45,6 +45,20 @@ func TestSimGenerateBadInput(t *testing.T) {
 	}
 }
 
+// The summary line counts in words a reader can take as they are: "1 OU", "1 region", not "1 regions".
+func TestSimGenerateSummarySingular(t *testing.T) {
+	_, errOut, code := runRoot(t, "sim", "generate", "--accounts", "4", "--ous", "1", "--depth", "1", "--regions", "1",
+		"--seed", "1", "-o", filepath.Join(t.TempDir(), "org.json"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{" 4 accounts, ", " 1 OU, ", " 1 region, "} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("summary %q lacks %q", errOut, want)
+		}
+	}
+}
+
 // The same flags give byte-identical files, and what is written is a valid snapshot.
 func TestSimGenerateDeterministic(t *testing.T) {
 	dir := t.TempDir()
