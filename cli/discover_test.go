@@ -182,6 +182,27 @@ func TestDiscoverFatalErrorsExit2(t *testing.T) {
 	}
 }
 
+// An access key the simulator does not know is refused as AWS refuses it (InvalidClientTokenId);
+// against an endpoint, the advice names the keys lz2ct sim serve knows, not only a credentials refresh.
+func TestDiscoverUnknownAccessKeyAtAnEndpoint(t *testing.T) {
+	discoverSimEnv(t)
+	served, err := inventory.Load("../testdata/orgs/alz2-typical.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := discoverStartSim(t, served, sim.Options{})
+	t.Setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+	_, _, err = discoverRoot(t, "discover", "--endpoint-url", url, "-o", filepath.Join(t.TempDir(), "org.json"))
+	if code := ExitCode(err); code != ExitBadInput {
+		t.Fatalf("exit %d (%v), want %d", code, err, ExitBadInput)
+	}
+	for _, want := range []string{"InvalidClientTokenId", "lz2ct sim serve", "AKIAIOSFODNN7EXAMPLE", "--access-key"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q does not mention %q", err, want)
+		}
+	}
+}
+
 func TestDiscoverProgressBar(t *testing.T) {
 	var tty strings.Builder
 	b := newProgressBar(&tty, true)

@@ -236,6 +236,10 @@ func (r *run) fatal(what string, err error) error {
 		hint = "these credentials belong to an account that is not in an organization: use the management account's"
 	case strings.Contains(code, "ExpiredToken"), strings.Contains(code, "InvalidClientTokenId"):
 		hint = "refresh the credentials (for SSO profiles: aws sso login)"
+		if r.c.Options().EndpointURL != "" {
+			// lz2ct sim serve refuses access keys it does not know, as AWS does (sim/README.md, Identity).
+			hint += "; against lz2ct sim serve, use one of its access keys (AKIAIOSFODNN7EXAMPLE acts as the management account) or add yours with its --access-key"
+		}
 	case code == "":
 		hint = "is the endpoint reachable? check --endpoint-url, the network and the credentials"
 	}
