@@ -144,8 +144,24 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 }
 
 // WriteAtomic writes what write produces to path via a temporary file, fsync and rename, then
-// fsyncs the folder. When write fails, path is left as it was.
+// fsyncs the folder. When write fails, path is left as it was. A path that is a device or a pipe
+// (-o /dev/null, -o /dev/stdout, a FIFO) is written to as it is: renaming over it would replace
+// the device with a file, for every program on the machine when run as root.
 func WriteAtomic(path string, perm os.FileMode, write func(io.Writer) error) error {
+	if fi, err := os.Stat(path); err == nil && fi.Mode()&(os.ModeDevice|os.ModeNamedPipe|os.ModeCharDevice) != 0 {
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		if err := write(f); err != nil {
+			f.Close()
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write %s: %w", path, err)
+		}
+		return nil
+	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {

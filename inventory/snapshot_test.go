@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/orggen"
@@ -276,6 +279,43 @@ func TestSaveAtomic(t *testing.T) {
 	}
 	if err := inventory.Save(filepath.Join(dir, "no", "such", "dir.json"), s); err == nil {
 		t.Error("Save into a missing folder succeeded")
+	}
+}
+
+// A path that is a pipe or a device (-o /dev/null) is written to, not replaced by a file: renaming
+// over /dev/null as root turned it into a regular file for the whole machine. A FIFO stands in for
+// the device, so the test cannot harm the machine when the rule is broken.
+func TestWriteAtomicKeepsDevicesAndPipes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "fifo")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		f, err := os.Open(path) // blocks until the writer opens the pipe
+		if err != nil {
+			got <- nil
+			return
+		}
+		defer f.Close()
+		b, _ := io.ReadAll(f)
+		got <- b
+	}()
+	done := make(chan error, 1)
+	go func() { done <- inventory.WriteFileAtomic(path, []byte("plan"), 0o600) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("WriteFileAtomic did not open the FIFO for writing") // a rename never opens it
+	}
+	if fi, err := os.Lstat(path); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("the FIFO was replaced by a file (%v, %v)", fi.Mode(), err)
+	}
+	if b := <-got; string(b) != "plan" {
+		t.Errorf("the reader of the FIFO got %q, want %q", b, "plan")
 	}
 }
 
