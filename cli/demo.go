@@ -178,6 +178,9 @@ func demoRun(f *Factory, opts *DemoOptions) error {
 		b := &wizardBackend{demoURL: ds.url, discover: regions, hard: f.HardContext(), timeScale: opts.TimeScale}
 		defer b.close()
 		resume := func(dir string) string {
+			if ds.srv != nil {
+				return "" // the simulated organization ends with this process (demoStateDir refuses to continue it)
+			}
 			c := demoResumeCommand(f.command(), dir, ds)
 			if opts.TimeScale != DefaultDemoTimeScale {
 				c += fmt.Sprintf(" --time-scale %g", opts.TimeScale)

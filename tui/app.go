@@ -45,7 +45,9 @@ type Options struct {
 	// Snapshot, when set, opens this snapshot file instead of discovering (skips connect/discover).
 	Snapshot string
 	// ResumeCommand, when set, is the command that resumes a run in the state folder dir (the demo:
-	// the demo itself, whose simulator lives in its process); nil = lz2ct resume --state DIR.
+	// the demo itself, on the simulator it was given); nil = lz2ct resume --state DIR. "" says a
+	// run cannot go on once the wizard closes (a demo whose simulator lives in its process): the
+	// screens then offer r only.
 	ResumeCommand func(dir string) string
 	// Context bounds every background call; nil means context.Background().
 	Context context.Context
@@ -296,7 +298,8 @@ func (a *App) apply() *applyScreen { return a.screens[ScreenApply].(*applyScreen
 
 func (a *App) planScreen() *planScreen { return a.screens[ScreenPlan].(*planScreen) }
 
-// resumeCommand is the command that resumes the run in the state folder.
+// resumeCommand is the command that resumes the run in the state folder, "" when none can
+// (Options.ResumeCommand).
 func (a *App) resumeCommand() string {
 	if a.opts.ResumeCommand != nil {
 		return a.opts.ResumeCommand(a.files.Dir)
@@ -655,7 +658,8 @@ func (a *App) Summary() string {
 		if !a.resumed {
 			snapshot = a.snapshotPath()
 		}
-		cmds = RunCommands(a.opts.Command, a.resumeCommand(), a.files, snapshot, run == nil || !run.Complete)
+		resume := a.resumeCommand()
+		cmds = RunCommands(a.opts.Command, resume, a.files, snapshot, (run == nil || !run.Complete) && resume != "")
 	} else {
 		cmds = ContinueCommands(a.opts.Command, a.files, a.snapshotPath(), a.settings != nil, a.plan != nil)
 	}

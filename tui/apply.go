@@ -785,9 +785,17 @@ func (s *applyScreen) clockLine() string {
 
 // stopText is the ctrl+c dialog: what stopping does and exactly how to go on.
 func (s *applyScreen) stopText() string {
+	later := "Resume later with " + s.resumeCommand() + ", or reopen the wizard and choose resume. "
+	if s.resumeCommand() == "" {
+		later = noResumeLater + ". "
+	}
 	return "Stop the run at the next safe point and leave? Calls in flight finish and are recorded; operations already started go on in AWS. " +
-		"Resume later with " + s.resumeCommand() + ", or reopen the wizard and choose resume. y: stop and leave · n: keep running"
+		later + "y: stop and leave · n: keep running"
 }
+
+// noResumeLater is what the screens say instead of a resume command when the run cannot go on
+// once the wizard closes (Options.ResumeCommand returned "").
+const noResumeLater = "This run cannot be resumed once the wizard closes: its simulated organization lives in the wizard's process (a new demo starts afresh)"
 
 func (s *applyScreen) resumeCommand() string {
 	if s.c.ResumeCommand != nil {
@@ -806,13 +814,21 @@ func (s *applyScreen) endText() string {
 	sum := s.summary
 	switch {
 	case s.err != nil:
-		return st.Error.Render(wrap("The run stopped: "+s.err.Error(), s.w)) + "\n" + wrap("r tries again · enter shows the summary · "+s.resumeCommand()+" continues from the command line", s.w)
+		later := s.resumeCommand() + " continues from the command line"
+		if s.resumeCommand() == "" {
+			later = noResumeLater
+		}
+		return st.Error.Render(wrap("The run stopped: "+s.err.Error(), s.w)) + "\n" + wrap("r tries again · enter shows the summary · "+later, s.w)
 	case sum == nil:
 		return ""
 	case sum.Complete:
 		return st.OKBanner.Render(wrap("✔ every step of the plan is done — enter shows the summary", s.w))
 	case sum.Stopped:
-		return wrap("Paused at a safe point. r resumes · enter shows the summary · later: "+s.resumeCommand()+" (or reopen the wizard)", s.w)
+		later := "later: " + s.resumeCommand() + " (or reopen the wizard)"
+		if s.resumeCommand() == "" {
+			later = noResumeLater
+		}
+		return wrap("Paused at a safe point. r resumes · enter shows the summary · "+later, s.w)
 	}
 	return wrap(fmt.Sprintf("The run ended: %d failed, %d waiting for you, %d not started. r runs again (after fixing the cause) · enter shows the summary and what is left",
 		len(sum.Failed), len(sum.Waiting), len(sum.NotStarted)), s.w)

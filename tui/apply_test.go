@@ -17,8 +17,9 @@ import (
 // The apply dashboard, the resume offer and the run's summary in a running tea.Program (teatest):
 // each screen's keys, and the final frame against goldens at 80×24 and 140×40.
 
-// teaPlan opens the demo snapshot, takes the decisions and waits for the plan.
-func teaPlan(t *testing.T, fake *fakeBackend, w, h int) *teatest.TestModel {
+// teaPlan opens the demo snapshot, takes the decisions and waits for the plan; with changes to
+// the wizard's options.
+func teaPlan(t *testing.T, fake *fakeBackend, w, h int, with ...func(*Options)) *teatest.TestModel {
 	t.Helper()
 	t.Chdir(t.TempDir())
 	// A copy in the working folder: the summary names the snapshot, and its frame must not depend
@@ -30,7 +31,11 @@ func teaPlan(t *testing.T, fake *fakeBackend, w, h int) *teatest.TestModel {
 	if err := os.WriteFile("alz2-typical.json", data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tm := newTeaSized(t, Options{Backend: fake, Snapshot: "alz2-typical.json", StateDir: "state"}, w, h)
+	opts := Options{Backend: fake, Snapshot: "alz2-typical.json", StateDir: "state"}
+	for _, f := range with {
+		f(&opts)
+	}
+	tm := newTeaSized(t, opts, w, h)
 	waitText(t, tm, "Pre-checks:")
 	tm.Send(settingsMsg{Settings: settings.Settings{HomeRegion: "eu-west-1"}.Resolve(fake.snap)})
 	waitText(t, tm, "estimate", "a applies")
@@ -38,9 +43,9 @@ func teaPlan(t *testing.T, fake *fakeBackend, w, h int) *teatest.TestModel {
 }
 
 // teaApply goes from the plan to a running dashboard: a, a wrong word, then yes.
-func teaApply(t *testing.T, fake *fakeBackend, w, h int) *teatest.TestModel {
+func teaApply(t *testing.T, fake *fakeBackend, w, h int, with ...func(*Options)) *teatest.TestModel {
 	t.Helper()
-	tm := teaPlan(t, fake, w, h)
+	tm := teaPlan(t, fake, w, h, with...)
 	press(tm, "a")
 	waitText(t, tm, "the plan to o-f4yjsoufrn", "type yes")
 	press(tm, "no", "enter")
@@ -174,6 +179,28 @@ func TestTeaApplyCtrlCAsksFirst(t *testing.T) {
 				t.Errorf("the summary printed on exit does not say how to resume:\n%s", app.Summary())
 			}
 		})
+	}
+}
+
+// A run that cannot go on once the wizard closes (a demo whose simulated organization lives in its
+// process: ResumeCommand says "") is not given a resume command that would be refused: stopping
+// says so, and the summary printed on exit offers no resume.
+func TestTeaApplyWithoutResumeAfterExit(t *testing.T) {
+	fake := newFake(t)
+	tm := teaApply(t, fake, 140, 40, func(o *Options) { o.ResumeCommand = func(string) string { return "" } })
+	press(tm, "ctrl+c")
+	waitText(t, tm, "cannot be resumed once the wizard closes", "stop and leave")
+	press(tm, "y")
+	tm.WaitFinished(t, teatest.WithFinalTimeout(10*time.Second))
+	app := tm.FinalModel(t).(*App)
+	if a := app.apply(); a.summary == nil || !a.summary.Stopped {
+		t.Fatalf("the run did not stop: %+v", a.summary)
+	}
+	if sum := app.Summary(); strings.Contains(sum, "resume --state") || strings.Contains(sum, "demo --state") {
+		t.Errorf("the summary printed on exit offers a resume that cannot work:\n%s", sum)
+	}
+	if text := app.apply().endText(); !strings.Contains(text, "cannot be resumed once the wizard closes") {
+		t.Errorf("the paused dashboard says %q", text)
 	}
 }
 
