@@ -67,7 +67,7 @@ func runResume(opts *ResumeOptions) error {
 	defer run.Close()
 	askOrganization(opts.IO, run, nil, &opts.RunFlags)
 	return execute(&opts.RunFlags, opts.IO, run, nil, "resume", func(ctx context.Context, e *engine.Engine) error {
-		reportDrift(opts.IO.Out, run, session.DriftOf(run.State, e.Preview(ctx)))
+		reportDrift(opts.IO.Out, run, session.DriftOf(run.Plan, run.State, e.Preview(ctx)))
 		return nil
 	})
 }

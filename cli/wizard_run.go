@@ -168,7 +168,7 @@ func (w *wizardBackend) Apply(ctx, stop context.Context, dir string, p *tui.Plan
 
 	if verb == "resume" {
 		// What changed in AWS since the journal's last word, read-only: the first stop ends it.
-		d := session.DriftOf(run.State, e.Preview(stop))
+		d := session.DriftOf(run.Plan, run.State, e.Preview(stop))
 		mon.Logf("resuming the run in %s: %d of %d steps done", dir, d.Done, d.Total)
 		for _, l := range session.DriftLines(d) {
 			mon.Logf("%s", l)

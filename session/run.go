@@ -319,8 +319,8 @@ type Drift struct {
 // NoDrift reports whether the organization matches the plan in what the remaining steps touch.
 func (d Drift) NoDrift() bool { return len(d.InPlace)+len(d.Unsafe)+len(d.Errors) == 0 }
 
-// DriftOf sorts a preview of the remaining steps into what a resume reports.
-func DriftOf(st *journal.State, previews []engine.Preview) Drift {
+// DriftOf sorts a preview of p's remaining steps into what a resume reports.
+func DriftOf(p *plans.Plan, st *journal.State, previews []engine.Preview) Drift {
 	d := Drift{Total: len(previews)}
 	if n := len(st.Runs); n > 0 {
 		last := st.Runs[n-1]
@@ -333,6 +333,9 @@ func DriftOf(st *journal.State, previews []engine.Preview) Drift {
 		case engine.PreviewInPlace:
 			if s := st.Step(pv.Step); s.Status != journal.NotStarted {
 				// The journal knew the step had begun: the effect is lz2ct's own, recorded late.
+				continue
+			}
+			if repeatsDone(p, st, pv.Step) {
 				continue
 			}
 			d.InPlace = append(d.InPlace, pv)
@@ -348,6 +351,24 @@ func DriftOf(st *journal.State, previews []engine.Preview) Drift {
 		}
 	}
 	return d
+}
+
+// repeatsDone reports whether step id is a later pass of an effect lz2ct already made: it waits
+// for a step of its own kind on the same target that the journal holds as done (the last copy of
+// ALZ's logs before their bucket goes, after the first copy). Found in place, it is that step's
+// effect, not a change made outside lz2ct.
+func repeatsDone(p *plans.Plan, st *journal.State, id string) bool {
+	s := p.Step(id)
+	if s == nil {
+		return false
+	}
+	for _, dep := range s.DependsOn {
+		d := p.Step(dep)
+		if d != nil && d.Kind == s.Kind && d.Target == s.Target && st.Step(dep).Status == journal.Done {
+			return true
+		}
+	}
+	return false
 }
 
 // DriftLines are a drift report's lines, for the terminal and the wizard's log.
