@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lz2ct/lz2ct/checks"
+	"github.com/lz2ct/lz2ct/inventory"
 	"github.com/lz2ct/lz2ct/orggen"
 	"github.com/lz2ct/lz2ct/settings"
 	"github.com/lz2ct/lz2ct/sim"
@@ -201,6 +202,13 @@ func TestDecommissionOperationsWithinTheirRange(t *testing.T) {
 // generatedPlan plans a generated organization.
 func generatedPlan(t *testing.T, accounts, ous, regions int) *Plan {
 	t.Helper()
+	_, p := generatedSnapshotAndPlan(t, accounts, ous, regions)
+	return p
+}
+
+// generatedSnapshotAndPlan is generatedPlan with the snapshot it planned.
+func generatedSnapshotAndPlan(t *testing.T, accounts, ous, regions int) (*inventory.Snapshot, *Plan) {
+	t.Helper()
 	params := orggen.DefaultParams()
 	params.Accounts, params.OUs, params.Depth, params.Regions, params.Seed = accounts, ous, 4, regions, 3
 	snap, err := orggen.Generate(params)
@@ -208,7 +216,7 @@ func generatedPlan(t *testing.T, accounts, ous, regions int) *Plan {
 		t.Fatal(err)
 	}
 	s := settings.Settings{LogArchiveEmail: "a@example.org", AuditEmail: "b@example.org"}.Resolve(snap)
-	return mustBuild(t, snap, s, checks.Run(checks.Input{Snapshot: snap, Settings: s}))
+	return snap, mustBuild(t, snap, s, checks.Run(checks.Input{Snapshot: snap, Settings: s}))
 }
 
 // BenchmarkLowerBounds is the lower bounds' share of planning a 5,000-account organization (every

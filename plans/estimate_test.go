@@ -1,12 +1,6 @@
 package plans
 
-import (
-	"testing"
-
-	"github.com/lz2ct/lz2ct/checks"
-	"github.com/lz2ct/lz2ct/orggen"
-	"github.com/lz2ct/lz2ct/settings"
-)
+import "testing"
 
 // A StackSet step's estimate counts the calls lz2ct makes itself, 100 instances a call: the
 // export pages through the whole StackSet; a Config wave reads EnableConfig's instances before and
@@ -32,14 +26,7 @@ func TestStackSetStepsCountTheirOwnCalls(t *testing.T) {
 // gave up on it.
 func stackSetStepsCountTheirOwnCalls(t *testing.T, accounts, ous, regions, leastInstances int) (whole, perAccount int64) {
 	t.Helper()
-	params := orggen.DefaultParams()
-	params.Accounts, params.OUs, params.Depth, params.Regions, params.Seed = accounts, ous, 4, regions, 3
-	snap, err := orggen.Generate(params)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := settings.Settings{LogArchiveEmail: "a@example.org", AuditEmail: "b@example.org"}.Resolve(snap)
-	p := mustBuild(t, snap, s, checks.Run(checks.Input{Snapshot: snap, Settings: s}))
+	snap, p := generatedSnapshotAndPlan(t, accounts, ous, regions)
 
 	held := 0
 	for _, ss := range snap.ALZ.StackSets {
