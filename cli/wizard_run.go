@@ -234,7 +234,7 @@ func runView(p *plans.Plan, rs session.RunStatus, scale float64) tui.RunView {
 		out := make([]tui.RunStep, 0, len(xs))
 		for _, x := range xs {
 			out = append(out, tui.RunStep{ID: x.ID, Title: x.Title, Scope: x.Scope, Phase: x.Phase, Since: x.Since, Expected: wall(x.Expected),
-				OperationID: x.OperationID, Error: x.Error, Advice: x.Advice, Instructions: x.Instructions, ConfirmedBy: x.ConfirmedBy})
+				OperationID: x.OperationID, Error: x.Error, Advice: x.Advice, Instructions: x.Instructions, Commands: x.Commands, ConfirmedBy: x.ConfirmedBy})
 		}
 		return out
 	}

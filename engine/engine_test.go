@@ -697,12 +697,15 @@ func TestFailedOperationSpendsTheToken(t *testing.T) {
 func TestManualStepsWaitAndConfirm(t *testing.T) {
 	h := newHarness(t)
 	p := testPlan(
-		plans.Step{ID: "manual", Kind: plans.KindManual, Title: "do it", Params: plans.Manual{Instructions: []string{"do the thing"}}},
+		plans.Step{ID: "manual", Kind: plans.KindManual, Title: "do it", Params: plans.Manual{Instructions: []string{"do the thing (the commands below)"}},
+			CLI: []string{"aws guardduty list-detectors --region eu-west-1"}},
 		step("after", work{}, "manual"),
 		step("free", work{}),
 	)
 	sum, r := h.run(p, nil)
-	if got := ids(sum.Waiting); len(got) != 1 || got[0] != "manual" || sum.Waiting[0].Reason != "do the thing" {
+	// The operator is told the instructions and the commands they refer to.
+	if got := ids(sum.Waiting); len(got) != 1 || got[0] != "manual" ||
+		sum.Waiting[0].Reason != "do the thing (the commands below)\nCommands:\naws guardduty list-detectors --region eu-west-1" {
 		t.Fatalf("waiting %+v", sum.Waiting)
 	}
 	if len(sum.NotStarted) != 1 || !strings.Contains(sum.NotStarted[0].Reason, "lz2ct confirm manual") {

@@ -1,5 +1,7 @@
 package plans
 
+import "strings"
+
 // Step kinds of phases 2–4, run wave by wave: SCP detaches, Config removal, OU remedies,
 // registration and enrollment; plus the operator's manual steps and verify checkpoints.
 
@@ -112,6 +114,17 @@ type Manual struct {
 	Instructions []string `json:"instructions" desc:"what to do, in order"`
 	// Verify names how lz2ct checks the result by API ("" = the operator's confirmation only).
 	Verify string `json:"verify,omitempty" desc:"how lz2ct verifies the result by API, if it can"`
+}
+
+// TaskNote is what a manual step s asks of the operator, as apply, the wizard and the journal
+// show it: its instructions, then the commands they refer to (the step's CLI, as the runbook
+// prints them), one line each.
+func TaskNote(s *Step, m Manual) string {
+	note := strings.Join(m.Instructions, "\n")
+	if len(s.CLI) > 0 {
+		note += "\nCommands:\n" + strings.Join(s.CLI, "\n")
+	}
+	return note
 }
 
 // Verify is a checkpoint: it succeeds when every step it depends on has succeeded.

@@ -195,8 +195,10 @@ type StepStatus struct {
 	OperationID string
 	Error       string
 	Advice      string
-	// Instructions: a manual step's; ConfirmedBy: who confirmed it.
+	// Instructions: a manual step's, and Commands the commands they refer to (its CLI);
+	// ConfirmedBy: who confirmed it.
 	Instructions []string
+	Commands     []string
 	ConfirmedBy  string
 }
 
@@ -244,7 +246,7 @@ func (m *Monitor) stepStatus(s *plans.Step, ss journal.StepState) StepStatus {
 		x.OperationID = ss.OperationID
 	}
 	if mp, ok := s.Params.(plans.Manual); ok {
-		x.Instructions = mp.Instructions
+		x.Instructions, x.Commands = mp.Instructions, s.CLI
 	} else if n := m.notes[s.ID]; n != "" && ss.Status == journal.Waiting {
 		// A step that handed its work to the operator (logs.copy: the command it printed).
 		x.Instructions = strings.Split(n, "\n")

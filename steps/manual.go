@@ -3,7 +3,6 @@ package steps
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/lz2ct/lz2ct/plans"
@@ -17,7 +16,7 @@ func init() {
 	Register(Def[plans.Manual]{
 		Observe: func(_ context.Context, x *Exec, p plans.Manual) (Observation, error) {
 			if x.Confirmed.By == "" {
-				return Observation{State: Waiting, Note: strings.Join(p.Instructions, "\n")}, nil
+				return Observation{State: Waiting, Note: plans.TaskNote(x.Step, p)}, nil
 			}
 			note := fmt.Sprintf("confirmed by %s at %s", x.Confirmed.By, x.Confirmed.At.UTC().Format(time.RFC3339))
 			if x.Confirmed.Note != "" {

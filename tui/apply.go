@@ -537,6 +537,13 @@ func (s *applyScreen) openPage(kind string) {
 				for i, in := range x.Instructions {
 					b.WriteString(wrapIndent(fmt.Sprintf("%d. %s", i+1, in), w, "   ") + "\n")
 				}
+				if len(x.Commands) > 0 {
+					// As the runbook prints them: not wrapped, so that they paste as they are.
+					b.WriteString("\n" + st.Bold.Render("Commands") + "\n")
+					for _, c := range x.Commands {
+						b.WriteString("  " + strings.ReplaceAll(c, "\n", "\n  ") + "\n")
+					}
+				}
 				if len(v.Waiting) > 1 {
 					b.WriteString("\n" + wrap(fmt.Sprintf("%d more manual steps wait after this one.", len(v.Waiting)-1), w) + "\n")
 				}

@@ -105,7 +105,7 @@ func TestTeaApplyDashboardKeys(t *testing.T) {
 			press(tm, "esc", "w")
 			waitText(t, tm, "Work in flight", "Other work")
 			press(tm, "esc", "m")
-			waitText(t, tm, "is a task for you", "delegated administrator")
+			waitText(t, tm, "is a task for you", "delegated administrator", "Commands", "aws guardduty enable-organization-admin")
 			press(tm, "c")
 			waitText(t, tm, "note (optional)")
 			press(tm, "CHG-1234", "enter")

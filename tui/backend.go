@@ -204,7 +204,9 @@ type RunStep struct {
 	Error        string
 	Advice       string
 	Instructions []string
-	ConfirmedBy  string
+	// Commands: the commands a manual step's instructions refer to (its CLI), shown as they are.
+	Commands    []string
+	ConfirmedBy string
 }
 
 // RunSummary is how a run ended, for the done screen.

@@ -593,7 +593,8 @@ func sampleRun(pv *PlanView) *fakeRunScript {
 		Advice: "the credentials lack a permission this step needs (lz2ct iam-policy prints the policy): grant it, then run lz2ct resume"}}
 	v.Waiting = []RunStep{{ID: "manual/security-tooling", Title: "Move security tooling and alerting to the new Audit account",
 		Instructions: []string{"Make the new Audit account the delegated administrator of GuardDuty and Security Hub (aws guardduty enable-organization-admin-account --admin-account-id 111111111111).",
-			"Point the alerting subscriptions of ALZ's AWS-Landing-Zone-SharedTopic at the new account's topic."}}}
+			"Point the alerting subscriptions of ALZ's AWS-Landing-Zone-SharedTopic at the new account's topic."},
+		Commands: []string{"aws guardduty enable-organization-admin-account --admin-account-id 111111111111 --region eu-west-1"}}}
 	for i := 0; i < 40; i++ {
 		x := pick(i)
 		v.Log = append(v.Log, fmt.Sprintf("%s done     %s", at.Add(time.Duration(i-40)*time.Minute).Format("15:04:05"), x.ID))
