@@ -538,10 +538,9 @@ func (s *applyScreen) openPage(kind string) {
 					b.WriteString(wrapIndent(fmt.Sprintf("%d. %s", i+1, in), w, "   ") + "\n")
 				}
 				if len(x.Commands) > 0 {
-					// As the runbook prints them: not wrapped, so that they paste as they are.
 					b.WriteString("\n" + st.Bold.Render("Commands") + "\n")
 					for _, c := range x.Commands {
-						b.WriteString("  " + strings.ReplaceAll(c, "\n", "\n  ") + "\n")
+						b.WriteString(strings.Join(commandLines(c, "  ", w), "\n") + "\n")
 					}
 				}
 				if len(v.Waiting) > 1 {

@@ -284,6 +284,9 @@ func walkApply(t *testing.T, d *driver, fake *fakeBackend, shot func(string)) {
 	for _, in := range v.Waiting[0].Instructions {
 		seesWhole(t, text, "the manual step's instructions", in)
 	}
+	for _, c := range v.Waiting[0].Commands {
+		seesWhole(t, text, "the manual step's commands", c)
+	}
 	checkPage(t, d, &as.page, "the manual step")
 	d.keys("esc")
 	close(fake.script.hold)
