@@ -294,6 +294,8 @@ func (b *estimator) stepRange(st *Step) Range {
 		return Range{lzLowerSeconds, lzUpperSeconds}
 	case AccountCreate:
 		return Range{newAccountLowerSeconds, newAccountSeconds}
+	case AccountEnroll:
+		return Range{enrollLowerSeconds, enrollUpperSeconds}
 	case ConfigStackSetInstancesDelete:
 		return stackSetRange(len(p.Accounts), p.Preferences).add(own)
 	case StackSetInstancesDelete:

@@ -102,9 +102,6 @@ func (b *estimator) stepLower(st *Step, auto bool) int64 {
 		}
 		return manualLowerSeconds
 	}
-	if st.Kind == KindAccountEnroll {
-		return enrollLowerSeconds
-	}
 	if _, ok := batched[st.Kind]; ok {
 		return 0
 	}
