@@ -301,14 +301,7 @@ func (a *App) planScreen() *planScreen { return a.screens[ScreenPlan].(*planScre
 // resumeCommand is the command that resumes the run in the state folder, "" when none can
 // (Options.ResumeCommand).
 func (a *App) resumeCommand() string {
-	if a.opts.ResumeCommand != nil {
-		return a.opts.ResumeCommand(a.files.Dir)
-	}
-	cmd := a.opts.Command
-	if cmd == "" {
-		cmd = "lz2ct"
-	}
-	return cmd + " resume --state " + ShellQuote(a.files.Dir)
+	return resumeCommandFor(a.opts.ResumeCommand, a.opts.Command, a.files.Dir)
 }
 
 // RunStopped reports whether the wizard ends with a run stopped before it was complete (paused, or

@@ -791,12 +791,19 @@ func (s *applyScreen) clockLine() string {
 
 // stopText is the ctrl+c dialog: what stopping does and exactly how to go on.
 func (s *applyScreen) stopText() string {
-	later := "Resume later with " + s.resumeCommand() + ", or reopen the wizard and choose resume. "
-	if s.resumeCommand() == "" {
-		later = noResumeLater + ". "
-	}
 	return "Stop the run at the next safe point and leave? Calls in flight finish and are recorded; operations already started go on in AWS. " +
-		later + "y: stop and leave · n: keep running"
+		s.later(func(cmd string) string {
+			return "Resume later with " + cmd + ", or reopen the wizard and choose resume"
+		}) + ". y: stop and leave · n: keep running"
+}
+
+// later says how to go on after the wizard closes, with the resume command, or that the run
+// cannot (noResumeLater).
+func (s *applyScreen) later(with func(cmd string) string) string {
+	if cmd := s.resumeCommand(); cmd != "" {
+		return with(cmd)
+	}
+	return noResumeLater
 }
 
 // noResumeLater is what the screens say instead of a resume command when the run cannot go on
@@ -804,14 +811,19 @@ func (s *applyScreen) stopText() string {
 const noResumeLater = "This run cannot be resumed once the wizard closes: its simulated organization lives in the wizard's process (a new demo starts afresh)"
 
 func (s *applyScreen) resumeCommand() string {
-	if s.c.ResumeCommand != nil {
-		return s.c.ResumeCommand(s.dir)
+	return resumeCommandFor(s.c.ResumeCommand, s.c.Command, s.dir)
+}
+
+// resumeCommandFor is the command that resumes the run in dir: custom's (Options.ResumeCommand;
+// "" when none can), else lz2ct resume as the user runs lz2ct (command, "" = "lz2ct").
+func resumeCommandFor(custom func(dir string) string, command, dir string) string {
+	if custom != nil {
+		return custom(dir)
 	}
-	cmd := s.c.Command
-	if cmd == "" {
-		cmd = "lz2ct"
+	if command == "" {
+		command = "lz2ct"
 	}
-	return cmd + " resume --state " + ShellQuote(s.dir)
+	return command + " resume --state " + ShellQuote(dir)
 }
 
 // endText says how the run ended and what the keys do now.
@@ -820,20 +832,14 @@ func (s *applyScreen) endText() string {
 	sum := s.summary
 	switch {
 	case s.err != nil:
-		later := s.resumeCommand() + " continues from the command line"
-		if s.resumeCommand() == "" {
-			later = noResumeLater
-		}
+		later := s.later(func(cmd string) string { return cmd + " continues from the command line" })
 		return st.Error.Render(wrap("The run stopped: "+s.err.Error(), s.w)) + "\n" + wrap("r tries again · enter shows the summary · "+later, s.w)
 	case sum == nil:
 		return ""
 	case sum.Complete:
 		return st.OKBanner.Render(wrap("✔ every step of the plan is done — enter shows the summary", s.w))
 	case sum.Stopped:
-		later := "later: " + s.resumeCommand() + " (or reopen the wizard)"
-		if s.resumeCommand() == "" {
-			later = noResumeLater
-		}
+		later := s.later(func(cmd string) string { return "later: " + cmd + " (or reopen the wizard)" })
 		return wrap("Paused at a safe point. r resumes · enter shows the summary · "+later, s.w)
 	}
 	return wrap(fmt.Sprintf("The run ended: %d failed, %d waiting for you, %d not started. r runs again (after fixing the cause) · enter shows the summary and what is left",

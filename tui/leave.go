@@ -175,7 +175,7 @@ func RunCommands(command, resume string, f statefolder.Folder, snapshot string, 
 		command = "lz2ct"
 	}
 	if resume == "" {
-		resume = command + " resume --state " + q(f.Dir)
+		resume = resumeCommandFor(nil, command, f.Dir)
 	}
 	cmds := []string{command + " status --state " + q(f.Dir)}
 	if more {
